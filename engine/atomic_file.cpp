@@ -1,0 +1,68 @@
+#include "engine/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+  const fs::path target(final_path_);
+  temp_path_ = (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid())))
+                   .string();
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw_errno("cannot create output file " + temp_path_);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFile::write_at(std::int64_t offset, std::span<const std::byte> bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, offset + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot write output file " + final_path_);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  size_ = std::max<std::int64_t>(size_, offset + static_cast<std::int64_t>(bytes.size()));
+}
+
+void AtomicFile::append(std::span<const std::byte> bytes) { write_at(size_, bytes); }
+
+void AtomicFile::append(const std::string& text) {
+  append(std::span<const std::byte>(reinterpret_cast<const std::byte*>(text.data()), text.size()));
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_) != 0) throw_errno("cannot flush output file " + final_path_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw_errno("cannot close output file " + final_path_);
+  }
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) throw_errno("cannot rename output into " + final_path_);
+  committed_ = true;
+}
+
+void ensure_writable_directory(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throw IoError("output directory " + dir + " cannot be created: " + error.message());
+  const std::string probe = (fs::path(dir) / (".ringsim-write-test." + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("output directory " + dir + " is not writable");
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+}  // namespace ringsim

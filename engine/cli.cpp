@@ -1,0 +1,106 @@
+#include "engine/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "common/errors.hpp"
+#include "engine/agreement.hpp"
+#include "engine/generate.hpp"
+#include "engine/job.hpp"
+#include "transport/mpi_comm.hpp"
+
+namespace ringsim {
+
+namespace {
+
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "ringsim: error: %s\n", message.c_str());
+  std::fflush(stderr);
+}
+
+void add_run_options(CLI::App& run, RunOptions& options) {
+  run.add_option("--input", options.input, "Input matrix: .npy, .csv, or a directory of them")->required();
+  run.add_option("--out", options.out_dir, "Output directory (created if missing)")->required();
+  run.add_option("--mode", options.mode.mode, "topk | full | threshold")->capture_default_str();
+  run.add_option("--k", options.mode.k, "Neighbours per row in topk mode")->capture_default_str();
+  run.add_option("--threshold", options.mode.threshold, "Minimum score in threshold mode")->capture_default_str();
+  run.add_option("--dtype", options.dtype, "Compute precision: float32 | float64")->capture_default_str();
+  run.add_option("--transport", options.transport.kind, "mpi | tcp | tls")->capture_default_str();
+  run.add_option("--bind", options.transport.bind, "Address or interface the tcp/tls transports listen on");
+  run.add_option("--tls-ca", options.transport.tls_ca, "Job CA certificate (PEM)");
+  run.add_option("--tls-cert", options.transport.tls_cert, "This host's certificate (PEM)");
+  run.add_option("--tls-key", options.transport.tls_key, "This host's private key (PEM)");
+  run.add_flag("--tls-ephemeral", options.transport.tls_ephemeral,
+               "Generate a throwaway CA and certificates at start-up");
+  run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
+      ->capture_default_str();
+  run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")
+      ->capture_default_str()
+      ->each([&options](const std::string&) { options.tile.cols = options.tile.rows; });
+  run.add_option("--timeout", options.timeout_seconds, "Seconds to wait for a peer before failing")
+      ->capture_default_str();
+  run.add_option("--max-full-bytes", options.max_full_bytes, "Largest similarity.npy that full mode may write")
+      ->capture_default_str();
+  run.add_flag("--sharded", options.sharded, "Each rank's --input holds only its own rows (in rank order)");
+  run.add_flag("--quiet", options.quiet, "No name=value summary on stdout");
+}
+
+int run_job_command(const RunOptions& options, int argc, char** argv) {
+  MpiSession session(&argc, &argv);
+  const MpiComm comm;
+  try {
+    run_similarity_job(options, comm);
+    return 0;
+  } catch (const AgreedFailure& e) {
+    // Every rank knows; one line from rank 0 is enough.
+    if (comm.rank() == 0) print_error(e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    // Only this rank knows: say so and take the job down with it, so that no
+    // peer waits for us until its timeout.
+    print_error("rank " + std::to_string(comm.rank()) + ": " + e.what());
+    MpiSession::abort(1);
+  }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"ringsim: exact all-pairs cosine similarity over a ring of MPI ranks"};
+  app.require_subcommand(1);
+
+  GenerateOptions gen;
+  std::string gen_out;
+  auto* gen_cmd = app.add_subcommand("gen", "Write a seeded, clustered float32 matrix");
+  gen_cmd->add_option("--rows", gen.rows, "Rows")->required();
+  gen_cmd->add_option("--cols", gen.cols, "Columns")->required();
+  gen_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
+  gen_cmd->add_option("--clusters", gen.clusters, "Cluster centres")->capture_default_str();
+  gen_cmd->add_option("--noise", gen.noise, "Noise standard deviation")->capture_default_str();
+  gen_cmd->add_option("--out", gen_out, "Output .npy or .csv")->required();
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run a similarity job (under mpirun)");
+  add_run_options(*run_cmd, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*gen_cmd) {
+      write_matrix(gen_out, generate_clustered(gen));
+      return 0;
+    }
+    if (*run_cmd) return run_job_command(run, argc, argv);
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,224 @@
+#include "engine/job.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "engine/agreement.hpp"
+#include "engine/atomic_file.hpp"
+#include "engine/matrix_source.hpp"
+#include "engine/ring_loop.hpp"
+#include "kernels/normalize.hpp"
+
+namespace ringsim {
+
+namespace {
+
+using nlohmann::json;
+
+struct RankReport {
+  double load_seconds = 0, normalize_seconds = 0, connect_seconds = 0, ring_seconds = 0;
+  double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0;
+  std::int64_t rows = 0, entries = 0;
+};
+
+void validate(const RunOptions& options) {
+  if (options.input.empty()) throw InputError("--input is required");
+  if (options.out_dir.empty()) throw InputError("--out is required");
+  const auto& mode = options.mode.mode;
+  if (mode != "topk" && mode != "full" && mode != "threshold")
+    throw InputError("unknown --mode '" + mode + "'; expected topk, full or threshold");
+  if (options.mode.k < 1) throw InputError("--k must be >= 1, got " + std::to_string(options.mode.k));
+  if (!std::isfinite(options.mode.threshold)) throw InputError("--threshold must be a finite number");
+  if (options.dtype != "float32" && options.dtype != "float64")
+    throw InputError("unknown --dtype '" + options.dtype + "'; expected float32 or float64");
+  if (options.tile.rows < 1 || options.tile.cols < 1) throw InputError("--tile must be >= 1");
+  if (options.timeout_seconds <= 0) throw InputError("--timeout must be > 0");
+}
+
+// The rows this rank owns, and where every rank's rows sit globally.
+struct LocalInput {
+  MatrixSource source;
+  RowPartition partition = RowPartition::even(0, 1);
+  std::int64_t source_begin = 0;  // first row to read from `source`
+};
+
+LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
+  LocalInput local;
+  std::int64_t cols = -1;
+  run_agreed(comm, [&] {
+    local.source = MatrixSource::open(options.input);
+    if (local.source.rows() > 0 && local.source.cols() < 1)
+      throw InputError(options.input + ": rows have no columns");
+    cols = local.source.rows() > 0 ? local.source.cols() : -1;
+  });
+  // Ranks must agree on the width; a rank without rows has no opinion.
+  const std::int64_t widest = comm.allreduce_max(cols);
+  const std::int64_t narrowest = comm.allreduce_min(cols < 0 ? widest : cols);
+  if (widest != narrowest)
+    throw AgreedFailure("input files disagree on the column count (" + std::to_string(narrowest) + " vs " +
+                        std::to_string(widest) + ")");
+  if (options.sharded) {
+    local.partition = RowPartition::from_sizes(comm.allgather(local.source.rows()));
+    local.source_begin = 0;
+  } else {
+    const auto rows = comm.allgather(local.source.rows());
+    for (int r = 0; r < comm.size(); ++r)
+      if (rows[r] != rows[0])
+        throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" +
+                            std::to_string(rows[0]) + " vs " + std::to_string(rows[r]) + " rows)");
+    local.partition = RowPartition::even(rows[0], comm.size());
+    local.source_begin = local.partition.begin(comm.rank());
+  }
+  return local;
+}
+
+json transport_json(const TransportStats& stats) {
+  return {{"transport", stats.transport},
+          {"cipher_suite", stats.cipher_suite},
+          {"handshake_seconds", stats.handshake_seconds},
+          {"bytes_sent", stats.bytes_sent},
+          {"bytes_received", stats.bytes_received},
+          {"send_seconds", stats.send_seconds},
+          {"receive_seconds", stats.receive_seconds},
+          {"encrypt_seconds", stats.encrypt_seconds},
+          {"decrypt_seconds", stats.decrypt_seconds}};
+}
+
+template <class Scalar>
+void run_typed(const RunOptions& options, const MpiComm& comm) {
+  const double started = now_seconds();
+  RankReport report;
+  const int rank = comm.rank();
+
+  LocalInput input;
+  RowMatrix<Scalar> own;
+  {
+    ScopedTimer timer(report.load_seconds);
+    input = open_input(options, comm);
+    const std::int64_t n = input.partition.rows();
+    run_agreed(comm, [&] {
+      if (rank == 0) {
+        ensure_writable_directory(options.out_dir);
+        if (options.mode.mode == "full" && n * n * 4 > options.max_full_bytes)
+          throw InputError(fmt::format("--mode full would write {:.2f} GiB for n = {}, above --max-full-bytes {}; "
+                                       "raise it or use --mode topk",
+                                       static_cast<double>(n) * n * 4 / (1 << 30), n, options.max_full_bytes));
+      }
+      own = input.source.template load_rows<Scalar>(input.source_begin, input.partition.size(rank),
+                                                    input.partition.begin(rank) - input.source_begin);
+    });
+  }
+  report.rows = own.rows();
+  // A rank with no rows (P > n, or an empty shard) still needs the width.
+  const std::int64_t d = comm.allreduce_max(input.source.cols());
+  if (own.rows() == 0) own.resize(0, d);
+  {
+    ScopedTimer timer(report.normalize_seconds);
+    normalize_rows(own);
+  }
+
+  std::unique_ptr<Transport> transport;
+  {
+    ScopedTimer timer(report.connect_seconds);
+    run_agreed(comm, [&] { transport = make_transport(options.transport, comm); });
+  }
+
+  const Millis timeout(static_cast<std::int64_t>(options.timeout_seconds * 1000));
+  double mode_wait = 0;
+  const ModeContext context{*transport, input.partition, timeout, &mode_wait};
+  auto mode = make_ring_mode<Scalar>(options.mode, context);
+  {
+    ScopedTimer timer(report.ring_seconds);
+    const RingTimes times = run_ring(own, input.partition, *transport, *mode, options.tile, timeout);
+    report.compute_seconds = times.compute_seconds;
+    report.wait_seconds = times.wait_seconds + mode_wait;
+    report.entries = times.entries;
+  }
+  {
+    ScopedTimer timer(report.write_seconds);
+    mode->gather_and_write(options.out_dir);
+  }
+  report.total_seconds = now_seconds() - started;
+
+  const TransportStats stats = transport->stats();
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);
+  json mine = {{"rank", rank},
+               {"host", host},
+               {"rows", report.rows},
+               {"row_begin", input.partition.begin(rank)},
+               {"seconds",
+                {{"load", report.load_seconds},
+                 {"normalize", report.normalize_seconds},
+                 {"connect", report.connect_seconds},
+                 {"compute", report.compute_seconds},
+                 {"communication_wait", report.wait_seconds},
+                 {"ring", report.ring_seconds},
+                 {"write", report.write_seconds},
+                 {"total", report.total_seconds}}},
+               {"similarity_entries", report.entries},
+               {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
+               {"peak_rss_bytes", peak_rss_bytes()},
+               {"transport", transport_json(stats)}};
+  const auto all = comm.allgather(mine.dump());
+  if (rank != 0) return;
+
+  json ranks = json::array();
+  double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0;
+  std::uint64_t bytes_sent = 0;
+  for (const auto& text : all) {
+    json r = json::parse(text);
+    wall = std::max(wall, r["seconds"]["total"].get<double>());
+    compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
+    wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
+    peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
+    total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
+    bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
+    ranks.push_back(std::move(r));
+  }
+  json document = {{"n", input.partition.rows()},
+                   {"d", d},
+                   {"P", comm.size()},
+                   {"k", options.mode.k},
+                   {"mode", options.mode.mode},
+                   {"threshold", options.mode.threshold},
+                   {"dtype", options.dtype},
+                   {"transport", options.transport.kind},
+                   {"cipher_suite", stats.cipher_suite},
+                   {"tile", {options.tile.rows, options.tile.cols}},
+                   {"wall_seconds", wall},
+                   {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+                   {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+                   {"ranks", ranks}};
+  AtomicFile file((std::filesystem::path(options.out_dir) / "report.json").string());
+  file.append(document.dump(2) + "\n");
+  file.commit();
+  if (!options.quiet) {
+    // Stable name=value lines: SageMaker metric regexes read these.
+    fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
+               comm.size());
+    fmt::print("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max);
+    fmt::print("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
+               wall > 0 ? total_flops / wall / 1e9 : 0);
+    fmt::print("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", bytes_sent, peak_rss / (1 << 20));
+    std::fflush(stdout);
+  }
+}
+
+}  // namespace
+
+void run_similarity_job(const RunOptions& options, const MpiComm& comm) {
+  run_agreed(comm, [&] { validate(options); });
+  if (options.dtype == "float64") run_typed<double>(options, comm);
+  else run_typed<float>(options, comm);
+}
+
+}  // namespace ringsim

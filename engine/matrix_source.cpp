@@ -1,0 +1,249 @@
+#include "engine/matrix_source.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "engine/npy.hpp"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::stringstream stream(line);
+  while (std::getline(stream, field, ',')) fields.push_back(field);
+  if (!line.empty() && line.back() == ',') fields.emplace_back();
+  return fields;
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+bool parse_double(const std::string& raw, double& value) {
+  const std::string text = trim(raw);
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
+}
+
+bool blank(const std::string& line) { return trim(line).empty(); }
+
+MatrixFile probe_npy(const std::string& path) {
+  const NpyHeader header = read_npy_header(path);
+  MatrixFile file;
+  file.path = path;
+  file.format = "npy";
+  if (header.shape.size() != 2)
+    throw InputError(path + ": expected a 2-D array, got " + std::to_string(header.shape.size()) + "-D");
+  file.rows = header.shape[0];
+  file.cols = header.shape[1];
+  const std::string& d = header.descr;
+  if (d == "<f4" || d == "=f4") file.element_bytes = 4;
+  else if (d == "<f8" || d == "=f8") file.element_bytes = 8;
+  else if (d == ">f4" || d == ">f8")
+    throw InputError(path + ": big-endian dtype '" + d + "' is not supported; save with dtype '<" + d.substr(1) + "'");
+  else throw InputError(path + ": unsupported dtype '" + d + "'; expected float32 ('<f4') or float64 ('<f8')");
+  file.fortran_order = header.fortran_order;
+  file.data_offset = header.data_offset;
+  const std::int64_t need = file.data_offset + file.rows * file.cols * file.element_bytes;
+  const auto have = static_cast<std::int64_t>(fs::file_size(path));
+  if (have < need)
+    throw InputError(path + ": truncated data: header says " + std::to_string(file.rows) + " x " +
+                     std::to_string(file.cols) + " needs " + std::to_string(need) + " bytes, file has " +
+                     std::to_string(have));
+  return file;
+}
+
+MatrixFile probe_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
+  MatrixFile file;
+  file.path = path;
+  file.format = "csv";
+  file.element_bytes = 8;
+  std::string line;
+  std::int64_t line_number = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (blank(line)) continue;
+    const auto fields = split_csv_line(line);
+    if (first) {
+      first = false;
+      double ignored = 0;
+      // A first line that is not numeric is a header.
+      if (!parse_double(fields[0], ignored)) {
+        file.csv_header = true;
+        file.cols = static_cast<std::int64_t>(fields.size());
+        continue;
+      }
+      file.cols = static_cast<std::int64_t>(fields.size());
+    }
+    if (static_cast<std::int64_t>(fields.size()) != file.cols)
+      throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(file.cols) +
+                       " values, found " + std::to_string(fields.size()));
+    ++file.rows;
+  }
+  return file;
+}
+
+template <class Scalar, class Element>
+void convert_into(const std::vector<char>& raw, Scalar* out, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    Element value;
+    std::memcpy(&value, raw.data() + i * sizeof(Element), sizeof(Element));
+    out[i] = static_cast<Scalar>(value);
+  }
+}
+
+void read_exact(std::ifstream& in, const MatrixFile& file, std::int64_t offset, std::vector<char>& raw) {
+  in.seekg(offset);
+  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+  if (in.gcount() != static_cast<std::streamsize>(raw.size()))
+    throw InputError(file.path + ": truncated data: short read at byte " + std::to_string(offset));
+}
+
+template <class Scalar>
+void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out,
+                   std::int64_t out_stride) {
+  std::ifstream in(file.path, std::ios::binary);
+  if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
+  if (!file.fortran_order) {
+    std::vector<char> raw(static_cast<std::size_t>(count * file.cols * file.element_bytes));
+    read_exact(in, file, file.data_offset + begin * file.cols * file.element_bytes, raw);
+    std::vector<Scalar> row(static_cast<std::size_t>(count * file.cols));
+    if (file.element_bytes == 4) convert_into<Scalar, float>(raw, row.data(), row.size());
+    else convert_into<Scalar, double>(raw, row.data(), row.size());
+    for (std::int64_t r = 0; r < count; ++r)
+      std::copy_n(row.data() + r * file.cols, file.cols, out + r * out_stride);
+    return;
+  }
+  // Column-major: each column holds our rows as one contiguous run.
+  std::vector<char> raw(static_cast<std::size_t>(count * file.element_bytes));
+  std::vector<Scalar> column(static_cast<std::size_t>(count));
+  for (std::int64_t c = 0; c < file.cols; ++c) {
+    read_exact(in, file, file.data_offset + (c * file.rows + begin) * file.element_bytes, raw);
+    if (file.element_bytes == 4) convert_into<Scalar, float>(raw, column.data(), column.size());
+    else convert_into<Scalar, double>(raw, column.data(), column.size());
+    for (std::int64_t r = 0; r < count; ++r) out[r * out_stride + c] = column[r];
+  }
+}
+
+template <class Scalar>
+void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out,
+                   std::int64_t out_stride) {
+  std::ifstream in(file.path);
+  if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
+  std::string line;
+  std::int64_t line_number = 0, row = -1;
+  bool header_pending = file.csv_header;
+  while (row + 1 < begin + count && std::getline(in, line)) {
+    ++line_number;
+    if (blank(line)) continue;
+    if (header_pending) {
+      header_pending = false;
+      continue;
+    }
+    if (++row < begin) continue;
+    const auto fields = split_csv_line(line);
+    if (static_cast<std::int64_t>(fields.size()) != file.cols)
+      throw InputError(file.path + ":" + std::to_string(line_number) + ": expected " + std::to_string(file.cols) +
+                       " values, found " + std::to_string(fields.size()));
+    for (std::int64_t c = 0; c < file.cols; ++c) {
+      double value = 0;
+      if (!parse_double(fields[c], value))
+        throw InputError(file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c) +
+                         " is not a number: '" + trim(fields[c]) + "'");
+      out[(row - begin) * out_stride + c] = static_cast<Scalar>(value);
+    }
+  }
+  if (row + 1 < begin + count) throw InputError(file.path + ": fewer rows than when it was first read");
+}
+
+}  // namespace
+
+MatrixFile probe_matrix_file(const std::string& path) {
+  if (!fs::exists(path)) throw InputError(path + ": input file not found");
+  if (ends_with(path, ".npy")) return probe_npy(path);
+  if (ends_with(path, ".csv")) return probe_csv(path);
+  throw InputError(path + ": unknown input format; expected a .npy or .csv file");
+}
+
+MatrixSource MatrixSource::open(const std::string& path) {
+  if (!fs::is_directory(path)) return from_files({probe_matrix_file(path)});
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    const std::string name = entry.path().string();
+    if (entry.is_regular_file() && (ends_with(name, ".npy") || ends_with(name, ".csv"))) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<MatrixFile> files;
+  for (const auto& name : names) files.push_back(probe_matrix_file(name));
+  if (files.empty()) throw InputError(path + ": directory holds no .npy or .csv files");
+  return from_files(std::move(files));
+}
+
+MatrixSource MatrixSource::from_files(std::vector<MatrixFile> files) {
+  MatrixSource source;
+  for (const auto& file : files) {
+    // An empty shard says nothing about the width; every other file must agree.
+    if (file.rows == 0) continue;
+    if (source.cols_ == 0) source.cols_ = file.cols;
+    else if (file.cols != source.cols_)
+      throw InputError(file.path + ": has " + std::to_string(file.cols) + " columns, other input files have " +
+                       std::to_string(source.cols_));
+    source.rows_ += file.rows;
+  }
+  if (source.cols_ == 0 && !files.empty()) source.cols_ = files.front().cols;
+  source.files_ = std::move(files);
+  return source;
+}
+
+template <class Scalar>
+RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count, std::int64_t global_row0) const {
+  RINGSIM_ENFORCE(begin >= 0 && count >= 0 && begin + count <= rows_, "row range outside the input");
+  RowMatrix<Scalar> out(count, cols_);
+  std::int64_t file_row0 = 0;  // index of the current file's first row in the stacked matrix
+  for (const auto& file : files_) {
+    const std::int64_t lo = std::max(begin, file_row0);
+    const std::int64_t hi = std::min(begin + count, file_row0 + file.rows);
+    if (lo < hi) {
+      Scalar* target = out.data() + (lo - begin) * cols_;
+      if (file.format == "npy") load_npy_rows(file, lo - file_row0, hi - lo, target, cols_);
+      else load_csv_rows(file, lo - file_row0, hi - lo, target, cols_);
+    }
+    file_row0 += file.rows;
+  }
+  for (std::int64_t r = 0; r < count; ++r)
+    for (std::int64_t c = 0; c < cols_; ++c)
+      if (!std::isfinite(out(r, c)))
+        throw InputError("input has " + std::string(std::isnan(out(r, c)) ? "NaN" : "Inf") + " at row " +
+                         std::to_string(global_row0 + begin + r) + ", column " + std::to_string(c));
+  return out;
+}
+
+template RowMatrix<float> MatrixSource::load_rows<float>(std::int64_t, std::int64_t, std::int64_t) const;
+template RowMatrix<double> MatrixSource::load_rows<double>(std::int64_t, std::int64_t, std::int64_t) const;
+
+}  // namespace ringsim

@@ -1,0 +1,51 @@
+#pragma once
+// The input matrix as one or more files whose rows are stacked in order
+// (one file for a replicated data set; a host's shard files, in name order,
+// for sharded input). Loading reads only the requested rows: .npy files are
+// read with a seek to the first row; CSV files are scanned line by line and
+// only the requested lines are parsed.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/matrix.hpp"
+
+namespace ringsim {
+
+struct MatrixFile {
+  std::string path;
+  std::string format;  // "npy" or "csv"
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  int element_bytes = 4;        // npy: 4 (float32) or 8 (float64)
+  bool fortran_order = false;   // npy only
+  std::int64_t data_offset = 0; // npy only
+  bool csv_header = false;      // csv only: first line is a header
+};
+
+// Reads the shape and layout of one file (.npy or .csv by extension);
+// throws InputError naming the file and the problem.
+MatrixFile probe_matrix_file(const std::string& path);
+
+class MatrixSource {
+ public:
+  // A file, or a directory whose .npy / .csv files are stacked in name order.
+  static MatrixSource open(const std::string& path);
+  static MatrixSource from_files(std::vector<MatrixFile> files);
+
+  std::int64_t rows() const { return rows_; }
+  std::int64_t cols() const { return cols_; }
+  const std::vector<MatrixFile>& files() const { return files_; }
+
+  // Rows [begin, begin + count) of the stacked matrix; global_row0 is the id
+  // of this source's row 0, used to name rows in errors (NaN / Inf).
+  template <class Scalar>
+  RowMatrix<Scalar> load_rows(std::int64_t begin, std::int64_t count, std::int64_t global_row0 = 0) const;
+
+ private:
+  std::vector<MatrixFile> files_;
+  std::int64_t rows_ = 0;
+  std::int64_t cols_ = 0;
+};
+
+}  // namespace ringsim

@@ -1,0 +1,318 @@
+#include "engine/ring_mode.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "engine/atomic_file.hpp"
+#include "engine/npy.hpp"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+void timed_wait(const ModeContext& context, Request& request) {
+  ScopedTimer timer(*context.wait_seconds);
+  request.wait(context.timeout);
+}
+
+namespace {
+
+std::string output_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+template <class T>
+std::span<const std::byte> bytes_of(const std::vector<T>& v) {
+  return as_bytes_of(v.data(), v.size());
+}
+template <class T>
+std::span<std::byte> writable_bytes_of(std::vector<T>& v) {
+  return as_writable_bytes_of(v.data(), v.size());
+}
+
+// ---------------------------------------------------------------- top-k
+//
+// Each tile updates two accumulators: this rank's rows and the visiting
+// block's rows. The visiting one is a partial result for another rank; it is
+// sent to its owner at the end of the step and merged there one step later,
+// so at most two partials per direction are alive at any time.
+template <class Scalar>
+class TopKMode : public RingMode<Scalar> {
+ public:
+  TopKMode(const ModeOptions& options, const ModeContext& context)
+      : context_(context),
+        schedule_(context.transport.size()),
+        rank_(context.transport.rank()),
+        k_(options.k),
+        own_(context.partition.size(rank_), options.k) {}
+
+  TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) override {
+    if (step == 0) {
+      consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, own_);
+      return *consumer_;
+    }
+    // The partial for our rows computed at this step by another rank.
+    Incoming incoming{std::make_unique<TopKAccumulator<Scalar>>(own_.rows(), k_), {}, {}};
+    incoming.scores = context_.transport.irecv(schedule_.partial_source(rank_, step),
+                                               as_writable_bytes_of(incoming.acc->score_data().data(),
+                                                                    incoming.acc->score_data().size()));
+    incoming.ids = context_.transport.irecv(schedule_.partial_source(rank_, step),
+                                            as_writable_bytes_of(incoming.acc->id_data().data(),
+                                                                 incoming.acc->id_data().size()));
+    incoming_.push_back(std::move(incoming));
+    visiting_ = std::make_unique<TopKAccumulator<Scalar>>(context_.partition.size(assignment.visiting_block), k_);
+    consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, *visiting_);
+    return *consumer_;
+  }
+
+  void end_step(int step, const TileAssignment& assignment) override {
+    if (step == 0) return;
+    Outgoing outgoing{std::move(visiting_), {}, {}};
+    outgoing.scores = context_.transport.isend(
+        assignment.visiting_block,
+        as_bytes_of(outgoing.acc->score_data().data(), outgoing.acc->score_data().size()));
+    outgoing.ids = context_.transport.isend(
+        assignment.visiting_block, as_bytes_of(outgoing.acc->id_data().data(), outgoing.acc->id_data().size()));
+    outgoing_.push_back(std::move(outgoing));
+    // Settle the previous step's traffic now that this step's is posted.
+    while (outgoing_.size() > 1) settle_outgoing();
+    while (incoming_.size() > 1) settle_incoming();
+  }
+
+  void finish() override {
+    while (!outgoing_.empty()) settle_outgoing();
+    while (!incoming_.empty()) settle_incoming();
+  }
+
+  void gather_and_write(const std::string& out_dir) override {
+    Transport& transport = context_.transport;
+    if (rank_ != 0) {
+      transport.send(0, as_bytes_of(own_.score_data().data(), own_.score_data().size()), context_.timeout);
+      transport.send(0, as_bytes_of(own_.id_data().data(), own_.id_data().size()), context_.timeout);
+      return;
+    }
+    const std::int64_t n = context_.partition.rows();
+    AtomicFile neighbors(output_path(out_dir, "neighbors.npy"));
+    AtomicFile scores(output_path(out_dir, "scores.npy"));
+    const std::string neighbors_header = make_npy_header("<i8", {n, k_});
+    const std::string scores_header = make_npy_header("<f4", {n, k_});
+    neighbors.append(neighbors_header);
+    scores.append(scores_header);
+    for (int source = 0; source < transport.size(); ++source) {
+      const std::int64_t rows = context_.partition.size(source);
+      TopKAccumulator<Scalar> received(rows, k_);
+      TopKAccumulator<Scalar>& block = source == 0 ? own_ : received;
+      if (source != 0) {
+        transport.recv(source, as_writable_bytes_of(received.score_data().data(), received.score_data().size()),
+                       context_.timeout);
+        transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
+                       context_.timeout);
+      }
+      // Empty slots (fewer than k other rows) become id -1 and score NaN.
+      std::vector<std::int64_t> ids(block.id_data().begin(), block.id_data().end());
+      std::vector<float> values(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        const bool empty = ids[i] == TopKAccumulator<Scalar>::kEmptyId;
+        values[i] = empty ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(block.score_data()[i]);
+        if (empty) ids[i] = -1;
+      }
+      const std::int64_t row0 = context_.partition.begin(source);
+      neighbors.write_at(static_cast<std::int64_t>(neighbors_header.size()) + row0 * k_ * 8, bytes_of(ids));
+      scores.write_at(static_cast<std::int64_t>(scores_header.size()) + row0 * k_ * 4, bytes_of(values));
+    }
+    neighbors.commit();
+    scores.commit();
+  }
+
+ private:
+  struct Incoming {
+    std::unique_ptr<TopKAccumulator<Scalar>> acc;
+    RequestPtr scores, ids;
+  };
+  struct Outgoing {
+    std::unique_ptr<TopKAccumulator<Scalar>> acc;
+    RequestPtr scores, ids;
+  };
+
+  void settle_incoming() {
+    Incoming& front = incoming_.front();
+    timed_wait(context_, *front.scores);
+    timed_wait(context_, *front.ids);
+    front.acc->refresh_kth();
+    own_.merge(*front.acc);
+    incoming_.pop_front();
+  }
+  void settle_outgoing() {
+    timed_wait(context_, *outgoing_.front().scores);
+    timed_wait(context_, *outgoing_.front().ids);
+    outgoing_.pop_front();
+  }
+
+  ModeContext context_;
+  RingSchedule schedule_;
+  int rank_;
+  int k_;
+  TopKAccumulator<Scalar> own_;
+  std::unique_ptr<TopKAccumulator<Scalar>> visiting_;
+  std::unique_ptr<TopKConsumer<Scalar>> consumer_;
+  std::deque<Incoming> incoming_;
+  std::deque<Outgoing> outgoing_;
+};
+
+// ------------------------------------------------------------- threshold
+//
+// Every pair is computed by exactly one rank, so pairs go straight to rank 0,
+// which sorts them by (i, j) and writes pairs.csv.
+template <class Scalar>
+class ThresholdMode : public RingMode<Scalar> {
+ public:
+  ThresholdMode(const ModeOptions& options, const ModeContext& context)
+      : context_(context), consumer_(static_cast<Scalar>(options.threshold)) {}
+
+  TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
+  void end_step(int, const TileAssignment&) override {}
+  void finish() override {}
+
+  void gather_and_write(const std::string& out_dir) override {
+    Transport& transport = context_.transport;
+    auto& pairs = consumer_.pairs();
+    if (transport.rank() != 0) {
+      std::int64_t count = static_cast<std::int64_t>(pairs.size());
+      transport.send(0, as_bytes_of(&count, 1), context_.timeout);
+      transport.send(0, as_bytes_of(pairs.data(), pairs.size()), context_.timeout);
+      return;
+    }
+    for (int source = 1; source < transport.size(); ++source) {
+      std::int64_t count = 0;
+      transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
+      const std::size_t before = pairs.size();
+      pairs.resize(before + static_cast<std::size_t>(count));
+      transport.recv(source, as_writable_bytes_of(pairs.data() + before, static_cast<std::size_t>(count)),
+                     context_.timeout);
+    }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
+    AtomicFile file(output_path(out_dir, "pairs.csv"));
+    std::string text = "i,j,score\n";
+    for (const auto& pair : pairs) {
+      text += fmt::format("{},{},{}\n", pair.i, pair.j, pair.score);  // shortest round-trip score
+      if (text.size() > (1 << 20)) {
+        file.append(text);
+        text.clear();
+      }
+    }
+    file.append(text);
+    file.commit();
+  }
+
+ private:
+  ModeContext context_;
+  ThresholdConsumer<Scalar> consumer_;
+};
+
+// ------------------------------------------------------------------ full
+//
+// Each rank keeps the dense bands it computed (about n^2 / (2P) entries, the
+// output itself) and sends them to rank 0, which places each band and, off
+// the diagonal, its transpose into similarity.npy.
+template <class Scalar>
+class FullMode : public RingMode<Scalar> {
+ public:
+  explicit FullMode(const ModeContext& context) : context_(context) {}
+
+  TileConsumer<Scalar>& start_step(int, const TileAssignment& assignment) override {
+    consumers_.push_back(std::make_unique<DenseConsumer<Scalar>>(assignment));
+    assignments_.push_back(assignment);
+    return *consumers_.back();
+  }
+  void end_step(int, const TileAssignment&) override {}
+  void finish() override {}
+
+  void gather_and_write(const std::string& out_dir) override {
+    Transport& transport = context_.transport;
+    if (transport.rank() != 0) {
+      std::int64_t count = static_cast<std::int64_t>(assignments_.size());
+      transport.send(0, as_bytes_of(&count, 1), context_.timeout);
+      for (std::size_t b = 0; b < assignments_.size(); ++b) {
+        const auto header = encode(assignments_[b]);
+        transport.send(0, bytes_of(header), context_.timeout);
+        auto& band = consumers_[b]->band();
+        transport.send(0, as_bytes_of(band.data(), static_cast<std::size_t>(band.size())), context_.timeout);
+      }
+      return;
+    }
+    const std::int64_t n = context_.partition.rows();
+    AtomicFile file(output_path(out_dir, "similarity.npy"));
+    const std::string header = make_npy_header("<f4", {n, n});
+    file.append(header);
+    const auto place = [&](const TileAssignment& a, const RowMatrix<float>& band) {
+      const std::int64_t own0 = context_.partition.begin(a.own_block) + a.own_begin;
+      const std::int64_t vis0 = context_.partition.begin(a.visiting_block) + a.visiting_begin;
+      write_rows(file, header.size(), n, own0, vis0, band);
+      if (!a.diagonal) write_rows(file, header.size(), n, vis0, own0, band.transpose());
+    };
+    for (std::size_t b = 0; b < assignments_.size(); ++b) place(assignments_[b], consumers_[b]->band());
+    for (int source = 1; source < transport.size(); ++source) {
+      std::int64_t count = 0;
+      transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
+      for (std::int64_t b = 0; b < count; ++b) {
+        std::vector<std::int64_t> encoded(7);
+        transport.recv(source, writable_bytes_of(encoded), context_.timeout);
+        const TileAssignment a = decode(encoded);
+        RowMatrix<float> band(std::max<std::int64_t>(0, a.own_end - a.own_begin),
+                              std::max<std::int64_t>(0, a.visiting_end - a.visiting_begin));
+        transport.recv(source, as_writable_bytes_of(band.data(), static_cast<std::size_t>(band.size())),
+                       context_.timeout);
+        place(a, band);
+      }
+    }
+    file.commit();
+  }
+
+ private:
+  static std::vector<std::int64_t> encode(const TileAssignment& a) {
+    return {a.own_block, a.visiting_block, a.own_begin, a.own_end, a.visiting_begin, a.visiting_end, a.diagonal};
+  }
+  static TileAssignment decode(const std::vector<std::int64_t>& v) {
+    TileAssignment a;
+    a.own_block = static_cast<int>(v[0]);
+    a.visiting_block = static_cast<int>(v[1]);
+    a.own_begin = v[2];
+    a.own_end = v[3];
+    a.visiting_begin = v[4];
+    a.visiting_end = v[5];
+    a.diagonal = v[6] != 0;
+    return a;
+  }
+  static void write_rows(AtomicFile& file, std::size_t header_bytes, std::int64_t n, std::int64_t row0,
+                         std::int64_t col0, const RowMatrix<float>& rows) {
+    for (Eigen::Index r = 0; r < rows.rows(); ++r)
+      file.write_at(static_cast<std::int64_t>(header_bytes) + ((row0 + r) * n + col0) * 4,
+                    as_bytes_of(rows.row(r).data(), static_cast<std::size_t>(rows.cols())));
+  }
+
+  ModeContext context_;
+  std::vector<std::unique_ptr<DenseConsumer<Scalar>>> consumers_;
+  std::vector<TileAssignment> assignments_;
+};
+
+}  // namespace
+
+template <class Scalar>
+std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context) {
+  if (options.mode == "topk") return std::make_unique<TopKMode<Scalar>>(options, context);
+  if (options.mode == "threshold") return std::make_unique<ThresholdMode<Scalar>>(options, context);
+  if (options.mode == "full") return std::make_unique<FullMode<Scalar>>(context);
+  throw InputError("unknown --mode '" + options.mode + "'; expected topk, full or threshold");
+}
+
+template std::unique_ptr<RingMode<float>> make_ring_mode<float>(const ModeOptions&, const ModeContext&);
+template std::unique_ptr<RingMode<double>> make_ring_mode<double>(const ModeOptions&, const ModeContext&);
+
+}  // namespace ringsim

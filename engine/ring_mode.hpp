@@ -1,0 +1,48 @@
+#pragma once
+// What the ring does with each tile, and how results reach the writer:
+// one implementation per output mode (topk, threshold, full). The ring loop
+// (ring_loop.hpp) owns block circulation; a mode owns its partial results.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "kernels/partition.hpp"
+#include "kernels/ring_schedule.hpp"
+#include "kernels/tile_kernel.hpp"
+#include "transport/transport.hpp"
+
+namespace ringsim {
+
+template <class Scalar>
+class RingMode {
+ public:
+  virtual ~RingMode() = default;
+  // The consumer for the tiles of `assignment` at `step`.
+  virtual TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) = 0;
+  virtual void end_step(int step, const TileAssignment& assignment) = 0;
+  // After the last step: settle every partial result this rank is owed.
+  virtual void finish() = 0;
+  // Ships results to rank 0, which writes them into `out_dir` (atomically).
+  virtual void gather_and_write(const std::string& out_dir) = 0;
+};
+
+struct ModeContext {
+  Transport& transport;
+  const RowPartition& partition;
+  Millis timeout;
+  double* wait_seconds;  // time blocked on the transport, accumulated
+};
+
+struct ModeOptions {
+  std::string mode = "topk";  // topk | threshold | full
+  int k = 10;
+  double threshold = 0.5;
+};
+
+template <class Scalar>
+std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context);
+
+// Waits for `request`, adding the blocked time to `context.wait_seconds`.
+void timed_wait(const ModeContext& context, Request& request);
+
+}  // namespace ringsim

@@ -1,0 +1,32 @@
+#pragma once
+// Which global rows each block (rank) owns. A plain value: no MPI inside.
+//
+// Even split: n = 10 rows over P = 4 blocks gives sizes 3,3,2,2 and offsets
+// 0,3,6,8,10; sizes never differ by more than one and P > n gives empty
+// blocks (n = 2, P = 3 -> 1,1,0). Arbitrary sizes come from sharded input,
+// where each host's files decide how many rows it holds.
+#include <cstdint>
+#include <vector>
+
+namespace ringsim {
+
+class RowPartition {
+ public:
+  static RowPartition even(std::int64_t rows, int blocks);
+  static RowPartition from_sizes(const std::vector<std::int64_t>& sizes);
+
+  int blocks() const { return static_cast<int>(offsets_.size()) - 1; }
+  std::int64_t rows() const { return offsets_.back(); }
+  std::int64_t begin(int block) const { return offsets_.at(block); }
+  std::int64_t end(int block) const { return offsets_.at(block + 1); }
+  std::int64_t size(int block) const { return end(block) - begin(block); }
+  std::int64_t max_size() const;
+  // The block that holds global row `row` (the first non-empty one).
+  int owner(std::int64_t row) const;
+
+ private:
+  explicit RowPartition(std::vector<std::int64_t> offsets) : offsets_(std::move(offsets)) {}
+  std::vector<std::int64_t> offsets_;  // blocks() + 1 entries, offsets_[0] = 0
+};
+
+}  // namespace ringsim

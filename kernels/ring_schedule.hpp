@@ -1,0 +1,52 @@
+#pragma once
+// Which pairs of row blocks each rank computes at each ring step, so that
+// every unordered pair of rows is computed exactly once (symmetry halves the
+// flops).
+//
+// Blocks move one rank to the right per step: at step s rank r holds block
+// (r - s) mod P. Step 0 is the diagonal block (own rows against own rows,
+// upper triangle only). Steps 1 .. (P-1)/2 pair two different blocks in
+// full. For even P the step s = P/2 pairs rank a < P/2 with b = a + P/2 twice
+// (a holds b and b holds a), so the tile is split by the rows of block b:
+// rank a takes b's rows [0, h) and rank b takes its own rows [h, size_b),
+// with h = size_b / 2. Worked example, P = 4: step 0 diagonals; step 1
+// pairs (1,0) (2,1) (3,2) (0,3); step 2 splits (0,2) and (1,3) in halves.
+// That is 4 + 4 + 2 = 10 = P(P+1)/2 block pairs, each once.
+#include <cstdint>
+
+#include "kernels/partition.hpp"
+
+namespace ringsim {
+
+// A rectangle of the similarity matrix: own rows x visiting rows, as local
+// row ranges inside each block. diagonal means own == visiting block and only
+// pairs with own index < visiting index count.
+struct TileAssignment {
+  int own_block = 0;
+  int visiting_block = 0;
+  std::int64_t own_begin = 0, own_end = 0;            // local rows of own block
+  std::int64_t visiting_begin = 0, visiting_end = 0;  // local rows of visiting block
+  bool diagonal = false;
+  bool empty() const { return own_begin >= own_end || visiting_begin >= visiting_end; }
+};
+
+class RingSchedule {
+ public:
+  explicit RingSchedule(int ranks);
+  int ranks() const { return ranks_; }
+  // Steps including the diagonal step 0: floor(P/2) + 1.
+  int steps() const { return ranks_ / 2 + 1; }
+  // The block rank `rank` holds at `step`.
+  int visiting_block(int rank, int step) const;
+  // The rank a block is sent to / received from between steps.
+  int right(int rank) const { return (rank + 1) % ranks_; }
+  int left(int rank) const { return (rank + ranks_ - 1) % ranks_; }
+  // The rank whose step-`step` tile holds partial results for `rank`'s rows.
+  int partial_source(int rank, int step) const { return (rank + step) % ranks_; }
+  TileAssignment assignment(int rank, int step, const RowPartition& partition) const;
+
+ private:
+  int ranks_;
+};
+
+}  // namespace ringsim

@@ -1,0 +1,97 @@
+#pragma once
+// Block-partitioned cosine similarity: one assignment (own rows x visiting
+// rows, see ring_schedule.hpp) is cut into tiles of at most
+// tile_rows x tile_cols, each computed with one GEMM and handed straight to a
+// consumer that selects what it needs, so no rank ever holds an n x n buffer
+// in top-k or threshold mode.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kernels/matrix.hpp"
+#include "kernels/ring_schedule.hpp"
+#include "kernels/topk.hpp"
+
+namespace ringsim {
+
+// Where a tile sits: local row offsets inside the two blocks and the global
+// id of each block's row 0.
+struct TilePlace {
+  std::int64_t own_local = 0, visiting_local = 0;
+  std::int64_t own_global0 = 0, visiting_global0 = 0;  // global id of local row 0
+  bool diagonal = false;  // only pairs with own row < visiting row count
+};
+
+template <class Scalar>
+class TileConsumer {
+ public:
+  virtual ~TileConsumer() = default;
+  // tile(i, j) = similarity of own row (own_local + i) and visiting row (visiting_local + j).
+  virtual void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) = 0;
+  // Full mode wants the whole diagonal block, not only its upper triangle.
+  virtual bool wants_full_diagonal() const { return false; }
+};
+
+struct TileShape {
+  std::int64_t rows = 1024;
+  std::int64_t cols = 1024;
+};
+
+// Runs every tile of `assignment`; `between_tiles` runs after each one (the
+// engine uses it to progress communication). Returns the number of
+// similarity entries computed (each costs 2 * cols flops).
+template <class Scalar>
+std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
+                        const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
+                        const TileAssignment& assignment, const TileShape& shape,
+                        TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles);
+
+// Keeps the top k per row for both blocks of a pair. On the diagonal both
+// accumulators are the same object.
+template <class Scalar>
+class TopKConsumer : public TileConsumer<Scalar> {
+ public:
+  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting)
+      : own_(own), visiting_(visiting) {}
+  void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+
+ private:
+  TopKAccumulator<Scalar>& own_;
+  TopKAccumulator<Scalar>& visiting_;
+};
+
+template <class Scalar>
+struct ScoredPair {
+  std::int64_t i, j;  // global ids, i < j
+  Scalar score;
+};
+
+// Collects every pair with score >= threshold, as (smaller id, larger id).
+template <class Scalar>
+class ThresholdConsumer : public TileConsumer<Scalar> {
+ public:
+  explicit ThresholdConsumer(Scalar threshold) : threshold_(threshold) {}
+  void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
+
+ private:
+  Scalar threshold_;
+  std::vector<ScoredPair<Scalar>> pairs_;
+};
+
+// Copies tiles into one dense band for the assignment (full mode).
+template <class Scalar>
+class DenseConsumer : public TileConsumer<Scalar> {
+ public:
+  explicit DenseConsumer(const TileAssignment& assignment);
+  void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  bool wants_full_diagonal() const override { return true; }
+  // (own_end - own_begin) x (visiting_end - visiting_begin), row-major.
+  RowMatrix<float>& band() { return band_; }
+
+ private:
+  TileAssignment assignment_;
+  RowMatrix<float> band_;
+};
+
+}  // namespace ringsim

@@ -1,0 +1,125 @@
+#include "transport/mpi_transport.hpp"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace {
+
+// MPI counts are int: split anything larger into pieces of at most 1 GiB.
+constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
+constexpr int kTag = 7;
+
+class MpiRequest : public Request {
+ public:
+  MpiRequest(std::vector<MPI_Request> requests, std::vector<int> expected, int peer, bool is_receive)
+      : requests_(std::move(requests)), expected_(std::move(expected)), peer_(peer), is_receive_(is_receive) {}
+
+  ~MpiRequest() override {
+    // A request dropped unfinished (error unwinding) must not leave MPI
+    // writing into freed memory: cancel what can be cancelled.
+    for (auto& request : requests_)
+      if (request != MPI_REQUEST_NULL) {
+        MPI_Cancel(&request);
+        MPI_Request_free(&request);
+      }
+  }
+
+  bool test() override {
+    int done = 0;
+    std::vector<MPI_Status> statuses(requests_.size());
+    check_mpi(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, statuses.data()),
+              is_receive_ ? "MPI_Testall (receive)" : "MPI_Testall (send)");
+    if (done && is_receive_) {
+      for (std::size_t i = 0; i < statuses.size(); ++i) {
+        int count = 0;
+        MPI_Get_count(&statuses[i], MPI_BYTE, &count);
+        if (count != expected_[i])
+          throw IoError("message from rank " + std::to_string(peer_) + " has " + std::to_string(count) +
+                        " bytes, expected " + std::to_string(expected_[i]));
+      }
+    }
+    return done != 0;
+  }
+
+  void wait(Millis timeout) override {
+    const auto deadline = Clock::now() + timeout;
+    int spins = 0;
+    while (!test()) {
+      if (Clock::now() > deadline)
+        throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " +
+                           std::to_string(peer_) + " timed out after " + std::to_string(timeout.count()) +
+                           " ms");
+      // Spin briefly for latency, then back off so a waiting rank leaves the
+      // core to its neighbour on an oversubscribed host.
+      if (++spins > 200) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+ private:
+  std::vector<MPI_Request> requests_;
+  std::vector<int> expected_;
+  int peer_;
+  bool is_receive_;
+};
+
+template <class Post>
+std::vector<MPI_Request> post_pieces(std::size_t bytes, std::vector<int>& sizes, Post post) {
+  std::vector<MPI_Request> requests;
+  std::size_t offset = 0;
+  do {
+    const std::size_t piece = std::min(kMaxPiece, bytes - offset);
+    MPI_Request request = MPI_REQUEST_NULL;
+    post(offset, static_cast<int>(piece), &request);
+    requests.push_back(request);
+    sizes.push_back(static_cast<int>(piece));
+    offset += piece;
+  } while (offset < bytes);
+  return requests;
+}
+
+}  // namespace
+
+MpiTransport::MpiTransport(const MpiComm& comm) : rank_(comm.rank()), size_(comm.size()) {
+  check_mpi(MPI_Comm_dup(comm.raw(), &comm_), "MPI_Comm_dup");
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  stats_.transport = "mpi";
+}
+
+MpiTransport::~MpiTransport() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
+}
+
+RequestPtr MpiTransport::isend(int peer, std::span<const std::byte> data) {
+  RINGSIM_ENFORCE(peer >= 0 && peer < size_, "bad peer rank");
+  std::vector<int> sizes;
+  auto requests = post_pieces(data.size(), sizes, [&](std::size_t offset, int piece, MPI_Request* request) {
+    check_mpi(MPI_Isend(data.data() + offset, piece, MPI_BYTE, peer, kTag, comm_, request), "MPI_Isend");
+  });
+  stats_.bytes_sent += data.size();
+  return std::make_unique<MpiRequest>(std::move(requests), std::move(sizes), peer, false);
+}
+
+RequestPtr MpiTransport::irecv(int peer, std::span<std::byte> data) {
+  RINGSIM_ENFORCE(peer >= 0 && peer < size_, "bad peer rank");
+  std::vector<int> sizes;
+  auto requests = post_pieces(data.size(), sizes, [&](std::size_t offset, int piece, MPI_Request* request) {
+    check_mpi(MPI_Irecv(data.data() + offset, piece, MPI_BYTE, peer, kTag, comm_, request), "MPI_Irecv");
+  });
+  stats_.bytes_received += data.size();
+  return std::make_unique<MpiRequest>(std::move(requests), std::move(sizes), peer, true);
+}
+
+void MpiTransport::progress() {
+  int flag = 0;
+  MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, MPI_STATUS_IGNORE);
+}
+
+}  // namespace ringsim

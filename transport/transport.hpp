@@ -1,0 +1,68 @@
+#pragma once
+// The one interface the ring talks through: byte buffers to and from peer
+// ranks. Messages between two ranks are matched in the order they were
+// posted, per direction, and a receive must name the exact length of the
+// message it matches (a mismatch is an error, never a silent truncation).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace ringsim {
+
+using Millis = std::chrono::milliseconds;
+
+// One posted send or receive. Move-only; the buffer it names must stay alive
+// until wait() returned.
+class Request {
+ public:
+  virtual ~Request() = default;
+  // True once the transfer is complete; throws if it failed.
+  virtual bool test() = 0;
+  // Blocks until complete; throws TimeoutError naming the peer after `timeout`.
+  virtual void wait(Millis timeout) = 0;
+};
+using RequestPtr = std::unique_ptr<Request>;
+
+struct TransportStats {
+  std::string transport;      // mpi | tcp | tls
+  std::string cipher_suite;   // negotiated TLS suite, empty otherwise
+  double handshake_seconds = 0;   // connection set-up incl. TLS handshakes
+  std::uint64_t bytes_sent = 0;   // payload bytes
+  std::uint64_t bytes_received = 0;
+  double send_seconds = 0;     // time inside socket send calls (progress threads)
+  double receive_seconds = 0;  // time inside socket receive calls
+  double encrypt_seconds = 0;  // TLS only: SSL_write minus its socket time
+  double decrypt_seconds = 0;  // TLS only: SSL_read minus its socket time
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual std::string name() const = 0;
+
+  virtual RequestPtr isend(int peer, std::span<const std::byte> data) = 0;
+  virtual RequestPtr irecv(int peer, std::span<std::byte> data) = 0;
+  // Gives transports without their own progress thread a chance to move data;
+  // the ring calls it between tiles.
+  virtual void progress() {}
+  virtual TransportStats stats() const = 0;
+
+  void send(int peer, std::span<const std::byte> data, Millis timeout) { isend(peer, data)->wait(timeout); }
+  void recv(int peer, std::span<std::byte> data, Millis timeout) { irecv(peer, data)->wait(timeout); }
+};
+
+template <class T>
+std::span<const std::byte> as_bytes_of(const T* data, std::size_t count) {
+  return {reinterpret_cast<const std::byte*>(data), count * sizeof(T)};
+}
+template <class T>
+std::span<std::byte> as_writable_bytes_of(T* data, std::size_t count) {
+  return {reinterpret_cast<std::byte*>(data), count * sizeof(T)};
+}
+
+}  // namespace ringsim

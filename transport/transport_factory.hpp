@@ -1,0 +1,22 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "transport/mpi_comm.hpp"
+#include "transport/transport.hpp"
+
+namespace ringsim {
+
+struct TransportOptions {
+  std::string kind = "mpi";  // mpi | tcp | tls
+  std::string bind;          // address or interface to listen on (tcp / tls)
+  std::string tls_ca, tls_cert, tls_key;  // PEM files
+  bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
+  std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
+  double connect_timeout_seconds = 60;
+};
+
+// Collective: every rank of `comm` must call it with the same kind.
+std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm);
+
+}  // namespace ringsim
