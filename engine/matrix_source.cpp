@@ -232,14 +232,16 @@ RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count
       Scalar* target = out.data() + (lo - begin) * cols_;
       if (file.format == "npy") load_npy_rows(file, lo - file_row0, hi - lo, target, cols_);
       else load_csv_rows(file, lo - file_row0, hi - lo, target, cols_);
+      for (std::int64_t r = lo; r < hi; ++r)
+        for (std::int64_t c = 0; c < cols_; ++c) {
+          const Scalar value = out(r - begin, c);
+          if (!std::isfinite(value))
+            throw InputError(file.path + ": " + (std::isnan(value) ? "NaN" : "Inf") + " at row " +
+                             std::to_string(global_row0 + r) + ", column " + std::to_string(c));
+        }
     }
     file_row0 += file.rows;
   }
-  for (std::int64_t r = 0; r < count; ++r)
-    for (std::int64_t c = 0; c < cols_; ++c)
-      if (!std::isfinite(out(r, c)))
-        throw InputError("input has " + std::string(std::isnan(out(r, c)) ? "NaN" : "Inf") + " at row " +
-                         std::to_string(global_row0 + begin + r) + ", column " + std::to_string(c));
   return out;
 }
 

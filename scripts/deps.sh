@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ringsim needs, skipping those already there.
+# Usage: scripts/deps.sh [--bench]   (--bench adds plotting / comparison tools)
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
+          libeigen3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
+          python3 python3-numpy procps iproute2)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-matplotlib libopenblas-dev)
+  # faiss is optional: compared against when Debian ships it.
+  if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ringsim: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh Debian 12 machine: installs what is
+# missing, builds, runs every test with CTest (multi-rank tests under mpirun).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh
+source scripts/env.sh
+cd build
+ctest --output-on-failure --timeout 600 -j 2 "$@"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Bad input through the real command line under mpirun: every case must exit
+# non-zero (mpirun reports the lowest failing rank's code), print exactly one
+# "ringsim: error:" line naming the problem, finish quickly and leave no
+# result file behind.
+set -uo pipefail
+ringsim=$1
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+w = sys.argv[1]
+x = np.random.default_rng(1).standard_normal((40, 5)).astype(np.float32)
+np.save(f"{w}/good.npy", x)
+y = x.copy(); y[23, 1] = np.nan; np.save(f"{w}/nan.npy", y)
+np.save(f"{w}/ints.npy", np.arange(12).reshape(4, 3))
+np.save(f"{w}/cube.npy", np.zeros((2, 2, 2), np.float32))
+raw = open(f"{w}/good.npy", "rb").read(); open(f"{w}/trunc.npy", "wb").write(raw[: len(raw) - 100])
+open(f"{w}/ragged.csv", "w").write("1,2,3\n4,5\n")
+PY
+touch "$work/blocker"
+failures=0
+expect() {  # expect NAME NEEDLE ARGS...
+  local name=$1 needle=$2; shift 2
+  local out="$work/out-$name"
+  local start=$SECONDS
+  timeout 60 mpirun -np 3 "$ringsim" run --out "${OUT_OVERRIDE:-$out}" --quiet "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"
+  local code=$?
+  local lines; lines=$(grep -c "^ringsim: error:" "$work/$name.stderr")
+  if [[ $code -eq 0 || $code -eq 124 ]]; then echo "FAIL $name: exit code $code"; failures=$((failures+1)); return; fi
+  if [[ $lines -ne 1 ]]; then echo "FAIL $name: $lines error lines"; cat "$work/$name.stderr"; failures=$((failures+1)); return; fi
+  if ! grep -q -- "$needle" "$work/$name.stderr"; then echo "FAIL $name: no '$needle' in:"; cat "$work/$name.stderr"; failures=$((failures+1)); return; fi
+  if [[ -d "$out" ]] && [[ -n "$(ls -A "$out")" ]]; then echo "FAIL $name: left $(ls -A "$out")"; failures=$((failures+1)); return; fi
+  echo "ok   $name ($((SECONDS-start)) s): $(grep '^ringsim: error:' "$work/$name.stderr")"
+}
+expect missing   "input file not found"       --input "$work/nope.npy"
+expect not2d     "expected a 2-D array"       --input "$work/cube.npy"
+expect dtype     "unsupported dtype '<i8'"    --input "$work/ints.npy"
+expect truncated "truncated data"             --input "$work/trunc.npy"
+expect nan       "NaN at row 23"              --input "$work/nan.npy"
+expect ragged    "ragged.csv:2"               --input "$work/ragged.csv"
+expect k0        "--k must be >= 1"           --input "$work/good.npy" --k 0
+expect mode      "unknown --mode"             --input "$work/good.npy" --mode nope
+OUT_OVERRIDE="$work/blocker/sub" expect unwritable "cannot be created" --input "$work/good.npy"
+echo "$failures failed"
+[[ $failures -eq 0 ]]

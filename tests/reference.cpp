@@ -1,0 +1,135 @@
+#include "tests/reference.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "engine/npy.hpp"
+
+namespace ringsim::testing {
+
+Dense reference_similarity(const RowMatrix<float>& x) {
+  Dense y = x.cast<double>();
+  for (Eigen::Index r = 0; r < y.rows(); ++r) {
+    const double norm = y.row(r).norm();
+    if (norm > 0) y.row(r) /= norm;
+  }
+  return y * y.transpose();
+}
+
+std::string check_topk(const Dense& s, const TopKResult& result, double tol, bool exact_ids) {
+  const std::int64_t n = s.rows();
+  const int k = result.k;
+  if (result.n != n) return "row count " + std::to_string(result.n) + " != " + std::to_string(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    // Reference order: score descending, then smaller id.
+    std::vector<std::int64_t> order;
+    for (std::int64_t j = 0; j < n; ++j)
+      if (j != i) order.push_back(j);
+    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return s(i, a) > s(i, b); });
+    const std::string where = "row " + std::to_string(i) + ": ";
+    std::vector<std::int64_t> seen;
+    for (int t = 0; t < k; ++t) {
+      const std::int64_t id = result.ids[i * k + t];
+      const float score = result.scores[i * k + t];
+      if (t >= static_cast<int>(order.size())) {
+        if (id != -1 || !std::isnan(score)) return where + "slot " + std::to_string(t) + " should be padding";
+        continue;
+      }
+      if (id < 0 || id >= n || id == i) return where + "bad id " + std::to_string(id);
+      if (std::find(seen.begin(), seen.end(), id) != seen.end()) return where + "repeated id " + std::to_string(id);
+      seen.push_back(id);
+      if (std::abs(score - s(i, id)) > tol) return where + "score of id " + std::to_string(id) + " is wrong";
+      if (std::abs(score - s(i, order[t])) > tol)
+        return where + "slot " + std::to_string(t) + " score " + std::to_string(score) + " but reference " +
+               std::to_string(s(i, order[t]));
+      if (t > 0 && score > result.scores[i * k + t - 1]) return where + "scores not descending";
+      if (exact_ids && id != order[t])
+        return where + "slot " + std::to_string(t) + " id " + std::to_string(id) + " but reference " +
+               std::to_string(order[t]);
+    }
+  }
+  return "";
+}
+
+std::string check_full(const Dense& s, const std::vector<float>& full, double tol) {
+  const std::int64_t n = s.rows();
+  if (static_cast<std::int64_t>(full.size()) != n * n) return "wrong size";
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j)
+      if (std::abs(full[i * n + j] - s(i, j)) > tol)
+        return "entry (" + std::to_string(i) + "," + std::to_string(j) + ") = " + std::to_string(full[i * n + j]) +
+               ", reference " + std::to_string(s(i, j));
+  return "";
+}
+
+std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, double threshold, double tol) {
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    const auto& pair = pairs[p];
+    const std::string where = "pair (" + std::to_string(pair.i) + "," + std::to_string(pair.j) + "): ";
+    if (!(pair.i < pair.j) || pair.i < 0 || pair.j >= s.rows()) return where + "bad ids";
+    if (p > 0 && !(std::make_pair(pairs[p - 1].i, pairs[p - 1].j) < std::make_pair(pair.i, pair.j)))
+      return where + "not sorted by (i, j)";
+    if (std::abs(pair.score - s(pair.i, pair.j)) > tol) return where + "wrong score";
+    if (s(pair.i, pair.j) < threshold - tol) return where + "below the threshold";
+  }
+  for (std::int64_t i = 0; i < s.rows(); ++i)
+    for (std::int64_t j = i + 1; j < s.rows(); ++j)
+      if (s(i, j) >= threshold + tol &&
+          !std::binary_search(pairs.begin(), pairs.end(), Pair{i, j, 0}, [](const Pair& a, const Pair& b) {
+            return std::make_pair(a.i, a.j) < std::make_pair(b.i, b.j);
+          }))
+        return "missing pair (" + std::to_string(i) + "," + std::to_string(j) + ")";
+  return "";
+}
+
+template <class T>
+std::vector<T> read_npy(const std::string& path, std::vector<std::int64_t>& shape) {
+  const NpyHeader header = read_npy_header(path);
+  shape = header.shape;
+  std::int64_t count = 1;
+  for (auto e : shape) count *= e;
+  std::vector<T> data(static_cast<std::size_t>(count));
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(header.data_offset);
+  in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(count * sizeof(T)));
+  if (in.gcount() != static_cast<std::streamsize>(count * sizeof(T))) throw std::runtime_error(path + ": short");
+  return data;
+}
+template std::vector<float> read_npy<float>(const std::string&, std::vector<std::int64_t>&);
+template std::vector<std::int64_t> read_npy<std::int64_t>(const std::string&, std::vector<std::int64_t>&);
+
+std::vector<Pair> read_pairs_csv(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  if (line != "i,j,score") throw std::runtime_error(path + ": bad header '" + line + "'");
+  std::vector<Pair> pairs;
+  while (std::getline(in, line)) {
+    std::stringstream fields(line);
+    Pair pair{};
+    char comma = 0;
+    fields >> pair.i >> comma >> pair.j >> comma >> pair.score;
+    pairs.push_back(pair);
+  }
+  return pairs;
+}
+
+RowMatrix<float> random_matrix(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  RowMatrix<float> m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = normal(engine);
+  return m;
+}
+
+RowMatrix<float> tie_matrix(std::int64_t rows, std::int64_t cols) {
+  RowMatrix<float> m = RowMatrix<float>::Zero(rows, cols);
+  for (std::int64_t r = 0; r < rows; ++r) m(r, r % cols) = static_cast<float>(1 + r % 3);
+  return m;
+}
+
+}  // namespace ringsim::testing

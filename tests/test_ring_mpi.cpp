@@ -1,0 +1,171 @@
+// Multi-rank end-to-end tests, run by CTest under mpirun with P = 1..5: the
+// whole job (files in, files out) on every mode, compared against the
+// single-process reference on rank 0.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/agreement.hpp"
+#include "engine/generate.hpp"
+#include "engine/job.hpp"
+#include "tests/mpi_test_main.hpp"
+#include "tests/reference.hpp"
+
+using namespace ringsim;
+using namespace ringsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+class RingJob : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = shared_temp_dir("ring"); }
+  void TearDown() override {
+    world().barrier();
+    if (world().rank() == 0) fs::remove_all(dir_);
+  }
+
+  std::string write_input(const RowMatrix<float>& x, const std::string& name = "x.npy") {
+    const std::string path = dir_ + "/" + name;
+    if (world().rank() == 0) write_matrix(path, x);
+    world().barrier();
+    return path;
+  }
+
+  RunOptions options(const std::string& input, const std::string& mode, const std::string& out) {
+    RunOptions o;
+    o.input = input;
+    o.out_dir = dir_ + "/" + out;
+    o.mode.mode = mode;
+    o.quiet = true;
+    o.timeout_seconds = 60;
+    o.transport.kind = transport_;
+    return o;
+  }
+
+  // Runs the job and checks every output against the reference on rank 0.
+  void run_and_check(const RowMatrix<float>& x, RunOptions o, double tol, bool exact_ids = false) {
+    run_similarity_job(o, world());
+    std::string verdict;
+    if (world().rank() == 0) {
+      const auto s = reference_similarity(x);
+      std::vector<std::int64_t> shape;
+      if (o.mode.mode == "topk") {
+        TopKResult result{x.rows(), o.mode.k, read_npy<std::int64_t>(o.out_dir + "/neighbors.npy", shape), {}};
+        EXPECT_EQ(shape, (std::vector<std::int64_t>{x.rows(), o.mode.k}));
+        result.scores = read_npy<float>(o.out_dir + "/scores.npy", shape);
+        verdict = check_topk(s, result, tol, exact_ids);
+      } else if (o.mode.mode == "full") {
+        verdict = check_full(s, read_npy<float>(o.out_dir + "/similarity.npy", shape), tol);
+      } else {
+        verdict = check_threshold(s, read_pairs_csv(o.out_dir + "/pairs.csv"), o.mode.threshold, tol);
+      }
+      EXPECT_TRUE(fs::exists(o.out_dir + "/report.json"));
+    }
+    EXPECT_EQ(agree_on(verdict), "") << "P=" << world().size() << " mode=" << o.mode.mode;
+  }
+
+  // The job must fail on every rank, with `needle` in the agreed message and
+  // no result file left behind.
+  void expect_failure(const RunOptions& o, const std::string& needle) {
+    std::string message;
+    try {
+      run_similarity_job(o, world());
+    } catch (const AgreedFailure& e) {
+      message = e.what();
+    }
+    EXPECT_NE(message.find(needle), std::string::npos) << "got: '" << message << "'";
+    if (world().rank() == 0 && fs::exists(o.out_dir))
+      for (const auto& entry : fs::directory_iterator(o.out_dir)) ADD_FAILURE() << "left " << entry.path();
+  }
+
+  std::string dir_;
+  std::string transport_ = "mpi";
+};
+
+}  // namespace
+
+TEST_F(RingJob, TopKOddSizes) {
+  const int p = world().size();
+  int case_id = 0;
+  for (std::int64_t n : {std::int64_t{1}, std::int64_t{p - 1 > 0 ? p - 1 : 2}, std::int64_t{2 * p + 1},
+                         std::int64_t{97}}) {
+    for (std::int64_t d : {1, 7}) {
+      for (int k : {1, 5}) {
+        const auto x = random_matrix(n, d, static_cast<std::uint64_t>(n * 31 + d + k));
+        auto o = options(write_input(x, "x" + std::to_string(case_id) + ".npy"), "topk",
+                         "out" + std::to_string(case_id));
+        o.mode.k = k;
+        o.tile = {3, 3};
+        run_and_check(x, o, 1e-5);
+        ++case_id;
+      }
+    }
+  }
+}
+
+TEST_F(RingJob, TopKPadsWhenFewerRowsThanK) {
+  const auto x = random_matrix(6, 4, 2);
+  auto o = options(write_input(x), "topk", "out");
+  o.mode.k = 12;
+  run_and_check(x, o, 1e-5);
+}
+
+TEST_F(RingJob, ZeroAndDuplicateRows) {
+  auto x = random_matrix(53, 6, 9);
+  x.row(0).setZero();
+  x.row(20).setZero();
+  x.row(52).setZero();
+  x.row(7) = x.row(30);
+  x.row(41) = x.row(30) * 2.5f;
+  auto o = options(write_input(x), "topk", "out");
+  o.mode.k = 8;
+  run_and_check(x, o, 1e-5);
+  run_and_check(x, options(write_input(x), "full", "full"), 1e-5);
+}
+
+TEST_F(RingJob, ExactTiesBrokenBySmallerIndex) {
+  auto x = tie_matrix(45, 5);
+  x.row(11).setZero();
+  auto o = options(write_input(x), "topk", "out");
+  o.mode.k = 12;
+  o.tile = {4, 4};
+  run_and_check(x, o, 0.0, true);
+}
+
+TEST_F(RingJob, FullAndThresholdModes) {
+  const auto x = random_matrix(61, 3, 5);
+  auto full = options(write_input(x), "full", "full");
+  full.tile = {5, 5};
+  run_and_check(x, full, 1e-5);
+  auto threshold = options(write_input(x), "threshold", "threshold");
+  threshold.mode.threshold = 0.6;
+  run_and_check(x, threshold, 1e-5);
+}
+
+TEST_F(RingJob, Float64AndCsvInput) {
+  const auto x = random_matrix(40, 5, 8);
+  auto o = options(write_input(x, "x.csv"), "topk", "out");
+  o.dtype = "float64";
+  o.mode.k = 6;
+  run_and_check(x, o, 1e-6);  // scores are written as float32
+}
+
+TEST_F(RingJob, BadInputFailsOnEveryRankWithoutOutput) {
+  auto x = random_matrix(30, 4, 3);
+  x(17, 2) = std::nanf("");
+  expect_failure(options(write_input(x, "nan.npy"), "topk", "nan"), "NaN at row 17");
+  const auto good = write_input(random_matrix(10, 3, 1));
+  auto bad_k = options(good, "topk", "k");
+  bad_k.mode.k = 0;
+  expect_failure(bad_k, "--k must be >= 1");
+  expect_failure(options(dir_ + "/missing.npy", "topk", "missing"), "input file not found");
+  expect_failure(options(good, "sideways", "mode"), "unknown --mode 'sideways'");
+  if (world().rank() == 0) std::ofstream(dir_ + "/blocker") << "x";
+  world().barrier();
+  expect_failure(options(good, "topk", "blocker/sub"), "cannot be created");
+  auto too_big = options(good, "full", "big");
+  too_big.max_full_bytes = 100;
+  expect_failure(too_big, "--max-full-bytes");
+}

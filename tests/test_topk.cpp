@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/errors.hpp"
+#include "kernels/topk.hpp"
+
+using ringsim::TopKAccumulator;
+
+TEST(TopK, KeepsBestSortedWithTiesBySmallerId) {
+  TopKAccumulator<float> acc(1, 3);
+  acc.offer(0, 0.5f, 7);
+  acc.offer(0, 0.9f, 3);
+  acc.offer(0, 0.5f, 2);
+  acc.offer(0, 0.5f, 9);
+  acc.offer(0, 0.1f, 1);
+  EXPECT_EQ(acc.id(0, 0), 3);
+  EXPECT_EQ(acc.id(0, 1), 2);
+  EXPECT_EQ(acc.id(0, 2), 7);
+  EXPECT_FLOAT_EQ(acc.kth_score(0), 0.5f);
+}
+
+TEST(TopK, FewerCandidatesThanKLeavesEmptySlots) {
+  TopKAccumulator<double> acc(2, 4);
+  acc.offer(1, -0.25, 5);
+  EXPECT_EQ(acc.id(1, 0), 5);
+  EXPECT_TRUE(acc.is_empty_slot(1, 1));
+  EXPECT_TRUE(acc.is_empty_slot(0, 0));
+}
+
+TEST(TopK, ResultIndependentOfArrivalOrderAndSplitting) {
+  std::mt19937 engine(5);
+  std::uniform_int_distribution<int> level(0, 6);  // few distinct scores: many ties
+  struct Candidate {
+    float score;
+    std::int64_t id;
+  };
+  std::vector<Candidate> candidates;
+  for (std::int64_t id = 0; id < 200; ++id) candidates.push_back({level(engine) / 6.0f, id});
+  TopKAccumulator<float> in_order(1, 10);
+  for (auto c : candidates) in_order.offer(0, c.score, c.id);
+  std::shuffle(candidates.begin(), candidates.end(), engine);
+  TopKAccumulator<float> first(1, 10), second(1, 10);
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    (i % 3 ? first : second).offer(0, candidates[i].score, candidates[i].id);
+  first.merge(second);
+  for (int slot = 0; slot < 10; ++slot) {
+    EXPECT_EQ(first.id(0, slot), in_order.id(0, slot));
+    EXPECT_EQ(first.score(0, slot), in_order.score(0, slot));
+  }
+  // Brute force: sort all by (score desc, id asc).
+  std::sort(candidates.begin(), candidates.end(),
+            [](auto a, auto b) { return a.score != b.score ? a.score > b.score : a.id < b.id; });
+  for (int slot = 0; slot < 10; ++slot) EXPECT_EQ(in_order.id(0, slot), candidates[slot].id);
+}
+
+TEST(TopK, RejectsKBelowOne) { EXPECT_THROW(TopKAccumulator<float>(3, 0), ringsim::InputError); }
