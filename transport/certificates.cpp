@@ -1,0 +1,164 @@
+#include "transport/certificates.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "transport/openssl_util.hpp"
+
+namespace ringsim {
+
+std::string openssl_errors() {
+  std::string text;
+  while (const unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    if (!text.empty()) text += "; ";
+    text += buffer;
+  }
+  return text;
+}
+
+X509Ptr parse_certificate(const std::string& pem, const std::string& what) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!certificate) throw TlsError(what + " is not a PEM certificate (" + openssl_errors() + ")");
+  return certificate;
+}
+
+KeyPtr parse_private_key(const std::string& pem, const std::string& what) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) throw TlsError(what + " is not a PEM private key (" + openssl_errors() + ")");
+  return key;
+}
+
+std::string certificate_pem(X509* certificate) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), certificate);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+std::string private_key_pem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+namespace {
+
+KeyPtr new_key() {
+  KeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) throw TlsError("cannot generate an EC key: " + openssl_errors());
+  return key;
+}
+
+void add_extension(X509* certificate, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  X509V3_set_ctx(&context, issuer, certificate, nullptr, nullptr, 0);
+  X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str());
+  if (!extension) throw TlsError("bad certificate extension '" + value + "': " + openssl_errors());
+  X509_add_ext(certificate, extension, -1);
+  X509_EXTENSION_free(extension);
+}
+
+X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, int valid_days, int not_before_days) {
+  X509Ptr certificate(X509_new());
+  X509_set_version(certificate.get(), 2);  // v3
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // positive
+  BIGNUM* number = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(number, X509_get_serialNumber(certificate.get()));
+  BN_free(number);
+  const long day = 24L * 3600L;
+  X509_gmtime_adj(X509_getm_notBefore(certificate.get()), not_before_days * day - 300);  // allow clock skew
+  X509_gmtime_adj(X509_getm_notAfter(certificate.get()), (not_before_days + valid_days) * day);
+  X509_set_pubkey(certificate.get(), key);
+  X509_NAME* name = X509_get_subject_name(certificate.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ringsim"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  return certificate;
+}
+
+void sign(X509* certificate, EVP_PKEY* key) {
+  if (X509_sign(certificate, key, EVP_sha256()) <= 0) throw TlsError("cannot sign certificate: " + openssl_errors());
+}
+
+bool is_ip_literal(const std::string& name) {
+  in6_addr address{};
+  return ::inet_pton(AF_INET, name.c_str(), &address) == 1 || ::inet_pton(AF_INET6, name.c_str(), &address) == 1;
+}
+
+}  // namespace
+
+PemPair make_certificate_authority(const std::string& common_name, int valid_days) {
+  KeyPtr key = new_key();
+  X509Ptr certificate = new_certificate(key.get(), common_name, valid_days, 0);
+  X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate.get()));
+  add_extension(certificate.get(), certificate.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  add_extension(certificate.get(), certificate.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+  add_extension(certificate.get(), certificate.get(), NID_subject_key_identifier, "hash");
+  sign(certificate.get(), key.get());
+  return {certificate_pem(certificate.get()), private_key_pem(key.get())};
+}
+
+PemPair make_host_certificate(const PemPair& authority, const std::string& host,
+                              const std::vector<std::string>& extra_names, int valid_days, int not_before_days) {
+  X509Ptr ca = parse_certificate(authority.certificate, "CA certificate");
+  KeyPtr ca_key = parse_private_key(authority.private_key, "CA key");
+  KeyPtr key = new_key();
+  X509Ptr certificate = new_certificate(key.get(), host, valid_days, not_before_days);
+  X509_set_issuer_name(certificate.get(), X509_get_subject_name(ca.get()));
+  std::string alt_names;
+  std::vector<std::string> names{host};
+  names.insert(names.end(), extra_names.begin(), extra_names.end());
+  for (const auto& name : names) {
+    if (!alt_names.empty()) alt_names += ",";
+    alt_names += (is_ip_literal(name) ? "IP:" : "DNS:") + name;
+  }
+  add_extension(certificate.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(certificate.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
+  add_extension(certificate.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  add_extension(certificate.get(), ca.get(), NID_subject_alt_name, alt_names);
+  sign(certificate.get(), ca_key.get());
+  return {certificate_pem(certificate.get()), private_key_pem(key.get())};
+}
+
+void write_private_file(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw_errno("cannot create " + path);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::fchmod(fd, 0600);  // in case the umask or an old file says otherwise
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    throw_errno("cannot write " + path);
+  }
+}
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) throw TlsError(what + " " + path + " cannot be read");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace ringsim

@@ -1,0 +1,28 @@
+#pragma once
+// Making the job's keys and certificates: a CA, and one certificate per host
+// signed by it (ECDSA P-256, SHA-256). Used by `ringsim certs` and by
+// --tls-ephemeral.
+#include <string>
+#include <vector>
+
+namespace ringsim {
+
+struct PemPair {
+  std::string certificate;  // PEM
+  std::string private_key;  // PEM (PKCS#8)
+};
+
+PemPair make_certificate_authority(const std::string& common_name, int valid_days);
+
+// A certificate for `host` (subject CN and subjectAltName DNS entry, plus any
+// `extra_names`; IP literals become IP entries), valid from
+// now + `not_before_days` for `valid_days`, usable as TLS client and server.
+PemPair make_host_certificate(const PemPair& authority, const std::string& host,
+                              const std::vector<std::string>& extra_names, int valid_days,
+                              int not_before_days = 0);
+
+// Writes `text` to `path` with mode 0600 (atomically).
+void write_private_file(const std::string& path, const std::string& text);
+std::string read_text_file(const std::string& path, const std::string& what);
+
+}  // namespace ringsim

@@ -1,0 +1,298 @@
+#include "transport/connection.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace {
+// Bytes handed to one write/read call: large enough to amortise the call,
+// small enough that a send and a receive on one connection take turns.
+constexpr std::size_t kChunk = std::size_t{4} << 20;
+constexpr std::size_t kHeader = sizeof(std::uint64_t);
+}  // namespace
+
+struct Connection::Operation {
+  bool is_send = false;
+  std::span<std::byte> buffer;  // receive target, or the send source (const_cast on the way in)
+  std::byte header[kHeader] = {};
+  std::size_t header_done = 0;
+  std::size_t done = 0;
+  bool complete = false;
+  bool cancelled = false;
+  bool in_use = false;  // the progress thread is touching `buffer`
+  std::string error;
+};
+
+namespace {
+
+class ConnectionRequest : public Request {
+ public:
+  ConnectionRequest(std::shared_ptr<Connection::Operation> op, std::mutex& mutex, std::condition_variable& changed,
+                    std::string what)
+      : op_(std::move(op)), mutex_(mutex), changed_(changed), what_(std::move(what)) {}
+
+  ~ConnectionRequest() override {
+    // Dropped before completion (an error is unwinding): make sure the
+    // progress thread never touches the caller's buffer again.
+    std::unique_lock lock(mutex_);
+    if (op_->complete) return;
+    op_->cancelled = true;
+    changed_.wait(lock, [&] { return !op_->in_use; });
+  }
+
+  bool test() override {
+    std::lock_guard lock(mutex_);
+    if (!op_->error.empty()) throw IoError(op_->error);
+    return op_->complete;
+  }
+
+  void wait(Millis timeout) override {
+    std::unique_lock lock(mutex_);
+    const bool finished = changed_.wait_for(lock, timeout, [&] { return op_->complete || !op_->error.empty(); });
+    if (!op_->error.empty()) throw_error(op_->error);
+    if (!finished)
+      throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");
+  }
+
+ private:
+  [[noreturn]] static void throw_error(const std::string& error) {
+    if (error.rfind("TLS", 0) == 0) throw TlsError(error);
+    throw IoError(error);
+  }
+  std::shared_ptr<Connection::Operation> op_;
+  std::mutex& mutex_;
+  std::condition_variable& changed_;
+  std::string what_;
+};
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<Stream> stream, std::string peer)
+    : stream_(std::move(stream)), peer_(std::move(peer)) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw_errno("eventfd");
+  thread_ = std::thread([this] { run(); });
+}
+
+Connection::~Connection() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake();
+  if (thread_.joinable()) thread_.join();
+  ::close(wake_fd_);
+}
+
+void Connection::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Connection::wait_ready(Millis timeout) {
+  std::unique_lock lock(mutex_);
+  if (!changed_.wait_for(lock, timeout, [&] { return ready_ || !error_.empty(); }))
+    throw TimeoutError("connection set-up with " + peer_ + " timed out");
+  if (!error_.empty()) {
+    if (error_.find("TLS") != std::string::npos) throw TlsError(error_);
+    throw IoError(error_);
+  }
+}
+
+RequestPtr Connection::post_send(std::span<const std::byte> data) {
+  auto op = std::make_shared<Operation>();
+  op->is_send = true;
+  op->buffer = {const_cast<std::byte*>(data.data()), data.size()};
+  const std::uint64_t length = data.size();
+  std::memcpy(op->header, &length, kHeader);
+  {
+    std::lock_guard lock(mutex_);
+    if (!error_.empty()) op->error = error_;
+    else sends_.push_back(op);
+  }
+  wake();
+  return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "send to " + peer_);
+}
+
+RequestPtr Connection::post_receive(std::span<std::byte> data) {
+  auto op = std::make_shared<Operation>();
+  op->buffer = data;
+  {
+    std::lock_guard lock(mutex_);
+    if (!error_.empty()) op->error = error_;
+    else receives_.push_back(op);
+  }
+  wake();
+  return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "receive from " + peer_);
+}
+
+Connection::Totals Connection::totals() const {
+  std::lock_guard lock(mutex_);
+  Totals totals = totals_;
+  totals.times = stream_->times();
+  return totals;
+}
+
+void Connection::fail(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  if (error_.empty()) error_ = error;
+  for (auto* queue : {&sends_, &receives_}) {
+    for (auto& op : *queue) op->error = error_;
+    queue->clear();
+  }
+  changed_.notify_all();
+}
+
+void Connection::run() {
+  try {
+    const double started = now_seconds();
+    for (Want want = stream_->handshake_step(); want != Want::Nothing; want = stream_->handshake_step()) {
+      pollfd fds[2] = {{stream_->fd(), static_cast<short>(want == Want::Read ? POLLIN : POLLOUT), 0},
+                       {wake_fd_, POLLIN, 0}};
+      if (::poll(fds, 2, 200) < 0 && errno != EINTR) throw_errno("poll");
+      if (fds[1].revents) {
+        std::uint64_t drained;
+        [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      totals_.handshake_seconds = now_seconds() - started;
+      totals_.cipher_suite = stream_->cipher_suite();
+      ready_ = true;
+    }
+    changed_.notify_all();
+    serve();
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+}
+
+void Connection::serve() {
+  for (;;) {
+    std::shared_ptr<Operation> send, receive;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      // Cancelled operations leave the stream mid-message: nothing after
+      // them can be trusted, so the connection is closed for business.
+      for (auto* queue : {&sends_, &receives_})
+        if (!queue->empty() && queue->front()->cancelled)
+          throw IoError("connection to " + peer_ + " abandoned mid-message");
+      if (!sends_.empty()) (send = sends_.front())->in_use = true;
+      if (!receives_.empty()) (receive = receives_.front())->in_use = true;
+    }
+    bool progressed = false;
+    std::string error;
+    try {
+      if (send) progressed |= progress_send(*send);
+      if (receive) progressed |= progress_receive(*receive);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (auto* op : {send.get(), receive.get()})
+        if (op) op->in_use = false;
+      if (send && send->complete) sends_.pop_front();
+      if (receive && receive->complete) receives_.pop_front();
+    }
+    changed_.notify_all();
+    if (!error.empty()) throw IoError(error);
+    if (progressed) continue;
+
+    short events = 0;
+    for (Want want : {send ? send_want_ : Want::Nothing, receive ? receive_want_ : Want::Nothing})
+      events |= want == Want::Read ? POLLIN : want == Want::Write ? POLLOUT : 0;
+    // With nothing to wait for on the socket, leave it out of the poll: a
+    // closed peer would otherwise report POLLHUP forever and spin the thread.
+    pollfd fds[2] = {{events ? stream_->fd() : -1, events, 0}, {wake_fd_, POLLIN, 0}};
+    const int n = ::poll(fds, 2, 200);
+    if (n < 0 && errno != EINTR) throw_errno("poll");
+    if (n > 0 && fds[1].revents) {
+      std::uint64_t drained;
+      [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+    }
+  }
+}
+
+bool Connection::progress_send(Operation& op) {
+  bool progressed = false;
+  while (op.header_done < kHeader) {
+    const IoStep step = stream_->write_some({op.header + op.header_done, kHeader - op.header_done});
+    if (step.bytes == 0) {
+      send_want_ = step.want;
+      return progressed;
+    }
+    op.header_done += step.bytes;
+    progressed = true;
+  }
+  while (op.done < op.buffer.size()) {
+    const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
+    const IoStep step = stream_->write_some({op.buffer.data() + op.done, chunk});
+    if (step.bytes == 0) {
+      send_want_ = step.want;
+      return progressed;
+    }
+    op.done += step.bytes;
+    progressed = true;
+    std::lock_guard lock(mutex_);
+    totals_.bytes_sent += step.bytes;
+    if (!receives_.empty()) break;  // let the receive direction have a turn
+  }
+  if (op.done == op.buffer.size()) {
+    op.complete = true;
+    progressed = true;
+  }
+  return progressed;
+}
+
+bool Connection::progress_receive(Operation& op) {
+  bool progressed = false;
+  while (op.header_done < kHeader) {
+    const IoStep step = stream_->read_some({op.header + op.header_done, kHeader - op.header_done});
+    if (step.bytes == 0) {
+      receive_want_ = step.want;
+      return progressed;
+    }
+    op.header_done += step.bytes;
+    progressed = true;
+    if (op.header_done == kHeader) {
+      std::uint64_t length = 0;
+      std::memcpy(&length, op.header, kHeader);
+      if (length != op.buffer.size())
+        throw IoError("message from " + peer_ + " has " + std::to_string(length) + " bytes, expected " +
+                      std::to_string(op.buffer.size()) + " (the peers disagree on the protocol)");
+    }
+  }
+  while (op.done < op.buffer.size()) {
+    const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
+    const IoStep step = stream_->read_some({op.buffer.data() + op.done, chunk});
+    if (step.bytes == 0) {
+      receive_want_ = step.want;
+      return progressed;
+    }
+    op.done += step.bytes;
+    progressed = true;
+    std::lock_guard lock(mutex_);
+    totals_.bytes_received += step.bytes;
+    if (!sends_.empty()) break;
+  }
+  if (op.done == op.buffer.size()) {
+    op.complete = true;
+    progressed = true;
+  }
+  return progressed;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,59 @@
+#pragma once
+// TCP sockets: an owning fd, listening, connecting with retries, and the
+// blocking exact reads / writes used only for the plaintext greeting before a
+// connection is handed to its progress thread.
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace ringsim {
+
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket();
+  Socket(Socket&& other) noexcept : fd_(other.release()) {}
+  Socket& operator=(Socket&& other) noexcept;
+  int fd() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Endpoint {
+  std::string address;  // numeric IPv4 / IPv6
+  int port = 0;
+  std::string to_string() const;
+  static Endpoint parse(const std::string& text);  // "addr:port" or "[v6]:port"
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Listens on `address` (numeric) and port (0 = ephemeral); returns the socket
+// and the endpoint actually bound.
+Socket listen_on(const Endpoint& where, Endpoint& bound);
+// Connects, retrying refused / unreachable attempts until `deadline`.
+Socket connect_to(const Endpoint& where, Deadline deadline);
+// Accepts one connection or throws TimeoutError at `deadline`.
+Socket accept_one(const Socket& listener, Deadline deadline);
+
+void set_nonblocking(int fd);
+void set_socket_options(int fd);  // TCP_NODELAY, large buffers
+void write_exact(int fd, std::span<const std::byte> bytes, Deadline deadline, const std::string& what);
+void read_exact(int fd, std::span<std::byte> bytes, Deadline deadline, const std::string& what);
+// The next byte on `fd`, left in place for the next reader.
+std::byte peek_byte(int fd, Deadline deadline, const std::string& what);
+
+// The numeric address for --bind: an interface name (eth0), a literal
+// address, or a host name to resolve.
+std::string resolve_bind_address(const std::string& bind);
+
+}  // namespace ringsim

@@ -1,0 +1,159 @@
+#include "transport/socket_transport.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <algorithm>
+#include <set>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "transport/tls_stream.hpp"
+
+namespace ringsim {
+
+namespace {
+
+// The plaintext greeting a connecting rank sends first: "RSIM" + its rank.
+constexpr char kMagic[4] = {'R', 'S', 'I', 'M'};
+// Plain TCP then says so explicitly, so a TLS rank sees at once that its peer
+// is not speaking TLS (and a plain rank sees a TLS ClientHello for what it is).
+constexpr char kPlainMarker[4] = {'P', 'L', 'N', '1'};
+constexpr std::byte kTlsHandshakeRecord{0x16};
+
+struct Greeting {
+  char magic[4];
+  std::int32_t rank;
+};
+
+std::string describe(int rank, const std::vector<std::string>& hosts, const std::vector<std::string>& endpoints) {
+  return "rank " + std::to_string(rank) + " (host " + hosts[rank] + ", " + endpoints[rank] + ")";
+}
+
+}  // namespace
+
+std::string identity_host() {
+  if (const char* host = std::getenv("RINGSIM_HOST"); host && *host) return host;
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+SocketTransport::SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
+                                 double setup_seconds)
+    : rank_(rank), kind_(std::move(kind)), connections_(std::move(connections)), setup_seconds_(setup_seconds) {}
+
+Connection& SocketTransport::peer(int rank) {
+  RINGSIM_ENFORCE(rank >= 0 && rank < size() && connections_[rank], "no connection to rank " + std::to_string(rank));
+  return *connections_[rank];
+}
+
+RequestPtr SocketTransport::isend(int rank, std::span<const std::byte> data) { return peer(rank).post_send(data); }
+RequestPtr SocketTransport::irecv(int rank, std::span<std::byte> data) { return peer(rank).post_receive(data); }
+
+TransportStats SocketTransport::stats() const {
+  TransportStats stats;
+  stats.transport = kind_;
+  stats.handshake_seconds = setup_seconds_;
+  for (const auto& connection : connections_) {
+    if (!connection) continue;
+    const auto totals = connection->totals();
+    stats.bytes_sent += totals.bytes_sent;
+    stats.bytes_received += totals.bytes_received;
+    stats.send_seconds += totals.times.socket_write_seconds;
+    stats.receive_seconds += totals.times.socket_read_seconds;
+    stats.encrypt_seconds += totals.times.encrypt_seconds;
+    stats.decrypt_seconds += totals.times.decrypt_seconds;
+    if (stats.cipher_suite.empty()) stats.cipher_suite = totals.cipher_suite;
+  }
+  return stats;
+}
+
+std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm,
+                                               const TlsContext* tls) {
+  const double started = now_seconds();
+  const int rank = comm.rank(), size = comm.size();
+  const auto hosts = comm.allgather(identity_host());
+  const auto machines = comm.allgather(comm.processor_name());
+  const bool single_machine = std::all_of(machines.begin(), machines.end(), [&](auto& m) { return m == machines[0]; });
+
+  // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
+  // every rank shares this machine, else the address our host name resolves to.
+  Endpoint where{"127.0.0.1", 0};
+  if (!options.bind.empty()) {
+    std::string bind = options.bind;
+    const auto colon = bind.rfind(':');
+    if (colon != std::string::npos && bind.find(':') == colon) {  // one colon: host:port (not IPv6)
+      where.port = std::stoi(bind.substr(colon + 1));
+      bind = bind.substr(0, colon);
+    }
+    where.address = resolve_bind_address(bind);
+  } else if (!single_machine) {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    where.address = resolve_bind_address(name);
+  }
+  Endpoint bound;
+  Socket listener = listen_on(where, bound);
+  const std::string advertised = options.advertise.empty() ? bound.to_string() : options.advertise;
+  const auto endpoints = comm.allgather(advertised);
+
+  const Deadline deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
+  const bool plain = tls == nullptr;
+  std::vector<Socket> sockets(size);
+  // Lower ranks: we connect (their listen backlog accepts us even while they
+  // are busy connecting elsewhere, so this order cannot deadlock).
+  for (int peer = 0; peer < rank; ++peer) {
+    const std::string who = describe(peer, hosts, endpoints);
+    sockets[peer] = connect_to(Endpoint::parse(endpoints[peer]), deadline);
+    Greeting greeting{};
+    std::memcpy(greeting.magic, kMagic, 4);
+    greeting.rank = rank;
+    write_exact(sockets[peer].fd(), as_bytes_of(&greeting, 1), deadline, "greeting " + who);
+    if (plain) write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who);
+  }
+  // Higher ranks: they connect to us.
+  for (int accepted = 0; accepted < size - 1 - rank; ++accepted) {
+    Socket socket = accept_one(listener, deadline);
+    Greeting greeting{};
+    read_exact(socket.fd(), as_writable_bytes_of(&greeting, 1), deadline, "reading a peer's greeting");
+    if (std::memcmp(greeting.magic, kMagic, 4) != 0)
+      throw IoError("a connection to this rank's port did not start with the ringsim greeting; refused");
+    if (greeting.rank <= rank || greeting.rank >= size || sockets[greeting.rank].valid())
+      throw IoError("a peer claimed to be rank " + std::to_string(greeting.rank) + ", which is not expected here");
+    const std::string who = describe(greeting.rank, hosts, endpoints);
+    // Look at (without consuming) the first byte of what follows the greeting.
+    const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
+    if (plain && first == kTlsHandshakeRecord)
+      throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
+    if (!plain && first != kTlsHandshakeRecord)
+      throw TlsError("TLS handshake with " + who + " failed: the peer is not speaking TLS (plaintext connection refused)");
+    if (plain) {
+      char marker[4];
+      read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
+      if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
+    }
+    sockets[greeting.rank] = std::move(socket);
+  }
+  std::vector<std::unique_ptr<Connection>> connections(size);
+  for (int peer = 0; peer < size; ++peer) {
+    if (peer == rank) continue;
+    const std::string who = describe(peer, hosts, endpoints);
+    std::unique_ptr<Stream> stream =
+        plain ? make_plain_stream(std::move(sockets[peer]), who)
+              : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank, hosts[peer], who);
+    connections[peer] = std::make_unique<Connection>(std::move(stream), who);
+  }
+  // Handshakes run concurrently on the progress threads; wait for all.
+  for (int peer = 0; peer < size; ++peer) {
+    if (peer == rank) continue;
+    const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    connections[peer]->wait_ready(std::max(left, Millis(1)));
+  }
+  return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections),
+                                           now_seconds() - started);
+}
+
+}  // namespace ringsim

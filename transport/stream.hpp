@@ -1,0 +1,47 @@
+#pragma once
+// A non-blocking byte stream over one connected socket: plain, or TLS. The
+// connection's progress thread drives it; a stream never blocks, it says
+// what it is waiting for instead.
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "transport/socket.hpp"
+
+namespace ringsim {
+
+enum class Want { Nothing, Read, Write };
+
+struct IoStep {
+  std::size_t bytes = 0;  // moved by this call; 0 means "wait for `want`"
+  Want want = Want::Nothing;
+};
+
+struct StreamTimes {
+  double socket_write_seconds = 0;  // inside send(2)
+  double socket_read_seconds = 0;   // inside recv(2)
+  double encrypt_seconds = 0;       // TLS: SSL_write minus its socket time
+  double decrypt_seconds = 0;       // TLS: SSL_read minus its socket time
+};
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  // One step of the connection set-up (TLS handshake); Nothing when done.
+  virtual Want handshake_step() { return Want::Nothing; }
+  virtual IoStep write_some(std::span<const std::byte> bytes) = 0;
+  virtual IoStep read_some(std::span<std::byte> bytes) = 0;
+  virtual int fd() const = 0;
+  virtual std::string cipher_suite() const { return ""; }
+  const StreamTimes& times() const { return times_; }
+
+ protected:
+  StreamTimes times_;
+};
+
+// Plain TCP. Throws IoError when the peer closes or the socket fails;
+// `peer` names the other side in those errors.
+std::unique_ptr<Stream> make_plain_stream(Socket socket, std::string peer);
+
+}  // namespace ringsim

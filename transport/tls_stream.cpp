@@ -1,0 +1,125 @@
+#include "transport/tls_stream.hpp"
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "transport/openssl_util.hpp"
+
+namespace ringsim {
+
+TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites) {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_method()));
+  if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
+  if (SSL_CTX_set_ciphersuites(ctx.get(), ciphersuites.c_str()) != 1)
+    throw TlsError("unknown --tls-ciphersuites '" + ciphersuites + "' (" + openssl_errors() + ")");
+  X509Ptr ca = parse_certificate(credentials.ca_certificate, "--tls-ca");
+  X509Ptr certificate = parse_certificate(credentials.certificate, "--tls-cert");
+  KeyPtr key = parse_private_key(credentials.private_key, "--tls-key");
+  if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), ca.get()) != 1)
+    throw TlsError("cannot trust the CA certificate: " + openssl_errors());
+  if (SSL_CTX_use_certificate(ctx.get(), certificate.get()) != 1 || SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1)
+    throw TlsError("--tls-key does not match --tls-cert (" + openssl_errors() + ")");
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_num_tickets(ctx.get(), 0);  // no resumption: nothing unsolicited on the wire after the handshake
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  ctx_ = ctx.release();
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
+
+namespace {
+
+class TlsStream : public Stream {
+ public:
+  TlsStream(Socket socket, const TlsContext& context, bool server, const std::string& expected_host, std::string peer)
+      : socket_(std::move(socket)), peer_(std::move(peer)) {
+    set_nonblocking(socket_.fd());
+    ssl_.reset(SSL_new(static_cast<SSL_CTX*>(context.native())));
+    if (!ssl_ || SSL_set_fd(ssl_.get(), socket_.fd()) != 1) throw TlsError("SSL_new failed: " + openssl_errors());
+    if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
+    if (server) SSL_set_accept_state(ssl_.get());
+    else SSL_set_connect_state(ssl_.get());
+    // Time spent inside the socket calls, so encryption can be told apart.
+    BIO* bio = SSL_get_rbio(ssl_.get());
+    BIO_set_callback_arg(bio, reinterpret_cast<char*>(this));
+    BIO_set_callback_ex(bio, &TlsStream::on_bio);
+  }
+
+  int fd() const override { return socket_.fd(); }
+  std::string cipher_suite() const override { return SSL_get_cipher_name(ssl_.get()); }
+
+  Want handshake_step() override {
+    const int result = SSL_do_handshake(ssl_.get());
+    if (result == 1) return Want::Nothing;
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error == SSL_ERROR_WANT_READ) return Want::Read;
+    if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
+    std::string reason = openssl_errors();
+    const long verify = SSL_get_verify_result(ssl_.get());
+    if (verify != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    if (reason.empty()) reason = error == SSL_ERROR_SYSCALL ? "connection closed during the handshake" : "unknown error";
+    throw TlsError("TLS handshake with " + peer_ + " failed: " + reason);
+  }
+
+  IoStep write_some(std::span<const std::byte> bytes) override {
+    std::size_t written = 0;
+    const double socket_before = times_.socket_write_seconds;
+    const double started = now_seconds();
+    const int result = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
+    times_.encrypt_seconds += now_seconds() - started - (times_.socket_write_seconds - socket_before);
+    if (result == 1) return {written, Want::Nothing};
+    return {0, classify(result, "sending to")};
+  }
+
+  IoStep read_some(std::span<std::byte> bytes) override {
+    std::size_t read = 0;
+    const double socket_before = times_.socket_read_seconds;
+    const double started = now_seconds();
+    const int result = SSL_read_ex(ssl_.get(), bytes.data(), bytes.size(), &read);
+    times_.decrypt_seconds += now_seconds() - started - (times_.socket_read_seconds - socket_before);
+    if (result == 1) return {read, Want::Nothing};
+    return {0, classify(result, "receiving from")};
+  }
+
+ private:
+  Want classify(int result, const char* direction) {
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error == SSL_ERROR_WANT_READ) return Want::Read;
+    if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
+    if (error == SSL_ERROR_ZERO_RETURN) throw IoError(peer_ + " closed the TLS connection");
+    const std::string reason = openssl_errors();
+    if (error == SSL_ERROR_SYSCALL && reason.empty())
+      throw IoError(peer_ + " closed the connection (did it fail or exit?)");
+    throw TlsError(std::string("TLS error ") + direction + " " + peer_ + ": " +
+                   (reason.empty() ? "unknown error" : reason));
+  }
+
+  static long on_bio(BIO* bio, int operation, const char*, size_t, int, long, int ret, size_t*) {
+    auto* self = reinterpret_cast<TlsStream*>(BIO_get_callback_arg(bio));
+    const int base = operation & ~BIO_CB_RETURN;
+    if (base != BIO_CB_READ && base != BIO_CB_WRITE) return ret;
+    if (!(operation & BIO_CB_RETURN)) {
+      self->socket_call_started_ = now_seconds();
+    } else {
+      const double spent = now_seconds() - self->socket_call_started_;
+      (base == BIO_CB_WRITE ? self->times_.socket_write_seconds : self->times_.socket_read_seconds) += spent;
+    }
+    return ret;
+  }
+
+  Socket socket_;
+  SslPtr ssl_;
+  std::string peer_;
+  double socket_call_started_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
+                                        const std::string& expected_host, std::string peer) {
+  return std::make_unique<TlsStream>(std::move(socket), context, server, expected_host, std::move(peer));
+}
+
+}  // namespace ringsim
