@@ -6,13 +6,34 @@
 
 #include "common/errors.hpp"
 #include "engine/agreement.hpp"
+#include "engine/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
+#include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
+#include "transport/socket_transport.hpp"
 
 namespace ringsim {
 
 namespace {
+
+void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days) {
+  if (days < 1) throw InputError("--days must be >= 1");
+  if (hosts.empty()) hosts.push_back(identity_host());
+  ensure_writable_directory(dir);
+  const PemPair ca = make_certificate_authority("ringsim job CA", days);
+  write_private_file(dir + "/ca.pem", ca.certificate);
+  write_private_file(dir + "/ca.key", ca.private_key);
+  for (const auto& host : hosts) {
+    if (host.empty() || host.find('/') != std::string::npos) throw InputError("bad host name '" + host + "'");
+    const PemPair pair = make_host_certificate(ca, host, {}, days);
+    write_private_file(dir + "/" + host + ".pem", pair.certificate);
+    write_private_file(dir + "/" + host + ".key", pair.private_key);
+  }
+  std::printf("wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)\n"
+              "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
+              dir.c_str(), hosts.size(), days, dir.c_str(), dir.c_str(), dir.c_str());
+}
 
 void print_error(const std::string& message) {
   std::fprintf(stderr, "ringsim: error: %s\n", message.c_str());
@@ -27,10 +48,14 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--threshold", options.mode.threshold, "Minimum score in threshold mode")->capture_default_str();
   run.add_option("--dtype", options.dtype, "Compute precision: float32 | float64")->capture_default_str();
   run.add_option("--transport", options.transport.kind, "mpi | tcp | tls")->capture_default_str();
-  run.add_option("--bind", options.transport.bind, "Address or interface the tcp/tls transports listen on");
+  run.add_option("--bind", options.transport.bind,
+                 "ADDR|IFACE|HOST[:PORT] the tcp/tls transports listen on (default: loopback on one machine, "
+                 "else the host name's address)");
+  run.add_option("--advertise", options.transport.advertise,
+                 "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)");
   run.add_option("--tls-ca", options.transport.tls_ca, "Job CA certificate (PEM)");
-  run.add_option("--tls-cert", options.transport.tls_cert, "This host's certificate (PEM)");
-  run.add_option("--tls-key", options.transport.tls_key, "This host's private key (PEM)");
+  run.add_option("--tls-cert", options.transport.tls_cert, "This host's certificate (PEM; {host} is replaced)");
+  run.add_option("--tls-key", options.transport.tls_key, "This host's private key (PEM; {host} is replaced)");
   run.add_flag("--tls-ephemeral", options.transport.tls_ephemeral,
                "Generate a throwaway CA and certificates at start-up");
   run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
@@ -84,6 +109,14 @@ int run_cli(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a similarity job (under mpirun)");
   add_run_options(*run_cmd, run);
 
+  std::string certs_out;
+  std::vector<std::string> certs_hosts;
+  int certs_days = 30;
+  auto* certs_cmd = app.add_subcommand("certs", "Make a job CA and a certificate + key per host for --transport tls");
+  certs_cmd->add_option("--out", certs_out, "Directory for ca.pem, ca.key, HOST.pem, HOST.key")->required();
+  certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
+  certs_cmd->add_option("--days", certs_days, "Validity in days")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,6 +129,10 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
+    if (*certs_cmd) {
+      write_certificates(certs_out, certs_hosts, certs_days);
+      return 0;
+    }
   } catch (const std::exception& e) {
     print_error(e.what());
     return 1;

@@ -215,8 +215,10 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
 }  // namespace
 
-void run_similarity_job(const RunOptions& options, const MpiComm& comm) {
-  run_agreed(comm, [&] { validate(options); });
+void run_similarity_job(const RunOptions& requested, const MpiComm& comm) {
+  run_agreed(comm, [&] { validate(requested); });
+  RunOptions options = requested;
+  options.transport.connect_timeout_seconds = options.timeout_seconds;
   if (options.dtype == "float64") run_typed<double>(options, comm);
   else run_typed<float>(options, comm);
 }

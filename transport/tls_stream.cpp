@@ -1,5 +1,8 @@
 #include "transport/tls_stream.hpp"
 
+#include <csignal>
+#include <mutex>
+
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "transport/openssl_util.hpp"
@@ -90,7 +93,7 @@ class TlsStream : public Stream {
     if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
     if (error == SSL_ERROR_ZERO_RETURN) throw IoError(peer_ + " closed the TLS connection");
     const std::string reason = openssl_errors();
-    if (error == SSL_ERROR_SYSCALL && reason.empty())
+    if ((error == SSL_ERROR_SYSCALL && reason.empty()) || reason.find("unexpected eof") != std::string::npos)
       throw IoError(peer_ + " closed the connection (did it fail or exit?)");
     throw TlsError(std::string("TLS error ") + direction + " " + peer_ + ": " +
                    (reason.empty() ? "unknown error" : reason));
@@ -119,6 +122,11 @@ class TlsStream : public Stream {
 
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
                                         const std::string& expected_host, std::string peer) {
+  // OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL): an
+  // alert sent to a peer that already closed would raise SIGPIPE and kill
+  // the process instead of failing the call with EPIPE and a clear error.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
   return std::make_unique<TlsStream>(std::move(socket), context, server, expected_host, std::move(peer));
 }
 
