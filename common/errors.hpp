@@ -32,6 +32,13 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// A peer closed its connection: usually the echo of an error on that peer,
+// so collective error reports prefer any other error over this one.
+class PeerClosedError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 // A wait that ran past its deadline.
 class TimeoutError : public Error {
  public:

@@ -17,18 +17,23 @@ class AgreedFailure : public Error {
   using Error::Error;
 };
 
+// A peer closing its connection is usually the echo of that peer's own
+// failure, so the report names the lowest rank with any other error first.
 template <class Fn>
 void run_agreed(const MpiComm& comm, Fn&& fn) {
-  std::string error;
+  std::string error;  // "" = fine; else 'P' (primary) or 'E' (echo) + message
   try {
     fn();
+  } catch (const PeerClosedError& e) {
+    error = std::string("E") + e.what();
   } catch (const std::exception& e) {
-    error = e.what();
-    if (error.empty()) error = "unknown error";
+    error = std::string("P") + e.what();
   }
   const auto errors = comm.allgather(error);
-  for (int r = 0; r < comm.size(); ++r)
-    if (!errors[r].empty()) throw AgreedFailure("rank " + std::to_string(r) + ": " + errors[r]);
+  for (const char kind : {'P', 'E'})
+    for (int r = 0; r < comm.size(); ++r)
+      if (!errors[r].empty() && errors[r][0] == kind)
+        throw AgreedFailure("rank " + std::to_string(r) + ": " + errors[r].substr(1));
 }
 
 }  // namespace ringsim

@@ -11,6 +11,8 @@
 #include "engine/job.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
+#include "transport/certificates.hpp"
+#include "transport/socket_transport.hpp"
 
 using namespace ringsim;
 using namespace ringsim::testing;
@@ -168,4 +170,96 @@ TEST_F(RingJob, BadInputFailsOnEveryRankWithoutOutput) {
   auto too_big = options(good, "full", "big");
   too_big.max_full_bytes = 100;
   expect_failure(too_big, "--max-full-bytes");
+}
+
+namespace {
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
+  const auto x = random_matrix(203, 19, 77);
+  const std::string input = write_input(x);
+  const std::vector<std::pair<std::string, std::string>> outputs = {
+      {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
+  for (const std::string mode : {"topk", "full", "threshold"}) {
+    for (const std::string kind : {"mpi", "tcp", "tls"}) {
+      transport_ = kind;
+      auto o = options(input, mode, mode + "-" + kind);
+      o.mode.k = 7;
+      o.mode.threshold = 0.3;
+      o.tile = {16, 16};
+      o.transport.tls_ephemeral = true;
+      run_similarity_job(o, world());
+    }
+  }
+  std::string verdict;
+  if (world().rank() == 0)
+    for (const auto& [mode, file] : outputs) {
+      const std::string reference = file_bytes(dir_ + "/" + mode + "-mpi/" + file);
+      if (reference.empty()) verdict += mode + "/" + file + " missing; ";
+      for (const std::string kind : {"tcp", "tls"})
+        if (file_bytes(dir_ + "/" + mode + "-" + kind + "/" + file) != reference)
+          verdict += mode + "/" + file + " differs over " + kind + "; ";
+    }
+  EXPECT_EQ(agree_on(verdict), "");
+  if (world().rank() == 0 && world().size() > 1) {
+    const std::string report = file_bytes(dir_ + "/topk-tls/report.json");
+    EXPECT_NE(report.find("TLS_AES_128_GCM_SHA256"), std::string::npos);
+  }
+}
+
+// A peer without a valid certificate, or not speaking TLS at all, is refused:
+// every rank fails the job (AgreedFailure) naming the peer rank and why.
+TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
+  const int p = world().size();
+  if (p < 2) GTEST_SKIP() << "needs a peer";
+  const int rogue = p - 1;
+  const std::string input = write_input(random_matrix(20, 3, 1));
+  const std::string certs = dir_ + "/certs";
+  const std::string host = identity_host();
+  if (world().rank() == 0) {
+    fs::create_directories(certs);
+    const PemPair ca = make_certificate_authority("job CA", 1);
+    const PemPair other_ca = make_certificate_authority("other CA", 1);
+    const PemPair good = make_host_certificate(ca, host, {}, 1);
+    const PemPair foreign = make_host_certificate(other_ca, host, {}, 1);
+    const PemPair expired = make_host_certificate(ca, host, {}, 5, -10);
+    for (const auto& [name, pair] : std::vector<std::pair<std::string, PemPair>>{
+             {"ca", ca}, {"good", good}, {"foreign", foreign}, {"expired", expired}}) {
+      write_private_file(certs + "/" + name + ".pem", pair.certificate);
+      write_private_file(certs + "/" + name + ".key", pair.private_key);
+    }
+  }
+  world().barrier();
+  struct Case {
+    std::string name, rogue_kind, rogue_cert, reason;
+  };
+  for (const Case& c : {Case{"foreign", "tls", "foreign", "unable to get local issuer certificate"},
+                        Case{"expired", "tls", "expired", "certificate has expired"},
+                        Case{"plaintext", "tcp", "good", "not speaking TLS"}}) {
+    const bool is_rogue = world().rank() == rogue;
+    transport_ = is_rogue ? c.rogue_kind : "tls";
+    auto o = options(input, "topk", "refused-" + c.name);
+    o.timeout_seconds = 20;
+    o.transport.tls_ca = certs + "/ca.pem";
+    o.transport.tls_cert = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".pem";
+    o.transport.tls_key = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".key";
+    const auto started = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+      run_similarity_job(o, world());
+    } catch (const AgreedFailure& e) {
+      message = e.what();
+    }
+    EXPECT_NE(message, "") << c.name << ": the job must fail on every rank";
+    EXPECT_NE(message.find("rank " + std::to_string(rogue)), std::string::npos) << c.name << ": " << message;
+    EXPECT_NE(message.find(c.reason), std::string::npos) << c.name << ": " << message;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << c.name;
+    EXPECT_FALSE(fs::exists(o.out_dir + "/neighbors.npy"));
+  }
 }

@@ -28,7 +28,7 @@ struct Connection::Operation {
   bool complete = false;
   bool cancelled = false;
   bool in_use = false;  // the progress thread is touching `buffer`
-  std::string error;
+  std::exception_ptr error;
 };
 
 namespace {
@@ -50,23 +50,19 @@ class ConnectionRequest : public Request {
 
   bool test() override {
     std::lock_guard lock(mutex_);
-    if (!op_->error.empty()) throw IoError(op_->error);
+    if (op_->error) std::rethrow_exception(op_->error);
     return op_->complete;
   }
 
   void wait(Millis timeout) override {
     std::unique_lock lock(mutex_);
-    const bool finished = changed_.wait_for(lock, timeout, [&] { return op_->complete || !op_->error.empty(); });
-    if (!op_->error.empty()) throw_error(op_->error);
+    const bool finished = changed_.wait_for(lock, timeout, [&] { return op_->complete || op_->error; });
+    if (op_->error) std::rethrow_exception(op_->error);
     if (!finished)
       throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");
   }
 
  private:
-  [[noreturn]] static void throw_error(const std::string& error) {
-    if (error.rfind("TLS", 0) == 0) throw TlsError(error);
-    throw IoError(error);
-  }
   std::shared_ptr<Connection::Operation> op_;
   std::mutex& mutex_;
   std::condition_variable& changed_;
@@ -99,12 +95,9 @@ void Connection::wake() {
 
 void Connection::wait_ready(Millis timeout) {
   std::unique_lock lock(mutex_);
-  if (!changed_.wait_for(lock, timeout, [&] { return ready_ || !error_.empty(); }))
+  if (!changed_.wait_for(lock, timeout, [&] { return ready_ || error_; }))
     throw TimeoutError("connection set-up with " + peer_ + " timed out");
-  if (!error_.empty()) {
-    if (error_.find("TLS") != std::string::npos) throw TlsError(error_);
-    throw IoError(error_);
-  }
+  if (error_) std::rethrow_exception(error_);
 }
 
 RequestPtr Connection::post_send(std::span<const std::byte> data) {
@@ -115,7 +108,7 @@ RequestPtr Connection::post_send(std::span<const std::byte> data) {
   std::memcpy(op->header, &length, kHeader);
   {
     std::lock_guard lock(mutex_);
-    if (!error_.empty()) op->error = error_;
+    if (error_) op->error = error_;
     else sends_.push_back(op);
   }
   wake();
@@ -127,7 +120,7 @@ RequestPtr Connection::post_receive(std::span<std::byte> data) {
   op->buffer = data;
   {
     std::lock_guard lock(mutex_);
-    if (!error_.empty()) op->error = error_;
+    if (error_) op->error = error_;
     else receives_.push_back(op);
   }
   wake();
@@ -141,9 +134,9 @@ Connection::Totals Connection::totals() const {
   return totals;
 }
 
-void Connection::fail(const std::string& error) {
+void Connection::fail(std::exception_ptr error) {
   std::lock_guard lock(mutex_);
-  if (error_.empty()) error_ = error;
+  if (!error_) error_ = error;
   for (auto* queue : {&sends_, &receives_}) {
     for (auto& op : *queue) op->error = error_;
     queue->clear();
@@ -173,8 +166,8 @@ void Connection::run() {
     }
     changed_.notify_all();
     serve();
-  } catch (const std::exception& e) {
-    fail(e.what());
+  } catch (...) {
+    fail(std::current_exception());
   }
 }
 
@@ -193,12 +186,12 @@ void Connection::serve() {
       if (!receives_.empty()) (receive = receives_.front())->in_use = true;
     }
     bool progressed = false;
-    std::string error;
+    std::exception_ptr error;
     try {
       if (send) progressed |= progress_send(*send);
       if (receive) progressed |= progress_receive(*receive);
-    } catch (const std::exception& e) {
-      error = e.what();
+    } catch (...) {
+      error = std::current_exception();
     }
     {
       std::lock_guard lock(mutex_);
@@ -208,7 +201,7 @@ void Connection::serve() {
       if (receive && receive->complete) receives_.pop_front();
     }
     changed_.notify_all();
-    if (!error.empty()) throw IoError(error);
+    if (error) std::rethrow_exception(error);
     if (progressed) continue;
 
     short events = 0;

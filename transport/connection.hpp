@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,7 +46,7 @@ class Connection {
   void serve();
   bool progress_send(Operation& op);
   bool progress_receive(Operation& op);
-  void fail(const std::string& error);
+  void fail(std::exception_ptr error);
   void wake();
 
   std::unique_ptr<Stream> stream_;
@@ -55,7 +56,7 @@ class Connection {
   std::deque<std::shared_ptr<Operation>> sends_, receives_;
   bool ready_ = false;
   bool stopping_ = false;
-  std::string error_;  // set once: the connection is broken
+  std::exception_ptr error_;  // set once: the connection is broken
   Totals totals_;
   int wake_fd_ = -1;
   Want send_want_ = Want::Nothing, receive_want_ = Want::Nothing;

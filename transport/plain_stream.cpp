@@ -40,7 +40,7 @@ class PlainStream : public Stream {
         n = ::recv(socket_.fd(), bytes.data(), bytes.size(), 0);
       }
       if (n > 0) return {static_cast<std::size_t>(n), Want::Nothing};
-      if (n == 0) throw IoError(peer_ + " closed the connection (did it fail or exit?)");
+      if (n == 0) throw PeerClosedError(peer_ + " closed the connection (did it fail or exit?)");
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Want::Read};
       throw IoError("receiving from " + peer_ + " failed: " + std::strerror(errno));

@@ -176,7 +176,7 @@ void read_exact(int fd, std::span<std::byte> bytes, Deadline deadline, const std
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
-      throw IoError(what + ": connection closed by peer");
+      throw PeerClosedError(what + ": connection closed by peer");
     } else if (errno == EAGAIN || errno == EINTR) {
       wait_fd(fd, POLLIN, deadline, what);
     } else {
@@ -190,7 +190,7 @@ std::byte peek_byte(int fd, Deadline deadline, const std::string& what) {
     std::byte first{};
     const ssize_t n = ::recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 1) return first;
-    if (n == 0) throw IoError(what + ": connection closed by peer");
+    if (n == 0) throw PeerClosedError(what + ": connection closed by peer");
     if (errno == EAGAIN || errno == EINTR) wait_fd(fd, POLLIN, deadline, what);
     else throw_errno(what);
   }

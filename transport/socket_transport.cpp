@@ -20,7 +20,7 @@ constexpr char kMagic[4] = {'R', 'S', 'I', 'M'};
 // Plain TCP then says so explicitly, so a TLS rank sees at once that its peer
 // is not speaking TLS (and a plain rank sees a TLS ClientHello for what it is).
 constexpr char kPlainMarker[4] = {'P', 'L', 'N', '1'};
-constexpr std::byte kTlsHandshakeRecord{0x16};
+constexpr std::byte kTlsHandshakeRecord{0x16};  // TLS record type 22
 
 struct Greeting {
   char magic[4];
@@ -124,17 +124,15 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     if (greeting.rank <= rank || greeting.rank >= size || sockets[greeting.rank].valid())
       throw IoError("a peer claimed to be rank " + std::to_string(greeting.rank) + ", which is not expected here");
     const std::string who = describe(greeting.rank, hosts, endpoints);
-    // Look at (without consuming) the first byte of what follows the greeting.
-    const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
-    if (plain && first == kTlsHandshakeRecord)
-      throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
-    if (!plain && first != kTlsHandshakeRecord)
-      throw TlsError("TLS handshake with " + who + " failed: the peer is not speaking TLS (plaintext connection refused)");
     if (plain) {
+      // A TLS peer would send a ClientHello here instead of the marker.
+      const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
+      if (first == kTlsHandshakeRecord) throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
       char marker[4];
       read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
       if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
     }
+    // (A TLS acceptor checks the first byte in its handshake, concurrently.)
     sockets[greeting.rank] = std::move(socket);
   }
   std::vector<std::unique_ptr<Connection>> connections(size);

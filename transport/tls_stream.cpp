@@ -1,5 +1,8 @@
 #include "transport/tls_stream.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <csignal>
 #include <mutex>
 
@@ -37,7 +40,7 @@ namespace {
 class TlsStream : public Stream {
  public:
   TlsStream(Socket socket, const TlsContext& context, bool server, const std::string& expected_host, std::string peer)
-      : socket_(std::move(socket)), peer_(std::move(peer)) {
+      : socket_(std::move(socket)), peer_(std::move(peer)), checked_first_byte_(!server) {
     set_nonblocking(socket_.fd());
     ssl_.reset(SSL_new(static_cast<SSL_CTX*>(context.native())));
     if (!ssl_ || SSL_set_fd(ssl_.get(), socket_.fd()) != 1) throw TlsError("SSL_new failed: " + openssl_errors());
@@ -54,6 +57,18 @@ class TlsStream : public Stream {
   std::string cipher_suite() const override { return SSL_get_cipher_name(ssl_.get()); }
 
   Want handshake_step() override {
+    if (!checked_first_byte_) {
+      // A server first checks that the peer opens with a TLS handshake
+      // record (type 22), so a plaintext peer gets a clear refusal.
+      unsigned char first = 0;
+      const ssize_t n = ::recv(socket_.fd(), &first, 1, MSG_PEEK);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Want::Read;
+      if (n <= 0) throw TlsError("TLS handshake with " + peer_ + " failed: connection closed before the handshake");
+      if (first != 0x16)
+        throw TlsError("TLS handshake with " + peer_ +
+                       " failed: the peer is not speaking TLS (plaintext connection refused)");
+      checked_first_byte_ = true;
+    }
     const int result = SSL_do_handshake(ssl_.get());
     if (result == 1) return Want::Nothing;
     const int error = SSL_get_error(ssl_.get(), result);
@@ -91,10 +106,10 @@ class TlsStream : public Stream {
     const int error = SSL_get_error(ssl_.get(), result);
     if (error == SSL_ERROR_WANT_READ) return Want::Read;
     if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
-    if (error == SSL_ERROR_ZERO_RETURN) throw IoError(peer_ + " closed the TLS connection");
+    if (error == SSL_ERROR_ZERO_RETURN) throw PeerClosedError(peer_ + " closed the TLS connection");
     const std::string reason = openssl_errors();
     if ((error == SSL_ERROR_SYSCALL && reason.empty()) || reason.find("unexpected eof") != std::string::npos)
-      throw IoError(peer_ + " closed the connection (did it fail or exit?)");
+      throw PeerClosedError(peer_ + " closed the connection (did it fail or exit?)");
     throw TlsError(std::string("TLS error ") + direction + " " + peer_ + ": " +
                    (reason.empty() ? "unknown error" : reason));
   }
@@ -116,6 +131,7 @@ class TlsStream : public Stream {
   SslPtr ssl_;
   std::string peer_;
   double socket_call_started_ = 0;
+  bool checked_first_byte_;
 };
 
 }  // namespace
