@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# What is on the wire between two ranks, through a recording proxy
+# (tests/tools/wire_proxy.py): rank 1 reaches rank 0 only through the proxy
+# (rank 0 --advertise-s the proxy's port).
+#  1. tcp: the marker rows' bytes are in the capture (the check can see them),
+#  2. tls: the same job, the marker is not in the capture, TLS records are,
+#  3. tls with one byte flipped by the proxy: the job fails loudly, names the
+#     TLS error and the peer, exits non-zero, and writes no output.
+set -uo pipefail
+ringsim=$1; here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+w = sys.argv[1]
+rng = np.random.default_rng(3)
+x = rng.standard_normal((2000, 64)).astype(np.float32)
+# Marker rows: +-1 entries whose signs spell "RINGSIM!" in bits. Their norm is
+# 8, so after normalisation every entry is exactly +-0.125: the wire bytes of
+# such a row are known in advance.
+bits = np.unpackbits(np.frombuffer(b"RINGSIM!", dtype=np.uint8)).astype(bool)
+marker_row = np.where(bits, -1.0, 1.0).astype(np.float32)
+x[1500:1510] = marker_row  # in rank 1's block (rows 1000..1999)
+np.save(f"{w}/X.npy", x)
+open(f"{w}/marker.bin", "wb").write(np.where(bits, -0.125, 0.125).astype("<f4").tobytes())
+PY
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures+1)); }
+
+run_pair() {  # run_pair NAME TRANSPORT FLIP -> sets rc; capture in $work/NAME.cap
+  local name=$1 transport=$2 flip=$3
+  local p0; p0=$(free_port)
+  rm -f "$work/$name.port"
+  /usr/bin/python3 "$here/../tools/wire_proxy.py" --target "127.0.0.1:$p0" --port-file "$work/$name.port" \
+    --record "$work/$name.cap" --flip-after "$flip" --seconds 90 >"$work/$name.proxy" 2>&1 &
+  for _ in $(seq 100); do [[ -s "$work/$name.port" ]] && break; sleep 0.1; done
+  local px; px=$(cat "$work/$name.port")
+  local common=(run --input "$work/X.npy" --out "$work/out-$name" --k 5 --quiet --timeout 30
+                --transport "$transport" --tls-ephemeral)
+  timeout 90 mpirun -np 1 "$ringsim" "${common[@]}" --bind "127.0.0.1:$p0" --advertise "127.0.0.1:$px" \
+    : -np 1 "$ringsim" "${common[@]}" >"$work/$name.out" 2>"$work/$name.err"
+  rc=$?
+}
+
+contains() { /usr/bin/python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if open(sys.argv[2],"rb").read() in d else 1)' "$1" "$2"; }
+
+run_pair tcp tcp -1
+[[ $rc -eq 0 ]] || fail "tcp run failed ($rc): $(cat "$work/tcp.err")"
+contains "$work/tcp.cap" "$work/marker.bin" && echo "ok   tcp: marker rows visible on the wire ($(stat -c %s "$work/tcp.cap") bytes captured)" \
+  || fail "tcp: marker not in the capture: the check cannot see plaintext"
+
+run_pair tls tls -1
+[[ $rc -eq 0 ]] || fail "tls run failed ($rc): $(cat "$work/tls.err")"
+size=$(stat -c %s "$work/tls.cap")
+[[ $size -gt 256000 ]] || fail "tls: capture too small ($size bytes): traffic did not go through the proxy"
+if contains "$work/tls.cap" "$work/marker.bin"; then fail "tls: marker visible on the wire"; else echo "ok   tls: marker absent from $size captured bytes"; fi
+printf '\x17\x03\x03' >"$work/appdata.bin"
+contains "$work/tls.cap" "$work/appdata.bin" && echo "ok   tls: TLS application-data records on the wire" || fail "tls: no TLS records in the capture"
+cmp -s "$work/out-tcp/neighbors.npy" "$work/out-tls/neighbors.npy" || fail "tcp and tls results differ"
+
+run_pair tamper tls 200000
+grep -q "flipped" "$work/tamper.proxy" || fail "tamper: the proxy flipped nothing"
+[[ $rc -ne 0 && $rc -ne 124 ]] || fail "tamper: exit code $rc (expected a non-zero failure, not a timeout)"
+line=$(grep "^ringsim: error:" "$work/tamper.err" | head -1)
+[[ "$line" == *TLS* && "$line" == *"rank 1"* ]] && echo "ok   tamper detected: $line" || fail "tamper: unclear error: $(cat "$work/tamper.err")"
+[[ -z "$(ls -A "$work/out-tamper" 2>/dev/null)" ]] || fail "tamper: output written: $(ls -A "$work/out-tamper")"
+echo "$failures failed"
+[[ $failures -eq 0 ]]
