@@ -5,10 +5,12 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "common/stop_signal.hpp"
 #include "engine/agreement.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
+#include "launcher/launch.hpp"
 #include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/socket_transport.hpp"
@@ -69,10 +71,17 @@ void add_run_options(CLI::App& run, RunOptions& options) {
       ->capture_default_str();
   run.add_flag("--sharded", options.sharded, "Each rank's --input holds only its own rows (in rank order)");
   run.add_flag("--quiet", options.quiet, "No name=value summary on stdout");
+  run.add_option("--hosts", options.hosts, "Place ranks on these hosts (natural order, contiguous per host)")
+      ->delimiter(',');
+  run.add_option("--processes-per-host", options.processes_per_host, "Ranks per host with --hosts")
+      ->capture_default_str();
+  run.add_flag("--check-hosts", options.check_hosts, "Fail unless each rank runs on the host the map gives it");
+  run.add_option("--failure-file", options.failure_file, "Write the failure reason here if the job fails");
 }
 
 int run_job_command(const RunOptions& options, int argc, char** argv) {
   MpiSession session(&argc, &argv);
+  install_stop_handler();
   const MpiComm comm;
   try {
     run_similarity_job(options, comm);
@@ -81,6 +90,9 @@ int run_job_command(const RunOptions& options, int argc, char** argv) {
     // Every rank knows; one line from rank 0 is enough.
     if (comm.rank() == 0) print_error(e.what());
     return 1;
+  } catch (const StoppedError& e) {
+    print_error("rank " + std::to_string(comm.rank()) + ": " + e.what() + "; no output was written");
+    MpiSession::abort(128 + stop_signal());
   } catch (const std::exception& e) {
     // Only this rank knows: say so and take the job down with it, so that no
     // peer waits for us until its timeout.
@@ -117,6 +129,13 @@ int run_cli(int argc, char** argv) {
   certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
   certs_cmd->add_option("--days", certs_days, "Validity in days")->capture_default_str();
 
+  LaunchOptions launch;
+  auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");
+  launch_cmd->add_option("--ml-root", launch.ml_root, "The ML root")->capture_default_str();
+  launch_cmd->add_flag("--dry-run", launch.dry_run, "Print the rank table, hostfile and mpirun argv; run nothing");
+  launch_cmd->add_flag("--local", launch.local,
+                       "Simulate on this machine: ML roots are sibling folders named by host, no sshd");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -129,6 +148,7 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
+    if (*launch_cmd) return run_launch(launch);
     if (*certs_cmd) {
       write_certificates(certs_out, certs_hosts, certs_days);
       return 0;

@@ -14,7 +14,10 @@
 #include "engine/atomic_file.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/ring_loop.hpp"
+#include "common/failure_file.hpp"
 #include "kernels/normalize.hpp"
+#include "launcher/rank_map.hpp"
+#include "transport/socket_transport.hpp"
 
 namespace ringsim {
 
@@ -53,7 +56,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
   std::int64_t cols = -1;
   run_agreed(comm, [&] {
-    local.source = MatrixSource::open(options.input);
+    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded);
     if (local.source.rows() > 0 && local.source.cols() < 1)
       throw InputError(options.input + ": rows have no columns");
     cols = local.source.rows() > 0 ? local.source.cols() : -1;
@@ -65,8 +68,18 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     throw AgreedFailure("input files disagree on the column count (" + std::to_string(narrowest) + " vs " +
                         std::to_string(widest) + ")");
   if (options.sharded) {
-    local.partition = RowPartition::from_sizes(comm.allgather(local.source.rows()));
-    local.source_begin = 0;
+    // Ranks that see the same files (same host, same path) split them evenly;
+    // global ids follow rank order, i.e. host order, then file-name order.
+    const auto groups = comm.allgather(identity_host() + "\n" + options.input);
+    int members = 0, index = 0;
+    for (int r = 0; r < comm.size(); ++r)
+      if (groups[r] == groups[comm.rank()]) {
+        if (r < comm.rank()) ++index;
+        ++members;
+      }
+    const auto share = RowPartition::even(local.source.rows(), members);
+    local.source_begin = share.begin(index);
+    local.partition = RowPartition::from_sizes(comm.allgather(share.size(index)));
   } else {
     const auto rows = comm.allgather(local.source.rows());
     for (int r = 0; r < comm.size(); ++r)
@@ -215,12 +228,70 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
 }  // namespace
 
+namespace {
+
+std::string expand_host(std::string text, const std::string& host) {
+  for (auto at = text.find("{host}"); at != std::string::npos; at = text.find("{host}", at + host.size()))
+    text.replace(at, 6, host);
+  return text;
+}
+
+std::string short_host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  const std::string full = name;
+  return full.substr(0, full.find('.'));
+}
+
+// Places this rank on its host from the rank map and checks that placement.
+void apply_rank_map(RunOptions& options, const MpiComm& comm) {
+  if (options.hosts.empty()) return;
+  std::string host;
+  run_agreed(comm, [&] {
+    const RankMap map(options.hosts, options.processes_per_host);
+    if (map.ranks() != comm.size())
+      throw ConfigError("mpirun started " + std::to_string(comm.size()) + " ranks but " +
+                        std::to_string(map.hosts().size()) + " hosts x " + std::to_string(options.processes_per_host) +
+                        " processes need " + std::to_string(map.ranks()));
+    host = map.host_of(comm.rank());
+    if (options.check_hosts && short_host_name() != host)
+      throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + short_host_name() +
+                        " but the rank map places it on " + host + " (check the hostfile and --map-by slot)");
+  });
+  // Per-rank values, computed here on each rank: never the leader's copy.
+  ::setenv("RINGSIM_HOST", host.c_str(), 1);
+  ::setenv("SM_CURRENT_HOST", host.c_str(), 1);
+  const auto placements = comm.allgather(host + " (on " + short_host_name() + ")");
+  if (comm.rank() == 0 && !options.quiet) {
+    std::string table = "ringsim: rank -> host:";
+    for (int r = 0; r < comm.size(); ++r) table += " " + std::to_string(r) + "->" + placements[r];
+    std::fprintf(stderr, "%s\n", table.c_str());
+  }
+  options.input = expand_host(options.input, host);
+  options.out_dir = expand_host(options.out_dir, host);
+  options.failure_file = expand_host(options.failure_file, host);
+}
+
+}  // namespace
+
 void run_similarity_job(const RunOptions& requested, const MpiComm& comm) {
-  run_agreed(comm, [&] { validate(requested); });
   RunOptions options = requested;
-  options.transport.connect_timeout_seconds = options.timeout_seconds;
-  if (options.dtype == "float64") run_typed<double>(options, comm);
-  else run_typed<float>(options, comm);
+  try {
+    run_agreed(comm, [&] { validate(requested); });
+    apply_rank_map(options, comm);
+    options.transport.connect_timeout_seconds = options.timeout_seconds;
+    if (options.dtype == "float64") run_typed<double>(options, comm);
+    else run_typed<float>(options, comm);
+  } catch (const std::exception& e) {
+    if (!options.failure_file.empty()) {
+      const bool agreed = dynamic_cast<const AgreedFailure*>(&e) != nullptr;
+      write_failure_file(options.failure_file,
+                         "ringsim failed: " + (agreed ? std::string(e.what())
+                                                      : "rank " + std::to_string(comm.rank()) + " (host " +
+                                                            identity_host() + "): " + e.what()));
+    }
+    throw;
+  }
 }
 
 }  // namespace ringsim

@@ -4,6 +4,7 @@
 // results on rank 0 and report timings.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/ring_mode.hpp"
 #include "kernels/tile_kernel.hpp"
@@ -24,8 +25,16 @@ struct RunOptions {
   // Rows this rank holds come from its own files (sharded input): global ids
   // follow rank order. Otherwise every rank sees the whole input and reads
   // only its even share.
+  // Ranks sharing one host and one input path split that input evenly.
   bool sharded = false;
   bool quiet = false;  // no summary lines on stdout
+  // SageMaker-style placement: rank r runs on host_of(r) of the rank map of
+  // these hosts (natural order, ranks contiguous per host). "{host}" in
+  // input, out, failure_file and TLS paths becomes this rank's host.
+  std::vector<std::string> hosts;
+  int processes_per_host = 1;
+  bool check_hosts = false;   // the machine's host name must be the mapped one
+  std::string failure_file;   // written (if absent) when the job fails
 };
 
 // Runs the job on every rank of `comm`. Throws AgreedFailure (all ranks

@@ -190,7 +190,8 @@ MatrixFile probe_matrix_file(const std::string& path) {
   throw InputError(path + ": unknown input format; expected a .npy or .csv file");
 }
 
-MatrixSource MatrixSource::open(const std::string& path) {
+MatrixSource MatrixSource::open(const std::string& path, bool allow_empty) {
+  if (allow_empty && !fs::exists(path)) return MatrixSource{};
   if (!fs::is_directory(path)) return from_files({probe_matrix_file(path)});
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(path)) {
@@ -200,7 +201,7 @@ MatrixSource MatrixSource::open(const std::string& path) {
   std::sort(names.begin(), names.end());
   std::vector<MatrixFile> files;
   for (const auto& name : names) files.push_back(probe_matrix_file(name));
-  if (files.empty()) throw InputError(path + ": directory holds no .npy or .csv files");
+  if (files.empty() && !allow_empty) throw InputError(path + ": directory holds no .npy or .csv files");
   return from_files(std::move(files));
 }
 

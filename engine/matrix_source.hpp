@@ -29,8 +29,9 @@ MatrixFile probe_matrix_file(const std::string& path);
 
 class MatrixSource {
  public:
-  // A file, or a directory whose .npy / .csv files are stacked in name order.
-  static MatrixSource open(const std::string& path);
+  // A file, or a directory whose .npy / .csv files are stacked in name order
+  // (an empty directory only if `allow_empty`: a host with no shard).
+  static MatrixSource open(const std::string& path, bool allow_empty = false);
   static MatrixSource from_files(std::vector<MatrixFile> files);
 
   std::int64_t rows() const { return rows_; }

@@ -1,6 +1,7 @@
 #include "engine/ring_loop.hpp"
 
 #include "common/clock.hpp"
+#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
@@ -17,7 +18,10 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   RowMatrix<Scalar> buffers[2];
   const RowMatrix<Scalar>* current = &own;
   RequestPtr block_send, block_recv;
-  const auto between_tiles = [&transport] { transport.progress(); };
+  const auto between_tiles = [&transport] {
+    transport.progress();
+    throw_if_stopped();
+  };
 
   for (int step = 0; step <= last_step; ++step) {
     if (step > 0) {

@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
@@ -56,7 +57,17 @@ class ConnectionRequest : public Request {
 
   void wait(Millis timeout) override {
     std::unique_lock lock(mutex_);
-    const bool finished = changed_.wait_for(lock, timeout, [&] { return op_->complete || op_->error; });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool finished = false;
+    // Wake every 100 ms to honour a stop request (SIGTERM) while waiting.
+    while (!(finished = op_->complete || op_->error) && std::chrono::steady_clock::now() < deadline) {
+      changed_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
+                                                                              deadline - std::chrono::steady_clock::now()));
+      if (stop_signal() != 0) {
+        lock.unlock();
+        throw_if_stopped();
+      }
+    }
     if (op_->error) std::rethrow_exception(op_->error);
     if (!finished)
       throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");

@@ -6,6 +6,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
@@ -51,6 +52,7 @@ class MpiRequest : public Request {
     const auto deadline = Clock::now() + timeout;
     int spins = 0;
     while (!test()) {
+      throw_if_stopped();
       if (Clock::now() > deadline)
         throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " +
                            std::to_string(peer_) + " timed out after " + std::to_string(timeout.count()) +

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "transport/socket.hpp"
+#include "common/socket.hpp"
 
 namespace ringsim {
 

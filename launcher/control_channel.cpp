@@ -1,0 +1,124 @@
+#include "launcher/control_channel.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <thread>
+
+#include "common/errors.hpp"
+#include "common/stop_signal.hpp"
+
+namespace ringsim {
+
+namespace {
+
+void enable_keepalive(int fd) {
+  int one = 1, idle = 20, interval = 10, count = 3;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
+}  // namespace
+
+std::string resolve_host(const std::string& host, Deadline deadline) {
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    const int code = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
+    if (code == 0) {
+      char text[INET_ADDRSTRLEN];
+      ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr, text, sizeof text);
+      ::freeaddrinfo(result);
+      return text;
+    }
+    if (std::chrono::steady_clock::now() + backoff > deadline)
+      throw TimeoutError("host name " + host + " did not resolve: " + ::gai_strerror(code));
+    throw_if_stopped();
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& what) {
+  try {
+    Socket probe = connect_to(where, deadline);
+  } catch (const Error& e) {
+    throw TimeoutError(what + " never became reachable: " + e.what());
+  }
+}
+
+void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline) {
+  for (const auto& [host, endpoint] : workers) {
+    Endpoint numeric = endpoint;
+    numeric.address = resolve_host(endpoint.address, deadline);
+    try {
+      Socket socket = connect_to(numeric, deadline);
+      enable_keepalive(socket.fd());
+      workers_.emplace_back(host, std::move(socket));
+    } catch (const Error& e) {
+      throw TimeoutError("worker " + host + " never opened its control port " + endpoint.to_string() + ": " +
+                         e.what());
+    }
+  }
+}
+
+void LeaderChannel::announce(const JobOutcome& outcome) {
+  std::string reason = outcome.reason;
+  for (char& c : reason)
+    if (c == '\n') c = ' ';
+  const std::string line = "RSIMEXIT " + std::to_string(outcome.exit_code) + " " + reason + "\n";
+  for (auto& [host, socket] : workers_) {
+    try {
+      write_exact(socket.fd(), {reinterpret_cast<const std::byte*>(line.data()), line.size()},
+                  std::chrono::steady_clock::now() + std::chrono::seconds(10), "telling " + host);
+    } catch (const Error&) {
+      // A worker that is gone cannot be told; its own host will fail it.
+    }
+  }
+}
+
+WorkerChannel::WorkerChannel(const Endpoint& listen) {
+  Endpoint bound;
+  listener_ = listen_on(listen, bound);
+}
+
+JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader) {
+  Socket connection;
+  try {
+    connection = accept_one(listener_, connect_deadline);
+  } catch (const TimeoutError&) {
+    throw TimeoutError("the leader " + leader + " never connected to this worker");
+  }
+  enable_keepalive(connection.fd());
+  std::string line;
+  for (;;) {
+    char c = 0;
+    // The job may run for hours: wait without a deadline, but wake to notice
+    // a stop request; keepalive turns a dead leader into an error.
+    try {
+      read_exact(connection.fd(), {reinterpret_cast<std::byte*>(&c), 1},
+                 std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
+    } catch (const IoError& e) {
+      throw IoError("the leader " + leader + " vanished before saying how the job ended (" + e.what() + ")");
+    }
+    if (c == '\n') break;
+    line += c;
+  }
+  if (line.rfind("RSIMEXIT ", 0) != 0) throw IoError("the leader " + leader + " sent an unknown message");
+  JobOutcome outcome;
+  const auto space = line.find(' ', 9);
+  outcome.exit_code = std::stoi(line.substr(9, space - 9));
+  outcome.reason = space == std::string::npos ? "" : line.substr(space + 1);
+  return outcome;
+}
+
+}  // namespace ringsim

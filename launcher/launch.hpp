@@ -1,0 +1,23 @@
+#pragma once
+// `ringsim launch`: the image's `train` entrypoint on every SageMaker host.
+// Reads the config, decides leader (first host in natural order) or worker,
+// and runs the job: the leader waits for the workers, writes the hostfile
+// and runs mpirun; workers wait for the leader's outcome. On any failure
+// output/failure says why (never overwriting an existing one) and the exit
+// code is the real one.
+#include <string>
+
+namespace ringsim {
+
+struct LaunchOptions {
+  std::string ml_root = "/opt/ml";
+  bool dry_run = false;
+  // Simulation on one machine: every host is this machine, ML roots are
+  // sibling folders named after the hosts, no sshd, mpirun starts the ranks
+  // locally, and worker i's control port is control_port + i.
+  bool local = false;
+};
+
+int run_launch(const LaunchOptions& options);
+
+}  // namespace ringsim

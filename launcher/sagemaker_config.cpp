@@ -1,0 +1,161 @@
+#include "launcher/sagemaker_config.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "common/errors.hpp"
+
+extern char** environ;
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Environment current_environment() {
+  Environment environment;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string text = *entry;
+    const auto equals = text.find('=');
+    if (equals != std::string::npos) environment[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return environment;
+}
+
+std::string channel_dir(const std::string& ml_root, const std::string& channel) {
+  return ml_root + "/input/data/" + channel;
+}
+std::string model_dir(const std::string& ml_root) { return ml_root + "/model"; }
+std::string failure_file(const std::string& ml_root) { return ml_root + "/output/failure"; }
+
+std::string decode_hyperparameter(const std::string& raw) {
+  try {
+    const json value = json::parse(raw);
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number() || value.is_boolean()) return value.dump();
+  } catch (const json::exception&) {
+    // Not JSON: the value is the plain string itself.
+  }
+  return raw;
+}
+
+namespace {
+
+json parse_json(const std::string& text, const std::string& origin) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    // nlohmann's message names the byte offset of the problem.
+    throw ConfigError(origin + ": malformed JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+bool read_if_exists(const std::string& path, std::string& text) {
+  if (!fs::exists(path)) return false;
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot be read");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+std::string get_string(const json& object, const std::string& key, const std::string& origin) {
+  if (!object.contains(key)) throw ConfigError(origin + ": missing \"" + key + "\"");
+  if (!object[key].is_string()) throw ConfigError(origin + ": \"" + key + "\" must be a string");
+  return object[key].get<std::string>();
+}
+
+std::vector<std::string> get_string_list(const json& value, const std::string& origin) {
+  if (!value.is_array()) throw ConfigError(origin + ": expected a list of host names");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string() || item.get<std::string>().empty()) throw ConfigError(origin + ": host names must be non-empty strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string lookup(const Environment& environment, const std::string& key) {
+  const auto it = environment.find(key);
+  return it == environment.end() ? "" : it->second;
+}
+
+}  // namespace
+
+SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
+  SageMakerConfig config;
+  config.ml_root = ml_root;
+  const std::string config_dir = ml_root + "/input/config";
+
+  // Hosts.
+  std::string text;
+  const std::string resource_path = config_dir + "/resourceconfig.json";
+  if (read_if_exists(resource_path, text)) {
+    const json resource = parse_json(text, resource_path);
+    if (!resource.is_object()) throw ConfigError(resource_path + ": expected a JSON object");
+    config.current_host = get_string(resource, "current_host", resource_path);
+    if (!resource.contains("hosts")) throw ConfigError(resource_path + ": missing \"hosts\"");
+    config.hosts = get_string_list(resource["hosts"], resource_path + " \"hosts\"");
+    if (resource.contains("network_interface_name") && resource["network_interface_name"].is_string())
+      config.network_interface = resource["network_interface_name"].get<std::string>();
+    if (resource.contains("current_instance_type") && resource["current_instance_type"].is_string())
+      config.instance_type = resource["current_instance_type"].get<std::string>();
+  } else if (!lookup(environment, "SM_HOSTS").empty()) {
+    config.hosts = get_string_list(parse_json(lookup(environment, "SM_HOSTS"), "SM_HOSTS"), "SM_HOSTS");
+    config.current_host = lookup(environment, "SM_CURRENT_HOST");
+    if (config.current_host.empty()) throw ConfigError("SM_HOSTS is set but SM_CURRENT_HOST is not");
+    if (!lookup(environment, "SM_NETWORK_INTERFACE_NAME").empty())
+      config.network_interface = lookup(environment, "SM_NETWORK_INTERFACE_NAME");
+    config.instance_type = lookup(environment, "SM_CURRENT_INSTANCE_TYPE");
+  } else {
+    throw ConfigError(resource_path + " not found and SM_HOSTS not set: is this a SageMaker training container? "
+                      "(use --ml-root to point elsewhere)");
+  }
+  if (config.hosts.empty()) throw ConfigError(resource_path + ": \"hosts\" is empty");
+  if (std::find(config.hosts.begin(), config.hosts.end(), config.current_host) == config.hosts.end()) {
+    std::string list;
+    for (const auto& h : config.hosts) list += (list.empty() ? "" : ", ") + h;
+    throw ConfigError("current_host '" + config.current_host + "' is not in hosts [" + list + "]");
+  }
+
+  // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
+  const std::string hp_path = config_dir + "/hyperparameters.json";
+  json hyperparameters = json::object();
+  if (read_if_exists(hp_path, text)) hyperparameters = parse_json(text, hp_path);
+  else if (!lookup(environment, "SM_HPS").empty()) hyperparameters = parse_json(lookup(environment, "SM_HPS"), "SM_HPS");
+  if (!hyperparameters.is_object()) throw ConfigError(hp_path + ": expected a JSON object");
+  for (const auto& [key, value] : hyperparameters.items())
+    config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
+
+  // Channels.
+  const std::string data_path = config_dir + "/inputdataconfig.json";
+  json channels = json::object();
+  if (read_if_exists(data_path, text)) channels = parse_json(text, data_path);
+  else if (!lookup(environment, "SM_INPUT_DATA_CONFIG").empty())
+    channels = parse_json(lookup(environment, "SM_INPUT_DATA_CONFIG"), "SM_INPUT_DATA_CONFIG");
+  if (!channels.is_object()) throw ConfigError(data_path + ": expected a JSON object");
+  for (const auto& [name, channel] : channels.items()) {
+    ChannelConfig c;
+    if (channel.is_object()) {
+      if (channel.contains("S3DistributionType") && channel["S3DistributionType"].is_string())
+        c.distribution = channel["S3DistributionType"].get<std::string>();
+      if (channel.contains("ContentType") && channel["ContentType"].is_string())
+        c.content_type = channel["ContentType"].get<std::string>();
+    }
+    if (c.distribution != "FullyReplicated" && c.distribution != "ShardedByS3Key")
+      throw ConfigError(data_path + ": channel '" + name + "' has unknown S3DistributionType '" + c.distribution + "'");
+    config.channels[name] = c;
+  }
+
+  const std::string cpus = lookup(environment, "SM_NUM_CPUS");
+  config.cpus = cpus.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(cpus);
+  return config;
+}
+
+}  // namespace ringsim

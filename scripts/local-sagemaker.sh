@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs the whole SageMaker launch flow on this machine: N host trees (config
+# + data channel) in a temporary folder, one `ringsim launch --local` per
+# host, exactly as SageMaker would start one container per instance; the
+# leader runs mpirun, the workers wait for its outcome. No sshd: the ranks
+# are started locally instead of over ssh, everything else is the same path.
+#
+# Usage: scripts/local-sagemaker.sh N [--sharded] [--transport mpi|tcp|tls]
+#          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--check] [--keep DIR]
+#   --sharded  ShardedByS3Key: each host holds only its own, unequal shard
+#              files (the second host none); else FullyReplicated.
+#   --check    compare the result with numpy's normalize-then-matmul.
+#   --hp       an extra hyperparameter (written JSON-encoded twice, as the SDK does).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:?usage: local-sagemaker.sh N [options]}; shift
+sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""; extra=()
+while (($#)); do
+  case $1 in
+    --sharded) sharded=1 ;;
+    --transport) transport=$2; shift ;;
+    --rows) rows=$2; shift ;;
+    --cols) cols=$2; shift ;;
+    --ppn) ppn=$2; shift ;;
+    --k) k=$2; shift ;;
+    --hp) extra+=("$2"); shift ;;
+    --check) check=1 ;;
+    --keep) keep=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+ringsim=${RINGSIM:-$root/build/ringsim}
+[[ -x $ringsim ]] || "$root/scripts/build.sh"
+source "$root/scripts/env.sh"
+work=${keep:-$(mktemp -d)}
+mkdir -p "$work"
+[[ -n $keep ]] || trap 'rm -rf "$work"' EXIT
+"$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy"
+base_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+/usr/bin/python3 - "$work" "$n" "$sharded" "$transport" "$ppn" "$k" "$base_port" "${extra[@]}" <<'PY'
+import json, os, sys
+import numpy as np
+work, n, sharded, transport, ppn, k, port = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+extra = dict(kv.split("=", 1) for kv in sys.argv[8:])
+x = np.load(f"{work}/full.npy")
+hosts = [f"algo-{i}" for i in range(1, n + 1)]
+listed = list(reversed(hosts))  # out of order on purpose: the launcher must sort naturally
+# Unequal shards in host order (host 2 holds none); within a host, files in name order.
+weights = [0 if (i == 1 and n > 1) else i + 1 for i in range(n)]
+bounds = np.concatenate([[0], np.cumsum(np.array(weights) * len(x) // max(1, sum(weights)))])
+bounds[-1] = len(x)
+hp = {"k": k, "transport": transport, "processes_per_host": ppn, "wait_seconds": "60", "timeout": "60",
+      "control_port": port, "sagemaker_program": "train", **extra}
+for i, host in enumerate(hosts):
+    root = f"{work}/{host}"
+    cfg = f"{root}/input/config"
+    data = f"{root}/input/data/train"
+    os.makedirs(cfg, exist_ok=True); os.makedirs(data, exist_ok=True)
+    json.dump({"current_host": host, "hosts": listed, "current_group_name": "homogeneousCluster"},
+              open(f"{cfg}/resourceconfig.json", "w"))
+    json.dump({key: json.dumps(value) for key, value in hp.items()}, open(f"{cfg}/hyperparameters.json", "w"))
+    json.dump({"train": {"ContentType": "application/x-npy", "TrainingInputMode": "File",
+                         "S3DistributionType": "ShardedByS3Key" if sharded else "FullyReplicated",
+                         "RecordWrapperType": "None"}}, open(f"{cfg}/inputdataconfig.json", "w"))
+    if sharded:
+        part = x[bounds[i]:bounds[i + 1]]
+        half = len(part) // 3
+        if len(part):
+            np.save(f"{data}/part-000.npy", part[:half])
+            np.save(f"{data}/part-001.npy", part[half:])
+    else:
+        np.save(f"{data}/matrix.npy", x)
+print(f"{n} hosts in {work}; shards: {[int(bounds[i+1]-bounds[i]) for i in range(n)] if sharded else 'replicated'}")
+PY
+
+pids=()
+for i in $(seq 1 "$n"); do
+  "$ringsim" launch --local --ml-root "$work/algo-$i" >"$work/algo-$i.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for i in $(seq 1 "$n"); do
+  code=0; wait "${pids[$((i-1))]}" || code=$?
+  echo "algo-$i exited with $code"
+  [[ $code -eq 0 ]] || status=$code
+done
+cat "$work/algo-1.log"
+for i in $(seq 1 "$n"); do
+  [[ -f "$work/algo-$i/output/failure" ]] && echo "algo-$i output/failure: $(cat "$work/algo-$i/output/failure")"
+done
+if [[ $status -eq 0 && $check -eq 1 ]]; then
+  /usr/bin/python3 "$root/tests/cli/numpy_reference.py" "$work/full.npy" "$work/algo-1/model" "$k"
+fi
+exit $status
