@@ -83,8 +83,7 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   return command;
 }
 
-Plan make_plan(const LaunchOptions& options) {
-  SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
+Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   LaunchSettings settings = parse_launch_settings(config.hyperparameters);
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel + "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
@@ -164,8 +163,9 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
 int run_launch(const LaunchOptions& options) {
   std::string host;
   try {
-    const Plan plan = make_plan(options);
-    host = plan.config.current_host;
+    SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
+    host = config.current_host;
+    const Plan plan = make_plan(options, std::move(config));
     if (options.dry_run) {
       std::printf("role: %s (%s)\n%s", plan.leader ? "leader" : "worker", host.c_str(), plan.ranks.table().c_str());
       std::printf("hostfile (%s):\n%s", plan.mpirun.argv[2].c_str(), plan.mpirun.hostfile.c_str());

@@ -11,6 +11,7 @@
 #              files (the second host none); else FullyReplicated.
 #   --check    compare the result with numpy's normalize-then-matmul.
 #   --hp       an extra hyperparameter (written JSON-encoded twice, as the SDK does).
+# LOCAL_SAGEMAKER_NAN_ROW=r puts a NaN into row r (to test failure handling).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: local-sagemaker.sh N [options]}; shift
@@ -45,6 +46,8 @@ import numpy as np
 work, n, sharded, transport, ppn, k, port = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 extra = dict(kv.split("=", 1) for kv in sys.argv[8:])
 x = np.load(f"{work}/full.npy")
+if os.environ.get("LOCAL_SAGEMAKER_NAN_ROW"):  # for failure tests: poison one row
+    x[int(os.environ["LOCAL_SAGEMAKER_NAN_ROW"]), 0] = np.nan
 hosts = [f"algo-{i}" for i in range(1, n + 1)]
 listed = list(reversed(hosts))  # out of order on purpose: the launcher must sort naturally
 # Unequal shards in host order (host 2 holds none); within a host, files in name order.

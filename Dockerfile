@@ -1,0 +1,25 @@
+# A bring-your-own SageMaker training image for ringsim (Debian 12).
+# Not built in this repository's CI (no Docker daemon there); kept minimal.
+#   docker build -t ringsim . && docker tag/push to ECR, then create a
+#   training job with N instances; hyperparameters: see README "SageMaker".
+FROM debian:12-slim AS build
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
+      libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev && rm -rf /var/lib/apt/lists/*
+COPY . /src
+RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF && cmake --build /build
+
+FROM debian:12-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      openmpi-bin libopenmpi3 libssl3 libspdlog1.10 libfmt9 openssh-server openssh-client ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+# mpirun starts the ranks on the workers over ssh: one key for the whole
+# image, host keys not checked (the hosts are the job's own containers).
+RUN mkdir -p /run/sshd /root/.ssh && ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 \
+    && cp /root/.ssh/id_ed25519.pub /root/.ssh/authorized_keys \
+    && printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > /root/.ssh/config \
+    && sed -i 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' /etc/ssh/sshd_config
+COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim
+COPY scripts/train /usr/local/bin/train
+ENV PATH=/opt/ringsim/bin:$PATH
+ENTRYPOINT ["/usr/local/bin/train"]
