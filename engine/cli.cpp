@@ -7,9 +7,11 @@
 #include "common/errors.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/agreement.hpp"
+#include "engine/bench_gemm.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
+#include "kernels/gemm_backend.hpp"
 #include "launcher/launch.hpp"
 #include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
@@ -82,6 +84,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 int run_job_command(const RunOptions& options, int argc, char** argv) {
   MpiSession session(&argc, &argv);
   install_stop_handler();
+  use_single_threaded_gemm();
   const MpiComm comm;
   try {
     run_similarity_job(options, comm);
@@ -129,6 +132,15 @@ int run_cli(int argc, char** argv) {
   certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
   certs_cmd->add_option("--days", certs_days, "Validity in days")->capture_default_str();
 
+  auto* bench_cmd = app.add_subcommand("bench", "Micro-benchmarks");
+  bench_cmd->require_subcommand(1);
+  GemmBenchOptions gemm;
+  auto* gemm_cmd = bench_cmd->add_subcommand("gemm", "Single-core GEMM peak and fused top-k tile rate");
+  gemm_cmd->add_option("--tile", gemm.tile, "Tile edge")->capture_default_str();
+  gemm_cmd->add_option("--depth", gemm.depth, "Columns (d)")->capture_default_str();
+  gemm_cmd->add_option("--k", gemm.k, "k for the fused selection")->capture_default_str();
+  gemm_cmd->add_option("--seconds", gemm.seconds, "Seconds per measurement")->capture_default_str();
+
   LaunchOptions launch;
   auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");
   launch_cmd->add_option("--ml-root", launch.ml_root, "The ML root")->capture_default_str();
@@ -149,6 +161,10 @@ int run_cli(int argc, char** argv) {
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
     if (*launch_cmd) return run_launch(launch);
+    if (*gemm_cmd) {
+      run_gemm_bench(gemm);
+      return 0;
+    }
     if (*certs_cmd) {
       write_certificates(certs_out, certs_hosts, certs_days);
       return 0;

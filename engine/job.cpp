@@ -15,6 +15,7 @@
 #include "engine/matrix_source.hpp"
 #include "engine/ring_loop.hpp"
 #include "common/failure_file.hpp"
+#include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "launcher/rank_map.hpp"
 #include "transport/socket_transport.hpp"
@@ -207,6 +208,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                    {"transport", options.transport.kind},
                    {"cipher_suite", stats.cipher_suite},
                    {"tile", {options.tile.rows, options.tile.cols}},
+                   {"gemm_backend", gemm_backend()},
                    {"wall_seconds", wall},
                    {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
                    {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},

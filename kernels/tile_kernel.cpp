@@ -29,8 +29,29 @@ std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_g
   return entries;
 }
 
+namespace {
+
+// Whether any score in [0, n) could enter a list: scores[i] >= row_kth[i]
+// (the own row's k-th best) or >= column_kth (the visiting row's). Branch-free
+// so it vectorises; compiled for AVX-512, AVX2 and baseline, picked at run
+// time, so the portable build still uses the wide units.
+template <class Scalar>
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(const Scalar* scores,
+                                                                              const Scalar* row_kth, std::int64_t n,
+                                                                              Scalar column_kth) {
+  int hits = 0;
+  for (std::int64_t i = 0; i < n; ++i) hits |= (scores[i] >= row_kth[i]) | (scores[i] >= column_kth);
+  return hits != 0;
+}
+
+}  // namespace
+
 template <class Scalar>
 void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  // Rows are scanned in blocks: a vectorised test rejects a whole block
+  // when no score in it can enter either list, which after the first few
+  // tiles is almost always; only blocks with a candidate take the scalar path.
+  constexpr std::int64_t kBlock = 64;
   const std::int64_t m = tile.rows();
   const std::int64_t own_id0 = place.own_global0 + place.own_local;
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
@@ -41,14 +62,16 @@ void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlac
     const Scalar* column = tile.col(j).data();
     const Scalar* own_kth = own_.kth_scores() + place.own_local;
     Scalar vis_kth = visiting_.kth_score(vis_local);
-    for (std::int64_t i = 0; i < i_end; ++i) {
-      const Scalar s = column[i];
-      // Both tests almost always fail once the lists have filled up: that is
-      // the fused-selection fast path.
-      if (s >= own_kth[i]) own_.offer(place.own_local + i, s, vis_id);
-      if (s >= vis_kth) {
-        visiting_.offer(vis_local, s, own_id0 + i);
-        vis_kth = visiting_.kth_score(vis_local);
+    for (std::int64_t block = 0; block < i_end; block += kBlock) {
+      const std::int64_t block_end = std::min(block + kBlock, i_end);
+      if (!any_candidate(column + block, own_kth + block, block_end - block, vis_kth)) continue;
+      for (std::int64_t i = block; i < block_end; ++i) {
+        const Scalar s = column[i];
+        if (s >= own_kth[i]) own_.offer(place.own_local + i, s, vis_id);
+        if (s >= vis_kth) {
+          visiting_.offer(vis_local, s, own_id0 + i);
+          vis_kth = visiting_.kth_score(vis_local);
+        }
       }
     }
   }

@@ -4,9 +4,9 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
-          python3 python3-numpy procps iproute2)
+          python3 python3-numpy procps iproute2 libopenblas-dev)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-matplotlib libopenblas-dev)
+  packages+=(python3-matplotlib)
   # faiss is optional: compared against when Debian ships it.
   if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi
 fi

@@ -4,3 +4,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 # Unprivileged containers cannot use CMA for shared-memory copies.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
+# Let ringsim pick OpenBLAS's kernels for this CPU (kernels/gemm_backend.hpp):
+# an inherited OPENBLAS_CORETYPE (this machine's environment sets Haswell)
+# would pin the slower AVX2 kernels. Set RINGSIM_OPENBLAS_CORETYPE to force one.
+unset OPENBLAS_CORETYPE
+[[ -n "${RINGSIM_OPENBLAS_CORETYPE:-}" ]] && export OPENBLAS_CORETYPE=$RINGSIM_OPENBLAS_CORETYPE

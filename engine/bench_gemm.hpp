@@ -1,0 +1,18 @@
+#pragma once
+// `ringsim bench gemm`: the single-core GEMM rate for ringsim's tile shape
+// (the "peak" reports compare against), and the same tiles with fused top-k
+// selection, so the cost of selection is measured, not guessed.
+#include <cstdint>
+
+namespace ringsim {
+
+struct GemmBenchOptions {
+  std::int64_t tile = 1024;
+  std::int64_t depth = 256;
+  int k = 10;
+  double seconds = 2.0;
+};
+
+void run_gemm_bench(const GemmBenchOptions& options);
+
+}  // namespace ringsim
