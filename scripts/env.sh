@@ -8,4 +8,4 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 # an inherited OPENBLAS_CORETYPE (this machine's environment sets Haswell)
 # would pin the slower AVX2 kernels. Set RINGSIM_OPENBLAS_CORETYPE to force one.
 unset OPENBLAS_CORETYPE
-[[ -n "${RINGSIM_OPENBLAS_CORETYPE:-}" ]] && export OPENBLAS_CORETYPE=$RINGSIM_OPENBLAS_CORETYPE
+if [[ -n "${RINGSIM_OPENBLAS_CORETYPE:-}" ]]; then export OPENBLAS_CORETYPE=$RINGSIM_OPENBLAS_CORETYPE; fi
