@@ -8,6 +8,7 @@
 #include "common/stop_signal.hpp"
 #include "engine/agreement.hpp"
 #include "engine/bench_gemm.hpp"
+#include "engine/bench_transport.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
@@ -141,6 +142,19 @@ int run_cli(int argc, char** argv) {
   gemm_cmd->add_option("--k", gemm.k, "k for the fused selection")->capture_default_str();
   gemm_cmd->add_option("--seconds", gemm.seconds, "Seconds per measurement")->capture_default_str();
 
+  TransportBenchOptions transport_bench;
+  auto* transport_cmd = bench_cmd->add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
+  transport_cmd->add_option("--transport", transport_bench.transports, "Transports (comma separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  transport_cmd->add_option("--sizes", transport_bench.sizes, "LOW..HIGH (powers of two) or a comma list")
+      ->capture_default_str();
+  transport_cmd->add_option("--seconds", transport_bench.seconds_per_size, "Time budget per size and test")
+      ->capture_default_str();
+  transport_cmd->add_option("--out", transport_bench.out, "Write every sample as JSON here (rank 0)");
+  transport_cmd->add_option("--tls-ciphersuites", transport_bench.tls_ciphersuites, "TLS 1.3 suites")
+      ->capture_default_str();
+
   LaunchOptions launch;
   auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");
   launch_cmd->add_option("--ml-root", launch.ml_root, "The ML root")->capture_default_str();
@@ -161,6 +175,17 @@ int run_cli(int argc, char** argv) {
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
     if (*launch_cmd) return run_launch(launch);
+    if (*transport_cmd) {
+      MpiSession session(&argc, &argv);
+      const MpiComm comm;
+      try {
+        run_transport_bench(transport_bench, comm);
+        return 0;
+      } catch (const std::exception& e) {
+        print_error("rank " + std::to_string(comm.rank()) + ": " + e.what());
+        MpiSession::abort(1);
+      }
+    }
     if (*gemm_cmd) {
       run_gemm_bench(gemm);
       return 0;

@@ -14,9 +14,12 @@
 namespace ringsim {
 
 namespace {
-// Bytes handed to one write/read call: large enough to amortise the call,
-// small enough that a send and a receive on one connection take turns.
-constexpr std::size_t kChunk = std::size_t{4} << 20;
+// Bytes handed to one write/read call: large enough to amortise the call
+// (a TLS write of this size is 16 records), small enough that a blocked
+// socket does not hold up the other direction for long.
+constexpr std::size_t kChunk = std::size_t{256} << 10;
+// Bytes one direction may move before the other direction gets a turn.
+constexpr std::size_t kTurn = std::size_t{2} << 20;
 constexpr std::size_t kHeader = sizeof(std::uint64_t);
 }  // namespace
 
@@ -204,14 +207,18 @@ void Connection::serve() {
     } catch (...) {
       error = std::current_exception();
     }
+    bool waiters_care = false;  // wake waiting threads only for news they wait for
     {
       std::lock_guard lock(mutex_);
       for (auto* op : {send.get(), receive.get()})
-        if (op) op->in_use = false;
+        if (op) {
+          op->in_use = false;
+          waiters_care |= op->complete || op->cancelled;
+        }
       if (send && send->complete) sends_.pop_front();
       if (receive && receive->complete) receives_.pop_front();
     }
-    changed_.notify_all();
+    if (waiters_care) changed_.notify_all();
     if (error) std::rethrow_exception(error);
     if (progressed) continue;
 
@@ -241,18 +248,22 @@ bool Connection::progress_send(Operation& op) {
     op.header_done += step.bytes;
     progressed = true;
   }
+  std::size_t moved = 0;
   while (op.done < op.buffer.size()) {
     const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
     const IoStep step = stream_->write_some({op.buffer.data() + op.done, chunk});
     if (step.bytes == 0) {
       send_want_ = step.want;
-      return progressed;
+      break;
     }
     op.done += step.bytes;
+    moved += step.bytes;
     progressed = true;
+    if (moved >= kTurn) break;  // let the receive direction have a turn
+  }
+  {
     std::lock_guard lock(mutex_);
-    totals_.bytes_sent += step.bytes;
-    if (!receives_.empty()) break;  // let the receive direction have a turn
+    totals_.bytes_sent += moved;
   }
   if (op.done == op.buffer.size()) {
     op.complete = true;
@@ -279,18 +290,22 @@ bool Connection::progress_receive(Operation& op) {
                       std::to_string(op.buffer.size()) + " (the peers disagree on the protocol)");
     }
   }
+  std::size_t moved = 0;
   while (op.done < op.buffer.size()) {
     const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
     const IoStep step = stream_->read_some({op.buffer.data() + op.done, chunk});
     if (step.bytes == 0) {
       receive_want_ = step.want;
-      return progressed;
+      break;
     }
     op.done += step.bytes;
+    moved += step.bytes;
     progressed = true;
+    if (moved >= kTurn) break;  // let the send direction have a turn
+  }
+  {
     std::lock_guard lock(mutex_);
-    totals_.bytes_received += step.bytes;
-    if (!sends_.empty()) break;
+    totals_.bytes_received += moved;
   }
   if (op.done == op.buffer.size()) {
     op.complete = true;

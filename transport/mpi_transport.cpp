@@ -57,9 +57,11 @@ class MpiRequest : public Request {
         throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " +
                            std::to_string(peer_) + " timed out after " + std::to_string(timeout.count()) +
                            " ms");
-      // Spin briefly for latency, then back off so a waiting rank leaves the
-      // core to its neighbour on an oversubscribed host.
-      if (++spins > 200) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      // Open MPI moves large messages only while both sides poll, so keep
+      // polling, but yield the core to a neighbour on an oversubscribed host;
+      // sleep only once the wait has gone on for a while.
+      if (++spins > 100000) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      else std::this_thread::yield();
     }
   }
 

@@ -1,0 +1,144 @@
+#include "engine/bench_transport.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "engine/atomic_file.hpp"
+#include "transport/transport_factory.hpp"
+
+namespace ringsim {
+
+namespace {
+
+std::int64_t parse_size(std::string text) {
+  std::int64_t unit = 1;
+  for (const auto& [suffix, factor] : std::vector<std::pair<std::string, std::int64_t>>{
+           {"GiB", 1LL << 30}, {"MiB", 1LL << 20}, {"KiB", 1LL << 10}, {"B", 1}}) {
+    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      unit = factor;
+      text.resize(text.size() - suffix.size());
+      break;
+    }
+  }
+  try {
+    std::size_t used = 0;
+    const std::int64_t value = std::stoll(text, &used);
+    if (used != text.size() || value < 1) throw std::invalid_argument(text);
+    return value * unit;
+  } catch (const std::exception&) {
+    throw InputError("bad size '" + text + "' (e.g. 4096, 64KiB, 4MiB)");
+  }
+}
+
+struct Summary {
+  double median = 0, p10 = 0, p90 = 0;
+};
+
+Summary summarise(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  const auto at = [&](double q) { return samples[static_cast<std::size_t>(q * (samples.size() - 1) + 0.5)]; };
+  return {at(0.5), at(0.1), at(0.9)};
+}
+
+}  // namespace
+
+std::vector<std::int64_t> parse_sizes(const std::string& text) {
+  std::vector<std::int64_t> sizes;
+  const auto range = text.find("..");
+  if (range != std::string::npos) {
+    const std::int64_t low = parse_size(text.substr(0, range)), high = parse_size(text.substr(range + 2));
+    for (std::int64_t size = low; size <= high; size *= 2) sizes.push_back(size);
+  } else {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto comma = text.find(',', start);
+      sizes.push_back(parse_size(text.substr(start, comma - start)));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (sizes.empty()) throw InputError("no sizes in '" + text + "'");
+  return sizes;
+}
+
+void run_transport_bench(const TransportBenchOptions& options, const MpiComm& comm) {
+  if (comm.size() < 2) throw InputError("bench transport needs at least 2 ranks (mpirun -np 2)");
+  const auto sizes = parse_sizes(options.sizes);
+  const Millis timeout(120000);
+  nlohmann::json results = nlohmann::json::array();
+  const int rank = comm.rank(), size = comm.size();
+  const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
+  std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
+  if (rank == 0)
+    fmt::print("{:<5} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10}\n", "kind", "test", "bytes", "reps",
+               "median_us", "p10_us", "p90_us", "MB/s");
+  for (const auto& kind : options.transports) {
+    TransportOptions transport_options;
+    transport_options.kind = kind;
+    transport_options.tls_ephemeral = true;
+    transport_options.tls_ciphersuites = options.tls_ciphersuites;
+    const auto transport = make_transport(transport_options, comm);
+    const auto stats = transport->stats();
+    for (const std::int64_t bytes : sizes) {
+      const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));
+      const std::span<std::byte> target(in.data(), static_cast<std::size_t>(bytes));
+      for (const std::string test : {"pingpong", "ring"}) {
+        // Repetitions: as many as fit the time budget at ~1 GB/s, 5..1000.
+        const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 5, 1000));
+        const int warmup = std::max(2, reps / 10);
+        std::vector<double> samples;
+        comm.barrier();
+        for (int r = 0; r < warmup + reps; ++r) {
+          const double start = now_seconds();
+          if (test == "pingpong") {
+            if (rank == 0) {
+              transport->send(1, message, timeout);
+              transport->recv(1, target, timeout);
+            } else if (rank == 1) {
+              transport->recv(0, target, timeout);
+              transport->send(0, message, timeout);
+            }
+          } else {
+            auto receive = transport->irecv((rank + size - 1) % size, target);
+            auto send = transport->isend((rank + 1) % size, message);
+            send->wait(timeout);
+            receive->wait(timeout);
+          }
+          // One-way time: half a round trip; a ring step is one transfer.
+          if (r >= warmup) samples.push_back((now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0));
+        }
+        // The ring's pace is set by the slowest rank.
+        if (test == "ring")
+          for (auto& sample : samples) sample = comm.allreduce_max(sample);
+        if (rank != 0) continue;
+        const Summary s = summarise(samples);
+        const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
+        fmt::print("{:<5} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f}\n", kind, test, bytes, reps,
+                   s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth);
+        results.push_back({{"transport", kind},
+                           {"test", test},
+                           {"ranks", test == "ring" ? size : 2},
+                           {"bytes", bytes},
+                           {"repetitions", reps},
+                           {"warmup", warmup},
+                           {"median_seconds", s.median},
+                           {"p10_seconds", s.p10},
+                           {"p90_seconds", s.p90},
+                           {"bandwidth_MBps", bandwidth},
+                           {"cipher_suite", stats.cipher_suite},
+                           {"samples_seconds", samples}});
+      }
+    }
+  }
+  if (rank == 0 && !options.out.empty()) {
+    AtomicFile file(options.out);
+    file.append(results.dump(1) + "\n");
+    file.commit();
+  }
+}
+
+}  // namespace ringsim
