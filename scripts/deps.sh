@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ringsim needs, skipping those already there.
-# Usage: scripts/deps.sh [--bench]   (--bench adds plotting / comparison tools)
+# Usage: scripts/deps.sh [--bench] [--faiss]
+#   --bench: plotting for the benchmark reports; --faiss: faiss for bench-kernel.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
           python3 python3-numpy procps iproute2 libopenblas-dev)
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-matplotlib)
-  # faiss is optional: compared against when Debian ships it.
-  if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi
-fi
+for option in "$@"; do
+  case $option in
+    --bench) packages+=(python3-matplotlib) ;;
+    # faiss is optional: compared against when Debian ships it.
+    --faiss) if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -33,7 +33,8 @@ class MpiRequest : public Request {
 
   bool test() override {
     int done = 0;
-    std::vector<MPI_Status> statuses(requests_.size());
+    statuses_.resize(requests_.size());
+    auto& statuses = statuses_;
     check_mpi(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, statuses.data()),
               is_receive_ ? "MPI_Testall (receive)" : "MPI_Testall (send)");
     if (done && is_receive_) {
@@ -60,14 +61,16 @@ class MpiRequest : public Request {
       // Open MPI moves large messages only while both sides poll, so keep
       // polling, but yield the core to a neighbour on an oversubscribed host;
       // sleep only once the wait has gone on for a while.
-      if (++spins > 100000) std::this_thread::sleep_for(std::chrono::microseconds(20));
-      else std::this_thread::yield();
+      ++spins;
+      if (spins > 100000) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      else if (spins > 2000) std::this_thread::yield();
     }
   }
 
  private:
   std::vector<MPI_Request> requests_;
   std::vector<int> expected_;
+  std::vector<MPI_Status> statuses_;
   int peer_;
   bool is_receive_;
 };

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Turns one bench-overhead.sh run into overhead.csv / .json / .md and two
+PNG plots. Usage: summarize_overhead.py WORK_DIR OUT_DIR"""
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+work, out = sys.argv[1], sys.argv[2]
+machine = dict(line.rstrip("\n").split("=", 1) for line in open(f"{work}/machine.txt") if "=" in line)
+
+# AES-GCM rate: openssl prints "AES-128-GCM  <k bytes per second>k".
+aes_rate = float(re.findall(r"([0-9.]+)k", open(f"{work}/openssl.txt").read())[-1]) * 1000
+gemm = [float(v) for v in re.findall(r"gemm_peak_gflops=([0-9.]+)", open(f"{work}/gemm.txt").read())]
+fused = [float(v) for v in re.findall(r"gemm_fused_topk_gflops=([0-9.]+)", open(f"{work}/gemm.txt").read())]
+gemm_rate = min(gemm) * 1e9  # per core with every core busy, as in the job
+pingpong = json.load(open(f"{work}/pingpong.json"))
+plain = {int(b): float(mbps) for b, _, mbps in (l.split() for l in open(f"{work}/plain_pingpong.txt"))}
+
+# ---- raw runs
+runs = []
+for path in sorted(glob.glob(f"{work}/runs/*.json")):
+    rows, cols, transport, rep = re.match(r".*/r(\d+)-d(\d+)-(\w+)-(\d+)\.json", path).groups()
+    r = json.load(open(path))
+    ranks = r["ranks"]
+    runs.append({
+        "rows_per_rank": int(rows), "d": int(cols), "n": r["n"], "P": r["P"], "transport": transport, "rep": int(rep),
+        "wall_s": r["wall_seconds"],
+        "compute_s": max(q["seconds"]["compute"] for q in ranks),
+        "wait_s": max(q["seconds"]["communication_wait"] for q in ranks),
+        "handshake_s": max(q["transport"]["handshake_seconds"] for q in ranks),
+        "encrypt_s": max(q["transport"]["encrypt_seconds"] for q in ranks),
+        "decrypt_s": max(q["transport"]["decrypt_seconds"] for q in ranks),
+        "bytes_sent_per_rank": max(q["transport"]["bytes_sent"] for q in ranks),
+        "gflops_per_rank": statistics.mean(q["gflops"] for q in ranks),
+        "cipher_suite": r["cipher_suite"], "gemm_backend": r.get("gemm_backend", ""),
+    })
+
+with open(f"{out}/overhead.csv", "w") as f:
+    keys = list(runs[0].keys())
+    f.write(",".join(keys) + "\n")
+    for run in runs:
+        f.write(",".join(str(run[k]) for k in keys) + "\n")
+
+
+def ring_rate(transport, size):
+    """Ring bandwidth (bytes/s) measured at the size closest to `size`."""
+    rows = [p for p in pingpong if p["transport"] == transport and p["test"] == "ring"]
+    best = min(rows, key=lambda p: abs(math.log(p["bytes"]) - math.log(max(size, 1))))
+    return best["bandwidth_MBps"] * 1e6
+
+
+# ---- medians and the cost model
+configs = sorted({(r["rows_per_rank"], r["d"]) for r in runs})
+table = []
+for rows, d in configs:
+    med = {}
+    for t in ("mpi", "tcp", "tls"):
+        sel = [r for r in runs if (r["rows_per_rank"], r["d"], r["transport"]) == (rows, d, t)]
+        med[t] = {k: statistics.median(r[k] for r in sel) for k in
+                  ("wall_s", "compute_s", "wait_s", "handshake_s", "encrypt_s", "decrypt_s", "bytes_sent_per_rank",
+                   "gflops_per_rank")}
+    n, P = rows * 2, 2
+    flops_per_rank = n * n * d / P  # symmetric: n^2/2 pairs x 2d flops, split over P ranks
+    block_bytes = rows * d * 4
+    compute = flops_per_rank / gemm_rate
+    transfer = med["tls"]["bytes_sent_per_rank"] / ring_rate("tcp", block_bytes)
+    crypto = 2 * med["tls"]["bytes_sent_per_rank"] / aes_rate  # encrypt what we send, decrypt what we receive
+    overlap = compute  # the next block travels while the current one is computed
+    predicted = compute + max(0.0, transfer + crypto - overlap)
+    table.append({
+        "rows_per_rank": rows, "d": d, "n": n,
+        "mpi_s": med["mpi"]["wall_s"], "tcp_s": med["tcp"]["wall_s"], "tls_s": med["tls"]["wall_s"],
+        "tls_over_tcp": med["tls"]["wall_s"] / med["tcp"]["wall_s"],
+        "tls_over_mpi": med["tls"]["wall_s"] / med["mpi"]["wall_s"],
+        "tls_compute_s": med["tls"]["compute_s"], "tls_wait_s": med["tls"]["wait_s"],
+        "tcp_wait_s": med["tcp"]["wait_s"],
+        "handshake_s": med["tls"]["handshake_s"], "encrypt_s": med["tls"]["encrypt_s"],
+        "decrypt_s": med["tls"]["decrypt_s"], "gflops_per_rank": med["tls"]["gflops_per_rank"],
+        "model_compute_s": compute, "model_transfer_s": transfer, "model_crypto_s": crypto,
+        "model_tls_compute_plus_comm_s": predicted,
+        "measured_tls_compute_plus_wait_s": med["tls"]["compute_s"] + med["tls"]["wait_s"],
+    })
+
+pp_rows = []
+for size in sorted({p["bytes"] for p in pingpong}):
+    row = {"bytes": size}
+    for t in ("mpi", "tcp", "tls"):
+        for test in ("pingpong", "ring"):
+            sel = [p for p in pingpong if p["transport"] == t and p["test"] == test and p["bytes"] == size]
+            row[f"{t}_{test}_MBps"] = sel[0]["bandwidth_MBps"] if sel else float("nan")
+            if test == "pingpong" and sel:
+                row[f"{t}_latency_us"] = sel[0]["median_seconds"] * 1e6
+    row["plain_mpi_pingpong_MBps"] = plain.get(size, float("nan"))
+    row["mpi_over_plain"] = row["mpi_pingpong_MBps"] / row["plain_mpi_pingpong_MBps"]
+    row["tls_over_tcp_pingpong"] = row["tls_pingpong_MBps"] / row["tcp_pingpong_MBps"]
+    pp_rows.append(row)
+
+summary = {"machine": machine, "aes_128_gcm_bytes_per_second": aes_rate, "gemm_peak_gflops_per_core": min(gemm),
+           "gemm_fused_topk_gflops_per_core": min(fused) if fused else None,
+           "overhead": table, "pingpong": pp_rows, "runs": runs, "pingpong_samples": pingpong}
+json.dump(summary, open(f"{out}/overhead.json", "w"), indent=1)
+
+# ---- markdown
+md = [f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory_gib')} GiB; "
+      f"{machine.get('openssl')}; {machine.get('date')}; git {machine.get('git_revision')}. "
+      f"Reproduce: `{machine.get('command')}`.", "",
+      f"AES-128-GCM (openssl speed, 1 core): {aes_rate / 1e9:.2f} GB/s. GEMM (1024x1024x256, per core, all cores "
+      f"busy): {min(gemm):.0f} GFLOP/s peak, {min(fused) if fused else float('nan'):.0f} with fused top-k.", "",
+      "Similarity job, P = 2, k = 10, median wall seconds over the repetitions (transports alternated):", "",
+      "| rows/rank | d | mpi s | tcp s | tls s | tls/tcp | tls/mpi | tls compute s | tls wait s | handshake s "
+      "| encrypt s | decrypt s | GFLOP/s/rank | model tls s | measured s |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+for r in table:
+    md.append(f"| {r['rows_per_rank']} | {r['d']} | {r['mpi_s']:.3f} | {r['tcp_s']:.3f} | {r['tls_s']:.3f} | "
+              f"{r['tls_over_tcp']:.3f} | {r['tls_over_mpi']:.3f} | {r['tls_compute_s']:.3f} | {r['tls_wait_s']:.3f} | "
+              f"{r['handshake_s']:.4f} | {r['encrypt_s']:.4f} | {r['decrypt_s']:.4f} | {r['gflops_per_rank']:.0f} | "
+              f"{r['model_tls_compute_plus_comm_s']:.3f} | {r['measured_tls_compute_plus_wait_s']:.3f} |")
+md += ["", "Model: predicted = compute + max(0, transfer + crypto - overlap), with compute = flops per rank / "
+       "GEMM rate, transfer = bytes sent per rank / tcp ring bandwidth at the block size, crypto = 2 x bytes / "
+       "AES-GCM rate, overlap = compute (the next block travels while this one is computed). 'measured' is the "
+       "tls run's compute + communication wait (the ring phase the model describes).", "",
+       "Ping-pong (one-way, median) and ring bandwidth per transport, MB/s:", "",
+       "| bytes | mpi | tcp | tls | plain MPI | mpi/plain | tls/tcp | ring mpi | ring tcp | ring tls |",
+       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+for r in pp_rows:
+    md.append(f"| {r['bytes']} | {r['mpi_pingpong_MBps']:.0f} | {r['tcp_pingpong_MBps']:.0f} | "
+              f"{r['tls_pingpong_MBps']:.0f} | {r['plain_mpi_pingpong_MBps']:.0f} | {r['mpi_over_plain']:.2f} | "
+              f"{r['tls_over_tcp_pingpong']:.2f} | {r['mpi_ring_MBps']:.0f} | {r['tcp_ring_MBps']:.0f} | "
+              f"{r['tls_ring_MBps']:.0f} |")
+open(f"{out}/overhead.md", "w").write("\n".join(md) + "\n")
+print("\n".join(md))
+
+# ---- plots
+fig, ax = plt.subplots(figsize=(7, 4.5))
+for d in sorted({r["d"] for r in table}):
+    sel = [r for r in table if r["d"] == d]
+    xs = [r["rows_per_rank"] for r in sel]
+    ax.plot(xs, [r["tls_over_tcp"] for r in sel], "o-", label=f"tls / tcp, d = {d}")
+    ax.plot(xs, [r["tls_over_mpi"] for r in sel], "s--", label=f"tls / mpi, d = {d}")
+ax.axhline(1.0, color="gray", lw=0.8)
+ax.axhline(1.05, color="red", lw=0.8, ls=":", label="1.05")
+ax.set_xscale("log")
+ax.set_xlabel("rows per rank")
+ax.set_ylabel("wall-time ratio (median)")
+ax.set_title(f"Cost of TLS for the similarity job (P = 2), {machine.get('date', '')[:10]}")
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(f"{out}/overhead.png", dpi=120)
+
+fig, ax = plt.subplots(figsize=(7, 4.5))
+sizes = [r["bytes"] for r in pp_rows]
+for key, label in (("mpi_pingpong_MBps", "mpi"), ("tcp_pingpong_MBps", "tcp"), ("tls_pingpong_MBps", "tls"),
+                   ("plain_mpi_pingpong_MBps", "plain MPI (independent)"), ("tls_ring_MBps", "tls ring (both ways)")):
+    ax.plot(sizes, [r[key] for r in pp_rows], "o-" if "plain" not in key else "x:", label=label)
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xlabel("message size (bytes)")
+ax.set_ylabel("bandwidth (MB/s, one-way median)")
+ax.set_title("Ping-pong bandwidth per transport (2 ranks, one host)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(f"{out}/pingpong.png", dpi=120)
+print(f"wrote {out}/overhead.csv, overhead.json, overhead.md, overhead.png, pingpong.png")

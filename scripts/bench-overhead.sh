@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# What encrypting rank traffic costs: the same similarity job over mpi, tcp
+# and tls, alternating transports within each repetition (A B C, B C A, ...)
+# so that drift on a shared machine hits all three alike, over a grid of
+# sizes from communication-bound to compute-bound; plus ping-pong / ring
+# bandwidth per transport, an independent MPI ping-pong, the AES-GCM rate
+# (openssl speed) and the GEMM rate, which feed a simple cost model.
+#
+# Usage: scripts/bench-overhead.sh [--quick] [--out DIR]
+#   writes DIR/overhead.{csv,json,md}, DIR/overhead.png, DIR/pingpong.png
+#   (DIR defaults to bench/results). --quick: a small grid, under 2 minutes.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0; out="$root/bench/results"
+while (($#)); do
+  case $1 in
+    --quick) quick=1 ;;
+    --out) out=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+build=${RINGSIM_BUILD_DIR:-$root/build}
+if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then  # CTest runs this on its own build
+  "$root/scripts/deps.sh" --bench
+  "$root/scripts/build.sh" >/dev/null
+fi
+source "$root/scripts/env.sh"
+ringsim="$build/ringsim"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+mkdir -p "$out" "$work/runs"
+
+if ((quick)); then
+  grid_rows="500 2000"; grid_cols="64"; reps=2; sizes="4KiB,256KiB,4MiB"; budget=0.1
+else
+  grid_rows="500 2000 5000 10000"; grid_cols="64 256"; reps=3; sizes="1KiB..64MiB"; budget=0.5
+fi
+ranks=2
+echo "== machine"
+{
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "git_revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores=$(nproc)"
+  echo "memory_gib=$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
+  echo "openssl=$(openssl version)"
+  echo "mpi=$(mpirun --version 2>/dev/null | head -1)"
+  echo "command=scripts/bench-overhead.sh $([[ $quick == 1 ]] && echo --quick)"
+} | tee "$work/machine.txt"
+
+echo "== AES-128-GCM (openssl speed, 16 KiB blocks, one core)"
+openssl speed -evp aes-128-gcm -seconds 1 -bytes 16384 2>/dev/null | tail -1 | tee "$work/openssl.txt"
+
+echo "== GEMM rate per core, both cores busy (ringsim bench gemm under mpirun -np $ranks)"
+mpirun -np "$ranks" "$ringsim" bench gemm --seconds "$([[ $quick == 1 ]] && echo 0.5 || echo 2)" | tee "$work/gemm.txt"
+
+echo "== ping-pong and ring per transport"
+mpirun -np "$ranks" "$ringsim" bench transport --transport mpi,tcp,tls --sizes "$sizes" \
+  --seconds "$budget" --out "$work/pingpong.json" 2>/dev/null
+plain_sizes=$(/usr/bin/python3 -c "import json; print(' '.join(sorted({str(r['bytes']) for r in json.load(open('$work/pingpong.json'))}, key=int)))")
+mpirun -np 2 "$build/plain_pingpong" $plain_sizes >"$work/plain_pingpong.txt"
+
+echo "== similarity job: rows per rank x d, transports alternating, $reps repetitions"
+transports=(mpi tcp tls)
+for rows in $grid_rows; do
+  for cols in $grid_cols; do
+    n=$((rows * ranks))
+    "$ringsim" gen --rows "$n" --cols "$cols" --seed 5 --clusters 32 --out "$work/x.npy"
+    for rep in $(seq 1 "$reps"); do
+      for i in 0 1 2; do
+        t=${transports[$(((i + rep) % 3))]}
+        mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/out" --k 10 --quiet \
+          --transport "$t" --tls-ephemeral 2>/dev/null
+        cp "$work/out/report.json" "$work/runs/r${rows}-d${cols}-${t}-${rep}.json"
+        printf '.'
+      done
+    done
+    echo " rows/rank=$rows d=$cols"
+  done
+done
+
+/usr/bin/python3 "$root/bench/summarize_overhead.py" "$work" "$out"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/bench-overhead.sh --quick makes every file of the report, every
+# figure in it is finite and positive, and the plots are real PNG pictures.
+set -euo pipefail
+build_dir=$1; root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+start=$SECONDS
+RINGSIM_SKIP_BUILD=1 RINGSIM_BUILD_DIR=$build_dir "$root/scripts/bench-overhead.sh" --quick --out "$out" >"$out/log" 2>&1 \
+  || { cat "$out/log"; exit 1; }
+echo "quick report in $((SECONDS - start)) s"
+/usr/bin/python3 - "$out" <<'PY'
+import csv, json, math, sys
+out = sys.argv[1]
+for name in ("overhead.csv", "overhead.json", "overhead.md", "overhead.png", "pingpong.png"):
+    open(f"{out}/{name}", "rb").close()
+for name in ("overhead.png", "pingpong.png"):
+    assert open(f"{out}/{name}", "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{name} is not a PNG"
+rows = list(csv.DictReader(open(f"{out}/overhead.csv")))
+assert {r["transport"] for r in rows} == {"mpi", "tcp", "tls"}, "every transport measured"
+for r in rows:
+    for key in ("wall_s", "compute_s", "bytes_sent_per_rank", "gflops_per_rank"):
+        v = float(r[key]); assert math.isfinite(v) and v > 0, (key, r)
+summary = json.load(open(f"{out}/overhead.json"))
+for r in summary["overhead"]:
+    for key in ("mpi_s", "tcp_s", "tls_s", "tls_over_tcp", "tls_over_mpi", "model_tls_compute_plus_comm_s"):
+        assert math.isfinite(r[key]) and r[key] > 0, (key, r)
+for r in summary["pingpong"]:
+    for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "plain_mpi_pingpong_MBps"):
+        assert math.isfinite(r[key]) and r[key] > 0, (key, r)
+assert summary["aes_128_gcm_bytes_per_second"] > 0 and summary["gemm_peak_gflops_per_core"] > 0
+print(f"ok: {len(rows)} runs, {len(summary['pingpong'])} message sizes, all figures finite and positive")
+PY
