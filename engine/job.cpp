@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"

@@ -4,7 +4,7 @@
 #   --bench: plotting for the benchmark reports; --faiss: faiss for bench-kernel.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
-          libeigen3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
+          libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
           python3 python3-numpy procps iproute2 libopenblas-dev)
 for option in "$@"; do
   case $option in
