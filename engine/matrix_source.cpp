@@ -129,6 +129,15 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
                    std::int64_t out_stride) {
   std::ifstream in(file.path, std::ios::binary);
   if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
+  if (!file.fortran_order && static_cast<std::size_t>(file.element_bytes) == sizeof(Scalar) &&
+      out_stride == file.cols) {
+    // Same element type, contiguous rows: read straight into the matrix.
+    in.seekg(file.data_offset + begin * file.cols * file.element_bytes);
+    const auto bytes = static_cast<std::streamsize>(count * file.cols * file.element_bytes);
+    in.read(reinterpret_cast<char*>(out), bytes);
+    if (in.gcount() != bytes) throw InputError(file.path + ": truncated data: short read");
+    return;
+  }
   if (!file.fortran_order) {
     std::vector<char> raw(static_cast<std::size_t>(count * file.cols * file.element_bytes));
     read_exact(in, file, file.data_offset + begin * file.cols * file.element_bytes, raw);
