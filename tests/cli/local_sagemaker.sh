@@ -19,6 +19,26 @@ for mode in --sharded ""; do
   fi
 done
 
+# --dry-run: the rank table, the hostfile and the mpirun argv, nothing started.
+dir="$work/dry"
+timeout 60 "$root/scripts/local-sagemaker.sh" 3 --keep "$dir" >/dev/null 2>&1 || true
+dry=$("$RINGSIM" launch --local --dry-run --ml-root "$dir/algo-2")
+for needle in "role: worker (algo-2)" "rank 2-3 -> algo-2" "localhost slots=6" "mpirun --hostfile" "-np 6" \
+              "--processes-per-host 2" "--hosts algo-1,algo-2,algo-3"; do
+  [[ "$dry" == *"$needle"* ]] || fail "dry-run lacks '$needle': $dry"
+done
+echo "ok   --dry-run prints the rank table, hostfile and mpirun argv"
+
+# A worker whose leader never shows up gives up after wait_seconds, non-zero.
+/usr/bin/python3 -c "import json,sys; p=sys.argv[1]; h=json.load(open(p)); h['wait_seconds']='\"3\"'; json.dump(h, open(p,'w'))" \
+  "$dir/algo-2/input/config/hyperparameters.json"
+rm -f "$dir/algo-2/output/failure"
+start=$SECONDS
+timeout 60 "$RINGSIM" launch --local --ml-root "$dir/algo-2" >/dev/null 2>&1 && fail "lonely worker exited 0"
+grep -q "never connected" "$dir/algo-2/output/failure" 2>/dev/null \
+  && echo "ok   lonely worker gave up in $((SECONDS-start)) s: $(cat "$dir/algo-2/output/failure")" \
+  || fail "lonely worker: no failure file saying the leader never connected"
+
 expect_failure() {  # NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
   local dir="$work/$name" start=$SECONDS
