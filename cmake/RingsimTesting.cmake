@@ -12,6 +12,6 @@ function(ringsim_add_mpi_test name target)
                      --mca btl_vader_single_copy_mechanism none
                      $<TARGET_FILE:${target}> ${T_ARGS})
     set_tests_properties(${name}.${p}ranks PROPERTIES TIMEOUT ${T_TIMEOUT}
-      ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+      ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_pml=ob1")
   endforeach()
 endfunction()

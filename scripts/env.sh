@@ -2,6 +2,9 @@
 # machine with fewer cores than ranks.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# ob1 (shared memory + TCP) is the right messaging layer without InfiniBand;
+# it also skips UCX's start-up probing (0.2 s of every MPI_Init here).
+export OMPI_MCA_pml=ob1
 # Unprivileged containers cannot use CMA for shared-memory copies.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 # Let ringsim pick OpenBLAS's kernels for this CPU (kernels/gemm_backend.hpp):
