@@ -88,8 +88,8 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel + "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
   const int per_host = settings.processes_per_host > 0 ? settings.processes_per_host : config.cpus;
-  Plan plan{std::move(config), std::move(settings), RankMap({"placeholder"}, 1), false, "", {}};
-  plan.ranks = RankMap(plan.config.hosts, per_host);
+  RankMap ranks(config.hosts, per_host);
+  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}};
   plan.leader_host = plan.ranks.hosts().front().host;
   plan.leader = plan.config.current_host == plan.leader_host;
   MpirunRequest request;

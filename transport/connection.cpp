@@ -238,51 +238,28 @@ void Connection::serve() {
 }
 
 bool Connection::progress_send(Operation& op) {
-  bool progressed = false;
-  while (op.header_done < kHeader) {
-    const IoStep step = stream_->write_some({op.header + op.header_done, kHeader - op.header_done});
-    if (step.bytes == 0) {
-      send_want_ = step.want;
-      return progressed;
-    }
-    op.header_done += step.bytes;
-    progressed = true;
-  }
-  std::size_t moved = 0;
-  while (op.done < op.buffer.size()) {
-    const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
-    const IoStep step = stream_->write_some({op.buffer.data() + op.done, chunk});
-    if (step.bytes == 0) {
-      send_want_ = step.want;
-      break;
-    }
-    op.done += step.bytes;
-    moved += step.bytes;
-    progressed = true;
-    if (moved >= kTurn) break;  // let the receive direction have a turn
-  }
-  {
-    std::lock_guard lock(mutex_);
-    totals_.bytes_sent += moved;
-  }
-  if (op.done == op.buffer.size()) {
-    op.complete = true;
-    progressed = true;
-  }
-  return progressed;
+  return transfer(op, send_want_, totals_.bytes_sent,
+                  [this](std::byte* data, std::size_t size) { return stream_->write_some({data, size}); });
 }
 
 bool Connection::progress_receive(Operation& op) {
+  return transfer(op, receive_want_, totals_.bytes_received,
+                  [this](std::byte* data, std::size_t size) { return stream_->read_some({data, size}); });
+}
+
+template <class Step>
+bool Connection::transfer(Operation& op, Want& want, std::uint64_t& counter, Step step) {
   bool progressed = false;
+  // The 8-byte length first (written from / read into op.header) ...
   while (op.header_done < kHeader) {
-    const IoStep step = stream_->read_some({op.header + op.header_done, kHeader - op.header_done});
-    if (step.bytes == 0) {
-      receive_want_ = step.want;
+    const IoStep moved = step(op.header + op.header_done, kHeader - op.header_done);
+    if (moved.bytes == 0) {
+      want = moved.want;
       return progressed;
     }
-    op.header_done += step.bytes;
+    op.header_done += moved.bytes;
     progressed = true;
-    if (op.header_done == kHeader) {
+    if (op.header_done == kHeader && !op.is_send) {
       std::uint64_t length = 0;
       std::memcpy(&length, op.header, kHeader);
       if (length != op.buffer.size())
@@ -290,22 +267,23 @@ bool Connection::progress_receive(Operation& op) {
                       std::to_string(op.buffer.size()) + " (the peers disagree on the protocol)");
     }
   }
-  std::size_t moved = 0;
+  // ... then the payload, in chunks, until done, blocked, or this turn is used up.
+  std::size_t moved_total = 0;
   while (op.done < op.buffer.size()) {
     const std::size_t chunk = std::min(kChunk, op.buffer.size() - op.done);
-    const IoStep step = stream_->read_some({op.buffer.data() + op.done, chunk});
-    if (step.bytes == 0) {
-      receive_want_ = step.want;
+    const IoStep moved = step(op.buffer.data() + op.done, chunk);
+    if (moved.bytes == 0) {
+      want = moved.want;
       break;
     }
-    op.done += step.bytes;
-    moved += step.bytes;
+    op.done += moved.bytes;
+    moved_total += moved.bytes;
     progressed = true;
-    if (moved >= kTurn) break;  // let the send direction have a turn
+    if (moved_total >= kTurn) break;  // let the other direction have a turn
   }
   {
     std::lock_guard lock(mutex_);
-    totals_.bytes_received += moved;
+    counter += moved_total;
   }
   if (op.done == op.buffer.size()) {
     op.complete = true;

@@ -46,6 +46,9 @@ class Connection {
   void serve();
   bool progress_send(Operation& op);
   bool progress_receive(Operation& op);
+  // One direction's header + payload through `step` (the stream's write or read).
+  template <class Step>
+  bool transfer(Operation& op, Want& want, std::uint64_t& counter, Step step);
   void fail(std::exception_ptr error);
   void wake();
 
