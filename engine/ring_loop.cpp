@@ -28,6 +28,7 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
       timed_wait(waits, *block_recv);
       timed_wait(waits, *block_send);  // the buffer it read from is about to be reused
       current = &buffers[(step - 1) % 2];
+      mode.on_block_received(step);
     }
     if (step < last_step) {
       // Pass on what we hold now; the left neighbour's block arrives for the next step.

@@ -52,11 +52,27 @@ class TopKMode : public RingMode<Scalar> {
         k_(options.k),
         own_(context.partition.size(rank_), options.k) {}
 
+  // The owner's k-th scores travel one message behind its block (sent when
+  // its diagonal step is done, forwarded by each holder), so every partial
+  // list starts with the owner's bar instead of empty: most candidates are
+  // then rejected by the vectorised test instead of entering and leaving
+  // lists at the start of every step.
+  void on_block_received(int step) override {
+    const int block = schedule_.visiting_block(rank_, step);
+    floor_in_.assign(static_cast<std::size_t>(context_.partition.size(block)), Scalar{});
+    floor_recv_ = context_.transport.irecv(schedule_.left(rank_), as_writable_bytes_of(floor_in_.data(), floor_in_.size()));
+  }
+
   TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) override {
     if (step == 0) {
       consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, own_);
       return *consumer_;
     }
+    timed_wait(context_, *floor_recv_);
+    if (floor_send_) timed_wait(context_, *floor_send_);
+    std::swap(floor_in_, floor_out_);
+    if (step < schedule_.steps() - 1)  // the right neighbour computes with this block next step
+      floor_send_ = context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
     // The partial for our rows computed at this step by another rank.
     Incoming incoming{std::make_unique<TopKAccumulator<Scalar>>(own_.rows(), k_), {}, {}};
     incoming.scores = context_.transport.irecv(schedule_.partial_source(rank_, step),
@@ -67,12 +83,20 @@ class TopKMode : public RingMode<Scalar> {
                                                                  incoming.acc->id_data().size()));
     incoming_.push_back(std::move(incoming));
     visiting_ = std::make_unique<TopKAccumulator<Scalar>>(context_.partition.size(assignment.visiting_block), k_);
+    visiting_->raise_floor(floor_out_);
     consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, *visiting_);
     return *consumer_;
   }
 
   void end_step(int step, const TileAssignment& assignment) override {
-    if (step == 0) return;
+    if (step == 0) {
+      if (schedule_.steps() > 1) {
+        floor_out_.assign(own_.kth_scores(), own_.kth_scores() + own_.rows());
+        floor_send_ =
+            context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
+      }
+      return;
+    }
     Outgoing outgoing{std::move(visiting_), {}, {}};
     outgoing.scores = context_.transport.isend(
         assignment.visiting_block,
@@ -86,6 +110,7 @@ class TopKMode : public RingMode<Scalar> {
   }
 
   void finish() override {
+    if (floor_send_) timed_wait(context_, *floor_send_);
     while (!outgoing_.empty()) settle_outgoing();
     while (!incoming_.empty()) settle_incoming();
   }
@@ -163,6 +188,8 @@ class TopKMode : public RingMode<Scalar> {
   std::unique_ptr<TopKConsumer<Scalar>> consumer_;
   std::deque<Incoming> incoming_;
   std::deque<Outgoing> outgoing_;
+  std::vector<Scalar> floor_in_, floor_out_;  // k-th scores of the visiting block's owner
+  RequestPtr floor_recv_, floor_send_;
 };
 
 // ------------------------------------------------------------- threshold

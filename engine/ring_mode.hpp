@@ -17,6 +17,10 @@ template <class Scalar>
 class RingMode {
  public:
   virtual ~RingMode() = default;
+  // Called at the start of `step` (>= 1) as soon as the visiting block has
+  // arrived and before the next block is asked for, so that messages a mode
+  // exchanges with its ring neighbours keep one order on both sides.
+  virtual void on_block_received(int /*step*/) {}
   // The consumer for the tiles of `assignment` at `step`.
   virtual TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) = 0;
   virtual void end_step(int step, const TileAssignment& assignment) = 0;

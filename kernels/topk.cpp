@@ -1,5 +1,6 @@
 #include "kernels/topk.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "common/errors.hpp"
@@ -37,7 +38,13 @@ void TopKAccumulator<Scalar>::insert(std::int64_t row, Scalar score, std::int64_
   }
   s[slot] = score;
   ids[slot] = id;
-  kth_[row] = s[k_ - 1];
+  kth_[row] = std::max(kth_[row], s[k_ - 1]);  // never below a raised floor
+}
+
+template <class Scalar>
+void TopKAccumulator<Scalar>::raise_floor(std::span<const Scalar> floor) {
+  RINGSIM_ENFORCE(static_cast<std::int64_t>(floor.size()) == rows_, "floor has the wrong length");
+  for (std::int64_t row = 0; row < rows_; ++row) kth_[row] = std::max(kth_[row], floor[row]);
 }
 
 template <class Scalar>

@@ -34,6 +34,12 @@ class TopKAccumulator {
     insert(row, score, id);
   }
 
+  // Raises each row's admission bar to `floor[row]` (a lower bound on that
+  // row's final k-th score, known elsewhere): candidates below it can never
+  // reach the final list, so they are not kept here either. Such a list may
+  // end up with fewer than k entries; merging handles that.
+  void raise_floor(std::span<const Scalar> floor);
+
   // Row-wise union of two accumulators of the same shape, keeping the top k.
   void merge(const TopKAccumulator& other);
 

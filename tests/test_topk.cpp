@@ -56,3 +56,29 @@ TEST(TopK, ResultIndependentOfArrivalOrderAndSplitting) {
 }
 
 TEST(TopK, RejectsKBelowOne) { EXPECT_THROW(TopKAccumulator<float>(3, 0), ringsim::InputError); }
+
+TEST(TopK, RaisedFloorDropsOnlyWhatCannotWin) {
+  // The owner already holds 3 candidates with k-th score 0.5; a partial list
+  // floored at 0.5 keeps ties (their ids may win) and drops everything below,
+  // and merging gives the same list as the unfloored partial would.
+  TopKAccumulator<float> owner(1, 3);
+  owner.offer(0, 0.9f, 1);
+  owner.offer(0, 0.7f, 2);
+  owner.offer(0, 0.5f, 8);
+  TopKAccumulator<float> floored(1, 3), plain(1, 3);
+  const std::vector<float> floor = {owner.kth_score(0)};
+  floored.raise_floor(floor);
+  for (auto [score, id] : std::vector<std::pair<float, std::int64_t>>{{0.4f, 3}, {0.5f, 4}, {0.6f, 5}, {0.1f, 6}}) {
+    floored.offer(0, score, id);
+    plain.offer(0, score, id);
+  }
+  EXPECT_EQ(floored.id(0, 0), 5);
+  EXPECT_EQ(floored.id(0, 1), 4);  // the tie at the floor is kept: id 4 beats id 8
+  EXPECT_TRUE(floored.is_empty_slot(0, 2)) << "0.4 cannot reach the final list";
+  EXPECT_EQ(floored.kth_score(0), 0.5f) << "the bar never drops below the floor";
+  TopKAccumulator<float> with_floored = owner, with_plain = owner;
+  with_floored.merge(floored);
+  with_plain.merge(plain);
+  for (int slot = 0; slot < 3; ++slot) EXPECT_EQ(with_floored.id(0, slot), with_plain.id(0, slot));
+  EXPECT_EQ(with_floored.id(0, 2), 4);
+}
