@@ -80,5 +80,5 @@ TEST(TopK, RaisedFloorDropsOnlyWhatCannotWin) {
   with_floored.merge(floored);
   with_plain.merge(plain);
   for (int slot = 0; slot < 3; ++slot) EXPECT_EQ(with_floored.id(0, slot), with_plain.id(0, slot));
-  EXPECT_EQ(with_floored.id(0, 2), 4);
+  EXPECT_EQ(with_floored.id(0, 2), 5);
 }
