@@ -33,7 +33,7 @@ class MpiRequest : public Request {
 
   bool test() override {
     int done = 0;
-    statuses_.resize(requests_.size());
+    if (statuses_.size() != requests_.size()) statuses_.resize(requests_.size());
     auto& statuses = statuses_;
     check_mpi(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, statuses.data()),
               is_receive_ ? "MPI_Testall (receive)" : "MPI_Testall (send)");
@@ -50,20 +50,22 @@ class MpiRequest : public Request {
   }
 
   void wait(Millis timeout) override {
-    const auto deadline = Clock::now() + timeout;
-    int spins = 0;
+    const auto start = Clock::now();
+    const auto deadline = start + timeout;
     while (!test()) {
       throw_if_stopped();
-      if (Clock::now() > deadline)
+      const auto now = Clock::now();
+      if (now > deadline)
         throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " +
                            std::to_string(peer_) + " timed out after " + std::to_string(timeout.count()) +
                            " ms");
-      // Open MPI moves large messages only while both sides poll, so keep
-      // polling, but yield the core to a neighbour on an oversubscribed host;
-      // sleep only once the wait has gone on for a while.
-      ++spins;
-      if (spins > 100000) std::this_thread::sleep_for(std::chrono::microseconds(20));
-      else if (spins > 2000) std::this_thread::yield();
+      // Open MPI moves large messages only while both sides poll, so poll
+      // flat out for the first 2 ms (a transfer of megabytes), then yield the
+      // core to a neighbour on an oversubscribed host, and after 100 ms
+      // sleep between polls.
+      const auto waited = now - start;
+      if (waited > std::chrono::milliseconds(100)) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      else if (waited > std::chrono::milliseconds(2)) std::this_thread::yield();
     }
   }
 
