@@ -7,7 +7,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

@@ -9,7 +9,7 @@
 #include "engine/agreement.hpp"
 #include "engine/bench_gemm.hpp"
 #include "engine/bench_transport.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"

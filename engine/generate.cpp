@@ -5,7 +5,7 @@
 #include <random>
 
 #include "common/errors.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {

@@ -10,10 +10,11 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "engine/agreement.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/ring_loop.hpp"
 #include "common/failure_file.hpp"
+#include "common/host.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "launcher/rank_map.hpp"
@@ -161,11 +162,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   report.total_seconds = now_seconds() - started;
 
   const TransportStats stats = transport->stats();
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
   const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);
   json mine = {{"rank", rank},
-               {"host", host},
+               {"host", identity_host()},
                {"rows", report.rows},
                {"row_begin", input.partition.begin(rank)},
                {"seconds",
@@ -230,19 +229,6 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 }  // namespace
 
 namespace {
-
-std::string expand_host(std::string text, const std::string& host) {
-  for (auto at = text.find("{host}"); at != std::string::npos; at = text.find("{host}", at + host.size()))
-    text.replace(at, 6, host);
-  return text;
-}
-
-std::string short_host_name() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  const std::string full = name;
-  return full.substr(0, full.find('.'));
-}
 
 // Places this rank on its host from the rank map and checks that placement.
 void apply_rank_map(RunOptions& options, const MpiComm& comm) {

@@ -11,7 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "common/errors.hpp"
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/npy.hpp"

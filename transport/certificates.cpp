@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "transport/openssl_util.hpp"
 
@@ -141,16 +142,9 @@ PemPair make_host_certificate(const PemPair& authority, const std::string& host,
 }
 
 void write_private_file(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw_errno("cannot create " + path);
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::fchmod(fd, 0600);  // in case the umask or an old file says otherwise
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    throw_errno("cannot write " + path);
-  }
+  AtomicFile file(path, 0600);
+  file.append(text);
+  file.commit();
 }
 
 std::string read_text_file(const std::string& path, const std::string& what) {

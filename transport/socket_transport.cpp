@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/clock.hpp"
+#include "common/host.hpp"
 #include "common/errors.hpp"
 #include "transport/tls_stream.hpp"
 
@@ -32,13 +33,6 @@ std::string describe(int rank, const std::vector<std::string>& hosts, const std:
 }
 
 }  // namespace
-
-std::string identity_host() {
-  if (const char* host = std::getenv("RINGSIM_HOST"); host && *host) return host;
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
 
 SocketTransport::SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
                                  double setup_seconds)
@@ -90,9 +84,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     }
     where.address = resolve_bind_address(bind);
   } else if (!single_machine) {
-    char name[256] = {};
-    ::gethostname(name, sizeof name - 1);
-    where.address = resolve_bind_address(name);
+    where.address = resolve_bind_address(host_name());
   }
   Endpoint bound;
   Socket listener = listen_on(where, bound);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/host.hpp"
 #include "transport/connection.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/transport_factory.hpp"
@@ -37,9 +38,5 @@ class SocketTransport : public Transport {
 // Collective over `comm`. `tls` null means plain TCP.
 std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm,
                                                const TlsContext* tls);
-
-// The name this rank's certificate must carry: $RINGSIM_HOST (set per rank
-// by the launcher), else the host name.
-std::string identity_host();
 
 }  // namespace ringsim

@@ -3,17 +3,10 @@
 #include <cstdio>
 
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "transport/certificates.hpp"
 
 namespace ringsim {
-
-namespace {
-std::string expand_host(std::string path, const std::string& host) {
-  for (auto at = path.find("{host}"); at != std::string::npos; at = path.find("{host}"))
-    path.replace(at, 6, host);
-  return path;
-}
-}  // namespace
 
 TlsCredentials load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host) {
   if (options.tls_ephemeral) {

@@ -1,6 +1,7 @@
-#include "engine/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,12 +12,13 @@ namespace ringsim {
 
 namespace fs = std::filesystem;
 
-AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+AtomicFile::AtomicFile(std::string final_path, unsigned mode) : final_path_(std::move(final_path)) {
   const fs::path target(final_path_);
   temp_path_ = (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid())))
                    .string();
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd_ < 0) throw_errno("cannot create output file " + temp_path_);
+  ::fchmod(fd_, mode);  // the umask must not widen or narrow what was asked for
 }
 
 AtomicFile::~AtomicFile() {

@@ -11,7 +11,8 @@ namespace ringsim {
 
 class AtomicFile {
  public:
-  explicit AtomicFile(std::string final_path);
+  // `mode`: permissions of the file (0600 for private keys).
+  explicit AtomicFile(std::string final_path, unsigned mode = 0644);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
