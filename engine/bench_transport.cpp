@@ -82,6 +82,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
     transport_options.tls_ephemeral = true;
     transport_options.tls_ciphersuites = options.tls_ciphersuites;
     const auto transport = make_transport(transport_options, comm);
+    transport->await_ready(timeout);
     const auto stats = transport->stats();
     for (const std::int64_t bytes : sizes) {
       const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));

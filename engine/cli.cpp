@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "common/errors.hpp"
 #include "common/stop_signal.hpp"
@@ -17,6 +18,7 @@
 #include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/socket_transport.hpp"
+#include "transport/tls_stream.hpp"
 
 namespace ringsim {
 
@@ -83,7 +85,11 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 }
 
 int run_job_command(const RunOptions& options, int argc, char** argv) {
+  // OpenSSL's start-up overlaps MPI's instead of adding to the job.
+  std::thread tls_warm_up;
+  if (options.transport.kind == "tls") tls_warm_up = std::thread(warm_up_tls);
   MpiSession session(&argc, &argv);
+  if (tls_warm_up.joinable()) tls_warm_up.join();
   install_stop_handler();
   use_single_threaded_gemm();
   const MpiComm comm;

@@ -18,24 +18,27 @@ class TlsContext;
 class SocketTransport : public Transport {
  public:
   // connections[peer] is null for this rank itself.
+  // `connect_seconds`: how long the synchronous part of set-up took.
   SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                  double setup_seconds);
+                  double connect_seconds);
   int rank() const override { return rank_; }
   int size() const override { return static_cast<int>(connections_.size()); }
   std::string name() const override { return kind_; }
   RequestPtr isend(int peer, std::span<const std::byte> data) override;
   RequestPtr irecv(int peer, std::span<std::byte> data) override;
   TransportStats stats() const override;
+  void await_ready(Millis timeout) override;
 
  private:
   Connection& peer(int rank);
   int rank_;
   std::string kind_;
   std::vector<std::unique_ptr<Connection>> connections_;
-  double setup_seconds_;
+  double setup_seconds_;  // connecting and greeting, before the handshakes
 };
 
-// Collective over `comm`. `tls` null means plain TCP.
+// Collective over `comm`. `tls` null means plain TCP. Returns with the TLS
+// handshakes still running on the connections' threads: await_ready() waits.
 std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm,
                                                const TlsContext* tls);
 

@@ -172,6 +172,12 @@ class TlsStream : public Stream {
 
 }  // namespace
 
+void warm_up_tls() {
+  OPENSSL_init_ssl(0, nullptr);
+  SSL_CTX_free(SSL_CTX_new(TLS_method()));
+  EVP_PKEY_free(EVP_EC_gen("P-256"));
+}
+
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
                                         const std::string& expected_host, std::string peer) {
   // OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL): an

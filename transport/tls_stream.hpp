@@ -27,6 +27,10 @@ class TlsContext {
   void* ctx_ = nullptr;
 };
 
+// Pays OpenSSL's one-time start-up (providers, EC tables: about 4 ms here)
+// ahead of time; ringsim runs it on a thread while MPI starts.
+void warm_up_tls();
+
 // `server`: this side accepted the TCP connection. `expected_host`: the name
 // the peer's certificate must carry. `peer`: how errors name the peer.
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,

@@ -47,6 +47,10 @@ class Transport {
 
   virtual RequestPtr isend(int peer, std::span<const std::byte> data) = 0;
   virtual RequestPtr irecv(int peer, std::span<std::byte> data) = 0;
+  // Blocks until connection set-up (TLS handshakes) that runs in the
+  // background has finished; throws its error. Lets set-up overlap work
+  // such as loading the input.
+  virtual void await_ready(Millis /*timeout*/) {}
   // Gives transports without their own progress thread a chance to move data;
   // the ring calls it between tiles.
   virtual void progress() {}
