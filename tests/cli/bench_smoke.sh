@@ -25,7 +25,8 @@ for r in summary["overhead"]:
     for key in ("mpi_s", "tcp_s", "tls_s", "tls_over_tcp", "tls_over_mpi", "model_tls_compute_plus_comm_s"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
 for r in summary["pingpong"]:
-    for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "plain_mpi_pingpong_MBps"):
+    for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "plain_mpi_pingpong_MBps",
+                "mpi_alternating_MBps", "mpi_over_plain"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
 assert summary["aes_128_gcm_bytes_per_second"] > 0 and summary["gemm_peak_gflops_per_core"] > 0
 print(f"ok: {len(rows)} runs, {len(summary['pingpong'])} message sizes, all figures finite and positive")
