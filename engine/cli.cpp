@@ -67,6 +67,10 @@ void add_run_options(CLI::App& run, RunOptions& options) {
                "Generate a throwaway CA and certificates at start-up");
   run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
       ->capture_default_str();
+  run.add_option("--tls-crypto", options.transport.tls_crypto,
+                 "Who seals TLS records: auto (Intel ipsec-mb AES-GCM where the CPU has VAES) | openssl")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "openssl"}));
   run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")
       ->capture_default_str()
       ->each([&options](const std::string&) { options.tile.cols = options.tile.rows; });
@@ -87,7 +91,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 int run_job_command(const RunOptions& options, int argc, char** argv) {
   // OpenSSL's start-up overlaps MPI's instead of adding to the job.
   std::thread tls_warm_up;
-  if (options.transport.kind == "tls") tls_warm_up = std::thread(warm_up_tls);
+  if (options.transport.kind == "tls") tls_warm_up = std::thread(warm_up_tls, options.transport.tls_crypto);
   MpiSession session(&argc, &argv);
   if (tls_warm_up.joinable()) tls_warm_up.join();
   install_stop_handler();
@@ -160,6 +164,9 @@ int run_cli(int argc, char** argv) {
   transport_cmd->add_option("--out", transport_bench.out, "Write every sample as JSON here (rank 0)");
   transport_cmd->add_option("--tls-ciphersuites", transport_bench.tls_ciphersuites, "TLS 1.3 suites")
       ->capture_default_str();
+  transport_cmd->add_option("--tls-crypto", transport_bench.tls_crypto, "auto | openssl (or list tls-openssl)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "openssl"}));
 
   LaunchOptions launch;
   auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");

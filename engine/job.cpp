@@ -96,6 +96,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
 json transport_json(const TransportStats& stats) {
   return {{"transport", stats.transport},
           {"cipher_suite", stats.cipher_suite},
+          {"tls_crypto", stats.tls_crypto},
           {"handshake_seconds", stats.handshake_seconds},
           {"bytes_sent", stats.bytes_sent},
           {"bytes_received", stats.bytes_received},
@@ -214,6 +215,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                    {"dtype", options.dtype},
                    {"transport", options.transport.kind},
                    {"cipher_suite", stats.cipher_suite},
+                   {"tls_crypto", stats.tls_crypto},
                    {"tile", {options.tile.rows, options.tile.cols}},
                    {"gemm_backend", gemm_backend()},
                    {"wall_seconds", wall},

@@ -71,7 +71,7 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   if (sharded) command.push_back("--sharded");
   if (!options.local) command.push_back("--check-hosts");
   if (s.transport == "tls") {
-    command.insert(command.end(), {"--tls-ciphersuites", s.tls_ciphersuites});
+    command.insert(command.end(), {"--tls-ciphersuites", s.tls_ciphersuites, "--tls-crypto", s.tls_crypto});
     if (s.tls_channel.empty()) {
       command.push_back("--tls-ephemeral");
     } else {

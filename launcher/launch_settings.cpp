@@ -62,6 +62,7 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
       {"max_full_bytes", [&](auto& k, auto& v) { s.max_full_bytes = parse_integer(k, v, 1); }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_ciphersuites", [&](auto&, auto& v) { s.tls_ciphersuites = v; }},
+      {"tls_crypto", [&](auto& k, auto& v) { s.tls_crypto = one_of(k, v, {"auto", "openssl"}); }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_number(k, v); }},
       {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1)); }},

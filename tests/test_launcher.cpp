@@ -81,8 +81,10 @@ TEST(Hyperparameters, DoubleEncodedValuesAreDecoded) {
 TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   const auto s = parse_launch_settings({{"k", "5"}, {"mode", "threshold"}, {"threshold", "0.75"},
                                         {"processes_per_host", "3"}, {"transport", "tls"},
-                                        {"sagemaker_program", "train"}, {"mpi_options", "--bind-to core"}});
+                                        {"sagemaker_program", "train"}, {"mpi_options", "--bind-to core"},
+                                        {"tls_crypto", "openssl"}});
   EXPECT_EQ(s.k, 5);
+  EXPECT_EQ(s.tls_crypto, "openssl");
   EXPECT_EQ(s.mode, "threshold");
   EXPECT_DOUBLE_EQ(s.threshold, 0.75);
   EXPECT_EQ(s.processes_per_host, 3);
@@ -100,6 +102,7 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   EXPECT_NE(message({{"k", "0"}}).find("'k' must be an integer >= 1"), std::string::npos);
   EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a number"), std::string::npos);
   EXPECT_NE(message({{"transport", "udp"}}).find("'transport' must be one of"), std::string::npos);
+  EXPECT_NE(message({{"tls_crypto", "fast"}}).find("'tls_crypto' must be one of"), std::string::npos);
 }
 
 TEST_F(MlRoot, ReadsTheContract) {

@@ -108,7 +108,7 @@ bool is_ip_literal(const std::string& name) {
 
 }  // namespace
 
-PemPair make_certificate_authority(const std::string& common_name, int valid_days) {
+CertifiedKey new_certificate_authority(const std::string& common_name, int valid_days) {
   KeyPtr key = new_key();
   X509Ptr certificate = new_certificate(key.get(), common_name, valid_days, 0);
   X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate.get()));
@@ -116,16 +116,14 @@ PemPair make_certificate_authority(const std::string& common_name, int valid_day
   add_extension(certificate.get(), certificate.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   add_extension(certificate.get(), certificate.get(), NID_subject_key_identifier, "hash");
   sign(certificate.get(), key.get());
-  return {certificate_pem(certificate.get()), private_key_pem(key.get())};
+  return {std::move(certificate), std::move(key)};
 }
 
-PemPair make_host_certificate(const PemPair& authority, const std::string& host,
-                              const std::vector<std::string>& extra_names, int valid_days, int not_before_days) {
-  X509Ptr ca = parse_certificate(authority.certificate, "CA certificate");
-  KeyPtr ca_key = parse_private_key(authority.private_key, "CA key");
+CertifiedKey new_host_certificate(X509* ca, EVP_PKEY* ca_key, const std::string& host,
+                                  const std::vector<std::string>& extra_names, int valid_days, int not_before_days) {
   KeyPtr key = new_key();
   X509Ptr certificate = new_certificate(key.get(), host, valid_days, not_before_days);
-  X509_set_issuer_name(certificate.get(), X509_get_subject_name(ca.get()));
+  X509_set_issuer_name(certificate.get(), X509_get_subject_name(ca));
   std::string alt_names;
   std::vector<std::string> names{host};
   names.insert(names.end(), extra_names.begin(), extra_names.end());
@@ -133,12 +131,25 @@ PemPair make_host_certificate(const PemPair& authority, const std::string& host,
     if (!alt_names.empty()) alt_names += ",";
     alt_names += (is_ip_literal(name) ? "IP:" : "DNS:") + name;
   }
-  add_extension(certificate.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(certificate.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
-  add_extension(certificate.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth");
-  add_extension(certificate.get(), ca.get(), NID_subject_alt_name, alt_names);
-  sign(certificate.get(), ca_key.get());
-  return {certificate_pem(certificate.get()), private_key_pem(key.get())};
+  add_extension(certificate.get(), ca, NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(certificate.get(), ca, NID_key_usage, "critical,digitalSignature");
+  add_extension(certificate.get(), ca, NID_ext_key_usage, "serverAuth,clientAuth");
+  add_extension(certificate.get(), ca, NID_subject_alt_name, alt_names);
+  sign(certificate.get(), ca_key);
+  return {std::move(certificate), std::move(key)};
+}
+
+PemPair make_certificate_authority(const std::string& common_name, int valid_days) {
+  const CertifiedKey ca = new_certificate_authority(common_name, valid_days);
+  return {certificate_pem(ca.certificate.get()), private_key_pem(ca.key.get())};
+}
+
+PemPair make_host_certificate(const PemPair& authority, const std::string& host,
+                              const std::vector<std::string>& extra_names, int valid_days, int not_before_days) {
+  X509Ptr ca = parse_certificate(authority.certificate, "CA certificate");
+  KeyPtr ca_key = parse_private_key(authority.private_key, "CA key");
+  const CertifiedKey mine = new_host_certificate(ca.get(), ca_key.get(), host, extra_names, valid_days, not_before_days);
+  return {certificate_pem(mine.certificate.get()), private_key_pem(mine.key.get())};
 }
 
 void write_private_file(const std::string& path, const std::string& text) {

@@ -35,8 +35,12 @@ std::string describe(int rank, const std::vector<std::string>& hosts, const std:
 }  // namespace
 
 SocketTransport::SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                                 double connect_seconds)
-    : rank_(rank), kind_(std::move(kind)), connections_(std::move(connections)), setup_seconds_(connect_seconds) {}
+                                 double connect_seconds, std::string tls_crypto)
+    : rank_(rank),
+      kind_(std::move(kind)),
+      connections_(std::move(connections)),
+      setup_seconds_(connect_seconds),
+      tls_crypto_(std::move(tls_crypto)) {}
 
 void SocketTransport::await_ready(Millis timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -58,6 +62,7 @@ RequestPtr SocketTransport::irecv(int rank, std::span<std::byte> data) { return 
 TransportStats SocketTransport::stats() const {
   TransportStats stats;
   stats.transport = kind_;
+  stats.tls_crypto = tls_crypto_;
   // Set-up = connecting (synchronous) + the slowest handshake (in the
   // background, overlapping the input load).
   stats.handshake_seconds = setup_seconds_;
@@ -153,7 +158,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.
   return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections),
-                                           now_seconds() - started);
+                                           now_seconds() - started, plain ? "" : tls->crypto());
 }
 
 }  // namespace ringsim

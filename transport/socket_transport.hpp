@@ -20,7 +20,7 @@ class SocketTransport : public Transport {
   // connections[peer] is null for this rank itself.
   // `connect_seconds`: how long the synchronous part of set-up took.
   SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                  double connect_seconds);
+                  double connect_seconds, std::string tls_crypto);
   int rank() const override { return rank_; }
   int size() const override { return static_cast<int>(connections_.size()); }
   std::string name() const override { return kind_; }
@@ -35,6 +35,7 @@ class SocketTransport : public Transport {
   std::string kind_;
   std::vector<std::unique_ptr<Connection>> connections_;
   double setup_seconds_;  // connecting and greeting, before the handshakes
+  std::string tls_crypto_;
 };
 
 // Collective over `comm`. `tls` null means plain TCP. Returns with the TLS

@@ -12,6 +12,6 @@ namespace ringsim {
 // --tls-ephemeral, a CA made by rank 0 and sent to the others over MPI (so
 // only as trustworthy as the launch channel) and a certificate made here.
 // Collective when ephemeral.
-TlsCredentials load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host);
+TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host);
 
 }  // namespace ringsim

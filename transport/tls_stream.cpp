@@ -8,23 +8,37 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/certificates.hpp"
+#include "transport/fast_gcm.hpp"
 #include "transport/openssl_util.hpp"
+#include "transport/socket_read_bio.hpp"
 
 namespace ringsim {
 
-TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites) {
-  SslCtxPtr ctx(SSL_CTX_new(TLS_method()));
+TlsIdentity parse_tls_credentials(const TlsCredentials& credentials) {
+  return {parse_certificate(credentials.ca_certificate, "--tls-ca"),
+          parse_certificate(credentials.certificate, "--tls-cert"),
+          parse_private_key(credentials.private_key, "--tls-key")};
+}
+
+TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& crypto)
+    : TlsContext(parse_tls_credentials(credentials), ciphersuites, crypto) {}
+
+TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& crypto)
+    : crypto_(tls_crypto_description(crypto)) {
+  // The property query steers only the record cipher (AES-GCM) to ipsec-mb;
+  // certificates, key exchange and the key schedule stay OpenSSL's.
+  const std::string properties = tls_property_query(crypto);
+  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, properties.empty() ? nullptr : properties.c_str(), TLS_method()));
   if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
   SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
   if (SSL_CTX_set_ciphersuites(ctx.get(), ciphersuites.c_str()) != 1)
     throw TlsError("unknown --tls-ciphersuites '" + ciphersuites + "' (" + openssl_errors() + ")");
-  X509Ptr ca = parse_certificate(credentials.ca_certificate, "--tls-ca");
-  X509Ptr certificate = parse_certificate(credentials.certificate, "--tls-cert");
-  KeyPtr key = parse_private_key(credentials.private_key, "--tls-key");
-  if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), ca.get()) != 1)
+  if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), identity.ca_certificate.get()) != 1)
     throw TlsError("cannot trust the CA certificate: " + openssl_errors());
-  if (SSL_CTX_use_certificate(ctx.get(), certificate.get()) != 1 || SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1 ||
+  if (SSL_CTX_use_certificate(ctx.get(), identity.certificate.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx.get(), identity.private_key.get()) != 1 ||
       SSL_CTX_check_private_key(ctx.get()) != 1)
     throw TlsError("--tls-key does not match --tls-cert (" + openssl_errors() + ")");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -33,10 +47,6 @@ TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& cip
   // one call per record; without, one call encrypts and sends a whole chunk
   // (or keeps its place and asks to be called again when the socket drains).
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // Read ahead into a large buffer: one recv(2) brings in many 16 KiB
-  // records instead of two calls (header, body) per record.
-  SSL_CTX_set_read_ahead(ctx.get(), 1);
-  SSL_CTX_set_default_read_buffer_len(ctx.get(), 256 << 10);
   ctx_ = ctx.release();
 }
 
@@ -54,19 +64,19 @@ class TlsStream : public Stream {
     // Records are written through a 256 KiB buffer and flushed once per
     // chunk: one send(2) per 16 records instead of one per record, which on
     // a virtual machine (expensive system calls) is most of the difference.
+    // They are read through a 256 KiB buffer too (socket_read_bio.hpp).
     BIO* socket_bio = BIO_new_socket(socket_.fd(), BIO_NOCLOSE);
     BIO* buffer_bio = BIO_new(BIO_f_buffer());
-    if (!socket_bio || !buffer_bio) throw TlsError("BIO_new failed: " + openssl_errors());
+    BIO* read_bio = new_socket_read_bio(socket_.fd(), 256 << 10, &times_.socket_read_seconds);
+    if (!socket_bio || !buffer_bio || !read_bio) throw TlsError("BIO_new failed: " + openssl_errors());
     BIO_set_write_buffer_size(buffer_bio, 256 << 10);
-    BIO_up_ref(socket_bio);  // referenced as the read BIO and inside the write chain
-    SSL_set_bio(ssl_.get(), socket_bio, BIO_push(buffer_bio, socket_bio));
+    SSL_set_bio(ssl_.get(), read_bio, BIO_push(buffer_bio, socket_bio));
     if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
     if (server) SSL_set_accept_state(ssl_.get());
     else SSL_set_connect_state(ssl_.get());
-    // Time spent inside the socket calls, so encryption can be told apart.
-    BIO* bio = SSL_get_rbio(ssl_.get());
-    BIO_set_callback_arg(bio, reinterpret_cast<char*>(this));
-    BIO_set_callback_ex(bio, &TlsStream::on_bio);
+    // Time spent inside send(2), so encryption can be told apart.
+    BIO_set_callback_arg(socket_bio, reinterpret_cast<char*>(this));
+    BIO_set_callback_ex(socket_bio, &TlsStream::on_bio);
   }
 
   int fd() const override { return socket_.fd(); }
@@ -172,10 +182,41 @@ class TlsStream : public Stream {
 
 }  // namespace
 
-void warm_up_tls() {
-  OPENSSL_init_ssl(0, nullptr);
-  SSL_CTX_free(SSL_CTX_new(TLS_method()));
-  EVP_PKEY_free(EVP_EC_gen("P-256"));
+void warm_up_tls(const std::string& crypto) {
+  // OpenSSL 3.0 fetches each algorithm, encoder and decoder from its
+  // providers the first time it is used (and again for a new property
+  // query): about 7 ms here. A throwaway CA, certificate and a complete
+  // handshake over an in-memory BIO pair pay all of it in advance.
+  try {
+    // (make_host_certificate's PEM round trip warms the decoders that
+    // --tls-ca/--tls-cert/--tls-key files go through.)
+    const PemPair authority = make_certificate_authority("ringsim warm-up", 1);
+    const PemPair host = make_host_certificate(authority, "warm-up", {}, 1);
+    const TlsContext context(TlsCredentials{authority.certificate, host.certificate, host.private_key},
+                             "TLS_AES_128_GCM_SHA256", crypto);
+    SslPtr client(SSL_new(static_cast<SSL_CTX*>(context.native())));
+    SslPtr server(SSL_new(static_cast<SSL_CTX*>(context.native())));
+    BIO *client_end = nullptr, *server_end = nullptr;
+    if (!client || !server || BIO_new_bio_pair(&client_end, 0, &server_end, 0) != 1) return;
+    SSL_set_bio(client.get(), client_end, client_end);
+    SSL_set_bio(server.get(), server_end, server_end);
+    SSL_set1_host(client.get(), "warm-up");
+    SSL_set_connect_state(client.get());
+    SSL_set_accept_state(server.get());
+    for (int round = 0; round < 8 && !(SSL_is_init_finished(client.get()) && SSL_is_init_finished(server.get()));
+         ++round) {
+      SSL_do_handshake(client.get());
+      SSL_do_handshake(server.get());
+    }
+    // One record each way warms the record cipher too.
+    const char byte = 0;
+    char got = 0;
+    std::size_t moved = 0;
+    if (SSL_write_ex(client.get(), &byte, 1, &moved) == 1) SSL_read_ex(server.get(), &got, 1, &moved);
+  } catch (const Error&) {
+    // A warm-up only; the real set-up reports any problem.
+  }
+  ERR_clear_error();
 }
 
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,

@@ -14,6 +14,7 @@ struct TransportOptions {
   std::string tls_ca, tls_cert, tls_key;  // PEM files
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
+  std::string tls_crypto = "auto";  // auto | openssl: who seals the records (fast_gcm.hpp)
   double connect_timeout_seconds = 60;
 };
 
