@@ -88,10 +88,23 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--failure-file", options.failure_file, "Write the failure reason here if the job fails");
 }
 
-int run_job_command(const RunOptions& options, int argc, char** argv) {
-  // OpenSSL's start-up overlaps MPI's instead of adding to the job.
+int run_job_command(RunOptions options, int argc, char** argv) {
+  // OpenSSL's start-up (and an ephemeral certificate) overlaps MPI's
+  // instead of adding to the job.
   std::thread tls_warm_up;
-  if (options.transport.kind == "tls") tls_warm_up = std::thread(warm_up_tls, options.transport.tls_crypto);
+  if (options.transport.kind == "tls") {
+    if (options.transport.tls_ephemeral) options.transport.tls_identity_made_ahead = std::make_shared<TlsIdentity>();
+    tls_warm_up = std::thread([&transport = options.transport] {
+      warm_up_tls(transport.tls_crypto);
+      if (transport.tls_identity_made_ahead) {
+        try {
+          *transport.tls_identity_made_ahead = new_ephemeral_identity();
+        } catch (const Error&) {
+          // Made again during set-up, which reports what fails.
+        }
+      }
+    });
+  }
   MpiSession session(&argc, &argv);
   if (tls_warm_up.joinable()) tls_warm_up.join();
   install_stop_handler();

@@ -206,3 +206,53 @@ TEST(TlsConnection, UnknownCipherSuiteIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("--tls-ciphersuites"), std::string::npos);
   }
 }
+
+TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
+  // --tls-ephemeral: self-signed certificates, each side accepting exactly
+  // the fingerprint the other published; an impostor with a certificate of
+  // its own (same name, fresh key) is refused on both sides.
+  const TlsContext a_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  const TlsContext b_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  const TlsContext impostor_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  ASSERT_TRUE(a_ctx.pins_peers());
+  ASSERT_EQ(a_ctx.fingerprint().size(), 64u);
+  ASSERT_NE(a_ctx.fingerprint(), b_ctx.fingerprint());
+  {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    Connection server(make_tls_stream(Socket(fds[0]), a_ctx, true, "b", "peer b", b_ctx.fingerprint()), "peer b");
+    Connection client(make_tls_stream(Socket(fds[1]), b_ctx, false, "a", "peer a", a_ctx.fingerprint()), "peer a");
+    client.wait_ready(Millis(10000));
+    server.wait_ready(Millis(10000));
+    std::vector<std::byte> out = pattern(100000, 9), in(out.size());
+    auto receive = server.post_receive(in);
+    client.post_send(out)->wait(Millis(10000));
+    receive->wait(Millis(10000));
+    EXPECT_TRUE(in == out);
+  }
+  for (const bool impostor_is_server : {false, true}) {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    // The honest side expects b's fingerprint; the impostor shows its own.
+    Connection honest(make_tls_stream(Socket(fds[0]), a_ctx, !impostor_is_server, "b", "peer b", b_ctx.fingerprint()),
+                      "peer b");
+    Connection impostor(
+        make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()), "peer a");
+    try {
+      honest.wait_ready(Millis(10000));
+      FAIL() << "the impostor was accepted (impostor is " << (impostor_is_server ? "server" : "client") << ")";
+    } catch (const TlsError& e) {
+      EXPECT_NE(std::string(e.what()).find("certificate rejected"), std::string::npos) << e.what();
+    }
+    // A TLS 1.3 client finishes its side before the server has checked its
+    // certificate, so an impostor client learns of the refusal on its first
+    // read (the alert); either way it never gets to exchange data.
+    std::vector<std::byte> in(16);
+    EXPECT_THROW(
+        {
+          impostor.wait_ready(Millis(10000));
+          impostor.post_receive(in)->wait(Millis(10000));
+        },
+        Error);
+  }
+}

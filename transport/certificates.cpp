@@ -139,6 +139,31 @@ CertifiedKey new_host_certificate(X509* ca, EVP_PKEY* ca_key, const std::string&
   return {std::move(certificate), std::move(key)};
 }
 
+CertifiedKey new_self_signed_certificate(const std::string& common_name, int valid_days) {
+  KeyPtr key = new_key();
+  X509Ptr certificate = new_certificate(key.get(), common_name, valid_days, 0);
+  X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate.get()));
+  add_extension(certificate.get(), certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(certificate.get(), certificate.get(), NID_key_usage, "critical,digitalSignature");
+  add_extension(certificate.get(), certificate.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  sign(certificate.get(), key.get());
+  return {std::move(certificate), std::move(key)};
+}
+
+std::string certificate_fingerprint(X509* certificate) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1)
+    throw TlsError("cannot fingerprint a certificate: " + openssl_errors());
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
 PemPair make_certificate_authority(const std::string& common_name, int valid_days) {
   const CertifiedKey ca = new_certificate_authority(common_name, valid_days);
   return {certificate_pem(ca.certificate.get()), private_key_pem(ca.key.get())};

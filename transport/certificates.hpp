@@ -36,6 +36,13 @@ PemPair make_host_certificate(const PemPair& authority, const std::string& host,
                               const std::vector<std::string>& extra_names, int valid_days,
                               int not_before_days = 0);
 
+// A self-signed certificate for one job (--tls-ephemeral): peers accept it
+// by its fingerprint, which travels over MPI; no private key does.
+CertifiedKey new_self_signed_certificate(const std::string& common_name, int valid_days);
+
+// SHA-256 of the certificate's DER encoding, as 64 hex digits.
+std::string certificate_fingerprint(X509* certificate);
+
 // Writes `text` to `path` with mode 0600 (atomically).
 void write_private_file(const std::string& path, const std::string& text);
 std::string read_text_file(const std::string& path, const std::string& what);

@@ -109,6 +109,8 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   Socket listener = listen_on(where, bound);
   const std::string advertised = options.advertise.empty() ? bound.to_string() : options.advertise;
   const auto endpoints = comm.allgather(advertised);
+  // Ephemeral TLS: each rank's certificate fingerprint, which its peers pin.
+  const auto fingerprints = comm.allgather(tls && tls->pins_peers() ? tls->fingerprint() : std::string());
 
   const Deadline deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
@@ -152,7 +154,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     const std::string who = describe(peer, hosts, endpoints);
     std::unique_ptr<Stream> stream =
         plain ? make_plain_stream(std::move(sockets[peer]), who)
-              : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank, hosts[peer], who);
+              : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank, hosts[peer], who, fingerprints[peer]);
     connections[peer] = std::make_unique<Connection>(std::move(stream), who);
   }
   // Handshakes now run concurrently on the progress threads; await_ready()

@@ -12,24 +12,17 @@ TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm&
   if (options.tls_ephemeral) {
     if (comm.rank() == 0)
       std::fprintf(stderr,
-                   "ringsim: WARNING: --tls-ephemeral: the job CA was generated now and its key is sent to every "
-                   "rank through the MPI launch channel. This protects rank traffic from eavesdroppers and "
-                   "tampering on the network only if that launch channel is itself trusted; use `ringsim certs` "
-                   "and --tls-ca/--tls-cert/--tls-key otherwise.\n");
-    // Kept in memory: only the CA crosses MPI as PEM, and only rank 0
-    // makes it (OpenSSL 3.0 takes ~0.4 ms to parse a PEM key).
-    CertifiedKey ca;
-    std::string ca_certificate, ca_key;
-    if (comm.rank() == 0) {
-      ca = new_certificate_authority("ringsim ephemeral job CA", 2);
-      ca_certificate = certificate_pem(ca.certificate.get());
-      ca_key = private_key_pem(ca.key.get());
+                   "ringsim: WARNING: --tls-ephemeral: every rank made a throwaway certificate and the ranks learn "
+                   "each other's fingerprints through the MPI launch channel. No key crosses it, but peers are "
+                   "only as authentic as that channel; use `ringsim certs` and --tls-ca/--tls-cert/--tls-key "
+                   "otherwise.\n");
+    const auto& ahead = options.tls_identity_made_ahead;
+    if (ahead && ahead->certificate && ahead->private_key) {
+      X509_up_ref(ahead->certificate.get());
+      EVP_PKEY_up_ref(ahead->private_key.get());
+      return {nullptr, X509Ptr(ahead->certificate.get()), KeyPtr(ahead->private_key.get())};
     }
-    ca_certificate = comm.broadcast(ca_certificate, 0);
-    ca_key = comm.broadcast(ca_key, 0);
-    if (comm.rank() != 0) ca = {parse_certificate(ca_certificate, "the job CA"), parse_private_key(ca_key, "the job CA key")};
-    CertifiedKey mine = new_host_certificate(ca.certificate.get(), ca.key.get(), host, {"localhost", "127.0.0.1"}, 2);
-    return {std::move(ca.certificate), std::move(mine.certificate), std::move(mine.key)};
+    return new_ephemeral_identity();
   }
   if (options.tls_ca.empty() || options.tls_cert.empty() || options.tls_key.empty())
     throw InputError("--transport tls needs --tls-ca, --tls-cert and --tls-key (see `ringsim certs`), or --tls-ephemeral");

@@ -9,9 +9,9 @@ namespace ringsim {
 
 // This rank's TLS credentials: from --tls-ca / --tls-cert / --tls-key (a
 // "{host}" in a path becomes this rank's identity host), or, with
-// --tls-ephemeral, a CA made by rank 0 and sent to the others over MPI (so
-// only as trustworthy as the launch channel) and a certificate made here.
-// Collective when ephemeral.
+// --tls-ephemeral, a self-signed certificate made here (or ahead of time,
+// options.tls_identity_made_ahead), which peers pin by the fingerprint it
+// publishes over MPI (so only as authentic as the launch channel).
 TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host);
 
 }  // namespace ringsim

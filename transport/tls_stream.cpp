@@ -21,6 +21,44 @@ TlsIdentity parse_tls_credentials(const TlsCredentials& credentials) {
           parse_private_key(credentials.private_key, "--tls-key")};
 }
 
+TlsIdentity new_ephemeral_identity() {
+  CertifiedKey mine = new_self_signed_certificate("ringsim ephemeral peer", 2);
+  return {nullptr, std::move(mine.certificate), std::move(mine.key)};
+}
+
+namespace {
+
+// Where each SSL object keeps the fingerprint its peer must present.
+int pin_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Replaces chain verification in pinning contexts: the peer's certificate
+// must be exactly the one that rank published, and within its validity.
+// (TLS 1.3's CertificateVerify then proves the peer holds its key.)
+int verify_pinned(X509_STORE_CTX* store, void*) {
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const auto* expected = ssl ? static_cast<const std::string*>(SSL_get_ex_data(ssl, pin_index())) : nullptr;
+  X509* presented = X509_STORE_CTX_get0_cert(store);
+  if (!expected || !presented || certificate_fingerprint(presented) != *expected) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+    return 0;
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(presented)) >= 0) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_NOT_YET_VALID);
+    return 0;
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(presented)) <= 0) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_HAS_EXPIRED);
+    return 0;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_OK);
+  return 1;
+}
+
+}  // namespace
+
 TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& crypto)
     : TlsContext(parse_tls_credentials(credentials), ciphersuites, crypto) {}
 
@@ -35,8 +73,13 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
   SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
   if (SSL_CTX_set_ciphersuites(ctx.get(), ciphersuites.c_str()) != 1)
     throw TlsError("unknown --tls-ciphersuites '" + ciphersuites + "' (" + openssl_errors() + ")");
-  if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), identity.ca_certificate.get()) != 1)
-    throw TlsError("cannot trust the CA certificate: " + openssl_errors());
+  if (identity.ca_certificate) {
+    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), identity.ca_certificate.get()) != 1)
+      throw TlsError("cannot trust the CA certificate: " + openssl_errors());
+  } else {
+    SSL_CTX_set_cert_verify_callback(ctx.get(), &verify_pinned, nullptr);
+    fingerprint_ = certificate_fingerprint(identity.certificate.get());
+  }
   if (SSL_CTX_use_certificate(ctx.get(), identity.certificate.get()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx.get(), identity.private_key.get()) != 1 ||
       SSL_CTX_check_private_key(ctx.get()) != 1)
@@ -56,8 +99,14 @@ namespace {
 
 class TlsStream : public Stream {
  public:
-  TlsStream(Socket socket, const TlsContext& context, bool server, const std::string& expected_host, std::string peer)
-      : socket_(std::move(socket)), peer_(std::move(peer)), checked_first_byte_(!server) {
+  TlsStream(Socket socket, const TlsContext& context, bool server, const std::string& expected_host, std::string peer,
+            const std::string& expected_fingerprint)
+      : socket_(std::move(socket)),
+        peer_(std::move(peer)),
+        expected_fingerprint_(expected_fingerprint),
+        checked_first_byte_(!server) {
+    RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
+                    "a pinning TLS context needs the peer's fingerprint, and only it");
     set_nonblocking(socket_.fd());
     ssl_.reset(SSL_new(static_cast<SSL_CTX*>(context.native())));
     if (!ssl_) throw TlsError("SSL_new failed: " + openssl_errors());
@@ -72,6 +121,7 @@ class TlsStream : public Stream {
     BIO_set_write_buffer_size(buffer_bio, 256 << 10);
     SSL_set_bio(ssl_.get(), read_bio, BIO_push(buffer_bio, socket_bio));
     if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
+    SSL_set_ex_data(ssl_.get(), pin_index(), const_cast<std::string*>(&expected_fingerprint_));  // read only
     if (server) SSL_set_accept_state(ssl_.get());
     else SSL_set_connect_state(ssl_.get());
     // Time spent inside send(2), so encryption can be told apart.
@@ -176,6 +226,7 @@ class TlsStream : public Stream {
   SslPtr ssl_;
   std::size_t unflushed_ = 0;  // bytes accepted by SSL_write still in the write buffer
   std::string peer_;
+  const std::string expected_fingerprint_;  // pinned peer certificate, or empty
   double socket_call_started_ = 0;
   bool checked_first_byte_;
 };
@@ -220,13 +271,15 @@ void warm_up_tls(const std::string& crypto) {
 }
 
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
-                                        const std::string& expected_host, std::string peer) {
+                                        const std::string& expected_host, std::string peer,
+                                        const std::string& expected_fingerprint) {
   // OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL): an
   // alert sent to a peer that already closed would raise SIGPIPE and kill
   // the process instead of failing the call with EPIPE and a clear error.
   static std::once_flag ignore_sigpipe;
   std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
-  return std::make_unique<TlsStream>(std::move(socket), context, server, expected_host, std::move(peer));
+  return std::make_unique<TlsStream>(std::move(socket), context, server, expected_host, std::move(peer),
+                                     expected_fingerprint);
 }
 
 }  // namespace ringsim

@@ -1,7 +1,10 @@
 #pragma once
-// TLS 1.3 over a connected socket, mutually authenticated: both sides
-// present a certificate signed by the job CA, and each checks that the
-// peer's certificate names the host it expects that rank to run on.
+// TLS 1.3 over a connected socket, mutually authenticated. Either both
+// sides present a certificate signed by the job CA and each checks that the
+// peer's certificate names the host it expects that rank to run on, or
+// (--tls-ephemeral) each presents a self-signed certificate made for this
+// job and the other accepts exactly the one whose fingerprint that rank
+// published.
 #include <memory>
 #include <string>
 
@@ -16,12 +19,14 @@ struct TlsCredentials {
   std::string private_key;     // PEM
 };
 
-// The same, parsed.
+// The same, parsed. A null CA means peers are pinned by fingerprint.
 struct TlsIdentity {
   X509Ptr ca_certificate;
   X509Ptr certificate;
   KeyPtr private_key;
 };
+// A throwaway self-signed identity for --tls-ephemeral.
+TlsIdentity new_ephemeral_identity();
 // Throws TlsError naming --tls-ca / --tls-cert / --tls-key when one is not PEM.
 TlsIdentity parse_tls_credentials(const TlsCredentials& credentials);
 
@@ -35,10 +40,14 @@ class TlsContext {
   TlsContext& operator=(const TlsContext&) = delete;
   void* native() const { return ctx_; }  // SSL_CTX*
   const std::string& crypto() const { return crypto_; }  // what seals the records
+  bool pins_peers() const { return !fingerprint_.empty(); }
+  // Pinned contexts: this side's certificate fingerprint, to publish.
+  const std::string& fingerprint() const { return fingerprint_; }
 
  private:
   void* ctx_ = nullptr;
   std::string crypto_;
+  std::string fingerprint_;
 };
 
 // Pays OpenSSL's one-time start-up (provider fetches, encoders, decoders,
@@ -47,8 +56,11 @@ class TlsContext {
 void warm_up_tls(const std::string& crypto);
 
 // `server`: this side accepted the TCP connection. `expected_host`: the name
-// the peer's certificate must carry. `peer`: how errors name the peer.
+// the peer's certificate must carry (CA contexts). `expected_fingerprint`:
+// the peer's certificate fingerprint (pinning contexts; required there).
+// `peer`: how errors name the peer.
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
-                                        const std::string& expected_host, std::string peer);
+                                        const std::string& expected_host, std::string peer,
+                                        const std::string& expected_fingerprint = "");
 
 }  // namespace ringsim

@@ -7,6 +7,8 @@
 
 namespace ringsim {
 
+struct TlsIdentity;
+
 struct TransportOptions {
   std::string kind = "mpi";  // mpi | tcp | tls
   std::string bind;          // address, interface or host to listen on, optionally :port (tcp / tls)
@@ -15,6 +17,9 @@ struct TransportOptions {
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   std::string tls_crypto = "auto";  // auto | openssl: who seals the records (fast_gcm.hpp)
+  // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
+  // during set-up.
+  std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
   double connect_timeout_seconds = 60;
 };
 
