@@ -17,8 +17,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 work, out = sys.argv[1], sys.argv[2]
 machine = dict(line.rstrip("\n").split("=", 1) for line in open(f"{work}/machine.txt") if "=" in line)
 
-# AES-GCM rate: openssl prints "AES-128-GCM  <k bytes per second>k".
-aes_rate = float(re.findall(r"([0-9.]+)k", open(f"{work}/openssl.txt").read())[-1]) * 1000
+# Record sealing rates (GB/s), as the TLS record layer calls AES-128-GCM:
+# "record_seal_openssl=4.6 GB/s  # ..." and "record_seal_auto=19.4 GB/s  # ...".
+crypto_text = open(f"{work}/crypto.txt").read()
+seal_rates = {k: float(v) * 1e9 for k, v in re.findall(r"record_seal_(\w+)=([0-9.]+)", crypto_text)}
+seal_names = dict(re.findall(r"record_seal_(\w+)=[0-9.]+ GB/s +# (.*)", crypto_text))
+aes_rate = seal_rates["auto"]  # what tls uses by default
 gemm = [float(v) for v in re.findall(r"gemm_peak_gflops=([0-9.]+)", open(f"{work}/gemm.txt").read())]
 fused = [float(v) for v in re.findall(r"gemm_fused_topk_gflops=([0-9.]+)", open(f"{work}/gemm.txt").read())]
 gemm_rate = min(gemm) * 1e9  # per core with every core busy, as in the job
@@ -39,7 +43,7 @@ mpi_check = {b: statistics.median(v) for b, v in check_rounds.items()}
 # ---- raw runs
 runs = []
 for path in sorted(glob.glob(f"{work}/runs/*.json")):
-    rows, cols, transport, rep = re.match(r".*/r(\d+)-d(\d+)-(\w+)-(\d+)\.json", path).groups()
+    rows, cols, transport, rep = re.match(r".*/r(\d+)-d(\d+)-([\w-]+)-(\d+)\.json", path).groups()
     r = json.load(open(path))
     ranks = r["ranks"]
     runs.append({
@@ -52,7 +56,8 @@ for path in sorted(glob.glob(f"{work}/runs/*.json")):
         "decrypt_s": max(q["transport"]["decrypt_seconds"] for q in ranks),
         "bytes_sent_per_rank": max(q["transport"]["bytes_sent"] for q in ranks),
         "gflops_per_rank": statistics.mean(q["gflops"] for q in ranks),
-        "cipher_suite": r["cipher_suite"], "gemm_backend": r.get("gemm_backend", ""),
+        "cipher_suite": r["cipher_suite"], "tls_crypto": r.get("tls_crypto", ""),
+        "gemm_backend": r.get("gemm_backend", ""),
     })
 
 with open(f"{out}/overhead.csv", "w") as f:
@@ -74,7 +79,7 @@ configs = sorted({(r["rows_per_rank"], r["d"]) for r in runs})
 table = []
 for rows, d in configs:
     med = {}
-    for t in ("mpi", "tcp", "tls"):
+    for t in ("mpi", "tcp", "tls", "tls-openssl"):
         sel = [r for r in runs if (r["rows_per_rank"], r["d"], r["transport"]) == (rows, d, t)]
         med[t] = {k: statistics.median(r[k] for r in sel) for k in
                   ("wall_s", "compute_s", "wait_s", "handshake_s", "encrypt_s", "decrypt_s", "bytes_sent_per_rank",
@@ -90,7 +95,9 @@ for rows, d in configs:
     table.append({
         "rows_per_rank": rows, "d": d, "n": n,
         "mpi_s": med["mpi"]["wall_s"], "tcp_s": med["tcp"]["wall_s"], "tls_s": med["tls"]["wall_s"],
+        "tls_openssl_s": med["tls-openssl"]["wall_s"],
         "tls_over_tcp": med["tls"]["wall_s"] / med["tcp"]["wall_s"],
+        "tls_openssl_over_tcp": med["tls-openssl"]["wall_s"] / med["tcp"]["wall_s"],
         "tls_over_mpi": med["tls"]["wall_s"] / med["mpi"]["wall_s"],
         "tls_compute_s": med["tls"]["compute_s"], "tls_wait_s": med["tls"]["wait_s"],
         "tcp_wait_s": med["tcp"]["wait_s"],
@@ -104,7 +111,7 @@ for rows, d in configs:
 pp_rows = []
 for size in sorted({p["bytes"] for p in pingpong}):
     row = {"bytes": size}
-    for t in ("mpi", "tcp", "tls"):
+    for t in ("mpi", "tcp", "tls", "tls-openssl"):
         for test in ("pingpong", "ring"):
             sel = [p for p in pingpong if p["transport"] == t and p["test"] == test and p["bytes"] == size]
             row[f"{t}_{test}_MBps"] = sel[0]["bandwidth_MBps"] if sel else float("nan")
@@ -114,9 +121,11 @@ for size in sorted({p["bytes"] for p in pingpong}):
     row["mpi_alternating_MBps"] = mpi_check.get(size, float("nan"))
     row["mpi_over_plain"] = row["mpi_alternating_MBps"] / row["plain_mpi_pingpong_MBps"]
     row["tls_over_tcp_pingpong"] = row["tls_pingpong_MBps"] / row["tcp_pingpong_MBps"]
+    row["tls_openssl_over_tcp_pingpong"] = row["tls-openssl_pingpong_MBps"] / row["tcp_pingpong_MBps"]
     pp_rows.append(row)
 
-summary = {"machine": machine, "aes_128_gcm_bytes_per_second": aes_rate, "gemm_peak_gflops_per_core": min(gemm),
+summary = {"machine": machine, "record_seal_bytes_per_second": seal_rates, "record_sealers": seal_names,
+           "gemm_peak_gflops_per_core": min(gemm),
            "gemm_fused_topk_gflops_per_core": min(fused) if fused else None,
            "overhead": table, "pingpong": pp_rows, "runs": runs, "pingpong_samples": pingpong}
 json.dump(summary, open(f"{out}/overhead.json", "w"), indent=1)
@@ -125,32 +134,39 @@ json.dump(summary, open(f"{out}/overhead.json", "w"), indent=1)
 md = [f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory_gib')} GiB; "
       f"{machine.get('openssl')}; {machine.get('date')}; git {machine.get('git_revision')}. "
       f"Reproduce: `{machine.get('command')}`.", "",
-      f"AES-128-GCM (openssl speed, 1 core): {aes_rate / 1e9:.2f} GB/s. GEMM (1024x1024x256, per core, all cores "
+      f"TLS record sealing, AES-128-GCM, 16 KiB records, 1 core (`ringsim bench crypto`): "
+      f"{seal_rates['auto'] / 1e9:.2f} GB/s with {seal_names.get('auto', '?')} (tls), "
+      f"{seal_rates['openssl'] / 1e9:.2f} GB/s with {seal_names.get('openssl', '?')} (tls-openssl). "
+      f"GEMM (1024x1024x256, per core, all cores "
       f"busy): {min(gemm):.0f} GFLOP/s peak, {min(fused) if fused else float('nan'):.0f} with fused top-k.", "",
-      "Similarity job, P = 2, k = 10, median wall seconds over the repetitions (transports alternated):", "",
-      "| rows/rank | d | mpi s | tcp s | tls s | tls/tcp | tls/mpi | tls compute s | tls wait s | handshake s "
-      "| encrypt s | decrypt s | GFLOP/s/rank | model tls s | measured s |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+      "Similarity job, P = 2, k = 10, median wall seconds over the repetitions (transports alternated); "
+      "tls-openssl is TLS with OpenSSL's own AES-GCM:", "",
+      "| rows/rank | d | mpi s | tcp s | tls s | tls-openssl s | tls/tcp | tls-openssl/tcp | tls/mpi | tls compute s "
+      "| tls wait s | handshake s | encrypt s | decrypt s | GFLOP/s/rank | model tls s | measured s |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for r in table:
     md.append(f"| {r['rows_per_rank']} | {r['d']} | {r['mpi_s']:.3f} | {r['tcp_s']:.3f} | {r['tls_s']:.3f} | "
-              f"{r['tls_over_tcp']:.3f} | {r['tls_over_mpi']:.3f} | {r['tls_compute_s']:.3f} | {r['tls_wait_s']:.3f} | "
+              f"{r['tls_openssl_s']:.3f} | {r['tls_over_tcp']:.3f} | {r['tls_openssl_over_tcp']:.3f} | "
+              f"{r['tls_over_mpi']:.3f} | {r['tls_compute_s']:.3f} | {r['tls_wait_s']:.3f} | "
               f"{r['handshake_s']:.4f} | {r['encrypt_s']:.4f} | {r['decrypt_s']:.4f} | {r['gflops_per_rank']:.0f} | "
               f"{r['model_tls_compute_plus_comm_s']:.3f} | {r['measured_tls_compute_plus_wait_s']:.3f} |")
 md += ["", "Model: predicted = compute + max(0, transfer + crypto - overlap), with compute = flops per rank / "
        "GEMM rate, transfer = bytes sent per rank / tcp ring bandwidth at the block size, crypto = 2 x bytes / "
-       "AES-GCM rate, overlap = compute (the next block travels while this one is computed). 'measured' is the "
+       "record sealing rate, overlap = compute (the next block travels while this one is computed). 'measured' is the "
        "tls run's compute + communication wait (the ring phase the model describes).", "",
        "Ping-pong (one-way, median) and ring bandwidth per transport, MB/s. 'mpi (alt.)' and 'plain MPI' are "
        "medians of three rounds that alternate ringsim's mpi ping-pong with an independent plain MPI ping-pong "
        "(bench/plain_pingpong.cpp); 'mpi/plain' is their ratio.", "",
-       "| bytes | mpi | tcp | tls | mpi (alt.) | plain MPI | mpi/plain | tls/tcp | ring mpi | ring tcp | ring tls |",
-       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+       "| bytes | mpi | tcp | tls | tls-openssl | mpi (alt.) | plain MPI | mpi/plain | tls/tcp | tls-openssl/tcp "
+       "| ring mpi | ring tcp | ring tls | ring tls-openssl |",
+       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for r in pp_rows:
     md.append(f"| {r['bytes']} | {r['mpi_pingpong_MBps']:.0f} | {r['tcp_pingpong_MBps']:.0f} | "
-              f"{r['tls_pingpong_MBps']:.0f} | {r['mpi_alternating_MBps']:.0f} | {r['plain_mpi_pingpong_MBps']:.0f} | "
-              f"{r['mpi_over_plain']:.2f} | "
-              f"{r['tls_over_tcp_pingpong']:.2f} | {r['mpi_ring_MBps']:.0f} | {r['tcp_ring_MBps']:.0f} | "
-              f"{r['tls_ring_MBps']:.0f} |")
+              f"{r['tls_pingpong_MBps']:.0f} | {r['tls-openssl_pingpong_MBps']:.0f} | "
+              f"{r['mpi_alternating_MBps']:.0f} | {r['plain_mpi_pingpong_MBps']:.0f} | {r['mpi_over_plain']:.2f} | "
+              f"{r['tls_over_tcp_pingpong']:.2f} | {r['tls_openssl_over_tcp_pingpong']:.2f} | "
+              f"{r['mpi_ring_MBps']:.0f} | {r['tcp_ring_MBps']:.0f} | {r['tls_ring_MBps']:.0f} | "
+              f"{r['tls-openssl_ring_MBps']:.0f} |")
 open(f"{out}/overhead.md", "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 
@@ -160,6 +176,7 @@ for d in sorted({r["d"] for r in table}):
     sel = [r for r in table if r["d"] == d]
     xs = [r["rows_per_rank"] for r in sel]
     ax.plot(xs, [r["tls_over_tcp"] for r in sel], "o-", label=f"tls / tcp, d = {d}")
+    ax.plot(xs, [r["tls_openssl_over_tcp"] for r in sel], "^:", label=f"tls-openssl / tcp, d = {d}")
     ax.plot(xs, [r["tls_over_mpi"] for r in sel], "s--", label=f"tls / mpi, d = {d}")
 ax.axhline(1.0, color="gray", lw=0.8)
 ax.axhline(1.05, color="red", lw=0.8, ls=":", label="1.05")
@@ -174,6 +191,7 @@ fig.savefig(f"{out}/overhead.png", dpi=120)
 fig, ax = plt.subplots(figsize=(7, 4.5))
 sizes = [r["bytes"] for r in pp_rows]
 for key, label in (("mpi_pingpong_MBps", "mpi"), ("tcp_pingpong_MBps", "tcp"), ("tls_pingpong_MBps", "tls"),
+                   ("tls-openssl_pingpong_MBps", "tls-openssl"),
                    ("plain_mpi_pingpong_MBps", "plain MPI (independent)"), ("tls_ring_MBps", "tls ring (both ways)")):
     ax.plot(sizes, [r[key] for r in pp_rows], "o-" if "plain" not in key else "x:", label=label)
 ax.set_xscale("log", base=2)
