@@ -16,18 +16,22 @@ for name in ("overhead.csv", "overhead.json", "overhead.md", "overhead.png", "pi
 for name in ("overhead.png", "pingpong.png"):
     assert open(f"{out}/{name}", "rb").read(8) == b"\x89PNG\r\n\x1a\n", f"{name} is not a PNG"
 rows = list(csv.DictReader(open(f"{out}/overhead.csv")))
-assert {r["transport"] for r in rows} == {"mpi", "tcp", "tls"}, "every transport measured"
+assert {r["transport"] for r in rows} == {"mpi", "tcp", "tls", "tls-openssl"}, "every transport measured"
+tls_crypto = {r["transport"]: r["tls_crypto"] for r in rows if r["transport"].startswith("tls")}
+assert "OpenSSL" in tls_crypto["tls-openssl"], tls_crypto
 for r in rows:
     for key in ("wall_s", "compute_s", "bytes_sent_per_rank", "gflops_per_rank"):
         v = float(r[key]); assert math.isfinite(v) and v > 0, (key, r)
 summary = json.load(open(f"{out}/overhead.json"))
 for r in summary["overhead"]:
-    for key in ("mpi_s", "tcp_s", "tls_s", "tls_over_tcp", "tls_over_mpi", "model_tls_compute_plus_comm_s"):
+    for key in ("mpi_s", "tcp_s", "tls_s", "tls_openssl_s", "tls_over_tcp", "tls_openssl_over_tcp", "tls_over_mpi",
+                "model_tls_compute_plus_comm_s"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
 for r in summary["pingpong"]:
-    for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "plain_mpi_pingpong_MBps",
+    for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "tls-openssl_pingpong_MBps",
+                "plain_mpi_pingpong_MBps",
                 "mpi_alternating_MBps", "mpi_over_plain"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
-assert summary["aes_128_gcm_bytes_per_second"] > 0 and summary["gemm_peak_gflops_per_core"] > 0
+assert min(summary["record_seal_bytes_per_second"].values()) > 0 and summary["gemm_peak_gflops_per_core"] > 0
 print(f"ok: {len(rows)} runs, {len(summary['pingpong'])} message sizes, all figures finite and positive")
 PY
