@@ -39,6 +39,17 @@ for path in sorted(glob.glob(f"{work}/mpi_check.*.json")):
             check_rounds.setdefault(p["bytes"], []).append(p["bandwidth_MBps"])
 plain = {b: statistics.median(v) for b, v in plain_rounds.items()}
 mpi_check = {b: statistics.median(v) for b, v in check_rounds.items()}
+# The same for an independent loopback TCP ping-pong against ringsim's tcp and tls.
+plain_tcp_rounds, socket_rounds = {}, {}
+for path in sorted(glob.glob(f"{work}/plain_tcp.*.txt")):
+    for b, _, mbps in (l.split() for l in open(path)):
+        plain_tcp_rounds.setdefault(int(b), []).append(float(mbps))
+for path in sorted(glob.glob(f"{work}/socket_check.*.json")):
+    for p in json.load(open(path)):
+        if p["test"] == "pingpong":
+            socket_rounds.setdefault((p["transport"], p["bytes"]), []).append(p["bandwidth_MBps"])
+plain_tcp = {b: statistics.median(v) for b, v in plain_tcp_rounds.items()}
+socket_check = {k: statistics.median(v) for k, v in socket_rounds.items()}
 
 # ---- raw runs
 runs = []
@@ -120,6 +131,11 @@ for size in sorted({p["bytes"] for p in pingpong}):
     row["plain_mpi_pingpong_MBps"] = plain.get(size, float("nan"))
     row["mpi_alternating_MBps"] = mpi_check.get(size, float("nan"))
     row["mpi_over_plain"] = row["mpi_alternating_MBps"] / row["plain_mpi_pingpong_MBps"]
+    row["plain_tcp_pingpong_MBps"] = plain_tcp.get(size, float("nan"))
+    row["tcp_alternating_MBps"] = socket_check.get(("tcp", size), float("nan"))
+    row["tls_alternating_MBps"] = socket_check.get(("tls", size), float("nan"))
+    row["tls_over_plain_tcp"] = row["tls_alternating_MBps"] / row["plain_tcp_pingpong_MBps"]
+    row["tls_over_tcp_alternating"] = row["tls_alternating_MBps"] / row["tcp_alternating_MBps"]
     row["tls_over_tcp_pingpong"] = row["tls_pingpong_MBps"] / row["tcp_pingpong_MBps"]
     row["tls_openssl_over_tcp_pingpong"] = row["tls-openssl_pingpong_MBps"] / row["tcp_pingpong_MBps"]
     pp_rows.append(row)
@@ -156,15 +172,19 @@ md += ["", "Model: predicted = compute + max(0, transfer + crypto - overlap), wi
        "tls run's compute + communication wait (the ring phase the model describes).", "",
        "Ping-pong (one-way, median) and ring bandwidth per transport, MB/s. 'mpi (alt.)' and 'plain MPI' are "
        "medians of three rounds that alternate ringsim's mpi ping-pong with an independent plain MPI ping-pong "
-       "(bench/plain_pingpong.cpp); 'mpi/plain' is their ratio.", "",
+       "(bench/plain_pingpong.cpp); 'mpi/plain' is their ratio. 'plain TCP' is an independent blocking-socket "
+       "loopback ping-pong (bench/plain_tcp_pingpong.cpp) alternated the same way with ringsim's tcp and tls "
+       "ping-pong ('tls/tcp (alt.)', 'tls/plain TCP').", "",
        "| bytes | mpi | tcp | tls | tls-openssl | mpi (alt.) | plain MPI | mpi/plain | tls/tcp | tls-openssl/tcp "
-       "| ring mpi | ring tcp | ring tls | ring tls-openssl |",
-       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+       "| plain TCP | tls/tcp (alt.) | tls/plain TCP | ring mpi | ring tcp | ring tls | ring tls-openssl |",
+       "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for r in pp_rows:
     md.append(f"| {r['bytes']} | {r['mpi_pingpong_MBps']:.0f} | {r['tcp_pingpong_MBps']:.0f} | "
               f"{r['tls_pingpong_MBps']:.0f} | {r['tls-openssl_pingpong_MBps']:.0f} | "
               f"{r['mpi_alternating_MBps']:.0f} | {r['plain_mpi_pingpong_MBps']:.0f} | {r['mpi_over_plain']:.2f} | "
               f"{r['tls_over_tcp_pingpong']:.2f} | {r['tls_openssl_over_tcp_pingpong']:.2f} | "
+              f"{r['plain_tcp_pingpong_MBps']:.0f} | {r['tls_over_tcp_alternating']:.2f} | "
+              f"{r['tls_over_plain_tcp']:.2f} | "
               f"{r['mpi_ring_MBps']:.0f} | {r['tcp_ring_MBps']:.0f} | {r['tls_ring_MBps']:.0f} | "
               f"{r['tls-openssl_ring_MBps']:.0f} |")
 open(f"{out}/overhead.md", "w").write("\n".join(md) + "\n")
@@ -192,7 +212,8 @@ fig, ax = plt.subplots(figsize=(7, 4.5))
 sizes = [r["bytes"] for r in pp_rows]
 for key, label in (("mpi_pingpong_MBps", "mpi"), ("tcp_pingpong_MBps", "tcp"), ("tls_pingpong_MBps", "tls"),
                    ("tls-openssl_pingpong_MBps", "tls-openssl"),
-                   ("plain_mpi_pingpong_MBps", "plain MPI (independent)"), ("tls_ring_MBps", "tls ring (both ways)")):
+                   ("plain_mpi_pingpong_MBps", "plain MPI (independent)"),
+                   ("plain_tcp_pingpong_MBps", "plain TCP (independent)"), ("tls_ring_MBps", "tls ring (both ways)")):
     ax.plot(sizes, [r[key] for r in pp_rows], "o-" if "plain" not in key else "x:", label=label)
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")

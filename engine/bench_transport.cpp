@@ -76,6 +76,16 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   if (rank == 0)
     fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10}\n", "kind", "test", "bytes", "reps",
                "median_us", "p10_us", "p90_us", "MB/s");
+  // Every transport is connected first; then, per size and test, the
+  // transports take turns in rounds (A B C, B C A, ...), so that this
+  // machine's drift over seconds hits them alike and ratios between them
+  // are taken side by side.
+  struct Measured {
+    std::string kind;
+    std::unique_ptr<Transport> transport;
+    TransportStats stats;
+  };
+  std::vector<Measured> measured;
   for (const auto& kind : options.transports) {
     TransportOptions transport_options;
     // "tls-openssl": TLS with OpenSSL's own AES-GCM, to compare in one run.
@@ -83,58 +93,70 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
     transport_options.tls_crypto = kind == "tls-openssl" ? "openssl" : options.tls_crypto;
     transport_options.tls_ephemeral = true;
     transport_options.tls_ciphersuites = options.tls_ciphersuites;
-    const auto transport = make_transport(transport_options, comm);
+    auto transport = make_transport(transport_options, comm);
     transport->await_ready(timeout);
     const auto stats = transport->stats();
-    for (const std::int64_t bytes : sizes) {
-      const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));
-      const std::span<std::byte> target(in.data(), static_cast<std::size_t>(bytes));
-      for (const std::string test : {"pingpong", "ring"}) {
-        // Repetitions: as many as fit the time budget at ~1 GB/s, 5..1000.
-        const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 5, 1000));
-        const int warmup = std::max(2, reps / 10);
-        std::vector<double> samples;
-        comm.barrier();
-        for (int r = 0; r < warmup + reps; ++r) {
-          const double start = now_seconds();
-          if (test == "pingpong") {
-            if (rank == 0) {
-              transport->send(1, message, timeout);
-              transport->recv(1, target, timeout);
-            } else if (rank == 1) {
-              transport->recv(0, target, timeout);
-              transport->send(0, message, timeout);
+    measured.push_back({kind, std::move(transport), stats});
+  }
+  constexpr int kRounds = 4;
+  for (const std::int64_t bytes : sizes) {
+    const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));
+    const std::span<std::byte> target(in.data(), static_cast<std::size_t>(bytes));
+    for (const std::string test : {"pingpong", "ring"}) {
+      // Repetitions: as many as fit the time budget at ~1 GB/s, 8..1000.
+      const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 8, 1000));
+      const int warmup = std::max(2, reps / 10);
+      std::vector<std::vector<double>> samples(measured.size());
+      for (int round = 0; round < kRounds; ++round) {
+        for (std::size_t turn = 0; turn < measured.size(); ++turn) {
+          const std::size_t which = (turn + static_cast<std::size_t>(round)) % measured.size();
+          Transport& transport = *measured[which].transport;
+          const int round_reps = reps / kRounds + (round < reps % kRounds ? 1 : 0);
+          comm.barrier();
+          for (int r = 0; r < warmup + round_reps; ++r) {
+            const double start = now_seconds();
+            if (test == "pingpong") {
+              if (rank == 0) {
+                transport.send(1, message, timeout);
+                transport.recv(1, target, timeout);
+              } else if (rank == 1) {
+                transport.recv(0, target, timeout);
+                transport.send(0, message, timeout);
+              }
+            } else {
+              auto receive = transport.irecv((rank + size - 1) % size, target);
+              auto send = transport.isend((rank + 1) % size, message);
+              send->wait(timeout);
+              receive->wait(timeout);
             }
-          } else {
-            auto receive = transport->irecv((rank + size - 1) % size, target);
-            auto send = transport->isend((rank + 1) % size, message);
-            send->wait(timeout);
-            receive->wait(timeout);
+            // One-way time: half a round trip; a ring step is one transfer.
+            double sample = (now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0);
+            // The ring's pace is set by the slowest rank.
+            if (test == "ring") sample = comm.allreduce_max(sample);
+            if (r >= warmup) samples[which].push_back(sample);
           }
-          // One-way time: half a round trip; a ring step is one transfer.
-          if (r >= warmup) samples.push_back((now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0));
         }
-        // The ring's pace is set by the slowest rank.
-        if (test == "ring")
-          for (auto& sample : samples) sample = comm.allreduce_max(sample);
-        if (rank != 0) continue;
-        const Summary s = summarise(samples);
+      }
+      if (rank != 0) continue;
+      for (std::size_t which = 0; which < measured.size(); ++which) {
+        const Summary s = summarise(samples[which]);
         const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
-        fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f}\n", kind, test, bytes, reps,
-                   s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth);
-        results.push_back({{"transport", kind},
+        fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f}\n", measured[which].kind, test,
+                   bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth);
+        results.push_back({{"transport", measured[which].kind},
                            {"test", test},
                            {"ranks", test == "ring" ? size : 2},
                            {"bytes", bytes},
                            {"repetitions", reps},
-                           {"warmup", warmup},
+                           {"rounds", kRounds},
+                           {"warmup_per_round", warmup},
                            {"median_seconds", s.median},
                            {"p10_seconds", s.p10},
                            {"p90_seconds", s.p90},
                            {"bandwidth_MBps", bandwidth},
-                           {"cipher_suite", stats.cipher_suite},
-                           {"tls_crypto", stats.tls_crypto},
-                           {"samples_seconds", samples}});
+                           {"cipher_suite", measured[which].stats.cipher_suite},
+                           {"tls_crypto", measured[which].stats.tls_crypto},
+                           {"samples_seconds", samples[which]}});
       }
     }
   }

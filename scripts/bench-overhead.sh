@@ -61,12 +61,15 @@ mpirun -np "$ranks" "$ringsim" bench transport --transport mpi,tcp,tls,tls-opens
 # The check against an independent MPI ping-pong alternates the two programs
 # three times: this machine's speed drifts between minutes, so only figures
 # taken side by side are compared.
-echo "== ringsim mpi vs plain MPI ping-pong, alternating"
+echo "== ringsim mpi vs plain MPI, ringsim tcp / tls vs plain TCP ping-pong, alternating"
 plain_sizes=$(/usr/bin/python3 -c "import json; print(' '.join(sorted({str(r['bytes']) for r in json.load(open('$work/pingpong.json'))}, key=int)))")
 for round in 1 2 3; do
   mpirun -np 2 "$build/plain_pingpong" $plain_sizes >"$work/plain_pingpong.$round.txt"
   mpirun -np 2 "$ringsim" bench transport --transport mpi --sizes "$sizes" --seconds 0.05 \
     --out "$work/mpi_check.$round.json" >/dev/null 2>&1
+  "$build/plain_tcp_pingpong" $plain_sizes >"$work/plain_tcp.$round.txt"
+  mpirun -np 2 "$ringsim" bench transport --transport tcp,tls --sizes "$sizes" --seconds 0.05 \
+    --out "$work/socket_check.$round.json" >/dev/null 2>&1
 done
 
 echo "== similarity job: rows per rank x d, transports alternating, $reps repetitions"

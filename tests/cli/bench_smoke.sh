@@ -30,7 +30,8 @@ for r in summary["overhead"]:
 for r in summary["pingpong"]:
     for key in ("mpi_pingpong_MBps", "tcp_pingpong_MBps", "tls_pingpong_MBps", "tls-openssl_pingpong_MBps",
                 "plain_mpi_pingpong_MBps",
-                "mpi_alternating_MBps", "mpi_over_plain"):
+                "mpi_alternating_MBps", "mpi_over_plain", "plain_tcp_pingpong_MBps", "tls_over_plain_tcp",
+                "tls_over_tcp_alternating"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
 assert min(summary["record_seal_bytes_per_second"].values()) > 0 and summary["gemm_peak_gflops_per_core"] > 0
 print(f"ok: {len(rows)} runs, {len(summary['pingpong'])} message sizes, all figures finite and positive")
