@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "common/atomic_file.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {
@@ -74,8 +74,8 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
   std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
   if (rank == 0)
-    fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10}\n", "kind", "test", "bytes", "reps",
-               "median_us", "p10_us", "p90_us", "MB/s");
+    fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10}\n", "kind", "test", "bytes", "reps", "median_us",
+               "p10_us", "p90_us", "MB/s");
   // Every transport is connected first; then, per size and test, the
   // transports take turns in rounds (A B C, B C A, ...), so that this
   // machine's drift over seconds hits them alike and ratios between them

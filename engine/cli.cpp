@@ -1,17 +1,18 @@
 #include "engine/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 #include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/agreement.hpp"
 #include "engine/bench_gemm.hpp"
 #include "engine/bench_transport.hpp"
-#include "common/atomic_file.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
@@ -39,9 +40,10 @@ void write_certificates(const std::string& dir, std::vector<std::string> hosts, 
     write_private_file(dir + "/" + host + ".pem", pair.certificate);
     write_private_file(dir + "/" + host + ".key", pair.private_key);
   }
-  std::printf("wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)\n"
-              "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
-              dir.c_str(), hosts.size(), days, dir.c_str(), dir.c_str(), dir.c_str());
+  std::printf(
+      "wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)\n"
+      "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
+      dir.c_str(), hosts.size(), days, dir.c_str(), dir.c_str(), dir.c_str());
 }
 
 void print_error(const std::string& message) {

@@ -1,20 +1,19 @@
 #include "engine/job.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include <fmt/format.h>
-
+#include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "engine/agreement.hpp"
-#include "common/atomic_file.hpp"
-#include "engine/matrix_source.hpp"
-#include "engine/ring_loop.hpp"
 #include "common/failure_file.hpp"
 #include "common/host.hpp"
+#include "engine/agreement.hpp"
+#include "engine/matrix_source.hpp"
+#include "engine/ring_loop.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "launcher/rank_map.hpp"
@@ -58,8 +57,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   std::int64_t cols = -1;
   run_agreed(comm, [&] {
     local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded);
-    if (local.source.rows() > 0 && local.source.cols() < 1)
-      throw InputError(options.input + ": rows have no columns");
+    if (local.source.rows() > 0 && local.source.cols() < 1) throw InputError(options.input + ": rows have no columns");
     cols = local.source.rows() > 0 ? local.source.cols() : -1;
   });
   // Ranks must agree on the width; a rank without rows has no opinion.
@@ -85,8 +83,8 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     const auto rows = comm.allgather(local.source.rows());
     for (int r = 0; r < comm.size(); ++r)
       if (rows[r] != rows[0])
-        throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" +
-                            std::to_string(rows[0]) + " vs " + std::to_string(rows[r]) + " rows)");
+        throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" + std::to_string(rows[0]) +
+                            " vs " + std::to_string(rows[r]) + " rows)");
     local.partition = RowPartition::even(rows[0], comm.size());
     local.source_begin = local.partition.begin(comm.rank());
   }
@@ -132,9 +130,10 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       if (rank == 0) {
         ensure_writable_directory(options.out_dir);
         if (options.mode.mode == "full" && n * n * 4 > options.max_full_bytes)
-          throw InputError(fmt::format("--mode full would write {:.2f} GiB for n = {}, above --max-full-bytes {}; "
-                                       "raise it or use --mode topk",
-                                       static_cast<double>(n) * n * 4 / (1 << 30), n, options.max_full_bytes));
+          throw InputError(
+              fmt::format("--mode full would write {:.2f} GiB for n = {}, above --max-full-bytes {}; "
+                          "raise it or use --mode topk",
+                          static_cast<double>(n) * n * 4 / (1 << 30), n, options.max_full_bytes));
       }
       own = input.source.template load_rows<Scalar>(input.source_begin, input.partition.size(rank),
                                                     input.partition.begin(rank) - input.source_begin);
@@ -227,8 +226,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   file.commit();
   if (!options.quiet) {
     // Stable name=value lines: SageMaker metric regexes read these.
-    fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
-               comm.size());
+    fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d, comm.size());
     fmt::print("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max);
     fmt::print("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
                wall > 0 ? total_flops / wall / 1e9 : 0);
@@ -278,8 +276,10 @@ void run_similarity_job(const RunOptions& requested, const MpiComm& comm) {
     run_agreed(comm, [&] { validate(requested); });
     apply_rank_map(options, comm);
     options.transport.connect_timeout_seconds = options.timeout_seconds;
-    if (options.dtype == "float64") run_typed<double>(options, comm);
-    else run_typed<float>(options, comm);
+    if (options.dtype == "float64")
+      run_typed<double>(options, comm);
+    else
+      run_typed<float>(options, comm);
   } catch (const std::exception& e) {
     if (!options.failure_file.empty()) {
       const bool agreed = dynamic_cast<const AgreedFailure*>(&e) != nullptr;

@@ -45,29 +45,42 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   const auto& s = plan.settings;
   // Every host reads its own ML root: the same path on SageMaker, sibling
   // folders in a local simulation.
-  const std::string root = options.local ? (fs::path(options.ml_root).parent_path() / "{host}").string()
-                                         : options.ml_root;
-  const std::string leader_root = options.local
-                                      ? (fs::path(options.ml_root).parent_path() / plan.leader_host).string()
-                                      : options.ml_root;
+  const std::string root =
+      options.local ? (fs::path(options.ml_root).parent_path() / "{host}").string() : options.ml_root;
+  const std::string leader_root =
+      options.local ? (fs::path(options.ml_root).parent_path() / plan.leader_host).string() : options.ml_root;
   std::vector<std::string> hosts;
   for (const auto& h : plan.ranks.hosts()) hosts.push_back(h.host);
   const auto channel = plan.config.channels.find(s.channel);
   const bool sharded = channel != plan.config.channels.end() && channel->second.distribution == "ShardedByS3Key";
-  std::vector<std::string> command = {self_executable(), "run",
-                                      "--input", channel_dir(root, s.channel),
-                                      "--out", model_dir(leader_root),
-                                      "--mode", s.mode,
-                                      "--k", std::to_string(s.k),
-                                      "--threshold", std::to_string(s.threshold),
-                                      "--dtype", s.dtype,
-                                      "--tile", std::to_string(s.tile),
-                                      "--timeout", std::to_string(s.timeout_seconds),
-                                      "--max-full-bytes", std::to_string(s.max_full_bytes),
-                                      "--transport", s.transport,
-                                      "--hosts", join(hosts, ","),
-                                      "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
-                                      "--failure-file", failure_file(root)};
+  std::vector<std::string> command = {self_executable(),
+                                      "run",
+                                      "--input",
+                                      channel_dir(root, s.channel),
+                                      "--out",
+                                      model_dir(leader_root),
+                                      "--mode",
+                                      s.mode,
+                                      "--k",
+                                      std::to_string(s.k),
+                                      "--threshold",
+                                      std::to_string(s.threshold),
+                                      "--dtype",
+                                      s.dtype,
+                                      "--tile",
+                                      std::to_string(s.tile),
+                                      "--timeout",
+                                      std::to_string(s.timeout_seconds),
+                                      "--max-full-bytes",
+                                      std::to_string(s.max_full_bytes),
+                                      "--transport",
+                                      s.transport,
+                                      "--hosts",
+                                      join(hosts, ","),
+                                      "--processes-per-host",
+                                      std::to_string(plan.ranks.hosts().front().ranks),
+                                      "--failure-file",
+                                      failure_file(root)};
   if (sharded) command.push_back("--sharded");
   if (!options.local) command.push_back("--check-hosts");
   if (s.transport == "tls") {
@@ -86,7 +99,8 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
 Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   LaunchSettings settings = parse_launch_settings(config.hyperparameters);
   if (!config.channels.empty() && !config.channels.count(settings.channel))
-    throw ConfigError("channel '" + settings.channel + "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
+    throw ConfigError("channel '" + settings.channel +
+                      "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
   const int per_host = settings.processes_per_host > 0 ? settings.processes_per_host : config.cpus;
   RankMap ranks(config.hosts, per_host);
   Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}};
@@ -140,7 +154,8 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   const std::string reason =
       code == 0 ? "" : "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)";
   channel.announce({code, reason});
-  if (code != 0) write_failure_file(failure_file(options.ml_root), "ringsim launch on " + plan.leader_host + ": " + reason);
+  if (code != 0)
+    write_failure_file(failure_file(options.ml_root), "ringsim launch on " + plan.leader_host + ": " + reason);
   return code;
 }
 
@@ -152,9 +167,8 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
   const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host);
   if (outcome.exit_code != 0)
-    return fail(options.ml_root, plan.config.current_host, "the job failed on the leader " + plan.leader_host + ": " +
-                                                               outcome.reason,
-                outcome.exit_code);
+    return fail(options.ml_root, plan.config.current_host,
+                "the job failed on the leader " + plan.leader_host + ": " + outcome.reason, outcome.exit_code);
   return 0;
 }
 

@@ -50,19 +50,32 @@ std::string one_of(const std::string& key, const std::string& value, std::initia
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters) {
   LaunchSettings s;
   const std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers = {
-      {"mode", [&](auto& k, auto& v) { s.mode = one_of(k, v, {"topk", "full", "threshold"}); }},
+      {"mode",
+       [&](auto& k, auto& v) {
+         s.mode = one_of(k, v, {"topk", "full", "threshold"});
+       }},
       {"k", [&](auto& k, auto& v) { s.k = static_cast<int>(parse_integer(k, v, 1)); }},
       {"threshold", [&](auto& k, auto& v) { s.threshold = parse_number(k, v); }},
-      {"transport", [&](auto& k, auto& v) { s.transport = one_of(k, v, {"mpi", "tcp", "tls"}); }},
-      {"dtype", [&](auto& k, auto& v) { s.dtype = one_of(k, v, {"float32", "float64"}); }},
-      {"processes_per_host", [&](auto& k, auto& v) { s.processes_per_host = static_cast<int>(parse_integer(k, v, 1)); }},
+      {"transport",
+       [&](auto& k, auto& v) {
+         s.transport = one_of(k, v, {"mpi", "tcp", "tls"});
+       }},
+      {"dtype",
+       [&](auto& k, auto& v) {
+         s.dtype = one_of(k, v, {"float32", "float64"});
+       }},
+      {"processes_per_host",
+       [&](auto& k, auto& v) { s.processes_per_host = static_cast<int>(parse_integer(k, v, 1)); }},
       {"channel", [&](auto&, auto& v) { s.channel = v; }},
       {"tile", [&](auto& k, auto& v) { s.tile = parse_integer(k, v, 1); }},
       {"timeout", [&](auto& k, auto& v) { s.timeout_seconds = parse_number(k, v); }},
       {"max_full_bytes", [&](auto& k, auto& v) { s.max_full_bytes = parse_integer(k, v, 1); }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_ciphersuites", [&](auto&, auto& v) { s.tls_ciphersuites = v; }},
-      {"tls_crypto", [&](auto& k, auto& v) { s.tls_crypto = one_of(k, v, {"auto", "openssl"}); }},
+      {"tls_crypto",
+       [&](auto& k, auto& v) {
+         s.tls_crypto = one_of(k, v, {"auto", "openssl"});
+       }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_number(k, v); }},
       {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1)); }},

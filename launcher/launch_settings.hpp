@@ -19,12 +19,12 @@ struct LaunchSettings {
   std::int64_t tile = 1024;
   double timeout_seconds = 300;
   std::int64_t max_full_bytes = std::int64_t{4} << 30;
-  std::string mpi_options;      // extra mpirun options; they override the defaults
+  std::string mpi_options;  // extra mpirun options; they override the defaults
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   std::string tls_crypto = "auto";  // auto | openssl: who seals the TLS records
-  std::string tls_channel;      // channel holding ca.pem, HOST.pem, HOST.key; empty: ephemeral
-  double wait_seconds = 1800;   // how long leader and workers wait for each other to appear
-  int control_port = 7177;      // leader -> worker outcome channel
+  std::string tls_channel;          // channel holding ca.pem, HOST.pem, HOST.key; empty: ephemeral
+  double wait_seconds = 1800;       // how long leader and workers wait for each other to appear
+  int control_port = 7177;          // leader -> worker outcome channel
 };
 
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters);

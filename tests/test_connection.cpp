@@ -45,16 +45,15 @@ Pair make_pair(bool tls, int buffer_bytes = 0) {
     const auto left_cert = make_host_certificate(test_ca(), "left-host", {}, 1);
     const auto right_cert = make_host_certificate(test_ca(), "right-host", {}, 1);
     static std::unique_ptr<TlsContext> left_ctx, right_ctx;
-    left_ctx = std::make_unique<TlsContext>(TlsCredentials{test_ca().certificate, left_cert.certificate,
-                                                           left_cert.private_key},
-                                            "TLS_AES_128_GCM_SHA256");
-    right_ctx = std::make_unique<TlsContext>(TlsCredentials{test_ca().certificate, right_cert.certificate,
-                                                            right_cert.private_key},
-                                             "TLS_AES_128_GCM_SHA256");
+    left_ctx = std::make_unique<TlsContext>(
+        TlsCredentials{test_ca().certificate, left_cert.certificate, left_cert.private_key}, "TLS_AES_128_GCM_SHA256");
+    right_ctx = std::make_unique<TlsContext>(
+        TlsCredentials{test_ca().certificate, right_cert.certificate, right_cert.private_key},
+        "TLS_AES_128_GCM_SHA256");
     pair.left = std::make_unique<Connection>(make_tls_stream(std::move(a), *left_ctx, false, "right-host", "right"),
                                              "right peer");
-    pair.right = std::make_unique<Connection>(make_tls_stream(std::move(b), *right_ctx, true, "left-host", "left"),
-                                              "left peer");
+    pair.right =
+        std::make_unique<Connection>(make_tls_stream(std::move(b), *right_ctx, true, "left-host", "left"), "left peer");
   }
   pair.left->wait_ready(Millis(10000));
   pair.right->wait_ready(Millis(10000));
@@ -237,7 +236,8 @@ TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
     Connection honest(make_tls_stream(Socket(fds[0]), a_ctx, !impostor_is_server, "b", "peer b", b_ctx.fingerprint()),
                       "peer b");
     Connection impostor(
-        make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()), "peer a");
+        make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()),
+        "peer a");
     try {
       honest.wait_ready(Millis(10000));
       FAIL() << "the impostor was accepted (impostor is " << (impostor_is_server ? "server" : "client") << ")";

@@ -61,8 +61,8 @@ Sealed seal(const EVP_CIPHER* cipher, const Bytes& key, const Bytes& iv, const B
   std::size_t done = 0;
   while (done < plain.size()) {
     const std::size_t step = piece == 0 ? plain.size() - done : std::min(piece, plain.size() - done);
-    EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), out.ciphertext.data() + done, &n, plain.data() + done, static_cast<int>(step)),
-              1);
+    EXPECT_EQ(
+        EVP_EncryptUpdate(ctx.get(), out.ciphertext.data() + done, &n, plain.data() + done, static_cast<int>(step)), 1);
     EXPECT_EQ(static_cast<std::size_t>(n), step);
     done += step;
   }
@@ -118,8 +118,8 @@ TEST_F(FastGcm, SameCiphertextAndTagAsOpenSsl) {
         const Sealed expected = seal(reference.get(), key, iv, aad, plain, 0);
         for (std::size_t piece : {std::size_t{0}, std::size_t{1} + random() % 97, std::size_t{4096}}) {
           const Sealed got = seal(ours.get(), key, iv, aad, plain, piece);
-          ASSERT_EQ(got.ciphertext, expected.ciphertext) << key_bytes << "-byte key, " << length << " bytes, aad "
-                                                         << aad_length << ", pieces of " << piece;
+          ASSERT_EQ(got.ciphertext, expected.ciphertext)
+              << key_bytes << "-byte key, " << length << " bytes, aad " << aad_length << ", pieces of " << piece;
           ASSERT_EQ(got.tag, expected.tag) << key_bytes << "-byte key, " << length << " bytes, aad " << aad_length;
         }
         Bytes opened;

@@ -26,9 +26,7 @@ class MlRoot : public ::testing::Test {
     fs::create_directories(root_ / "input/config");
   }
   void TearDown() override { fs::remove_all(root_); }
-  void write(const std::string& name, const std::string& text) {
-    std::ofstream(root_ / "input/config" / name) << text;
-  }
+  void write(const std::string& name, const std::string& text) { std::ofstream(root_ / "input/config" / name) << text; }
   std::string error_of(const Environment& environment = {}) {
     try {
       load_sagemaker_config(root_.string(), environment);
@@ -79,9 +77,13 @@ TEST(Hyperparameters, DoubleEncodedValuesAreDecoded) {
 }
 
 TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
-  const auto s = parse_launch_settings({{"k", "5"}, {"mode", "threshold"}, {"threshold", "0.75"},
-                                        {"processes_per_host", "3"}, {"transport", "tls"},
-                                        {"sagemaker_program", "train"}, {"mpi_options", "--bind-to core"},
+  const auto s = parse_launch_settings({{"k", "5"},
+                                        {"mode", "threshold"},
+                                        {"threshold", "0.75"},
+                                        {"processes_per_host", "3"},
+                                        {"transport", "tls"},
+                                        {"sagemaker_program", "train"},
+                                        {"mpi_options", "--bind-to core"},
                                         {"tls_crypto", "openssl"}});
   EXPECT_EQ(s.k, 5);
   EXPECT_EQ(s.tls_crypto, "openssl");
@@ -110,7 +112,8 @@ TEST_F(MlRoot, ReadsTheContract) {
         R"({"current_host":"algo-2","hosts":["algo-10","algo-2","algo-1"],"network_interface_name":"eth1",
             "current_instance_type":"ml.c5.18xlarge"})");
   write("hyperparameters.json", R"({"k":"\"7\"","mode":"\"full\"","sagemaker_region":"\"us-east-1\""})");
-  write("inputdataconfig.json", R"({"train":{"ContentType":"application/x-npy","S3DistributionType":"ShardedByS3Key"}})");
+  write("inputdataconfig.json",
+        R"({"train":{"ContentType":"application/x-npy","S3DistributionType":"ShardedByS3Key"}})");
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "36"}});
   EXPECT_EQ(config.current_host, "algo-2");
   EXPECT_EQ(config.hosts.size(), 3u);
@@ -144,9 +147,10 @@ TEST_F(MlRoot, MalformedJsonNamesTheFile) {
 }
 
 TEST_F(MlRoot, EnvironmentIsTheFallback) {
-  const auto config = load_sagemaker_config(
-      root_.string(), {{"SM_HOSTS", R"(["algo-1","algo-2"])"}, {"SM_CURRENT_HOST", "algo-2"},
-                       {"SM_HPS", R"({"k":"3"})"}, {"SM_NETWORK_INTERFACE_NAME", "eth3"}});
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_HOSTS", R"(["algo-1","algo-2"])"},
+                                                             {"SM_CURRENT_HOST", "algo-2"},
+                                                             {"SM_HPS", R"({"k":"3"})"},
+                                                             {"SM_NETWORK_INTERFACE_NAME", "eth3"}});
   EXPECT_EQ(config.current_host, "algo-2");
   EXPECT_EQ(config.network_interface, "eth3");
   EXPECT_EQ(config.hyperparameters.at("k"), "3");
@@ -181,9 +185,8 @@ TEST(MpirunCommand, UserOptionsOverrideDefaults) {
   const auto merged = merge_mpi_options(
       {"--bind-to", "none", "-mca", "btl_tcp_if_include", "eth0", "-mca", "pml", "ob1", "-x", "PATH"},
       split_words("--bind-to core --mca btl_tcp_if_include 'eth 2' -x PATH=/opt/bin --report-bindings"));
-  EXPECT_EQ(merged, (std::vector<std::string>{"-mca", "pml", "ob1", "--bind-to", "core", "--mca",
-                                              "btl_tcp_if_include", "eth 2", "-x", "PATH=/opt/bin",
-                                              "--report-bindings"}));
+  EXPECT_EQ(merged, (std::vector<std::string>{"-mca", "pml", "ob1", "--bind-to", "core", "--mca", "btl_tcp_if_include",
+                                              "eth 2", "-x", "PATH=/opt/bin", "--report-bindings"}));
   EXPECT_THROW(split_words("--foo 'unterminated"), ConfigError);
   EXPECT_THROW(merge_mpi_options({}, {"-mca", "only_key"}), ConfigError);
 }

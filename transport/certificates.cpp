@@ -92,8 +92,8 @@ X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, int valid
   X509_set_pubkey(certificate.get(), key);
   X509_NAME* name = X509_get_subject_name(certificate.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ringsim"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   return certificate;
 }
 
@@ -173,7 +173,8 @@ PemPair make_host_certificate(const PemPair& authority, const std::string& host,
                               const std::vector<std::string>& extra_names, int valid_days, int not_before_days) {
   X509Ptr ca = parse_certificate(authority.certificate, "CA certificate");
   KeyPtr ca_key = parse_private_key(authority.private_key, "CA key");
-  const CertifiedKey mine = new_host_certificate(ca.get(), ca_key.get(), host, extra_names, valid_days, not_before_days);
+  const CertifiedKey mine =
+      new_host_certificate(ca.get(), ca_key.get(), host, extra_names, valid_days, not_before_days);
   return {certificate_pem(mine.certificate.get()), private_key_pem(mine.key.get())};
 }
 

@@ -19,8 +19,7 @@ struct CertifiedKey {
 CertifiedKey new_certificate_authority(const std::string& common_name, int valid_days);
 // See make_host_certificate.
 CertifiedKey new_host_certificate(X509* authority, EVP_PKEY* authority_key, const std::string& host,
-                                  const std::vector<std::string>& extra_names, int valid_days,
-                                  int not_before_days = 0);
+                                  const std::vector<std::string>& extra_names, int valid_days, int not_before_days = 0);
 
 struct PemPair {
   std::string certificate;  // PEM
@@ -33,8 +32,7 @@ PemPair make_certificate_authority(const std::string& common_name, int valid_day
 // `extra_names`; IP literals become IP entries), valid from
 // now + `not_before_days` for `valid_days`, usable as TLS client and server.
 PemPair make_host_certificate(const PemPair& authority, const std::string& host,
-                              const std::vector<std::string>& extra_names, int valid_days,
-                              int not_before_days = 0);
+                              const std::vector<std::string>& extra_names, int valid_days, int not_before_days = 0);
 
 // A self-signed certificate for one job (--tls-ephemeral): peers accept it
 // by its fingerprint, which travels over MPI; no private key does.

@@ -82,10 +82,10 @@ const IpsecMb& ipsec_mb() {
     // AES-NI GCM, so only the VAES one is worth a second implementation.
     mb.fast = arch == IMB_ARCH_AVX512 && (mb.manager->features & needed) == needed;
     IMB_MGR* m = mb.manager;
-    mb.aes128 = {m->gcm128_pre, m->gcm128_init, m->gcm128_enc_update, m->gcm128_dec_update, m->gcm128_enc_finalize,
-                 m->gcm128_dec_finalize};
-    mb.aes256 = {m->gcm256_pre, m->gcm256_init, m->gcm256_enc_update, m->gcm256_dec_update, m->gcm256_enc_finalize,
-                 m->gcm256_dec_finalize};
+    mb.aes128 = {m->gcm128_pre,        m->gcm128_init,         m->gcm128_enc_update,
+                 m->gcm128_dec_update, m->gcm128_enc_finalize, m->gcm128_dec_finalize};
+    mb.aes256 = {m->gcm256_pre,        m->gcm256_init,         m->gcm256_enc_update,
+                 m->gcm256_dec_update, m->gcm256_enc_finalize, m->gcm256_dec_finalize};
     return mb;
   }();
   return instance;
@@ -107,15 +107,15 @@ struct GcmCipher {
   std::size_t key_bytes = 0;
   bool encrypting = true;
   bool key_set = false;
-  bool iv_set = false;        // a fresh nonce awaits its message
-  bool started = false;       // ipsec-mb's init ran (AAD is complete)
-  bool tag_ready = false;     // encrypt: the tag of the finished message
+  bool iv_set = false;     // a fresh nonce awaits its message
+  bool started = false;    // ipsec-mb's init ran (AAD is complete)
+  bool tag_ready = false;  // encrypt: the tag of the finished message
   std::size_t tag_length = kTagLength;
   std::uint8_t iv[kIvLength] = {};
   std::uint8_t aad[kMaxAad] = {};
   std::size_t aad_length = 0;
   std::uint8_t tag[kTagLength] = {};  // encrypt: computed; decrypt: expected
-  bool expected_tag_set = false;  // decrypt: set after init(iv), before final
+  bool expected_tag_set = false;      // decrypt: set after init(iv), before final
 };
 
 void* new_cipher(void*, std::size_t key_bytes) {
@@ -135,9 +135,7 @@ void free_cipher(void* context) {
   delete cipher;
 }
 
-void* dup_cipher(void* context) {
-  return new (std::nothrow) GcmCipher(*static_cast<const GcmCipher*>(context));
-}
+void* dup_cipher(void* context) { return new (std::nothrow) GcmCipher(*static_cast<const GcmCipher*>(context)); }
 
 int set_cipher_params(GcmCipher& cipher, const OSSL_PARAM params[]);
 
@@ -195,7 +193,7 @@ int update(void* context, unsigned char* out, std::size_t* out_length, std::size
   if (out_size < in_length) return 0;
   start_message(cipher);
   (cipher.encrypting ? cipher.functions->enc_update : cipher.functions->dec_update)(&cipher.key, &cipher.state, out, in,
-                                                                                     in_length);
+                                                                                    in_length);
   *out_length = in_length;
   return 1;
 }
@@ -245,16 +243,11 @@ int get_params_128(OSSL_PARAM params[]) { return get_fixed_params(params, 16); }
 int get_params_256(OSSL_PARAM params[]) { return get_fixed_params(params, 32); }
 
 const OSSL_PARAM kFixedParams[] = {
-    OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, nullptr),
-    OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, nullptr),
-    OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, nullptr),
-    OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, nullptr),
-    OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, nullptr),
-    OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, nullptr),
-    OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, nullptr),
-    OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, nullptr),
-    OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, nullptr),
-    OSSL_PARAM_END};
+    OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, nullptr),        OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, nullptr),
+    OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, nullptr),     OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, nullptr),
+    OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, nullptr),         OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, nullptr),
+    OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, nullptr),          OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, nullptr),
+    OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, nullptr), OSSL_PARAM_END};
 const OSSL_PARAM* gettable_params(void*) { return kFixedParams; }
 
 int get_cipher_params(void* context, OSSL_PARAM params[]) {
@@ -320,18 +313,19 @@ OSSL_DISPATCH entry(int id, F* function) {
   return {id, reinterpret_cast<void (*)()>(function)};
 }
 
-#define RINGSIM_GCM_DISPATCH(newctx, get_params)                                    \
-  {                                                                                 \
-    entry(OSSL_FUNC_CIPHER_NEWCTX, &newctx), entry(OSSL_FUNC_CIPHER_FREECTX, &free_cipher), \
-        entry(OSSL_FUNC_CIPHER_DUPCTX, &dup_cipher), entry(OSSL_FUNC_CIPHER_ENCRYPT_INIT, &encrypt_init), \
-        entry(OSSL_FUNC_CIPHER_DECRYPT_INIT, &decrypt_init), entry(OSSL_FUNC_CIPHER_UPDATE, &update), \
-        entry(OSSL_FUNC_CIPHER_FINAL, &finish), entry(OSSL_FUNC_CIPHER_CIPHER, &cipher_one_shot), \
-        entry(OSSL_FUNC_CIPHER_GET_PARAMS, &get_params), \
-        entry(OSSL_FUNC_CIPHER_GETTABLE_PARAMS, &gettable_params), \
-        entry(OSSL_FUNC_CIPHER_GET_CTX_PARAMS, &get_cipher_params), \
-        entry(OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, &gettable_cipher_params), \
-        entry(OSSL_FUNC_CIPHER_SET_CTX_PARAMS, &set_cipher_params_entry), \
-        entry(OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, &settable_cipher_params), OSSL_DISPATCH{0, nullptr} \
+#define RINGSIM_GCM_DISPATCH(newctx, get_params)                                                                    \
+  {                                                                                                                 \
+    entry(OSSL_FUNC_CIPHER_NEWCTX, &newctx), entry(OSSL_FUNC_CIPHER_FREECTX, &free_cipher),                         \
+        entry(OSSL_FUNC_CIPHER_DUPCTX, &dup_cipher), entry(OSSL_FUNC_CIPHER_ENCRYPT_INIT, &encrypt_init),           \
+        entry(OSSL_FUNC_CIPHER_DECRYPT_INIT, &decrypt_init), entry(OSSL_FUNC_CIPHER_UPDATE, &update),               \
+        entry(OSSL_FUNC_CIPHER_FINAL, &finish), entry(OSSL_FUNC_CIPHER_CIPHER, &cipher_one_shot),                   \
+        entry(OSSL_FUNC_CIPHER_GET_PARAMS, &get_params), entry(OSSL_FUNC_CIPHER_GETTABLE_PARAMS, &gettable_params), \
+        entry(OSSL_FUNC_CIPHER_GET_CTX_PARAMS, &get_cipher_params),                                                 \
+        entry(OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, &gettable_cipher_params),                                       \
+        entry(OSSL_FUNC_CIPHER_SET_CTX_PARAMS, &set_cipher_params_entry),                                           \
+        entry(OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, &settable_cipher_params), OSSL_DISPATCH {                       \
+      0, nullptr                                                                                                    \
+    }                                                                                                               \
   }
 
 const OSSL_DISPATCH kAes128Gcm[] = RINGSIM_GCM_DISPATCH(new_cipher_128, get_params_128);
@@ -340,12 +334,11 @@ const OSSL_DISPATCH kAes256Gcm[] = RINGSIM_GCM_DISPATCH(new_cipher_256, get_para
 
 // The names OpenSSL's own provider uses, so that fetches by name or by
 // NID (the TLS code asks for "id-aes128-GCM") both find these.
-const OSSL_ALGORITHM kCiphers[] = {
-    {"AES-128-GCM:id-aes128-GCM:2.16.840.1.101.3.4.1.6", "provider=ringsim-gcm", kAes128Gcm,
-     "AES-128-GCM, Intel ipsec-mb"},
-    {"AES-256-GCM:id-aes256-GCM:2.16.840.1.101.3.4.1.46", "provider=ringsim-gcm", kAes256Gcm,
-     "AES-256-GCM, Intel ipsec-mb"},
-    {nullptr, nullptr, nullptr, nullptr}};
+const OSSL_ALGORITHM kCiphers[] = {{"AES-128-GCM:id-aes128-GCM:2.16.840.1.101.3.4.1.6", "provider=ringsim-gcm",
+                                    kAes128Gcm, "AES-128-GCM, Intel ipsec-mb"},
+                                   {"AES-256-GCM:id-aes256-GCM:2.16.840.1.101.3.4.1.46", "provider=ringsim-gcm",
+                                    kAes256Gcm, "AES-256-GCM, Intel ipsec-mb"},
+                                   {nullptr, nullptr, nullptr, nullptr}};
 
 const OSSL_ALGORITHM* query_operation(void*, int operation, int* no_cache) {
   *no_cache = 0;

@@ -18,7 +18,7 @@ struct SocketReader {
   int fd;
   std::vector<unsigned char> buffer;
   std::size_t begin = 0, end = 0;  // unread bytes: buffer[begin, end)
-  bool at_eof = false;              // the peer closed its side
+  bool at_eof = false;             // the peer closed its side
   double* socket_seconds;
 };
 
@@ -54,10 +54,14 @@ int read_bytes(BIO* bio, char* out, std::size_t wanted, std::size_t* got) {
 
 long control(BIO* bio, int command, long, void*) {
   switch (command) {
-    case BIO_CTRL_PENDING: return static_cast<long>(reader_of(bio)->end - reader_of(bio)->begin);
-    case BIO_CTRL_FLUSH: return 1;
-    case BIO_CTRL_EOF: return reader_of(bio)->at_eof ? 1 : 0;
-    default: return 0;
+    case BIO_CTRL_PENDING:
+      return static_cast<long>(reader_of(bio)->end - reader_of(bio)->begin);
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_EOF:
+      return reader_of(bio)->at_eof ? 1 : 0;
+    default:
+      return 0;
   }
 }
 

@@ -3,13 +3,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "common/clock.hpp"
-#include "common/host.hpp"
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "transport/tls_stream.hpp"
 
 namespace ringsim {
@@ -112,8 +112,8 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   // Ephemeral TLS: each rank's certificate fingerprint, which its peers pin.
   const auto fingerprints = comm.allgather(tls && tls->pins_peers() ? tls->fingerprint() : std::string());
 
-  const Deadline deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
+  const Deadline deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
   const bool plain = tls == nullptr;
   std::vector<Socket> sockets(size);
   // Lower ranks: we connect (their listen backlog accepts us even while they
@@ -159,8 +159,8 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   }
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.
-  return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections),
-                                           now_seconds() - started, plain ? "" : tls->crypto());
+  return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections), now_seconds() - started,
+                                           plain ? "" : tls->crypto());
 }
 
 }  // namespace ringsim

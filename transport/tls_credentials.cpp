@@ -25,7 +25,8 @@ TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm&
     return new_ephemeral_identity();
   }
   if (options.tls_ca.empty() || options.tls_cert.empty() || options.tls_key.empty())
-    throw InputError("--transport tls needs --tls-ca, --tls-cert and --tls-key (see `ringsim certs`), or --tls-ephemeral");
+    throw InputError(
+        "--transport tls needs --tls-ca, --tls-cert and --tls-key (see `ringsim certs`), or --tls-ephemeral");
   return parse_tls_credentials({read_text_file(expand_host(options.tls_ca, host), "--tls-ca"),
                                 read_text_file(expand_host(options.tls_cert, host), "--tls-cert"),
                                 read_text_file(expand_host(options.tls_key, host), "--tls-key")});

@@ -81,8 +81,7 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
     fingerprint_ = certificate_fingerprint(identity.certificate.get());
   }
   if (SSL_CTX_use_certificate(ctx.get(), identity.certificate.get()) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx.get(), identity.private_key.get()) != 1 ||
-      SSL_CTX_check_private_key(ctx.get()) != 1)
+      SSL_CTX_use_PrivateKey(ctx.get(), identity.private_key.get()) != 1 || SSL_CTX_check_private_key(ctx.get()) != 1)
     throw TlsError("--tls-key does not match --tls-cert (" + openssl_errors() + ")");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_num_tickets(ctx.get(), 0);  // no resumption: nothing unsolicited on the wire after the handshake
@@ -122,8 +121,10 @@ class TlsStream : public Stream {
     SSL_set_bio(ssl_.get(), read_bio, BIO_push(buffer_bio, socket_bio));
     if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
     SSL_set_ex_data(ssl_.get(), pin_index(), const_cast<std::string*>(&expected_fingerprint_));  // read only
-    if (server) SSL_set_accept_state(ssl_.get());
-    else SSL_set_connect_state(ssl_.get());
+    if (server)
+      SSL_set_accept_state(ssl_.get());
+    else
+      SSL_set_connect_state(ssl_.get());
     // Time spent inside send(2), so encryption can be told apart.
     BIO_set_callback_arg(socket_bio, reinterpret_cast<char*>(this));
     BIO_set_callback_ex(socket_bio, &TlsStream::on_bio);
@@ -153,7 +154,8 @@ class TlsStream : public Stream {
     std::string reason = openssl_errors();
     const long verify = SSL_get_verify_result(ssl_.get());
     if (verify != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
-    if (reason.empty()) reason = error == SSL_ERROR_SYSCALL ? "connection closed during the handshake" : "unknown error";
+    if (reason.empty())
+      reason = error == SSL_ERROR_SYSCALL ? "connection closed during the handshake" : "unknown error";
     throw TlsError("TLS handshake with " + peer_ + " failed: " + reason);
   }
 

@@ -38,7 +38,7 @@ class TlsContext {
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
-  void* native() const { return ctx_; }  // SSL_CTX*
+  void* native() const { return ctx_; }                  // SSL_CTX*
   const std::string& crypto() const { return crypto_; }  // what seals the records
   bool pins_peers() const { return !fingerprint_.empty(); }
   // Pinned contexts: this side's certificate fingerprint, to publish.

@@ -27,11 +27,11 @@ class Request {
 using RequestPtr = std::unique_ptr<Request>;
 
 struct TransportStats {
-  std::string transport;      // mpi | tcp | tls
-  std::string cipher_suite;   // negotiated TLS suite, empty otherwise
-  std::string tls_crypto;     // what seals the TLS records (see fast_gcm.hpp), empty otherwise
-  double handshake_seconds = 0;   // connection set-up incl. TLS handshakes
-  std::uint64_t bytes_sent = 0;   // payload bytes
+  std::string transport;         // mpi | tcp | tls
+  std::string cipher_suite;      // negotiated TLS suite, empty otherwise
+  std::string tls_crypto;        // what seals the TLS records (see fast_gcm.hpp), empty otherwise
+  double handshake_seconds = 0;  // connection set-up incl. TLS handshakes
+  std::uint64_t bytes_sent = 0;  // payload bytes
   std::uint64_t bytes_received = 0;
   double send_seconds = 0;     // time inside socket send calls (progress threads)
   double receive_seconds = 0;  // time inside socket receive calls

@@ -10,9 +10,9 @@ namespace ringsim {
 struct TlsIdentity;
 
 struct TransportOptions {
-  std::string kind = "mpi";  // mpi | tcp | tls
-  std::string bind;          // address, interface or host to listen on, optionally :port (tcp / tls)
-  std::string advertise;     // address:port peers should connect to, when it differs (NAT, test proxies)
+  std::string kind = "mpi";               // mpi | tcp | tls
+  std::string bind;                       // address, interface or host to listen on, optionally :port (tcp / tls)
+  std::string advertise;                  // address:port peers should connect to, when it differs (NAT, test proxies)
   std::string tls_ca, tls_cert, tls_key;  // PEM files
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
