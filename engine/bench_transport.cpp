@@ -65,6 +65,55 @@ std::vector<std::int64_t> parse_sizes(const std::string& text) {
   return sizes;
 }
 
+// Experiment: each message striped in equal parts over several transports
+// (so several TLS connections, progress threads and cipher states per
+// peer), to measure whether more streams per peer would help.
+class StripedRequest : public Request {
+ public:
+  explicit StripedRequest(std::vector<RequestPtr> parts) : parts_(std::move(parts)) {}
+  bool test() override {
+    bool done = true;
+    for (auto& part : parts_) done = part->test() && done;
+    return done;
+  }
+  void wait(Millis timeout) override {
+    for (auto& part : parts_) part->wait(timeout);
+  }
+
+ private:
+  std::vector<RequestPtr> parts_;
+};
+
+class StripedTransport : public Transport {
+ public:
+  explicit StripedTransport(std::vector<std::unique_ptr<Transport>> parts) : parts_(std::move(parts)) {}
+  int rank() const override { return parts_[0]->rank(); }
+  int size() const override { return parts_[0]->size(); }
+  std::string name() const override { return parts_[0]->name() + "-x" + std::to_string(parts_.size()); }
+  RequestPtr isend(int peer, std::span<const std::byte> data) override {
+    std::vector<RequestPtr> requests;
+    for (std::size_t i = 0; i < parts_.size(); ++i) requests.push_back(parts_[i]->isend(peer, slice(data, i)));
+    return std::make_unique<StripedRequest>(std::move(requests));
+  }
+  RequestPtr irecv(int peer, std::span<std::byte> data) override {
+    std::vector<RequestPtr> requests;
+    for (std::size_t i = 0; i < parts_.size(); ++i) requests.push_back(parts_[i]->irecv(peer, slice(data, i)));
+    return std::make_unique<StripedRequest>(std::move(requests));
+  }
+  void await_ready(Millis timeout) override {
+    for (auto& part : parts_) part->await_ready(timeout);
+  }
+  TransportStats stats() const override { return parts_[0]->stats(); }
+
+ private:
+  template <class Byte>
+  std::span<Byte> slice(std::span<Byte> data, std::size_t i) const {
+    const std::size_t n = parts_.size(), begin = data.size() * i / n, end = data.size() * (i + 1) / n;
+    return data.subspan(begin, end - begin);
+  }
+  std::vector<std::unique_ptr<Transport>> parts_;
+};
+
 void run_transport_bench(const TransportBenchOptions& options, const MpiComm& comm) {
   if (comm.size() < 2) throw InputError("bench transport needs at least 2 ranks (mpirun -np 2)");
   const auto sizes = parse_sizes(options.sizes);
@@ -88,12 +137,22 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   std::vector<Measured> measured;
   for (const auto& kind : options.transports) {
     TransportOptions transport_options;
-    // "tls-openssl": TLS with OpenSSL's own AES-GCM, to compare in one run.
-    transport_options.kind = kind == "tls-openssl" ? "tls" : kind;
-    transport_options.tls_crypto = kind == "tls-openssl" ? "openssl" : options.tls_crypto;
+    // "tls-openssl": TLS with OpenSSL's own AES-GCM, to compare in one run;
+    // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
+    const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
+    const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
+    transport_options.kind = base_kind == "tls-openssl" ? "tls" : base_kind;
+    transport_options.tls_crypto = base_kind == "tls-openssl" ? "openssl" : options.tls_crypto;
     transport_options.tls_ephemeral = true;
     transport_options.tls_ciphersuites = options.tls_ciphersuites;
-    auto transport = make_transport(transport_options, comm);
+    std::unique_ptr<Transport> transport;
+    if (striped) {
+      std::vector<std::unique_ptr<Transport>> parts;
+      for (int i = 0; i < 2; ++i) parts.push_back(make_transport(transport_options, comm));
+      transport = std::make_unique<StripedTransport>(std::move(parts));
+    } else {
+      transport = make_transport(transport_options, comm);
+    }
     transport->await_ready(timeout);
     const auto stats = transport->stats();
     measured.push_back({kind, std::move(transport), stats});
