@@ -28,11 +28,12 @@ int read_bytes(BIO* bio, char* out, std::size_t wanted, std::size_t* got) {
   SocketReader& reader = *reader_of(bio);
   BIO_clear_retry_flags(bio);
   if (reader.begin == reader.end) {
-    const double started = now_seconds();
     ssize_t n;
-    do n = ::recv(reader.fd, reader.buffer.data(), reader.buffer.size(), 0);
-    while (n < 0 && errno == EINTR);
-    *reader.socket_seconds += now_seconds() - started;
+    {
+      ScopedTimer timer(*reader.socket_seconds);
+      do n = ::recv(reader.fd, reader.buffer.data(), reader.buffer.size(), 0);
+      while (n < 0 && errno == EINTR);
+    }
     // As OpenSSL's socket BIO: a would-block is a retry; a reset or a close
     // is a plain failure (EOF flagged), which the stream reports as the
     // peer having gone away.

@@ -206,14 +206,13 @@ class TlsStream : public Stream {
 
   static long on_bio(BIO* bio, int operation, const char*, size_t, int, long, int ret, size_t*) {
     auto* self = reinterpret_cast<TlsStream*>(BIO_get_callback_arg(bio));
-    const int base = operation & ~BIO_CB_RETURN;
-    if (base != BIO_CB_READ && base != BIO_CB_WRITE) return ret;
-    if (!(operation & BIO_CB_RETURN)) {
+    // Only writes pass through this BIO (reads go through the read BIO,
+    // which times its own recv calls).
+    if ((operation & ~BIO_CB_RETURN) != BIO_CB_WRITE) return ret;
+    if (!(operation & BIO_CB_RETURN))
       self->socket_call_started_ = now_seconds();
-    } else {
-      const double spent = now_seconds() - self->socket_call_started_;
-      (base == BIO_CB_WRITE ? self->times_.socket_write_seconds : self->times_.socket_read_seconds) += spent;
-    }
+    else
+      self->times_.socket_write_seconds += now_seconds() - self->socket_call_started_;
     return ret;
   }
 
