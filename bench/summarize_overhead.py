@@ -27,29 +27,32 @@ gemm = [float(v) for v in re.findall(r"gemm_peak_gflops=([0-9.]+)", open(f"{work
 fused = [float(v) for v in re.findall(r"gemm_fused_topk_gflops=([0-9.]+)", open(f"{work}/gemm.txt").read())]
 gemm_rate = min(gemm) * 1e9  # per core with every core busy, as in the job
 pingpong = json.load(open(f"{work}/pingpong.json"))
-# Interleaved rounds of the independent MPI ping-pong and ringsim's mpi
-# ping-pong: medians per size over the rounds.
-plain_rounds, check_rounds = {}, {}
-for path in sorted(glob.glob(f"{work}/plain_pingpong.*.txt")):
-    for b, _, mbps in (l.split() for l in open(path)):
-        plain_rounds.setdefault(int(b), []).append(float(mbps))
-for path in sorted(glob.glob(f"{work}/mpi_check.*.json")):
-    for p in json.load(open(path)):
-        if p["test"] == "pingpong":
-            check_rounds.setdefault(p["bytes"], []).append(p["bandwidth_MBps"])
-plain = {b: statistics.median(v) for b, v in plain_rounds.items()}
-mpi_check = {b: statistics.median(v) for b, v in check_rounds.items()}
-# The same for an independent loopback TCP ping-pong against ringsim's tcp and tls.
-plain_tcp_rounds, socket_rounds = {}, {}
-for path in sorted(glob.glob(f"{work}/plain_tcp.*.txt")):
-    for b, _, mbps in (l.split() for l in open(path)):
-        plain_tcp_rounds.setdefault(int(b), []).append(float(mbps))
-for path in sorted(glob.glob(f"{work}/socket_check.*.json")):
-    for p in json.load(open(path)):
-        if p["test"] == "pingpong":
-            socket_rounds.setdefault((p["transport"], p["bytes"]), []).append(p["bandwidth_MBps"])
-plain_tcp = {b: statistics.median(v) for b, v in plain_tcp_rounds.items()}
-socket_check = {k: statistics.median(v) for k, v in socket_rounds.items()}
+# Rounds that alternate an independent ping-pong (plain MPI; plain TCP) with
+# ringsim's own (mpi; tcp and tls): medians per size over the rounds.
+
+
+def independent_rounds(pattern):
+    """{bytes: median MB/s} over files of "bytes median_us MB/s" lines."""
+    rounds = {}
+    for path in sorted(glob.glob(f"{work}/{pattern}")):
+        for b, _, mbps in (line.split() for line in open(path)):
+            rounds.setdefault(int(b), []).append(float(mbps))
+    return {b: statistics.median(v) for b, v in rounds.items()}
+
+
+def ringsim_rounds(pattern):
+    """{(transport, bytes): median ping-pong MB/s} over `ringsim bench transport --out` files."""
+    rounds = {}
+    for path in sorted(glob.glob(f"{work}/{pattern}")):
+        for p in json.load(open(path)):
+            if p["test"] == "pingpong":
+                rounds.setdefault((p["transport"], p["bytes"]), []).append(p["bandwidth_MBps"])
+    return {k: statistics.median(v) for k, v in rounds.items()}
+
+
+plain = independent_rounds("plain_pingpong.*.txt")
+plain_tcp = independent_rounds("plain_tcp.*.txt")
+ringsim_check = {**ringsim_rounds("mpi_check.*.json"), **ringsim_rounds("socket_check.*.json")}
 
 # ---- raw runs
 runs = []
@@ -129,11 +132,11 @@ for size in sorted({p["bytes"] for p in pingpong}):
             if test == "pingpong" and sel:
                 row[f"{t}_latency_us"] = sel[0]["median_seconds"] * 1e6
     row["plain_mpi_pingpong_MBps"] = plain.get(size, float("nan"))
-    row["mpi_alternating_MBps"] = mpi_check.get(size, float("nan"))
+    row["mpi_alternating_MBps"] = ringsim_check.get(("mpi", size), float("nan"))
     row["mpi_over_plain"] = row["mpi_alternating_MBps"] / row["plain_mpi_pingpong_MBps"]
     row["plain_tcp_pingpong_MBps"] = plain_tcp.get(size, float("nan"))
-    row["tcp_alternating_MBps"] = socket_check.get(("tcp", size), float("nan"))
-    row["tls_alternating_MBps"] = socket_check.get(("tls", size), float("nan"))
+    row["tcp_alternating_MBps"] = ringsim_check.get(("tcp", size), float("nan"))
+    row["tls_alternating_MBps"] = ringsim_check.get(("tls", size), float("nan"))
     row["tls_over_plain_tcp"] = row["tls_alternating_MBps"] / row["plain_tcp_pingpong_MBps"]
     row["tls_over_tcp_alternating"] = row["tls_alternating_MBps"] / row["tcp_alternating_MBps"]
     row["tls_over_tcp_pingpong"] = row["tls_pingpong_MBps"] / row["tcp_pingpong_MBps"]

@@ -175,7 +175,10 @@ int run_cli(int argc, char** argv) {
   crypto_cmd->add_option("--seconds", crypto_seconds, "Seconds per measurement")->capture_default_str();
 
   auto* transport_cmd = bench_cmd->add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
-  transport_cmd->add_option("--transport", transport_bench.transports, "Transports, comma separated: mpi, tcp, tls, tls-openssl; a -x2 suffix stripes each message over two connections per peer")
+  transport_cmd
+      ->add_option("--transport", transport_bench.transports,
+                   "Transports, comma separated: mpi, tcp, tls, tls-openssl; a -x2 suffix stripes each message over "
+                   "two connections per peer")
       ->delimiter(',')
       ->capture_default_str();
   transport_cmd->add_option("--sizes", transport_bench.sizes, "LOW..HIGH (powers of two) or a comma list")

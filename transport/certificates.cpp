@@ -101,6 +101,14 @@ void sign(X509* certificate, EVP_PKEY* key) {
   if (X509_sign(certificate, key, EVP_sha256()) <= 0) throw TlsError("cannot sign certificate: " + openssl_errors());
 }
 
+// What every certificate a rank presents carries: not a CA, signs the
+// handshake, usable as TLS client and server.
+void add_peer_extensions(X509* certificate, X509* issuer) {
+  add_extension(certificate, issuer, NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(certificate, issuer, NID_key_usage, "critical,digitalSignature");
+  add_extension(certificate, issuer, NID_ext_key_usage, "serverAuth,clientAuth");
+}
+
 bool is_ip_literal(const std::string& name) {
   in6_addr address{};
   return ::inet_pton(AF_INET, name.c_str(), &address) == 1 || ::inet_pton(AF_INET6, name.c_str(), &address) == 1;
@@ -131,9 +139,7 @@ CertifiedKey new_host_certificate(X509* ca, EVP_PKEY* ca_key, const std::string&
     if (!alt_names.empty()) alt_names += ",";
     alt_names += (is_ip_literal(name) ? "IP:" : "DNS:") + name;
   }
-  add_extension(certificate.get(), ca, NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(certificate.get(), ca, NID_key_usage, "critical,digitalSignature");
-  add_extension(certificate.get(), ca, NID_ext_key_usage, "serverAuth,clientAuth");
+  add_peer_extensions(certificate.get(), ca);
   add_extension(certificate.get(), ca, NID_subject_alt_name, alt_names);
   sign(certificate.get(), ca_key);
   return {std::move(certificate), std::move(key)};
@@ -143,9 +149,7 @@ CertifiedKey new_self_signed_certificate(const std::string& common_name, int val
   KeyPtr key = new_key();
   X509Ptr certificate = new_certificate(key.get(), common_name, valid_days, 0);
   X509_set_issuer_name(certificate.get(), X509_get_subject_name(certificate.get()));
-  add_extension(certificate.get(), certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(certificate.get(), certificate.get(), NID_key_usage, "critical,digitalSignature");
-  add_extension(certificate.get(), certificate.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  add_peer_extensions(certificate.get(), certificate.get());
   sign(certificate.get(), key.get());
   return {std::move(certificate), std::move(key)};
 }
