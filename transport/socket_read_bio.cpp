@@ -6,49 +6,58 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #include "common/clock.hpp"
+#include "common/errors.hpp"
 
 namespace ringsim {
 
-namespace {
+SocketReader::SocketReader(int fd, std::size_t buffer_bytes, double* socket_seconds)
+    : fd_(fd), buffer_(buffer_bytes), socket_seconds_(socket_seconds) {}
 
-struct SocketReader {
-  int fd;
-  std::vector<unsigned char> buffer;
-  std::size_t begin = 0, end = 0;  // unread bytes: buffer[begin, end)
-  bool at_eof = false;             // the peer closed its side
-  double* socket_seconds;
-};
+SocketReader::Fill SocketReader::fill() {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  RINGSIM_ENFORCE(end_ < buffer_.size(), "socket read buffer full");
+  ssize_t n;
+  {
+    ScopedTimer timer(*socket_seconds_);
+    do n = ::recv(fd_, buffer_.data() + end_, buffer_.size() - end_, 0);
+    while (n < 0 && errno == EINTR);
+  }
+  if (n > 0) {
+    end_ += static_cast<std::size_t>(n);
+    return Fill::Read;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Fill::WouldBlock;
+  // As OpenSSL's socket BIO: a reset or a close both mean the peer is gone.
+  at_eof_ = true;
+  return Fill::Closed;
+}
+
+namespace {
 
 SocketReader* reader_of(BIO* bio) { return static_cast<SocketReader*>(BIO_get_data(bio)); }
 
 int read_bytes(BIO* bio, char* out, std::size_t wanted, std::size_t* got) {
   SocketReader& reader = *reader_of(bio);
   BIO_clear_retry_flags(bio);
-  if (reader.begin == reader.end) {
-    ssize_t n;
-    {
-      ScopedTimer timer(*reader.socket_seconds);
-      do n = ::recv(reader.fd, reader.buffer.data(), reader.buffer.size(), 0);
-      while (n < 0 && errno == EINTR);
-    }
-    // As OpenSSL's socket BIO: a would-block is a retry; a reset or a close
-    // is a plain failure (EOF flagged), which the stream reports as the
-    // peer having gone away.
-    if (n <= 0) {
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(bio);
-      if (n == 0) reader.at_eof = true;
-      *got = 0;
-      return 0;
-    }
-    reader.begin = 0;
-    reader.end = static_cast<std::size_t>(n);
+  *got = 0;
+  if (reader.unread().empty()) {
+    // A would-block is a retry; a reset or a close is a plain failure (EOF
+    // flagged), which the stream reports as the peer having gone away.
+    const SocketReader::Fill filled = reader.fill();
+    if (filled == SocketReader::Fill::WouldBlock) BIO_set_retry_read(bio);
+    if (filled != SocketReader::Fill::Read) return 0;
   }
-  const std::size_t take = std::min(wanted, reader.end - reader.begin);
-  std::memcpy(out, reader.buffer.data() + reader.begin, take);
-  reader.begin += take;
+  const std::size_t take = std::min(wanted, reader.unread().size());
+  std::memcpy(out, reader.unread().data(), take);
+  reader.consume(take);
   *got = take;
   return 1;
 }
@@ -56,11 +65,11 @@ int read_bytes(BIO* bio, char* out, std::size_t wanted, std::size_t* got) {
 long control(BIO* bio, int command, long, void*) {
   switch (command) {
     case BIO_CTRL_PENDING:
-      return static_cast<long>(reader_of(bio)->end - reader_of(bio)->begin);
+      return static_cast<long>(reader_of(bio)->unread().size());
     case BIO_CTRL_FLUSH:
       return 1;
     case BIO_CTRL_EOF:
-      return reader_of(bio)->at_eof ? 1 : 0;
+      return reader_of(bio)->at_eof() ? 1 : 0;
     default:
       return 0;
   }
@@ -72,9 +81,14 @@ int destroy(BIO* bio) {
   return 1;
 }
 
+int type() {
+  static const int index = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+  return index;
+}
+
 BIO_METHOD* method() {
   static BIO_METHOD* instance = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ringsim socket reader");
+    BIO_METHOD* m = BIO_meth_new(type(), "ringsim socket reader");
     BIO_meth_set_read_ex(m, &read_bytes);
     BIO_meth_set_ctrl(m, &control);
     BIO_meth_set_destroy(m, &destroy);
@@ -88,8 +102,7 @@ BIO_METHOD* method() {
 BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_seconds) {
   BIO* bio = BIO_new(method());
   if (!bio) return nullptr;
-  auto* reader =
-      new (std::nothrow) SocketReader{fd, std::vector<unsigned char>(buffer_bytes), 0, 0, false, socket_seconds};
+  auto* reader = new (std::nothrow) SocketReader(fd, buffer_bytes, socket_seconds);
   if (!reader) {
     BIO_free(bio);
     return nullptr;
@@ -97,6 +110,11 @@ BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_second
   BIO_set_data(bio, reader);
   BIO_set_init(bio, 1);
   return bio;
+}
+
+SocketReader& socket_reader_of(BIO* bio) {
+  RINGSIM_ENFORCE(bio && BIO_method_type(bio) == type() && reader_of(bio), "not a socket reader BIO");
+  return *reader_of(bio);
 }
 
 }  // namespace ringsim

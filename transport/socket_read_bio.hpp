@@ -7,13 +7,43 @@
 // memmove), so a 256 KiB read-ahead copies each byte ~8 more times; it was
 // 20% of a TLS transfer's CPU. Without read-ahead and without this BIO,
 // each 16 KiB record costs two system calls (header, body).
+//
+// After the handshake ringsim's own record layer (tls_records.hpp) reads
+// from the same buffer: whatever the peer sent right behind its Finished
+// message is already in it.
 #include <openssl/bio.h>
 
+#include <cstddef>
+#include <span>
+#include <vector>
+
 namespace ringsim {
+
+class SocketReader {
+ public:
+  SocketReader(int fd, std::size_t buffer_bytes, double* socket_seconds);
+  enum class Fill { Read, WouldBlock, Closed };
+  // One recv(2) into the free end of the buffer, after moving the unread
+  // bytes (less than a record) to its front. Throws IoError on a socket
+  // error other than a reset; a reset or an orderly close is Closed.
+  Fill fill();
+  std::span<const unsigned char> unread() const { return {buffer_.data() + begin_, end_ - begin_}; }
+  void consume(std::size_t bytes) { begin_ += bytes; }
+  bool at_eof() const { return at_eof_; }
+
+ private:
+  int fd_;
+  std::vector<unsigned char> buffer_;
+  std::size_t begin_ = 0, end_ = 0;  // unread bytes: buffer_[begin_, end_)
+  bool at_eof_ = false;              // the peer closed its side
+  double* socket_seconds_;
+};
 
 // A new BIO reading from `fd` (non-blocking; not closed by the BIO) through
 // a buffer of `buffer_bytes`; adds the time spent inside recv(2) to
 // *socket_seconds. Free with BIO_free (or hand it to SSL_set_bio).
 BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_seconds);
+// The reader behind a BIO made by new_socket_read_bio (owned by the BIO).
+SocketReader& socket_reader_of(BIO* bio);
 
 }  // namespace ringsim

@@ -12,6 +12,7 @@
 #include "transport/fast_gcm.hpp"
 #include "transport/openssl_util.hpp"
 #include "transport/socket_read_bio.hpp"
+#include "transport/tls_record_stream.hpp"
 
 namespace ringsim {
 
@@ -57,16 +58,66 @@ int verify_pinned(X509_STORE_CTX* store, void*) {
   return 1;
 }
 
+// Where each SSL object collects its application traffic secrets for the
+// record layer.
+int secrets_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+struct CapturedSecrets {
+  std::vector<unsigned char> client, server;
+  ~CapturedSecrets() {
+    OPENSSL_cleanse(client.data(), client.size());
+    OPENSSL_cleanse(server.data(), server.size());
+  }
+};
+
+std::vector<unsigned char> from_hex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<unsigned char> bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int high = nibble(hex[i]), low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) return {};
+    bytes.push_back(static_cast<unsigned char>(high << 4 | low));
+  }
+  return bytes;
+}
+
+// OpenSSL 3.0 hands out TLS 1.3 traffic secrets only through its key-log
+// callback (NSS key log lines, "LABEL <client random> <secret>"); kernel
+// TLS gets them internally. The lines stay in this process: they are
+// parsed into the connection's CapturedSecrets and never written anywhere.
+void capture_secret(const SSL* ssl, const char* line) {
+  auto* captured = static_cast<CapturedSecrets*>(SSL_get_ex_data(ssl, secrets_index()));
+  if (!captured) return;
+  const std::string_view text(line);
+  const auto first_space = text.find(' '), last_space = text.rfind(' ');
+  if (first_space == std::string_view::npos || last_space == first_space) return;
+  const std::string_view label = text.substr(0, first_space), secret = text.substr(last_space + 1);
+  if (label == "CLIENT_TRAFFIC_SECRET_0") captured->client = from_hex(secret);
+  if (label == "SERVER_TRAFFIC_SECRET_0") captured->server = from_hex(secret);
+}
+
 }  // namespace
 
 TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& crypto)
     : TlsContext(parse_tls_credentials(credentials), ciphersuites, crypto) {}
 
 TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& crypto)
-    : crypto_(tls_crypto_description(crypto)) {
+    : crypto_(tls_crypto_description(crypto)),
+      own_records_(crypto == "auto"),
+      properties_(tls_property_query(crypto)),
+      records_per_key_(kRecordsPerKey) {
   // The property query steers only the record cipher (AES-GCM) to ipsec-mb;
   // certificates, key exchange and the key schedule stay OpenSSL's.
-  const std::string properties = tls_property_query(crypto);
+  const std::string& properties = properties_;
+  if (own_records_) crypto_ += ", ringsim record layer";
   SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, properties.empty() ? nullptr : properties.c_str(), TLS_method()));
   if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
@@ -89,6 +140,7 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
   // one call per record; without, one call encrypts and sends a whole chunk
   // (or keeps its place and asks to be called again when the socket drains).
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (own_records_) SSL_CTX_set_keylog_callback(ctx.get(), &capture_secret);
   ctx_ = ctx.release();
 }
 
@@ -103,7 +155,11 @@ class TlsStream : public Stream {
       : socket_(std::move(socket)),
         peer_(std::move(peer)),
         expected_fingerprint_(expected_fingerprint),
-        checked_first_byte_(!server) {
+        checked_first_byte_(!server),
+        server_(server),
+        own_records_(context.own_records()),
+        properties_(context.properties()),
+        records_per_key_(context.records_per_key()) {
     RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
                     "a pinning TLS context needs the peer's fingerprint, and only it");
     set_nonblocking(socket_.fd());
@@ -121,6 +177,7 @@ class TlsStream : public Stream {
     SSL_set_bio(ssl_.get(), read_bio, BIO_push(buffer_bio, socket_bio));
     if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
     SSL_set_ex_data(ssl_.get(), pin_index(), const_cast<std::string*>(&expected_fingerprint_));  // read only
+    if (own_records_) SSL_set_ex_data(ssl_.get(), secrets_index(), &secrets_);
     if (server)
       SSL_set_accept_state(ssl_.get());
     else
@@ -147,7 +204,10 @@ class TlsStream : public Stream {
       checked_first_byte_ = true;
     }
     const int result = SSL_do_handshake(ssl_.get());
-    if (result == 1) return Want::Nothing;
+    if (result == 1) {
+      if (own_records_) take_over_records();
+      return Want::Nothing;
+    }
     const int error = SSL_get_error(ssl_.get(), result);
     if (error == SSL_ERROR_WANT_READ) return Want::Read;
     if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
@@ -160,6 +220,7 @@ class TlsStream : public Stream {
   }
 
   IoStep write_some(std::span<const std::byte> bytes) override {
+    if (records_) return records_->write_some(bytes);
     if (unflushed_) {
       // Records already encrypted for the last chunk still sit in the buffer.
       if (!flush()) return {0, Want::Write};
@@ -182,6 +243,7 @@ class TlsStream : public Stream {
   }
 
   IoStep read_some(std::span<std::byte> bytes) override {
+    if (records_) return records_->read_some(bytes);
     std::size_t read = 0;
     const double socket_before = times_.socket_read_seconds;
     const double started = now_seconds();
@@ -192,6 +254,23 @@ class TlsStream : public Stream {
   }
 
  private:
+  // From here on ringsim seals and opens the records (tls_records.hpp).
+  void take_over_records() {
+    const std::string suite = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_.get()));
+    if (!RecordProtection::supports(suite)) return;  // e.g. an AES-CCM suite: OpenSSL keeps the records
+    // Nothing may be left half-done inside OpenSSL: no buffered plaintext,
+    // no unsent handshake bytes (the peer's next records are in the reader).
+    if (SSL_has_pending(ssl_.get()) || BIO_wpending(SSL_get_wbio(ssl_.get())) > 0)
+      throw TlsError("TLS handshake with " + peer_ + " left data inside OpenSSL; cannot take over the records");
+    if (secrets_.client.empty() || secrets_.server.empty())
+      throw TlsError("TLS handshake with " + peer_ + ": OpenSSL did not hand out the traffic secrets");
+    TrafficSecrets secrets{server_ ? secrets_.server : secrets_.client, server_ ? secrets_.client : secrets_.server};
+    records_ = std::make_unique<TlsRecordStream>(socket_.fd(), socket_reader_of(SSL_get_rbio(ssl_.get())), suite,
+                                                 secrets, properties_, records_per_key_, peer_, times_);
+    for (auto* secret : {&secrets.mine, &secrets.theirs, &secrets_.client, &secrets_.server})
+      OPENSSL_cleanse(secret->data(), secret->size());
+  }
+
   Want classify(int result, const char* direction) {
     const int error = SSL_get_error(ssl_.get(), result);
     if (error == SSL_ERROR_WANT_READ) return Want::Read;
@@ -230,6 +309,12 @@ class TlsStream : public Stream {
   const std::string expected_fingerprint_;  // pinned peer certificate, or empty
   double socket_call_started_ = 0;
   bool checked_first_byte_;
+  const bool server_;
+  const bool own_records_;
+  const std::string properties_;
+  const std::uint64_t records_per_key_;
+  CapturedSecrets secrets_;                  // filled during the handshake (own records)
+  std::unique_ptr<TlsRecordStream> records_;  // after the handshake (own records)
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 // (--tls-ephemeral) each presents a self-signed certificate made for this
 // job and the other accepts exactly the one whose fingerprint that rank
 // published.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -33,13 +34,21 @@ TlsIdentity parse_tls_credentials(const TlsCredentials& credentials);
 class TlsContext {
  public:
   TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& crypto = "auto");
-  // `crypto`: "auto" or "openssl", see tls_property_query().
+  // `crypto`: "auto" (ipsec-mb's AES-GCM where it runs, and ringsim's
+  // record layer, tls_records.hpp) or "openssl" (OpenSSL's AES-GCM and
+  // record layer), see tls_property_query().
   TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& crypto = "auto");
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
   void* native() const { return ctx_; }                  // SSL_CTX*
-  const std::string& crypto() const { return crypto_; }  // what seals the records
+  const std::string& crypto() const { return crypto_; }  // what seals the records, and whose record layer
+  // ringsim's record layer after the handshake (else OpenSSL's).
+  bool own_records() const { return own_records_; }
+  const std::string& properties() const { return properties_; }  // for fetching the record cipher
+  // Tests: how many records a key seals before KeyUpdate (own records only).
+  void set_records_per_key(std::uint64_t records) { records_per_key_ = records; }
+  std::uint64_t records_per_key() const { return records_per_key_; }
   bool pins_peers() const { return !fingerprint_.empty(); }
   // Pinned contexts: this side's certificate fingerprint, to publish.
   const std::string& fingerprint() const { return fingerprint_; }
@@ -48,6 +57,9 @@ class TlsContext {
   void* ctx_ = nullptr;
   std::string crypto_;
   std::string fingerprint_;
+  bool own_records_ = false;
+  std::string properties_;
+  std::uint64_t records_per_key_;
 };
 
 // Pays OpenSSL's one-time start-up (provider fetches, encoders, decoders,
