@@ -54,6 +54,15 @@ plain = independent_rounds("plain_pingpong.*.txt")
 plain_tcp = independent_rounds("plain_tcp.*.txt")
 ringsim_check = {**ringsim_rounds("mpi_check.*.json"), **ringsim_rounds("socket_check.*.json")}
 
+# The 4 MiB goal rounds: per round, ringsim's tcp / tls / tls-openssl
+# ping-pong (one process, alternating) and the plain TCP ping-pong after it.
+goal_rounds = []
+for path in sorted(glob.glob(f"{work}/goal_4mib.*.json"), key=lambda p: int(p.split(".")[-2])):
+    rates = {p["transport"]: p["bandwidth_MBps"] for p in json.load(open(path)) if p["test"] == "pingpong"}
+    plain_path = path.replace("goal_4mib", "goal_plain_tcp").replace(".json", ".txt")
+    rates["plain tcp"] = float(open(plain_path).read().split()[2])
+    goal_rounds.append(rates)
+
 # ---- raw runs
 runs = []
 for path in sorted(glob.glob(f"{work}/runs/*.json")):
@@ -146,7 +155,8 @@ for size in sorted({p["bytes"] for p in pingpong}):
 summary = {"machine": machine, "record_seal_bytes_per_second": seal_rates, "record_sealers": seal_names,
            "gemm_peak_gflops_per_core": min(gemm),
            "gemm_fused_topk_gflops_per_core": min(fused) if fused else None,
-           "overhead": table, "pingpong": pp_rows, "runs": runs, "pingpong_samples": pingpong}
+           "overhead": table, "pingpong": pp_rows, "runs": runs, "pingpong_samples": pingpong,
+           "goal_4mib_rounds": goal_rounds}
 json.dump(summary, open(f"{out}/overhead.json", "w"), indent=1)
 
 # ---- markdown
@@ -190,6 +200,24 @@ for r in pp_rows:
               f"{r['tls_over_plain_tcp']:.2f} | "
               f"{r['mpi_ring_MBps']:.0f} | {r['tcp_ring_MBps']:.0f} | {r['tls_ring_MBps']:.0f} | "
               f"{r['tls-openssl_ring_MBps']:.0f} |")
+if goal_rounds:
+    def ratio(r, a, b):
+        return r[a] / r[b]
+
+    md += ["", f"4 MiB ping-pong goal, {len(goal_rounds)} rounds (MB/s one-way medians; each round one "
+           "`bench transport` process alternating tcp, tls, tls-openssl, then the independent plain TCP ping-pong):", "",
+           "| round | tcp | tls | tls-openssl | plain TCP | tls/tcp | tls-openssl/tcp | tls/plain TCP |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for i, r in enumerate(goal_rounds, 1):
+        md.append(f"| {i} | {r['tcp']:.0f} | {r['tls']:.0f} | {r['tls-openssl']:.0f} | {r['plain tcp']:.0f} | "
+                  f"{ratio(r, 'tls', 'tcp'):.2f} | {ratio(r, 'tls-openssl', 'tcp'):.2f} | "
+                  f"{ratio(r, 'tls', 'plain tcp'):.2f} |")
+    columns = (("tls", "tcp"), ("tls-openssl", "tcp"), ("tls", "plain tcp"))
+    cells = []
+    for a, b in columns:
+        values = [ratio(r, a, b) for r in goal_rounds]
+        cells.append(f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})")
+    md.append(f"| median (range) | | | | | {' | '.join(cells)} |")
 open(f"{out}/overhead.md", "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 

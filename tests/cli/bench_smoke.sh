@@ -33,6 +33,10 @@ for r in summary["pingpong"]:
                 "mpi_alternating_MBps", "mpi_over_plain", "plain_tcp_pingpong_MBps", "tls_over_plain_tcp",
                 "tls_over_tcp_alternating"):
         assert math.isfinite(r[key]) and r[key] > 0, (key, r)
+assert len(summary["goal_4mib_rounds"]) == 2, "the 4 MiB goal rounds"
+for r in summary["goal_4mib_rounds"]:
+    assert set(r) == {"tcp", "tls", "tls-openssl", "plain tcp"} and all(math.isfinite(v) and v > 0 for v in r.values()), r
+assert "4 MiB ping-pong goal" in open(f"{out}/overhead.md").read()
 assert min(summary["record_seal_bytes_per_second"].values()) > 0 and summary["gemm_peak_gflops_per_core"] > 0
 print(f"ok: {len(rows)} runs, {len(summary['pingpong'])} message sizes, all figures finite and positive")
 PY
