@@ -72,7 +72,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
       ->capture_default_str();
   run.add_option("--tls-crypto", options.transport.tls_crypto,
-                 "Who seals TLS records: auto (Intel ipsec-mb AES-GCM where the CPU has VAES) | openssl")
+                 "Who seals and frames TLS records: auto (ringsim's record layer; Intel ipsec-mb AES-GCM where the CPU has VAES) | openssl (OpenSSL's)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "openssl"}));
   run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")

@@ -21,8 +21,8 @@ struct IoStep {
 struct StreamTimes {
   double socket_write_seconds = 0;  // inside send(2)
   double socket_read_seconds = 0;   // inside recv(2)
-  double encrypt_seconds = 0;       // TLS: SSL_write minus its socket time
-  double decrypt_seconds = 0;       // TLS: SSL_read minus its socket time
+  double encrypt_seconds = 0;       // TLS: sealing records (or SSL_write minus its socket time)
+  double decrypt_seconds = 0;       // TLS: opening records (or SSL_read minus its socket time)
 };
 
 class Stream {

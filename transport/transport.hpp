@@ -35,8 +35,8 @@ struct TransportStats {
   std::uint64_t bytes_received = 0;
   double send_seconds = 0;     // time inside socket send calls (progress threads)
   double receive_seconds = 0;  // time inside socket receive calls
-  double encrypt_seconds = 0;  // TLS only: SSL_write minus its socket time
-  double decrypt_seconds = 0;  // TLS only: SSL_read minus its socket time
+  double encrypt_seconds = 0;  // TLS only: sealing records (OpenSSL records: SSL_write minus its socket time)
+  double decrypt_seconds = 0;  // TLS only: opening records (OpenSSL records: SSL_read minus its socket time)
 };
 
 class Transport {
