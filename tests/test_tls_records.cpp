@@ -264,3 +264,29 @@ TEST(TlsRecords, CloseNotifyAndAlertsFromThePeerAreClearErrors) {
   }
   them.join();
 }
+
+TEST(TlsRecords, SuitesItDoesNotKnowStayWithOpenSsl) {
+  // AES-CCM is not in ringsim's record layer: a context allowing it leaves
+  // the records to OpenSSL, says so, and still connects.
+  const PemPair ca = make_certificate_authority("ccm CA", 1);
+  const PemPair a = make_host_certificate(ca, "a", {}, 1), b = make_host_certificate(ca, "b", {}, 1);
+  const TlsContext a_ctx({ca.certificate, a.certificate, a.private_key}, "TLS_AES_128_CCM_SHA256", "auto");
+  const TlsContext b_ctx({ca.certificate, b.certificate, b.private_key}, "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256",
+                         "auto");
+  EXPECT_FALSE(a_ctx.own_records());
+  EXPECT_FALSE(b_ctx.own_records());
+  EXPECT_EQ(a_ctx.crypto().find("ringsim record layer"), std::string::npos) << a_ctx.crypto();
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  Connection server(make_tls_stream(Socket(fds[0]), a_ctx, true, "b", "peer b"), "peer b");
+  Connection client(make_tls_stream(Socket(fds[1]), b_ctx, false, "a", "peer a"), "peer a");
+  client.wait_ready(Millis(10000));
+  server.wait_ready(Millis(10000));
+  const auto out = random_bytes(100000, 21);
+  std::vector<std::byte> in(out.size());
+  auto receive = server.post_receive(in);
+  client.post_send(out)->wait(Millis(10000));
+  receive->wait(Millis(10000));
+  EXPECT_TRUE(in == out);
+  EXPECT_EQ(server.totals().cipher_suite, "TLS_AES_128_CCM_SHA256");
+}
