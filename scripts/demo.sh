@@ -29,7 +29,9 @@ for i in range(5):
     print(f"row {i}: " + "  ".join(f"{j}:{s:.3f}" for j, s in zip(nb[i, :5], sc[i, :5])) + "  ...")
 r = json.load(open(f"{work}/result/report.json"))
 print(f"== report: n={r['n']} d={r['d']} P={r['P']} transport={r['transport']} "
-      f"cipher={r['cipher_suite'] or '-'} sealed_by={(r.get('tls_crypto') or '-').replace(' ', '_')} wall={r['wall_seconds']:.3f}s job_gflops={r['job_gflops']:.1f}")
+      f"cipher={r['cipher_suite'] or '-'} wall={r['wall_seconds']:.3f}s job_gflops={r['job_gflops']:.1f}")
+if r.get("tls_crypto"):
+    print(f"   TLS records: {r['tls_crypto']}")
 print("rank  rows    compute_s  wait_s  handshake_s  MiB_sent  peak_RSS_MiB")
 for q in r["ranks"]:
     t = q["transport"]
