@@ -3,6 +3,7 @@
 // reordered or mislabelled; it interoperates with OpenSSL's own record
 // layer both ways, including KeyUpdate in both directions and close_notify.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -120,6 +121,34 @@ TEST(TlsRecords, TamperedReplayedReorderedAndForeignRecordsAreRefused) {
   {
     RecordProtection sealer(suite, key, ""), stranger(suite, secret(3), "");
     EXPECT_TRUE(refused(stranger, seal(sealer, ContentType::ApplicationData, content), "failed authentication"));
+  }
+  {
+    // A peer that puts more than 2^14 content bytes in one record (a
+    // well-formed, authentic record otherwise) is refused: RFC 8446 5.4.
+    RecordProtection opener(suite, key, "");
+    EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+    EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
+    const auto record_key = hkdf_expand_label("SHA256", key, "key", 16);
+    const auto iv = hkdf_expand_label("SHA256", key, "iv", 12);  // sequence 0: the IV is the nonce
+    std::vector<unsigned char> inner(kMaxRecordContent + 2, 0x61);
+    inner.back() = 23;  // content type after 16385 content bytes
+    const std::size_t body = inner.size() + kRecordTagBytes;
+    std::vector<unsigned char> record = {23, 3, 3, static_cast<unsigned char>(body >> 8),
+                                         static_cast<unsigned char>(body)};
+    record.resize(kRecordHeaderBytes + body);
+    int n = 0;
+    ASSERT_EQ(EVP_EncryptInit_ex2(context, cipher, record_key.data(), iv.data(), nullptr), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(context, nullptr, &n, record.data(), kRecordHeaderBytes), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(context, record.data() + kRecordHeaderBytes, &n, inner.data(),
+                                static_cast<int>(inner.size())),
+              1);
+    ASSERT_EQ(EVP_EncryptFinal_ex(context, record.data() + kRecordHeaderBytes + n, &n), 1);
+    ASSERT_EQ(EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, kRecordTagBytes,
+                                  record.data() + kRecordHeaderBytes + inner.size()),
+              1);
+    EVP_CIPHER_CTX_free(context);
+    EVP_CIPHER_free(cipher);
+    EXPECT_TRUE(refused(opener, record, "record overflow"));
   }
   {
     RecordProtection sealer(suite, key, ""), opener(suite, key, "");

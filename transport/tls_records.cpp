@@ -196,6 +196,9 @@ RecordProtection::Opened RecordProtection::open(std::span<const unsigned char> r
   std::size_t end = inner;
   while (end > 0 && plain[end - 1] == 0) --end;
   if (end == 0) throw TlsError("TLS error receiving from " + peer + ": a record without a content type");
+  if (end - 1 > kMaxRecordContent)
+    throw TlsError("TLS error receiving from " + peer + ": record overflow (" + std::to_string(end - 1) +
+                   " content bytes; at most 16384)");
   return {static_cast<ContentType>(plain[end - 1]), end - 1};
 }
 
