@@ -13,13 +13,13 @@
 namespace ringsim {
 
 SocketReader::SocketReader(int fd, std::size_t buffer_bytes, double* socket_seconds)
-    : fd_(fd), buffer_(buffer_bytes), socket_seconds_(socket_seconds) {}
+    : fd_(fd), buffer_(buffer_bytes, "a socket read buffer"), socket_seconds_(socket_seconds) {}
 
 SocketReader::Fill SocketReader::fill() {
   if (begin_ == end_) {
     begin_ = end_ = 0;
   } else if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.bytes(), buffer_.bytes() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
@@ -27,7 +27,7 @@ SocketReader::Fill SocketReader::fill() {
   ssize_t n;
   {
     ScopedTimer timer(*socket_seconds_);
-    do n = ::recv(fd_, buffer_.data() + end_, buffer_.size() - end_, 0);
+    do n = ::recv(fd_, buffer_.bytes() + end_, buffer_.size() - end_, 0);
     while (n < 0 && errno == EINTR);
   }
   if (n > 0) {
@@ -102,10 +102,12 @@ BIO_METHOD* method() {
 BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_seconds) {
   BIO* bio = BIO_new(method());
   if (!bio) return nullptr;
-  auto* reader = new (std::nothrow) SocketReader(fd, buffer_bytes, socket_seconds);
-  if (!reader) {
+  SocketReader* reader = nullptr;
+  try {
+    reader = new SocketReader(fd, buffer_bytes, socket_seconds);
+  } catch (...) {
     BIO_free(bio);
-    return nullptr;
+    throw;
   }
   BIO_set_data(bio, reader);
   BIO_set_init(bio, 1);

@@ -15,7 +15,8 @@
 
 #include <cstddef>
 #include <span>
-#include <vector>
+
+#include "common/populated_buffer.hpp"
 
 namespace ringsim {
 
@@ -27,13 +28,13 @@ class SocketReader {
   // bytes (less than a record) to its front. Throws IoError on a socket
   // error other than a reset; a reset or an orderly close is Closed.
   Fill fill();
-  std::span<const unsigned char> unread() const { return {buffer_.data() + begin_, end_ - begin_}; }
+  std::span<const unsigned char> unread() const { return {buffer_.bytes() + begin_, end_ - begin_}; }
   void consume(std::size_t bytes) { begin_ += bytes; }
   bool at_eof() const { return at_eof_; }
 
  private:
   int fd_;
-  std::vector<unsigned char> buffer_;
+  PopulatedBuffer buffer_;
   std::size_t begin_ = 0, end_ = 0;  // unread bytes: buffer_[begin_, end_)
   bool at_eof_ = false;              // the peer closed its side
   double* socket_seconds_;
@@ -41,7 +42,9 @@ class SocketReader {
 
 // A new BIO reading from `fd` (non-blocking; not closed by the BIO) through
 // a buffer of `buffer_bytes`; adds the time spent inside recv(2) to
-// *socket_seconds. Free with BIO_free (or hand it to SSL_set_bio).
+// *socket_seconds. Free with BIO_free (or hand it to SSL_set_bio). Null
+// when OpenSSL cannot make a BIO; throws IoError when the buffer cannot be
+// mapped.
 BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_seconds);
 // The reader behind a BIO made by new_socket_read_bio (owned by the BIO).
 SocketReader& socket_reader_of(BIO* bio);

@@ -32,8 +32,8 @@ TlsRecordStream::TlsRecordStream(int fd, SocketReader& reader, const std::string
       peer_(std::move(peer)),
       times_(times),
       // room for a full chunk plus one KeyUpdate record
-      staged_((kRecordsPerChunk + 1) * (kMaxRecordContent + kRecordOverhead)),
-      carry_(kMaxRecordBody) {}
+      staged_((kRecordsPerChunk + 1) * (kMaxRecordContent + kRecordOverhead), "TLS records to send"),
+      carry_(kMaxRecordBody, "a TLS record") {}
 
 void TlsRecordStream::stage(ContentType type, std::span<const std::byte> content) {
   // The last record under a key announces the next one (RFC 8446 4.6.3).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/populated_buffer.hpp"
 #include "transport/socket_read_bio.hpp"
 #include "transport/stream.hpp"
 #include "transport/tls_records.hpp"
@@ -43,10 +44,10 @@ class TlsRecordStream {
   std::uint64_t records_per_key_;
   std::string peer_;
   StreamTimes& times_;
-  std::vector<std::byte> staged_;             // sealed records waiting for send(2)
+  PopulatedBuffer staged_;                    // sealed records waiting for send(2)
   std::size_t staged_end_ = 0, staged_sent_ = 0;
   std::size_t staged_content_ = 0;            // caller bytes in staged_, reported once sent
-  std::vector<std::byte> carry_;              // an opened record the caller had no room for yet
+  PopulatedBuffer carry_;                     // an opened record the caller had no room for yet
   std::size_t carry_begin_ = 0, carry_end_ = 0;
   bool peer_asked_for_key_update_ = false;
 };

@@ -182,9 +182,9 @@ class TlsStream : public Stream {
     // chunk: one send(2) per 16 records instead of one per record, which on
     // a virtual machine (expensive system calls) is most of the difference.
     // They are read through a 256 KiB buffer too (socket_read_bio.hpp).
+    BIO* read_bio = new_socket_read_bio(socket_.fd(), 256 << 10, &times_.socket_read_seconds);  // (may throw)
     BIO* socket_bio = BIO_new_socket(socket_.fd(), BIO_NOCLOSE);
     BIO* buffer_bio = BIO_new(BIO_f_buffer());
-    BIO* read_bio = new_socket_read_bio(socket_.fd(), 256 << 10, &times_.socket_read_seconds);
     if (!socket_bio || !buffer_bio || !read_bio) throw TlsError("BIO_new failed: " + openssl_errors());
     BIO_set_write_buffer_size(buffer_bio, 256 << 10);
     SSL_set_bio(ssl_.get(), read_bio, BIO_push(buffer_bio, socket_bio));
