@@ -65,27 +65,67 @@ struct GcmFunctions {
 };
 
 struct IpsecMb {
-  IMB_MGR* manager = nullptr;
-  bool fast = false;  // ipsec-mb picked its VAES / AVX-512 code for this CPU
+  bool fast = false;  // the CPU runs ipsec-mb's VAES / AVX-512 GCM
   GcmFunctions aes128{}, aes256{};
 };
+
+}  // namespace
+}  // namespace ringsim
+
+// ipsec-mb's VAES / AVX-512 GCM entry points. The library exports them but
+// its header reaches them only through a fully initialised IMB_MGR, and
+// initialising one (init_mb_mgr_auto) sets up every algorithm and touched
+// 3.1 MiB per process here, for six function pointers. Declared weak: a
+// library without them leaves them null, and ringsim uses OpenSSL's GCM.
+#define RINGSIM_GCM_ENTRY_POINTS(bits)                                                                             \
+  void aes_gcm_pre_##bits##_vaes_avx512(const void*, gcm_key_data*) __attribute__((weak));                        \
+  void aes_gcm_init_##bits##_vaes_avx512(const gcm_key_data*, gcm_context_data*, const std::uint8_t*,             \
+                                         const std::uint8_t*, std::uint64_t) __attribute__((weak));               \
+  void aes_gcm_enc_##bits##_update_vaes_avx512(const gcm_key_data*, gcm_context_data*, std::uint8_t*,             \
+                                               const std::uint8_t*, std::uint64_t) __attribute__((weak));         \
+  void aes_gcm_dec_##bits##_update_vaes_avx512(const gcm_key_data*, gcm_context_data*, std::uint8_t*,             \
+                                               const std::uint8_t*, std::uint64_t) __attribute__((weak));         \
+  void aes_gcm_enc_##bits##_finalize_vaes_avx512(const gcm_key_data*, gcm_context_data*, std::uint8_t*,           \
+                                                 std::uint64_t) __attribute__((weak));                            \
+  void aes_gcm_dec_##bits##_finalize_vaes_avx512(const gcm_key_data*, gcm_context_data*, std::uint8_t*,           \
+                                                 std::uint64_t) __attribute__((weak));
+extern "C" {
+RINGSIM_GCM_ENTRY_POINTS(128)
+RINGSIM_GCM_ENTRY_POINTS(256)
+}
+#undef RINGSIM_GCM_ENTRY_POINTS
+
+namespace ringsim {
+namespace {
 
 const IpsecMb& ipsec_mb() {
   static const IpsecMb instance = [] {
     IpsecMb mb;
-    mb.manager = alloc_mb_mgr(0);
-    if (!mb.manager) return mb;
-    IMB_ARCH arch = IMB_ARCH_NONE;
-    init_mb_mgr_auto(mb.manager, &arch);
-    const std::uint64_t needed = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
+    // Allocating a manager detects the CPU's features (and touches only
+    // the manager itself, which is freed again).
+    IMB_MGR* detector = alloc_mb_mgr(0);
+    if (!detector) return mb;
+    const std::uint64_t features = detector->features;
+    free_mb_mgr(detector);
     // Older code paths (SSE / AVX2) are no faster than OpenSSL's stitched
     // AES-NI GCM, so only the VAES one is worth a second implementation.
-    mb.fast = arch == IMB_ARCH_AVX512 && (mb.manager->features & needed) == needed;
-    IMB_MGR* m = mb.manager;
-    mb.aes128 = {m->gcm128_pre,        m->gcm128_init,         m->gcm128_enc_update,
-                 m->gcm128_dec_update, m->gcm128_enc_finalize, m->gcm128_dec_finalize};
-    mb.aes256 = {m->gcm256_pre,        m->gcm256_init,         m->gcm256_enc_update,
-                 m->gcm256_dec_update, m->gcm256_enc_finalize, m->gcm256_dec_finalize};
+    const std::uint64_t needed = IMB_CPUFLAGS_AVX512 | IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
+    if ((features & needed) != needed) return mb;
+#define RINGSIM_GCM_FUNCTIONS(bits)                                                                 \
+  GcmFunctions {                                                                                    \
+    &aes_gcm_pre_##bits##_vaes_avx512, &aes_gcm_init_##bits##_vaes_avx512,                          \
+        &aes_gcm_enc_##bits##_update_vaes_avx512, &aes_gcm_dec_##bits##_update_vaes_avx512,         \
+        &aes_gcm_enc_##bits##_finalize_vaes_avx512, &aes_gcm_dec_##bits##_finalize_vaes_avx512      \
+  }
+    mb.aes128 = RINGSIM_GCM_FUNCTIONS(128);
+    mb.aes256 = RINGSIM_GCM_FUNCTIONS(256);
+#undef RINGSIM_GCM_FUNCTIONS
+    const auto complete = [](const GcmFunctions& f) {
+      return f.pre && f.init && f.enc_update && f.dec_update && f.enc_finalize && f.dec_finalize;
+    };
+    // A library that does not export them: OpenSSL's AES-GCM, as on a CPU
+    // without VAES.
+    mb.fast = complete(mb.aes128) && complete(mb.aes256);
     return mb;
   }();
   return instance;
