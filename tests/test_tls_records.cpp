@@ -319,3 +319,40 @@ TEST(TlsRecords, SuitesItDoesNotKnowStayWithOpenSsl) {
   EXPECT_TRUE(in == out);
   EXPECT_EQ(server.totals().cipher_suite, "TLS_AES_128_CCM_SHA256");
 }
+
+namespace {
+// Counts the KeyUpdate messages an OpenSSL-driven side receives.
+void count_key_updates(int write_p, int, int content_type, const void* buf, size_t len, SSL*, void* arg) {
+  if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 1 && static_cast<const unsigned char*>(buf)[0] == 24)
+    ++*static_cast<int*>(arg);
+}
+}  // namespace
+
+TEST(TlsRecords, AnswersAKeyUpdateThePeerAsksFor) {
+  // RFC 8446 4.6.3: a KeyUpdate with update_requested must be answered with
+  // our own before we send more data. With the default key lifetime ours
+  // sends no other KeyUpdate here, so OpenSSL's side must see exactly one.
+  Interop setup;
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  const auto to_them = random_bytes(100000, 31), to_us = random_bytes(5000, 32);
+  int key_updates_seen = -1;
+  std::vector<std::byte> at_them;
+  std::jthread them([&] {
+    OpenSslPeer peer(fds[1], setup.theirs, false, "ours");
+    int seen = 0;
+    SSL_set_msg_callback(peer.ssl(), &count_key_updates);
+    SSL_set_msg_callback_arg(peer.ssl(), &seen);
+    if (!peer.handshake() || SSL_key_update(peer.ssl(), SSL_KEY_UPDATE_REQUESTED) != 1 || !peer.send(to_us)) return;
+    at_them = peer.receive();
+    key_updates_seen = seen;
+  });
+  Connection ours(make_tls_stream(Socket(fds[0]), setup.ours, true, "theirs", "their side"), "their side");
+  std::vector<std::byte> got(to_us.size());
+  ours.post_receive(got)->wait(Millis(10000));
+  ours.post_send(to_them)->wait(Millis(10000));
+  them.join();
+  EXPECT_TRUE(got == to_us);
+  EXPECT_TRUE(at_them == to_them);
+  EXPECT_EQ(key_updates_seen, 1);
+}
