@@ -14,6 +14,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/clock.hpp"
 #include "common/errors.hpp"
 
 namespace ringsim {
@@ -193,6 +194,20 @@ std::byte peek_byte(int fd, Deadline deadline, const std::string& what) {
     if (n == 0) throw PeerClosedError(what + ": connection closed by peer");
     if (errno == EAGAIN || errno == EINTR) wait_fd(fd, POLLIN, deadline, what);
     else throw_errno(what);
+  }
+}
+
+std::size_t send_some(int fd, std::span<const std::byte> bytes, double& seconds, const std::string& peer) {
+  for (;;) {
+    ssize_t n = 0;
+    {
+      ScopedTimer timer(seconds);
+      n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    throw IoError("sending to " + peer + " failed: " + std::strerror(errno));
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// TCP sockets: an owning fd, listening, connecting with retries, and the
+// TCP sockets: an owning fd, listening, connecting with retries, the
 // blocking exact reads / writes used only for the plaintext greeting before a
-// connection is handed to its progress thread.
+// connection is handed to its progress thread, and the non-blocking send its
+// streams use.
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -51,6 +52,10 @@ void write_exact(int fd, std::span<const std::byte> bytes, Deadline deadline, co
 void read_exact(int fd, std::span<std::byte> bytes, Deadline deadline, const std::string& what);
 // The next byte on `fd`, left in place for the next reader.
 std::byte peek_byte(int fd, Deadline deadline, const std::string& what);
+// One send(2) on a non-blocking socket (no SIGPIPE), retried on EINTR, the
+// time inside it added to `seconds`. Returns the bytes sent, 0 when the
+// socket's buffer is full; throws IoError "sending to <peer> failed: ...".
+std::size_t send_some(int fd, std::span<const std::byte> bytes, double& seconds, const std::string& peer);
 
 // The numeric address for --bind: an interface name (eth0), a literal
 // address, or a host name to resolve.

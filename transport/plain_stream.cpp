@@ -19,17 +19,8 @@ class PlainStream : public Stream {
   int fd() const override { return socket_.fd(); }
 
   IoStep write_some(std::span<const std::byte> bytes) override {
-    for (;;) {
-      ssize_t n = 0;
-      {
-        ScopedTimer timer(times_.socket_write_seconds);
-        n = ::send(socket_.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      }
-      if (n >= 0) return {static_cast<std::size_t>(n), n > 0 ? Want::Nothing : Want::Write};
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Want::Write};
-      throw IoError("sending to " + peer_ + " failed: " + std::strerror(errno));
-    }
+    const std::size_t sent = send_some(socket_.fd(), bytes, times_.socket_write_seconds, peer_);
+    return {sent, sent > 0 ? Want::Nothing : Want::Write};
   }
 
   IoStep read_some(std::span<std::byte> bytes) override {

@@ -1,10 +1,8 @@
 #include "transport/tls_record_stream.hpp"
 
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -52,20 +50,10 @@ void TlsRecordStream::stage_key_update(bool request_peer_update) {
 
 bool TlsRecordStream::send_staged() {
   while (staged_sent_ < staged_end_) {
-    ssize_t n;
-    {
-      ScopedTimer timer(times_.socket_write_seconds);
-      n = ::send(fd_, staged_.data() + staged_sent_, staged_end_ - staged_sent_, MSG_NOSIGNAL);
-    }
-    if (n > 0) {
-      staged_sent_ += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return false;
-    } else {
-      throw IoError("sending to " + peer_ + " failed: " + std::strerror(errno));
-    }
+    const std::size_t sent = send_some(
+        fd_, {staged_.data() + staged_sent_, staged_end_ - staged_sent_}, times_.socket_write_seconds, peer_);
+    if (sent == 0) return false;
+    staged_sent_ += sent;
   }
   staged_end_ = staged_sent_ = 0;
   return true;
