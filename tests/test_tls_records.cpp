@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <random>
 #include <thread>
@@ -183,6 +185,10 @@ namespace {
 class OpenSslPeer {
  public:
   OpenSslPeer(int fd, const TlsContext& context, bool server, const std::string& host) : fd_(fd) {
+    // A side that waits for something ours never sends fails the test
+    // instead of hanging it.
+    const timeval limit{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     ssl_.reset(SSL_new(static_cast<SSL_CTX*>(context.native())));
     SSL_set_fd(ssl_.get(), fd);
     SSL_set1_host(ssl_.get(), host.c_str());
@@ -355,4 +361,35 @@ TEST(TlsRecords, AnswersAKeyUpdateThePeerAsksFor) {
   EXPECT_TRUE(got == to_us);
   EXPECT_TRUE(at_them == to_them);
   EXPECT_EQ(key_updates_seen, 1);
+}
+
+TEST(TlsRecords, ARefusedRecordIsAnsweredWithAFatalAlert) {
+  // RFC 8446 6.2: the peer learns why (else it sees only a closed socket).
+  // Their side writes a forged application-data record straight to the
+  // socket; ours refuses it, and OpenSSL on their side then reads our
+  // bad_record_mac alert.
+  Interop setup;
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  std::string their_error;
+  std::jthread them([&] {
+    OpenSslPeer peer(fds[1], setup.theirs, false, "ours");
+    if (!peer.handshake()) return;
+    std::vector<unsigned char> forged(kRecordHeaderBytes + 40, 0x5a);
+    forged[0] = 23, forged[1] = 3, forged[2] = 3, forged[3] = 0, forged[4] = 40;
+    if (::write(fds[1], forged.data(), forged.size()) != static_cast<ssize_t>(forged.size())) return;
+    char byte = 0;
+    std::size_t n = 0;
+    if (SSL_read_ex(peer.ssl(), &byte, 1, &n) != 1) their_error = openssl_errors();
+  });
+  Connection ours(make_tls_stream(Socket(fds[0]), setup.ours, true, "theirs", "their side"), "their side");
+  std::vector<std::byte> in(10);
+  try {
+    ours.post_receive(in)->wait(Millis(10000));
+    ADD_FAILURE() << "expected the forged record to be refused";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("failed authentication"), std::string::npos) << e.what();
+  }
+  them.join();
+  EXPECT_NE(their_error.find("bad record mac"), std::string::npos) << "their side: '" << their_error << "'";
 }

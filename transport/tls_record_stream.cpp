@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kSealChunk = std::size_t{256} << 10;
 constexpr std::size_t kRecordsPerChunk = kSealChunk / kMaxRecordContent;
 constexpr std::uint8_t kKeyUpdate = 24, kNewSessionTicket = 4;  // handshake message types
-constexpr std::uint8_t kCloseNotify = 0;
+constexpr std::uint8_t kFatal = 2;                              // alert level
 }  // namespace
 
 TlsRecordStream::TlsRecordStream(int fd, SocketReader& reader, const std::string& suite,
@@ -29,7 +29,8 @@ TlsRecordStream::TlsRecordStream(int fd, SocketReader& reader, const std::string
       records_per_key_(std::max<std::uint64_t>(records_per_key, 2)),
       peer_(std::move(peer)),
       times_(times),
-      // room for a full chunk plus one KeyUpdate record
+      // room for a full chunk, the KeyUpdate records among it (27 bytes
+      // each) and a closing alert
       staged_((kRecordsPerChunk + 1) * (kMaxRecordContent + kRecordOverhead), "TLS records to send"),
       carry_(kMaxRecordBody, "a TLS record") {}
 
@@ -80,6 +81,27 @@ IoStep TlsRecordStream::write_some(std::span<const std::byte> bytes) {
 }
 
 IoStep TlsRecordStream::read_some(std::span<std::byte> bytes) {
+  try {
+    return read_records(bytes);
+  } catch (const RecordRefused& refused) {
+    send_fatal_alert(refused.alert());
+    throw;
+  }
+}
+
+void TlsRecordStream::send_fatal_alert(Alert alert) {
+  // RFC 8446 6.2: the peer learns why before the connection closes (else it
+  // sees only a closed socket). One non-blocking try, after whatever is
+  // already staged; the refusal is what gets reported either way.
+  try {
+    const std::byte message[2] = {std::byte{kFatal}, static_cast<std::byte>(alert)};
+    staged_end_ += sealer_.seal(ContentType::Alert, message, staged_.data() + staged_end_);
+    send_staged();
+  } catch (const Error&) {
+  }
+}
+
+IoStep TlsRecordStream::read_records(std::span<std::byte> bytes) {
   if (carry_begin_ < carry_end_) {
     const std::size_t take = std::min(bytes.size(), carry_end_ - carry_begin_);
     std::memcpy(bytes.data(), carry_.data() + carry_begin_, take);
@@ -133,29 +155,30 @@ IoStep TlsRecordStream::read_some(std::span<std::byte> bytes) {
 void TlsRecordStream::on_control_record(ContentType type, const std::byte* content, std::size_t length) {
   const auto* data = reinterpret_cast<const unsigned char*>(content);
   if (type == ContentType::Alert) {
-    if (length != 2) throw TlsError("TLS error receiving from " + peer_ + ": malformed alert");
-    if (data[1] == kCloseNotify) throw PeerClosedError(peer_ + " closed the TLS connection");
+    if (length != 2) throw RecordRefused(peer_, "malformed alert", Alert::DecodeError);
+    if (data[1] == static_cast<std::uint8_t>(Alert::CloseNotify))
+      throw PeerClosedError(peer_ + " closed the TLS connection");
     throw TlsError("TLS error receiving from " + peer_ + ": the peer sent alert '" +
                    SSL_alert_desc_string_long(data[1]) + "'");
   }
   if (type != ContentType::Handshake)
-    throw TlsError("TLS error receiving from " + peer_ + ": unexpected record type " +
-                   std::to_string(static_cast<int>(type)));
+    throw RecordRefused(peer_, "unexpected record type " + std::to_string(static_cast<int>(type)),
+                        Alert::UnexpectedMessage);
   for (std::size_t at = 0; at < length;) {
-    if (length - at < 4) throw TlsError("TLS error receiving from " + peer_ + ": truncated handshake message");
+    if (length - at < 4) throw RecordRefused(peer_, "truncated handshake message", Alert::DecodeError);
     const std::size_t size = (std::size_t{data[at + 1]} << 16) | (std::size_t{data[at + 2]} << 8) | data[at + 3];
-    if (length - at - 4 < size) throw TlsError("TLS error receiving from " + peer_ + ": truncated handshake message");
+    if (length - at - 4 < size) throw RecordRefused(peer_, "truncated handshake message", Alert::DecodeError);
     const std::uint8_t message = data[at];
     const bool last = at + 4 + size == length;
     if (message == kKeyUpdate) {
       // Must end its record; later records use the peer's next key.
       if (size != 1 || data[at + 4] > 1 || !last)
-        throw TlsError("TLS error receiving from " + peer_ + ": malformed KeyUpdate");
+        throw RecordRefused(peer_, "malformed KeyUpdate", Alert::DecodeError);
       opener_.update_keys();
       if (data[at + 4] == 1) peer_asked_for_key_update_ = true;
     } else if (message != kNewSessionTicket) {  // tickets are of no use here (no resumption)
-      throw TlsError("TLS error receiving from " + peer_ + ": unexpected post-handshake message type " +
-                     std::to_string(message));
+      throw RecordRefused(peer_, "unexpected post-handshake message type " + std::to_string(message),
+                          Alert::UnexpectedMessage);
     }
     at += 4 + size;
   }

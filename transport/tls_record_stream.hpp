@@ -2,8 +2,9 @@
 // A TLS 1.3 connection after its handshake, with ringsim's record layer
 // (tls_records.hpp) instead of OpenSSL's: application data sealed from the
 // caller's memory into a send buffer, and opened from the socket buffer
-// straight into the caller's memory. Also answers the peer's KeyUpdate and
-// moves to the next key itself every `records_per_key` records.
+// straight into the caller's memory. Also answers the peer's KeyUpdate,
+// moves to the next key itself every `records_per_key` records, and tells
+// the peer with a fatal alert why it refuses a record.
 #include <memory>
 #include <span>
 #include <string>
@@ -36,7 +37,9 @@ class TlsRecordStream {
   bool send_staged();
   void stage(ContentType type, std::span<const std::byte> content);
   void stage_key_update(bool request_peer_update);
+  IoStep read_records(std::span<std::byte> bytes);
   void on_control_record(ContentType type, const std::byte* content, std::size_t length);
+  void send_fatal_alert(Alert alert);
 
   int fd_;
   SocketReader& reader_;

@@ -156,13 +156,14 @@ std::size_t RecordProtection::seal(ContentType type, std::span<const std::byte> 
 std::size_t RecordProtection::body_length(const unsigned char* header, const std::string& peer) {
   if (header[0] != static_cast<unsigned char>(ContentType::ApplicationData) || header[1] != 0x03 ||
       header[2] != 0x03)
-    throw TlsError("TLS error receiving from " + peer + ": unexpected record header " + std::to_string(header[0]) +
-                   "/" + std::to_string(header[1]) + "." + std::to_string(header[2]) +
-                   " (not a TLS 1.3 protected record: tampered or not TLS)");
+    throw RecordRefused(peer,
+                        "unexpected record header " + std::to_string(header[0]) + "/" + std::to_string(header[1]) +
+                            "." + std::to_string(header[2]) + " (not a TLS 1.3 protected record: tampered or not TLS)",
+                        Alert::UnexpectedMessage);
   const std::size_t body = (std::size_t{header[3]} << 8) | header[4];
   if (body < 1 + kRecordTagBytes || body > kMaxRecordBody)
-    throw TlsError("TLS error receiving from " + peer + ": record length " + std::to_string(body) +
-                   " out of range (tampered or corrupted)");
+    throw RecordRefused(peer, "record length " + std::to_string(body) + " out of range (tampered or corrupted)",
+                        Alert::RecordOverflow);
   return body;
 }
 
@@ -186,19 +187,19 @@ RecordProtection::Opened RecordProtection::open(std::span<const unsigned char> r
       EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, kRecordTagBytes,
                           const_cast<unsigned char*>(sealed + inner)) == 1;
   keyed_for_ = Direction::Open;
-  if (!ok) throw TlsError("TLS error receiving from " + peer + ": cannot open a record: " + openssl_errors());
+  if (!ok) throw RecordRefused(peer, "cannot open a record: " + openssl_errors(), Alert::InternalError);
   if (EVP_DecryptFinal_ex(context, plain + n, &last) != 1) {
     ERR_clear_error();
-    throw TlsError("TLS error receiving from " + peer +
-                   ": a record failed authentication (bad record MAC: tampered or corrupted on the wire)");
+    throw RecordRefused(peer, "a record failed authentication (bad record MAC: tampered or corrupted on the wire)",
+                        Alert::BadRecordMac);
   }
   // Content, then the real type, then zero padding (RFC 8446 5.4).
   std::size_t end = inner;
   while (end > 0 && plain[end - 1] == 0) --end;
-  if (end == 0) throw TlsError("TLS error receiving from " + peer + ": a record without a content type");
+  if (end == 0) throw RecordRefused(peer, "a record without a content type", Alert::UnexpectedMessage);
   if (end - 1 > kMaxRecordContent)
-    throw TlsError("TLS error receiving from " + peer + ": record overflow (" + std::to_string(end - 1) +
-                   " content bytes; at most 16384)");
+    throw RecordRefused(peer, "record overflow (" + std::to_string(end - 1) + " content bytes; at most 16384)",
+                        Alert::RecordOverflow);
   return {static_cast<ContentType>(plain[end - 1]), end - 1};
 }
 

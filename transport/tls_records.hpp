@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.hpp"
+
 namespace ringsim {
 
 inline constexpr std::size_t kRecordHeaderBytes = 5;
@@ -32,6 +34,28 @@ inline constexpr std::size_t kRecordOverhead = kRecordHeaderBytes + 1 + kRecordT
 inline constexpr std::uint64_t kRecordsPerKey = std::uint64_t{1} << 23;
 
 enum class ContentType : std::uint8_t { Alert = 21, Handshake = 22, ApplicationData = 23 };
+
+// TLS alert descriptions (RFC 8446 6) this layer sends or names.
+enum class Alert : std::uint8_t {
+  CloseNotify = 0,
+  UnexpectedMessage = 10,
+  BadRecordMac = 20,
+  RecordOverflow = 22,
+  DecodeError = 50,
+  InternalError = 80,
+};
+
+// A record (or a message in one) this side refuses: "TLS error receiving
+// from <peer>: <reason>", and the fatal alert the peer is owed for it.
+class RecordRefused : public TlsError {
+ public:
+  RecordRefused(const std::string& peer, const std::string& reason, Alert alert)
+      : TlsError("TLS error receiving from " + peer + ": " + reason), alert_(alert) {}
+  Alert alert() const { return alert_; }
+
+ private:
+  Alert alert_;
+};
 
 class RecordProtection {
  public:
@@ -50,7 +74,7 @@ class RecordProtection {
   // kRecordOverhead bytes. Returns the bytes written.
   std::size_t seal(ContentType type, std::span<const std::byte> content, std::byte* out);
 
-  // The body length a record header announces. Throws TlsError naming
+  // The body length a record header announces. Throws RecordRefused naming
   // `peer` when the header is not that of a TLS 1.3 protected record.
   static std::size_t body_length(const unsigned char* header, const std::string& peer);
 
@@ -60,8 +84,8 @@ class RecordProtection {
   };
   // Opens one whole record (header and body) into `out`, which must have
   // room for body - kRecordTagBytes bytes (content, type, padding). Throws
-  // TlsError naming `peer` when it fails authentication; `out` then holds
-  // garbage that must not be used.
+  // RecordRefused naming `peer` when it fails authentication or is
+  // malformed; `out` then holds garbage that must not be used.
   Opened open(std::span<const unsigned char> record, std::byte* out, const std::string& peer);
 
   // Next generation of secret, key and IV; the sequence restarts at 0.
