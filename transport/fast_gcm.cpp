@@ -48,9 +48,9 @@ std::string tls_crypto_description(const std::string& choice) {
 
 namespace {
 
-// ---- ipsec-mb: one manager for the process. Its GCM functions keep all
-// per-message state in the caller's gcm_context_data, so they are safe to
-// call from every connection's thread at once.
+// ---- ipsec-mb's GCM functions keep all per-message state in the caller's
+// gcm_context_data, so they are safe to call from every connection's
+// thread at once.
 
 struct GcmFunctions {
   void (*pre)(const void* key, gcm_key_data* expanded);

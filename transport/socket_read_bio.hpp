@@ -25,8 +25,9 @@ class SocketReader {
   SocketReader(int fd, std::size_t buffer_bytes, double* socket_seconds);
   enum class Fill { Read, WouldBlock, Closed };
   // One recv(2) into the free end of the buffer, after moving the unread
-  // bytes (less than a record) to its front. Throws IoError on a socket
-  // error other than a reset; a reset or an orderly close is Closed.
+  // bytes (less than a record) to its front. An orderly close and every
+  // socket error other than would-block (a reset) are Closed: the peer is
+  // gone either way.
   Fill fill();
   std::span<const unsigned char> unread() const { return {buffer_.bytes() + begin_, end_ - begin_}; }
   void consume(std::size_t bytes) { begin_ += bytes; }

@@ -129,9 +129,8 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
       records_per_key_(kRecordsPerKey) {
   // The property query steers only the record cipher (AES-GCM) to ipsec-mb;
   // certificates, key exchange and the key schedule stay OpenSSL's.
-  const std::string& properties = properties_;
   if (own_records_) crypto_ += ", ringsim record layer";
-  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, properties.empty() ? nullptr : properties.c_str(), TLS_method()));
+  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, properties_.empty() ? nullptr : properties_.c_str(), TLS_method()));
   if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
   SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
@@ -269,8 +268,8 @@ class TlsStream : public Stream {
  private:
   // From here on ringsim seals and opens the records (tls_records.hpp).
   void take_over_records() {
+    // (The context takes over only when every configured suite is known.)
     const std::string suite = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_.get()));
-    if (!RecordProtection::supports(suite)) return;  // e.g. an AES-CCM suite: OpenSSL keeps the records
     // Nothing may be left half-done inside OpenSSL: no buffered plaintext,
     // no unsent handshake bytes (the peer's next records are in the reader).
     if (SSL_has_pending(ssl_.get()) || BIO_wpending(SSL_get_wbio(ssl_.get())) > 0)
