@@ -21,6 +21,7 @@
 #include "transport/fast_gcm.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/socket_transport.hpp"
+#include "transport/tls_records.hpp"
 #include "transport/tls_stream.hpp"
 
 namespace ringsim {

@@ -8,11 +8,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
-#include <chrono>
 #include <cstring>
-#include <memory>
-#include <mutex>
-#include <vector>
 
 #include "common/errors.hpp"
 
@@ -420,37 +416,5 @@ std::string tls_crypto_description(const std::string& choice) {
 }
 
 #endif
-
-double measure_record_seal_rate(const std::string& choice, double seconds) {
-  const std::string properties = tls_property_query(choice);
-  std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> cipher(
-      EVP_CIPHER_fetch(nullptr, "AES-128-GCM", properties.empty() ? nullptr : properties.c_str()), &EVP_CIPHER_free);
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-  if (!cipher || !ctx) throw TlsError("no AES-128-GCM to measure");
-  const unsigned char key[16] = {1}, header[5] = {23, 3, 3, 64, 17};
-  unsigned char nonce[12] = {}, tag[16];
-  std::vector<unsigned char> record(16384, 0x5a), sealed(record.size());
-  if (EVP_EncryptInit_ex2(ctx.get(), cipher.get(), key, nonce, nullptr) != 1) throw TlsError("EVP_EncryptInit failed");
-  std::size_t bytes = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  std::uint64_t sequence = 0;
-  while (elapsed < seconds) {
-    for (int i = 0; i < 64; ++i) {  // per record: a fresh nonce, header as AAD, payload, tag
-      ++sequence;
-      std::memcpy(nonce + 4, &sequence, sizeof sequence);
-      int n = 0;
-      if (EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, nullptr, nonce) != 1 ||
-          EVP_EncryptUpdate(ctx.get(), nullptr, &n, header, sizeof header) != 1 ||
-          EVP_EncryptUpdate(ctx.get(), sealed.data(), &n, record.data(), static_cast<int>(record.size())) != 1 ||
-          EVP_EncryptFinal_ex(ctx.get(), sealed.data() + n, &n) != 1 ||
-          EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1)
-        throw TlsError("AES-128-GCM failed while measuring");
-      bytes += record.size();
-    }
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-  return static_cast<double>(bytes) / elapsed;
-}
 
 }  // namespace ringsim

@@ -23,10 +23,6 @@ std::string tls_property_query(const std::string& choice);
 // 1.3.0 (VAES AVX-512)" or "openssl 3.0.x".
 std::string tls_crypto_description(const std::string& choice);
 
-// Bytes per second one core seals as TLS records (16 KiB, AES-128-GCM,
-// through EVP as the record layer calls it) under `choice`.
-double measure_record_seal_rate(const std::string& choice, double seconds);
-
 // The provider's name, as it appears in property queries.
 inline constexpr const char* kFastGcmProvider = "ringsim-gcm";
 

@@ -108,6 +108,11 @@ class RecordProtection {
   std::uint64_t sequence_ = 0;
 };
 
+// Bytes per second one core seals as TLS records: full 16 KiB records,
+// TLS_AES_128_GCM_SHA256, through RecordProtection::seal, the record
+// layer's own path, with the AEAD fetched as `--tls-crypto choice` fetches it.
+double measure_record_seal_rate(const std::string& choice, double seconds);
+
 // HKDF-Expand-Label (RFC 8446 7.1) with `digest` ("SHA256", "SHA384").
 std::vector<unsigned char> hkdf_expand_label(const std::string& digest, std::span<const unsigned char> secret,
                                              const std::string& label, std::size_t length);
