@@ -14,6 +14,7 @@
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
+#include "tls_pair.hpp"
 
 using namespace ringsim;
 
@@ -220,17 +221,12 @@ TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
   ASSERT_EQ(a_ctx.fingerprint().size(), 64u);
   ASSERT_NE(a_ctx.fingerprint(), b_ctx.fingerprint());
   {
-    int fds[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    Connection server(make_tls_stream(Socket(fds[0]), a_ctx, true, "b", "peer b", b_ctx.fingerprint()), "peer b");
-    Connection client(make_tls_stream(Socket(fds[1]), b_ctx, false, "a", "peer a", a_ctx.fingerprint()), "peer a");
-    client.wait_ready(Millis(10000));
-    server.wait_ready(Millis(10000));
-    std::vector<std::byte> out = pattern(100000, 9), in(out.size());
-    auto receive = server.post_receive(in);
-    client.post_send(out)->wait(Millis(10000));
-    receive->wait(Millis(10000));
-    EXPECT_TRUE(in == out);
+    const ringsim::testing::TlsPair pair =
+        ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
+    pair.client->wait_ready(Millis(10000));
+    pair.server->wait_ready(Millis(10000));
+    const std::vector<std::byte> out = pattern(100000, 9);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
   }
   for (const bool impostor_is_server : {false, true}) {
     int fds[2];

@@ -13,6 +13,7 @@
 #include "transport/connection.hpp"
 #include "transport/fast_gcm.hpp"
 #include "transport/tls_stream.hpp"
+#include "tls_pair.hpp"
 
 using namespace ringsim;
 
@@ -187,10 +188,8 @@ TEST_F(FastGcm, TlsBetweenIpsecMbAndOpenSslPeers) {
                                  "openssl");
   EXPECT_NE(fast.crypto().find("ipsec-mb"), std::string::npos) << fast.crypto();
   EXPECT_NE(plain_openssl.crypto().find("OpenSSL"), std::string::npos) << plain_openssl.crypto();
-  int fds[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  Connection a(make_tls_stream(Socket(fds[0]), fast, false, "right", "right"), "right");
-  Connection b(make_tls_stream(Socket(fds[1]), plain_openssl, true, "left", "left"), "left");
+  const ringsim::testing::TlsPair pair = ringsim::testing::connect_tls_pair(plain_openssl, "right", fast, "left");
+  Connection &a = *pair.client, &b = *pair.server;
   a.wait_ready(Millis(10000));
   b.wait_ready(Millis(10000));
   std::mt19937 random(3);
