@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_records.hpp"
@@ -71,11 +72,6 @@ std::size_t secret_size(const std::string& suite) { return suite == "TLS_AES_256
 TEST(TlsRecords, HkdfExpandLabelMatchesRfc8448) {
   // RFC 8448 section 3 (simple 1-RTT handshake): the server's handshake
   // traffic secret and the write key and IV derived from it.
-  const auto from_hex = [](const std::string& hex) {
-    std::vector<unsigned char> bytes;
-    for (std::size_t i = 0; i < hex.size(); i += 2) bytes.push_back(std::stoi(hex.substr(i, 2), nullptr, 16));
-    return bytes;
-  };
   const auto secret = from_hex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38");
   EXPECT_EQ(hkdf_expand_label("SHA256", secret, "key", 16), from_hex("3fce516009c21727d0f2e4e86ee403bc"));
   EXPECT_EQ(hkdf_expand_label("SHA256", secret, "iv", 12), from_hex("5d313eb2671276ee13000b30"));

@@ -14,6 +14,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "transport/openssl_util.hpp"
 
 namespace ringsim {
@@ -159,13 +160,7 @@ std::string certificate_fingerprint(X509* certificate) {
   unsigned int length = 0;
   if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1)
     throw TlsError("cannot fingerprint a certificate: " + openssl_errors());
-  static const char* const kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return to_hex({digest, length});
 }
 
 PemPair make_certificate_authority(const std::string& common_name, int valid_days) {

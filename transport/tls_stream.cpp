@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "transport/certificates.hpp"
 #include "transport/fast_gcm.hpp"
 #include "transport/openssl_util.hpp"
@@ -73,22 +74,6 @@ struct CapturedSecrets {
     OPENSSL_cleanse(server.data(), server.size());
   }
 };
-
-std::vector<unsigned char> from_hex(std::string_view hex) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::vector<unsigned char> bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int high = nibble(hex[i]), low = nibble(hex[i + 1]);
-    if (high < 0 || low < 0) return {};
-    bytes.push_back(static_cast<unsigned char>(high << 4 | low));
-  }
-  return bytes;
-}
 
 // OpenSSL 3.0 hands out TLS 1.3 traffic secrets only through its key-log
 // callback (NSS key log lines, "LABEL <client random> <secret>"); kernel
