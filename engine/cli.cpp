@@ -9,14 +9,16 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/host.hpp"
+#include "common/phase.hpp"
 #include "common/stop_signal.hpp"
-#include "engine/agreement.hpp"
 #include "engine/bench_gemm.hpp"
 #include "engine/bench_transport.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "launcher/launch.hpp"
+#include "transport/agreement.hpp"
 #include "transport/certificates.hpp"
 #include "transport/fast_gcm.hpp"
 #include "transport/mpi_comm.hpp"
@@ -73,7 +75,8 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
       ->capture_default_str();
   run.add_option("--tls-crypto", options.transport.tls_crypto,
-                 "Who seals and frames TLS records: auto (ringsim's record layer; Intel ipsec-mb AES-GCM where the CPU has VAES) | openssl (OpenSSL's)")
+                 "Who seals and frames TLS records: auto (ringsim's record layer; Intel ipsec-mb AES-GCM where the CPU "
+                 "has VAES) | openssl (OpenSSL's)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "openssl"}));
   run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")
@@ -110,25 +113,34 @@ int run_job_command(RunOptions options, int argc, char** argv) {
       }
     });
   }
-  MpiSession session(&argc, &argv);
+  // The watchdog's bound for MPI start-up and shut-down; a bad --timeout is
+  // reported by the job's own validation, after start-up.
+  const double bound = options.timeout_seconds > 0 && options.timeout_seconds < 1e6 ? options.timeout_seconds : 300;
+  MpiSession session(&argc, &argv, Millis(static_cast<std::int64_t>(bound * 1000)));
   if (tls_warm_up.joinable()) tls_warm_up.join();
   install_stop_handler();
   use_single_threaded_gemm();
-  const MpiComm comm;
+  MpiComm comm;
+  set_rank_identity(comm.rank(), identity_host());
   try {
     run_similarity_job(options, comm);
     return 0;
   } catch (const AgreedFailure& e) {
-    // Every rank knows; one line from rank 0 is enough.
-    if (comm.rank() == 0) print_error(e.what());
-    return 1;
+    if (e.everyone_knows()) {
+      // Every rank knows; one line from rank 0 is enough.
+      if (comm.rank() == 0) print_error(e.what());
+      return 1;
+    }
+    // Rank 0 stopped waiting for ranks stuck on the one that failed.
+    print_error(std::string(e.what()) + " (ending the job: some ranks did not report)");
+    MpiSession::abort(1);
   } catch (const StoppedError& e) {
-    print_error("rank " + std::to_string(comm.rank()) + ": " + e.what() + "; no output was written");
+    print_error(where_this_rank_is() + ": " + e.what() + "; no output was written");
     MpiSession::abort(128 + stop_signal());
   } catch (const std::exception& e) {
     // Only this rank knows: say so and take the job down with it, so that no
     // peer waits for us until its timeout.
-    print_error("rank " + std::to_string(comm.rank()) + ": " + e.what());
+    print_error(where_this_rank_is() + ": " + e.what());
     MpiSession::abort(1);
   }
 }
@@ -216,11 +228,12 @@ int run_cli(int argc, char** argv) {
     if (*transport_cmd) {
       MpiSession session(&argc, &argv);
       const MpiComm comm;
+      set_rank_identity(comm.rank(), identity_host());
       try {
         run_transport_bench(transport_bench, comm);
         return 0;
       } catch (const std::exception& e) {
-        print_error("rank " + std::to_string(comm.rank()) + ": " + e.what());
+        print_error(where_this_rank_is() + ": " + e.what());
         MpiSession::abort(1);
       }
     }

@@ -11,12 +11,13 @@
 #include "common/errors.hpp"
 #include "common/failure_file.hpp"
 #include "common/host.hpp"
-#include "engine/agreement.hpp"
+#include "common/phase.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/ring_loop.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "launcher/rank_map.hpp"
+#include "transport/agreement.hpp"
 #include "transport/socket_transport.hpp"
 
 namespace ringsim {
@@ -114,16 +115,19 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   RowMatrix<Scalar> own;
   std::unique_ptr<Transport> transport;
   {
+    PhaseScope phase("load");
     ScopedTimer timer(report.load_seconds);
     input = open_input(options, comm);
   }
   {
     // Connections are made now; TLS handshakes go on in the background
     // while the rows load and are collected (agreed) before the ring.
+    PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
-    run_agreed(comm, [&] { transport = make_transport(options.transport, comm); });
+    transport = make_transport(options.transport, comm);
   }
   {
+    PhaseScope phase("load");
     ScopedTimer timer(report.load_seconds);
     const std::int64_t n = input.partition.rows();
     run_agreed(comm, [&] {
@@ -150,6 +154,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
   const Millis timeout(static_cast<std::int64_t>(options.timeout_seconds * 1000));
   {
+    PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
     run_agreed(comm, [&] { transport->await_ready(timeout); });
   }
@@ -158,6 +163,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   const ModeContext context{*transport, input.partition, timeout, &mode_wait};
   auto mode = make_ring_mode<Scalar>(options.mode, context);
   {
+    PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
     const RingTimes times = run_ring(own, input.partition, *transport, *mode, options.tile, timeout);
     report.compute_seconds = times.compute_seconds;
@@ -165,9 +171,11 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     report.entries = times.entries;
   }
   {
+    PhaseScope phase("write");
     ScopedTimer timer(report.write_seconds);
     mode->gather_and_write(options.out_dir);
   }
+  PhaseScope report_phase("report");
   report.total_seconds = now_seconds() - started;
 
   const TransportStats stats = transport->stats();
@@ -270,11 +278,15 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
 
 }  // namespace
 
-void run_similarity_job(const RunOptions& requested, const MpiComm& comm) {
+void run_similarity_job(const RunOptions& requested, MpiComm& comm) {
   RunOptions options = requested;
   try {
     run_agreed(comm, [&] { validate(requested); });
+    comm.set_timeout(Millis(static_cast<std::int64_t>(options.timeout_seconds * 1000)));
     apply_rank_map(options, comm);
+    // Names for messages: each rank's host, once placed.
+    comm.set_hosts(comm.allgather(identity_host()));
+    set_rank_identity(comm.rank(), identity_host());
     options.transport.connect_timeout_seconds = options.timeout_seconds;
     if (options.dtype == "float64")
       run_typed<double>(options, comm);
@@ -283,10 +295,8 @@ void run_similarity_job(const RunOptions& requested, const MpiComm& comm) {
   } catch (const std::exception& e) {
     if (!options.failure_file.empty()) {
       const bool agreed = dynamic_cast<const AgreedFailure*>(&e) != nullptr;
-      write_failure_file(options.failure_file,
-                         "ringsim failed: " + (agreed ? std::string(e.what())
-                                                      : "rank " + std::to_string(comm.rank()) + " (host " +
-                                                            identity_host() + "): " + e.what()));
+      write_failure_file(options.failure_file, "ringsim failed: " + (agreed ? std::string(e.what())
+                                                                            : where_this_rank_is() + ": " + e.what()));
     }
     throw;
   }

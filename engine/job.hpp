@@ -33,13 +33,14 @@ struct RunOptions {
   // input, out, failure_file and TLS paths becomes this rank's host.
   std::vector<std::string> hosts;
   int processes_per_host = 1;
-  bool check_hosts = false;   // the machine's host name must be the mapped one
-  std::string failure_file;   // written (if absent) when the job fails
+  bool check_hosts = false;  // the machine's host name must be the mapped one
+  std::string failure_file;  // written (if absent) when the job fails
 };
 
-// Runs the job on every rank of `comm`. Throws AgreedFailure (all ranks
-// agree and may exit normally) or any other Error (this rank alone knows;
-// the caller must abort the job).
-void run_similarity_job(const RunOptions& options, const MpiComm& comm);
+// Runs the job on every rank of `comm` (whose collectives it bounds by
+// --timeout). Throws AgreedFailure (with everyone_knows(), all ranks agree
+// and may exit normally) or any other Error (this rank alone knows; the
+// caller must abort the job).
+void run_similarity_job(const RunOptions& options, MpiComm& comm);
 
 }  // namespace ringsim

@@ -11,7 +11,7 @@ namespace {
 std::unique_ptr<MpiComm> g_world;
 }
 
-const MpiComm& world() { return *g_world; }
+MpiComm& world() { return *g_world; }
 
 std::string shared_temp_dir(const std::string& tag) {
   std::string dir;

@@ -9,7 +9,7 @@
 
 namespace ringsim::testing {
 
-const MpiComm& world();
+MpiComm& world();
 // A fresh directory made by rank 0 and known to every rank.
 std::string shared_temp_dir(const std::string& tag);
 // Rank 0's verdict (empty = pass) on every rank.

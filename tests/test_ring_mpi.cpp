@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/agreement.hpp"
+#include "transport/agreement.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "tests/mpi_test_main.hpp"

@@ -1,10 +1,83 @@
 #include "transport/mpi_comm.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <thread>
 
 #include "common/errors.hpp"
+#include "common/phase.hpp"
+#include "common/stop_signal.hpp"
+#include "common/watchdog.hpp"
 
 namespace ringsim {
+
+namespace {
+
+// Tags of the control plane's messages; the mpi transport uses its own
+// (mpi_transport.cpp), so the two never match each other's messages.
+constexpr int kContributionTag = 30001;
+constexpr int kResultTag = 30002;
+
+// Rank 0 gathers, so it notices a missing rank first and names it; the other
+// ranks give it this much longer before they give up on rank 0 itself.
+constexpr auto kFollowerGrace = std::chrono::seconds(3);
+
+using Clock = std::chrono::steady_clock;
+
+// Polls fast at first (bootstrap messages arrive within microseconds), then
+// yields the core, then sleeps: a rank waiting minutes for a slow peer must
+// not burn the core that peer may need.
+class Poller {
+ public:
+  void pause() {
+    const auto waited = Clock::now() - start_;
+    if (waited > std::chrono::milliseconds(200))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    else if (waited > std::chrono::milliseconds(2))
+      std::this_thread::yield();
+  }
+
+ private:
+  Clock::time_point start_ = Clock::now();
+};
+
+// Tries to receive one message from `source` with `tag`; true when received.
+bool try_receive(MPI_Comm comm, int source, int tag, std::string& out) {
+  int flag = 0;
+  MPI_Message message;
+  MPI_Status status;
+  check_mpi(MPI_Improbe(source, tag, comm, &flag, &message, &status), "MPI_Improbe");
+  if (!flag) return false;
+  int count = 0;
+  check_mpi(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+  out.assign(static_cast<std::size_t>(count), '\0');
+  check_mpi(MPI_Mrecv(out.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
+  return true;
+}
+
+void append_u64(std::string& out, std::uint64_t value) { out.append(reinterpret_cast<const char*>(&value), 8); }
+std::uint64_t read_u64(const std::string& in, std::size_t& at) {
+  std::uint64_t value = 0;
+  RINGSIM_ENFORCE(at + 8 <= in.size(), "short control message");
+  std::memcpy(&value, in.data() + at, 8);
+  at += 8;
+  return value;
+}
+
+// Contribution = label length, label, value; result = count, then per rank
+// length and bytes.
+std::string encode_contribution(const std::string& label, const std::string& value) {
+  std::string out;
+  append_u64(out, label.size());
+  out += label;
+  out += value;
+  return out;
+}
+
+}  // namespace
 
 void check_mpi(int code, const char* call) {
   if (code == MPI_SUCCESS) return;
@@ -14,16 +87,25 @@ void check_mpi(int code, const char* call) {
   throw MpiError(std::string(call) + " failed: " + std::string(text, length));
 }
 
-MpiSession::MpiSession(int* argc, char*** argv) {
+MpiSession::MpiSession(int* argc, char*** argv, std::chrono::milliseconds timeout) : timeout_(timeout) {
   int provided = 0;
-  check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  {
+    PhaseScope phase("start-up");
+    WatchdogScope guard("MPI_Init", timeout_);
+    check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 
 MpiSession::~MpiSession() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized) MPI_Finalize();
+  if (finalized) return;
+  PhaseScope phase("finalize");
+  // Open MPI's finalize waits for every rank: a rank that stalled after its
+  // last message would hold the others here forever.
+  WatchdogScope guard("MPI_Finalize", timeout_);
+  MPI_Finalize();
 }
 
 void MpiSession::abort(int code) {
@@ -36,53 +118,193 @@ MpiComm::MpiComm(MPI_Comm comm) : comm_(comm) {
   check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
 }
 
-void MpiComm::barrier() const { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
+std::string MpiComm::describe(int rank) const {
+  if (rank < static_cast<int>(hosts_.size())) return fmt::format("rank {} (host {})", rank, hosts_[rank]);
+  return fmt::format("rank {}", rank);
+}
+
+MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& value,
+                                    std::chrono::milliseconds grace) const {
+  // Ranks must meet in the same collective of the same phase.
+  const std::string label = fmt::format("{} in phase {}", collective, current_phase());
+  Outcomes outcomes;
+  auto& values = outcomes.values;
+  values.resize(static_cast<std::size_t>(size_));
+  if (size_ == 1) {
+    values[0] = value;
+    return outcomes;
+  }
+  const auto started = Clock::now();
+  const double seconds = std::chrono::duration<double>(timeout_).count();
+  Poller poller;
+  if (rank_ == 0) {
+    values[0] = value;
+    std::vector<bool> arrived(static_cast<std::size_t>(size_), false);
+    arrived[0] = true;
+    int missing = size_ - 1;
+    // With a grace: from the first failure reported, wait only that long.
+    auto give_up_at = Clock::time_point::max();
+    const auto note_failure = [&](const std::string& v) {
+      if (grace != std::chrono::milliseconds::max() && !v.empty() && give_up_at == Clock::time_point::max())
+        give_up_at = Clock::now() + grace;
+    };
+    note_failure(value);
+    while (missing > 0) {
+      bool got = false;
+      for (int r = 1; r < size_; ++r) {
+        std::string message;
+        if (arrived[r] || !try_receive(comm_, r, kContributionTag, message)) continue;
+        std::size_t at = 0;
+        const auto label_size = read_u64(message, at);
+        const std::string theirs = message.substr(at, label_size);
+        if (theirs != label)
+          throw InternalError(
+              fmt::format("ranks out of step: rank 0 is in {} but {} is in {}", label, describe(r), theirs));
+        values[r] = message.substr(at + label_size);
+        note_failure(values[r]);
+        arrived[r] = true;
+        --missing;
+        got = true;
+      }
+      if (got) continue;
+      throw_if_stopped();
+      if (Clock::now() > give_up_at) {
+        outcomes.complete = false;
+        return outcomes;
+      }
+      if (Clock::now() - started > timeout_) {
+        std::string absent;
+        int listed = 0;
+        for (int r = 1; r < size_ && listed < 8; ++r)
+          if (!arrived[r]) absent += (listed++ ? ", " : "") + describe(r);
+        if (missing > listed) absent += fmt::format(" and {} more", missing - listed);
+        throw TimeoutError(
+            fmt::format("waited {:g} s in {} for {} ({} of {} ranks missing: stalled, dead or far "
+                        "behind; --timeout sets this bound)",
+                        seconds, collective, absent, missing, size_));
+      }
+      poller.pause();
+    }
+    std::string result;
+    append_u64(result, values.size());
+    for (const auto& v : values) {
+      append_u64(result, v.size());
+      result += v;
+    }
+    // Results are small (host names, counts, errors): eager sends that
+    // complete at once; wait for them anyway, within the same bound.
+    std::vector<MPI_Request> sends(static_cast<std::size_t>(size_ - 1));
+    for (int r = 1; r < size_; ++r)
+      check_mpi(
+          MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, r, kResultTag, comm_, &sends[r - 1]),
+          "MPI_Isend");
+    for (;;) {
+      int done = 0;
+      check_mpi(MPI_Testall(size_ - 1, sends.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+      if (done) break;
+      if (Clock::now() - started > timeout_ + kFollowerGrace)
+        throw TimeoutError(
+            fmt::format("waited {:g} s in {} to hand the result to the other ranks", seconds, collective));
+      poller.pause();
+    }
+    return outcomes;
+  }
+
+  const std::string contribution = encode_contribution(label, value);
+  MPI_Request send = MPI_REQUEST_NULL;
+  check_mpi(MPI_Isend(contribution.data(), static_cast<int>(contribution.size()), MPI_BYTE, 0, kContributionTag, comm_,
+                      &send),
+            "MPI_Isend");
+  std::string result;
+  bool sent = false;
+  for (;;) {
+    if (!sent) {
+      int done = 0;
+      check_mpi(MPI_Test(&send, &done, MPI_STATUS_IGNORE), "MPI_Test");
+      sent = done != 0;
+    }
+    if (sent && try_receive(comm_, 0, kResultTag, result)) break;
+    throw_if_stopped();
+    if (Clock::now() - started > timeout_ + kFollowerGrace) {
+      if (!sent) {
+        MPI_Cancel(&send);
+        MPI_Request_free(&send);
+      }
+      throw TimeoutError(
+          fmt::format("waited {:g} s in {} for {}, which gathers every rank (it stalled, died or is "
+                      "waiting for another rank; --timeout sets this bound)",
+                      seconds, collective, describe(0)));
+    }
+    poller.pause();
+  }
+  std::size_t at = 0;
+  const auto count = read_u64(result, at);
+  RINGSIM_ENFORCE(count == values.size(), "control message for another communicator size");
+  for (auto& v : values) {
+    const auto length = read_u64(result, at);
+    RINGSIM_ENFORCE(at + length <= result.size(), "short control message");
+    v = result.substr(at, length);
+    at += length;
+  }
+  return outcomes;
+}
+
+MpiComm::Outcomes MpiComm::gather_outcomes(const std::string& outcome, std::chrono::milliseconds grace) const {
+  return exchange("error agreement", outcome, grace);
+}
+
+void MpiComm::barrier() const { exchange("barrier", std::string()); }
+
+namespace {
+template <class T>
+std::string bytes_of_value(T value) {
+  return std::string(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+template <class T>
+T value_of_bytes(const std::string& bytes) {
+  T value{};
+  RINGSIM_ENFORCE(bytes.size() == sizeof(T), "control value of the wrong size");
+  std::memcpy(&value, bytes.data(), sizeof(T));
+  return value;
+}
+template <class T, class Pick>
+T reduce(const std::vector<std::string>& all, Pick pick) {
+  T out = value_of_bytes<T>(all[0]);
+  for (const auto& bytes : all) out = pick(out, value_of_bytes<T>(bytes));
+  return out;
+}
+}  // namespace
 
 std::int64_t MpiComm::allreduce_max(std::int64_t value) const {
-  std::int64_t out = 0;
-  check_mpi(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MAX, comm_), "MPI_Allreduce");
-  return out;
+  return reduce<std::int64_t>(exchange("allreduce(max)", bytes_of_value(value)).values,
+                              [](auto a, auto b) { return std::max(a, b); });
 }
 
 std::int64_t MpiComm::allreduce_min(std::int64_t value) const {
-  std::int64_t out = 0;
-  check_mpi(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MIN, comm_), "MPI_Allreduce");
-  return out;
+  return reduce<std::int64_t>(exchange("allreduce(min)", bytes_of_value(value)).values,
+                              [](auto a, auto b) { return std::min(a, b); });
 }
 
 double MpiComm::allreduce_max(double value) const {
-  double out = 0;
-  check_mpi(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, comm_), "MPI_Allreduce");
-  return out;
+  return reduce<double>(exchange("allreduce(max)", bytes_of_value(value)).values,
+                        [](auto a, auto b) { return std::max(a, b); });
 }
 
 std::vector<std::int64_t> MpiComm::allgather(std::int64_t value) const {
-  std::vector<std::int64_t> out(size_);
-  check_mpi(MPI_Allgather(&value, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, comm_), "MPI_Allgather");
+  const auto all = exchange("allgather", bytes_of_value(value)).values;
+  std::vector<std::int64_t> out;
+  out.reserve(all.size());
+  for (const auto& bytes : all) out.push_back(value_of_bytes<std::int64_t>(bytes));
   return out;
 }
 
 std::vector<std::string> MpiComm::allgather(const std::string& value) const {
-  const int length = static_cast<int>(value.size());
-  std::vector<int> lengths(size_);
-  check_mpi(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm_), "MPI_Allgather");
-  std::vector<int> displacements(size_, 0);
-  for (int r = 1; r < size_; ++r) displacements[r] = displacements[r - 1] + lengths[r - 1];
-  std::string joined(static_cast<std::size_t>(displacements.back() + lengths.back()), '\0');
-  check_mpi(MPI_Allgatherv(value.data(), length, MPI_CHAR, joined.data(), lengths.data(), displacements.data(),
-                           MPI_CHAR, comm_),
-            "MPI_Allgatherv");
-  std::vector<std::string> out(size_);
-  for (int r = 0; r < size_; ++r) out[r] = joined.substr(displacements[r], lengths[r]);
-  return out;
+  return exchange("allgather", value).values;
 }
 
 std::string MpiComm::broadcast(const std::string& value, int root) const {
-  std::int64_t length = static_cast<std::int64_t>(value.size());
-  check_mpi(MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_), "MPI_Bcast");
-  std::string out = rank_ == root ? value : std::string(static_cast<std::size_t>(length), '\0');
-  check_mpi(MPI_Bcast(out.data(), static_cast<int>(length), MPI_CHAR, root, comm_), "MPI_Bcast");
-  return out;
+  auto all = exchange("broadcast", rank_ == root ? value : std::string()).values;
+  return std::move(all[static_cast<std::size_t>(root)]);
 }
 
 std::string MpiComm::processor_name() const {

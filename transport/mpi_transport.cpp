@@ -56,16 +56,17 @@ class MpiRequest : public Request {
       throw_if_stopped();
       const auto now = Clock::now();
       if (now > deadline)
-        throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " +
-                           std::to_string(peer_) + " timed out after " + std::to_string(timeout.count()) +
-                           " ms");
+        throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " + std::to_string(peer_) +
+                           " timed out after " + std::to_string(timeout.count()) + " ms");
       // Open MPI moves large messages only while both sides poll, so poll
       // flat out for the first 2 ms (a transfer of megabytes), then yield the
       // core to a neighbour on an oversubscribed host, and after 100 ms
       // sleep between polls.
       const auto waited = now - start;
-      if (waited > std::chrono::milliseconds(100)) std::this_thread::sleep_for(std::chrono::microseconds(20));
-      else if (waited > std::chrono::milliseconds(2)) std::this_thread::yield();
+      if (waited > std::chrono::milliseconds(100))
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+      else if (waited > std::chrono::milliseconds(2))
+        std::this_thread::yield();
     }
   }
 
@@ -94,16 +95,11 @@ std::vector<MPI_Request> post_pieces(std::size_t bytes, std::vector<int>& sizes,
 
 }  // namespace
 
-MpiTransport::MpiTransport(const MpiComm& comm) : rank_(comm.rank()), size_(comm.size()) {
-  check_mpi(MPI_Comm_dup(comm.raw(), &comm_), "MPI_Comm_dup");
-  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+// No MPI_Comm_dup: it is a blocking collective that one stalled rank would
+// hang. The transport's tag keeps its messages apart from the control
+// plane's (mpi_comm.cpp).
+MpiTransport::MpiTransport(const MpiComm& comm) : comm_(comm.raw()), rank_(comm.rank()), size_(comm.size()) {
   stats_.transport = "mpi";
-}
-
-MpiTransport::~MpiTransport() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
 }
 
 RequestPtr MpiTransport::isend(int peer, std::span<const std::byte> data) {

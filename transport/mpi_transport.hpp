@@ -4,13 +4,12 @@
 
 namespace ringsim {
 
-// MPI point-to-point on a private duplicate of the communicator, so ring
-// traffic never matches a control-plane message. Open MPI moves large
+// MPI point-to-point under a tag of its own, so ring traffic never matches a
+// control-plane message. Open MPI moves large
 // (rendezvous) messages only inside MPI calls, hence progress().
 class MpiTransport : public Transport {
  public:
   explicit MpiTransport(const MpiComm& comm);
-  ~MpiTransport() override;
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::string name() const override { return "mpi"; }

@@ -10,6 +10,8 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
+#include "transport/agreement.hpp"
+#include "transport/tls_credentials.hpp"
 #include "transport/tls_stream.hpp"
 
 namespace ringsim {
@@ -83,38 +85,51 @@ TransportStats SocketTransport::stats() const {
   return stats;
 }
 
-std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm,
-                                               const TlsContext* tls) {
+std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm) {
   const double started = now_seconds();
   const int rank = comm.rank(), size = comm.size();
   const auto hosts = comm.allgather(identity_host());
   const auto machines = comm.allgather(comm.processor_name());
   const bool single_machine = std::all_of(machines.begin(), machines.end(), [&](auto& m) { return m == machines[0]; });
 
-  // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
-  // every rank shares this machine, else the address our host name resolves to.
-  Endpoint where{"127.0.0.1", 0};
-  if (!options.bind.empty()) {
-    std::string bind = options.bind;
-    const auto colon = bind.rfind(':');
-    if (colon != std::string::npos && bind.find(':') == colon) {  // one colon: host:port (not IPv6)
-      where.port = std::stoi(bind.substr(colon + 1));
-      bind = bind.substr(0, colon);
-    }
-    where.address = resolve_bind_address(bind);
-  } else if (!single_machine) {
-    where.address = resolve_bind_address(host_name());
-  }
+  // What can fail on one rank alone (credentials, a port already taken) is
+  // done first and agreed on, with no collective inside: a rank failing
+  // between the collectives below would leave its peers waiting in them.
+  std::unique_ptr<TlsContext> tls;
+  Socket listener;
   Endpoint bound;
-  Socket listener = listen_on(where, bound);
+  run_agreed(comm, [&] {
+    if (options.kind == "tls")
+      tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
+                                         options.tls_crypto);
+    // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
+    // every rank shares this machine, else the address our host name resolves to.
+    Endpoint where{"127.0.0.1", 0};
+    if (!options.bind.empty()) {
+      std::string bind = options.bind;
+      const auto colon = bind.rfind(':');
+      if (colon != std::string::npos && bind.find(':') == colon) {  // one colon: host:port (not IPv6)
+        where.port = std::stoi(bind.substr(colon + 1));
+        bind = bind.substr(0, colon);
+      }
+      where.address = resolve_bind_address(bind);
+    } else if (!single_machine) {
+      where.address = resolve_bind_address(host_name());
+    }
+    listener = listen_on(where, bound);
+  });
   const std::string advertised = options.advertise.empty() ? bound.to_string() : options.advertise;
   const auto endpoints = comm.allgather(advertised);
   // Ephemeral TLS: each rank's certificate fingerprint, which its peers pin.
+  // Gathered for tcp too (empty), so tcp and tls ranks make the same
+  // collective calls and a mixed job fails on the handshake, by name.
   const auto fingerprints = comm.allgather(tls && tls->pins_peers() ? tls->fingerprint() : std::string());
 
   const Deadline deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
   const bool plain = tls == nullptr;
+  // From here on a failure is this rank's alone (a peer that does not answer,
+  // a bad greeting): the caller ends the job, since peers may be waiting on us.
   std::vector<Socket> sockets(size);
   // Lower ranks: we connect (their listen backlog accepts us even while they
   // are busy connecting elsewhere, so this order cannot deadlock).

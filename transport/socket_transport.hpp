@@ -13,8 +13,6 @@
 
 namespace ringsim {
 
-class TlsContext;
-
 class SocketTransport : public Transport {
  public:
   // connections[peer] is null for this rank itself.
@@ -38,9 +36,10 @@ class SocketTransport : public Transport {
   std::string tls_crypto_;
 };
 
-// Collective over `comm`. `tls` null means plain TCP. Returns with the TLS
+// Collective over `comm`; options.kind is tcp or tls. Returns with the TLS
 // handshakes still running on the connections' threads: await_ready() waits.
-std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm,
-                                               const TlsContext* tls);
+// Throws AgreedFailure for what failed before connecting (credentials, the
+// listening port); any other error is this rank's alone.
+std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm);
 
 }  // namespace ringsim

@@ -23,7 +23,10 @@ struct TransportOptions {
   double connect_timeout_seconds = 60;
 };
 
-// Collective: every rank of `comm` must call it with the same kind.
+// Collective: every rank of `comm` must call it (tcp and tls ranks make the
+// same collective calls; mpi ranks none). Throws AgreedFailure when set-up
+// failed before connecting (every rank knows); any other error is this
+// rank's alone and the caller must end the job.
 std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm);
 
 }  // namespace ringsim

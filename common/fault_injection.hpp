@@ -1,0 +1,14 @@
+#pragma once
+// Fault injection for the fault suite (tests/cli/fault_injection.sh), off
+// unless RINGSIM_FAULT is set:
+//   RINGSIM_FAULT=RANK:POINT:SIGNAL   e.g. 1:load:STOP, 0:write-file:TERM
+// The rank raises SIGNAL (KILL, STOP or TERM) on itself when it reaches
+// POINT: a phase name (load, connect, ring, gather, write) or a finer point
+// named in the code (write-file: rank 0 with an output file half written).
+// Raising the signal on itself makes every fault land exactly in the phase a
+// test names, which an outside `kill` at a guessed moment cannot.
+namespace ringsim {
+
+void inject_fault_at(const char* point, int rank);
+
+}  // namespace ringsim

@@ -1,0 +1,45 @@
+#include "common/phase.hpp"
+
+#include <atomic>
+#include <mutex>
+
+#include "common/fault_injection.hpp"
+#include "common/host.hpp"
+
+namespace ringsim {
+
+namespace {
+// Read by the watchdog thread and by signal-time messages: atomics only.
+std::atomic<const char*> g_phase{"start-up"};
+std::atomic<int> g_rank{-1};
+std::mutex g_host_mutex;
+std::string g_host;
+}  // namespace
+
+void set_rank_identity(int rank, const std::string& host) {
+  {
+    std::lock_guard lock(g_host_mutex);
+    g_host = host;
+  }
+  g_rank = rank;
+}
+
+const char* current_phase() { return g_phase.load(); }
+
+std::string where_this_rank_is() {
+  std::string host;
+  {
+    std::lock_guard lock(g_host_mutex);
+    host = g_host;
+  }
+  if (host.empty()) host = identity_host();
+  const int rank = g_rank.load();
+  const std::string who = rank >= 0 ? "rank " + std::to_string(rank) : std::string("ringsim");
+  return who + " (host " + host + ") in phase " + current_phase();
+}
+
+PhaseScope::PhaseScope(const char* name) : previous_(g_phase.exchange(name)) { inject_fault_at(name, g_rank.load()); }
+
+PhaseScope::~PhaseScope() { g_phase = previous_; }
+
+}  // namespace ringsim
