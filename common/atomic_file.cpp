@@ -7,31 +7,47 @@
 #include <filesystem>
 
 #include "common/errors.hpp"
+#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
 namespace fs = std::filesystem;
 
-AtomicFile::AtomicFile(std::string final_path, unsigned mode) : final_path_(std::move(final_path)) {
+AtomicFile::AtomicFile(std::string final_path, unsigned mode) : final_path_(std::move(final_path)), mode_(mode) {
   const fs::path target(final_path_);
-  temp_path_ = (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid())))
-                   .string();
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd_ < 0) throw_errno("cannot create output file " + temp_path_);
+  temp_path_ =
+      (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  unnamed_ = fd_ >= 0;
+  if (!unnamed_) {
+    // No O_TMPFILE here (EOPNOTSUPP, EISDIR on old kernels): a named
+    // temporary, removed by the stop handler if a signal comes first.
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd_ < 0) throw_errno("cannot create output file " + temp_path_);
+    remove_on_stop(temp_path_);
+  }
   ::fchmod(fd_, mode);  // the umask must not widen or narrow what was asked for
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(temp_path_.c_str());
+  if (!committed_ && !unnamed_) {
+    ::unlink(temp_path_.c_str());
+    keep_on_stop(temp_path_);
+  }
 }
 
 void AtomicFile::write_at(std::int64_t offset, std::span<const std::byte> bytes) {
+  throw_if_stopped();
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, offset + static_cast<off_t>(done));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        throw_if_stopped();
+        continue;
+      }
       throw_errno("cannot write output file " + final_path_);
     }
     done += static_cast<std::size_t>(n);
@@ -45,14 +61,36 @@ void AtomicFile::append(const std::string& text) {
   append(std::span<const std::byte>(reinterpret_cast<const std::byte*>(text.data()), text.size()));
 }
 
-void AtomicFile::commit() {
+void AtomicFile::flush() {
+  throw_if_stopped();
   if (::fsync(fd_) != 0) throw_errno("cannot flush output file " + final_path_);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    throw_errno("cannot close output file " + final_path_);
+}
+
+void AtomicFile::publish() {
+  throw_if_stopped();
+  if (unnamed_) {
+    // Name the unnamed file, then rename over the target (link cannot
+    // replace an existing file). The named window lasts microseconds.
+    ::unlink(temp_path_.c_str());  // a leftover of a killed process with our PID
+    remove_on_stop(temp_path_);
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temp_path_.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      keep_on_stop(temp_path_);
+      throw_errno("cannot name output file " + final_path_);
+    }
   }
+  const int fd = fd_;
   fd_ = -1;
-  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) throw_errno("cannot rename output into " + final_path_);
+  if (::close(fd) != 0) throw_errno("cannot close output file " + final_path_);
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp_path_.c_str());
+    keep_on_stop(temp_path_);
+    throw_if_stopped();  // the stop handler removed the temporary
+    errno = error;
+    throw_errno("cannot rename output into " + final_path_);
+  }
+  keep_on_stop(temp_path_);
   committed_ = true;
 }
 

@@ -84,7 +84,8 @@ void add_run_options(CLI::App& run, RunOptions& options) {
       ->each([&options](const std::string&) { options.tile.cols = options.tile.rows; });
   run.add_option("--timeout", options.timeout_seconds, "Seconds to wait for a peer before failing")
       ->capture_default_str();
-  run.add_option("--max-full-bytes", options.max_full_bytes, "Largest similarity.npy that full mode may write")
+  run.add_option("--max-output-bytes,--max-full-bytes", options.max_output_bytes,
+                 "Largest output (all result files) a job may write; threshold mode estimates it before computing")
       ->capture_default_str();
   run.add_flag("--sharded", options.sharded, "Each rank's --input holds only its own rows (in rank order)");
   run.add_flag("--quiet", options.quiet, "No name=value summary on stdout");

@@ -3,16 +3,20 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/failure_file.hpp"
 #include "common/host.hpp"
+#include "common/output_lock.hpp"
 #include "common/phase.hpp"
 #include "engine/matrix_source.hpp"
+#include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
@@ -105,6 +109,20 @@ json transport_json(const TransportStats& stats) {
           {"decrypt_seconds", stats.decrypt_seconds}};
 }
 
+// Publishes a job's result files back to back, after removing the result
+// files of other modes that a reused --out may hold (they would read as this
+// job's results). Flushing first keeps the renames close together.
+void publish_outputs(const std::string& out_dir, StagedOutputs& outputs) {
+  for (auto& file : outputs) file->flush();
+  for (const auto& name : result_file_names()) {
+    const auto path = std::filesystem::path(out_dir) / name;
+    const bool ours = std::any_of(outputs.begin(), outputs.end(), [&](auto& f) { return f->final_path() == path; });
+    std::error_code ignored;
+    if (!ours) std::filesystem::remove(path, ignored);
+  }
+  for (auto& file : outputs) file->publish();
+}
+
 template <class Scalar>
 void run_typed(const RunOptions& options, const MpiComm& comm) {
   const double started = now_seconds();
@@ -126,18 +144,21 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.connect_seconds);
     transport = make_transport(options.transport, comm);
   }
+  // Rank 0 writes the results: it holds --out for the whole job.
+  std::optional<OutputDirectoryLock> out_lock;
+  const std::int64_t n = input.partition.rows();
   {
     PhaseScope phase("load");
     ScopedTimer timer(report.load_seconds);
-    const std::int64_t n = input.partition.rows();
     run_agreed(comm, [&] {
       if (rank == 0) {
         ensure_writable_directory(options.out_dir);
-        if (options.mode.mode == "full" && n * n * 4 > options.max_full_bytes)
-          throw InputError(
-              fmt::format("--mode full would write {:.2f} GiB for n = {}, above --max-full-bytes {}; "
-                          "raise it or use --mode topk",
-                          static_cast<double>(n) * n * 4 / (1 << 30), n, options.max_full_bytes));
+        out_lock.emplace(options.out_dir);
+        if (options.mode.mode == "full")
+          check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
+        if (options.mode.mode == "topk")
+          check_output_budget(topk_output_bytes(n, options.mode.k), options.max_output_bytes,
+                              fmt::format("--mode topk (n = {}, k = {})", n, options.mode.k));
       }
       own = input.source.template load_rows<Scalar>(input.source_begin, input.partition.size(rank),
                                                     input.partition.begin(rank) - input.source_begin);
@@ -148,8 +169,22 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   const std::int64_t d = comm.allreduce_max(input.source.cols());
   if (own.rows() == 0) own.resize(0, d);
   {
+    PhaseScope phase("load");
     ScopedTimer timer(report.normalize_seconds);
     normalize_rows(own);
+  }
+  if (options.mode.mode == "threshold") {
+    PhaseScope phase("plan");
+    const auto estimate = estimate_threshold_output(own, input.partition, comm, options.mode.threshold);
+    // Every rank computed the same estimate: an agreed refusal.
+    try {
+      check_output_budget(estimate.bytes, options.max_output_bytes,
+                          fmt::format("--mode threshold --threshold {} (about {:.3g} pairs of n = {}, estimated from "
+                                      "{} sampled rows)",
+                                      options.mode.threshold, estimate.pairs, n, estimate.sample_rows));
+    } catch (const InputError& e) {
+      throw AgreedFailure(e.what());
+    }
   }
 
   const Millis timeout(static_cast<std::int64_t>(options.timeout_seconds * 1000));
@@ -161,7 +196,11 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
   double mode_wait = 0;
   const ModeContext context{*transport, input.partition, timeout, &mode_wait};
-  auto mode = make_ring_mode<Scalar>(options.mode, context);
+  ModeOptions mode_options = options.mode;
+  // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
+  // more pairs than that allows is over the limit whatever the others hold.
+  mode_options.max_pairs_per_rank = options.max_output_bytes / 6;
+  auto mode = make_ring_mode<Scalar>(mode_options, context);
   {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
@@ -170,10 +209,23 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
   }
+  StagedOutputs outputs;
   {
     PhaseScope phase("write");
     ScopedTimer timer(report.write_seconds);
-    mode->gather_and_write(options.out_dir);
+    if (options.mode.mode == "threshold") {
+      // The estimate may have been low: check the real size before writing.
+      double bytes = 0;
+      for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(mode->output_bytes_here())))
+        bytes += static_cast<double>(part);
+      try {
+        check_output_budget(bytes, options.max_output_bytes,
+                            fmt::format("--mode threshold --threshold {} (n = {})", options.mode.threshold, n));
+      } catch (const InputError& e) {
+        throw AgreedFailure(e.what());
+      }
+    }
+    outputs = mode->gather_and_write(options.out_dir);
   }
   PhaseScope report_phase("report");
   report.total_seconds = now_seconds() - started;
@@ -229,9 +281,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                    {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
                    {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
                    {"ranks", ranks}};
-  AtomicFile file((std::filesystem::path(options.out_dir) / "report.json").string());
-  file.append(document.dump(2) + "\n");
-  file.commit();
+  outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
+  outputs.back()->append(document.dump(2) + "\n");
+  publish_outputs(options.out_dir, outputs);
   if (!options.quiet) {
     // Stable name=value lines: SageMaker metric regexes read these.
     fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d, comm.size());

@@ -21,7 +21,10 @@ struct RunOptions {
   TransportOptions transport;
   TileShape tile;
   double timeout_seconds = 300;  // bound on every wait for a peer
-  std::int64_t max_full_bytes = std::int64_t{4} << 30;
+  // Largest output a job may write (all result files together); checked
+  // before computing (threshold mode: estimated, then checked exactly
+  // before writing).
+  std::int64_t max_output_bytes = std::int64_t{4} << 30;
   // Rows this rank holds come from its own files (sharded input): global ids
   // follow rank order. Otherwise every rank sees the whole input and reads
   // only its even share.

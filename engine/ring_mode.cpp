@@ -1,5 +1,7 @@
 #include "engine/ring_mode.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -7,12 +9,12 @@
 #include <limits>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "common/atomic_file.hpp"
+#include "common/fault_injection.hpp"
 #include "engine/npy.hpp"
+#include "engine/output_budget.hpp"
 
 namespace ringsim {
 
@@ -60,7 +62,8 @@ class TopKMode : public RingMode<Scalar> {
   void on_block_received(int step) override {
     const int block = schedule_.visiting_block(rank_, step);
     floor_in_.assign(static_cast<std::size_t>(context_.partition.size(block)), Scalar{});
-    floor_recv_ = context_.transport.irecv(schedule_.left(rank_), as_writable_bytes_of(floor_in_.data(), floor_in_.size()));
+    floor_recv_ =
+        context_.transport.irecv(schedule_.left(rank_), as_writable_bytes_of(floor_in_.data(), floor_in_.size()));
   }
 
   TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) override {
@@ -75,12 +78,12 @@ class TopKMode : public RingMode<Scalar> {
       floor_send_ = context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
     // The partial for our rows computed at this step by another rank.
     Incoming incoming{std::make_unique<TopKAccumulator<Scalar>>(own_.rows(), k_), {}, {}};
-    incoming.scores = context_.transport.irecv(schedule_.partial_source(rank_, step),
-                                               as_writable_bytes_of(incoming.acc->score_data().data(),
-                                                                    incoming.acc->score_data().size()));
-    incoming.ids = context_.transport.irecv(schedule_.partial_source(rank_, step),
-                                            as_writable_bytes_of(incoming.acc->id_data().data(),
-                                                                 incoming.acc->id_data().size()));
+    incoming.scores = context_.transport.irecv(
+        schedule_.partial_source(rank_, step),
+        as_writable_bytes_of(incoming.acc->score_data().data(), incoming.acc->score_data().size()));
+    incoming.ids =
+        context_.transport.irecv(schedule_.partial_source(rank_, step),
+                                 as_writable_bytes_of(incoming.acc->id_data().data(), incoming.acc->id_data().size()));
     incoming_.push_back(std::move(incoming));
     visiting_ = std::make_unique<TopKAccumulator<Scalar>>(context_.partition.size(assignment.visiting_block), k_);
     visiting_->raise_floor(floor_out_);
@@ -99,8 +102,7 @@ class TopKMode : public RingMode<Scalar> {
     }
     Outgoing outgoing{std::move(visiting_), {}, {}};
     outgoing.scores = context_.transport.isend(
-        assignment.visiting_block,
-        as_bytes_of(outgoing.acc->score_data().data(), outgoing.acc->score_data().size()));
+        assignment.visiting_block, as_bytes_of(outgoing.acc->score_data().data(), outgoing.acc->score_data().size()));
     outgoing.ids = context_.transport.isend(
         assignment.visiting_block, as_bytes_of(outgoing.acc->id_data().data(), outgoing.acc->id_data().size()));
     outgoing_.push_back(std::move(outgoing));
@@ -115,16 +117,19 @@ class TopKMode : public RingMode<Scalar> {
     while (!incoming_.empty()) settle_incoming();
   }
 
-  void gather_and_write(const std::string& out_dir) override {
+  StagedOutputs gather_and_write(const std::string& out_dir) override {
     Transport& transport = context_.transport;
     if (rank_ != 0) {
       transport.send(0, as_bytes_of(own_.score_data().data(), own_.score_data().size()), context_.timeout);
       transport.send(0, as_bytes_of(own_.id_data().data(), own_.id_data().size()), context_.timeout);
-      return;
+      return {};
     }
     const std::int64_t n = context_.partition.rows();
-    AtomicFile neighbors(output_path(out_dir, "neighbors.npy"));
-    AtomicFile scores(output_path(out_dir, "scores.npy"));
+    StagedOutputs staged;
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbors.npy")));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
+    AtomicFile& neighbors = *staged[0];
+    AtomicFile& scores = *staged[1];
     const std::string neighbors_header = make_npy_header("<i8", {n, k_});
     const std::string scores_header = make_npy_header("<f4", {n, k_});
     neighbors.append(neighbors_header);
@@ -150,9 +155,9 @@ class TopKMode : public RingMode<Scalar> {
       const std::int64_t row0 = context_.partition.begin(source);
       neighbors.write_at(static_cast<std::int64_t>(neighbors_header.size()) + row0 * k_ * 8, bytes_of(ids));
       scores.write_at(static_cast<std::int64_t>(scores_header.size()) + row0 * k_ * 4, bytes_of(values));
+      if (source == 0) inject_fault_at("write-file", rank_);
     }
-    neighbors.commit();
-    scores.commit();
+    return staged;
   }
 
  private:
@@ -194,51 +199,143 @@ class TopKMode : public RingMode<Scalar> {
 
 // ------------------------------------------------------------- threshold
 //
-// Every pair is computed by exactly one rank, so pairs go straight to rank 0,
-// which sorts them by (i, j) and writes pairs.csv.
+// Every pair is computed by exactly one rank. Each rank sorts its own pairs
+// by (i, j); rank 0 merges the P sorted streams into pairs.csv, pulling each
+// rank's pairs in chunks as the merge needs them. Rank 0 therefore holds its
+// own pairs plus one chunk per rank, never the whole result.
+//
+// Pull protocol, per sender: rank 0 sends 8-byte control words, kRequest
+// (send your next chunk) or kStillWriting (a keep-alive while the merge is
+// busy with other ranks' pairs, so that a sender waiting its turn does not
+// take rank 0 for dead); the sender answers each request with one chunk.
+// Keep-alives go only to senders with chunks not yet requested, so every
+// control word is read.
 template <class Scalar>
 class ThresholdMode : public RingMode<Scalar> {
+  using Pair = ScoredPair<Scalar>;
+  static constexpr std::int64_t kRequest = 1, kStillWriting = 2;
+  static constexpr std::int64_t kChunkPairs = 1 << 16;
+
  public:
   ThresholdMode(const ModeOptions& options, const ModeContext& context)
-      : context_(context), consumer_(static_cast<Scalar>(options.threshold)) {}
+      : context_(context), consumer_(static_cast<Scalar>(options.threshold), options.max_pairs_per_rank) {}
 
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
   void end_step(int, const TileAssignment&) override {}
   void finish() override {}
 
-  void gather_and_write(const std::string& out_dir) override {
+  double output_bytes_here() const override {
+    double bytes = 0;
+    for (const auto& pair : consumer_.pairs()) bytes += static_cast<double>(pair_line_bytes(pair.i, pair.j));
+    return bytes;
+  }
+
+  StagedOutputs gather_and_write(const std::string& out_dir) override {
     Transport& transport = context_.transport;
     auto& pairs = consumer_.pairs();
+    std::sort(pairs.begin(), pairs.end(), before);
     if (transport.rank() != 0) {
-      std::int64_t count = static_cast<std::int64_t>(pairs.size());
-      transport.send(0, as_bytes_of(&count, 1), context_.timeout);
-      transport.send(0, as_bytes_of(pairs.data(), pairs.size()), context_.timeout);
-      return;
+      serve(pairs);
+      return {};
     }
-    for (int source = 1; source < transport.size(); ++source) {
-      std::int64_t count = 0;
-      transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
-      const std::size_t before = pairs.size();
-      pairs.resize(before + static_cast<std::size_t>(count));
-      transport.recv(source, as_writable_bytes_of(pairs.data() + before, static_cast<std::size_t>(count)),
-                     context_.timeout);
-    }
-    std::sort(pairs.begin(), pairs.end(),
-              [](const auto& a, const auto& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
-    AtomicFile file(output_path(out_dir, "pairs.csv"));
-    std::string text = "i,j,score\n";
-    for (const auto& pair : pairs) {
-      text += fmt::format("{},{},{}\n", pair.i, pair.j, pair.score);  // shortest round-trip score
-      if (text.size() > (1 << 20)) {
-        file.append(text);
-        text.clear();
-      }
-    }
-    file.append(text);
-    file.commit();
+    return merge_into(out_dir, pairs);
   }
 
  private:
+  static bool before(const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; }
+
+  static std::int64_t chunk_size(std::int64_t total, std::int64_t sent) { return std::min(kChunkPairs, total - sent); }
+
+  void serve(const std::vector<Pair>& pairs) {
+    Transport& transport = context_.transport;
+    const std::int64_t count = static_cast<std::int64_t>(pairs.size());
+    transport.send(0, as_bytes_of(&count, 1), context_.timeout);
+    for (std::int64_t sent = 0; sent < count;) {
+      std::int64_t word = 0;
+      transport.recv(0, as_writable_bytes_of(&word, 1), context_.timeout);
+      if (word == kStillWriting) continue;
+      RINGSIM_ENFORCE(word == kRequest, "unknown control word from rank 0");
+      const std::int64_t size = chunk_size(count, sent);
+      transport.send(0, as_bytes_of(pairs.data() + sent, static_cast<std::size_t>(size)), context_.timeout);
+      sent += size;
+    }
+  }
+
+  // One sorted stream: this rank's pairs, or chunks pulled from a peer.
+  struct Stream {
+    int source = 0;
+    std::int64_t total = 0, requested = 0;  // pairs in all, pairs asked for so far
+    std::vector<Pair> chunk;
+    std::size_t at = 0;
+    const Pair* own = nullptr;  // rank 0's own pairs (no chunks)
+    const Pair& head() const { return own ? own[at] : chunk[at]; }
+    std::int64_t left_in_chunk() const { return static_cast<std::int64_t>(own ? total : chunk.size()) - at; }
+  };
+
+  void pull(Stream& stream) {
+    Transport& transport = context_.transport;
+    const std::int64_t size = chunk_size(stream.total, stream.requested);
+    transport.send(stream.source, as_bytes_of(&kRequest, 1), context_.timeout);
+    stream.chunk.resize(static_cast<std::size_t>(size));
+    transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
+    stream.requested += size;
+    stream.at = 0;
+  }
+
+  StagedOutputs merge_into(const std::string& out_dir, const std::vector<Pair>& own) {
+    Transport& transport = context_.transport;
+    std::vector<Stream> streams(static_cast<std::size_t>(transport.size()));
+    streams[0].own = own.data();
+    streams[0].total = static_cast<std::int64_t>(own.size());
+    for (int source = 1; source < transport.size(); ++source) {
+      Stream& stream = streams[source];
+      stream.source = source;
+      transport.recv(source, as_writable_bytes_of(&stream.total, 1), context_.timeout);
+      if (stream.total > 0) pull(stream);
+    }
+    // Min-heap of stream indices by their head pair.
+    const auto later = [&](int a, int b) { return before(streams[b].head(), streams[a].head()); };
+    std::vector<int> heap;
+    for (int s = 0; s < transport.size(); ++s)
+      if (streams[s].total > 0) heap.push_back(s);
+    std::make_heap(heap.begin(), heap.end(), later);
+
+    StagedOutputs staged;
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
+    AtomicFile& file = *staged[0];
+    std::string text = "i,j,score\n";
+    auto last_keep_alive = Clock::now();
+    bool faulted = false;
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      Stream& stream = streams[heap.back()];
+      const Pair& pair = stream.head();
+      fmt::format_to(std::back_inserter(text), "{},{},{}\n", pair.i, pair.j, pair.score);  // shortest round-trip
+      ++stream.at;
+      if (stream.left_in_chunk() > 0) {
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else if (!stream.own && stream.requested < stream.total) {
+        pull(stream);
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else {
+        heap.pop_back();
+      }
+      if (text.size() > (1 << 20)) {
+        file.append(text);
+        text.clear();
+        if (!faulted) inject_fault_at("write-file", 0), faulted = true;
+        if (Clock::now() - last_keep_alive > std::chrono::seconds(1)) {
+          for (auto& waiting : streams)
+            if (!waiting.own && waiting.requested < waiting.total)
+              transport.send(waiting.source, as_bytes_of(&kStillWriting, 1), context_.timeout);
+          last_keep_alive = Clock::now();
+        }
+      }
+    }
+    file.append(text);
+    return staged;
+  }
+
   ModeContext context_;
   ThresholdConsumer<Scalar> consumer_;
 };
@@ -261,7 +358,7 @@ class FullMode : public RingMode<Scalar> {
   void end_step(int, const TileAssignment&) override {}
   void finish() override {}
 
-  void gather_and_write(const std::string& out_dir) override {
+  StagedOutputs gather_and_write(const std::string& out_dir) override {
     Transport& transport = context_.transport;
     if (transport.rank() != 0) {
       std::int64_t count = static_cast<std::int64_t>(assignments_.size());
@@ -272,10 +369,12 @@ class FullMode : public RingMode<Scalar> {
         auto& band = consumers_[b]->band();
         transport.send(0, as_bytes_of(band.data(), static_cast<std::size_t>(band.size())), context_.timeout);
       }
-      return;
+      return {};
     }
     const std::int64_t n = context_.partition.rows();
-    AtomicFile file(output_path(out_dir, "similarity.npy"));
+    StagedOutputs staged;
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "similarity.npy")));
+    AtomicFile& file = *staged[0];
     const std::string header = make_npy_header("<f4", {n, n});
     file.append(header);
     const auto place = [&](const TileAssignment& a, const RowMatrix<float>& band) {
@@ -285,6 +384,7 @@ class FullMode : public RingMode<Scalar> {
       if (!a.diagonal) write_rows(file, header.size(), n, vis0, own0, band.transpose());
     };
     for (std::size_t b = 0; b < assignments_.size(); ++b) place(assignments_[b], consumers_[b]->band());
+    inject_fault_at("write-file", 0);
     for (int source = 1; source < transport.size(); ++source) {
       std::int64_t count = 0;
       transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
@@ -299,7 +399,7 @@ class FullMode : public RingMode<Scalar> {
         place(a, band);
       }
     }
-    file.commit();
+    return staged;
   }
 
  private:
@@ -330,6 +430,11 @@ class FullMode : public RingMode<Scalar> {
 };
 
 }  // namespace
+
+const std::vector<std::string>& result_file_names() {
+  static const std::vector<std::string> names{"neighbors.npy", "scores.npy", "pairs.csv", "similarity.npy"};
+  return names;
+}
 
 template <class Scalar>
 std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context) {

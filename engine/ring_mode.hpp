@@ -3,15 +3,24 @@
 // one implementation per output mode (topk, threshold, full). The ring loop
 // (ring_loop.hpp) owns block circulation; a mode owns its partial results.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "common/atomic_file.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/tile_kernel.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {
+
+using StagedOutputs = std::vector<std::unique_ptr<AtomicFile>>;
+
+// The result files of every mode, so that a job can remove another mode's
+// results left in a reused --out (they would read as this job's).
+const std::vector<std::string>& result_file_names();
 
 template <class Scalar>
 class RingMode {
@@ -26,8 +35,13 @@ class RingMode {
   virtual void end_step(int step, const TileAssignment& assignment) = 0;
   // After the last step: settle every partial result this rank is owed.
   virtual void finish() = 0;
-  // Ships results to rank 0, which writes them into `out_dir` (atomically).
-  virtual void gather_and_write(const std::string& out_dir) = 0;
+  // Bytes this rank's results add to the output (threshold mode; the other
+  // modes' sizes are known before the ring).
+  virtual double output_bytes_here() const { return 0; }
+  // Ships results to rank 0, which writes them into `out_dir` as staged
+  // files: complete but not yet under their final names (the job publishes
+  // them together with its report). Empty on other ranks.
+  virtual StagedOutputs gather_and_write(const std::string& out_dir) = 0;
 };
 
 struct ModeContext {
@@ -41,6 +55,9 @@ struct ModeOptions {
   std::string mode = "topk";  // topk | threshold | full
   int k = 10;
   double threshold = 0.5;
+  // Threshold mode: a rank holding more pairs than this fails (the output
+  // would exceed --max-output-bytes anyway); keeps memory bounded.
+  std::int64_t max_pairs_per_rank = std::numeric_limits<std::int64_t>::max();
 };
 
 template <class Scalar>

@@ -1,14 +1,17 @@
 #include "kernels/tile_kernel.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "common/errors.hpp"
 
 namespace ringsim {
 
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
-                        const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                        const TileAssignment& assignment, const TileShape& shape,
-                        TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles) {
+                                const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
+                                const TileAssignment& assignment, const TileShape& shape,
+                                TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles) {
   std::int64_t entries = 0;
   if (assignment.empty()) return entries;
   const bool upper_only = assignment.diagonal && !consumer.wants_full_diagonal();
@@ -37,8 +40,8 @@ namespace {
 // time, so the portable build still uses the wide units.
 template <class Scalar>
 __attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(const Scalar* scores,
-                                                                              const Scalar* row_kth, std::int64_t n,
-                                                                              Scalar column_kth) {
+                                                                                const Scalar* row_kth, std::int64_t n,
+                                                                                Scalar column_kth) {
   int hits = 0;
   for (std::int64_t i = 0; i < n; ++i) hits |= (scores[i] >= row_kth[i]) | (scores[i] >= column_kth);
   return hits != 0;
@@ -93,6 +96,10 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
       }
     }
   }
+  if (static_cast<std::int64_t>(pairs_.size()) > max_pairs_)
+    throw InputError(
+        "the threshold qualifies more than " + std::to_string(max_pairs_) +
+        " pairs on this rank alone, more than --max-output-bytes allows; raise the threshold or the limit");
 }
 
 template <class Scalar>
@@ -103,16 +110,16 @@ DenseConsumer<Scalar>::DenseConsumer(const TileAssignment& assignment)
 
 template <class Scalar>
 void DenseConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  band_.block(place.own_local - assignment_.own_begin, place.visiting_local - assignment_.visiting_begin,
-              tile.rows(), tile.cols()) = tile.template cast<float>();
+  band_.block(place.own_local - assignment_.own_begin, place.visiting_local - assignment_.visiting_begin, tile.rows(),
+              tile.cols()) = tile.template cast<float>();
 }
 
-#define RINGSIM_INSTANTIATE(S)                                                                          \
-  template std::int64_t compute_assignment<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&,           \
-                                      std::int64_t, const TileAssignment&, const TileShape&,            \
-                                      TileConsumer<S>&, const std::function<void()>&);                  \
-  template class TopKConsumer<S>;                                                                        \
-  template class ThresholdConsumer<S>;                                                                   \
+#define RINGSIM_INSTANTIATE(S)                                                                                      \
+  template std::int64_t compute_assignment<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&, std::int64_t, \
+                                              const TileAssignment&, const TileShape&, TileConsumer<S>&,            \
+                                              const std::function<void()>&);                                        \
+  template class TopKConsumer<S>;                                                                                   \
+  template class ThresholdConsumer<S>;                                                                              \
   template class DenseConsumer<S>;
 RINGSIM_INSTANTIATE(float)
 RINGSIM_INSTANTIATE(double)

@@ -6,6 +6,7 @@
 // in top-k or threshold mode.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "kernels/matrix.hpp"
@@ -19,7 +20,7 @@ namespace ringsim {
 struct TilePlace {
   std::int64_t own_local = 0, visiting_local = 0;
   std::int64_t own_global0 = 0, visiting_global0 = 0;  // global id of local row 0
-  bool diagonal = false;  // only pairs with own row < visiting row count
+  bool diagonal = false;                               // only pairs with own row < visiting row count
 };
 
 template <class Scalar>
@@ -42,17 +43,16 @@ struct TileShape {
 // similarity entries computed (each costs 2 * cols flops).
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
-                        const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                        const TileAssignment& assignment, const TileShape& shape,
-                        TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles);
+                                const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
+                                const TileAssignment& assignment, const TileShape& shape,
+                                TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles);
 
 // Keeps the top k per row for both blocks of a pair. On the diagonal both
 // accumulators are the same object.
 template <class Scalar>
 class TopKConsumer : public TileConsumer<Scalar> {
  public:
-  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting)
-      : own_(own), visiting_(visiting) {}
+  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting) : own_(own), visiting_(visiting) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
 
  private:
@@ -70,12 +70,17 @@ struct ScoredPair {
 template <class Scalar>
 class ThresholdConsumer : public TileConsumer<Scalar> {
  public:
-  explicit ThresholdConsumer(Scalar threshold) : threshold_(threshold) {}
+  // More than `max_pairs` pairs throws InputError (bounds memory when a low
+  // threshold would qualify nearly every pair).
+  explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max())
+      : threshold_(threshold), max_pairs_(max_pairs) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
+  const std::vector<ScoredPair<Scalar>>& pairs() const { return pairs_; }
 
  private:
   Scalar threshold_;
+  std::int64_t max_pairs_;
   std::vector<ScoredPair<Scalar>> pairs_;
 };
 

@@ -168,8 +168,8 @@ TEST_F(RingJob, BadInputFailsOnEveryRankWithoutOutput) {
   world().barrier();
   expect_failure(options(good, "topk", "blocker/sub"), "cannot be created");
   auto too_big = options(good, "full", "big");
-  too_big.max_full_bytes = 100;
-  expect_failure(too_big, "--max-full-bytes");
+  too_big.max_output_bytes = 100;
+  expect_failure(too_big, "--max-output-bytes");
 }
 
 namespace {

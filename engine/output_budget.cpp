@@ -1,0 +1,106 @@
+#include "engine/output_budget.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace {
+
+constexpr double kNpyHeaderBytes = 128;
+constexpr std::int64_t kSampleRows = 1024;
+
+std::int64_t decimal_digits(std::int64_t v) {
+  std::int64_t digits = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+}  // namespace
+
+double topk_output_bytes(std::int64_t n, std::int64_t k) {
+  return 2 * kNpyHeaderBytes + static_cast<double>(n) * static_cast<double>(k) * (8 + 4);
+}
+
+double full_output_bytes(std::int64_t n) {
+  return kNpyHeaderBytes + static_cast<double>(n) * static_cast<double>(n) * 4;
+}
+
+std::int64_t pair_line_bytes(std::int64_t i, std::int64_t j) {
+  return decimal_digits(i) + decimal_digits(j) + 2 + 10 + 1;
+}
+
+void check_output_budget(double bytes, std::int64_t limit, const std::string& what) {
+  if (bytes <= static_cast<double>(limit)) return;
+  throw InputError(
+      fmt::format("{} would write {:.3g} GiB, above --max-output-bytes {} ({:.3g} GiB); raise the limit "
+                  "or ask for less",
+                  what, bytes / (1 << 30), limit, static_cast<double>(limit) / (1 << 30)));
+}
+
+template <class Scalar>
+ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
+                                            const MpiComm& comm, double threshold) {
+  const std::int64_t n = partition.rows();
+  ThresholdEstimate estimate;
+  if (n < 2) return estimate;
+  // Each rank contributes rows in proportion to its share, evenly spaced.
+  const std::int64_t rows = own.rows(), d = own.cols();
+  const std::int64_t take = std::min<std::int64_t>(rows, (kSampleRows * rows + n - 1) / n);
+  std::string mine(static_cast<std::size_t>(take) * (sizeof(std::int64_t) + sizeof(Scalar) * d), '\0');
+  char* out = mine.data();
+  for (std::int64_t t = 0; t < take; ++t) {
+    const std::int64_t local = (2 * t + 1) * rows / (2 * take);
+    const std::int64_t global = partition.begin(comm.rank()) + local;
+    std::memcpy(out, &global, sizeof global);
+    out += sizeof global;
+    std::memcpy(out, own.row(local).data(), sizeof(Scalar) * d);
+    out += sizeof(Scalar) * d;
+  }
+  const auto all = comm.allgather(mine);
+  std::int64_t sampled = 0;
+  for (const auto& part : all)
+    sampled += static_cast<std::int64_t>(part.size() / (sizeof(std::int64_t) + sizeof(Scalar) * d));
+  RowMatrix<Scalar> sample(sampled, d);
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(sampled));
+  std::int64_t row = 0;
+  for (const auto& part : all)
+    for (const char* in = part.data(); in < part.data() + part.size(); ++row) {
+      std::memcpy(&ids[row], in, sizeof(std::int64_t));
+      in += sizeof(std::int64_t);
+      std::memcpy(sample.row(row).data(), in, sizeof(Scalar) * d);
+      in += sizeof(Scalar) * d;
+    }
+  // Sampled rows against this rank's rows, each sampled row's own pair left out.
+  std::int64_t hits = 0;
+  constexpr std::int64_t kSlab = 4096;  // own rows per product: bounds the scores to sampled x 4096
+  const std::int64_t own0 = partition.begin(comm.rank());
+  for (std::int64_t c0 = 0; c0 < rows && sampled > 0; c0 += kSlab) {
+    const std::int64_t width = std::min(kSlab, rows - c0);
+    const RowMatrix<Scalar> scores = sample * own.middleRows(c0, width).transpose();
+    for (std::int64_t s = 0; s < sampled; ++s)
+      for (std::int64_t c = 0; c < width; ++c)
+        if (scores(s, c) >= static_cast<Scalar>(threshold) && own0 + c0 + c != ids[s]) ++hits;
+  }
+  std::int64_t total_hits = 0;
+  for (const std::int64_t h : comm.allgather(hits)) total_hits += h;
+  const double fraction = static_cast<double>(total_hits) / (static_cast<double>(sampled) * static_cast<double>(n - 1));
+  estimate.sample_rows = sampled;
+  estimate.pairs = fraction * static_cast<double>(n) * static_cast<double>(n - 1) / 2;
+  estimate.bytes = estimate.pairs * static_cast<double>(pair_line_bytes(n - 1, n - 1));
+  return estimate;
+}
+
+template ThresholdEstimate estimate_threshold_output<float>(const RowMatrix<float>&, const RowPartition&,
+                                                            const MpiComm&, double);
+template ThresholdEstimate estimate_threshold_output<double>(const RowMatrix<double>&, const RowPartition&,
+                                                             const MpiComm&, double);
+
+}  // namespace ringsim

@@ -1,0 +1,41 @@
+#pragma once
+// How many bytes a job's result files will take, checked against
+// --max-output-bytes before any computing starts: a typo such as
+// `--threshold -2` must not fill a disk (and rank 0's memory) after hours.
+//
+// topk and full sizes follow from n, k; threshold mode's depends on the
+// data, so it is estimated from a sample of rows scored against every row
+// (about 1024 rows: ~1024 / n of the job's work), and checked exactly after
+// the ring, before anything is written.
+#include <cstdint>
+#include <string>
+
+#include "kernels/matrix.hpp"
+#include "kernels/partition.hpp"
+#include "transport/mpi_comm.hpp"
+
+namespace ringsim {
+
+// Exact sizes of the topk (neighbors.npy + scores.npy) and full outputs.
+double topk_output_bytes(std::int64_t n, std::int64_t k);
+double full_output_bytes(std::int64_t n);
+
+// Bytes of one pairs.csv line for ids i, j (the score taken as 10 bytes,
+// typical of a shortest round-trip float in [-1, 1]).
+std::int64_t pair_line_bytes(std::int64_t i, std::int64_t j);
+
+struct ThresholdEstimate {
+  double pairs = 0;
+  double bytes = 0;
+  std::int64_t sample_rows = 0;
+};
+
+// Collective. `own`: this rank's normalised rows.
+template <class Scalar>
+ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
+                                            const MpiComm& comm, double threshold);
+
+// Throws InputError if `bytes` exceed `limit`; `what` describes the output.
+void check_output_budget(double bytes, std::int64_t limit, const std::string& what);
+
+}  // namespace ringsim
