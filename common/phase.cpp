@@ -1,6 +1,7 @@
 #include "common/phase.hpp"
 
 #include <atomic>
+#include <exception>
 #include <mutex>
 
 #include "common/fault_injection.hpp"
@@ -38,8 +39,12 @@ std::string where_this_rank_is() {
   return who + " (host " + host + ") in phase " + current_phase();
 }
 
-PhaseScope::PhaseScope(const char* name) : previous_(g_phase.exchange(name)) { inject_fault_at(name, g_rank.load()); }
+PhaseScope::PhaseScope(const char* name) : previous_(g_phase.exchange(name)), exceptions_(std::uncaught_exceptions()) {
+  inject_fault_at(name, g_rank.load());
+}
 
-PhaseScope::~PhaseScope() { g_phase = previous_; }
+PhaseScope::~PhaseScope() {
+  if (std::uncaught_exceptions() == exceptions_) g_phase = previous_;
+}
 
 }  // namespace ringsim

@@ -16,8 +16,9 @@ const char* current_phase();
 std::string where_this_rank_is();
 
 // Enters a phase for the scope's lifetime; phases nest, the innermost wins.
-// Entering a phase is also where a test can inject a fault (see
-// fault_injection.hpp).
+// A scope left by an exception keeps its phase, so the message printed
+// where the exception is caught names the phase that failed. Entering a
+// phase is also where a test can inject a fault (see fault_injection.hpp).
 class PhaseScope {
  public:
   explicit PhaseScope(const char* name);
@@ -27,6 +28,7 @@ class PhaseScope {
 
  private:
   const char* previous_;
+  int exceptions_;
 };
 
 }  // namespace ringsim

@@ -15,6 +15,7 @@
 #include "common/host.hpp"
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
+#include "common/stop_signal.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
@@ -143,6 +144,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
     transport = make_transport(options.transport, comm);
+    throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
   }
   // Rank 0 writes the results: it holds --out for the whole job.
   std::optional<OutputDirectoryLock> out_lock;

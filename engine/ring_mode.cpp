@@ -214,11 +214,12 @@ template <class Scalar>
 class ThresholdMode : public RingMode<Scalar> {
   using Pair = ScoredPair<Scalar>;
   static constexpr std::int64_t kRequest = 1, kStillWriting = 2;
-  static constexpr std::int64_t kChunkPairs = 1 << 16;
 
  public:
   ThresholdMode(const ModeOptions& options, const ModeContext& context)
-      : context_(context), consumer_(static_cast<Scalar>(options.threshold), options.max_pairs_per_rank) {}
+      : context_(context),
+        consumer_(static_cast<Scalar>(options.threshold), options.max_pairs_per_rank),
+        chunk_pairs_(std::max<std::int64_t>(1, options.gather_chunk_pairs)) {}
 
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
   void end_step(int, const TileAssignment&) override {}
@@ -244,7 +245,7 @@ class ThresholdMode : public RingMode<Scalar> {
  private:
   static bool before(const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; }
 
-  static std::int64_t chunk_size(std::int64_t total, std::int64_t sent) { return std::min(kChunkPairs, total - sent); }
+  std::int64_t chunk_size(std::int64_t total, std::int64_t sent) const { return std::min(chunk_pairs_, total - sent); }
 
   void serve(const std::vector<Pair>& pairs) {
     Transport& transport = context_.transport;
@@ -303,9 +304,10 @@ class ThresholdMode : public RingMode<Scalar> {
     StagedOutputs staged;
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
     AtomicFile& file = *staged[0];
-    std::string text = "i,j,score\n";
+    file.append(std::string("i,j,score\n"));
+    inject_fault_at("write-file", 0);
+    std::string text;
     auto last_keep_alive = Clock::now();
-    bool faulted = false;
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
@@ -323,7 +325,6 @@ class ThresholdMode : public RingMode<Scalar> {
       if (text.size() > (1 << 20)) {
         file.append(text);
         text.clear();
-        if (!faulted) inject_fault_at("write-file", 0), faulted = true;
         if (Clock::now() - last_keep_alive > std::chrono::seconds(1)) {
           for (auto& waiting : streams)
             if (!waiting.own && waiting.requested < waiting.total)
@@ -338,6 +339,7 @@ class ThresholdMode : public RingMode<Scalar> {
 
   ModeContext context_;
   ThresholdConsumer<Scalar> consumer_;
+  std::int64_t chunk_pairs_;
 };
 
 // ------------------------------------------------------------------ full

@@ -58,6 +58,9 @@ struct ModeOptions {
   // Threshold mode: a rank holding more pairs than this fails (the output
   // would exceed --max-output-bytes anyway); keeps memory bounded.
   std::int64_t max_pairs_per_rank = std::numeric_limits<std::int64_t>::max();
+  // Threshold mode: pairs per chunk rank 0 pulls from each rank while it
+  // merges (its memory is one chunk per rank beside its own pairs).
+  std::int64_t gather_chunk_pairs = 1 << 16;
 };
 
 template <class Scalar>

@@ -144,6 +144,24 @@ TEST_F(RingJob, FullAndThresholdModes) {
   auto threshold = options(write_input(x), "threshold", "threshold");
   threshold.mode.threshold = 0.6;
   run_and_check(x, threshold, 1e-5);
+  // Rank 0 merges every rank's sorted pairs, pulling them in chunks: tiny
+  // chunks make it pull many times from every rank.
+  auto chunked = options(write_input(x), "threshold", "threshold-chunked");
+  chunked.mode.threshold = -0.2;
+  chunked.mode.gather_chunk_pairs = 7;
+  run_and_check(x, chunked, 1e-5);
+}
+
+TEST_F(RingJob, OutputLargerThanTheLimitIsRefusedBeforeComputing) {
+  const auto x = random_matrix(80, 4, 12);
+  auto every_pair = options(write_input(x), "threshold", "every-pair");
+  every_pair.mode.threshold = -2;  // 3160 pairs, about 30 bytes each
+  every_pair.max_output_bytes = 20000;
+  expect_failure(every_pair, "--mode threshold --threshold -2");
+  auto topk = options(write_input(x), "topk", "wide-k");
+  topk.mode.k = 1000;  // 80 x 1000 x 12 bytes
+  topk.max_output_bytes = 100000;
+  expect_failure(topk, "--mode topk (n = 80, k = 1000)");
 }
 
 TEST_F(RingJob, Float64AndCsvInput) {
