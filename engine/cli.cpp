@@ -95,6 +95,11 @@ void add_run_options(CLI::App& run, RunOptions& options) {
       ->capture_default_str();
   run.add_flag("--check-hosts", options.check_hosts, "Fail unless each rank runs on the host the map gives it");
   run.add_option("--failure-file", options.failure_file, "Write the failure reason here if the job fails");
+  run.add_option("--checkpoint-dir", options.checkpoint_dir,
+                 "Save partial results after ring steps and resume from them when rerun ({host} is replaced)");
+  run.add_option("--checkpoint-every", options.checkpoint_every, "Save after every N-th ring step (and the last)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
 }
 
 int run_job_command(RunOptions options, int argc, char** argv) {

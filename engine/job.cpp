@@ -5,17 +5,21 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/failure_file.hpp"
+#include "common/fault_injection.hpp"
 #include "common/host.hpp"
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
+#include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
@@ -33,7 +37,7 @@ using nlohmann::json;
 
 struct RankReport {
   double load_seconds = 0, normalize_seconds = 0, connect_seconds = 0, ring_seconds = 0;
-  double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0;
+  double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0, checkpoint_seconds = 0;
   std::int64_t rows = 0, entries = 0;
 };
 
@@ -108,6 +112,19 @@ json transport_json(const TransportStats& stats) {
           {"receive_seconds", stats.receive_seconds},
           {"encrypt_seconds", stats.encrypt_seconds},
           {"decrypt_seconds", stats.decrypt_seconds}};
+}
+
+// Ties checkpoints to this rank's rows and every option that changes its
+// results (the transport and timeouts do not).
+template <class Scalar>
+std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& partition, const RowMatrix<Scalar>& own,
+                              int ranks) {
+  Fingerprint f;
+  f.add(fmt::format("mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}", options.mode.mode,
+                    options.mode.k, options.mode.threshold, options.dtype, options.tile.rows, options.tile.cols, ranks,
+                    partition.rows(), own.cols()));
+  for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
+  return f.add(own.data(), static_cast<std::size_t>(own.size()) * sizeof(Scalar)).value();
 }
 
 // Publishes a job's result files back to back, after removing the result
@@ -203,10 +220,41 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   // more pairs than that allows is over the limit whatever the others hold.
   mode_options.max_pairs_per_rank = options.max_output_bytes / 6;
   auto mode = make_ring_mode<Scalar>(mode_options, context);
+
+  std::optional<CheckpointStore> store;
+  RingCheckpoints checkpoints;
+  if (!options.checkpoint_dir.empty()) {
+    PhaseScope phase("resume");
+    std::vector<int> saved;
+    run_agreed(comm, [&] {
+      store.emplace(options.checkpoint_dir, rank, job_fingerprint(options, input.partition, own, comm.size()));
+      saved = store->saved_steps();
+    });
+    // Resume after the newest step every rank saved.
+    std::string mine;
+    for (const int step : saved) mine += std::to_string(step) + " ";
+    std::vector<int> common = saved;
+    for (const auto& theirs : comm.allgather(mine)) {
+      std::istringstream in(theirs);
+      std::vector<int> steps{std::istream_iterator<int>(in), std::istream_iterator<int>()};
+      std::erase_if(common, [&](int step) { return std::find(steps.begin(), steps.end(), step) == steps.end(); });
+    }
+    if (!common.empty()) {
+      run_agreed(comm, [&] { mode->restore(store->load(common.back())); });
+      checkpoints.resume_step = common.back() + 1;
+    }
+    checkpoints.every = options.checkpoint_every;
+    checkpoints.save = [&](int step) {
+      ScopedTimer timer(report.checkpoint_seconds);
+      run_agreed(comm, [&] { store->save(step, mode->save()); });
+      store->keep_only(step);  // every rank holds `step` now
+      inject_fault_at(("checkpoint-" + std::to_string(step)).c_str(), rank);
+    };
+  }
   {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
-    const RingTimes times = run_ring(own, input.partition, *transport, *mode, options.tile, timeout);
+    const RingTimes times = run_ring(own, input.partition, *transport, *mode, options.tile, timeout, checkpoints);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
@@ -246,54 +294,65 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                  {"communication_wait", report.wait_seconds},
                  {"ring", report.ring_seconds},
                  {"write", report.write_seconds},
+                 {"checkpoint", report.checkpoint_seconds},
                  {"total", report.total_seconds}}},
                {"similarity_entries", report.entries},
                {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
                {"peak_rss_bytes", peak_rss_bytes()},
                {"transport", transport_json(stats)}};
   const auto all = comm.allgather(mine.dump());
-  if (rank != 0) return;
-
-  json ranks = json::array();
-  double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0;
-  std::uint64_t bytes_sent = 0;
-  for (const auto& text : all) {
-    json r = json::parse(text);
-    wall = std::max(wall, r["seconds"]["total"].get<double>());
-    compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
-    wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
-    peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
-    total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
-    bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
-    ranks.push_back(std::move(r));
+  if (rank == 0) {
+    json ranks = json::array();
+    double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0;
+    std::uint64_t bytes_sent = 0;
+    for (const auto& text : all) {
+      json r = json::parse(text);
+      wall = std::max(wall, r["seconds"]["total"].get<double>());
+      compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
+      wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
+      peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
+      total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
+      bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
+      ranks.push_back(std::move(r));
+    }
+    json document = {{"n", input.partition.rows()},
+                     {"d", d},
+                     {"P", comm.size()},
+                     {"k", options.mode.k},
+                     {"mode", options.mode.mode},
+                     {"threshold", options.mode.threshold},
+                     {"dtype", options.dtype},
+                     {"transport", options.transport.kind},
+                     {"cipher_suite", stats.cipher_suite},
+                     {"tls_crypto", stats.tls_crypto},
+                     {"tile", {options.tile.rows, options.tile.cols}},
+                     {"gemm_backend", gemm_backend()},
+                     {"resumed_steps", checkpoints.resume_step},
+                     {"ring_steps", RingSchedule(comm.size()).steps()},
+                     {"wall_seconds", wall},
+                     {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+                     {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+                     {"ranks", ranks}};
+    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
+    outputs.back()->append(document.dump(2) + "\n");
+    publish_outputs(options.out_dir, outputs);
+    if (!options.quiet) {
+      // Stable name=value lines: SageMaker metric regexes read these.
+      fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
+                 comm.size());
+      fmt::print("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max);
+      fmt::print("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
+                 wall > 0 ? total_flops / wall / 1e9 : 0);
+      fmt::print("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", bytes_sent, peak_rss / (1 << 20));
+      std::fflush(stdout);
+    }
   }
-  json document = {{"n", input.partition.rows()},
-                   {"d", d},
-                   {"P", comm.size()},
-                   {"k", options.mode.k},
-                   {"mode", options.mode.mode},
-                   {"threshold", options.mode.threshold},
-                   {"dtype", options.dtype},
-                   {"transport", options.transport.kind},
-                   {"cipher_suite", stats.cipher_suite},
-                   {"tls_crypto", stats.tls_crypto},
-                   {"tile", {options.tile.rows, options.tile.cols}},
-                   {"gemm_backend", gemm_backend()},
-                   {"wall_seconds", wall},
-                   {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-                   {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-                   {"ranks", ranks}};
-  outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
-  outputs.back()->append(document.dump(2) + "\n");
-  publish_outputs(options.out_dir, outputs);
-  if (!options.quiet) {
-    // Stable name=value lines: SageMaker metric regexes read these.
-    fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d, comm.size());
-    fmt::print("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max);
-    fmt::print("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
-               wall > 0 ? total_flops / wall / 1e9 : 0);
-    fmt::print("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", bytes_sent, peak_rss / (1 << 20));
-    std::fflush(stdout);
+  if (store) {
+    // The results are published: the checkpoints have served (a rerun
+    // starts afresh). Wait for rank 0 first, so a failed publish keeps them.
+    PhaseScope phase("cleanup");
+    comm.barrier();
+    store->keep_only(-1);
   }
 }
 
@@ -328,6 +387,7 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
   options.input = expand_host(options.input, host);
   options.out_dir = expand_host(options.out_dir, host);
   options.failure_file = expand_host(options.failure_file, host);
+  options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
 }
 
 }  // namespace

@@ -38,6 +38,10 @@ struct RunOptions {
   int processes_per_host = 1;
   bool check_hosts = false;  // the machine's host name must be the mapped one
   std::string failure_file;  // written (if absent) when the job fails
+  // Save partial results here after every `checkpoint_every`-th ring step
+  // and resume from them on a rerun (checkpoint.hpp); empty: no checkpoints.
+  std::string checkpoint_dir;
+  int checkpoint_every = 1;
 };
 
 // Runs the job on every rank of `comm` (whose collectives it bounds by

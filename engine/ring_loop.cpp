@@ -7,7 +7,7 @@ namespace ringsim {
 
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
-                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout) {
+                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout, const RingCheckpoints& checkpoints) {
   RingTimes times;
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
   const RingSchedule schedule(transport.size());
@@ -23,12 +23,28 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
     throw_if_stopped();
   };
 
-  for (int step = 0; step <= last_step; ++step) {
+  const int first_step = checkpoints.resume_step;
+  if (first_step > 0 && first_step <= last_step) {
+    // Resuming: the block for the first step comes straight from its owner
+    // (the left neighbour's pass-on was lost with the interrupted run), and
+    // our block goes to the rank that holds it at that step.
+    const int block = schedule.visiting_block(rank, first_step);
+    RowMatrix<Scalar>& incoming = buffers[(first_step - 1) % 2];
+    incoming.resize(partition.size(block), own.cols());
+    block_recv =
+        transport.irecv(block, as_writable_bytes_of(incoming.data(), static_cast<std::size_t>(incoming.size())));
+    block_send = transport.isend((rank + first_step) % schedule.ranks(),
+                                 as_bytes_of(own.data(), static_cast<std::size_t>(own.size())));
+  }
+  for (int step = first_step; step <= last_step; ++step) {
     if (step > 0) {
       timed_wait(waits, *block_recv);
       timed_wait(waits, *block_send);  // the buffer it read from is about to be reused
       current = &buffers[(step - 1) % 2];
-      mode.on_block_received(step);
+      if (step == first_step)
+        mode.resume_at(step);
+      else
+        mode.on_block_received(step);
     }
     if (step < last_step) {
       // Pass on what we hold now; the left neighbour's block arrives for the next step.
@@ -47,14 +63,24 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
                                           assignment, shape, consumer, between_tiles);
     }
     mode.end_step(step, assignment);
+    if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {
+      // Settle this step's exchanges so the saved state is complete; the
+      // next block has arrived by then, so the ring goes on from here.
+      if (step < last_step) {
+        timed_wait(waits, *block_recv);
+        timed_wait(waits, *block_send);
+      }
+      mode.settle();
+      checkpoints.save(step);
+    }
   }
   mode.finish();
   return times;
 }
 
 template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, Transport&, RingMode<float>&,
-                                   const TileShape&, Millis);
+                                   const TileShape&, Millis, const RingCheckpoints&);
 template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, Transport&, RingMode<double>&,
-                                    const TileShape&, Millis);
+                                    const TileShape&, Millis, const RingCheckpoints&);
 
 }  // namespace ringsim

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
@@ -12,12 +13,21 @@ struct RingTimes {
   std::int64_t entries = 0;    // similarity entries computed
 };
 
+// Checkpointing of the ring (checkpoint.hpp): where to start, and what to do
+// after a step all of whose exchanges are settled.
+struct RingCheckpoints {
+  int resume_step = 0;  // first step to compute: 0 for a fresh ring
+  int every = 0;        // save after every `every`-th step and the last; 0: never
+  std::function<void(int step)> save;
+};
+
 // Circulates row blocks around the ring and feeds every tile of this rank's
 // assignments to `mode`. Blocks move right one rank per step; the block for
 // step s+1 is in flight while step s is computed (double buffering), so no
 // rank ever holds more than its own block and two visiting ones.
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
-                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout);
+                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
+                   const RingCheckpoints& checkpoints = {});
 
 }  // namespace ringsim

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "common/atomic_file.hpp"
@@ -28,6 +30,11 @@ void timed_wait(const ModeContext& context, Request& request) {
 namespace {
 
 std::string output_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+template <class T>
+std::string as_chars(std::span<const T> values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+}
 
 template <class T>
 std::span<const std::byte> bytes_of(const std::vector<T>& v) {
@@ -113,8 +120,37 @@ class TopKMode : public RingMode<Scalar> {
 
   void finish() override {
     if (floor_send_) timed_wait(context_, *floor_send_);
+    settle();
+  }
+
+  void settle() override {
     while (!outgoing_.empty()) settle_outgoing();
     while (!incoming_.empty()) settle_incoming();
+  }
+
+  std::string save() const override {
+    std::string state(as_chars(own_.score_data()));
+    state += as_chars(own_.id_data());
+    return state;
+  }
+
+  void restore(const std::string& state) override {
+    const std::size_t score_bytes = own_.score_data().size_bytes();
+    RINGSIM_ENFORCE(state.size() == score_bytes + own_.id_data().size_bytes(), "top-k checkpoint of another shape");
+    std::memcpy(own_.score_data().data(), state.data(), score_bytes);
+    std::memcpy(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
+    own_.refresh_kth();
+  }
+
+  // The visiting block's floor comes from its owner (its k-th scores as
+  // restored), and ours goes to the rank holding our block at `step`.
+  void resume_at(int step) override {
+    const int block = schedule_.visiting_block(rank_, step);
+    floor_in_.assign(static_cast<std::size_t>(context_.partition.size(block)), Scalar{});
+    floor_recv_ = context_.transport.irecv(block, as_writable_bytes_of(floor_in_.data(), floor_in_.size()));
+    floor_out_.assign(own_.kth_scores(), own_.kth_scores() + own_.rows());
+    floor_send_ =
+        context_.transport.isend((rank_ + step) % schedule_.ranks(), as_bytes_of(floor_out_.data(), floor_out_.size()));
   }
 
   StagedOutputs gather_and_write(const std::string& out_dir) override {
@@ -224,6 +260,15 @@ class ThresholdMode : public RingMode<Scalar> {
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
   void end_step(int, const TileAssignment&) override {}
   void finish() override {}
+
+  std::string save() const override { return as_chars(std::span<const Pair>(consumer_.pairs())); }
+
+  void restore(const std::string& state) override {
+    auto& pairs = consumer_.pairs();
+    RINGSIM_ENFORCE(state.size() % sizeof(Pair) == 0, "threshold checkpoint of another shape");
+    pairs.resize(state.size() / sizeof(Pair));
+    std::memcpy(pairs.data(), state.data(), state.size());
+  }
 
   double output_bytes_here() const override {
     double bytes = 0;
@@ -359,6 +404,35 @@ class FullMode : public RingMode<Scalar> {
   }
   void end_step(int, const TileAssignment&) override {}
   void finish() override {}
+
+  // Each band: its encoded assignment, then its scores.
+  std::string save() const override {
+    std::string state;
+    for (std::size_t b = 0; b < assignments_.size(); ++b) {
+      state += as_chars(std::span<const std::int64_t>(encode(assignments_[b])));
+      const auto& band = consumers_[b]->band();
+      state += as_chars(std::span<const float>(band.data(), static_cast<std::size_t>(band.size())));
+    }
+    return state;
+  }
+
+  void restore(const std::string& state) override {
+    for (std::size_t at = 0; at < state.size();) {
+      std::vector<std::int64_t> encoded(7);
+      RINGSIM_ENFORCE(at + 56 <= state.size(), "full-mode checkpoint truncated");
+      std::memcpy(encoded.data(), state.data() + at, 56);
+      at += 56;
+      const TileAssignment a = decode(encoded);
+      auto consumer = std::make_unique<DenseConsumer<Scalar>>(a);
+      auto& band = consumer->band();
+      const std::size_t bytes = static_cast<std::size_t>(band.size()) * sizeof(float);
+      RINGSIM_ENFORCE(at + bytes <= state.size(), "full-mode checkpoint truncated");
+      std::memcpy(band.data(), state.data() + at, bytes);
+      at += bytes;
+      consumers_.push_back(std::move(consumer));
+      assignments_.push_back(a);
+    }
+  }
 
   StagedOutputs gather_and_write(const std::string& out_dir) override {
     Transport& transport = context_.transport;

@@ -35,6 +35,18 @@ class RingMode {
   virtual void end_step(int step, const TileAssignment& assignment) = 0;
   // After the last step: settle every partial result this rank is owed.
   virtual void finish() = 0;
+
+  // Checkpoints (checkpoint.hpp). settle(): at the end of a step, complete
+  // every exchange of partial results posted so far (messages that travel
+  // to the next step, such as top-k floors, stay in flight). save(): this
+  // rank's results so far, after settle(). restore(): the reverse, before
+  // the ring. resume_at(step): replaces on_block_received() at the first
+  // step of a resumed ring, whose neighbour messages were lost with the
+  // interrupted run; peers that resume at the same step call it too.
+  virtual void settle() {}
+  virtual std::string save() const = 0;
+  virtual void restore(const std::string& state) = 0;
+  virtual void resume_at(int /*step*/) {}
   // Bytes this rank's results add to the output (threshold mode; the other
   // modes' sizes are known before the ring).
   virtual double output_bytes_here() const { return 0; }

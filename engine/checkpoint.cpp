@@ -1,0 +1,109 @@
+#include "engine/checkpoint.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr char kMagic[8] = {'R', 'S', 'C', 'K', 'P', 'T', '1', '\n'};
+// magic, fingerprint, step, payload bytes; then payload; then its FNV-1a.
+constexpr std::size_t kHeaderBytes = 8 + 8 + 8 + 8;
+}  // namespace
+
+Fingerprint& Fingerprint::add(const void* data, std::size_t bytes) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < bytes; ++i) {
+    hash_ ^= p[i];
+    hash_ *= 0x100000001b3ull;
+  }
+  return *this;
+}
+
+Fingerprint& Fingerprint::add(const std::string& text) {
+  const std::uint64_t size = text.size();
+  add(&size, sizeof size);
+  return add(text.data(), text.size());
+}
+
+CheckpointStore::CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint)
+    : dir_(std::move(dir)), rank_(rank), fingerprint_(fingerprint) {
+  std::error_code error;
+  fs::create_directories(dir_, error);
+  if (error) throw IoError("--checkpoint-dir " + dir_ + " cannot be created: " + error.message());
+}
+
+std::string CheckpointStore::path(int step) const {
+  return (fs::path(dir_) / fmt::format("rank-{}.step-{}.ckpt", rank_, step)).string();
+}
+
+std::vector<int> CheckpointStore::saved_steps() const {
+  std::vector<int> steps;
+  const std::regex name(fmt::format("rank-{}\\.step-([0-9]+)\\.ckpt", rank_));
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    std::smatch match;
+    const std::string file = entry.path().filename().string();
+    if (!std::regex_match(file, match, name)) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    char header[kHeaderBytes];
+    if (!in.read(header, kHeaderBytes) || std::memcmp(header, kMagic, 8) != 0) continue;  // torn: not saved
+    std::uint64_t fingerprint = 0, bytes = 0;
+    std::int64_t step = 0;
+    std::memcpy(&fingerprint, header + 8, 8);
+    std::memcpy(&step, header + 16, 8);
+    std::memcpy(&bytes, header + 24, 8);
+    if (fingerprint != fingerprint_)
+      throw InputError(
+          fmt::format("checkpoint {} was made by another job (its input rows or options differ from "
+                      "this run's); remove it, or give this job another --checkpoint-dir",
+                      entry.path().string()));
+    if (step != std::stoll(match[1].str())) continue;
+    if (entry.file_size() != kHeaderBytes + bytes + 8) continue;  // truncated copy
+    steps.push_back(static_cast<int>(step));
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
+std::string CheckpointStore::load(int step) const {
+  std::ifstream in(path(step), std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  if (all.size() < kHeaderBytes + 8) throw IoError("checkpoint " + path(step) + " is truncated");
+  std::string payload = all.substr(kHeaderBytes, all.size() - kHeaderBytes - 8);
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, all.data() + all.size() - 8, 8);
+  if (Fingerprint().add(payload.data(), payload.size()).value() != stored)
+    throw IoError("checkpoint " + path(step) + " is corrupt (checksum mismatch); remove it to start afresh");
+  return payload;
+}
+
+void CheckpointStore::save(int step, const std::string& state) {
+  AtomicFile file(path(step));
+  std::string header(kMagic, 8);
+  const std::int64_t step64 = step;
+  const std::uint64_t bytes = state.size();
+  header.append(reinterpret_cast<const char*>(&fingerprint_), 8);
+  header.append(reinterpret_cast<const char*>(&step64), 8);
+  header.append(reinterpret_cast<const char*>(&bytes), 8);
+  file.append(header);
+  file.append(state);
+  const std::uint64_t checksum = Fingerprint().add(state.data(), state.size()).value();
+  file.append(std::string(reinterpret_cast<const char*>(&checksum), 8));
+  file.commit();
+}
+
+void CheckpointStore::keep_only(int step) {
+  for (const int saved : saved_steps())
+    if (saved != step) fs::remove(path(saved));
+}
+
+}  // namespace ringsim

@@ -1,0 +1,54 @@
+#pragma once
+// Checkpoints for managed spot training (and any rerun after a kill): after
+// ring steps, every rank saves its partial results; a rerun with the same
+// input and options resumes after the last step that every rank saved.
+//
+// One file per rank and step, DIR/rank-R.step-S.ckpt, written atomically and
+// checked on reading (length, checksum): on SageMaker each host writes its
+// ranks' files into /opt/ml/checkpoints, which is synced with one S3 prefix
+// and comes back to every host on restart. A file is tied to its job by a
+// fingerprint of the rank's input rows and every option that changes
+// results; a file from another job is refused by name, never mixed in.
+//
+// Steps are saved in lockstep (the ranks agree each one is on disk before
+// older ones are removed), so every rank always holds the newest step all
+// ranks saved, and at most one newer.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringsim {
+
+class CheckpointStore {
+ public:
+  CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint);
+
+  // Steps this rank holds a complete file of, oldest first. Throws
+  // InputError naming a file made by another job (input or options differ).
+  std::vector<int> saved_steps() const;
+  std::string load(int step) const;
+  void save(int step, const std::string& state);
+  // Removes this rank's files of every step but `step` (-1: all).
+  void keep_only(int step);
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string path(int step) const;
+  std::string dir_;
+  int rank_;
+  std::uint64_t fingerprint_;
+};
+
+// 64-bit FNV-1a, the fingerprint's hash (not a security measure: it tells
+// jobs apart, it does not authenticate files).
+class Fingerprint {
+ public:
+  Fingerprint& add(const void* data, std::size_t bytes);
+  Fingerprint& add(const std::string& text);
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  std::uint64_t hash_ = 0xcbf29ce484222325ull;
+};
+
+}  // namespace ringsim
