@@ -65,8 +65,7 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
       enable_keepalive(socket.fd());
       workers_.emplace_back(host, std::move(socket));
     } catch (const Error& e) {
-      throw TimeoutError("worker " + host + " never opened its control port " + endpoint.to_string() + ": " +
-                         e.what());
+      throw TimeoutError("worker " + host + " never opened its control port " + endpoint.to_string() + ": " + e.what());
     }
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole SageMaker launch flow on this machine: N host trees (config
-# + data channel) in a temporary folder, one `ringsim launch --local` per
-# host, exactly as SageMaker would start one container per instance; the
-# leader runs mpirun, the workers wait for its outcome. No sshd: the ranks
+# + data channel) in a temporary folder, one `train train --local` (the
+# image's entrypoint, scripts/train) per host, as SageMaker starts one
+# container per instance; the leader runs mpirun, the workers wait for its
+# outcome. No sshd: the ranks
 # are started locally instead of over ssh, everything else is the same path.
 #
 # Usage: scripts/local-sagemaker.sh N [--sharded] [--transport mpi|tcp|tls]
@@ -94,9 +95,13 @@ for i, host in enumerate(hosts):
 print(f"{n} hosts in {work}; shards: {[int(bounds[i+1]-bounds[i]) for i in range(n)] if sharded else 'replicated'}")
 PY
 
+# Each host starts through the image's entrypoint, `train train`, with the
+# binary path of this build in place of the image's.
+sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
+chmod +x "$work/train"
 pids=()
 for i in $(seq 1 "$n"); do
-  "$ringsim" launch --local --ml-root "$work/algo-$i" >"$work/algo-$i.log" 2>&1 &
+  RINGSIM_ML_ROOT="$work/algo-$i" "$work/train" train --local >"$work/algo-$i.log" 2>&1 &
   pids+=($!)
 done
 status=0
