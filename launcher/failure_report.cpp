@@ -26,7 +26,7 @@ void FailureReport::add_line(const std::string& raw) {
   static const std::regex signal_line(
       R"(mpirun noticed that process rank (\d+) with PID \d+ on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?)");
   if (killed_.empty() && std::regex_search(line, m, signal_line)) {
-    killed_ = "rank " + m[1].str() + " (host " + m[2].str() + ") was killed by signal " + m[3].str() +
+    killed_ = name_rank(m[1].str(), m[2].str()) + " was killed by signal " + m[3].str() +
               (m[4].matched ? " (" + m[4].str() + ")" : "");
     return;
   }
@@ -43,15 +43,21 @@ void FailureReport::add_line(const std::string& raw) {
     return;
   }
   static const std::regex error_line(R"(ringsim: error: (.*))");
-  if (first_error_.empty() && std::regex_search(line, m, error_line)) {
-    const std::string message = m[1].str();
-    if (message.rfind("rank ", 0) == 0 || rank.empty()) {
-      first_error_ = message;
-    } else {
-      const std::size_t r = std::stoul(rank);
-      first_error_ =
-          "rank " + rank + (r < host_of_rank_.size() ? " (host " + host_of_rank_[r] + ")" : "") + ": " + message;
+  if (std::regex_search(line, m, error_line)) {
+    std::string message = m[1].str();
+    static const std::regex rank_prefix(R"(^rank (\d+)(?:\s*\(host ([^)]*)\))?:?\s*)");
+    std::smatch p;
+    std::string host;
+    if (std::regex_search(message, p, rank_prefix)) {
+      rank = p[1].str();
+      host = p[2].str();
+      message = p.suffix().str();
     }
+    const std::string named = rank.empty() ? message : name_rank(rank, host) + ": " + message;
+    // "stopped by signal 15" is mpirun tearing the job down: an echo of the
+    // failure, kept only when nothing better is known.
+    std::string& slot = message.rfind("stopped by signal", 0) == 0 ? first_stop_ : first_error_;
+    if (slot.empty()) slot = named;
     return;
   }
   static const std::regex ssh_line(R"(^ssh: (?:connect to host )?(\S+?)[: ].*)");
@@ -60,11 +66,25 @@ void FailureReport::add_line(const std::string& raw) {
   }
 }
 
+std::string FailureReport::name_rank(const std::string& rank, const std::string& node) const {
+  // The launcher's rank map knows where each rank runs (also in a local
+  // simulation, where mpirun's node is this machine for every host).
+  std::size_t r = host_of_rank_.size();
+  try {
+    r = std::stoul(rank);
+  } catch (const std::exception&) {
+    // Not a rank of ours (too long a number): keep the line's own host.
+  }
+  const std::string host = r < host_of_rank_.size() ? host_of_rank_[r] : node;
+  return "rank " + rank + (host.empty() ? "" : " (host " + host + ")");
+}
+
 std::string FailureReport::summary() const {
   std::string cause = !killed_.empty()        ? killed_
                       : !lost_daemon_.empty() ? lost_daemon_
                       : !first_error_.empty() ? first_error_
-                                              : ssh_error_;
+                      : !ssh_error_.empty()   ? ssh_error_
+                                              : first_stop_;
   if (!first_error_.empty() && cause != first_error_) cause += "; first error reported: " + first_error_;
   return cause;
 }

@@ -28,10 +28,12 @@ class FailureReport {
   std::string summary() const;
 
  private:
+  std::string name_rank(const std::string& rank, const std::string& node) const;
   std::string killed_;       // the first "exited on signal" line, rewritten
   std::string lost_daemon_;  // the first host mpirun lost contact with
   std::string first_error_;  // the first ringsim error line
   std::string ssh_error_;    // the first ssh complaint
+  std::string first_stop_;   // the first "stopped by signal" line (mpirun's teardown)
   bool in_lost_daemon_block_ = false;
   std::vector<std::string> host_of_rank_;
 };

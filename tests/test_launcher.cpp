@@ -306,8 +306,14 @@ TEST(FailureReport, NamesTheFirstRankThatFailed) {
   report.add_line("mpirun noticed that process rank 2 with PID 4242 on node algo-2 exited on signal 9 (Killed).");
   report.add_line("mpirun noticed that process rank 3 with PID 4243 on node algo-2 exited on signal 15 (Terminated).");
   EXPECT_EQ(report.summary(),
-            "rank 2 (host algo-2) was killed by signal 9 (Killed); first error reported: rank 0 (host algo-1) ring "
+            "rank 2 (host algo-2) was killed by signal 9 (Killed); first error reported: rank 0 (host algo-1): ring "
             "step 2: lost rank 2 (connection reset)");
+  // In a local simulation mpirun's node is this machine: the rank map names the host.
+  FailureReport local({"algo-1", "algo-1", "algo-2"});
+  local.add_line("[1,1]<stderr>:ringsim: error: rank 1: stopped by signal 15 (SIGTERM)");
+  EXPECT_EQ(local.summary(), "rank 1 (host algo-1): stopped by signal 15 (SIGTERM)");
+  local.add_line("mpirun noticed that process rank 2 with PID 7 on node vm exited on signal 9 (Killed).");
+  EXPECT_EQ(local.summary(), "rank 2 (host algo-2) was killed by signal 9 (Killed)");
 }
 
 TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
