@@ -16,8 +16,10 @@ namespace ringsim {
 
 namespace {
 
+// The control connection is idle for the whole job: keepalive probes after
+// 10 s of silence, every 5 s, 3 unanswered -> the peer is gone (~25 s).
 void enable_keepalive(int fd) {
-  int one = 1, idle = 20, interval = 10, count = 3;
+  int one = 1, idle = 10, interval = 5, count = 3;
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
@@ -107,7 +109,10 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       read_exact(connection.fd(), {reinterpret_cast<std::byte*>(&c), 1},
                  std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
     } catch (const IoError& e) {
-      throw IoError("the leader " + leader + " vanished before saying how the job ended (" + e.what() + ")");
+      throw IoError("lost the connection to the leader " + leader +
+                    " before it said how the job ended: the leader's host, its launcher or the network between "
+                    "is down (" +
+                    e.what() + ")");
     }
     if (c == '\n') break;
     line += c;

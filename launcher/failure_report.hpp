@@ -26,6 +26,8 @@ class FailureReport {
   // One line for output/failure and the workers, or "" when nothing failed
   // that the log showed.
   std::string summary() const;
+  // Whether the log has shown a failure yet.
+  bool failed() const { return !summary().empty(); }
 
  private:
   std::string name_rank(const std::string& rank, const std::string& node) const;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -207,10 +208,33 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   for (int r = 0; r < plan.ranks.ranks(); ++r) host_of_rank.push_back(plan.ranks.host_of(r));
   FailureReport report(std::move(host_of_rank));
   ChildProcess mpirun(plan.mpirun.argv, {SIGTERM, true});
-  const int code = mpirun.wait([&](const std::string& line) { report.add_line(line); });
+  // mpirun should end the job within seconds of a failure
+  // (orte_abort_on_non_zero_status), but it can hang in its abort waiting for
+  // a daemon on a host it cannot reach: once the log shows a failure, give it
+  // abort_grace_seconds, then end it ourselves.
+  std::optional<std::chrono::steady_clock::time_point> failed_at;
+  bool ended_by_us = false;
+  const auto grace = std::chrono::milliseconds(static_cast<long>(plan.settings.abort_grace_seconds * 1000));
+  const int code =
+      mpirun.wait([&](const std::string& line) { report.add_line(line); },
+                  [&] {
+                    if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
+                    if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
+                      std::fprintf(stderr,
+                                   "ringsim: error: mpirun still runs %.0f s after the job failed; "
+                                   "ending it\n",
+                                   plan.settings.abort_grace_seconds);
+                      ended_by_us = true;
+                      mpirun.terminate(5000);
+                    }
+                  });
   std::string reason;
   if (code != 0) {
-    const std::string cause = report.summary();
+    std::string cause = report.summary();
+    if (ended_by_us)
+      cause += (cause.empty() ? "" : "; ") + std::string("mpirun had not ended the job ") +
+               std::to_string(static_cast<int>(plan.settings.abort_grace_seconds)) +
+               " s after the first failure and was ended by the launcher";
     reason = cause.empty()
                  ? "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)"
                  : cause + " (mpirun exit code " + std::to_string(code) + ")";

@@ -124,6 +124,7 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
        }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
+      {"abort_grace_seconds", [&](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
       {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
       // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
       {"sagemaker_mpi_enabled",

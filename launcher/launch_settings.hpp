@@ -31,6 +31,9 @@ struct LaunchSettings {
   std::string tls_channel;          // channel holding ca.pem, HOST.pem, HOST.key; empty: ephemeral
   double wait_seconds = 1800;       // how long leader and workers wait for each other to appear
   int control_port = 7177;          // leader -> worker outcome channel
+  // How long the leader lets mpirun take to end the job once the log shows a
+  // failure (a rank's error, a killed rank, a lost host); then it ends mpirun.
+  double abort_grace_seconds = 30;
 };
 
 // The most ranks one host may run: far above any instance's CPU count, far

@@ -17,7 +17,7 @@
 #   --check      compare the leader's model with numpy's normalize-then-matmul.
 #   --delay      start that host's container SECONDS later than the others.
 #   --absent     never start that host's container.
-#   --fault      SECONDS after the leader starts mpirun: link-down (that host's
+#   --fault      SECONDS after the ranks are up (rank 0 printed its host table): link-down (that host's
 #                veth goes down at the bridge, a cut cable) or kill (every
 #                process of that host killed, a lost instance).
 # Exit code: the leader's (or the first non-zero host's); 77 when this machine
@@ -135,7 +135,13 @@ UsePAM no
 StrictModes no
 PidFile none
 LogLevel ERROR
+PermitUserRC no
+# Sessions get an empty home: mpirun's remote shell must not run this
+# machine's root dotfiles (a bashrc may do slow or locking work), as in a
+# fresh container.
+SetEnv HOME=$work/home
 EOF
+mkdir -p "$work/home"
 cat >"$work/ssh_config" <<EOF
 Host *
   IdentityFile $work/id_ed25519
@@ -196,7 +202,7 @@ for fault in "${faults[@]}"; do
   IFS=: read -r kind host after <<<"$fault"
   i=${host#algo-}
   (
-    for _ in $(seq 1200); do grep -q "starts .* ranks" "$work/algo-1.log" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1200); do grep -q "rank -> host" "$work/algo-1.log" 2>/dev/null && break; sleep 0.1; done
     sleep "$after"
     case $kind in
       link-down) ip link set "$(veth_of "$i")" down ;;
