@@ -59,16 +59,34 @@ void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& 
 }
 
 void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline) {
-  for (const auto& [host, endpoint] : workers) {
-    Endpoint numeric = endpoint;
-    numeric.address = resolve_host(endpoint.address, deadline);
-    try {
-      Socket socket = connect_to(numeric, deadline);
-      enable_keepalive(socket.fd());
-      workers_.emplace_back(host, std::move(socket));
-    } catch (const Error& e) {
-      throw TimeoutError("worker " + host + " never opened its control port " + endpoint.to_string() + ": " + e.what());
+  // Round after round, each worker not yet connected gets a short try, so
+  // that one late worker does not keep the leader from connecting to the
+  // others: they must be there to hear why the job failed.
+  std::vector<std::pair<std::string, Endpoint>> pending = workers;
+  std::string last_error;
+  while (!pending.empty()) {
+    const auto round_end = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    for (auto it = pending.begin(); it != pending.end();) {
+      try {
+        Endpoint numeric = it->second;
+        numeric.address = resolve_host(it->second.address, round_end);
+        Socket socket = connect_to(numeric, round_end);
+        enable_keepalive(socket.fd());
+        workers_.emplace_back(it->first, std::move(socket));
+        it = pending.erase(it);
+      } catch (const Error& e) {
+        last_error = e.what();
+        ++it;
+      }
     }
+    if (!pending.empty() && std::chrono::steady_clock::now() >= deadline) {
+      std::string hosts;
+      for (const auto& [host, endpoint] : pending)
+        hosts += (hosts.empty() ? "" : ", ") + host + " (" + endpoint.to_string() + ")";
+      throw TimeoutError("worker(s) " + hosts +
+                         " never opened the control port within the wait_seconds bound: " + last_error);
+    }
+    throw_if_stopped();
   }
 }
 

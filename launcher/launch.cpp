@@ -190,13 +190,19 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   std::vector<std::pair<std::string, Endpoint>> workers;
   for (const auto& h : plan.ranks.hosts())
     if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
-  // The leader needs no sshd of its own: mpirun starts its local ranks
-  // directly and only logs in to the workers (no tree spawn).
-  if (!options.local)
-    for (const auto& [host, unused] : workers)
-      wait_for_port({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
   LeaderChannel channel;
-  channel.connect(workers, deadline);
+  try {
+    channel.connect(workers, deadline);
+    // The leader needs no sshd of its own: mpirun starts its local ranks
+    // directly and only logs in to the workers (no tree spawn).
+    if (!options.local)
+      for (const auto& [host, unused] : workers)
+        wait_for_port({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
+  } catch (const Error& e) {
+    // The workers that did come hear why there is no job.
+    channel.announce({1, e.what()});
+    throw;
+  }
   {
     std::ofstream hostfile(plan.mpirun.argv[2]);
     hostfile << plan.mpirun.hostfile;
