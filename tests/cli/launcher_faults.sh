@@ -68,7 +68,7 @@ done
 wait "$runner"; code=$?
 [[ ! -e "$dir/algo-1/model/neighbors.npy" ]] || fail "leader killed: an orphan wrote the model"
 for host in algo-2 algo-3; do
-  grep -q "leader algo-1 vanished" "$dir/$host/output/failure" 2>/dev/null \
+  grep -q "lost the connection to the leader algo-1" "$dir/$host/output/failure" 2>/dev/null \
     || fail "leader killed: $host's failure file: $(cat "$dir/$host/output/failure" 2>&1)"
 done
 echo "ok   leader killed: workers ended in $((SECONDS-start)) s; algo-2 says: $(head -c 300 "$dir/algo-2/output/failure")"
