@@ -120,7 +120,10 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   request.ranks = &plan.ranks;
   request.network_interface = plan.config.network_interface;
   request.local = options.local;
-  request.hostfile_path = "/tmp/ringsim-" + plan.config.current_host + ".hostfile";
+  // Per launcher: simulated hosts and test clusters share one /tmp.
+  request.hostfile_path = (fs::temp_directory_path() /
+                           ("ringsim-" + plan.config.current_host + "-" + std::to_string(::getpid()) + ".hostfile"))
+                              .string();
   request.user_options = plan.settings.mpi_options;
   request.rank_command = rank_command(plan, options);
   if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
@@ -208,6 +211,13 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     hostfile << plan.mpirun.hostfile;
     if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.argv[2]);
   }
+  struct RemoveAtExit {
+    std::string path;
+    ~RemoveAtExit() {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+  } remove_hostfile{plan.mpirun.argv[2]};
   std::fprintf(stderr, "ringsim: leader %s starts %d ranks on %zu hosts\n%s", plan.leader_host.c_str(),
                plan.ranks.ranks(), plan.ranks.hosts().size(), plan.ranks.table().c_str());
   std::vector<std::string> host_of_rank;
