@@ -25,9 +25,16 @@ void FailureReport::add_line(const std::string& raw) {
   std::smatch m;
   static const std::regex signal_line(
       R"(mpirun noticed that process rank (\d+) with PID \d+ on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?)");
-  if (killed_.empty() && std::regex_search(line, m, signal_line)) {
-    killed_ = name_rank(m[1].str(), m[2].str()) + " was killed by signal " + m[3].str() +
-              (m[4].matched ? " (" + m[4].str() + ")" : "");
+  if (std::regex_search(line, m, signal_line)) {
+    // SIGPIPE, SIGTERM, SIGHUP, SIGINT end a rank as an echo of another
+    // failure (writing to a peer that died, mpirun's teardown); SIGKILL,
+    // SIGSEGV and the like are a cause.
+    const int signal = std::stoi(m[3].str().substr(0, 3));
+    const bool echo = signal == 13 || signal == 15 || signal == 1 || signal == 2;
+    std::string& slot = echo ? echo_killed_ : killed_;
+    if (slot.empty())
+      slot = name_rank(m[1].str(), m[2].str()) + " was killed by signal " + m[3].str() +
+             (m[4].matched ? " (" + m[4].str() + ")" : "");
     return;
   }
   if (line.find("ORTE has lost communication with a remote daemon") != std::string::npos) {
@@ -84,6 +91,7 @@ std::string FailureReport::summary() const {
                       : !lost_daemon_.empty() ? lost_daemon_
                       : !first_error_.empty() ? first_error_
                       : !ssh_error_.empty()   ? ssh_error_
+                      : !echo_killed_.empty() ? echo_killed_
                                               : first_stop_;
   if (!first_error_.empty() && cause != first_error_) cause += "; first error reported: " + first_error_;
   return cause;

@@ -10,8 +10,10 @@
 //                                               -> mpirun lost contact with host algo-3 ...
 //   "[1,2]<stderr>:ringsim: error: rank 2 (host algo-2) ..." -> that line's message, the first one seen
 //   "ssh: connect to host algo-2 port 22: ..." -> mpirun could not reach host algo-2 over ssh: ...
-// A killed rank is the cause and the other ranks' errors its echo, so a
-// signal outranks an error line even when it is printed later.
+// A rank killed by SIGKILL, SIGSEGV ... is the cause and the other ranks'
+// errors its echo, so such a signal outranks an error line even when it is
+// printed later. SIGPIPE and SIGTERM are echoes themselves (a write to a
+// peer that died, mpirun's teardown) and rank below a lost host or an error.
 #include <string>
 #include <vector>
 
@@ -31,7 +33,8 @@ class FailureReport {
 
  private:
   std::string name_rank(const std::string& rank, const std::string& node) const;
-  std::string killed_;       // the first "exited on signal" line, rewritten
+  std::string killed_;       // the first "exited on signal" line of a killing signal, rewritten
+  std::string echo_killed_;  // the first of a signal that echoes another failure (SIGPIPE, SIGTERM)
   std::string lost_daemon_;  // the first host mpirun lost contact with
   std::string first_error_;  // the first ringsim error line
   std::string ssh_error_;    // the first ssh complaint

@@ -91,6 +91,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+echo "netns-cluster: id $id: namespaces $(ns_of 1)..$n, bridge $bridge, veths $(veth_of 1)..$n, $net.0/24"
 ip netns add "$(ns_of probe)" 2>/dev/null || skip "cannot make network namespaces here"
 ip netns del "$(ns_of probe)"
 # No address on the bridge: the root namespace has no route into the

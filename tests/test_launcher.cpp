@@ -328,6 +328,14 @@ TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
   lost.add_line("  Remote daemon: [[4711,0],2] on node algo-3");
   EXPECT_EQ(lost.summary().rfind("mpirun lost contact with host algo-3", 0), 0u) << lost.summary();
 
+  // A rank dying of SIGPIPE because the lost host's socket broke is an echo.
+  FailureReport echo({"algo-1", "algo-1", "algo-2", "algo-2", "algo-3", "algo-3"});
+  echo.add_line("mpirun noticed that process rank 3 with PID 5 on node algo-2 exited on signal 13 (Broken pipe).");
+  EXPECT_EQ(echo.summary(), "rank 3 (host algo-2) was killed by signal 13 (Broken pipe)");
+  echo.add_line("ORTE has lost communication with a remote daemon.");
+  echo.add_line("  Remote daemon: [[4711,0],2] on node algo-3");
+  EXPECT_EQ(echo.summary().rfind("mpirun lost contact with host algo-3", 0), 0u) << echo.summary();
+
   FailureReport ssh;
   ssh.add_line("ssh: connect to host algo-2 port 22: Connection timed out");
   EXPECT_EQ(ssh.summary(),

@@ -8,6 +8,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export RINGSIM=$1
 failures=0
+ids=""
 fail() { echo "FAIL: $*"; failures=$((failures+1)); }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
@@ -17,6 +18,7 @@ for transport in mpi tcp tls; do
     start=$SECONDS
     timeout 120 "$root/scripts/netns-cluster.sh" 3 $layout --transport "$transport" --check >"$work/run.log" 2>&1
     code=$?
+    ids+=" $(sed -n 's/^netns-cluster: id \([0-9a-f]*\):.*/\1/p' "$work/run.log")"
     if [[ $code -eq 77 ]]; then
       grep "skipped" "$work/run.log"
       exit 77
@@ -30,8 +32,12 @@ for transport in mpi tcp tls; do
     grep -q "2->algo-2 (on algo-2)" "$work/run.log" || fail "$label: rank 2 did not run on algo-2"
   done
 done
-# Cleaned up: no namespace, link or /etc/netns entry of a test bed is left.
-left=$( (ip netns list; ip -o link show; ls /etc/netns 2>/dev/null) | grep -E "rs[0-9a-f]{4}-algo|rs[bv][0-9a-f]{4}" )
-[[ -z $left ]] || fail "left behind: $left"
+# Cleaned up: no namespace, link or /etc/netns entry of these clusters is
+# left (others, of tests running meanwhile, may exist).
+[[ -n ${ids// /} ]] || fail "the test bed did not say which names it used"
+for id in $ids; do
+  left=$( (ip netns list; ip -o link show; ls /etc/netns 2>/dev/null) | grep -E "rs$id-algo|rs[bv]$id" )
+  [[ -z $left ]] || fail "cluster $id left behind: $left"
+done
 echo "$failures failed"
 [[ $failures -eq 0 ]]
