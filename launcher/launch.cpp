@@ -60,35 +60,22 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   for (const auto& h : plan.ranks.hosts()) hosts.push_back(h.host);
   const auto channel = plan.config.channels.find(s.channel);
   const bool sharded = channel != plan.config.channels.end() && channel->second.distribution == "ShardedByS3Key";
-  // clang-format off: one option and its value per line
-  std::vector<std::string> command = {self_executable(),
-                                      "run",
-                                      "--input",
-                                      channel_dir(root, s.channel),
-                                      "--out",
-                                      model_dir(leader_root),
-                                      "--mode",
-                                      s.mode,
-                                      "--k",
-                                      s.k,
-                                      "--threshold",
-                                      s.threshold,
-                                      "--dtype",
-                                      s.dtype,
-                                      "--tile",
-                                      s.tile,
-                                      "--timeout",
-                                      s.timeout,
-                                      "--max-full-bytes",
-                                      s.max_full_bytes,
-                                      "--transport",
-                                      s.transport,
-                                      "--hosts",
-                                      join(hosts, ","),
-                                      "--processes-per-host",
-                                      std::to_string(plan.ranks.hosts().front().ranks),
-                                      "--failure-file",
-                                      failure_file(root)};
+  // One option and its value per line.
+  // clang-format off
+  std::vector<std::string> command = {self_executable(), "run",
+                                      "--input", channel_dir(root, s.channel),
+                                      "--out", model_dir(leader_root),
+                                      "--mode", s.mode,
+                                      "--k", s.k,
+                                      "--threshold", s.threshold,
+                                      "--dtype", s.dtype,
+                                      "--tile", s.tile,
+                                      "--timeout", s.timeout,
+                                      "--max-full-bytes", s.max_full_bytes,
+                                      "--transport", s.transport,
+                                      "--hosts", join(hosts, ","),
+                                      "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
+                                      "--failure-file", failure_file(root)};
   // clang-format on
   if (sharded) command.push_back("--sharded");
   if (!options.local) command.push_back("--check-hosts");
