@@ -94,6 +94,9 @@ trap 'exit 143' TERM
 echo "netns-cluster: id $id: namespaces $(ns_of 1)..$n, bridge $bridge, veths $(veth_of 1)..$n, $net.0/24"
 ip netns add "$(ns_of probe)" 2>/dev/null || skip "cannot make network namespaces here"
 ip netns del "$(ns_of probe)"
+mkdir -p "$work/ml"
+unshare --mount --uts --propagation private /bin/sh -c "mount --bind '$work' '$work/ml' && hostname algo-probe" \
+  2>/dev/null || skip "cannot make mount and UTS namespaces here (unshare --mount --uts)"
 # No address on the bridge: the root namespace has no route into the
 # cluster. nf_call_iptables 0: the host's firewall does not see this
 # bridge's frames (br_netfilter would send them through FORWARD).
@@ -158,7 +161,6 @@ hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 time
     sagemaker_program=train "${extra[@]}")
 ((sharded)) && shard_option=--sharded || shard_option=""
 /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${hp[@]}"
-mkdir -p "$work/ml"
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 
