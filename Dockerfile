@@ -1,7 +1,7 @@
 # A bring-your-own SageMaker training image for ringsim (Debian 12).
 # Not built in this repository's CI (no Docker daemon there); kept minimal.
-#   docker build -t ringsim . && docker tag/push to ECR, then create a
-#   training job with N instances; hyperparameters: see README "SageMaker".
+# Build, push and start a job: docs/sagemaker.md. SageMaker runs it as
+# `docker run IMAGE train`; scripts/train takes that argument.
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
@@ -15,10 +15,12 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     && rm -rf /var/lib/apt/lists/*
 # mpirun starts the ranks on the workers over ssh: one key for the whole
 # image, host keys not checked (the hosts are the job's own containers).
+# Workers' launchers run sshd in the foreground (sshd -D -e, logging to the
+# job's log: errors only); a one-host job runs none.
 RUN mkdir -p /run/sshd /root/.ssh && ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 \
     && cp /root/.ssh/id_ed25519.pub /root/.ssh/authorized_keys \
     && printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > /root/.ssh/config \
-    && sed -i 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' /etc/ssh/sshd_config
+    && sed -i -e 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/#LogLevel.*/LogLevel ERROR/' /etc/ssh/sshd_config
 COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim
 COPY scripts/train /usr/local/bin/train
 ENV PATH=/opt/ringsim/bin:$PATH

@@ -16,8 +16,10 @@ namespace ringsim {
 
 namespace {
 
+// The control connection is idle for the whole job: keepalive probes after
+// 10 s of silence, every 5 s, 3 unanswered -> the peer is gone (~25 s).
 void enable_keepalive(int fd) {
-  int one = 1, idle = 20, interval = 10, count = 3;
+  int one = 1, idle = 10, interval = 5, count = 3;
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
@@ -57,17 +59,34 @@ void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& 
 }
 
 void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline) {
-  for (const auto& [host, endpoint] : workers) {
-    Endpoint numeric = endpoint;
-    numeric.address = resolve_host(endpoint.address, deadline);
-    try {
-      Socket socket = connect_to(numeric, deadline);
-      enable_keepalive(socket.fd());
-      workers_.emplace_back(host, std::move(socket));
-    } catch (const Error& e) {
-      throw TimeoutError("worker " + host + " never opened its control port " + endpoint.to_string() + ": " +
-                         e.what());
+  // Round after round, each worker not yet connected gets a short try, so
+  // that one late worker does not keep the leader from connecting to the
+  // others: they must be there to hear why the job failed.
+  std::vector<std::pair<std::string, Endpoint>> pending = workers;
+  std::string last_error;
+  while (!pending.empty()) {
+    const auto round_end = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    for (auto it = pending.begin(); it != pending.end();) {
+      try {
+        Endpoint numeric = it->second;
+        numeric.address = resolve_host(it->second.address, round_end);
+        Socket socket = connect_to(numeric, round_end);
+        enable_keepalive(socket.fd());
+        workers_.emplace_back(it->first, std::move(socket));
+        it = pending.erase(it);
+      } catch (const Error& e) {
+        last_error = e.what();
+        ++it;
+      }
     }
+    if (!pending.empty() && std::chrono::steady_clock::now() >= deadline) {
+      std::string hosts;
+      for (const auto& [host, endpoint] : pending)
+        hosts += (hosts.empty() ? "" : ", ") + host + " (" + endpoint.to_string() + ")";
+      throw TimeoutError("worker(s) " + hosts +
+                         " never opened the control port within the wait_seconds bound: " + last_error);
+    }
+    throw_if_stopped();
   }
 }
 
@@ -108,7 +127,10 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       read_exact(connection.fd(), {reinterpret_cast<std::byte*>(&c), 1},
                  std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
     } catch (const IoError& e) {
-      throw IoError("the leader " + leader + " vanished before saying how the job ended (" + e.what() + ")");
+      throw IoError("lost the connection to the leader " + leader +
+                    " before it said how the job ended: the leader's host, its launcher or the network between "
+                    "is down (" +
+                    e.what() + ")");
     }
     if (c == '\n') break;
     line += c;

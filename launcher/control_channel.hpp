@@ -3,7 +3,7 @@
 // control port before starting mpirun and keeps the connections open; at
 // the end it sends "RSIMEXIT <code> <reason>". A worker that loses the
 // connection without that line knows the leader vanished (TCP keepalive
-// catches a dead host within about a minute) and fails instead of waiting
+// catches a dead host or link within about 25 s) and fails instead of waiting
 // forever, unlike the toolkit's workers.
 #include <string>
 #include <vector>

@@ -1,13 +1,20 @@
 #include "launcher/launch.hpp"
 
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
 
 #include "common/errors.hpp"
-#include "common/failure_file.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
+#include "launcher/failure_report.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/rank_map.hpp"
@@ -53,17 +60,18 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   for (const auto& h : plan.ranks.hosts()) hosts.push_back(h.host);
   const auto channel = plan.config.channels.find(s.channel);
   const bool sharded = channel != plan.config.channels.end() && channel->second.distribution == "ShardedByS3Key";
-  // clang-format off: one option and its value per line
+  // One option and its value per line.
+  // clang-format off
   std::vector<std::string> command = {self_executable(), "run",
                                       "--input", channel_dir(root, s.channel),
                                       "--out", model_dir(leader_root),
                                       "--mode", s.mode,
-                                      "--k", std::to_string(s.k),
-                                      "--threshold", std::to_string(s.threshold),
+                                      "--k", s.k,
+                                      "--threshold", s.threshold,
                                       "--dtype", s.dtype,
-                                      "--tile", std::to_string(s.tile),
-                                      "--timeout", std::to_string(s.timeout_seconds),
-                                      "--max-full-bytes", std::to_string(s.max_full_bytes),
+                                      "--tile", s.tile,
+                                      "--timeout", s.timeout,
+                                      "--max-full-bytes", s.max_full_bytes,
                                       "--transport", s.transport,
                                       "--hosts", join(hosts, ","),
                                       "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
@@ -89,7 +97,8 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel +
                       "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
-  const int per_host = settings.processes_per_host > 0 ? settings.processes_per_host : config.cpus;
+  const int per_host =
+      settings.processes_per_host > 0 ? settings.processes_per_host : std::min(config.cpus, kMaxProcessesPerHost);
   RankMap ranks(config.hosts, per_host);
   Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}};
   plan.leader_host = plan.ranks.hosts().front().host;
@@ -98,7 +107,10 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   request.ranks = &plan.ranks;
   request.network_interface = plan.config.network_interface;
   request.local = options.local;
-  request.hostfile_path = "/tmp/ringsim-" + plan.config.current_host + ".hostfile";
+  // Per launcher: simulated hosts and test clusters share one /tmp.
+  request.hostfile_path = (fs::temp_directory_path() /
+                           ("ringsim-" + plan.config.current_host + "-" + std::to_string(::getpid()) + ".hostfile"))
+                              .string();
   request.user_options = plan.settings.mpi_options;
   request.rank_command = rank_command(plan, options);
   if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
@@ -112,10 +124,54 @@ Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const 
   return {host, plan.settings.control_port};
 }
 
+// Puts the job's first failure at the head of output/failure (SageMaker
+// shows its first 1024 bytes), keeping what this host's ranks wrote after it:
+// a worker whose ranks were stopped because another rank died must say which
+// rank died, not only "stopped by signal 15".
+void record_job_failure(const std::string& path, const std::string& reason) {
+  std::string existing;
+  if (std::ifstream in(path); in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    existing = text.str();
+  }
+  if (existing.rfind(reason, 0) == 0) return;
+  const std::string text = (existing.empty() ? reason : reason + " | on this host: " + existing).substr(0, 1024);
+  std::error_code ignored;
+  fs::create_directories(fs::path(path).parent_path(), ignored);
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out) return;  // the message still went to the log
+  }
+  fs::rename(temporary, path, ignored);
+  if (ignored) fs::remove(temporary, ignored);
+}
+
 int fail(const std::string& ml_root, const std::string& host, const std::string& message, int code = 1) {
   std::fprintf(stderr, "ringsim: error: %s\n", message.c_str());
-  write_failure_file(failure_file(ml_root), "ringsim launch on " + (host.empty() ? "?" : host) + ": " + message);
+  record_job_failure(failure_file(ml_root), "ringsim launch on " + (host.empty() ? "?" : host) + ": " + message);
   return code;
+}
+
+// sshd for mpirun's logins, in the foreground (-D) as the launcher's child so
+// that it ends with the job. RINGSIM_SSHD replaces the command (a test bed
+// runs one sshd per network namespace with its own keys and no pid file).
+std::unique_ptr<ChildProcess> start_sshd() {
+  std::vector<std::string> command = {"/usr/sbin/sshd", "-D", "-e"};
+  if (const char* custom = std::getenv("RINGSIM_SSHD"); custom && *custom) command = split_words(custom);
+  // Debian's sshd refuses to start without its privilege separation folder,
+  // which a fresh container's /run lacks.
+  std::error_code ignored;
+  fs::create_directories("/run/sshd", ignored);
+  auto sshd = std::make_unique<ChildProcess>(command, ChildProcess::Options{SIGTERM, false});
+  // A bad config or a taken port ends sshd at once: say so here rather than
+  // let the leader time out on port 22.
+  for (int i = 0; i < 10 && sshd->poll() < 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (const int code = sshd->poll(); code >= 0)
+    throw ConfigError(command[0] + " failed to start (exit code " + std::to_string(code) + ")");
+  return sshd;
 }
 
 int run_leader(const Plan& plan, const LaunchOptions& options) {
@@ -124,43 +180,96 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   std::vector<std::pair<std::string, Endpoint>> workers;
   for (const auto& h : plan.ranks.hosts())
     if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
-  if (!options.local) {
-    start_daemon({"/usr/sbin/sshd"});
-    for (const auto& [host, unused] : workers)
-      wait_for_port({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
-  }
   LeaderChannel channel;
-  channel.connect(workers, deadline);
+  try {
+    channel.connect(workers, deadline);
+    // The leader needs no sshd of its own: mpirun starts its local ranks
+    // directly and only logs in to the workers (no tree spawn).
+    if (!options.local)
+      for (const auto& [host, unused] : workers)
+        wait_for_port({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
+  } catch (const Error& e) {
+    // The workers that did come hear why there is no job.
+    channel.announce({1, e.what()});
+    throw;
+  }
   {
     std::ofstream hostfile(plan.mpirun.argv[2]);
     hostfile << plan.mpirun.hostfile;
     if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.argv[2]);
   }
+  struct RemoveAtExit {
+    std::string path;
+    ~RemoveAtExit() {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+  } remove_hostfile{plan.mpirun.argv[2]};
   std::fprintf(stderr, "ringsim: leader %s starts %d ranks on %zu hosts\n%s", plan.leader_host.c_str(),
                plan.ranks.ranks(), plan.ranks.hosts().size(), plan.ranks.table().c_str());
-  const int code = run_child(plan.mpirun.argv);
-  const std::string reason =
-      code == 0 ? "" : "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)";
+  std::vector<std::string> host_of_rank;
+  for (int r = 0; r < plan.ranks.ranks(); ++r) host_of_rank.push_back(plan.ranks.host_of(r));
+  FailureReport report(std::move(host_of_rank));
+  ChildProcess mpirun(plan.mpirun.argv, {SIGTERM, true});
+  // mpirun should end the job within seconds of a failure
+  // (orte_abort_on_non_zero_status), but it can hang in its abort waiting for
+  // a daemon on a host it cannot reach: once the log shows a failure, give it
+  // abort_grace_seconds, then end it ourselves.
+  std::optional<std::chrono::steady_clock::time_point> failed_at;
+  bool ended_by_us = false;
+  const auto grace = std::chrono::milliseconds(static_cast<long>(plan.settings.abort_grace_seconds * 1000));
+  const int code =
+      mpirun.wait([&](const std::string& line) { report.add_line(line); },
+                  [&] {
+                    if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
+                    if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
+                      std::fprintf(stderr,
+                                   "ringsim: error: mpirun still runs %.0f s after the job failed; "
+                                   "ending it\n",
+                                   plan.settings.abort_grace_seconds);
+                      ended_by_us = true;
+                      mpirun.terminate(5000);
+                    }
+                  });
+  std::string reason;
+  if (code != 0) {
+    std::string cause = report.summary();
+    if (ended_by_us)
+      cause += (cause.empty() ? "" : "; ") + std::string("mpirun had not ended the job ") +
+               std::to_string(static_cast<int>(plan.settings.abort_grace_seconds)) +
+               " s after the first failure and was ended by the launcher";
+    reason = cause.empty()
+                 ? "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)"
+                 : cause + " (mpirun exit code " + std::to_string(code) + ")";
+    std::fprintf(stderr, "ringsim: error: job failed: %s\n", reason.c_str());
+  }
   channel.announce({code, reason});
-  if (code != 0)
-    write_failure_file(failure_file(options.ml_root), "ringsim launch on " + plan.leader_host + ": " + reason);
+  if (code != 0) record_job_failure(failure_file(options.ml_root), "job failed: " + reason);
   return code;
 }
 
 int run_worker(const Plan& plan, const LaunchOptions& options) {
   WorkerChannel channel(options.local ? control_endpoint(plan, options, plan.config.current_host)
                                       : Endpoint{"0.0.0.0", plan.settings.control_port});
-  if (!options.local) start_daemon({"/usr/sbin/sshd"});
+  std::unique_ptr<ChildProcess> sshd;
+  if (!options.local) sshd = start_sshd();
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
   const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host);
-  if (outcome.exit_code != 0)
-    return fail(options.ml_root, plan.config.current_host,
-                "the job failed on the leader " + plan.leader_host + ": " + outcome.reason, outcome.exit_code);
+  if (outcome.exit_code != 0) {
+    const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
+    std::fprintf(stderr, "ringsim: error: %s\n", reason.c_str());
+    record_job_failure(failure_file(options.ml_root), reason);
+    return outcome.exit_code;
+  }
   return 0;
 }
 
 }  // namespace
+
+std::vector<std::string> launch_mpirun_argv(const LaunchOptions& options, const SageMakerConfig& config) {
+  return make_plan(options, config).mpirun.argv;
+}
 
 int run_launch(const LaunchOptions& options) {
   std::string host;

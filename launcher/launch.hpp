@@ -6,6 +6,7 @@
 // output/failure says why (never overwriting an existing one) and the exit
 // code is the real one.
 #include <string>
+#include <vector>
 
 namespace ringsim {
 
@@ -19,5 +20,10 @@ struct LaunchOptions {
 };
 
 int run_launch(const LaunchOptions& options);
+
+struct SageMakerConfig;
+// The mpirun argv this host would run as the leader (the rank command at its
+// end): what --dry-run prints, for tests. Throws ConfigError on bad settings.
+std::vector<std::string> launch_mpirun_argv(const LaunchOptions& options, const SageMakerConfig& config);
 
 }  // namespace ringsim

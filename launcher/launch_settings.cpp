@@ -1,7 +1,10 @@
 #include "launcher/launch_settings.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <limits>
 
 #include "common/errors.hpp"
 
@@ -9,31 +12,50 @@ namespace ringsim {
 
 namespace {
 
-std::int64_t parse_integer(const std::string& key, const std::string& value, std::int64_t minimum) {
-  std::size_t used = 0;
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+
+// Whole text must be a decimal integer within [minimum, maximum]; out of
+// range is refused, never wrapped ("4294967306" is not 10).
+std::int64_t parse_integer(const std::string& key, const std::string& value, std::int64_t minimum,
+                           std::int64_t maximum) {
   std::int64_t number = 0;
-  try {
-    number = std::stoll(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != value.size() || number < minimum)
-    throw ConfigError("hyperparameter '" + key + "' must be an integer >= " + std::to_string(minimum) + ", got '" +
-                      value + "'");
+  const char* begin = value.data();
+  const char* end = value.data() + value.size();
+  if (begin != end && *begin == '+') ++begin;  // from_chars refuses a plus sign; JSON users write none
+  const auto [rest, error] = std::from_chars(begin, end, number);
+  const std::string range = maximum == std::numeric_limits<std::int64_t>::max()
+                                ? ">= " + std::to_string(minimum)
+                                : "from " + std::to_string(minimum) + " to " + std::to_string(maximum);
+  if (begin == end || rest != end || error == std::errc::invalid_argument)
+    throw ConfigError("hyperparameter '" + key + "' must be an integer " + range + ", got '" + value + "'");
+  if (error == std::errc::result_out_of_range || number < minimum || number > maximum)
+    throw ConfigError("hyperparameter '" + key + "' is out of range: must be an integer " + range + ", got '" + value +
+                      "'");
   return number;
 }
 
 double parse_number(const std::string& key, const std::string& value) {
-  std::size_t used = 0;
-  double number = 0;
-  try {
-    number = std::stod(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != value.size() || !std::isfinite(number))
-    throw ConfigError("hyperparameter '" + key + "' must be a number, got '" + value + "'");
+  // strtod skips leading blanks; the whole text must be the number.
+  if (value.empty() || std::isspace(static_cast<unsigned char>(value.front())))
+    throw ConfigError("hyperparameter '" + key + "' must be a finite number, got '" + value + "'");
+  char* end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size() || !std::isfinite(number))
+    throw ConfigError("hyperparameter '" + key + "' must be a finite number, got '" + value + "'");
   return number;
+}
+
+double parse_seconds(const std::string& key, const std::string& value) {
+  const double seconds = parse_number(key, value);
+  if (!(seconds > 0) || seconds > 7 * 24 * 3600.0)
+    throw ConfigError("hyperparameter '" + key + "' must be seconds in (0, 604800], got '" + value + "'");
+  return seconds;
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+  if (value == "true" || value == "True" || value == "1") return true;
+  if (value == "false" || value == "False" || value == "0") return false;
+  throw ConfigError("hyperparameter '" + key + "' must be true or false, got '" + value + "'");
 }
 
 std::string one_of(const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
@@ -49,13 +71,26 @@ std::string one_of(const std::string& key, const std::string& value, std::initia
 
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters) {
   LaunchSettings s;
+  std::string toolkit_options;
+  int toolkit_per_host = 0;
+  const auto per_host = [](const std::string& k, const std::string& v) {
+    return static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
+  };
   const std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers = {
       {"mode",
        [&](auto& k, auto& v) {
          s.mode = one_of(k, v, {"topk", "full", "threshold"});
        }},
-      {"k", [&](auto& k, auto& v) { s.k = static_cast<int>(parse_integer(k, v, 1)); }},
-      {"threshold", [&](auto& k, auto& v) { s.threshold = parse_number(k, v); }},
+      {"k",
+       [&](auto& k, auto& v) {
+         parse_integer(k, v, 1, kIntMax);
+         s.k = v;
+       }},
+      {"threshold",
+       [&](auto& k, auto& v) {
+         parse_number(k, v);
+         s.threshold = v;
+       }},
       {"transport",
        [&](auto& k, auto& v) {
          s.transport = one_of(k, v, {"mpi", "tcp", "tls"});
@@ -64,12 +99,23 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
        [&](auto& k, auto& v) {
          s.dtype = one_of(k, v, {"float32", "float64"});
        }},
-      {"processes_per_host",
-       [&](auto& k, auto& v) { s.processes_per_host = static_cast<int>(parse_integer(k, v, 1)); }},
+      {"processes_per_host", [&](auto& k, auto& v) { s.processes_per_host = per_host(k, v); }},
       {"channel", [&](auto&, auto& v) { s.channel = v; }},
-      {"tile", [&](auto& k, auto& v) { s.tile = parse_integer(k, v, 1); }},
-      {"timeout", [&](auto& k, auto& v) { s.timeout_seconds = parse_number(k, v); }},
-      {"max_full_bytes", [&](auto& k, auto& v) { s.max_full_bytes = parse_integer(k, v, 1); }},
+      {"tile",
+       [&](auto& k, auto& v) {
+         parse_integer(k, v, 1, kIntMax);
+         s.tile = v;
+       }},
+      {"timeout",
+       [&](auto& k, auto& v) {
+         s.timeout_seconds = parse_seconds(k, v);
+         s.timeout = v;
+       }},
+      {"max_full_bytes",
+       [&](auto& k, auto& v) {
+         parse_integer(k, v, 1, std::numeric_limits<std::int64_t>::max());
+         s.max_full_bytes = v;
+       }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_ciphersuites", [&](auto&, auto& v) { s.tls_ciphersuites = v; }},
       {"tls_crypto",
@@ -77,21 +123,44 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
          s.tls_crypto = one_of(k, v, {"auto", "openssl"});
        }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
-      {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_number(k, v); }},
-      {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1)); }},
+      {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
+      {"abort_grace_seconds", [&](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
+      {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
+      // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
+      {"sagemaker_mpi_enabled",
+       [&](auto& k, auto& v) {
+         if (!parse_bool(k, v))
+           throw ConfigError(
+               "hyperparameter 'sagemaker_mpi_enabled' is false, but ringsim always runs its ranks "
+               "with mpirun: remove it or set it to true");
+       }},
+      {"sagemaker_mpi_num_of_processes_per_host", [&](auto& k, auto& v) { toolkit_per_host = per_host(k, v); }},
+      {"sagemaker_mpi_custom_mpi_options", [&](auto&, auto& v) { toolkit_options = v; }},
   };
   for (const auto& [key, value] : hyperparameters) {
-    if (key.rfind("sagemaker_", 0) == 0 || key.rfind("_tuning", 0) == 0) continue;  // SageMaker's own
     const auto handler = handlers.find(key);
     if (handler == handlers.end()) {
+      // SageMaker's and the SDK's own keys (sagemaker_program, sagemaker_region, _tuning_objective_metric ...).
+      if (key.rfind("sagemaker_", 0) == 0 || key.rfind("_tuning", 0) == 0) continue;
       std::string known;
-      for (const auto& [name, unused] : handlers) known += (known.empty() ? "" : ", ") + name;
-      throw ConfigError("unknown hyperparameter '" + key + "' (known: " + known + ")");
+      for (const auto& [name, unused] : handlers)
+        if (name.rfind("sagemaker_", 0) != 0) known += (known.empty() ? "" : ", ") + name;
+      throw ConfigError("unknown hyperparameter '" + key + "' (known: " + known +
+                        "; and the toolkit's sagemaker_mpi_enabled, sagemaker_mpi_num_of_processes_per_host, "
+                        "sagemaker_mpi_custom_mpi_options)");
     }
     handler->second(key, value);
   }
-  if (s.wait_seconds <= 0) throw ConfigError("hyperparameter 'wait_seconds' must be > 0");
-  if (s.timeout_seconds <= 0) throw ConfigError("hyperparameter 'timeout' must be > 0");
+  if (toolkit_per_host > 0) {
+    if (s.processes_per_host > 0 && s.processes_per_host != toolkit_per_host)
+      throw ConfigError("hyperparameters 'processes_per_host' (" + std::to_string(s.processes_per_host) +
+                        ") and 'sagemaker_mpi_num_of_processes_per_host' (" + std::to_string(toolkit_per_host) +
+                        ") disagree: give one of them");
+    s.processes_per_host = toolkit_per_host;
+  }
+  // Both are the user's: the toolkit's first, so mpi_options has the last word.
+  if (!toolkit_options.empty())
+    s.mpi_options = s.mpi_options.empty() ? toolkit_options : toolkit_options + " " + s.mpi_options;
   return s;
 }
 

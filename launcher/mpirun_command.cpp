@@ -14,9 +14,12 @@ std::vector<std::string> split_words(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quote) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < text.size()) word += text[++i];
-      else word += c;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < text.size())
+        word += text[++i];
+      else
+        word += c;
     } else if (c == '\'' || c == '"') {
       quote = c;
       in_word = true;
@@ -46,16 +49,18 @@ struct OptionGroup {
 
 std::vector<OptionGroup> group_options(const std::vector<std::string>& words) {
   static const std::map<std::string, int> arity = {
-      {"-mca", 2},      {"--mca", 2},     {"-x", 1},        {"--bind-to", 1}, {"--map-by", 1},
-      {"--rank-by", 1}, {"-np", 1},       {"-n", 1},        {"--np", 1},      {"--hostfile", 1},
-      {"-hostfile", 1}, {"--host", 1},    {"-H", 1},        {"--prefix", 1},  {"--output-filename", 1}};
+      {"-mca", 2},      {"--mca", 2},  {"-x", 1}, {"--bind-to", 1}, {"--map-by", 1},
+      {"--rank-by", 1}, {"-np", 1},    {"-n", 1}, {"--np", 1},      {"--hostfile", 1},
+      {"-hostfile", 1}, {"--host", 1}, {"-H", 1}, {"--prefix", 1},  {"--output-filename", 1}};
   std::vector<OptionGroup> groups;
   for (std::size_t i = 0; i < words.size();) {
     const std::string& option = words[i];
     if (option.empty() || option[0] != '-') throw ConfigError("mpi_options: expected an option, got '" + option + "'");
     int count = 0;
-    if (const auto it = arity.find(option); it != arity.end()) count = it->second;
-    else if (i + 1 < words.size() && !words[i + 1].empty() && words[i + 1][0] != '-') count = 1;
+    if (const auto it = arity.find(option); it != arity.end())
+      count = it->second;
+    else if (i + 1 < words.size() && !words[i + 1].empty() && words[i + 1][0] != '-')
+      count = 1;
     if (count > 0 && i + static_cast<std::size_t>(count) >= words.size())
       throw ConfigError("mpi_options: '" + option + "' needs " + std::to_string(count) + " value(s)");
     OptionGroup group;
@@ -64,9 +69,12 @@ std::vector<OptionGroup> group_options(const std::vector<std::string>& words) {
     if (name == "--mca") name = "-mca";
     if (name == "-n" || name == "--np") name = "-np";
     if (name == "-hostfile") name = "--hostfile";
-    if (name == "-mca") group.key = "-mca " + words[i + 1];
-    else if (name == "-x") group.key = "-x " + words[i + 1].substr(0, words[i + 1].find('='));
-    else group.key = name;
+    if (name == "-mca")
+      group.key = "-mca " + words[i + 1];
+    else if (name == "-x")
+      group.key = "-x " + words[i + 1].substr(0, words[i + 1].find('='));
+    else
+      group.key = name;
     groups.push_back(std::move(group));
     i += 1 + static_cast<std::size_t>(count);
   }
@@ -101,9 +109,23 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
   // interface, no tree spawn (workers cannot ssh to each other first),
   // by-slot mapping so ranks are contiguous per host, and the job torn down
   // as soon as one rank fails.
-  std::vector<std::string> defaults = {"--allow-run-as-root", "--tag-output", "--bind-to", "none", "--map-by", "slot",
-                                       "-mca", "pml", "ob1", "-mca", "btl_vader_single_copy_mechanism", "none",
-                                       "-mca", "orte_abort_on_non_zero_status", "1", "-mca", "plm_rsh_no_tree_spawn",
+  std::vector<std::string> defaults = {"--allow-run-as-root",
+                                       "--tag-output",
+                                       "--bind-to",
+                                       "none",
+                                       "--map-by",
+                                       "slot",
+                                       "-mca",
+                                       "pml",
+                                       "ob1",
+                                       "-mca",
+                                       "btl_vader_single_copy_mechanism",
+                                       "none",
+                                       "-mca",
+                                       "orte_abort_on_non_zero_status",
+                                       "1",
+                                       "-mca",
+                                       "plm_rsh_no_tree_spawn",
                                        "1"};
   for (const auto& variable : request.exported_variables) {
     defaults.push_back("-x");
@@ -117,6 +139,17 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
       defaults.push_back(key);
       defaults.push_back(request.network_interface);
     }
+    // A host that drops off the network (link down, instance lost) must end
+    // the job within seconds, not minutes. mpirun's only link to a worker's
+    // daemon (orted daemonises; its ssh session ends after the launch) is
+    // the out-of-band TCP connection, whose keepalive defaults to 300 s idle
+    // + 9 x 20 s probes: mpirun noticed a lost host after 480 s and hung in
+    // its abort until then. 10 s + 3 x 5 s notices it in about 25 s, and the
+    // orted on the far side likewise ends its ranks. ssh itself gives up
+    // after 10 s on a host that does not answer at launch.
+    defaults.insert(defaults.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5",
+                                     "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args",
+                                     "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3"});
   }
   plan.argv = {"mpirun", "--hostfile", request.hostfile_path, "-np", std::to_string(ranks.ranks())};
   const auto options = merge_mpi_options(defaults, split_words(request.user_options));

@@ -26,10 +26,10 @@ struct MpirunPlan {
 struct MpirunRequest {
   const RankMap* ranks = nullptr;
   std::string network_interface = "eth0";
-  bool local = false;             // every host is this machine (simulation)
+  bool local = false;  // every host is this machine (simulation)
   std::string hostfile_path;
-  std::string user_options;       // the mpi_options hyperparameter
-  std::vector<std::string> rank_command;  // what each rank runs
+  std::string user_options;                                // the mpi_options hyperparameter
+  std::vector<std::string> rank_command;                   // what each rank runs
   std::vector<std::string> exported_variables = {"PATH"};  // passed on with -x
 };
 

@@ -37,7 +37,12 @@ std::string decode_hyperparameter(const std::string& raw) {
   try {
     const json value = json::parse(raw);
     if (value.is_string()) return value.get<std::string>();
-    if (value.is_number() || value.is_boolean()) return value.dump();
+    // The number as written ("1e-7", "0.99999995"), not as JSON prints it back.
+    if (value.is_number() || value.is_boolean()) {
+      const auto first = raw.find_first_not_of(" \t\r\n");
+      const auto last = raw.find_last_not_of(" \t\r\n");
+      return raw.substr(first, last - first + 1);
+    }
   } catch (const json::exception&) {
     // Not JSON: the value is the plain string itself.
   }
@@ -75,7 +80,8 @@ std::vector<std::string> get_string_list(const json& value, const std::string& o
   if (!value.is_array()) throw ConfigError(origin + ": expected a list of host names");
   std::vector<std::string> out;
   for (const auto& item : value) {
-    if (!item.is_string() || item.get<std::string>().empty()) throw ConfigError(origin + ": host names must be non-empty strings");
+    if (!item.is_string() || item.get<std::string>().empty())
+      throw ConfigError(origin + ": host names must be non-empty strings");
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -114,7 +120,8 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
       config.network_interface = lookup(environment, "SM_NETWORK_INTERFACE_NAME");
     config.instance_type = lookup(environment, "SM_CURRENT_INSTANCE_TYPE");
   } else {
-    throw ConfigError(resource_path + " not found and SM_HOSTS not set: is this a SageMaker training container? "
+    throw ConfigError(resource_path +
+                      " not found and SM_HOSTS not set: is this a SageMaker training container? "
                       "(use --ml-root to point elsewhere)");
   }
   if (config.hosts.empty()) throw ConfigError(resource_path + ": \"hosts\" is empty");
@@ -127,8 +134,10 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
   const std::string hp_path = config_dir + "/hyperparameters.json";
   json hyperparameters = json::object();
-  if (read_if_exists(hp_path, text)) hyperparameters = parse_json(text, hp_path);
-  else if (!lookup(environment, "SM_HPS").empty()) hyperparameters = parse_json(lookup(environment, "SM_HPS"), "SM_HPS");
+  if (read_if_exists(hp_path, text))
+    hyperparameters = parse_json(text, hp_path);
+  else if (!lookup(environment, "SM_HPS").empty())
+    hyperparameters = parse_json(lookup(environment, "SM_HPS"), "SM_HPS");
   if (!hyperparameters.is_object()) throw ConfigError(hp_path + ": expected a JSON object");
   for (const auto& [key, value] : hyperparameters.items())
     config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
@@ -136,7 +145,8 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   // Channels.
   const std::string data_path = config_dir + "/inputdataconfig.json";
   json channels = json::object();
-  if (read_if_exists(data_path, text)) channels = parse_json(text, data_path);
+  if (read_if_exists(data_path, text))
+    channels = parse_json(text, data_path);
   else if (!lookup(environment, "SM_INPUT_DATA_CONFIG").empty())
     channels = parse_json(lookup(environment, "SM_INPUT_DATA_CONFIG"), "SM_INPUT_DATA_CONFIG");
   if (!channels.is_object()) throw ConfigError(data_path + ": expected a JSON object");
@@ -154,7 +164,17 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   }
 
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
-  config.cpus = cpus.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(cpus);
+  config.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!cpus.empty()) {
+    std::size_t used = 0;
+    try {
+      config.cpus = std::stoi(cpus, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != cpus.size() || config.cpus < 1)
+      throw ConfigError("SM_NUM_CPUS must be a positive integer, got '" + cpus + "'");
+  }
   return config;
 }
 

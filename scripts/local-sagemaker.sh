@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole SageMaker launch flow on this machine: N host trees (config
-# + data channel) in a temporary folder, one `ringsim launch --local` per
-# host, exactly as SageMaker would start one container per instance; the
-# leader runs mpirun, the workers wait for its outcome. No sshd: the ranks
+# + data channel) in a temporary folder, one `train train --local` (the
+# image's entrypoint, scripts/train) per host, as SageMaker starts one
+# container per instance; the leader runs mpirun, the workers wait for its
+# outcome. No sshd: the ranks
 # are started locally instead of over ssh, everything else is the same path.
 #
 # Usage: scripts/local-sagemaker.sh N [--sharded] [--transport mpi|tcp|tls]
@@ -56,47 +57,18 @@ for _ in range(200):
 PY
 )
 
-/usr/bin/python3 - "$work" "$n" "$sharded" "$transport" "$ppn" "$k" "$base_port" "${extra[@]}" <<'PY'
-import json, os, sys
-import numpy as np
-work, n, sharded, transport, ppn, k, port = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
-extra = dict(kv.split("=", 1) for kv in sys.argv[8:])
-x = np.load(f"{work}/full.npy")
-if os.environ.get("LOCAL_SAGEMAKER_NAN_ROW"):  # for failure tests: poison one row
-    x[int(os.environ["LOCAL_SAGEMAKER_NAN_ROW"]), 0] = np.nan
-hosts = [f"algo-{i}" for i in range(1, n + 1)]
-listed = list(reversed(hosts))  # out of order on purpose: the launcher must sort naturally
-# Unequal shards in host order (host 2 holds none); within a host, files in name order.
-weights = [0 if (i == 1 and n > 1) else i + 1 for i in range(n)]
-bounds = np.concatenate([[0], np.cumsum(np.array(weights) * len(x) // max(1, sum(weights)))])
-bounds[-1] = len(x)
-hp = {"k": k, "transport": transport, "processes_per_host": ppn, "wait_seconds": "60", "timeout": "60",
-      "control_port": port, "sagemaker_program": "train", **extra}
-for i, host in enumerate(hosts):
-    root = f"{work}/{host}"
-    cfg = f"{root}/input/config"
-    data = f"{root}/input/data/train"
-    os.makedirs(cfg, exist_ok=True); os.makedirs(data, exist_ok=True)
-    json.dump({"current_host": host, "hosts": listed, "current_group_name": "homogeneousCluster"},
-              open(f"{cfg}/resourceconfig.json", "w"))
-    json.dump({key: json.dumps(value) for key, value in hp.items()}, open(f"{cfg}/hyperparameters.json", "w"))
-    json.dump({"train": {"ContentType": "application/x-npy", "TrainingInputMode": "File",
-                         "S3DistributionType": "ShardedByS3Key" if sharded else "FullyReplicated",
-                         "RecordWrapperType": "None"}}, open(f"{cfg}/inputdataconfig.json", "w"))
-    if sharded:
-        part = x[bounds[i]:bounds[i + 1]]
-        half = len(part) // 3
-        if len(part):
-            np.save(f"{data}/part-000.npy", part[:half])
-            np.save(f"{data}/part-001.npy", part[half:])
-    else:
-        np.save(f"{data}/matrix.npy", x)
-print(f"{n} hosts in {work}; shards: {[int(bounds[i+1]-bounds[i]) for i in range(n)] if sharded else 'replicated'}")
-PY
+hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60 control_port="$base_port"
+    sagemaker_program=train "${extra[@]}")
+((sharded)) && shard_option=--sharded || shard_option=""
+RINGSIM_NAN_ROW=${LOCAL_SAGEMAKER_NAN_ROW:-} /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" $shard_option "${hp[@]}"
 
+# Each host starts through the image's entrypoint, `train train`, with the
+# binary path of this build in place of the image's.
+sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
+chmod +x "$work/train"
 pids=()
 for i in $(seq 1 "$n"); do
-  "$ringsim" launch --local --ml-root "$work/algo-$i" >"$work/algo-$i.log" 2>&1 &
+  RINGSIM_ML_ROOT="$work/algo-$i" "$work/train" train --local >"$work/algo-$i.log" 2>&1 &
   pids+=($!)
 done
 status=0

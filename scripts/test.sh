@@ -3,7 +3,7 @@
 # missing, builds, runs every test with CTest (multi-rank tests under mpirun).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh --bench   # the benchmark smoke test draws plots
+scripts/deps.sh --bench --sshd  # the benchmark smoke test draws plots; the netns test bed runs sshd
 scripts/build.sh
 source scripts/env.sh
 cd build

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "common/errors.hpp"
+#include "launcher/failure_report.hpp"
+#include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/natural_order.hpp"
@@ -72,6 +74,9 @@ TEST(Hyperparameters, DoubleEncodedValuesAreDecoded) {
   EXPECT_EQ(decode_hyperparameter("\"10\""), "10");
   EXPECT_EQ(decode_hyperparameter("10"), "10");
   EXPECT_EQ(decode_hyperparameter("0.25"), "0.25");
+  // Numbers keep the text they were written with (JSON would print 1e-07).
+  EXPECT_EQ(decode_hyperparameter("1e-7"), "1e-7");
+  EXPECT_EQ(decode_hyperparameter(" 0.99999995 "), "0.99999995");
   EXPECT_EQ(decode_hyperparameter("plain text"), "plain text");
   EXPECT_EQ(decode_hyperparameter("true"), "true");
 }
@@ -85,10 +90,10 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
                                         {"sagemaker_program", "train"},
                                         {"mpi_options", "--bind-to core"},
                                         {"tls_crypto", "openssl"}});
-  EXPECT_EQ(s.k, 5);
+  EXPECT_EQ(s.k, "5");
   EXPECT_EQ(s.tls_crypto, "openssl");
   EXPECT_EQ(s.mode, "threshold");
-  EXPECT_DOUBLE_EQ(s.threshold, 0.75);
+  EXPECT_EQ(s.threshold, "0.75");
   EXPECT_EQ(s.processes_per_host, 3);
   EXPECT_EQ(s.transport, "tls");
   const auto message = [](std::map<std::string, std::string> hp) {
@@ -101,8 +106,9 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   };
   EXPECT_NE(message({{"kk", "5"}}).find("unknown hyperparameter 'kk'"), std::string::npos);
   EXPECT_NE(message({{"k", "five"}}).find("'k' must be an integer"), std::string::npos);
-  EXPECT_NE(message({{"k", "0"}}).find("'k' must be an integer >= 1"), std::string::npos);
-  EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a number"), std::string::npos);
+  EXPECT_NE(message({{"k", "0"}}).find("'k' is out of range: must be an integer from 1 to 2147483647"),
+            std::string::npos);
+  EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a finite number"), std::string::npos);
   EXPECT_NE(message({{"transport", "udp"}}).find("'transport' must be one of"), std::string::npos);
   EXPECT_NE(message({{"tls_crypto", "fast"}}).find("'tls_crypto' must be one of"), std::string::npos);
 }
@@ -202,4 +208,137 @@ TEST(MpirunCommand, LocalSimulationRunsEverythingHere) {
   EXPECT_EQ(plan.hostfile, "localhost slots=6\n");
   EXPECT_NE(std::find(plan.argv.begin(), plan.argv.end(), "--oversubscribe"), plan.argv.end());
   EXPECT_EQ(std::find(plan.argv.begin(), plan.argv.end(), "btl_tcp_if_include"), plan.argv.end());
+}
+
+namespace {
+
+std::string settings_error(std::map<std::string, std::string> hyperparameters) {
+  try {
+    parse_launch_settings(hyperparameters);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
+  const auto s = parse_launch_settings({{"threshold", "0.99999995"},
+                                        {"k", "2147483647"},
+                                        {"tile", "4096"},
+                                        {"timeout", "1e-7"},
+                                        {"max_full_bytes", "9223372036854775807"}});
+  EXPECT_EQ(s.threshold, "0.99999995");
+  EXPECT_EQ(s.k, "2147483647");
+  EXPECT_EQ(s.timeout, "1e-7");
+  EXPECT_EQ(s.max_full_bytes, "9223372036854775807");
+  // Out of range is refused by name, never wrapped (4294967306 mod 2^32 = 10).
+  EXPECT_NE(settings_error({{"k", "4294967306"}}).find("hyperparameter 'k' is out of range"), std::string::npos);
+  EXPECT_NE(settings_error({{"k", "99999999999999999999999"}}).find("'k' is out of range"), std::string::npos);
+  EXPECT_NE(settings_error({{"processes_per_host", "2147483647"}})
+                .find("'processes_per_host' is out of range: must be an integer from 1 to 4096, got '2147483647'"),
+            std::string::npos);
+  EXPECT_NE(settings_error({{"k", "10 "}}).find("'k' must be an integer"), std::string::npos);
+  EXPECT_NE(settings_error({{"k", "1.5"}}).find("'k' must be an integer"), std::string::npos);
+  EXPECT_NE(settings_error({{"threshold", "nan"}}).find("'threshold' must be a finite number"), std::string::npos);
+  EXPECT_NE(settings_error({{"threshold", " 0.5"}}).find("'threshold' must be a finite number"), std::string::npos);
+  EXPECT_NE(settings_error({{"timeout", "1e300"}}).find("'timeout' must be seconds in (0, 604800]"), std::string::npos);
+  EXPECT_NE(settings_error({{"timeout", "0"}}).find("'timeout' must be seconds"), std::string::npos);
+  EXPECT_NE(settings_error({{"control_port", "70000"}}).find("'control_port' is out of range"), std::string::npos);
+}
+
+TEST(Hyperparameters, ToolkitMpiKeys) {
+  auto s = parse_launch_settings({{"sagemaker_mpi_enabled", "true"},
+                                  {"sagemaker_mpi_num_of_processes_per_host", "3"},
+                                  {"sagemaker_mpi_custom_mpi_options", "-mca btl_tcp_if_include eth2"},
+                                  {"mpi_options", "--bind-to core"}});
+  EXPECT_EQ(s.processes_per_host, 3);
+  EXPECT_EQ(s.mpi_options, "-mca btl_tcp_if_include eth2 --bind-to core");
+  s = parse_launch_settings({{"sagemaker_mpi_num_of_processes_per_host", "2"}, {"processes_per_host", "2"}});
+  EXPECT_EQ(s.processes_per_host, 2);
+  EXPECT_NE(settings_error({{"sagemaker_mpi_enabled", "false"}}).find("'sagemaker_mpi_enabled' is false"),
+            std::string::npos);
+  EXPECT_NE(settings_error({{"sagemaker_mpi_enabled", "maybe"}}).find("must be true or false"), std::string::npos);
+  EXPECT_NE(
+      settings_error({{"sagemaker_mpi_num_of_processes_per_host", "4"}, {"processes_per_host", "2"}}).find("disagree"),
+      std::string::npos);
+  EXPECT_NE(settings_error({{"sagemaker_mpi_num_of_processes_per_host", "0"}}).find("out of range"), std::string::npos);
+  // Other SageMaker keys stay ignored.
+  EXPECT_EQ(settings_error({{"sagemaker_program", "train"}, {"sagemaker_region", "us-east-1"}}), "");
+}
+
+TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  // As the Python SDK writes them: every value JSON-encoded a second time.
+  write("hyperparameters.json",
+        R"({"threshold":"0.99999995","k":"\"12\"","timeout":"1e-7","mode":"\"threshold\"",
+            "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096"})");
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
+  const auto value_of = [&](const std::string& option) {
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--threshold"), "0.99999995");
+  EXPECT_EQ(value_of("--timeout"), "1e-7");
+  EXPECT_EQ(value_of("--k"), "12");
+  EXPECT_EQ(value_of("--tile"), "4096");
+  EXPECT_EQ(value_of("-np"), "4");
+  EXPECT_EQ(value_of("btl_tcp_if_include"), "eth7");  // the toolkit's option overrides the default eth0
+
+  write("hyperparameters.json", R"({"processes_per_host":"2147483647"})");
+  try {
+    launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+    ADD_FAILURE() << "2147483647 ranks per host accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'processes_per_host' is out of range"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FailureReport, NamesTheFirstRankThatFailed) {
+  FailureReport report;
+  EXPECT_EQ(report.summary(), "");
+  // Echoes of the death arrive first; mpirun's own line names the cause.
+  report.add_line("[1,0]<stderr>:ringsim: error: rank 0 (host algo-1) ring step 2: lost rank 2 (connection reset)");
+  report.add_line("[1,4]<stderr>:ringsim: error: rank 4 (host algo-3) stopped by signal 15");
+  report.add_line("--------------------------------------------------------------------------");
+  report.add_line("mpirun noticed that process rank 2 with PID 4242 on node algo-2 exited on signal 9 (Killed).");
+  report.add_line("mpirun noticed that process rank 3 with PID 4243 on node algo-2 exited on signal 15 (Terminated).");
+  EXPECT_EQ(report.summary(),
+            "rank 2 (host algo-2) was killed by signal 9 (Killed); first error reported: rank 0 (host algo-1): ring "
+            "step 2: lost rank 2 (connection reset)");
+  // In a local simulation mpirun's node is this machine: the rank map names the host.
+  FailureReport local({"algo-1", "algo-1", "algo-2"});
+  local.add_line("[1,1]<stderr>:ringsim: error: rank 1: stopped by signal 15 (SIGTERM)");
+  EXPECT_EQ(local.summary(), "rank 1 (host algo-1): stopped by signal 15 (SIGTERM)");
+  local.add_line("mpirun noticed that process rank 2 with PID 7 on node vm exited on signal 9 (Killed).");
+  EXPECT_EQ(local.summary(), "rank 2 (host algo-2) was killed by signal 9 (Killed)");
+}
+
+TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
+  FailureReport errors({"algo-1", "algo-1", "algo-2", "algo-2"});
+  errors.add_line("[1,3]<stderr>:ringsim: error: NaN at row 300 of part-001.npy");
+  errors.add_line("[1,1]<stderr>:ringsim: error: rank 1 (host algo-1) stopped by signal 15");
+  EXPECT_EQ(errors.summary(), "rank 3 (host algo-2): NaN at row 300 of part-001.npy");
+
+  FailureReport lost;
+  lost.add_line("ORTE has lost communication with a remote daemon.");
+  lost.add_line("  HNP daemon   : [[4711,0],0] on node algo-1");
+  lost.add_line("  Remote daemon: [[4711,0],2] on node algo-3");
+  EXPECT_EQ(lost.summary().rfind("mpirun lost contact with host algo-3", 0), 0u) << lost.summary();
+
+  // A rank dying of SIGPIPE because the lost host's socket broke is an echo.
+  FailureReport echo({"algo-1", "algo-1", "algo-2", "algo-2", "algo-3", "algo-3"});
+  echo.add_line("mpirun noticed that process rank 3 with PID 5 on node algo-2 exited on signal 13 (Broken pipe).");
+  EXPECT_EQ(echo.summary(), "rank 3 (host algo-2) was killed by signal 13 (Broken pipe)");
+  echo.add_line("ORTE has lost communication with a remote daemon.");
+  echo.add_line("  Remote daemon: [[4711,0],2] on node algo-3");
+  EXPECT_EQ(echo.summary().rfind("mpirun lost contact with host algo-3", 0), 0u) << echo.summary();
+
+  FailureReport ssh;
+  ssh.add_line("ssh: connect to host algo-2 port 22: Connection timed out");
+  EXPECT_EQ(ssh.summary(),
+            "mpirun could not reach host algo-2 over ssh: ssh: connect to host algo-2 port 22: "
+            "Connection timed out");
 }

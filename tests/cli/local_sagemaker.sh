@@ -64,7 +64,7 @@ runner=$!
 for _ in $(seq 300); do grep -q "starts 6 ranks" "$dir/algo-1.log" 2>/dev/null && break; sleep 0.1; done
 sleep 1
 start=$SECONDS
-pkill -TERM -f "ringsim launch --local --ml-root $dir/" || fail "stop: no launcher to signal"
+pkill -TERM -f "ringsim launch --ml-root $dir/" || fail "stop: no launcher to signal"
 wait $runner; code=$?
 [[ $code -ne 0 && $code -ne 124 ]] || fail "stop: exit code $code"
 [[ $((SECONDS-start)) -lt 60 ]] || fail "stop: took $((SECONDS-start)) s"

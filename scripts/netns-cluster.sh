@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# A SageMaker cluster on one Linux machine, with the real multi-host path:
+# hosts algo-1..algo-N, each a network namespace with its own eth0 (a veth
+# into one bridge that has no address, so the job's 10.x traffic never leaves
+# the bridge), its own /etc/hosts (/etc/netns/NAME/hosts), host name, ML root
+# (mounted at one path, WORK/ml, in each host's own mount namespace, as
+# /opt/ml is on every instance) and its own sshd, which the launcher starts.
+# The image's entrypoint (`train train`) runs in every namespace at once; the
+# leader's mpirun logs in to the workers over ssh and the ranks talk over the
+# veths (btl_tcp_if_include eth0). Everything it made is removed on exit,
+# also when interrupted.
+#
+# Usage: scripts/netns-cluster.sh N [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
+#          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--check] [--keep DIR]
+#          [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#   --bandwidth  cap every host's egress (tc tbf), e.g. 10gbit or 25gbit, as on EC2.
+#   --check      compare the leader's model with numpy's normalize-then-matmul.
+#   --delay      start that host's container SECONDS later than the others.
+#   --absent     never start that host's container.
+#   --fault      SECONDS after the ranks are up (rank 0 printed its host table): link-down (that host's
+#                veth goes down at the bridge, a cut cable) or kill (every
+#                process of that host killed, a lost instance).
+# Exit code: the leader's (or the first non-zero host's); 77 when this machine
+# cannot host the cluster (not root, no network namespaces, no sshd), with the
+# reason on stderr.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:?usage: netns-cluster.sh N [options]}; shift
+bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
+extra=(); delays=(); absent=(); faults=(); fault_pids=()
+while (($#)); do
+  case $1 in
+    --bandwidth) bandwidth=$2; shift ;;
+    --sharded) sharded=1 ;;
+    --transport) transport=$2; shift ;;
+    --rows) rows=$2; shift ;;
+    --cols) cols=$2; shift ;;
+    --ppn) ppn=$2; shift ;;
+    --k) k=$2; shift ;;
+    --hp) extra+=("$2"); shift ;;
+    --check) check=1 ;;
+    --keep) keep=$2; shift ;;
+    --delay) delays+=("$2"); shift ;;
+    --absent) absent+=("$2"); shift ;;
+    --fault) faults+=("$2"); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+skip() { echo "netns-cluster: skipped: $*" >&2; exit 77; }
+[[ $(id -u) -eq 0 ]] || skip "needs root to make network namespaces"
+[[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd (install openssh-server: scripts/deps.sh --sshd)"
+command -v ssh >/dev/null || skip "no ssh client (install openssh-client: scripts/deps.sh --sshd)"
+command -v unshare >/dev/null || skip "no unshare (util-linux)"
+ringsim=${RINGSIM:-$root/build/ringsim}
+[[ -x $ringsim ]] || "$root/scripts/build.sh"
+source "$root/scripts/env.sh"
+
+# Names unique to this cluster, so that clusters (and other users of the
+# machine) never collide: netns "rs<id>-algo-i", bridge "rsb<id>", veth
+# "rsv<id>-i", addresses 10.<a>.<b>.0/24.
+id=$(printf '%04x' $(($$ % 65536)))
+net="10.$((200 + $$ % 50)).$((($$ / 50) % 250))"
+bridge="rsb$id"
+ns_of() { echo "rs$id-algo-$1"; }
+veth_of() { echo "rsv$id-$1"; }
+work=${keep:-$(mktemp -d)}
+mkdir -p "$work"
+pids=()
+
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM
+  local i pid
+  for pid in "${pids[@]}" "${fault_pids[@]}"; do [[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true; done
+  for i in $(seq 1 "$n"); do
+    # Whatever still runs in a host's namespace is ours (its launcher, sshd,
+    # orted, ranks, ssh sessions).
+    for pid in $(ip netns pids "$(ns_of "$i")" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+  done
+  for i in $(seq 1 "$n"); do
+    ip netns del "$(ns_of "$i")" 2>/dev/null || true
+    ip link del "$(veth_of "$i")" 2>/dev/null || true
+    rm -rf "/etc/netns/$(ns_of "$i")"
+  done
+  ip link del "$bridge" 2>/dev/null || true
+  [[ -n $keep ]] || rm -rf "$work"
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "netns-cluster: id $id: namespaces $(ns_of 1)..$n, bridge $bridge, veths $(veth_of 1)..$n, $net.0/24"
+ip netns add "$(ns_of probe)" 2>/dev/null || skip "cannot make network namespaces here"
+ip netns del "$(ns_of probe)"
+mkdir -p "$work/ml"
+unshare --mount --uts --propagation private /bin/sh -c "mount --bind '$work' '$work/ml' && hostname algo-probe" \
+  2>/dev/null || skip "cannot make mount and UTS namespaces here (unshare --mount --uts)"
+# No address on the bridge: the root namespace has no route into the
+# cluster. nf_call_iptables 0: the host's firewall does not see this
+# bridge's frames (br_netfilter would send them through FORWARD).
+ip link add "$bridge" type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 2>/dev/null \
+  || ip link add "$bridge" type bridge
+ip link set "$bridge" up
+hosts_file="127.0.0.1 localhost"$'\n'
+for i in $(seq 1 "$n"); do hosts_file+="$net.$((i + 1)) algo-$i"$'\n'; done
+for i in $(seq 1 "$n"); do
+  ns=$(ns_of "$i") veth=$(veth_of "$i")
+  ip netns add "$ns"
+  ip link add "$veth" type veth peer name "e$id-$i"
+  ip link set "e$id-$i" netns "$ns"
+  ip -n "$ns" link set "e$id-$i" name eth0
+  ip -n "$ns" addr add "$net.$((i + 1))/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  ip link set "$veth" master "$bridge"
+  ip link set "$veth" up
+  if [[ -n $bandwidth ]]; then
+    # Egress cap per host; burst: at least one 10 ms worth of the rate.
+    ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$bandwidth" burst 16mbit latency 50ms
+  fi
+  mkdir -p "/etc/netns/$ns"
+  printf '%s' "$hosts_file" >"/etc/netns/$ns/hosts"
+done
+
+# One key pair for root's logins and one host key, both only in WORK; the
+# image bakes the same into /root/.ssh instead.
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
+cp "$work/id_ed25519.pub" "$work/authorized_keys"
+cat >"$work/sshd_config" <<EOF
+HostKey $work/host_key
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+LogLevel ERROR
+PermitUserRC no
+# Sessions get an empty home: mpirun's remote shell must not run this
+# machine's root dotfiles (a bashrc may do slow or locking work), as in a
+# fresh container.
+SetEnv HOME=$work/home
+EOF
+mkdir -p "$work/home"
+cat >"$work/ssh_config" <<EOF
+Host *
+  IdentityFile $work/id_ed25519
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  BatchMode yes
+  LogLevel ERROR
+EOF
+chmod 600 "$work/id_ed25519" "$work/host_key"
+
+"$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy" >/dev/null
+hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60
+    sagemaker_program=train "${extra[@]}")
+((sharded)) && shard_option=--sharded || shard_option=""
+/usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${hp[@]}"
+sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
+chmod +x "$work/train"
+
+delay_of() {  # HOST -> seconds, 0 by default
+  local d
+  for d in "${delays[@]}"; do [[ ${d%%=*} == "$1" ]] && { echo "${d#*=}"; return; }; done
+  echo 0
+}
+is_absent() { local a; for a in "${absent[@]}"; do [[ $a == "$1" ]] && return 0; done; return 1; }
+
+# A host's container: its own namespaces (network from ip netns exec, which
+# also mounts /etc/netns/NAME/hosts over /etc/hosts; mount and host name from
+# unshare), its ML root at WORK/ml, then the image's entrypoint.
+start_host() {  # I
+  local i=$1 host="algo-$1"
+  ip netns exec "$(ns_of "$i")" unshare --mount --uts --propagation private /bin/sh -c '
+      hostname "$1" && mount --bind "$2/$1" "$2/ml" && exec "$2/train" train' sh "$host" "$work" \
+    >"$work/$host.log" 2>&1
+}
+export RINGSIM_ML_ROOT="$work/ml"
+export RINGSIM_SSHD="/usr/sbin/sshd -D -e -f $work/sshd_config"
+export OMPI_MCA_plm_rsh_agent="ssh -F $work/ssh_config"
+started=$SECONDS
+for i in $(seq 1 "$n"); do
+  host="algo-$i"
+  if is_absent "$host"; then
+    echo "$host: never started"
+    pids+=("")
+    continue
+  fi
+  delay=$(delay_of "$host")
+  if [[ $delay == 0 ]]; then
+    start_host "$i" &
+  else
+    (sleep "$delay"; start_host "$i") &
+  fi
+  pids+=($!)
+done
+
+# Faults, timed from the moment the leader starts mpirun.
+for fault in "${faults[@]}"; do
+  IFS=: read -r kind host after <<<"$fault"
+  i=${host#algo-}
+  (
+    for _ in $(seq 1200); do grep -q "rank -> host" "$work/algo-1.log" 2>/dev/null && break; sleep 0.1; done
+    sleep "$after"
+    case $kind in
+      link-down) ip link set "$(veth_of "$i")" down ;;
+      kill) for pid in $(ip netns pids "$(ns_of "$i")"); do kill -KILL "$pid" 2>/dev/null || true; done ;;
+      *) echo "unknown fault $kind" >&2; exit 1 ;;
+    esac
+    echo "fault: $kind on $host at $((SECONDS - started)) s"
+  ) &
+  fault_pids+=($!)
+done
+
+status=0
+for i in $(seq 1 "$n"); do
+  [[ -n ${pids[$((i - 1))]} ]] || continue
+  code=0; wait "${pids[$((i - 1))]}" || code=$?
+  echo "algo-$i exited with $code after $((SECONDS - started)) s"
+  [[ $code -eq 0 || $status -ne 0 ]] || status=$code
+done
+cat "$work/algo-1.log" 2>/dev/null || true
+for i in $(seq 1 "$n"); do
+  [[ -f "$work/algo-$i/output/failure" ]] && echo "algo-$i output/failure: $(cat "$work/algo-$i/output/failure")"
+done
+if [[ $status -eq 0 && $check -eq 1 ]]; then
+  /usr/bin/python3 "$root/tests/cli/numpy_reference.py" "$work/full.npy" "$work/algo-1/model" "$k"
+fi
+exit $status
