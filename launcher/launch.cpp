@@ -71,13 +71,17 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
                                       "--dtype", s.dtype,
                                       "--tile", s.tile,
                                       "--timeout", s.timeout,
-                                      "--max-full-bytes", s.max_full_bytes,
+                                      "--max-output-bytes", s.max_output_bytes,
                                       "--transport", s.transport,
                                       "--hosts", join(hosts, ","),
                                       "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
                                       "--failure-file", failure_file(root)};
   // clang-format on
   if (sharded) command.push_back("--sharded");
+  // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
+  // when the job asks for checkpoints: managed spot training resumes there.
+  if (fs::is_directory(checkpoint_dir(leader_root)))
+    command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
   if (!options.local) command.push_back("--check-hosts");
   if (s.transport == "tls") {
     command.insert(command.end(), {"--tls-ciphersuites", s.tls_ciphersuites, "--tls-crypto", s.tls_crypto});

@@ -111,10 +111,15 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
          s.timeout_seconds = parse_seconds(k, v);
          s.timeout = v;
        }},
-      {"max_full_bytes",
+      {"max_output_bytes",
        [&](auto& k, auto& v) {
          parse_integer(k, v, 1, std::numeric_limits<std::int64_t>::max());
-         s.max_full_bytes = v;
+         s.max_output_bytes = v;
+       }},
+      {"max_full_bytes",  // the name before threshold and topk outputs were limited too
+       [&](auto& k, auto& v) {
+         parse_integer(k, v, 1, std::numeric_limits<std::int64_t>::max());
+         s.max_output_bytes = v;
        }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_ciphersuites", [&](auto&, auto& v) { s.tls_ciphersuites = v; }},

@@ -24,7 +24,7 @@ struct LaunchSettings {
   std::string tile = "1024";                  // integer in [1, 2^31 - 1]
   std::string timeout = "300";                // seconds, (0, 1 week]
   double timeout_seconds = 300;               // the same, as a number
-  std::string max_full_bytes = "4294967296";  // integer >= 1
+  std::string max_output_bytes = "4294967296";  // integer >= 1 (also read as max_full_bytes)
   std::string mpi_options;                    // extra mpirun options; they override the defaults
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   std::string tls_crypto = "auto";  // auto | openssl: who seals the TLS records

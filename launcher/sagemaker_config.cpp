@@ -32,6 +32,8 @@ std::string channel_dir(const std::string& ml_root, const std::string& channel) 
 }
 std::string model_dir(const std::string& ml_root) { return ml_root + "/model"; }
 std::string failure_file(const std::string& ml_root) { return ml_root + "/output/failure"; }
+std::string checkpoint_dir(const std::string& ml_root) { return ml_root + "/checkpoints"; }
+
 
 std::string decode_hyperparameter(const std::string& raw) {
   try {

@@ -39,5 +39,7 @@ std::string decode_hyperparameter(const std::string& raw);
 std::string channel_dir(const std::string& ml_root, const std::string& channel);
 std::string model_dir(const std::string& ml_root);
 std::string failure_file(const std::string& ml_root);
+// /opt/ml/checkpoints: SageMaker's local copy of checkpoint_s3_uri.
+std::string checkpoint_dir(const std::string& ml_root);
 
 }  // namespace ringsim

@@ -232,7 +232,7 @@ TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
   EXPECT_EQ(s.threshold, "0.99999995");
   EXPECT_EQ(s.k, "2147483647");
   EXPECT_EQ(s.timeout, "1e-7");
-  EXPECT_EQ(s.max_full_bytes, "9223372036854775807");
+  EXPECT_EQ(s.max_output_bytes, "9223372036854775807");
   // Out of range is refused by name, never wrapped (4294967306 mod 2^32 = 10).
   EXPECT_NE(settings_error({{"k", "4294967306"}}).find("hyperparameter 'k' is out of range"), std::string::npos);
   EXPECT_NE(settings_error({{"k", "99999999999999999999999"}}).find("'k' is out of range"), std::string::npos);
