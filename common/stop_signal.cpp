@@ -37,6 +37,9 @@ void install_stop_handler() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  // A write to a peer that died must fail with EPIPE (and a message naming
+  // the peer), not kill this rank silently with SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 int stop_signal() { return g_signal; }
