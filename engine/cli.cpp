@@ -30,13 +30,18 @@ namespace ringsim {
 
 namespace {
 
-void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days) {
+// Writes exactly what the certificate channel holds: ca.pem and, per host,
+// HOST.pem and HOST.key. The CA's private key is not among them (a host that
+// held it could mint certificates for any host); it is kept only where the
+// user names a path for it.
+void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days,
+                        const std::string& ca_key_path) {
   if (days < 1) throw InputError("--days must be >= 1");
   if (hosts.empty()) hosts.push_back(identity_host());
   ensure_writable_directory(dir);
   const PemPair ca = make_certificate_authority("ringsim job CA", days);
   write_private_file(dir + "/ca.pem", ca.certificate);
-  write_private_file(dir + "/ca.key", ca.private_key);
+  if (!ca_key_path.empty()) write_private_file(ca_key_path, ca.private_key);
   for (const auto& host : hosts) {
     if (host.empty() || host.find('/') != std::string::npos) throw InputError("bad host name '" + host + "'");
     const PemPair pair = make_host_certificate(ca, host, {}, days);
@@ -44,9 +49,10 @@ void write_certificates(const std::string& dir, std::vector<std::string> hosts, 
     write_private_file(dir + "/" + host + ".key", pair.private_key);
   }
   std::printf(
-      "wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)\n"
+      "wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)%s\n"
       "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
-      dir.c_str(), hosts.size(), days, dir.c_str(), dir.c_str(), dir.c_str());
+      dir.c_str(), hosts.size(), days, ca_key_path.empty() ? "; the CA key was not kept" : "", dir.c_str(), dir.c_str(),
+      dir.c_str());
 }
 
 void print_error(const std::string& message) {
@@ -175,7 +181,11 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> certs_hosts;
   int certs_days = 30;
   auto* certs_cmd = app.add_subcommand("certs", "Make a job CA and a certificate + key per host for --transport tls");
-  certs_cmd->add_option("--out", certs_out, "Directory for ca.pem, ca.key, HOST.pem, HOST.key")->required();
+  std::string certs_ca_key;
+  certs_cmd->add_option("--out", certs_out, "Directory for ca.pem, HOST.pem, HOST.key (the certificate channel)")
+      ->required();
+  certs_cmd->add_option("--ca-key", certs_ca_key,
+                        "Also keep the CA's private key here (outside the channel), to issue more certificates");
   certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
   certs_cmd->add_option("--days", certs_days, "Validity in days")->capture_default_str();
 
@@ -254,7 +264,7 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*certs_cmd) {
-      write_certificates(certs_out, certs_hosts, certs_days);
+      write_certificates(certs_out, certs_hosts, certs_days, certs_ca_key);
       return 0;
     }
   } catch (const std::exception& e) {

@@ -128,6 +128,10 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
          s.tls_crypto = one_of(k, v, {"auto", "openssl"});
        }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
+      {"tls_trust",
+       [&](auto& k, auto& v) {
+         s.tls_trust = one_of(k, v, {"job-ca", "launch-channel-fingerprints"});
+       }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
       {"abort_grace_seconds", [&](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
       {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
@@ -163,6 +167,20 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
                         ") disagree: give one of them");
     s.processes_per_host = toolkit_per_host;
   }
+  // Without a certificate channel the ranks could only pin self-signed
+  // certificates whose fingerprints cross the MPI launch channel, which is
+  // neither encrypted nor authenticated: an active attacker on the network
+  // could swap them. That must be asked for by name, never fallen into.
+  if (s.transport == "tls" && s.tls_channel.empty() && s.tls_trust != "launch-channel-fingerprints")
+    throw ConfigError(
+        "transport=tls needs the job's certificates: run `ringsim certs --out certs --hosts algo-1,...,algo-N`, "
+        "upload the folder to S3, add it as a FullyReplicated input channel (e.g. 'certs') and set the "
+        "hyperparameter tls_channel=certs; or set tls_trust=launch-channel-fingerprints to accept self-signed "
+        "certificates pinned through the unauthenticated launch channel (see docs/security.md)");
+  if (!s.tls_channel.empty() && s.tls_trust == "launch-channel-fingerprints")
+    throw ConfigError(
+        "hyperparameters tls_channel and tls_trust=launch-channel-fingerprints contradict each other: "
+        "give one");
   // Both are the user's: the toolkit's first, so mpi_options has the last word.
   if (!toolkit_options.empty())
     s.mpi_options = s.mpi_options.empty() ? toolkit_options : toolkit_options + " " + s.mpi_options;

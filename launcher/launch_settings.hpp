@@ -21,16 +21,19 @@ struct LaunchSettings {
   std::string dtype = "float32";
   int processes_per_host = 0;  // 0: the host's CPU count
   std::string channel = "train";
-  std::string tile = "1024";                  // integer in [1, 2^31 - 1]
-  std::string timeout = "300";                // seconds, (0, 1 week]
-  double timeout_seconds = 300;               // the same, as a number
+  std::string tile = "1024";                    // integer in [1, 2^31 - 1]
+  std::string timeout = "300";                  // seconds, (0, 1 week]
+  double timeout_seconds = 300;                 // the same, as a number
   std::string max_output_bytes = "4294967296";  // integer >= 1 (also read as max_full_bytes)
-  std::string mpi_options;                    // extra mpirun options; they override the defaults
+  std::string mpi_options;                      // extra mpirun options; they override the defaults
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   std::string tls_crypto = "auto";  // auto | openssl: who seals the TLS records
-  std::string tls_channel;          // channel holding ca.pem, HOST.pem, HOST.key; empty: ephemeral
-  double wait_seconds = 1800;       // how long leader and workers wait for each other to appear
-  int control_port = 7177;          // leader -> worker outcome channel
+  std::string tls_channel;          // channel holding ca.pem, HOST.pem, HOST.key (ringsim certs)
+  // job-ca: tls needs tls_channel; launch-channel-fingerprints: ephemeral
+  // self-signed certificates pinned through the MPI launch channel.
+  std::string tls_trust = "job-ca";
+  double wait_seconds = 1800;  // how long leader and workers wait for each other to appear
+  int control_port = 7177;     // leader -> worker outcome channel
   // How long the leader lets mpirun take to end the job once the log shows a
   // failure (a rank's error, a killed rank, a lost host); then it ends mpirun.
   double abort_grace_seconds = 30;

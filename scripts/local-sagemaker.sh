@@ -60,7 +60,14 @@ PY
 hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60 control_port="$base_port"
     sagemaker_program=train "${extra[@]}")
 ((sharded)) && shard_option=--sharded || shard_option=""
-RINGSIM_NAN_ROW=${LOCAL_SAGEMAKER_NAN_ROW:-} /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" $shard_option "${hp[@]}"
+# tls: the job's certificates travel in a second channel, as on SageMaker.
+certs=()
+if [[ $transport == tls ]]; then
+  "$ringsim" certs --out "$work/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null
+  certs=(--certs "$work/certs")
+  hp+=(tls_channel=certs)
+fi
+RINGSIM_NAN_ROW=${LOCAL_SAGEMAKER_NAN_ROW:-} /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" $shard_option "${certs[@]}" "${hp[@]}"
 
 # Each host starts through the image's entrypoint, `train train`, with the
 # binary path of this build in place of the image's.

@@ -9,12 +9,14 @@ Usage: make-ml-roots.py WORK N [--sharded] [--interface eth0] [KEY=VALUE ...]
                none, each host's shard split over two files; else every host
                holds the whole matrix (FullyReplicated).
   --interface  network_interface_name to write (absent: left out, as it may be).
+  --certs DIR  a second channel 'certs' holding DIR's files (ringsim certs output).
   KEY=VALUE    hyperparameters.
 RINGSIM_NAN_ROW=r puts a NaN into row r (to test failure handling).
 """
 import argparse
 import json
 import os
+import shutil
 
 import numpy as np
 
@@ -23,6 +25,7 @@ parser.add_argument("work")
 parser.add_argument("n", type=int)
 parser.add_argument("--sharded", action="store_true")
 parser.add_argument("--interface")
+parser.add_argument("--certs")
 parser.add_argument("hyperparameters", nargs="*")
 args = parser.parse_intermixed_args()
 work, n = args.work, args.n
@@ -46,9 +49,14 @@ for i, host in enumerate(hosts):
         resource["network_interface_name"] = args.interface
     json.dump(resource, open(f"{cfg}/resourceconfig.json", "w"))
     json.dump({key: json.dumps(value) for key, value in hp.items()}, open(f"{cfg}/hyperparameters.json", "w"))
-    json.dump({"train": {"ContentType": "application/x-npy", "TrainingInputMode": "File",
-                         "S3DistributionType": "ShardedByS3Key" if args.sharded else "FullyReplicated",
-                         "RecordWrapperType": "None"}}, open(f"{cfg}/inputdataconfig.json", "w"))
+    channels = {"train": {"ContentType": "application/x-npy", "TrainingInputMode": "File",
+                          "S3DistributionType": "ShardedByS3Key" if args.sharded else "FullyReplicated",
+                          "RecordWrapperType": "None"}}
+    if args.certs:
+        channels["certs"] = {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated",
+                             "RecordWrapperType": "None"}
+        shutil.copytree(args.certs, f"{root}/input/data/certs", dirs_exist_ok=True)
+    json.dump(channels, open(f"{cfg}/inputdataconfig.json", "w"))
     if args.sharded:
         part = x[bounds[i]:bounds[i + 1]]
         third = len(part) // 3

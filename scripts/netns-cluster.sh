@@ -160,7 +160,14 @@ chmod 600 "$work/id_ed25519" "$work/host_key"
 hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60
     sagemaker_program=train "${extra[@]}")
 ((sharded)) && shard_option=--sharded || shard_option=""
-/usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${hp[@]}"
+# tls: the job's certificates travel in a second channel, as on SageMaker.
+certs=()
+if [[ $transport == tls ]]; then
+  "$ringsim" certs --out "$work/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null
+  certs=(--certs "$work/certs")
+  hp+=(tls_channel=certs)
+fi
+/usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${certs[@]}" "${hp[@]}"
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 

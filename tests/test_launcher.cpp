@@ -87,6 +87,7 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
                                         {"threshold", "0.75"},
                                         {"processes_per_host", "3"},
                                         {"transport", "tls"},
+                                        {"tls_channel", "certs"},
                                         {"sagemaker_program", "train"},
                                         {"mpi_options", "--bind-to core"},
                                         {"tls_crypto", "openssl"}});
@@ -111,6 +112,24 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a finite number"), std::string::npos);
   EXPECT_NE(message({{"transport", "udp"}}).find("'transport' must be one of"), std::string::npos);
   EXPECT_NE(message({{"tls_crypto", "fast"}}).find("'tls_crypto' must be one of"), std::string::npos);
+}
+
+// tls without the job's certificates would pin self-signed certificates
+// through the unauthenticated launch channel: only when asked for by name.
+TEST(Hyperparameters, TlsWithoutACertificateChannelIsRefusedUnlessOptedIn) {
+  try {
+    parse_launch_settings({{"transport", "tls"}});
+    FAIL() << "transport=tls without tls_channel must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("set the hyperparameter tls_channel=certs"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tls_trust=launch-channel-fingerprints"), std::string::npos) << e.what();
+  }
+  const auto opted_in = parse_launch_settings({{"transport", "tls"}, {"tls_trust", "launch-channel-fingerprints"}});
+  EXPECT_EQ(opted_in.tls_trust, "launch-channel-fingerprints");
+  EXPECT_THROW(parse_launch_settings(
+                   {{"transport", "tls"}, {"tls_channel", "certs"}, {"tls_trust", "launch-channel-fingerprints"}}),
+               ConfigError);
+  EXPECT_NO_THROW(parse_launch_settings({{"transport", "tcp"}}));
 }
 
 TEST_F(MlRoot, ReadsTheContract) {
