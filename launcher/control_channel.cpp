@@ -6,11 +6,15 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "common/errors.hpp"
 #include "common/stop_signal.hpp"
+#include "transport/blocking_tls.hpp"
 
 namespace ringsim {
 
@@ -27,6 +31,29 @@ void enable_keepalive(int fd) {
 }
 
 }  // namespace
+
+ControlLink::ControlLink(Socket socket, std::unique_ptr<BlockingTls> tls)
+    : socket_(std::move(socket)), tls_(std::move(tls)) {}
+ControlLink::~ControlLink() = default;
+ControlLink::ControlLink(ControlLink&&) noexcept = default;
+
+void ControlLink::write_all(const std::string& text, Deadline deadline, const std::string& what) {
+  const std::span<const std::byte> bytes{reinterpret_cast<const std::byte*>(text.data()), text.size()};
+  if (tls_)
+    tls_->write_all(bytes, deadline);
+  else
+    write_exact(socket_.fd(), bytes, deadline, what);
+}
+
+char ControlLink::read_byte(Deadline deadline, const std::string& what) {
+  char c = 0;
+  const std::span<std::byte> byte{reinterpret_cast<std::byte*>(&c), 1};
+  if (tls_)
+    tls_->read_some(byte, deadline);
+  else
+    read_exact(socket_.fd(), byte, deadline, what);
+  return c;
+}
 
 std::string resolve_host(const std::string& host, Deadline deadline) {
   auto backoff = std::chrono::milliseconds(100);
@@ -58,7 +85,8 @@ void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& 
   }
 }
 
-void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline) {
+void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
+                            const TlsContext* tls) {
   // Round after round, each worker not yet connected gets a short try, so
   // that one late worker does not keep the leader from connecting to the
   // others: they must be there to hear why the job failed.
@@ -72,7 +100,13 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
         numeric.address = resolve_host(it->second.address, round_end);
         Socket socket = connect_to(numeric, round_end);
         enable_keepalive(socket.fd());
-        workers_.emplace_back(it->first, std::move(socket));
+        if (tls) {
+          auto session = std::make_unique<BlockingTls>(std::move(socket), *tls, /*server=*/false, it->first,
+                                                       "worker " + it->first + " (control port)", round_end);
+          workers_.emplace_back(it->first, ControlLink(Socket(), std::move(session)));
+        } else {
+          workers_.emplace_back(it->first, ControlLink(std::move(socket), nullptr));
+        }
         it = pending.erase(it);
       } catch (const Error& e) {
         last_error = e.what();
@@ -95,10 +129,9 @@ void LeaderChannel::announce(const JobOutcome& outcome) {
   for (char& c : reason)
     if (c == '\n') c = ' ';
   const std::string line = "RSIMEXIT " + std::to_string(outcome.exit_code) + " " + reason + "\n";
-  for (auto& [host, socket] : workers_) {
+  for (auto& [host, link] : workers_) {
     try {
-      write_exact(socket.fd(), {reinterpret_cast<const std::byte*>(line.data()), line.size()},
-                  std::chrono::steady_clock::now() + std::chrono::seconds(10), "telling " + host);
+      link.write_all(line, std::chrono::steady_clock::now() + std::chrono::seconds(10), "telling " + host);
     } catch (const Error&) {
       // A worker that is gone cannot be told; its own host will fail it.
     }
@@ -110,22 +143,39 @@ WorkerChannel::WorkerChannel(const Endpoint& listen) {
   listener_ = listen_on(listen, bound);
 }
 
-JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader) {
-  Socket connection;
-  try {
-    connection = accept_one(listener_, connect_deadline);
-  } catch (const TimeoutError&) {
-    throw TimeoutError("the leader " + leader + " never connected to this worker");
+JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls) {
+  std::optional<ControlLink> link;
+  while (!link) {
+    Socket connection;
+    try {
+      connection = accept_one(listener_, connect_deadline);
+    } catch (const TimeoutError&) {
+      throw TimeoutError("the leader " + leader + " never connected to this worker" +
+                         (tls ? " with its certificate" : ""));
+    }
+    enable_keepalive(connection.fd());
+    if (!tls) {
+      link.emplace(std::move(connection), nullptr);
+      break;
+    }
+    try {
+      const auto handshake_deadline =
+          std::min(connect_deadline, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+      link.emplace(Socket(),
+                   std::make_unique<BlockingTls>(std::move(connection), *tls, /*server=*/true, leader,
+                                                 "the leader " + leader + " (control port)", handshake_deadline));
+    } catch (const Error& e) {
+      // Not the leader (or not yet able to prove it): keep listening.
+      std::fprintf(stderr, "ringsim: warning: refused a control connection: %s\n", e.what());
+    }
   }
-  enable_keepalive(connection.fd());
   std::string line;
   for (;;) {
     char c = 0;
     // The job may run for hours: wait without a deadline, but wake to notice
     // a stop request; keepalive turns a dead leader into an error.
     try {
-      read_exact(connection.fd(), {reinterpret_cast<std::byte*>(&c), 1},
-                 std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
+      c = link->read_byte(std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
     } catch (const IoError& e) {
       throw IoError("lost the connection to the leader " + leader +
                     " before it said how the job ended: the leader's host, its launcher or the network between "

@@ -5,12 +5,35 @@
 // connection without that line knows the leader vanished (TCP keepalive
 // catches a dead host or link within about 25 s) and fails instead of waiting
 // forever, unlike the toolkit's workers.
+//
+// With the job's certificates (a tls_channel), the channel is TLS with both
+// sides authenticated: a worker accepts the outcome only from a peer whose
+// certificate names the leader host, and keeps listening past connections
+// that cannot show one. Without them it is plain TCP (docs/security.md).
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/socket.hpp"
 
 namespace ringsim {
+
+class TlsContext;
+class BlockingTls;
+
+// One control connection, plain or TLS.
+class ControlLink {
+ public:
+  ControlLink(Socket socket, std::unique_ptr<BlockingTls> tls);
+  ~ControlLink();
+  ControlLink(ControlLink&&) noexcept;
+  void write_all(const std::string& text, Deadline deadline, const std::string& what);
+  char read_byte(Deadline deadline, const std::string& what);
+
+ private:
+  Socket socket_;  // plain; empty when tls_ holds the socket
+  std::unique_ptr<BlockingTls> tls_;
+};
 
 struct JobOutcome {
   int exit_code = 0;
@@ -20,20 +43,23 @@ struct JobOutcome {
 class LeaderChannel {
  public:
   // Connects to each worker ("host:port" endpoints, names resolved with
-  // retries) until `deadline`.
-  void connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline);
+  // retries) until `deadline`; over TLS when `tls` is given (each worker's
+  // certificate must name its host).
+  void connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
+               const TlsContext* tls = nullptr);
   void announce(const JobOutcome& outcome);
 
  private:
-  std::vector<std::pair<std::string, Socket>> workers_;
+  std::vector<std::pair<std::string, ControlLink>> workers_;
 };
 
 class WorkerChannel {
  public:
   explicit WorkerChannel(const Endpoint& listen);
   // Waits for the leader to connect, then for its outcome. Throws
-  // TimeoutError if it never connects, IoError if it vanishes.
-  JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader);
+  // TimeoutError if it never connects, IoError if it vanishes. With `tls`,
+  // only a peer whose certificate names `leader` is heard.
+  JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls = nullptr);
 
  private:
   Socket listener_;

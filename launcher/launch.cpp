@@ -19,6 +19,8 @@
 #include "launcher/mpirun_command.hpp"
 #include "launcher/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
+#include "transport/certificates.hpp"
+#include "transport/tls_stream.hpp"
 
 namespace ringsim {
 
@@ -178,6 +180,18 @@ std::unique_ptr<ChildProcess> start_sshd() {
   return sshd;
 }
 
+// The control channel's TLS context from the job's certificate channel
+// (this host's certificate and key), or null without one.
+std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& options) {
+  if (plan.settings.tls_channel.empty()) return nullptr;
+  const std::string dir = channel_dir(options.ml_root, plan.settings.tls_channel);
+  const std::string& host = plan.config.current_host;
+  const TlsCredentials credentials{read_text_file(dir + "/ca.pem", "the certificate channel's ca.pem"),
+                                   read_text_file(dir + "/" + host + ".pem", "this host's certificate"),
+                                   read_text_file(dir + "/" + host + ".key", "this host's key")};
+  return std::make_unique<TlsContext>(credentials, "TLS_AES_128_GCM_SHA256", "openssl");
+}
+
 int run_leader(const Plan& plan, const LaunchOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
@@ -186,7 +200,8 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
   LeaderChannel channel;
   try {
-    channel.connect(workers, deadline);
+    const auto tls = control_tls(plan, options);
+    channel.connect(workers, deadline, tls.get());
     // The leader needs no sshd of its own: mpirun starts its local ranks
     // directly and only logs in to the workers (no tree spawn).
     if (!options.local)
@@ -259,7 +274,8 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
   if (!options.local) sshd = start_sshd();
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
-  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host);
+  const auto tls = control_tls(plan, options);
+  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, tls.get());
   if (outcome.exit_code != 0) {
     const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
     std::fprintf(stderr, "ringsim: error: %s\n", reason.c_str());

@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "common/errors.hpp"
+#include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
@@ -14,6 +16,8 @@
 #include "launcher/natural_order.hpp"
 #include "launcher/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
+#include "transport/certificates.hpp"
+#include "transport/tls_stream.hpp"
 
 using namespace ringsim;
 namespace fs = std::filesystem;
@@ -360,4 +364,48 @@ TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
   EXPECT_EQ(ssh.summary(),
             "mpirun could not reach host algo-2 over ssh: ssh: connect to host algo-2 port 22: "
             "Connection timed out");
+}
+
+// The control channel with the job's certificates: a worker hears the
+// outcome only from the leader. A plaintext "RSIMEXIT 0" from anyone else
+// and a TLS peer whose certificate names another host are refused, and the
+// worker keeps listening for the real leader.
+TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
+  const PemPair ca = make_certificate_authority("job CA", 1);
+  const auto context_for = [&](const std::string& host) {
+    const PemPair pair = make_host_certificate(ca, host, {}, 1);
+    return std::make_unique<TlsContext>(TlsCredentials{ca.certificate, pair.certificate, pair.private_key},
+                                        "TLS_AES_128_GCM_SHA256", "openssl");
+  };
+  const auto worker_tls = context_for("algo-2");
+  const auto leader_tls = context_for("algo-1");
+  const auto impostor_tls = context_for("algo-9");
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker({"127.0.0.1", bound.port});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::thread intruders([&] {
+    {
+      Socket plain = connect_to({"127.0.0.1", bound.port}, deadline);
+      const std::string fake = "RSIMEXIT 0 all fine\n";
+      write_exact(plain.fd(), {reinterpret_cast<const std::byte*>(fake.data()), fake.size()}, deadline, "fake");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    try {
+      // TLS 1.3 lets the client finish before the server has checked its
+      // certificate: the impostor may get as far as sending.
+      LeaderChannel impostor;
+      impostor.connect({{"algo-2", {"127.0.0.1", bound.port}}},
+                       std::chrono::steady_clock::now() + std::chrono::seconds(3), impostor_tls.get());
+      impostor.announce({0, "impostor"});
+    } catch (const Error&) {
+    }
+    LeaderChannel leader;
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
+    leader.announce({7, "the real outcome"});
+  });
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get());
+  intruders.join();
+  EXPECT_EQ(outcome.exit_code, 7);
+  EXPECT_EQ(outcome.reason, "the real outcome");
 }
