@@ -103,6 +103,10 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--failure-file", options.failure_file, "Write the failure reason here if the job fails");
   run.add_option("--checkpoint-dir", options.checkpoint_dir,
                  "Save partial results after ring steps and resume from them when rerun ({host} is replaced)");
+  run.add_option("--progress-seconds", options.progress_seconds,
+                 "Rank 0 prints step, share done, ETA and GFLOP/s this often (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   run.add_option("--checkpoint-every", options.checkpoint_every, "Save after every N-th ring step (and the last)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
@@ -161,6 +165,7 @@ int run_job_command(RunOptions options, int argc, char** argv) {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"ringsim: exact all-pairs cosine similarity over a ring of MPI ranks"};
+  app.set_version_flag("--version", std::string("ringsim ") + RINGSIM_VERSION);
   app.require_subcommand(1);
 
   GenerateOptions gen;

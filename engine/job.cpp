@@ -192,6 +192,12 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.normalize_seconds);
     normalize_rows(own);
   }
+  if (options.mode.mode == "topk" && options.mode.k > n - 1 && rank == 0)
+    std::fprintf(stderr,
+                 "ringsim: warning: --k %d but each row has only %lld other rows: the last %lld slots of every row "
+                 "hold id -1 and score NaN\n",
+                 options.mode.k, static_cast<long long>(std::max<std::int64_t>(0, n - 1)),
+                 static_cast<long long>(options.mode.k - std::max<std::int64_t>(0, n - 1)));
   if (options.mode.mode == "threshold") {
     PhaseScope phase("plan");
     const auto estimate = estimate_threshold_output(own, input.partition, comm, options.mode.threshold);
@@ -254,7 +260,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
-    const RingTimes times = run_ring(own, input.partition, *transport, *mode, options.tile, timeout, checkpoints);
+    ProgressReporter progress(options.progress_seconds, rank, input.partition, d);
+    const RingTimes times =
+        run_ring(own, input.partition, *transport, *mode, options.tile, timeout, checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
@@ -315,24 +323,26 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
       ranks.push_back(std::move(r));
     }
-    json document = {{"n", input.partition.rows()},
-                     {"d", d},
-                     {"P", comm.size()},
-                     {"k", options.mode.k},
-                     {"mode", options.mode.mode},
-                     {"threshold", options.mode.threshold},
-                     {"dtype", options.dtype},
-                     {"transport", options.transport.kind},
-                     {"cipher_suite", stats.cipher_suite},
-                     {"tls_crypto", stats.tls_crypto},
-                     {"tile", {options.tile.rows, options.tile.cols}},
-                     {"gemm_backend", gemm_backend()},
-                     {"resumed_steps", checkpoints.resume_step},
-                     {"ring_steps", RingSchedule(comm.size()).steps()},
-                     {"wall_seconds", wall},
-                     {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-                     {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-                     {"ranks", ranks}};
+    json document = {
+        {"n", input.partition.rows()},
+        {"d", d},
+        {"P", comm.size()},
+        {"k", options.mode.k},
+        {"mode", options.mode.mode},
+        {"threshold", options.mode.threshold},
+        {"dtype", options.dtype},
+        {"transport", options.transport.kind},
+        {"cipher_suite", stats.cipher_suite},
+        {"tls_crypto", stats.tls_crypto},
+        {"tile", {options.tile.rows, options.tile.cols}},
+        {"gemm_backend", gemm_backend()},
+        {"resumed_steps", checkpoints.resume_step},
+        {"empty_slots_per_row", options.mode.mode == "topk" ? std::max<std::int64_t>(0, options.mode.k - (n - 1)) : 0},
+        {"ring_steps", RingSchedule(comm.size()).steps()},
+        {"wall_seconds", wall},
+        {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+        {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+        {"ranks", ranks}};
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
     outputs.back()->append(document.dump(2) + "\n");
     publish_outputs(options.out_dir, outputs);

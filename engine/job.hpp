@@ -42,6 +42,7 @@ struct RunOptions {
   // and resume from them on a rerun (checkpoint.hpp); empty: no checkpoints.
   std::string checkpoint_dir;
   int checkpoint_every = 1;
+  double progress_seconds = 10;  // rank 0 prints a progress line this often; 0: never
 };
 
 // Runs the job on every rank of `comm` (whose collectives it bounds by

@@ -7,7 +7,8 @@ namespace ringsim {
 
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
-                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout, const RingCheckpoints& checkpoints) {
+                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout, const RingCheckpoints& checkpoints,
+                   ProgressReporter* progress) {
   RingTimes times;
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
   const RingSchedule schedule(transport.size());
@@ -18,9 +19,10 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   RowMatrix<Scalar> buffers[2];
   const RowMatrix<Scalar>* current = &own;
   RequestPtr block_send, block_recv;
-  const auto between_tiles = [&transport] {
+  const auto after_tile = [&transport, progress](std::int64_t entries) {
     transport.progress();
     throw_if_stopped();
+    if (progress) progress->tile_done(entries);
   };
 
   const int first_step = checkpoints.resume_step;
@@ -56,11 +58,12 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
                                    as_bytes_of(current->data(), static_cast<std::size_t>(current->size())));
     }
     const TileAssignment assignment = schedule.assignment(rank, step, partition);
+    if (progress) progress->start_step(step);
     TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
     {
       ScopedTimer timer(times.compute_seconds);
       times.entries += compute_assignment(own, own_global0, *current, partition.begin(assignment.visiting_block),
-                                          assignment, shape, consumer, between_tiles);
+                                          assignment, shape, consumer, after_tile);
     }
     mode.end_step(step, assignment);
     if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {
@@ -79,8 +82,8 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
 }
 
 template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, Transport&, RingMode<float>&,
-                                   const TileShape&, Millis, const RingCheckpoints&);
+                                   const TileShape&, Millis, const RingCheckpoints&, ProgressReporter*);
 template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, Transport&, RingMode<double>&,
-                                    const TileShape&, Millis, const RingCheckpoints&);
+                                    const TileShape&, Millis, const RingCheckpoints&, ProgressReporter*);
 
 }  // namespace ringsim

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "engine/progress.hpp"
 #include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
 
@@ -28,6 +29,6 @@ struct RingCheckpoints {
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
                    RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
-                   const RingCheckpoints& checkpoints = {});
+                   const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr);
 
 }  // namespace ringsim

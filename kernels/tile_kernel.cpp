@@ -11,7 +11,7 @@ template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
                                 const TileAssignment& assignment, const TileShape& shape,
-                                TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles) {
+                                TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile) {
   std::int64_t entries = 0;
   if (assignment.empty()) return entries;
   const bool upper_only = assignment.diagonal && !consumer.wants_full_diagonal();
@@ -26,7 +26,7 @@ std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_g
       tile.noalias() = own.middleRows(i0, m) * visiting.middleRows(j0, nc).transpose();
       consumer.consume(tile, TilePlace{i0, j0, own_global0, visiting_global0, upper_only});
       entries += m * nc;
-      if (between_tiles) between_tiles();
+      if (after_tile) after_tile(m * nc);
     }
   }
   return entries;
@@ -117,7 +117,7 @@ void DenseConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePla
 #define RINGSIM_INSTANTIATE(S)                                                                                      \
   template std::int64_t compute_assignment<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&, std::int64_t, \
                                               const TileAssignment&, const TileShape&, TileConsumer<S>&,            \
-                                              const std::function<void()>&);                                        \
+                                              const std::function<void(std::int64_t)>&);                            \
   template class TopKConsumer<S>;                                                                                   \
   template class ThresholdConsumer<S>;                                                                              \
   template class DenseConsumer<S>;

@@ -38,14 +38,15 @@ struct TileShape {
   std::int64_t cols = 1024;
 };
 
-// Runs every tile of `assignment`; `between_tiles` runs after each one (the
-// engine uses it to progress communication). Returns the number of
-// similarity entries computed (each costs 2 * cols flops).
+// Runs every tile of `assignment`; `after_tile` runs after each one with the
+// tile's entry count (the engine uses it to progress communication and to
+// report progress). Returns the number of similarity entries computed (each
+// costs 2 * cols flops).
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
                                 const TileAssignment& assignment, const TileShape& shape,
-                                TileConsumer<Scalar>& consumer, const std::function<void()>& between_tiles);
+                                TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile);
 
 // Keeps the top k per row for both blocks of a pair. On the diagonal both
 // accumulators are the same object.

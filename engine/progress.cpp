@@ -1,0 +1,53 @@
+#include "engine/progress.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/clock.hpp"
+#include "common/phase.hpp"
+
+namespace ringsim {
+
+ProgressReporter::ProgressReporter(double interval, int rank, const RowPartition& partition, std::int64_t cols)
+    : on_(interval > 0 && rank == 0),
+      interval_(interval),
+      started_(now_seconds()),
+      last_print_(started_),
+      flops_per_entry_(2.0 * static_cast<double>(cols)) {
+  const RingSchedule schedule(partition.blocks());
+  steps_ = schedule.steps();
+  std::int64_t planned = 0;
+  for (int step = 0; step < steps_; ++step) {
+    const TileAssignment a = schedule.assignment(rank, step, partition);
+    if (a.empty()) continue;
+    const std::int64_t area = (a.own_end - a.own_begin) * (a.visiting_end - a.visiting_begin);
+    planned += a.diagonal ? area / 2 : area;
+  }
+  planned_ = std::max<std::int64_t>(planned, 1);
+}
+
+void ProgressReporter::tile_done(std::int64_t entries) {
+  done_ += entries;
+  if (!on_) return;
+  const double now = now_seconds();
+  if (now - last_print_ >= interval_) print(now);
+}
+
+void ProgressReporter::print(double now) {
+  // Diagonal tiles straddling the diagonal are computed whole: the share
+  // can pass the plan a little, so it stops short of 100 % until the end.
+  const double share = std::min(0.999, static_cast<double>(done_) / static_cast<double>(planned_));
+  const double elapsed = now - started_;
+  const double rate =
+      static_cast<double>(done_ - done_at_last_print_) * flops_per_entry_ / std::max(1e-9, now - last_print_) / 1e9;
+  const std::string eta = share > 0 ? fmt::format("{:.0f} s", elapsed * (1 - share) / share) : std::string("?");
+  std::fprintf(stderr, "ringsim: %s: progress: step %d/%d, %.1f %% of pairs, elapsed %.0f s, ETA %s, %.1f GFLOP/s\n",
+               where_this_rank_is().c_str(), step_ + 1, steps_, share * 100, elapsed, eta.c_str(), rate);
+  std::fflush(stderr);
+  last_print_ = now;
+  done_at_last_print_ = done_;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# What a user sees: progress lines with a falling ETA that name rank and
+# host, --version, and the warning when k exceeds the other rows.
+set -uo pipefail
+ringsim=$1
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+"$ringsim" --version | grep -Eq '^ringsim [0-9]+\.[0-9]+\.[0-9]+' && echo "ok   --version: $("$ringsim" --version)" ||
+  fail "--version"
+
+"$ringsim" gen --rows 24000 --cols 96 --seed 2 --out "$work/x.npy" >/dev/null
+timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" --quiet --progress-seconds 0.25 \
+  --tile 256 2>"$work/progress.err"
+lines=$(grep -c "progress:" "$work/progress.err")
+if ((lines < 3)); then
+  fail "progress: $lines lines"; cat "$work/progress.err"
+elif grep "progress:" "$work/progress.err" | grep -vqE '^ringsim: rank 0 \(host [^)]+\) in phase ring: progress: step [0-9]+/[0-9]+, [0-9.]+ % of pairs, elapsed [0-9]+ s, ETA [0-9]+ s, [0-9.]+ GFLOP/s$'; then
+  fail "progress: a line without rank, host, step, share, ETA or rate"; grep "progress:" "$work/progress.err"
+else
+  first=$(grep -m1 -oE 'ETA [0-9]+' "$work/progress.err" | cut -d' ' -f2)
+  last=$(grep -oE 'ETA [0-9]+' "$work/progress.err" | tail -1 | cut -d' ' -f2)
+  share_first=$(grep -m1 -oE '[0-9.]+ % of pairs' "$work/progress.err" | cut -d' ' -f1)
+  share_last=$(grep -oE '[0-9.]+ % of pairs' "$work/progress.err" | tail -1 | cut -d' ' -f1)
+  if ((last <= first)) && (($(echo "$share_last > $share_first" | bc))); then
+    echo "ok   progress: $lines lines, ETA $first s -> $last s, $share_first % -> $share_last %"
+  else
+    fail "progress: ETA $first -> $last, share $share_first -> $share_last"; grep "progress:" "$work/progress.err"
+  fi
+fi
+
+"$ringsim" gen --rows 5 --cols 3 --out "$work/small.npy" >/dev/null
+timeout 60 mpirun -np 2 "$ringsim" run --input "$work/small.npy" --out "$work/small" --quiet --k 7 2>"$work/k.err"
+if grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots" "$work/k.err" &&
+  /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$work/small/report.json'))['empty_slots_per_row'] != 3)"; then
+  echo "ok   k beyond the rows: warned and reported"
+else
+  fail "k beyond the rows"; cat "$work/k.err"
+fi
+echo "$failures failed"
+[[ $failures -eq 0 ]]
