@@ -63,6 +63,9 @@ void print_error(const std::string& message) {
 void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--input", options.input, "Input matrix: .npy, .csv, or a directory of them")->required();
   run.add_option("--out", options.out_dir, "Output directory (created if missing)")->required();
+  run.add_option("--ids", options.ids,
+                 "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and id columns "
+                 "in pairs.csv");
   run.add_option("--mode", options.mode.mode, "topk | full | threshold")->capture_default_str();
   run.add_option("--k", options.mode.k, "Neighbours per row in topk mode")->capture_default_str();
   run.add_option("--threshold", options.mode.threshold, "Minimum score in threshold mode")->capture_default_str();

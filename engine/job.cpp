@@ -23,6 +23,7 @@
 #include "engine/matrix_source.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
+#include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "launcher/rank_map.hpp"
@@ -165,6 +166,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
   // Rank 0 writes the results: it holds --out for the whole job.
   std::optional<OutputDirectoryLock> out_lock;
+  std::optional<RowIds> row_ids;
   const std::int64_t n = input.partition.rows();
   {
     PhaseScope phase("load");
@@ -173,6 +175,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       if (rank == 0) {
         ensure_writable_directory(options.out_dir);
         out_lock.emplace(options.out_dir);
+        if (!options.ids.empty()) row_ids = RowIds::load(options.ids, n);
         if (options.mode.mode == "full")
           check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
         if (options.mode.mode == "topk")
@@ -220,7 +223,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
 
   double mode_wait = 0;
-  const ModeContext context{*transport, input.partition, timeout, &mode_wait};
+  const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr};
   ModeOptions mode_options = options.mode;
   // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
   // more pairs than that allows is over the limit whatever the others hold.
@@ -398,6 +401,7 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
   options.out_dir = expand_host(options.out_dir, host);
   options.failure_file = expand_host(options.failure_file, host);
   options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
+  options.ids = expand_host(options.ids, host);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ namespace ringsim {
 struct RunOptions {
   std::string input;
   std::string out_dir;
+  // Row names in global row order (text, one per line, or a 1-D integer
+  // .npy); empty: results carry row numbers only.
+  std::string ids;
   ModeOptions mode;
   std::string dtype = "float32";  // compute precision: float32 | float64
   TransportOptions transport;

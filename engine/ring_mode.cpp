@@ -17,6 +17,7 @@
 #include "common/fault_injection.hpp"
 #include "engine/npy.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/row_ids.hpp"
 
 namespace ringsim {
 
@@ -30,6 +31,20 @@ void timed_wait(const ModeContext& context, Request& request) {
 namespace {
 
 std::string output_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+void append_csv_field(std::string& out, const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (const char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
 
 template <class T>
 std::string as_chars(std::span<const T> values) {
@@ -166,6 +181,15 @@ class TopKMode : public RingMode<Scalar> {
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
     AtomicFile& neighbors = *staged[0];
     AtomicFile& scores = *staged[1];
+    const RowIds* names = context_.ids;
+    std::string names_header;
+    std::int64_t name_bytes = 0;
+    if (names) {
+      staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbor_ids.npy")));
+      names_header = make_npy_header(names->npy_descr(), {n, k_});
+      name_bytes = static_cast<std::int64_t>(names->npy_bytes({-1}).size());
+      staged.back()->append(names_header);
+    }
     const std::string neighbors_header = make_npy_header("<i8", {n, k_});
     const std::string scores_header = make_npy_header("<f4", {n, k_});
     neighbors.append(neighbors_header);
@@ -191,6 +215,11 @@ class TopKMode : public RingMode<Scalar> {
       const std::int64_t row0 = context_.partition.begin(source);
       neighbors.write_at(static_cast<std::int64_t>(neighbors_header.size()) + row0 * k_ * 8, bytes_of(ids));
       scores.write_at(static_cast<std::int64_t>(scores_header.size()) + row0 * k_ * 4, bytes_of(values));
+      if (names) {
+        const std::string bytes = names->npy_bytes(ids);
+        staged[2]->write_at(static_cast<std::int64_t>(names_header.size()) + row0 * k_ * name_bytes,
+                            std::as_bytes(std::span(bytes)));
+      }
       if (source == 0) inject_fault_at("write-file", rank_);
     }
     return staged;
@@ -349,7 +378,8 @@ class ThresholdMode : public RingMode<Scalar> {
     StagedOutputs staged;
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
     AtomicFile& file = *staged[0];
-    file.append(std::string("i,j,score\n"));
+    const RowIds* names = context_.ids;
+    file.append(std::string(names ? "i,j,score,id_i,id_j\n" : "i,j,score\n"));
     inject_fault_at("write-file", 0);
     std::string text;
     auto last_keep_alive = Clock::now();
@@ -357,7 +387,14 @@ class ThresholdMode : public RingMode<Scalar> {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
       const Pair& pair = stream.head();
-      fmt::format_to(std::back_inserter(text), "{},{},{}\n", pair.i, pair.j, pair.score);  // shortest round-trip
+      fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
+      if (names) {
+        text += ',';
+        append_csv_field(text, names->text(pair.i));
+        text += ',';
+        append_csv_field(text, names->text(pair.j));
+      }
+      text += '\n';
       ++stream.at;
       if (stream.left_in_chunk() > 0) {
         std::push_heap(heap.begin(), heap.end(), later);
@@ -508,7 +545,8 @@ class FullMode : public RingMode<Scalar> {
 }  // namespace
 
 const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy", "scores.npy", "pairs.csv", "similarity.npy"};
+  static const std::vector<std::string> names{"neighbors.npy", "scores.npy", "neighbor_ids.npy", "pairs.csv",
+                                              "similarity.npy"};
   return names;
 }
 

@@ -56,11 +56,14 @@ class RingMode {
   virtual StagedOutputs gather_and_write(const std::string& out_dir) = 0;
 };
 
+class RowIds;
+
 struct ModeContext {
   Transport& transport;
   const RowPartition& partition;
   Millis timeout;
-  double* wait_seconds;  // time blocked on the transport, accumulated
+  double* wait_seconds;         // time blocked on the transport, accumulated
+  const RowIds* ids = nullptr;  // rank 0, with --ids: names of the rows for the outputs
 };
 
 struct ModeOptions {

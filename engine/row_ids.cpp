@@ -1,0 +1,126 @@
+#include "engine/row_ids.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
+#include "common/errors.hpp"
+#include "engine/npy.hpp"
+
+namespace ringsim {
+
+namespace {
+
+// UTF-8 to UTF-32; InputError on malformed bytes.
+std::u32string utf32_of(const std::string& text, const std::string& path, std::int64_t line) {
+  std::u32string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0))
+      throw InputError(fmt::format("{}:{}: not valid UTF-8", path, line));
+    char32_t code = extra == 0 ? c : c & (0x3f >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) throw InputError(fmt::format("{}:{}: not valid UTF-8", path, line));
+      code = (code << 6) | (next & 0x3f);
+    }
+    out.push_back(code);
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return out;
+}
+
+bool parse_integer(const std::string& text, std::int64_t& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  return error == std::errc() && ptr == end && !text.empty();
+}
+
+}  // namespace
+
+RowIds RowIds::load(const std::string& path, std::int64_t rows) {
+  RowIds ids;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("--ids " + path + ": file not found or not readable");
+  if (path.size() > 4 && path.substr(path.size() - 4) == ".npy") {
+    const NpyHeader header = read_npy_header(path);
+    if (header.shape.size() != 1 || (header.descr != "<i8" && header.descr != "<i4"))
+      throw InputError("--ids " + path + ": expected a 1-D array of int64 or int32, got " + header.descr);
+    const std::int64_t count = header.shape[0];
+    if (count != rows)
+      throw InputError(fmt::format("--ids {} holds {} ids but the input has {} rows", path, count, rows));
+    const std::size_t width = header.descr == "<i8" ? 8 : 4;
+    std::string data(static_cast<std::size_t>(count) * width, '\0');
+    in.seekg(header.data_offset);
+    if (!in.read(data.data(), static_cast<std::streamsize>(data.size())))
+      throw InputError("--ids " + path + ": truncated data");
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::int64_t v = 0;
+      if (width == 8) {
+        std::memcpy(&v, data.data() + i * 8, 8);
+      } else {
+        std::int32_t v32 = 0;
+        std::memcpy(&v32, data.data() + i * 4, 4);
+        v = v32;
+      }
+      ids.values_.push_back(v);
+      ids.text_.push_back(std::to_string(v));
+    }
+    return ids;
+  }
+  std::string line;
+  std::int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // byte-order mark
+    if (line.empty() && in.peek() == std::char_traits<char>::eof()) break;    // a final newline
+    if (line.empty()) throw InputError(fmt::format("--ids {}:{}: empty id", path, number));
+    ids.text_.push_back(line);
+  }
+  if (ids.size() != rows)
+    throw InputError(fmt::format("--ids {} holds {} ids but the input has {} rows", path, ids.size(), rows));
+  for (const auto& text : ids.text_) {
+    std::int64_t v = 0;
+    if (!parse_integer(text, v)) {
+      ids.integers_ = false;
+      break;
+    }
+    ids.values_.push_back(v);
+  }
+  if (!ids.integers_) {
+    ids.values_.clear();
+    std::int64_t row = 0;
+    for (const auto& text : ids.text_) {
+      ids.wide_.push_back(utf32_of(text, path, ++row));
+      ids.widest_ = std::max(ids.widest_, ids.wide_.back().size());
+    }
+  }
+  return ids;
+}
+
+std::string RowIds::npy_descr() const { return integers_ ? "<i8" : fmt::format("<U{}", widest_); }
+
+std::string RowIds::npy_bytes(const std::vector<std::int64_t>& rows) const {
+  std::string out;
+  if (integers_) {
+    out.resize(rows.size() * 8);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::int64_t v = rows[i] < 0 ? -1 : values_[rows[i]];
+      std::memcpy(out.data() + i * 8, &v, 8);
+    }
+    return out;
+  }
+  out.assign(rows.size() * widest_ * 4, '\0');
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0) continue;
+    const auto& wide = wide_[rows[i]];
+    std::memcpy(out.data() + i * widest_ * 4, wide.data(), wide.size() * 4);
+  }
+  return out;
+}
+
+}  // namespace ringsim

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# --ids: results name rows by the user's ids. neighbor_ids.npy must map back
+# exactly (checked with numpy against neighbors.npy), pairs.csv carries id
+# columns (quoted where an id holds a comma), integer ids give int64, and an
+# ids file of the wrong length is refused.
+set -uo pipefail
+ringsim=$1
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+w = sys.argv[1]
+x = np.random.default_rng(4).standard_normal((301, 8)).astype(np.float32)
+np.save(f"{w}/x.npy", x)
+ids = [f"doc-{i}-ü" if i % 7 else f"a,b \"{i}\"" for i in range(301)]
+open(f"{w}/ids.txt", "w", encoding="utf-8").write("\n".join(ids) + "\n")
+np.save(f"{w}/ids.npy", (np.arange(301, dtype=np.int64) * 1000 + 7))
+open(f"{w}/short.txt", "w").write("\n".join(ids[:300]) + "\n")
+PY
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+run() { timeout 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --quiet --timeout 30 "$@"; }
+run --out "$work/topk" --ids "$work/ids.txt" --k 320 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
+run --out "$work/pairs" --ids "$work/ids.txt" --mode threshold --threshold 0.6 2>/dev/null || fail "threshold run"
+run --out "$work/ints" --ids "$work/ids.npy" --k 5 2>/dev/null || fail "integer ids run"
+/usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
+import csv, sys, numpy as np
+w = sys.argv[1]
+ids = open(f"{w}/ids.txt", encoding="utf-8").read().splitlines()
+nb = np.load(f"{w}/topk/neighbors.npy"); names = np.load(f"{w}/topk/neighbor_ids.npy")
+assert names.dtype.kind == "U" and names.shape == nb.shape, (names.dtype, names.shape)
+for r, c in np.ndindex(nb.shape):
+    expected = ids[nb[r, c]] if nb[r, c] >= 0 else ""
+    assert names[r, c] == expected, (r, c, names[r, c], expected)
+rows = list(csv.reader(open(f"{w}/pairs/pairs.csv", encoding="utf-8")))
+assert rows[0] == ["i", "j", "score", "id_i", "id_j"], rows[0]
+assert len(rows) > 10
+for i, j, _, a, b in rows[1:]:
+    assert (a, b) == (ids[int(i)], ids[int(j)]), (i, j, a, b)
+ints = np.load(f"{w}/ints/neighbor_ids.npy"); nb = np.load(f"{w}/ints/neighbors.npy")
+assert ints.dtype == np.int64 and (ints == nb * 1000 + 7).all()
+print(f"ok   ids: neighbor_ids.npy ({names.dtype}, k beyond the rows padded with ''), pairs.csv id columns "
+      f"({len(rows) - 1} pairs), integer ids as int64")
+PY
+run --out "$work/bad" --ids "$work/short.txt" 2>"$work/bad.err"
+if [[ $? -ne 0 ]] && grep -q "holds 300 ids but the input has 301 rows" "$work/bad.err"; then
+  echo "ok   ids of the wrong length refused: $(grep -m1 '^ringsim: error' "$work/bad.err")"
+else
+  fail "wrong length"; cat "$work/bad.err"
+fi
+echo "$failures failed"
+[[ $failures -eq 0 ]]
