@@ -36,6 +36,7 @@ class Connection {
     double handshake_seconds = 0;
     StreamTimes times;
     std::string cipher_suite;
+    bool kernel_tls_send = false, kernel_tls_receive = false;  // TLS records sealed / opened by the kernel
   };
   Totals totals() const;
 
