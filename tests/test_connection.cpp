@@ -380,3 +380,26 @@ TEST(TlsConnection, RecordLayerChoiceIsCheckedByName) {
     EXPECT_NE(std::string(e.what()).find("--tls-crypto must be auto"), std::string::npos) << e.what();
   }
 }
+
+TEST(TlsConnection, KeysChangeEverySoManyRecords) {
+  // A KeyUpdate every 4 records (2^23 in a job): data keeps flowing both
+  // ways, so each side follows the other's new keys.
+  TlsContext a_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  TlsContext b_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  a_ctx.set_records_per_key(4);
+  b_ctx.set_records_per_key(4);
+  const ringsim::testing::TlsPair pair =
+      ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
+  pair.client->wait_ready(Millis(10000));
+  pair.server->wait_ready(Millis(10000));
+  for (unsigned round = 0; round < 3; ++round) {
+    const std::vector<std::byte> out = pattern((1 << 20) + round, round);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.server, *pair.client, out) == out);
+  }
+  // 3 MiB each way: the key changes before a write once 4 records are
+  // sealed with it, and a write seals up to one 256 KiB chunk (16 records),
+  // so at least once per chunk: 12 times.
+  EXPECT_GE(pair.client->totals().key_updates, 12u);
+  EXPECT_GE(pair.server->totals().key_updates, 12u);
+}

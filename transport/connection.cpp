@@ -150,6 +150,7 @@ Connection::Totals Connection::totals() const {
   std::lock_guard lock(mutex_);
   Totals totals = totals_;
   totals.times = stream_->times();
+  totals.key_updates = stream_->key_updates();
   return totals;
 }
 

@@ -37,6 +37,7 @@ class Connection {
     StreamTimes times;
     std::string cipher_suite;
     bool kernel_tls_send = false, kernel_tls_receive = false;  // TLS records sealed / opened by the kernel
+    std::uint64_t key_updates = 0;                             // TLS KeyUpdates sent
   };
   Totals totals() const;
 

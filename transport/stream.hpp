@@ -3,6 +3,7 @@
 // connection's progress thread drives it; a stream never blocks, it says
 // what it is waiting for instead.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -38,6 +39,8 @@ class Stream {
   // those it receives; valid once the handshake is done.
   virtual bool kernel_tls_send() const { return false; }
   virtual bool kernel_tls_receive() const { return false; }
+  // TLS: KeyUpdates this side sent (a fresh key every so many records).
+  virtual std::uint64_t key_updates() const { return 0; }
   const StreamTimes& times() const { return times_; }
 
  protected:

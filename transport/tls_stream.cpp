@@ -47,6 +47,7 @@ constexpr unsigned char kAlertRecord = 0x15, kHandshakeRecord = 0x16;
 // client's certificate; waiting for this byte lets the client learn of a
 // refusal (the alert) during set-up instead of on its first read.
 constexpr unsigned char kAccepted = 0x01;
+constexpr std::size_t kMaxRecord = 16384;  // plaintext bytes per TLS record
 
 // "2026-12-01 13:00:00 UTC"
 std::string format_time(const ASN1_TIME* time) {
@@ -251,7 +252,8 @@ class TlsStream : public Stream {
         peer_(std::move(peer)),
         own_host_(context.own_host()),
         pinned_(context.pins_peers()),
-        server_(server) {
+        server_(server),
+        records_per_key_(context.records_per_key()) {
     RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
                     "a pinning TLS context needs the peer's fingerprint, and only it");
     check_.expected_host = expected_host;
@@ -305,6 +307,7 @@ class TlsStream : public Stream {
   std::string cipher_suite() const override { return SSL_get_cipher_name(ssl_.get()); }
   bool kernel_tls_send() const override { return kernel_send_; }
   bool kernel_tls_receive() const override { return kernel_receive_; }
+  std::uint64_t key_updates() const override { return key_updates_; }
 
   Want handshake_step() override {
     if (server_ && !checked_first_byte_) {
@@ -356,12 +359,22 @@ class TlsStream : public Stream {
       unflushed_ = 0;
       return {done, Want::Nothing};
     }
+    // OpenSSL 3.0 does not change keys by itself: a fresh one (KeyUpdate,
+    // sent ahead of the next record) long before AES-GCM's limit per key.
+    if (records_with_key_ >= records_per_key_ && !write_pending_) {
+      if (SSL_key_update(ssl_.get(), SSL_KEY_UPDATE_NOT_REQUESTED) != 1)
+        throw TlsError("TLS KeyUpdate towards " + peer_ + " failed: " + openssl_errors());
+      records_with_key_ = 0;
+      ++key_updates_;
+    }
     std::size_t written = 0;
     const double socket_before = times_.socket_write_seconds;
     const double started = now_seconds();
     const int result = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
     times_.encrypt_seconds += now_seconds() - started - (times_.socket_write_seconds - socket_before);
+    write_pending_ = result != 1;  // (retried with the same bytes; no KeyUpdate in between)
     if (result != 1) return {0, classify(result, "sending to")};
+    records_with_key_ += (written + kMaxRecord - 1) / kMaxRecord;
     // Report the bytes only once they have left the buffer for the socket.
     if (!flush()) {
       unflushed_ = written;
@@ -480,6 +493,9 @@ class TlsStream : public Stream {
   bool handshake_done_ = false;
   bool accepted_sent_ = false;
   bool kernel_send_ = false, kernel_receive_ = false;
+  const std::uint64_t records_per_key_;
+  std::uint64_t records_with_key_ = 0, key_updates_ = 0;
+  bool write_pending_ = false;  // the last SSL_write wants to be repeated
 };
 
 }  // namespace

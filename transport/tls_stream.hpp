@@ -66,6 +66,11 @@ class TlsContext {
   // Connections try kTLS (records = auto and the kernel has the tls module).
   bool tries_kernel_tls() const { return tries_kernel_tls_; }
   const std::string& own_host() const { return own_host_; }
+  // Records a key seals before this side moves to a fresh one (KeyUpdate,
+  // checked before each write of up to 16 records): 2^23 by default, RFC
+  // 8446 5.5 allows AES-GCM 2^24.5. Tests lower it.
+  void set_records_per_key(std::uint64_t records) { records_per_key_ = records; }
+  std::uint64_t records_per_key() const { return records_per_key_; }
   bool pins_peers() const { return !fingerprint_.empty(); }
   // Pinned contexts: this side's certificate fingerprint, to publish.
   const std::string& fingerprint() const { return fingerprint_; }
@@ -75,6 +80,7 @@ class TlsContext {
   bool tries_kernel_tls_ = false;
   std::string own_host_;
   std::string fingerprint_;
+  std::uint64_t records_per_key_ = std::uint64_t{1} << 23;
 };
 
 // Whether this kernel can take over TLS records: a TCP socket accepts the
