@@ -361,7 +361,14 @@ class TlsStream : public Stream {
     }
     // OpenSSL 3.0 does not change keys by itself: a fresh one (KeyUpdate,
     // sent ahead of the next record) long before AES-GCM's limit per key.
-    if (records_with_key_ >= records_per_key_ && !write_pending_) {
+    if (records_with_key_ >= records_per_key_ && !write_pending_ && kernel_send_) {
+      // OpenSSL 3.0 cannot hand the kernel a new key; stop before AES-GCM's
+      // limit per key instead (2^24 records: 256 GiB on this connection).
+      if (records_with_key_ >= 2 * records_per_key_)
+        throw TlsError("TLS to " + peer_ + ": sent " + std::to_string(records_with_key_) +
+                       " records with one key under kernel TLS, which cannot change keys; rerun with "
+                       "--tls-crypto openssl");
+    } else if (records_with_key_ >= records_per_key_ && !write_pending_) {
       if (SSL_key_update(ssl_.get(), SSL_KEY_UPDATE_NOT_REQUESTED) != 1)
         throw TlsError("TLS KeyUpdate towards " + peer_ + " failed: " + openssl_errors());
       records_with_key_ = 0;
