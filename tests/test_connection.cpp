@@ -193,6 +193,9 @@ std::string date_in(long seconds) {
   return text;
 }
 
+// (Names the case in CTest's listing instead of the struct's bytes.)
+void PrintTo(const Refusal& refusal, std::ostream* out) { *out << refusal.name; }
+
 class RefusalTest : public ::testing::TestWithParam<std::tuple<Refusal, bool>> {};
 
 std::vector<Refusal> refusals() {
