@@ -242,6 +242,11 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
 
 TlsContext::~TlsContext() { SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
 
+void TlsContext::try_kernel_tls_anyway() {
+  tries_kernel_tls_ = true;
+  SSL_CTX_set_options(static_cast<SSL_CTX*>(ctx_), SSL_OP_ENABLE_KTLS);
+}
+
 namespace {
 
 class TlsStream : public Stream {

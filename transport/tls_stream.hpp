@@ -65,6 +65,9 @@ class TlsContext {
   void* native() const { return ctx_; }  // SSL_CTX*
   // Connections try kTLS (records = auto and the kernel has the tls module).
   bool tries_kernel_tls() const { return tries_kernel_tls_; }
+  // Tests: try kTLS even where the probe says the kernel lacks it, to
+  // exercise OpenSSL's own fallback.
+  void try_kernel_tls_anyway();
   const std::string& own_host() const { return own_host_; }
   // Records a key seals before this side moves to a fresh one (KeyUpdate,
   // checked before each write of up to 16 records): 2^23 by default, RFC
