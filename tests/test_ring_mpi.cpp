@@ -210,6 +210,12 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
   if (world().rank() == 0 && world().size() > 1) {
     const std::string report = file_bytes(dir_ + "/topk-tls/report.json");
     EXPECT_NE(report.find("TLS_AES_128_GCM_SHA256"), std::string::npos);
+    // The report names who framed and sealed the records, and whether the
+    // kernel did (kTLS) in either direction.
+    EXPECT_NE(report.find("\"tls_crypto\": \"OpenSSL 3"), std::string::npos) << report;
+    EXPECT_NE(report.find("record layer"), std::string::npos) << report;
+    EXPECT_NE(report.find("\"ktls_send\""), std::string::npos) << report;
+    EXPECT_NE(report.find("\"ktls_receive\""), std::string::npos) << report;
   }
 }
 
