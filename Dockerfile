@@ -5,13 +5,13 @@
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
-      libfmt-dev nlohmann-json3-dev libcli11-dev libopenblas-dev libipsec-mb-dev && rm -rf /var/lib/apt/lists/*
+      libfmt-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF && cmake --build /build
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openmpi-bin libopenmpi3 libssl3 libfmt9 libopenblas0-pthread libipsec-mb1 openssh-server openssh-client ca-certificates \
+      openmpi-bin libopenmpi3 libssl3 libfmt9 libopenblas0-pthread openssh-server openssh-client ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 # mpirun starts the ranks on the workers over ssh: one key for the whole
 # image, host keys not checked (the hosts are the job's own containers).

@@ -17,7 +17,7 @@ struct TransportBenchOptions {
   std::string out;                    // JSON file (rank 0); empty: stdout only
   double seconds_per_size = 0.5;      // time budget per size and test
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
-  std::string tls_crypto = "auto";
+  std::string tls_crypto = "auto";  // auto | openssl, as `run --tls-crypto`
 };
 
 // "1KiB..4MiB" -> 1024, 2048, ..., 4194304; "4096,1MiB" -> 4096, 1048576.

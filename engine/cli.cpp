@@ -20,10 +20,8 @@
 #include "launcher/launch.hpp"
 #include "transport/agreement.hpp"
 #include "transport/certificates.hpp"
-#include "transport/fast_gcm.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/socket_transport.hpp"
-#include "transport/tls_records.hpp"
 #include "transport/tls_stream.hpp"
 
 namespace ringsim {
@@ -84,8 +82,9 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
       ->capture_default_str();
   run.add_option("--tls-crypto", options.transport.tls_crypto,
-                 "Who seals and frames TLS records: auto (ringsim's record layer; Intel ipsec-mb AES-GCM where the CPU "
-                 "has VAES) | openssl (OpenSSL's)")
+                 "TLS records: auto (OpenSSL's record layer, handed to the kernel (kTLS) where the kernel and OpenSSL "
+                 "offer it) | "
+                 "openssl (OpenSSL's record layer in user space only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "openssl"}));
   run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")
@@ -122,7 +121,7 @@ int run_job_command(RunOptions options, int argc, char** argv) {
   if (options.transport.kind == "tls") {
     if (options.transport.tls_ephemeral) options.transport.tls_identity_made_ahead = std::make_shared<TlsIdentity>();
     tls_warm_up = std::thread([&transport = options.transport] {
-      warm_up_tls(transport.tls_crypto);
+      warm_up_tls();
       if (transport.tls_identity_made_ahead) {
         try {
           *transport.tls_identity_made_ahead = new_ephemeral_identity();
@@ -207,14 +206,12 @@ int run_cli(int argc, char** argv) {
   gemm_cmd->add_option("--seconds", gemm.seconds, "Seconds per measurement")->capture_default_str();
 
   TransportBenchOptions transport_bench;
-  double crypto_seconds = 1;
-  auto* crypto_cmd = bench_cmd->add_subcommand("crypto", "One core's TLS record sealing rate, ipsec-mb vs OpenSSL");
-  crypto_cmd->add_option("--seconds", crypto_seconds, "Seconds per measurement")->capture_default_str();
 
   auto* transport_cmd = bench_cmd->add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
   transport_cmd
       ->add_option("--transport", transport_bench.transports,
-                   "Transports, comma separated: mpi, tcp, tls, tls-openssl; a -x2 suffix stripes each message over "
+                   "Transports, comma separated: mpi, tcp, tls, tls-openssl (user-space records only); a -x2 suffix "
+                   "stripes each message over "
                    "two connections per peer")
       ->delimiter(',')
       ->capture_default_str();
@@ -263,12 +260,6 @@ int run_cli(int argc, char** argv) {
     }
     if (*gemm_cmd) {
       run_gemm_bench(gemm);
-      return 0;
-    }
-    if (*crypto_cmd) {
-      for (const char* choice : {"openssl", "auto"})
-        fmt::print("record_seal_{}={:.3f} GB/s  # {}\n", choice, measure_record_seal_rate(choice, crypto_seconds) / 1e9,
-                   tls_crypto_description(choice));
       return 0;
     }
     if (*certs_cmd) {

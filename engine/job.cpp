@@ -106,6 +106,8 @@ json transport_json(const TransportStats& stats) {
   return {{"transport", stats.transport},
           {"cipher_suite", stats.cipher_suite},
           {"tls_crypto", stats.tls_crypto},
+          {"ktls_send", stats.ktls_send},
+          {"ktls_receive", stats.ktls_receive},
           {"handshake_seconds", stats.handshake_seconds},
           {"bytes_sent", stats.bytes_sent},
           {"bytes_received", stats.bytes_received},

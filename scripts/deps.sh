@@ -7,9 +7,6 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
           python3 python3-numpy procps iproute2 libopenblas-dev)
-# Intel's ipsec-mb seals TLS records ~5x faster than OpenSSL 3.0 where the
-# CPU has VAES; Debian ships it for amd64 only (optional: found or not).
-if [[ $(dpkg --print-architecture 2>/dev/null) == amd64 ]]; then packages+=(libipsec-mb-dev); fi
 for option in "$@"; do
   case $option in
     --bench) packages+=(python3-matplotlib) ;;

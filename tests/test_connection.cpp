@@ -7,14 +7,19 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <numeric>
 #include <thread>
+#include <tuple>
 
 #include "common/errors.hpp"
+#include "tls_pair.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
-#include "tls_pair.hpp"
 
 using namespace ringsim;
 
@@ -168,36 +173,123 @@ TEST_P(ConnectionTest, SilentPeerTimesOut) {
 INSTANTIATE_TEST_SUITE_P(PlainAndTls, ConnectionTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "tls" : "tcp"; });
 
-TEST(TlsConnection, CertificateFromAnotherCaIsRefused) {
-  int fds[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  const auto other_ca = make_certificate_authority("other CA", 1);
-  const auto good = make_host_certificate(test_ca(), "good", {}, 1);
-  const auto rogue = make_host_certificate(other_ca, "rogue", {}, 1);
-  TlsContext good_ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256");
-  TlsContext rogue_ctx({other_ca.certificate, rogue.certificate, rogue.private_key}, "TLS_AES_128_GCM_SHA256");
-  Connection server(make_tls_stream(Socket(fds[0]), good_ctx, true, "rogue", "rogue peer"), "rogue peer");
-  Connection client(make_tls_stream(Socket(fds[1]), rogue_ctx, false, "good", "good peer"), "good peer");
-  // The rogue side cannot verify the server (its chain ends in a CA it does
-  // not trust) and says so;
-  // the server hears the refusal as an alert. Neither gets a connection.
-  const std::string error = handshake_error(client);
-  EXPECT_NE(error.find("certificate verify failed"), std::string::npos) << "handshake error: '" << error << "'";
-  EXPECT_THROW(server.wait_ready(Millis(10000)), TlsError);
+// Every refusal names its cause on both sides: the refusing side ("refused
+// peer X: ...") from its certificate check, the refused side ("peer Y
+// refused this rank's certificate: ...") from the alert and its own
+// certificate. Each case runs with the refused side as client and as server.
+struct Refusal {
+  std::string name;
+  PemPair (*make_certificate)();            // the refused side's certificate (all trust the job CA)
+  std::string refusing_says, refused_says;  // expected in the two messages
+};
+
+// "YYYY-MM-DD" of now + `seconds` (UTC), as the messages print dates.
+std::string date_in(long seconds) {
+  const std::time_t when = std::time(nullptr) + seconds;
+  std::tm tm{};
+  ::gmtime_r(&when, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+  return text;
 }
 
-TEST(TlsConnection, WrongHostNameIsRefused) {
+// (Names the case in CTest's listing instead of the struct's bytes.)
+void PrintTo(const Refusal& refusal, std::ostream* out) { *out << refusal.name; }
+
+class RefusalTest : public ::testing::TestWithParam<std::tuple<Refusal, bool>> {};
+
+std::vector<Refusal> refusals() {
+  const long day = 24L * 3600;
+  return {
+      {"foreign_ca",
+       [] {
+         static const PemPair other_ca = make_certificate_authority("other CA", 1);
+         return make_host_certificate(other_ca, "rogue", {}, 1);
+       },
+       "refused peer rogue: its certificate is not signed by the job CA",
+       "peer good refused this rank's certificate: not signed by the job CA"},
+      {"wrong_host", [] { return make_host_certificate(test_ca(), "elsewhere", {}, 1); },
+       "refused peer rogue: its certificate is for host elsewhere, expected rogue",
+       "peer good refused this rank's certificate: certificate is for host elsewhere, expected rogue"},
+      // Valid from 10 days ago for 5 days (expired 5 days ago).
+      {"expired", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, -10); },
+       "refused peer rogue: its certificate expired on " + date_in(-5 * day),
+       "peer good refused this rank's certificate: expired on " + date_in(-5 * day)},
+      // Valid from 2 days ahead (less the 5 minutes of allowed clock skew).
+      {"not_yet_valid", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, 2); },
+       "refused peer rogue: its certificate is not valid before " + date_in(2 * day - 300),
+       "peer good refused this rank's certificate: not valid before " + date_in(2 * day - 300)},
+  };
+}
+
+TEST_P(RefusalTest, BothSidesNameTheCause) {
+  const auto& [refusal, rogue_is_server] = GetParam();
+  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
+  const PemPair rogue = refusal.make_certificate();
+  const TlsContext good_ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256",
+                            "auto", "good");
+  const TlsContext rogue_ctx({test_ca().certificate, rogue.certificate, rogue.private_key}, "TLS_AES_128_GCM_SHA256",
+                             "auto", "rogue");
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  const auto a = make_host_certificate(test_ca(), "a", {}, 1);
-  const auto b = make_host_certificate(test_ca(), "b", {}, 1);
-  TlsContext a_ctx({test_ca().certificate, a.certificate, a.private_key}, "TLS_AES_128_GCM_SHA256");
-  TlsContext b_ctx({test_ca().certificate, b.certificate, b.private_key}, "TLS_AES_128_GCM_SHA256");
-  // The server expects the client to be host "c", but it presents "b".
-  Connection server(make_tls_stream(Socket(fds[0]), a_ctx, true, "c", "peer c"), "peer c");
-  Connection client(make_tls_stream(Socket(fds[1]), b_ctx, false, "a", "peer a"), "peer a");
-  const std::string error = handshake_error(server);
-  EXPECT_NE(error.find("hostname mismatch"), std::string::npos) << "handshake error: '" << error << "'";
+  Connection refusing(make_tls_stream(Socket(fds[0]), good_ctx, !rogue_is_server, "rogue", "peer rogue"), "peer rogue");
+  Connection refused(make_tls_stream(Socket(fds[1]), rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
+  const std::string refusing_error = handshake_error(refusing), refused_error = handshake_error(refused);
+  EXPECT_NE(refusing_error.find(refusal.refusing_says), std::string::npos)
+      << "refusing side: '" << refusing_error << "', expected '" << refusal.refusing_says << "'";
+  EXPECT_NE(refused_error.find(refusal.refused_says), std::string::npos)
+      << "refused side: '" << refused_error << "', expected '" << refusal.refused_says << "'";
+}
+
+INSTANTIATE_TEST_SUITE_P(TlsRefusals, RefusalTest,
+                         ::testing::Combine(::testing::ValuesIn(refusals()), ::testing::Bool()), [](const auto& info) {
+                           return std::get<0>(info.param).name +
+                                  (std::get<1>(info.param) ? "_refused_server" : "_refused_client");
+                         });
+
+TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
+  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
+  const TlsContext ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256");
+  {
+    // A plaintext client (a rank on --transport tcp) against a TLS server:
+    // the server refuses it, and answers with a clear-text alert that the
+    // plain side reads as the reason.
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    Connection tls(make_tls_stream(Socket(fds[0]), ctx, true, "plain", "peer plain"), "peer plain");
+    Connection plain(make_plain_stream(Socket(fds[1]), "peer good"), "peer good");
+    std::vector<std::byte> request(8, std::byte{1}), in(16);
+    auto receive = plain.post_receive(in);
+    // (The send itself may fail with a broken pipe: the server refuses on
+    // the first byte and closes.)
+    auto send = plain.post_send(request);
+    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
+        << handshake_error(tls);
+    std::string plain_error;
+    try {
+      receive->wait(Millis(10000));
+    } catch (const IoError& e) {
+      plain_error = e.what();
+    }
+    EXPECT_NE(plain_error.find("peer good refused this rank's connection: peer spoke plaintext"), std::string::npos)
+        << "plain side: '" << plain_error << "'";
+  }
+  {
+    // A TLS client against a plaintext acceptor, which answers the
+    // ClientHello with ringsim's plain-TCP marker and closes (as
+    // connect_socket_mesh does).
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    Socket acceptor(fds[1]);
+    Connection tls(make_tls_stream(Socket(fds[0]), ctx, false, "plain", "peer plain"), "peer plain");
+    unsigned char first = 0;
+    ASSERT_EQ(::recv(acceptor.fd(), &first, 1, 0), 1);
+    EXPECT_EQ(first, 0x16) << "a ClientHello starts with a handshake record";
+    ASSERT_EQ(::send(acceptor.fd(), "PLN1", 4, MSG_NOSIGNAL), 4);
+    ::shutdown(acceptor.fd(), SHUT_RDWR);
+    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
+        << handshake_error(tls);
+  }
 }
 
 TEST(TlsConnection, UnknownCipherSuiteIsAClearError) {
@@ -237,18 +329,88 @@ TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
     Connection impostor(
         make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()),
         "peer a");
-    const std::string error = handshake_error(honest);
-    EXPECT_NE(error.find("certificate rejected"), std::string::npos)
-        << "impostor as " << (impostor_is_server ? "server" : "client") << ", handshake error: '" << error << "'";
-    // A TLS 1.3 client finishes its side before the server has checked its
-    // certificate, so an impostor client learns of the refusal on its first
-    // read (the alert); either way it never gets to exchange data.
-    std::vector<std::byte> in(16);
-    EXPECT_THROW(
-        {
-          impostor.wait_ready(Millis(10000));
-          impostor.post_receive(in)->wait(Millis(10000));
-        },
-        Error);
+    const std::string error = handshake_error(honest), impostor_error = handshake_error(impostor);
+    const std::string role = impostor_is_server ? "impostor as server" : "impostor as client";
+    EXPECT_NE(error.find("refused peer b: its certificate is not the one that rank published (fingerprint mismatch)"),
+              std::string::npos)
+        << role << ", handshake error: '" << error << "'";
+    // The impostor learns of the refusal during set-up too (the server
+    // confirms a client only after checking its certificate).
+    EXPECT_NE(impostor_error.find("peer a refused this rank's certificate: not the certificate this rank published"),
+              std::string::npos)
+        << role << ", impostor's error: '" << impostor_error << "'";
   }
+}
+
+TEST(TlsConnection, KernelTlsIsUsedWhereOfferedElseOpenSslRecords) {
+  // This kernel may lack the tls module (then OpenSSL's record layer carries
+  // everything); the probe must agree with what the kernel lists once asked.
+  std::ifstream ulps("/proc/sys/net/ipv4/tcp_available_ulp");
+  std::string listed((std::istreambuf_iterator<char>(ulps)), std::istreambuf_iterator<char>());
+  const bool offered = kernel_offers_tls();
+  if (ulps) {
+    EXPECT_EQ(offered, listed.find("tls") != std::string::npos) << "tcp_available_ulp: " << listed;
+  }
+  // "auto, forced": OpenSSL is asked for kTLS (SSL_OP_ENABLE_KTLS, its
+  // socket BIO) even if the probe said no; where the kernel refuses, OpenSSL
+  // falls back to its own records by itself.
+  for (const std::string records : {"auto", "openssl", "auto, forced"}) {
+    const std::string choice = records == "openssl" ? "openssl" : "auto";
+    TlsContext a_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", choice);
+    TlsContext b_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", choice);
+    EXPECT_EQ(a_ctx.tries_kernel_tls(), choice == "auto" && offered);
+    if (records == "auto, forced") {
+      a_ctx.try_kernel_tls_anyway();
+      b_ctx.try_kernel_tls_anyway();
+    }
+    const ringsim::testing::TlsPair pair =
+        ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
+    pair.client->wait_ready(Millis(10000));
+    pair.server->wait_ready(Millis(10000));
+    const std::vector<std::byte> out = pattern((1 << 20) + 3, 5);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.server, *pair.client, out) == out);
+    const auto totals = pair.client->totals();
+    if (!offered || records == "openssl") {
+      // The fallback: no kernel TLS in either direction, OpenSSL's records.
+      EXPECT_FALSE(totals.kernel_tls_send) << records;
+      EXPECT_FALSE(totals.kernel_tls_receive) << records;
+    }
+    std::cout << records << ": kernel offers tls: " << offered << ", kTLS send " << totals.kernel_tls_send
+              << ", receive " << totals.kernel_tls_receive << "\n";
+  }
+  EXPECT_EQ(describe_tls_records(false, false).find("OpenSSL 3"), 0u) << describe_tls_records(false, false);
+  EXPECT_NE(describe_tls_records(true, false).find("kernel TLS: send"), std::string::npos);
+}
+
+TEST(TlsConnection, RecordLayerChoiceIsCheckedByName) {
+  try {
+    TlsContext ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "ipsec-mb");
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--tls-crypto must be auto"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TlsConnection, KeysChangeEverySoManyRecords) {
+  // A KeyUpdate every 4 records (2^23 in a job): data keeps flowing both
+  // ways, so each side follows the other's new keys.
+  TlsContext a_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  TlsContext b_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256");
+  a_ctx.set_records_per_key(4);
+  b_ctx.set_records_per_key(4);
+  const ringsim::testing::TlsPair pair =
+      ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
+  pair.client->wait_ready(Millis(10000));
+  pair.server->wait_ready(Millis(10000));
+  for (unsigned round = 0; round < 3; ++round) {
+    const std::vector<std::byte> out = pattern((1 << 20) + round, round);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
+    EXPECT_TRUE(ringsim::testing::send_across(*pair.server, *pair.client, out) == out);
+  }
+  // 3 MiB each way: the key changes before a write once 4 records are
+  // sealed with it, and a write seals up to one 256 KiB chunk (16 records),
+  // so at least once per chunk: 12 times.
+  EXPECT_GE(pair.client->totals().key_updates, 12u);
+  EXPECT_GE(pair.server->totals().key_updates, 12u);
 }

@@ -91,13 +91,13 @@ class RingJob : public ::testing::Test {
 TEST_F(RingJob, TopKOddSizes) {
   const int p = world().size();
   int case_id = 0;
-  for (std::int64_t n : {std::int64_t{1}, std::int64_t{p - 1 > 0 ? p - 1 : 2}, std::int64_t{2 * p + 1},
-                         std::int64_t{97}}) {
+  for (std::int64_t n :
+       {std::int64_t{1}, std::int64_t{p - 1 > 0 ? p - 1 : 2}, std::int64_t{2 * p + 1}, std::int64_t{97}}) {
     for (std::int64_t d : {1, 7}) {
       for (int k : {1, 5}) {
         const auto x = random_matrix(n, d, static_cast<std::uint64_t>(n * 31 + d + k));
-        auto o = options(write_input(x, "x" + std::to_string(case_id) + ".npy"), "topk",
-                         "out" + std::to_string(case_id));
+        auto o =
+            options(write_input(x, "x" + std::to_string(case_id) + ".npy"), "topk", "out" + std::to_string(case_id));
         o.mode.k = k;
         o.tile = {3, 3};
         run_and_check(x, o, 1e-5);
@@ -228,6 +228,12 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
   if (world().rank() == 0 && world().size() > 1) {
     const std::string report = file_bytes(dir_ + "/topk-tls/report.json");
     EXPECT_NE(report.find("TLS_AES_128_GCM_SHA256"), std::string::npos);
+    // The report names who framed and sealed the records, and whether the
+    // kernel did (kTLS) in either direction.
+    EXPECT_NE(report.find("\"tls_crypto\": \"OpenSSL 3"), std::string::npos) << report;
+    EXPECT_NE(report.find("record layer"), std::string::npos) << report;
+    EXPECT_NE(report.find("\"ktls_send\""), std::string::npos) << report;
+    EXPECT_NE(report.find("\"ktls_receive\""), std::string::npos) << report;
   }
 }
 
@@ -247,8 +253,14 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
     const PemPair good = make_host_certificate(ca, host, {}, 1);
     const PemPair foreign = make_host_certificate(other_ca, host, {}, 1);
     const PemPair expired = make_host_certificate(ca, host, {}, 5, -10);
-    for (const auto& [name, pair] : std::vector<std::pair<std::string, PemPair>>{
-             {"ca", ca}, {"good", good}, {"foreign", foreign}, {"expired", expired}}) {
+    const PemPair early = make_host_certificate(ca, host, {}, 5, 2);
+    const PemPair elsewhere = make_host_certificate(ca, "elsewhere", {}, 1);
+    for (const auto& [name, pair] : std::vector<std::pair<std::string, PemPair>>{{"ca", ca},
+                                                                                 {"good", good},
+                                                                                 {"foreign", foreign},
+                                                                                 {"expired", expired},
+                                                                                 {"early", early},
+                                                                                 {"elsewhere", elsewhere}}) {
       write_private_file(certs + "/" + name + ".pem", pair.certificate);
       write_private_file(certs + "/" + name + ".key", pair.private_key);
     }
@@ -257,9 +269,14 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
   struct Case {
     std::string name, rogue_kind, rogue_cert, reason;
   };
-  for (const Case& c : {Case{"foreign", "tls", "foreign", "unable to get local issuer certificate"},
-                        Case{"expired", "tls", "expired", "certificate has expired"},
-                        Case{"plaintext", "tcp", "good", "not speaking TLS"}}) {
+  // The agreed message is the lowest failing rank's: a refusing peer's
+  // ("refused rank R (host ...): ..."); tests/test_connection.cpp checks
+  // what the refused side says.
+  for (const Case& c :
+       {Case{"foreign", "tls", "foreign", "not signed by the job CA"}, Case{"expired", "tls", "expired", "expired on "},
+        Case{"early", "tls", "early", "not valid before "},
+        Case{"elsewhere", "tls", "elsewhere", "is for host elsewhere, expected " + host},
+        Case{"plaintext", "tcp", "good", "peer spoke plaintext"}}) {
     const bool is_rogue = world().rank() == rogue;
     transport_ = is_rogue ? c.rogue_kind : "tls";
     auto o = options(input, "topk", "refused-" + c.name);

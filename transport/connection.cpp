@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/stop_signal.hpp"
+#include "transport/tls_stream.hpp"
 
 namespace ringsim {
 
@@ -64,16 +66,15 @@ class ConnectionRequest : public Request {
     bool finished = false;
     // Wake every 100 ms to honour a stop request (SIGTERM) while waiting.
     while (!(finished = op_->complete || op_->error) && std::chrono::steady_clock::now() < deadline) {
-      changed_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100),
-                                                                              deadline - std::chrono::steady_clock::now()));
+      changed_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                                  std::chrono::milliseconds(100), deadline - std::chrono::steady_clock::now()));
       if (stop_signal() != 0) {
         lock.unlock();
         throw_if_stopped();
       }
     }
     if (op_->error) std::rethrow_exception(op_->error);
-    if (!finished)
-      throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");
+    if (!finished) throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");
   }
 
  private:
@@ -122,8 +123,10 @@ RequestPtr Connection::post_send(std::span<const std::byte> data) {
   std::memcpy(op->header, &length, kHeader);
   {
     std::lock_guard lock(mutex_);
-    if (error_) op->error = error_;
-    else sends_.push_back(op);
+    if (error_)
+      op->error = error_;
+    else
+      sends_.push_back(op);
   }
   wake();
   return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "send to " + peer_);
@@ -134,8 +137,10 @@ RequestPtr Connection::post_receive(std::span<std::byte> data) {
   op->buffer = data;
   {
     std::lock_guard lock(mutex_);
-    if (error_) op->error = error_;
-    else receives_.push_back(op);
+    if (error_)
+      op->error = error_;
+    else
+      receives_.push_back(op);
   }
   wake();
   return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "receive from " + peer_);
@@ -145,6 +150,7 @@ Connection::Totals Connection::totals() const {
   std::lock_guard lock(mutex_);
   Totals totals = totals_;
   totals.times = stream_->times();
+  totals.key_updates = stream_->key_updates();
   return totals;
 }
 
@@ -176,11 +182,16 @@ void Connection::run() {
       std::lock_guard lock(mutex_);
       totals_.handshake_seconds = now_seconds() - started;
       totals_.cipher_suite = stream_->cipher_suite();
+      totals_.kernel_tls_send = stream_->kernel_tls_send();
+      totals_.kernel_tls_receive = stream_->kernel_tls_receive();
       ready_ = true;
     }
     changed_.notify_all();
     serve();
   } catch (...) {
+    // A broken connection is closed at once (not when the process exits),
+    // so the peer learns of it now; the stream stays for its statistics.
+    ::shutdown(stream_->fd(), SHUT_RDWR);
     fail(std::current_exception());
   }
 }
@@ -201,11 +212,22 @@ void Connection::serve() {
     }
     bool progressed = false;
     std::exception_ptr error;
+    bool receiving = false;
     try {
       if (send) progressed |= progress_send(*send);
+      receiving = true;
       if (receive) progressed |= progress_receive(*receive);
     } catch (...) {
       error = std::current_exception();
+    }
+    if (error && !receiving && receive) {
+      // A send fails when the peer has closed; what it sent before closing
+      // (a TLS alert, its reason) says more than the broken pipe.
+      try {
+        progress_receive(*receive);
+      } catch (...) {
+        error = std::current_exception();
+      }
     }
     bool waiters_care = false;  // wake waiting threads only for news they wait for
     {
@@ -238,13 +260,15 @@ void Connection::serve() {
 }
 
 bool Connection::progress_send(Operation& op) {
-  return transfer(op, send_want_, totals_.bytes_sent,
-                  [this](std::byte* data, std::size_t size) { return stream_->write_some({data, size}); });
+  return transfer(op, send_want_, totals_.bytes_sent, [this](std::byte* data, std::size_t size) {
+    return stream_->write_some({data, size});
+  });
 }
 
 bool Connection::progress_receive(Operation& op) {
-  return transfer(op, receive_want_, totals_.bytes_received,
-                  [this](std::byte* data, std::size_t size) { return stream_->read_some({data, size}); });
+  return transfer(op, receive_want_, totals_.bytes_received, [this](std::byte* data, std::size_t size) {
+    return stream_->read_some({data, size});
+  });
 }
 
 template <class Step>
@@ -252,7 +276,19 @@ bool Connection::transfer(Operation& op, Want& want, std::uint64_t& counter, Ste
   bool progressed = false;
   // The 8-byte length first (written from / read into op.header) ...
   while (op.header_done < kHeader) {
-    const IoStep moved = step(op.header + op.header_done, kHeader - op.header_done);
+    IoStep moved;
+    try {
+      moved = step(op.header + op.header_done, kHeader - op.header_done);
+    } catch (const PeerClosedError&) {
+      // A TLS rank answers a plaintext one with a clear-text alert, then
+      // closes: say so rather than "closed the connection".
+      if (!op.is_send && op.header_done == sizeof kPlaintextAlert &&
+          std::memcmp(op.header, kPlaintextAlert, sizeof kPlaintextAlert) == 0)
+        throw IoError(peer_ +
+                      " refused this rank's connection: peer spoke plaintext (this rank runs --transport "
+                      "tcp, the peer runs tls)");
+      throw;
+    }
     if (moved.bytes == 0) {
       want = moved.want;
       return progressed;

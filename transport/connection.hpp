@@ -36,6 +36,8 @@ class Connection {
     double handshake_seconds = 0;
     StreamTimes times;
     std::string cipher_suite;
+    bool kernel_tls_send = false, kernel_tls_receive = false;  // TLS records sealed / opened by the kernel
+    std::uint64_t key_updates = 0;                             // TLS KeyUpdates sent
   };
   Totals totals() const;
 

@@ -31,6 +31,7 @@ SocketReader::Fill SocketReader::fill() {
     while (n < 0 && errno == EINTR);
   }
   if (n > 0) {
+    if (first_byte_ < 0) first_byte_ = buffer_.bytes()[end_];
     end_ += static_cast<std::size_t>(n);
     return Fill::Read;
   }

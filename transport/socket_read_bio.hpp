@@ -7,10 +7,6 @@
 // memmove), so a 256 KiB read-ahead copies each byte ~8 more times; it was
 // 20% of a TLS transfer's CPU. Without read-ahead and without this BIO,
 // each 16 KiB record costs two system calls (header, body).
-//
-// After the handshake ringsim's own record layer (tls_records.hpp) reads
-// from the same buffer: whatever the peer sent right behind its Finished
-// message is already in it.
 #include <openssl/bio.h>
 
 #include <cstddef>
@@ -32,12 +28,16 @@ class SocketReader {
   std::span<const unsigned char> unread() const { return {buffer_.bytes() + begin_, end_ - begin_}; }
   void consume(std::size_t bytes) { begin_ += bytes; }
   bool at_eof() const { return at_eof_; }
+  // The first byte the peer ever sent, or -1: tells a TLS peer (0x16
+  // handshake, 0x15 alert) from one speaking plaintext.
+  int first_byte() const { return first_byte_; }
 
  private:
   int fd_;
   PopulatedBuffer buffer_;
   std::size_t begin_ = 0, end_ = 0;  // unread bytes: buffer_[begin_, end_)
   bool at_eof_ = false;              // the peer closed its side
+  int first_byte_ = -1;
   double* socket_seconds_;
 };
 

@@ -69,6 +69,7 @@ TransportStats SocketTransport::stats() const {
   // background, overlapping the input load).
   stats.handshake_seconds = setup_seconds_;
   double slowest_handshake = 0;
+  bool kernel_send = true, kernel_receive = true;
   for (const auto& connection : connections_) {
     if (!connection) continue;
     const auto totals = connection->totals();
@@ -80,8 +81,16 @@ TransportStats SocketTransport::stats() const {
     stats.decrypt_seconds += totals.times.decrypt_seconds;
     if (stats.cipher_suite.empty()) stats.cipher_suite = totals.cipher_suite;
     slowest_handshake = std::max(slowest_handshake, totals.handshake_seconds);
+    kernel_send = kernel_send && totals.kernel_tls_send;
+    kernel_receive = kernel_receive && totals.kernel_tls_receive;
   }
   stats.handshake_seconds += slowest_handshake;
+  if (kind_ == "tls" && size() > 1) {
+    // kTLS counts only when every connection of this rank got it.
+    stats.ktls_send = kernel_send;
+    stats.ktls_receive = kernel_receive;
+    stats.tls_crypto = describe_tls_records(kernel_send, kernel_receive);
+  }
   return stats;
 }
 
@@ -155,7 +164,11 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     if (plain) {
       // A TLS peer would send a ClientHello here instead of the marker.
       const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
-      if (first == kTlsHandshakeRecord) throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
+      if (first == kTlsHandshakeRecord) {
+        // Plaintext back, so the TLS peer can name the cause too.
+        [[maybe_unused]] const ssize_t ignored = ::send(socket.fd(), kPlainMarker, 4, MSG_NOSIGNAL);
+        throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
+      }
       char marker[4];
       read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
       if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
@@ -175,7 +188,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.
   return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections), now_seconds() - started,
-                                           plain ? "" : tls->crypto());
+                                           plain ? "" : describe_tls_records(false, false));
 }
 
 }  // namespace ringsim

@@ -3,6 +3,7 @@
 // connection's progress thread drives it; a stream never blocks, it says
 // what it is waiting for instead.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,8 +22,8 @@ struct IoStep {
 struct StreamTimes {
   double socket_write_seconds = 0;  // inside send(2)
   double socket_read_seconds = 0;   // inside recv(2)
-  double encrypt_seconds = 0;       // TLS: sealing records (or SSL_write minus its socket time)
-  double decrypt_seconds = 0;       // TLS: opening records (or SSL_read minus its socket time)
+  double encrypt_seconds = 0;       // TLS: time inside SSL_write minus its socket time
+  double decrypt_seconds = 0;       // TLS: time inside SSL_read minus its socket time
 };
 
 class Stream {
@@ -34,6 +35,12 @@ class Stream {
   virtual IoStep read_some(std::span<std::byte> bytes) = 0;
   virtual int fd() const = 0;
   virtual std::string cipher_suite() const { return ""; }
+  // TLS: whether the kernel seals the records this side sends (kTLS) / opens
+  // those it receives; valid once the handshake is done.
+  virtual bool kernel_tls_send() const { return false; }
+  virtual bool kernel_tls_receive() const { return false; }
+  // TLS: KeyUpdates this side sent (a fresh key every so many records).
+  virtual std::uint64_t key_updates() const { return 0; }
   const StreamTimes& times() const { return times_; }
 
  protected:

@@ -5,6 +5,15 @@
 // (--tls-ephemeral) each presents a self-signed certificate made for this
 // job and the other accepts exactly the one whose fingerprint that rank
 // published.
+//
+// OpenSSL does all of TLS: handshake, key schedule and the record layer.
+// Where the kernel offers TLS (the `tls` module) and OpenSSL can hand it a
+// direction's keys, that direction's records are sealed or opened by the
+// kernel (kTLS); the stream reports which.
+//
+// A refusal names its cause on both sides: the refusing side from its
+// certificate check, the refused side from the alert it receives and what it
+// knows of its own certificate (see RefusalTest in tests/test_connection.cpp).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,22 +40,38 @@ TlsIdentity new_ephemeral_identity();
 // Throws TlsError naming --tls-ca / --tls-cert / --tls-key when one is not PEM.
 TlsIdentity parse_tls_credentials(const TlsCredentials& credentials);
 
+// The property query every algorithm of a TLS context is fetched with:
+// OpenSSL's default provider is preferred, so a second provider that offers
+// the same algorithm (loaded first, or by a configuration file) is not
+// picked by chance (OpenSSL leaves the choice between two unqualified
+// implementations unspecified). Optional ('?'), so a FIPS-only set-up still
+// works.
+inline constexpr const char* kTlsPropertyQuery = "?provider=default";
+
 class TlsContext {
  public:
-  TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& crypto = "auto");
-  // `crypto`: "auto" (ipsec-mb's AES-GCM where it runs, and ringsim's
-  // record layer, tls_records.hpp) or "openssl" (OpenSSL's AES-GCM and
-  // record layer), see tls_property_query().
-  TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& crypto = "auto");
+  // `records`: "auto" (OpenSSL's record layer, handed to the kernel where
+  // the kernel and OpenSSL offer kTLS) or "openssl" (OpenSSL's record layer
+  // in user space only). `own_host`: the host name peers expect this side's
+  // certificate to carry (empty: identity_host()), used to explain a
+  // refusal of this side's certificate.
+  TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& records = "auto",
+             std::string own_host = "");
+  TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& records = "auto",
+             std::string own_host = "");
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
-  void* native() const { return ctx_; }                  // SSL_CTX*
-  const std::string& crypto() const { return crypto_; }  // what seals the records, and whose record layer
-  // ringsim's record layer after the handshake (else OpenSSL's).
-  bool own_records() const { return own_records_; }
-  const std::string& properties() const { return properties_; }  // for fetching the record cipher
-  // Tests: how many records a key seals before KeyUpdate (own records only).
+  void* native() const { return ctx_; }  // SSL_CTX*
+  // Connections try kTLS (records = auto and the kernel has the tls module).
+  bool tries_kernel_tls() const { return tries_kernel_tls_; }
+  // Tests: try kTLS even where the probe says the kernel lacks it, to
+  // exercise OpenSSL's own fallback.
+  void try_kernel_tls_anyway();
+  const std::string& own_host() const { return own_host_; }
+  // Records a key seals before this side moves to a fresh one (KeyUpdate,
+  // checked before each write of up to 16 records): 2^23 by default, RFC
+  // 8446 5.5 allows AES-GCM 2^24.5. Tests lower it.
   void set_records_per_key(std::uint64_t records) { records_per_key_ = records; }
   std::uint64_t records_per_key() const { return records_per_key_; }
   bool pins_peers() const { return !fingerprint_.empty(); }
@@ -55,17 +80,24 @@ class TlsContext {
 
  private:
   void* ctx_ = nullptr;
-  std::string crypto_;
+  bool tries_kernel_tls_ = false;
+  std::string own_host_;
   std::string fingerprint_;
-  bool own_records_ = false;
-  std::string properties_;
-  std::uint64_t records_per_key_;
+  std::uint64_t records_per_key_ = std::uint64_t{1} << 23;
 };
+
+// Whether this kernel can take over TLS records: a TCP socket accepts the
+// `tls` upper-layer protocol (probed once per process on a loopback pair).
+bool kernel_offers_tls();
+
+// What protected a TLS transport's records, for the report: e.g.
+// "OpenSSL 3.0.19 27 Jan 2026 record layer" or "... ; kernel TLS: send".
+std::string describe_tls_records(bool kernel_send, bool kernel_receive);
 
 // Pays OpenSSL's one-time start-up (provider fetches, encoders, decoders,
 // EC tables, the record cipher: about 7 ms here) ahead of time; ringsim
-// runs it on a thread while MPI starts. `crypto` as for TlsContext.
-void warm_up_tls(const std::string& crypto);
+// runs it on a thread while MPI starts.
+void warm_up_tls();
 
 // `server`: this side accepted the TCP connection. `expected_host`: the name
 // the peer's certificate must carry (CA contexts). `expected_fingerprint`:
@@ -74,5 +106,9 @@ void warm_up_tls(const std::string& crypto);
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
                                         const std::string& expected_host, std::string peer,
                                         const std::string& expected_fingerprint = "");
+
+// The 7 bytes a TLS endpoint sends in clear to a peer that spoke plaintext:
+// a fatal unexpected_message alert record.
+inline constexpr unsigned char kPlaintextAlert[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a};
 
 }  // namespace ringsim

@@ -29,14 +29,16 @@ using RequestPtr = std::unique_ptr<Request>;
 struct TransportStats {
   std::string transport;         // mpi | tcp | tls
   std::string cipher_suite;      // negotiated TLS suite, empty otherwise
-  std::string tls_crypto;        // what seals the TLS records (see fast_gcm.hpp), empty otherwise
+  std::string tls_crypto;        // what framed and sealed the TLS records (describe_tls_records), empty otherwise
+  bool ktls_send = false;        // TLS: the kernel sealed the records this rank sent (every connection)
+  bool ktls_receive = false;     // TLS: the kernel opened the records this rank received (every connection)
   double handshake_seconds = 0;  // connection set-up incl. TLS handshakes
   std::uint64_t bytes_sent = 0;  // payload bytes
   std::uint64_t bytes_received = 0;
   double send_seconds = 0;     // time inside socket send calls (progress threads)
   double receive_seconds = 0;  // time inside socket receive calls
-  double encrypt_seconds = 0;  // TLS only: sealing records (OpenSSL records: SSL_write minus its socket time)
-  double decrypt_seconds = 0;  // TLS only: opening records (OpenSSL records: SSL_read minus its socket time)
+  double encrypt_seconds = 0;  // TLS only: time inside SSL_write minus its socket time
+  double decrypt_seconds = 0;  // TLS only: time inside SSL_read minus its socket time
 };
 
 class Transport {

@@ -16,7 +16,7 @@ struct TransportOptions {
   std::string tls_ca, tls_cert, tls_key;  // PEM files
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
-  std::string tls_crypto = "auto";  // auto | openssl: who seals the records (fast_gcm.hpp)
+  std::string tls_crypto = "auto";  // auto (kernel TLS where offered) | openssl (user space only), tls_stream.hpp
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
