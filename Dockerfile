@@ -13,12 +13,15 @@ FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       openmpi-bin libopenmpi3 libssl3 libfmt9 libopenblas0-pthread openssh-server openssh-client ca-certificates \
     && rm -rf /var/lib/apt/lists/*
-# mpirun starts the ranks on the workers over ssh: one key for the whole
-# image, host keys not checked (the hosts are the job's own containers).
+# mpirun starts the ranks on the workers over ssh. No private key is baked
+# in: the leader's launcher makes an ssh key for each job and hands its public
+# half to the workers' launchers over the control channel (authenticated by
+# the job's certificates when it has a tls_channel), and each container makes
+# its own sshd host keys at start (ssh-keygen -A). Host keys are not checked:
+# the hosts are the job's own containers (docs/security.md).
 # Workers' launchers run sshd in the foreground (sshd -D -e, logging to the
 # job's log: errors only); a one-host job runs none.
-RUN mkdir -p /run/sshd /root/.ssh && ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519 \
-    && cp /root/.ssh/id_ed25519.pub /root/.ssh/authorized_keys \
+RUN mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && rm -f /etc/ssh/ssh_host_*_key* \
     && printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > /root/.ssh/config \
     && sed -i -e 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/#LogLevel.*/LogLevel ERROR/' /etc/ssh/sshd_config
 COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -124,6 +126,17 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
   }
 }
 
+void LeaderChannel::share_ssh_key(const std::string& public_key, Deadline deadline) {
+  for (auto& [host, link] : workers_)
+    link.write_all("RSIMKEY " + public_key + "\n", deadline, "sending " + host + " the job's ssh key");
+  for (auto& [host, link] : workers_) {
+    std::string ack;
+    for (char c; (c = link.read_byte(deadline, "waiting for " + host + " to install the job's ssh key")) != '\n';)
+      ack += c;
+    if (ack != "RSIMKEYOK") throw IoError(host + " did not install the job's ssh key: " + ack);
+  }
+}
+
 void LeaderChannel::announce(const JobOutcome& outcome) {
   std::string reason = outcome.reason;
   for (char& c : reason)
@@ -143,7 +156,28 @@ WorkerChannel::WorkerChannel(const Endpoint& listen) {
   listener_ = listen_on(listen, bound);
 }
 
-JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls) {
+namespace {
+
+// Appends the leader's key line to `path` (0600, its folder 0700), once.
+void authorize_key(const std::string& path, const std::string& key) {
+  if (key.find_first_of("\r\n") != std::string::npos || key.rfind("ssh-ed25519 ", 0) != 0)
+    throw IoError("the leader sent a malformed ssh key");
+  const std::filesystem::path file(path);
+  std::filesystem::create_directories(file.parent_path());
+  std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  std::ofstream out(file, std::ios::app);
+  out << key << "\n";
+  if (!out) throw IoError("cannot add the job's ssh key to " + path);
+  out.close();
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+}
+
+}  // namespace
+
+JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls,
+                                        const std::string& authorized_keys) {
   std::optional<ControlLink> link;
   while (!link) {
     Socket connection;
@@ -182,8 +216,15 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
                     "is down (" +
                     e.what() + ")");
     }
-    if (c == '\n') break;
-    line += c;
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    if (line.rfind("RSIMKEY ", 0) != 0) break;
+    if (authorized_keys.empty()) throw IoError("the leader sent an ssh key but this worker takes none");
+    authorize_key(authorized_keys, line.substr(8));
+    link->write_all("RSIMKEYOK\n", std::chrono::steady_clock::now() + std::chrono::seconds(10), "answering the leader");
+    line.clear();
   }
   if (line.rfind("RSIMEXIT ", 0) != 0) throw IoError("the leader " + leader + " sent an unknown message");
   JobOutcome outcome;

@@ -47,6 +47,9 @@ class LeaderChannel {
   // certificate must name its host).
   void connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
                const TlsContext* tls = nullptr);
+  // Hands every worker the public half of this job's ssh key (mpirun's
+  // logins) and waits until each has installed it.
+  void share_ssh_key(const std::string& public_key, Deadline deadline);
   void announce(const JobOutcome& outcome);
 
  private:
@@ -58,8 +61,10 @@ class WorkerChannel {
   explicit WorkerChannel(const Endpoint& listen);
   // Waits for the leader to connect, then for its outcome. Throws
   // TimeoutError if it never connects, IoError if it vanishes. With `tls`,
-  // only a peer whose certificate names `leader` is heard.
-  JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls = nullptr);
+  // only a peer whose certificate names `leader` is heard. A job ssh key the
+  // leader sends on the way is added to `authorized_keys` (a path).
+  JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls = nullptr,
+                           const std::string& authorized_keys = "");
 
  private:
   Socket listener_;

@@ -98,6 +98,31 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   return command;
 }
 
+// Where the leader keeps this job's ssh key (per launcher: test clusters
+// share one /tmp).
+std::string job_ssh_key_path(const std::string& host) {
+  return (fs::temp_directory_path() / ("ringsim-" + host + "-" + std::to_string(::getpid()) + ".ssh") / "id_ed25519")
+      .string();
+}
+
+// Makes a fresh ed25519 key pair at `path` (ssh-keygen, as the image has
+// OpenSSH); returns the public key line.
+std::string make_job_ssh_key(const std::string& path) {
+  const fs::path dir = fs::path(path).parent_path();
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  fs::remove(path);
+  fs::remove(path + ".pub");
+  const int code = run_child({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ringsim-job", "-f", path});
+  if (code != 0)
+    throw ConfigError("ssh-keygen failed to make the job's ssh key (exit code " + std::to_string(code) + ")");
+  std::ifstream in(path + ".pub");
+  std::string line;
+  std::getline(in, line);
+  if (line.empty()) throw ConfigError("ssh-keygen wrote no public key to " + path + ".pub");
+  return line;
+}
+
 Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   LaunchSettings settings = parse_launch_settings(config.hyperparameters);
   if (!config.channels.empty() && !config.channels.count(settings.channel))
@@ -119,6 +144,10 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
                               .string();
   request.user_options = plan.settings.mpi_options;
   request.rank_command = rank_command(plan, options);
+  // The leader makes a key for this job alone and hands its public half to
+  // the workers over the control channel (launch.cpp, run_leader): no
+  // private key is baked into the image.
+  if (!options.local) request.ssh_identity = job_ssh_key_path(plan.config.current_host);
   if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
   plan.mpirun = plan_mpirun(request);
   return plan;
@@ -166,7 +195,14 @@ int fail(const std::string& ml_root, const std::string& host, const std::string&
 // runs one sshd per network namespace with its own keys and no pid file).
 std::unique_ptr<ChildProcess> start_sshd() {
   std::vector<std::string> command = {"/usr/sbin/sshd", "-D", "-e"};
-  if (const char* custom = std::getenv("RINGSIM_SSHD"); custom && *custom) command = split_words(custom);
+  if (const char* custom = std::getenv("RINGSIM_SSHD"); custom && *custom) {
+    command = split_words(custom);
+  } else {
+    // The image holds no host keys (every container would share them):
+    // this container makes its own.
+    if (const int code = run_child({"ssh-keygen", "-A"}); code != 0)
+      throw ConfigError("ssh-keygen -A could not make sshd's host keys (exit code " + std::to_string(code) + ")");
+  }
   // Debian's sshd refuses to start without its privilege separation folder,
   // which a fresh container's /run lacks.
   std::error_code ignored;
@@ -192,7 +228,17 @@ std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& o
   return std::make_unique<TlsContext>(credentials, "TLS_AES_128_GCM_SHA256", "openssl");
 }
 
+struct RemoveAtExit {
+  std::string path;  // empty: nothing
+  ~RemoveAtExit() {
+    std::error_code ignored;
+    if (!path.empty()) fs::remove_all(path, ignored);
+  }
+};
+
 int run_leader(const Plan& plan, const LaunchOptions& options) {
+  const RemoveAtExit remove_key{
+      options.local ? "" : fs::path(job_ssh_key_path(plan.config.current_host)).parent_path().string()};
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
   std::vector<std::pair<std::string, Endpoint>> workers;
@@ -202,6 +248,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   try {
     const auto tls = control_tls(plan, options);
     channel.connect(workers, deadline, tls.get());
+    if (!options.local) channel.share_ssh_key(make_job_ssh_key(job_ssh_key_path(plan.config.current_host)), deadline);
     // The leader needs no sshd of its own: mpirun starts its local ranks
     // directly and only logs in to the workers (no tree spawn).
     if (!options.local)
@@ -217,13 +264,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     hostfile << plan.mpirun.hostfile;
     if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.argv[2]);
   }
-  struct RemoveAtExit {
-    std::string path;
-    ~RemoveAtExit() {
-      std::error_code ignored;
-      fs::remove(path, ignored);
-    }
-  } remove_hostfile{plan.mpirun.argv[2]};
+  RemoveAtExit remove_hostfile{plan.mpirun.argv[2]};
   std::fprintf(stderr, "ringsim: leader %s starts %d ranks on %zu hosts\n%s", plan.leader_host.c_str(),
                plan.ranks.ranks(), plan.ranks.hosts().size(), plan.ranks.table().c_str());
   std::vector<std::string> host_of_rank;
@@ -275,7 +316,14 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
   const auto tls = control_tls(plan, options);
-  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, tls.get());
+  // Where sshd looks for root's keys (a test cluster names its own file).
+  std::string authorized_keys;
+  if (!options.local) {
+    const char* configured = std::getenv("RINGSIM_AUTHORIZED_KEYS");
+    const char* home = std::getenv("HOME");
+    authorized_keys = configured ? configured : std::string(home ? home : "/root") + "/.ssh/authorized_keys";
+  }
+  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, tls.get(), authorized_keys);
   if (outcome.exit_code != 0) {
     const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
     std::fprintf(stderr, "ringsim: error: %s\n", reason.c_str());

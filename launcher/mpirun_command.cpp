@@ -147,9 +147,10 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
     // its abort until then. 10 s + 3 x 5 s notices it in about 25 s, and the
     // orted on the far side likewise ends its ranks. ssh itself gives up
     // after 10 s on a host that does not answer at launch.
+    std::string ssh_args = "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3";
+    if (!request.ssh_identity.empty()) ssh_args += " -i " + request.ssh_identity;
     defaults.insert(defaults.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5",
-                                     "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args",
-                                     "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3"});
+                                     "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args", ssh_args});
   }
   plan.argv = {"mpirun", "--hostfile", request.hostfile_path, "-np", std::to_string(ranks.ranks())};
   const auto options = merge_mpi_options(defaults, split_words(request.user_options));

@@ -31,6 +31,7 @@ struct MpirunRequest {
   std::string user_options;                                // the mpi_options hyperparameter
   std::vector<std::string> rank_command;                   // what each rank runs
   std::vector<std::string> exported_variables = {"PATH"};  // passed on with -x
+  std::string ssh_identity;  // the job's ssh key for the workers' sshd (ssh -i); empty: ssh's defaults
 };
 
 MpirunPlan plan_mpirun(const MpirunRequest& request);

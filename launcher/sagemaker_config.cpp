@@ -34,7 +34,6 @@ std::string model_dir(const std::string& ml_root) { return ml_root + "/model"; }
 std::string failure_file(const std::string& ml_root) { return ml_root + "/output/failure"; }
 std::string checkpoint_dir(const std::string& ml_root) { return ml_root + "/checkpoints"; }
 
-
 std::string decode_hyperparameter(const std::string& raw) {
   try {
     const json value = json::parse(raw);

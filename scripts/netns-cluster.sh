@@ -124,11 +124,11 @@ for i in $(seq 1 "$n"); do
   printf '%s' "$hosts_file" >"/etc/netns/$ns/hosts"
 done
 
-# One key pair for root's logins and one host key, both only in WORK; the
-# image bakes the same into /root/.ssh instead.
-ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
+# A host key, only in WORK. No login key: as in the image, the leader's
+# launcher makes one for the job and hands its public half to the workers'
+# launchers, which add it to the authorized_keys file sshd reads here.
 ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-cp "$work/id_ed25519.pub" "$work/authorized_keys"
+: >"$work/authorized_keys"
 cat >"$work/sshd_config" <<EOF
 HostKey $work/host_key
 AuthorizedKeysFile $work/authorized_keys
@@ -148,13 +148,12 @@ EOF
 mkdir -p "$work/home"
 cat >"$work/ssh_config" <<EOF
 Host *
-  IdentityFile $work/id_ed25519
   StrictHostKeyChecking no
   UserKnownHostsFile /dev/null
   BatchMode yes
   LogLevel ERROR
 EOF
-chmod 600 "$work/id_ed25519" "$work/host_key"
+chmod 600 "$work/host_key"
 
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy" >/dev/null
 hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60
@@ -189,6 +188,7 @@ start_host() {  # I
 }
 export RINGSIM_ML_ROOT="$work/ml"
 export RINGSIM_SSHD="/usr/sbin/sshd -D -e -f $work/sshd_config"
+export RINGSIM_AUTHORIZED_KEYS="$work/authorized_keys"
 export OMPI_MCA_plm_rsh_agent="ssh -F $work/ssh_config"
 started=$SECONDS
 for i in $(seq 1 "$n"); do

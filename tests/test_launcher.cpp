@@ -402,10 +402,20 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
     }
     LeaderChannel leader;
     leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
+    leader.share_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJob ringsim-job", deadline);
     leader.announce({7, "the real outcome"});
   });
-  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get());
+  const auto keys = std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) /
+                    "authorized_keys";
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
   intruders.join();
   EXPECT_EQ(outcome.exit_code, 7);
   EXPECT_EQ(outcome.reason, "the real outcome");
+  // The job's key, installed before the outcome, and nothing the impostors sent.
+  std::ifstream installed(keys);
+  std::string text((std::istreambuf_iterator<char>(installed)), {});
+  EXPECT_EQ(text, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJob ringsim-job\n");
+  EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::remove_all(keys.parent_path());
 }
