@@ -10,10 +10,11 @@
 #
 # Usage: scripts/bench-overhead.sh [--quick] [--out DIR]
 #   writes DIR/overhead.{csv,json,md}, DIR/overhead.png, DIR/pingpong.png
-#   (DIR defaults to bench/results). --quick: a small grid, under 2 minutes.
+#   (DIR defaults to a new bench/results/run-DATE-TIME; the committed
+#   bench/results files are never overwritten). --quick: a small grid.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-quick=0; out="$root/bench/results"
+quick=0; out="$root/bench/results/run-$(date +%Y%m%d-%H%M%S)"
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;

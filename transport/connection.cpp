@@ -1,5 +1,6 @@
 #include "transport/connection.hpp"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -74,7 +75,7 @@ class ConnectionRequest : public Request {
       }
     }
     if (op_->error) std::rethrow_exception(op_->error);
-    if (!finished) throw TimeoutError(what_ + " timed out after " + std::to_string(timeout.count() / 1000.0) + " s");
+    if (!finished) throw TimeoutError(fmt::format("{} timed out after {:g} s", what_, timeout.count() / 1000.0));
   }
 
  private:

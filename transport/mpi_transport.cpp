@@ -1,5 +1,7 @@
 #include "transport/mpi_transport.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
 #include <vector>
@@ -59,7 +61,7 @@ class MpiRequest : public Request {
       const auto now = Clock::now();
       if (now > deadline)
         throw TimeoutError(std::string(is_receive_ ? "receive from" : "send to") + " rank " + std::to_string(peer_) +
-                           " timed out after " + std::to_string(timeout.count()) + " ms");
+                           " timed out after " + fmt::format("{:g}", timeout.count() / 1000.0) + " s");
       // Open MPI moves large messages only while both sides poll, so poll
       // flat out for the first 2 ms (a transfer of megabytes), then yield the
       // core to a neighbour on an oversubscribed host, and after 100 ms
