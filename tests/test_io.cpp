@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/errors.hpp"
 #include "common/atomic_file.hpp"
+#include "common/errors.hpp"
 #include "common/hex.hpp"
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
@@ -121,8 +121,7 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   write("data.txt", "1,2\n");
   EXPECT_NE(error_of([&] { MatrixSource::open(path("missing.npy")); }).find("not found"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("three_d.npy")); }).find("2-D"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("ints.npy")); }).find("unsupported dtype '<i8'"),
-            std::string::npos);
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("ints.npy")); }).find("unsupported dtype '<i8'"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("short.npy")); }).find("truncated"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("garbage.npy")); }).find("not a .npy"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:2: expected 2 values"),
@@ -130,8 +129,9 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   EXPECT_NE(error_of([&] { MatrixSource::open(path("word.csv")).load_rows<float>(0, 2); }).find("not a number"),
             std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("data.txt")); }).find("unknown input format"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100); })
-                .find("NaN at row 101, column 1"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100);
+            }).find("NaN at row 101, column 1"),
             std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("inf.npy")).load_rows<float>(0, 2); }).find("Inf at row 1"),
             std::string::npos);
@@ -190,7 +190,8 @@ TEST_F(IoTest, NpyHeaderIsReadAsAPythonLiteral) {
 TEST_F(IoTest, NpyShapeWhoseSizeOverflowsIsRefused) {
   // 2^62 x 2^62 float32: n * d * 4 is far past 2^63 (signed overflow before).
   write("huge.npy", npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, "
-                                  "4611686018427387904), }") + std::string(64, '\0'));
+                                  "4611686018427387904), }") +
+                        std::string(64, '\0'));
   // 2^61 x 1 float32: fits 64 bits only until the item size is applied.
   write("edge.npy", npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952, 1), }"));
   for (const char* name : {"huge.npy", "edge.npy"}) {
@@ -219,14 +220,17 @@ TEST_F(IoTest, Float64BeyondFloat32RangeIsRefusedForFloat32Compute) {
   write_npy<double>("big.npy", "<f8", {2, 2}, {1, 2, 3, 1e300});
   write_npy<double>("big-f.npy", "<f8", {2, 2}, {1, 1e300, 2, 3}, true);  // column-major: (1, 0) is 1e300
   write("big.csv", "1,2\n3,1e300\n");
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10); })
-                .find("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10);
+            }).find("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("big-f.npy")).load_rows<float>(0, 2); })
-                .find("row 1, column 0: value 1e+300 does not fit float32"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big-f.npy")).load_rows<float>(0, 2);
+            }).find("row 1, column 0: value 1e+300 does not fit float32"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("big.csv")).load_rows<float>(0, 2); })
-                .find("big.csv:2: column 1: value 1e+300 does not fit float32"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big.csv")).load_rows<float>(0, 2);
+            }).find("big.csv:2: column 1: value 1e+300 does not fit float32"),
             std::string::npos);
   EXPECT_EQ(MatrixSource::open(path("big.npy")).load_rows<double>(0, 2)(1, 1), 1e300);
 }
@@ -235,7 +239,10 @@ TEST_F(IoTest, CsvByteOrderMarkIsSkipped) {
   const std::string data = "1,2\n3,4\n5,6\n";
   write("plain.csv", data);
   write("bom.csv", "\xEF\xBB\xBF" + data);
-  write("bom-header.csv", "\xEF\xBB\xBF" "a,b\n" + data);
+  write("bom-header.csv",
+        "\xEF\xBB\xBF"
+        "a,b\n" +
+            data);
   const auto plain = MatrixSource::open(path("plain.csv"));
   for (const char* name : {"bom.csv", "bom-header.csv"}) {
     const auto source = MatrixSource::open(path(name));
@@ -253,14 +260,17 @@ TEST_F(IoTest, CsvNonFiniteAndRaggedRowsNameTheLine) {
   write("overflow.csv", "1,2\n\n3,1e999\n");
   write("ragged.csv", "1,2\n3,4\n5,6,7\n");
   write("short.csv", "1,2,3\n4,5\n");
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2); })
-                .find("nan.csv:3: column 1 is not a finite number: 'nan'"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2);
+            }).find("nan.csv:3: column 1 is not a finite number: 'nan'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("inf.csv")).load_rows<double>(0, 2); })
-                .find("inf.csv:2: column 0 is not a finite number: '-inf'"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("inf.csv")).load_rows<double>(0, 2);
+            }).find("inf.csv:2: column 0 is not a finite number: '-inf'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("overflow.csv")).load_rows<double>(0, 2); })
-                .find("overflow.csv:3: column 1 is not a finite number: '1e999'"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("overflow.csv")).load_rows<double>(0, 2);
+            }).find("overflow.csv:3: column 1 is not a finite number: '1e999'"),
             std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:3: expected 2 values, found 3"),
             std::string::npos);
