@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ringsim needs, skipping those already there.
-# Usage: scripts/deps.sh [--bench] [--faiss]
-#   --bench: plotting for the benchmark reports; --faiss: faiss for bench-kernel.
+# Usage: scripts/deps.sh [--bench] [--faiss] [--fuzz]
+#   --bench: plotting for the benchmark reports; --faiss: faiss for bench-kernel;
+#   --fuzz: clang and its sanitizer / libFuzzer runtimes for scripts/fuzz.sh.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
@@ -12,6 +13,7 @@ if [[ $(dpkg --print-architecture 2>/dev/null) == amd64 ]]; then packages+=(libi
 for option in "$@"; do
   case $option in
     --bench) packages+=(python3-matplotlib) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     # faiss is optional: compared against when Debian ships it.
     --faiss) if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi ;;
   esac
