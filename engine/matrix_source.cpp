@@ -68,6 +68,10 @@ MatrixFile probe_npy(const std::string& path) {
     throw InputError(path + ": expected a 2-D array, got " + std::to_string(header.shape.size()) + "-D");
   file.rows = header.shape[0];
   file.cols = header.shape[1];
+  // (n, 0) holds no bytes whatever n is, so the size check below cannot
+  // bound n: refuse rows without values here.
+  if (file.rows > 0 && file.cols == 0)
+    throw InputError(path + ": shape (" + std::to_string(file.rows) + ", 0): rows without columns");
   const std::string& d = header.descr;
   if (d == "<f4" || d == "=f4")
     file.element_bytes = 4;

@@ -198,6 +198,13 @@ TEST_F(IoTest, NpyShapeWhoseSizeOverflowsIsRefused) {
     const std::string message = error_of([&] { MatrixSource::open(path(name)); });
     EXPECT_NE(message.find(path(name) + ": implausible .npy shape"), std::string::npos) << message;
   }
+  // (2^62, 0) needs no bytes at all: 2^62 empty rows would be "loaded" one by one.
+  write("no-columns.npy",
+        npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 0), }"));
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("no-columns.npy")); }).find("rows without columns"),
+            std::string::npos);
+  write_npy<float>("empty.npy", "<f4", {0, 0}, {});
+  EXPECT_EQ(MatrixSource::open(path("empty.npy")).rows(), 0);
 }
 
 TEST_F(IoTest, TruncatedNpyDataIsRefusedNamingTheFile) {
