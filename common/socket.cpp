@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <thread>
 
@@ -70,7 +71,39 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 
 std::string Endpoint::to_string() const {
   return address.find(':') != std::string::npos ? "[" + address + "]:" + std::to_string(port)
-                                                 : address + ":" + std::to_string(port);
+                                                : address + ":" + std::to_string(port);
+}
+
+int parse_port(const std::string& text, const std::string& context) {
+  int port = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || port < 0 || port > 65535)
+    throw InputError(context + ": bad port '" + text + "' (expected 0..65535)");
+  return port;
+}
+
+HostPort split_host_port(const std::string& text, const std::string& option) {
+  const std::string context = option + " '" + text + "'";
+  HostPort result;
+  if (!text.empty() && text.front() == '[') {  // [v6] or [v6]:port
+    const auto close = text.find(']');
+    if (close == std::string::npos) throw InputError(context + ": missing ']'");
+    result.host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') throw InputError(context + ": expected ':PORT' after ']'");
+      result.port = parse_port(text.substr(close + 2), context);
+    }
+  } else {
+    const auto colon = text.find(':');
+    if (colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {  // one colon
+      result.host = text.substr(0, colon);
+      result.port = parse_port(text.substr(colon + 1), context);
+    } else {
+      result.host = text;
+    }
+  }
+  if (result.host.empty()) throw InputError(context + ": no host or address");
+  return result;
 }
 
 Endpoint Endpoint::parse(const std::string& text) {
@@ -79,12 +112,7 @@ Endpoint Endpoint::parse(const std::string& text) {
   if (colon == std::string::npos) throw InputError("expected address:port, got '" + text + "'");
   e.address = text.substr(0, colon);
   if (e.address.size() >= 2 && e.address.front() == '[') e.address = e.address.substr(1, e.address.size() - 2);
-  try {
-    e.port = std::stoi(text.substr(colon + 1));
-  } catch (const std::exception&) {
-    throw InputError("bad port in '" + text + "'");
-  }
-  if (e.port < 0 || e.port > 65535) throw InputError("bad port in '" + text + "'");
+  e.port = parse_port(text.substr(colon + 1), "'" + text + "'");
   return e;
 }
 
@@ -134,8 +162,7 @@ Socket connect_to(const Endpoint& where, Deadline deadline) {
       return s;
     }
     const int error = errno;
-    if (error != ECONNREFUSED && error != ENETUNREACH && error != EHOSTUNREACH && error != ETIMEDOUT &&
-        error != EINTR)
+    if (error != ECONNREFUSED && error != ENETUNREACH && error != EHOSTUNREACH && error != ETIMEDOUT && error != EINTR)
       throw IoError("cannot connect to " + where.to_string() + ": " + std::strerror(error));
     if (std::chrono::steady_clock::now() + backoff >= deadline)
       throw TimeoutError("cannot connect to " + where.to_string() + ": " + std::strerror(error));
@@ -192,8 +219,10 @@ std::byte peek_byte(int fd, Deadline deadline, const std::string& what) {
     const ssize_t n = ::recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 1) return first;
     if (n == 0) throw PeerClosedError(what + ": connection closed by peer");
-    if (errno == EAGAIN || errno == EINTR) wait_fd(fd, POLLIN, deadline, what);
-    else throw_errno(what);
+    if (errno == EAGAIN || errno == EINTR)
+      wait_fd(fd, POLLIN, deadline, what);
+    else
+      throw_errno(what);
   }
 }
 
@@ -213,8 +242,7 @@ std::size_t send_some(int fd, std::span<const std::byte> bytes, double& seconds,
 
 std::string resolve_bind_address(const std::string& bind) {
   in6_addr probe{};
-  if (::inet_pton(AF_INET, bind.c_str(), &probe) == 1 || ::inet_pton(AF_INET6, bind.c_str(), &probe) == 1)
-    return bind;
+  if (::inet_pton(AF_INET, bind.c_str(), &probe) == 1 || ::inet_pton(AF_INET6, bind.c_str(), &probe) == 1) return bind;
   // An interface name?
   ifaddrs* interfaces = nullptr;
   if (::getifaddrs(&interfaces) == 0) {

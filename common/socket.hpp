@@ -5,6 +5,7 @@
 // streams use.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -35,6 +36,20 @@ struct Endpoint {
   std::string to_string() const;
   static Endpoint parse(const std::string& text);  // "addr:port" or "[v6]:port"
 };
+
+// A TCP port number written in decimal, 0..65535; throws InputError
+// "<context>: bad port 'abc' (expected 0..65535)" otherwise.
+int parse_port(const std::string& text, const std::string& context);
+
+// HOST[:PORT] as --bind takes it: "10.0.0.5:7000", "eth0", "node-1:7000",
+// "[fe80::1]:7000". An address with several colons and no brackets is an
+// IPv6 literal without a port ("fe80::1"). `option` names the source in
+// errors ("--bind").
+struct HostPort {
+  std::string host;
+  std::optional<int> port;
+};
+HostPort split_host_port(const std::string& text, const std::string& option);
 
 using Deadline = std::chrono::steady_clock::time_point;
 

@@ -22,6 +22,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/option_checks.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
@@ -48,12 +49,10 @@ void validate(const RunOptions& options) {
   const auto& mode = options.mode.mode;
   if (mode != "topk" && mode != "full" && mode != "threshold")
     throw InputError("unknown --mode '" + mode + "'; expected topk, full or threshold");
-  if (options.mode.k < 1) throw InputError("--k must be >= 1, got " + std::to_string(options.mode.k));
   if (!std::isfinite(options.mode.threshold)) throw InputError("--threshold must be a finite number");
   if (options.dtype != "float32" && options.dtype != "float64")
     throw InputError("unknown --dtype '" + options.dtype + "'; expected float32 or float64");
-  if (options.tile.rows < 1 || options.tile.cols < 1) throw InputError("--tile must be >= 1");
-  if (options.timeout_seconds <= 0) throw InputError("--timeout must be > 0");
+  check_run_options(options);  // k, tile, timeout, --bind, URLs
 }
 
 // The rows this rank owns, and where every rank's rows sit globally.

@@ -1,5 +1,7 @@
 #include "engine/matrix_source.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/errors.hpp"
@@ -49,6 +52,13 @@ bool parse_double(const std::string& raw, double& value) {
 
 bool blank(const std::string& line) { return trim(line).empty(); }
 
+// Spreadsheet programs (Excel's "CSV UTF-8") start the file with a UTF-8
+// byte-order mark; left in place it would make the first value non-numeric
+// and the first row a "header".
+void strip_byte_order_mark(std::string& line, std::int64_t line_number) {
+  if (line_number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+}
+
 MatrixFile probe_npy(const std::string& path) {
   const NpyHeader header = read_npy_header(path);
   MatrixFile file;
@@ -58,15 +68,29 @@ MatrixFile probe_npy(const std::string& path) {
     throw InputError(path + ": expected a 2-D array, got " + std::to_string(header.shape.size()) + "-D");
   file.rows = header.shape[0];
   file.cols = header.shape[1];
+  // (n, 0) holds no bytes whatever n is, so the size check below cannot
+  // bound n: refuse rows without values here.
+  if (file.rows > 0 && file.cols == 0)
+    throw InputError(path + ": shape (" + std::to_string(file.rows) + ", 0): rows without columns");
   const std::string& d = header.descr;
-  if (d == "<f4" || d == "=f4") file.element_bytes = 4;
-  else if (d == "<f8" || d == "=f8") file.element_bytes = 8;
+  if (d == "<f4" || d == "=f4")
+    file.element_bytes = 4;
+  else if (d == "<f8" || d == "=f8")
+    file.element_bytes = 8;
   else if (d == ">f4" || d == ">f8")
     throw InputError(path + ": big-endian dtype '" + d + "' is not supported; save with dtype '<" + d.substr(1) + "'");
-  else throw InputError(path + ": unsupported dtype '" + d + "'; expected float32 ('<f4') or float64 ('<f8')");
+  else
+    throw InputError(path + ": unsupported dtype '" + d + "'; expected float32 ('<f4') or float64 ('<f8')");
   file.fortran_order = header.fortran_order;
   file.data_offset = header.data_offset;
-  const std::int64_t need = file.data_offset + file.rows * file.cols * file.element_bytes;
+  // rows * cols * element_bytes + data_offset, checked: a header may claim
+  // any extents, and a product past 2^63 would be undefined behaviour.
+  std::int64_t need = 0;
+  if (__builtin_mul_overflow(file.rows, file.cols, &need) ||
+      __builtin_mul_overflow(need, std::int64_t{file.element_bytes}, &need) ||
+      __builtin_add_overflow(need, file.data_offset, &need))
+    throw InputError(path + ": implausible .npy shape " + std::to_string(file.rows) + " x " +
+                     std::to_string(file.cols) + ": the data would exceed 2^63 bytes");
   const auto have = static_cast<std::int64_t>(fs::file_size(path));
   if (have < need)
     throw InputError(path + ": truncated data: header says " + std::to_string(file.rows) + " x " +
@@ -87,6 +111,7 @@ MatrixFile probe_csv(const std::string& path) {
   bool first = true;
   while (std::getline(in, line)) {
     ++line_number;
+    strip_byte_order_mark(line, line_number);
     if (blank(line)) continue;
     const auto fields = split_csv_line(line);
     if (first) {
@@ -108,13 +133,29 @@ MatrixFile probe_csv(const std::string& path) {
   return file;
 }
 
+// Whether `value` converts to Scalar without leaving its range (converting a
+// finite double beyond FLT_MAX to float is undefined behaviour). NaN and Inf
+// pass: the caller reports those by name.
+template <class Scalar>
+bool fits(double value) {
+  return !std::isfinite(value) || std::fabs(value) <= static_cast<double>(std::numeric_limits<Scalar>::max());
+}
+
+std::string out_of_range(const std::string& where, double value) {
+  return fmt::format("{}: value {:g} does not fit float32; use --dtype float64", where, value);
+}
+
+// Converts `count` elements; returns the index of the first one that does
+// not fit Scalar, or `count`.
 template <class Scalar, class Element>
-void convert_into(const std::vector<char>& raw, Scalar* out, std::size_t count) {
+std::size_t convert_into(const std::vector<char>& raw, Scalar* out, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     Element value;
     std::memcpy(&value, raw.data() + i * sizeof(Element), sizeof(Element));
+    if (!fits<Scalar>(value)) return i;
     out[i] = static_cast<Scalar>(value);
   }
+  return count;
 }
 
 void read_exact(std::ifstream& in, const MatrixFile& file, std::int64_t offset, std::vector<char>& raw) {
@@ -124,11 +165,23 @@ void read_exact(std::ifstream& in, const MatrixFile& file, std::int64_t offset, 
     throw InputError(file.path + ": truncated data: short read at byte " + std::to_string(offset));
 }
 
+// Rows [begin, begin + count) of the file; `global_begin` is the id of row
+// `begin` in the whole input, used to name a value in errors.
 template <class Scalar>
-void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out,
-                   std::int64_t out_stride) {
+void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out, std::int64_t out_stride,
+                   std::int64_t global_begin) {
   std::ifstream in(file.path, std::ios::binary);
   if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
+  const auto convert = [&](const std::vector<char>& raw, Scalar* target, std::size_t n) {
+    return file.element_bytes == 4 ? convert_into<Scalar, float>(raw, target, n)
+                                   : convert_into<Scalar, double>(raw, target, n);
+  };
+  const auto refuse = [&](std::int64_t row, std::int64_t col, const std::vector<char>& raw, std::size_t index) {
+    double value = 0;
+    std::memcpy(&value, raw.data() + index * sizeof(double), sizeof(double));  // only float64 can overflow
+    throw InputError(out_of_range(
+        file.path + ": row " + std::to_string(global_begin + row) + ", column " + std::to_string(col), value));
+  };
   if (!file.fortran_order && static_cast<std::size_t>(file.element_bytes) == sizeof(Scalar) &&
       out_stride == file.cols) {
     // Same element type, contiguous rows: read straight into the matrix.
@@ -142,10 +195,10 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
     std::vector<char> raw(static_cast<std::size_t>(count * file.cols * file.element_bytes));
     read_exact(in, file, file.data_offset + begin * file.cols * file.element_bytes, raw);
     std::vector<Scalar> row(static_cast<std::size_t>(count * file.cols));
-    if (file.element_bytes == 4) convert_into<Scalar, float>(raw, row.data(), row.size());
-    else convert_into<Scalar, double>(raw, row.data(), row.size());
-    for (std::int64_t r = 0; r < count; ++r)
-      std::copy_n(row.data() + r * file.cols, file.cols, out + r * out_stride);
+    const std::size_t done = convert(raw, row.data(), row.size());
+    if (done != row.size())
+      refuse(static_cast<std::int64_t>(done) / file.cols, static_cast<std::int64_t>(done) % file.cols, raw, done);
+    for (std::int64_t r = 0; r < count; ++r) std::copy_n(row.data() + r * file.cols, file.cols, out + r * out_stride);
     return;
   }
   // Column-major: each column holds our rows as one contiguous run.
@@ -153,8 +206,8 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
   std::vector<Scalar> column(static_cast<std::size_t>(count));
   for (std::int64_t c = 0; c < file.cols; ++c) {
     read_exact(in, file, file.data_offset + (c * file.rows + begin) * file.element_bytes, raw);
-    if (file.element_bytes == 4) convert_into<Scalar, float>(raw, column.data(), column.size());
-    else convert_into<Scalar, double>(raw, column.data(), column.size());
+    const std::size_t done = convert(raw, column.data(), column.size());
+    if (done != column.size()) refuse(static_cast<std::int64_t>(done), c, raw, done);
     for (std::int64_t r = 0; r < count; ++r) out[r * out_stride + c] = column[r];
   }
 }
@@ -169,6 +222,7 @@ void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
   bool header_pending = file.csv_header;
   while (row + 1 < begin + count && std::getline(in, line)) {
     ++line_number;
+    strip_byte_order_mark(line, line_number);
     if (blank(line)) continue;
     if (header_pending) {
       header_pending = false;
@@ -181,9 +235,12 @@ void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
                        " values, found " + std::to_string(fields.size()));
     for (std::int64_t c = 0; c < file.cols; ++c) {
       double value = 0;
-      if (!parse_double(fields[c], value))
-        throw InputError(file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c) +
-                         " is not a number: '" + trim(fields[c]) + "'");
+      const std::string where = file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c);
+      if (!parse_double(fields[c], value)) throw InputError(where + " is not a number: '" + trim(fields[c]) + "'");
+      // strtod reads "nan", "inf" and "1e999" (as Inf): refuse them here,
+      // where the line is known.
+      if (!std::isfinite(value)) throw InputError(where + " is not a finite number: '" + trim(fields[c]) + "'");
+      if (!fits<Scalar>(value)) throw InputError(out_of_range(where, value));
       out[(row - begin) * out_stride + c] = static_cast<Scalar>(value);
     }
   }
@@ -219,7 +276,8 @@ MatrixSource MatrixSource::from_files(std::vector<MatrixFile> files) {
   for (const auto& file : files) {
     // An empty shard says nothing about the width; every other file must agree.
     if (file.rows == 0) continue;
-    if (source.cols_ == 0) source.cols_ = file.cols;
+    if (source.cols_ == 0)
+      source.cols_ = file.cols;
     else if (file.cols != source.cols_)
       throw InputError(file.path + ": has " + std::to_string(file.cols) + " columns, other input files have " +
                        std::to_string(source.cols_));
@@ -240,8 +298,10 @@ RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count
     const std::int64_t hi = std::min(begin + count, file_row0 + file.rows);
     if (lo < hi) {
       Scalar* target = out.data() + (lo - begin) * cols_;
-      if (file.format == "npy") load_npy_rows(file, lo - file_row0, hi - lo, target, cols_);
-      else load_csv_rows(file, lo - file_row0, hi - lo, target, cols_);
+      if (file.format == "npy")
+        load_npy_rows(file, lo - file_row0, hi - lo, target, cols_, global_row0 + lo);
+      else
+        load_csv_rows(file, lo - file_row0, hi - lo, target, cols_);
       for (std::int64_t r = lo; r < hi; ++r)
         for (std::int64_t c = 0; c < cols_; ++c) {
           const Scalar value = out(r - begin, c);

@@ -1,8 +1,9 @@
 #include "engine/npy.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <regex>
 
 #include "common/errors.hpp"
 
@@ -13,27 +14,123 @@ namespace {
 const char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicLength = 6;
 
-std::string dict_value(const std::string& dict, const std::string& key, const std::string& path) {
-  const std::string quoted = "'" + key + "'";
-  auto at = dict.find(quoted);
-  if (at == std::string::npos) throw InputError(path + ": .npy header has no '" + key + "' entry");
-  at = dict.find(':', at + quoted.size());
-  if (at == std::string::npos) throw InputError(path + ": malformed .npy header near '" + key + "'");
-  ++at;
-  while (at < dict.size() && dict[at] == ' ') ++at;
-  if (at < dict.size() && dict[at] == '(') {
-    auto close = dict.find(')', at);
-    if (close == std::string::npos) throw InputError(path + ": malformed .npy shape");
-    return dict.substr(at, close - at + 1);
+// The header dictionary is a Python literal, e.g.
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (1001, 37), }
+// NumPy writes exactly these three keys; we read it as a literal (not by
+// searching for substrings) so that a string 'True', a negative extent or
+// '50 by 8' is refused rather than half-read.
+class DictReader {
+ public:
+  DictReader(const std::string& text, const std::string& path) : text_(text), path_(path) {}
+
+  NpyHeader read() {
+    NpyHeader header;
+    bool have_descr = false, have_fortran = false, have_shape = false;
+    expect('{');
+    while (!peek('}')) {
+      const std::string key = string_literal("a quoted key");
+      expect(':');
+      if (key == "descr") {
+        if (have_descr) fail("'descr' given twice");
+        if (peek('[')) fail("structured dtypes are not supported; expected float32 ('<f4') or float64 ('<f8')");
+        header.descr = string_literal("a quoted dtype for 'descr'");
+        have_descr = true;
+      } else if (key == "fortran_order") {
+        if (have_fortran) fail("'fortran_order' given twice");
+        header.fortran_order = boolean();
+        have_fortran = true;
+      } else if (key == "shape") {
+        if (have_shape) fail("'shape' given twice");
+        header.shape = shape();
+        have_shape = true;
+      } else {
+        fail("unexpected key '" + key + "'");
+      }
+      if (!peek('}')) expect(',');
+    }
+    expect('}');
+    skip_space();
+    if (at_ != text_.size()) fail("unexpected text after the dictionary");
+    if (!have_descr) fail("no 'descr' entry");
+    if (!have_fortran) fail("no 'fortran_order' entry");
+    if (!have_shape) fail("no 'shape' entry");
+    return header;
   }
-  if (at < dict.size() && dict[at] == '\'') {
-    auto close = dict.find('\'', at + 1);
-    if (close == std::string::npos) throw InputError(path + ": malformed .npy header value");
-    return dict.substr(at + 1, close - at - 1);
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(path_ + ": malformed .npy header: " + what);
   }
-  auto end = dict.find_first_of(",}", at);
-  return dict.substr(at, end - at);
-}
+  void skip_space() {
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\t' || text_[at_] == '\r'))
+      ++at_;
+  }
+  bool peek(char c) {
+    skip_space();
+    return at_ < text_.size() && text_[at_] == c;
+  }
+  void expect(char c) {
+    if (!peek(c)) fail(std::string("expected '") + c + "' at byte " + std::to_string(at_));
+    ++at_;
+  }
+  std::string string_literal(const std::string& what) {
+    skip_space();
+    if (at_ >= text_.size() || (text_[at_] != '\'' && text_[at_] != '"'))
+      fail("expected " + what + " at byte " + std::to_string(at_));
+    const char quote = text_[at_++];
+    const auto close = text_.find(quote, at_);
+    if (close == std::string::npos) fail("unterminated string");
+    std::string value = text_.substr(at_, close - at_);
+    if (value.find('\\') != std::string::npos) fail("escapes in strings are not supported");
+    at_ = close + 1;
+    return value;
+  }
+  bool word(const char* literal) {
+    const std::size_t length = std::strlen(literal);
+    if (text_.compare(at_, length, literal) != 0) return false;
+    // "Trueish" is not True.
+    if (at_ + length < text_.size() &&
+        (std::isalnum(static_cast<unsigned char>(text_[at_ + length])) || text_[at_ + length] == '_'))
+      return false;
+    at_ += length;
+    return true;
+  }
+  bool boolean() {
+    skip_space();
+    if (word("True")) return true;
+    if (word("False")) return false;
+    fail("'fortran_order' must be True or False");
+  }
+  std::vector<std::int64_t> shape() {
+    std::vector<std::int64_t> extents;
+    if (!peek('(')) fail("'shape' must be a tuple of non-negative integers");
+    ++at_;
+    while (!peek(')')) {
+      skip_space();
+      const std::size_t begin = at_;
+      while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+      if (at_ == begin) fail("'shape' must be a tuple of non-negative integers");
+      std::int64_t extent = 0;
+      const auto [end, error] = std::from_chars(text_.data() + begin, text_.data() + at_, extent);
+      if (error != std::errc{} || end != text_.data() + at_)
+        fail("shape extent " + text_.substr(begin, at_ - begin) + " is too large");
+      extents.push_back(extent);
+      // Python needs the comma in a 1-tuple "(5,)"; "(5)" is just 5.
+      if (peek(','))
+        ++at_;
+      else if (!peek(')'))
+        fail("'shape' must be a tuple of non-negative integers");
+      else if (extents.size() == 1)
+        fail("'shape' must be a tuple of non-negative integers");
+    }
+    ++at_;
+    return extents;
+  }
+
+  const std::string text_;
+  const std::string& path_;
+  std::size_t at_ = 0;
+};
 
 }  // namespace
 
@@ -42,48 +139,36 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& path) {
     throw InputError(path + ": not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(bytes[6]);
   std::size_t length_bytes = 0;
-  if (major == 1) length_bytes = 2;
-  else if (major == 2 || major == 3) length_bytes = 4;
-  else throw InputError(path + ": unsupported .npy version " + std::to_string(major));
+  if (major == 1)
+    length_bytes = 2;
+  else if (major == 2 || major == 3)
+    length_bytes = 4;
+  else
+    throw InputError(path + ": unsupported .npy version " + std::to_string(major));
+  if (bytes.size() < 8 + length_bytes) throw InputError(path + ": truncated .npy header");
   std::size_t header_length = 0;
   for (std::size_t i = 0; i < length_bytes; ++i)
     header_length |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
   const std::size_t dict_start = 8 + length_bytes;
-  if (bytes.size() < dict_start + header_length) throw InputError(path + ": truncated .npy header");
-  const std::string dict = bytes.substr(dict_start, header_length);
-
-  NpyHeader header;
+  if (bytes.size() - dict_start < header_length) throw InputError(path + ": truncated .npy header");
+  NpyHeader header = DictReader(bytes.substr(dict_start, header_length), path).read();
   header.data_offset = static_cast<std::int64_t>(dict_start + header_length);
-  header.descr = dict_value(dict, "descr", path);
-  const std::string fortran = dict_value(dict, "fortran_order", path);
-  if (fortran.find("True") != std::string::npos) header.fortran_order = true;
-  else if (fortran.find("False") != std::string::npos) header.fortran_order = false;
-  else throw InputError(path + ": malformed fortran_order in .npy header");
-  const std::string shape = dict_value(dict, "shape", path);
-  static const std::regex number("[0-9]+");
-  for (auto it = std::sregex_iterator(shape.begin(), shape.end(), number); it != std::sregex_iterator(); ++it)
-    header.shape.push_back(std::stoll(it->str()));
   return header;
 }
 
 NpyHeader read_npy_header(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
-  std::string prefix(10, '\0');
-  in.read(prefix.data(), 10);
-  if (in.gcount() < 10) throw InputError(path + ": not a .npy file (shorter than a header)");
+  // Magic, version and the header length: 10 bytes (version 1) or 12 (2, 3).
+  std::string prefix(12, '\0');
+  in.read(prefix.data(), 12);
+  prefix.resize(static_cast<std::size_t>(in.gcount()));
+  if (prefix.size() < 10) throw InputError(path + ": not a .npy file (shorter than a header)");
   if (std::memcmp(prefix.data(), kMagic, kMagicLength) != 0) throw InputError(path + ": not a .npy file (bad magic)");
-  const int major = static_cast<unsigned char>(prefix[6]);
-  std::size_t header_length = major == 1 ? (static_cast<unsigned char>(prefix[8]) |
-                                            static_cast<unsigned char>(prefix[9]) << 8)
-                                         : 0;
-  if (major != 1) {
-    std::string more(2, '\0');
-    in.read(more.data(), 2);
-    prefix += more;
-    header_length = 0;
-    for (int i = 0; i < 4; ++i) header_length |= static_cast<std::size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
-  }
+  const bool short_length = static_cast<unsigned char>(prefix[6]) == 1;
+  std::size_t header_length = 0;
+  for (std::size_t i = 0; i < (short_length ? 2u : 4u) && 8 + i < prefix.size(); ++i)
+    header_length |= static_cast<std::size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
   if (header_length > (1u << 24)) throw InputError(path + ": implausible .npy header length");
   std::string rest(header_length, '\0');
   in.read(rest.data(), static_cast<std::streamsize>(header_length));
@@ -94,8 +179,10 @@ NpyHeader read_npy_header(const std::string& path) {
 std::string make_npy_header(const std::string& descr, const std::vector<std::int64_t>& shape) {
   std::string dims;
   for (auto extent : shape) dims += std::to_string(extent) + ", ";
-  if (shape.size() > 1) dims.erase(dims.size() - 2);   // "(3, 4)"; a 1-D shape keeps "(3,)"
-  else if (shape.size() == 1) dims.erase(dims.size() - 1);
+  if (shape.size() > 1)
+    dims.erase(dims.size() - 2);  // "(3, 4)"; a 1-D shape keeps "(3,)"
+  else if (shape.size() == 1)
+    dims.erase(dims.size() - 1);
   std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const std::size_t unpadded = kMagicLength + 4 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');

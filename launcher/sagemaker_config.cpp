@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -88,6 +89,16 @@ std::vector<std::string> get_string_list(const json& value, const std::string& o
   return out;
 }
 
+// SM_NUM_CPUS: a whole number of CPUs, not std::stoi's "8 cores" -> 8 or
+// its std::invalid_argument.
+int parse_cpu_count(const std::string& text) {
+  int cpus = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), cpus);
+  if (error != std::errc{} || end != text.data() + text.size() || cpus < 1 || cpus > 1 << 20)
+    throw ConfigError("SM_NUM_CPUS must be a whole number of CPUs (1 or more), got '" + text + "'");
+  return cpus;
+}
+
 std::string lookup(const Environment& environment, const std::string& key) {
   const auto it = environment.find(key);
   return it == environment.end() ? "" : it->second;
@@ -165,17 +176,8 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   }
 
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
-  config.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (!cpus.empty()) {
-    std::size_t used = 0;
-    try {
-      config.cpus = std::stoi(cpus, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != cpus.size() || config.cpus < 1)
-      throw ConfigError("SM_NUM_CPUS must be a positive integer, got '" + cpus + "'");
-  }
+  config.cpus =
+      cpus.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : parse_cpu_count(cpus);
   return config;
 }
 

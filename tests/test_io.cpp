@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/errors.hpp"
 #include "common/atomic_file.hpp"
+#include "common/errors.hpp"
 #include "common/hex.hpp"
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
@@ -121,8 +121,7 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   write("data.txt", "1,2\n");
   EXPECT_NE(error_of([&] { MatrixSource::open(path("missing.npy")); }).find("not found"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("three_d.npy")); }).find("2-D"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("ints.npy")); }).find("unsupported dtype '<i8'"),
-            std::string::npos);
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("ints.npy")); }).find("unsupported dtype '<i8'"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("short.npy")); }).find("truncated"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("garbage.npy")); }).find("not a .npy"), std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:2: expected 2 values"),
@@ -130,13 +129,160 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   EXPECT_NE(error_of([&] { MatrixSource::open(path("word.csv")).load_rows<float>(0, 2); }).find("not a number"),
             std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("data.txt")); }).find("unknown input format"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100); })
-                .find("NaN at row 101, column 1"),
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100);
+            }).find("NaN at row 101, column 1"),
             std::string::npos);
   EXPECT_NE(error_of([&] { MatrixSource::open(path("inf.npy")).load_rows<float>(0, 2); }).find("Inf at row 1"),
             std::string::npos);
   // Rows outside the requested range are not even looked at.
   EXPECT_NO_THROW(MatrixSource::open(path("nan.npy")).load_rows<float>(2, 1));
+}
+
+namespace {
+
+// A version 1.0 .npy header around an arbitrary dictionary text.
+std::string npy_with_dict(const std::string& dict) {
+  std::string padded = dict;
+  padded.append((64 - (10 + padded.size() + 1) % 64) % 64, ' ');
+  padded.push_back('\n');
+  std::string header("\x93NUMPY\x01\x00", 8);
+  header.push_back(static_cast<char>(padded.size() & 0xff));
+  header.push_back(static_cast<char>(padded.size() >> 8));
+  return header + padded;
+}
+
+}  // namespace
+
+TEST_F(IoTest, NpyHeaderIsReadAsAPythonLiteral) {
+  const auto parsed = [](const std::string& dict) { return parse_npy_header(npy_with_dict(dict), "h.npy"); };
+  // What NumPy itself writes, and the spellings Python allows.
+  EXPECT_EQ(parsed("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }").shape,
+            (std::vector<std::int64_t>{3, 2}));
+  EXPECT_EQ(parsed("{\"shape\":(7,),\"fortran_order\":True,\"descr\":\"<f8\"}").shape, (std::vector<std::int64_t>{7}));
+  EXPECT_TRUE(parsed("{'descr': '<f8', 'fortran_order': True, 'shape': (1, 1)}").fortran_order);
+  EXPECT_TRUE(parsed("{'descr': '<f8', 'fortran_order': False, 'shape': ()}").shape.empty());
+
+  const auto error = [&](const std::string& dict) { return error_of([&] { parsed(dict); }); };
+  const std::string ok_start = "{'descr': '<f4', 'fortran_order': False, ";
+  for (const char* shape : {"(-3, 2)", "(3, -2)", "'50 by 8'", "(50 by 8)", "(5)", "[3, 2]", "(3, 2.5)", "(3,, 2)",
+                            "(99999999999999999999, 1)"}) {
+    const std::string message = error(ok_start + "'shape': " + shape + ", }");
+    EXPECT_NE(message.find("h.npy: malformed .npy header"), std::string::npos) << shape << ": " << message;
+    EXPECT_NE(message.find("shape"), std::string::npos) << shape << ": " << message;
+  }
+  for (const char* fortran : {"'True'", "'False'", "1", "true", "Trueish", "None"}) {
+    const std::string message =
+        error(std::string("{'descr': '<f4', 'fortran_order': ") + fortran + ", 'shape': (3, 2), }");
+    EXPECT_NE(message.find("'fortran_order' must be True or False"), std::string::npos) << fortran << ": " << message;
+  }
+  EXPECT_NE(error("{'descr': <f4, 'fortran_order': False, 'shape': (3, 2)}").find("dtype"), std::string::npos);
+  EXPECT_NE(error("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,)}").find("structured"),
+            std::string::npos);
+  EXPECT_NE(error("{'fortran_order': False, 'shape': (3, 2)}").find("no 'descr'"), std::string::npos);
+  EXPECT_NE(error(ok_start + "'shape': (3, 2), 'shape': (3, 2)}").find("twice"), std::string::npos);
+  EXPECT_NE(error(ok_start + "'shape': (3, 2), 'extra': 1}").find("unexpected key 'extra'"), std::string::npos);
+  EXPECT_NE(error(ok_start + "'shape': (3, 2)").find("malformed .npy header: expected ','"), std::string::npos);
+  // A value that mentions another key is not that key.
+  EXPECT_NE(error("{'descr': 'shape', 'fortran_order': False}").find("no 'shape'"), std::string::npos);
+}
+
+TEST_F(IoTest, NpyShapeWhoseSizeOverflowsIsRefused) {
+  // 2^62 x 2^62 float32: n * d * 4 is far past 2^63 (signed overflow before).
+  write("huge.npy", npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, "
+                                  "4611686018427387904), }") +
+                        std::string(64, '\0'));
+  // 2^61 x 1 float32: fits 64 bits only until the item size is applied.
+  write("edge.npy", npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952, 1), }"));
+  for (const char* name : {"huge.npy", "edge.npy"}) {
+    const std::string message = error_of([&] { MatrixSource::open(path(name)); });
+    EXPECT_NE(message.find(path(name) + ": implausible .npy shape"), std::string::npos) << message;
+  }
+  // (2^62, 0) needs no bytes at all: 2^62 empty rows would be "loaded" one by one.
+  write("no-columns.npy",
+        npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 0), }"));
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("no-columns.npy")); }).find("rows without columns"),
+            std::string::npos);
+  write_npy<float>("empty.npy", "<f4", {0, 0}, {});
+  EXPECT_EQ(MatrixSource::open(path("empty.npy")).rows(), 0);
+}
+
+TEST_F(IoTest, TruncatedNpyDataIsRefusedNamingTheFile) {
+  write_npy<float>("short.npy", "<f4", {4, 4}, std::vector<float>(15, 1.f));
+  const std::string message = error_of([&] { MatrixSource::open(path("short.npy")); });
+  EXPECT_NE(message.find(path("short.npy") + ": truncated data: header says 4 x 4"), std::string::npos) << message;
+  // A header cut short, and a file that ends inside the length field.
+  const std::string whole = make_npy_header("<f4", {1, 1}) + std::string(4, '\0');
+  write("cut-header.npy", whole.substr(0, 30));
+  write("cut-length.npy", std::string("\x93NUMPY\x02\x00\x10", 9) + "\0");
+  for (const char* name : {"cut-header.npy", "cut-length.npy"}) {
+    const std::string message = error_of([&] { MatrixSource::open(path(name)); });
+    EXPECT_NE(message.find(path(name) + ": "), std::string::npos) << message;
+    EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("not a .npy") != std::string::npos)
+        << message;
+  }
+}
+
+TEST_F(IoTest, Float64BeyondFloat32RangeIsRefusedForFloat32Compute) {
+  write_npy<double>("big.npy", "<f8", {2, 2}, {1, 2, 3, 1e300});
+  write_npy<double>("big-f.npy", "<f8", {2, 2}, {1, 1e300, 2, 3}, true);  // column-major: (1, 0) is 1e300
+  write("big.csv", "1,2\n3,1e300\n");
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10);
+            }).find("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big-f.npy")).load_rows<float>(0, 2);
+            }).find("row 1, column 0: value 1e+300 does not fit float32"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("big.csv")).load_rows<float>(0, 2);
+            }).find("big.csv:2: column 1: value 1e+300 does not fit float32"),
+            std::string::npos);
+  EXPECT_EQ(MatrixSource::open(path("big.npy")).load_rows<double>(0, 2)(1, 1), 1e300);
+}
+
+TEST_F(IoTest, CsvByteOrderMarkIsSkipped) {
+  const std::string data = "1,2\n3,4\n5,6\n";
+  write("plain.csv", data);
+  write("bom.csv", "\xEF\xBB\xBF" + data);
+  write("bom-header.csv",
+        "\xEF\xBB\xBF"
+        "a,b\n" +
+            data);
+  const auto plain = MatrixSource::open(path("plain.csv"));
+  for (const char* name : {"bom.csv", "bom-header.csv"}) {
+    const auto source = MatrixSource::open(path(name));
+    EXPECT_EQ(source.rows(), plain.rows()) << name;
+    EXPECT_EQ(source.cols(), plain.cols()) << name;
+    EXPECT_TRUE(source.load_rows<double>(0, 3) == plain.load_rows<double>(0, 3)) << name;
+  }
+  EXPECT_TRUE(MatrixSource::open(path("bom-header.csv")).files()[0].csv_header);
+  EXPECT_FALSE(MatrixSource::open(path("bom.csv")).files()[0].csv_header);
+}
+
+TEST_F(IoTest, CsvNonFiniteAndRaggedRowsNameTheLine) {
+  write("nan.csv", "x,y\n1,2\n3,nan\n");
+  write("inf.csv", "1,2\n-inf,4\n");
+  write("overflow.csv", "1,2\n\n3,1e999\n");
+  write("ragged.csv", "1,2\n3,4\n5,6,7\n");
+  write("short.csv", "1,2,3\n4,5\n");
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2);
+            }).find("nan.csv:3: column 1 is not a finite number: 'nan'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("inf.csv")).load_rows<double>(0, 2);
+            }).find("inf.csv:2: column 0 is not a finite number: '-inf'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              MatrixSource::open(path("overflow.csv")).load_rows<double>(0, 2);
+            }).find("overflow.csv:3: column 1 is not a finite number: '1e999'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:3: expected 2 values, found 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { MatrixSource::open(path("short.csv")); }).find("short.csv:2: expected 3 values, found 2"),
+            std::string::npos);
 }
 
 TEST_F(IoTest, AtomicFileAppearsOnlyOnCommit) {

@@ -115,13 +115,9 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     // every rank shares this machine, else the address our host name resolves to.
     Endpoint where{"127.0.0.1", 0};
     if (!options.bind.empty()) {
-      std::string bind = options.bind;
-      const auto colon = bind.rfind(':');
-      if (colon != std::string::npos && bind.find(':') == colon) {  // one colon: host:port (not IPv6)
-        where.port = std::stoi(bind.substr(colon + 1));
-        bind = bind.substr(0, colon);
-      }
-      where.address = resolve_bind_address(bind);
+      const HostPort bind = split_host_port(options.bind, "--bind");
+      if (bind.port) where.port = *bind.port;
+      where.address = resolve_bind_address(bind.host);
     } else if (!single_machine) {
       where.address = resolve_bind_address(host_name());
     }

@@ -4,7 +4,7 @@
 # "ringsim: error:" line naming the problem, finish quickly and leave no
 # result file behind.
 set -uo pipefail
-ringsim=$1
+ringsim=$(realpath "$1")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
@@ -18,6 +18,7 @@ raw = open(f"{w}/good.npy", "rb").read(); open(f"{w}/trunc.npy", "wb").write(raw
 open(f"{w}/ragged.csv", "w").write("1,2,3\n4,5\n")
 PY
 touch "$work/blocker"
+cd "$work"  # a relative path the job wrongly creates (a folder "s3:") lands here
 failures=0
 expect() {  # expect NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
@@ -41,5 +42,12 @@ expect ragged    "ragged.csv:2"               --input "$work/ragged.csv"
 expect k0        "--k must be >= 1"           --input "$work/good.npy" --k 0
 expect mode      "unknown --mode"             --input "$work/good.npy" --mode nope
 OUT_OVERRIDE="$work/blocker/sub" expect unwritable "cannot be created" --input "$work/good.npy"
+expect timeout_nan  "--timeout must be between 0.001 and 1e+06" --input "$work/good.npy" --timeout nan
+expect timeout_huge "--timeout must be between 0.001 and 1e+06" --input "$work/good.npy" --timeout 1e300
+expect k_huge    "--k must be >= 1 and at most 1048576" --input "$work/good.npy" --k 2147483647
+expect bind_port "--bind '127.0.0.1:abc': bad port 'abc'" --input "$work/good.npy" --transport tcp --bind 127.0.0.1:abc
+expect input_url "--input 'https://example.com/x.npy' is a URL" --input https://example.com/x.npy
+OUT_OVERRIDE="s3://bucket/x" expect out_url "--out 's3://bucket/x' is a URL" --input "$work/good.npy"
+if [[ -e "$work/s3:" ]]; then echo "FAIL out_url: created a local folder 's3:'"; failures=$((failures+1)); fi
 echo "$failures failed"
 [[ $failures -eq 0 ]]
