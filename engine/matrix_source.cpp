@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/natural_order.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {
@@ -73,14 +74,17 @@ MatrixFile probe_npy(const std::string& path) {
   if (file.rows > 0 && file.cols == 0)
     throw InputError(path + ": shape (" + std::to_string(file.rows) + ", 0): rows without columns");
   const std::string& d = header.descr;
-  if (d == "<f4" || d == "=f4")
+  if (d == "<f2" || d == "=f2")
+    file.element_bytes = 2;  // float16, as embeddings are often stored
+  else if (d == "<f4" || d == "=f4")
     file.element_bytes = 4;
   else if (d == "<f8" || d == "=f8")
     file.element_bytes = 8;
-  else if (d == ">f4" || d == ">f8")
+  else if (d == ">f2" || d == ">f4" || d == ">f8")
     throw InputError(path + ": big-endian dtype '" + d + "' is not supported; save with dtype '<" + d.substr(1) + "'");
   else
-    throw InputError(path + ": unsupported dtype '" + d + "'; expected float32 ('<f4') or float64 ('<f8')");
+    throw InputError(path + ": unsupported dtype '" + d +
+                     "'; expected float16 ('<f2'), float32 ('<f4') or float64 ('<f8')");
   file.fortran_order = header.fortran_order;
   file.data_offset = header.data_offset;
   // rows * cols * element_bytes + data_offset, checked: a header may claim
@@ -147,6 +151,33 @@ std::string out_of_range(const std::string& where, double value) {
 
 // Converts `count` elements; returns the index of the first one that does
 // not fit Scalar, or `count`.
+// IEEE 754 binary16, widened exactly (every half is a float).
+struct Half {
+  std::uint16_t bits;
+  operator double() const {
+    const std::uint32_t sign = static_cast<std::uint32_t>(bits & 0x8000u) << 16;
+    std::uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu, out = 0;
+    if (exponent == 0 && mantissa == 0) {
+      out = sign;
+    } else if (exponent == 0) {  // subnormal: normalise
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400u)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      out = sign | (exponent << 23) | ((mantissa & 0x3ffu) << 13);
+    } else if (exponent == 0x1f) {  // Inf, NaN
+      out = sign | 0x7f800000u | (mantissa << 13);
+    } else {
+      out = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float value = 0;
+    std::memcpy(&value, &out, sizeof value);
+    return value;
+  }
+};
+static_assert(sizeof(Half) == 2);
+
 template <class Scalar, class Element>
 std::size_t convert_into(const std::vector<char>& raw, Scalar* out, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
@@ -173,6 +204,7 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
   std::ifstream in(file.path, std::ios::binary);
   if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
   const auto convert = [&](const std::vector<char>& raw, Scalar* target, std::size_t n) {
+    if (file.element_bytes == 2) return convert_into<Scalar, Half>(raw, target, n);
     return file.element_bytes == 4 ? convert_into<Scalar, float>(raw, target, n)
                                    : convert_into<Scalar, double>(raw, target, n);
   };
@@ -264,7 +296,8 @@ MatrixSource MatrixSource::open(const std::string& path, bool allow_empty) {
     const std::string name = entry.path().string();
     if (entry.is_regular_file() && (ends_with(name, ".npy") || ends_with(name, ".csv"))) names.push_back(name);
   }
-  std::sort(names.begin(), names.end());
+  // Natural order, as part files are numbered: part-2 before part-10.
+  names = natural_sorted(std::move(names));
   std::vector<MatrixFile> files;
   for (const auto& name : names) files.push_back(probe_matrix_file(name));
   if (files.empty() && !allow_empty) throw InputError(path + ": directory holds no .npy or .csv files");

@@ -17,7 +17,7 @@ struct MatrixFile {
   std::string format;  // "npy" or "csv"
   std::int64_t rows = 0;
   std::int64_t cols = 0;
-  int element_bytes = 4;        // npy: 4 (float32) or 8 (float64)
+  int element_bytes = 4;        // npy: 2 (float16), 4 (float32) or 8 (float64)
   bool fortran_order = false;   // npy only
   std::int64_t data_offset = 0; // npy only
   bool csv_header = false;      // csv only: first line is a header

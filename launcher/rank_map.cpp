@@ -3,7 +3,7 @@
 #include <set>
 
 #include "common/errors.hpp"
-#include "launcher/natural_order.hpp"
+#include "common/natural_order.hpp"
 
 namespace ringsim {
 

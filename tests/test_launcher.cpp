@@ -13,7 +13,7 @@
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
-#include "launcher/natural_order.hpp"
+#include "common/natural_order.hpp"
 #include "launcher/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"

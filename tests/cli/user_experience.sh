@@ -38,5 +38,28 @@ if grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots"
 else
   fail "k beyond the rows"; cat "$work/k.err"
 fi
+# Inputs researchers have: float16 .npy gives the neighbours of the same
+# values in float32; part files in a folder stack in natural order.
+/usr/bin/python3 - "$work" <<'PY'
+import os, sys, numpy as np
+w = sys.argv[1]
+x = np.random.default_rng(9).standard_normal((240, 16)).astype(np.float16)
+np.save(f"{w}/half.npy", x)
+np.save(f"{w}/single.npy", x.astype(np.float32))
+os.makedirs(f"{w}/parts")
+for i, (a, b) in enumerate([(0, 30), (30, 70), (70, 120), (120, 240)]):
+    np.save(f"{w}/parts/part-{[1, 2, 10, 11][i]}.npy", x[a:b].astype(np.float32))
+PY
+for input in half single parts; do
+  path="$work/$input.npy"; [[ $input == parts ]] && path="$work/parts"
+  timeout 60 mpirun -np 3 "$ringsim" run --input "$path" --out "$work/in-$input" --quiet --k 6 2>"$work/$input.err" ||
+    { fail "$input input"; cat "$work/$input.err"; }
+done
+if cmp -s "$work/in-half/neighbors.npy" "$work/in-single/neighbors.npy" &&
+  cmp -s "$work/in-parts/neighbors.npy" "$work/in-single/neighbors.npy"; then
+  echo "ok   float16 input and part files in natural order (part-2 before part-10) give float32's neighbours"
+else
+  fail "float16 or part-file order"
+fi
 echo "$failures failed"
 [[ $failures -eq 0 ]]

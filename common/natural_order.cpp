@@ -1,4 +1,4 @@
-#include "launcher/natural_order.hpp"
+#include "common/natural_order.hpp"
 
 #include <algorithm>
 #include <cctype>
