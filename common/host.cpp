@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 
 namespace ringsim {
 
@@ -12,7 +13,21 @@ std::string host_name() {
   return name;
 }
 
+namespace {
+std::mutex g_identity_mutex;
+std::string g_identity;
+}  // namespace
+
+void set_identity_host(const std::string& host) {
+  std::lock_guard lock(g_identity_mutex);
+  g_identity = host;
+}
+
 std::string identity_host() {
+  {
+    std::lock_guard lock(g_identity_mutex);
+    if (!g_identity.empty()) return g_identity;
+  }
   if (const char* host = std::getenv("RINGSIM_HOST"); host && *host) return host;
   return host_name();
 }

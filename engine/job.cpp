@@ -27,7 +27,7 @@
 #include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
-#include "launcher/rank_map.hpp"
+#include "common/rank_map.hpp"
 #include "transport/agreement.hpp"
 #include "transport/socket_transport.hpp"
 
@@ -389,9 +389,8 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
       throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + short_host_name() +
                         " but the rank map places it on " + host + " (check the hostfile and --map-by slot)");
   });
-  // Per-rank values, computed here on each rank: never the leader's copy.
-  ::setenv("RINGSIM_HOST", host.c_str(), 1);
-  ::setenv("SM_CURRENT_HOST", host.c_str(), 1);
+  // Per rank, computed here on each rank: never the leader's copy.
+  set_identity_host(host);
   const auto placements = comm.allgather(host + " (on " + short_host_name() + ")");
   if (comm.rank() == 0 && !options.quiet) {
     std::string table = "ringsim: rank -> host:";

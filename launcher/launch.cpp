@@ -17,7 +17,7 @@
 #include "launcher/failure_report.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
-#include "launcher/rank_map.hpp"
+#include "common/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"
 #include "transport/tls_stream.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/rank_map.hpp"
+#include "common/rank_map.hpp"
 
 namespace ringsim {
 

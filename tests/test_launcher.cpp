@@ -14,7 +14,7 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "common/natural_order.hpp"
-#include "launcher/rank_map.hpp"
+#include "common/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"
 #include "transport/tls_stream.hpp"

@@ -191,4 +191,19 @@ std::string read_text_file(const std::string& path, const std::string& what) {
   return buffer.str();
 }
 
+void write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
+                            const std::string& ca_key_path) {
+  if (days < 1) throw InputError("--days must be >= 1");
+  ensure_writable_directory(dir);
+  const PemPair ca = make_certificate_authority("ringsim job CA", days);
+  write_private_file(dir + "/ca.pem", ca.certificate);
+  if (!ca_key_path.empty()) write_private_file(ca_key_path, ca.private_key);
+  for (const auto& host : hosts) {
+    if (host.empty() || host.find('/') != std::string::npos) throw InputError("bad host name '" + host + "'");
+    const PemPair pair = make_host_certificate(ca, host, {}, days);
+    write_private_file(dir + "/" + host + ".pem", pair.certificate);
+    write_private_file(dir + "/" + host + ".key", pair.private_key);
+  }
+}
+
 }  // namespace ringsim

@@ -45,4 +45,11 @@ std::string certificate_fingerprint(X509* certificate);
 void write_private_file(const std::string& path, const std::string& text);
 std::string read_text_file(const std::string& path, const std::string& what);
 
+// Writes exactly what a job's certificate channel holds into `dir`: ca.pem
+// and, per host, HOST.pem and HOST.key (0600). The CA's private key is not
+// among them (a host that held it could mint certificates for any host); it
+// is written only to `ca_key_path`, when given.
+void write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
+                            const std::string& ca_key_path);
+
 }  // namespace ringsim

@@ -3,8 +3,28 @@
 #include "common/errors.hpp"
 #include "transport/mpi_transport.hpp"
 #include "transport/socket_transport.hpp"
+#include "transport/tls_stream.hpp"
 
 namespace ringsim {
+
+TransportWarmUp::TransportWarmUp(TransportOptions& options) {
+  if (options.kind != "tls") return;
+  if (options.tls_ephemeral) options.tls_identity_made_ahead = std::make_shared<TlsIdentity>();
+  thread_ = std::thread([&options] {
+    warm_up_tls();
+    if (options.tls_identity_made_ahead) {
+      try {
+        *options.tls_identity_made_ahead = new_ephemeral_identity();
+      } catch (const Error&) {
+        // Made again during set-up, which reports what fails.
+      }
+    }
+  });
+}
+
+void TransportWarmUp::finish() {
+  if (thread_.joinable()) thread_.join();
+}
 
 std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm) {
   if (options.kind == "mpi") return std::make_unique<MpiTransport>(comm);

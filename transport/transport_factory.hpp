@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "transport/mpi_comm.hpp"
 #include "transport/transport.hpp"
@@ -21,6 +22,21 @@ struct TransportOptions {
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
   double connect_timeout_seconds = 60;
+};
+
+// Starts, on a thread, whatever the chosen transport can prepare before MPI
+// is up (tls: OpenSSL's one-time start-up and, with --tls-ephemeral, this
+// rank's certificate, stored in `options`). finish() (or destruction) waits.
+class TransportWarmUp {
+ public:
+  explicit TransportWarmUp(TransportOptions& options);
+  ~TransportWarmUp() { finish(); }
+  TransportWarmUp(const TransportWarmUp&) = delete;
+  TransportWarmUp& operator=(const TransportWarmUp&) = delete;
+  void finish();
+
+ private:
+  std::thread thread_;
 };
 
 // Collective: every rank of `comm` must call it (tcp and tls ranks make the

@@ -1,4 +1,4 @@
-#include "engine/cli.hpp"
+#include "app/cli.hpp"
 
 #include <fmt/format.h>
 
@@ -7,13 +7,13 @@
 #include <string>
 #include <thread>
 
+#include "bench/bench_gemm.hpp"
+#include "bench/bench_transport.hpp"
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
-#include "engine/bench_gemm.hpp"
-#include "engine/bench_transport.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
@@ -21,31 +21,16 @@
 #include "transport/agreement.hpp"
 #include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
-#include "transport/socket_transport.hpp"
-#include "transport/tls_stream.hpp"
+#include "transport/transport_factory.hpp"
 
 namespace ringsim {
 
 namespace {
 
-// Writes exactly what the certificate channel holds: ca.pem and, per host,
-// HOST.pem and HOST.key. The CA's private key is not among them (a host that
-// held it could mint certificates for any host); it is kept only where the
-// user names a path for it.
 void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days,
                         const std::string& ca_key_path) {
-  if (days < 1) throw InputError("--days must be >= 1");
   if (hosts.empty()) hosts.push_back(identity_host());
-  ensure_writable_directory(dir);
-  const PemPair ca = make_certificate_authority("ringsim job CA", days);
-  write_private_file(dir + "/ca.pem", ca.certificate);
-  if (!ca_key_path.empty()) write_private_file(ca_key_path, ca.private_key);
-  for (const auto& host : hosts) {
-    if (host.empty() || host.find('/') != std::string::npos) throw InputError("bad host name '" + host + "'");
-    const PemPair pair = make_host_certificate(ca, host, {}, days);
-    write_private_file(dir + "/" + host + ".pem", pair.certificate);
-    write_private_file(dir + "/" + host + ".key", pair.private_key);
-  }
+  write_job_certificates(dir, hosts, days, ca_key_path);
   std::printf(
       "wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)%s\n"
       "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
@@ -115,27 +100,14 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 }
 
 int run_job_command(RunOptions options, int argc, char** argv) {
-  // OpenSSL's start-up (and an ephemeral certificate) overlaps MPI's
-  // instead of adding to the job.
-  std::thread tls_warm_up;
-  if (options.transport.kind == "tls") {
-    if (options.transport.tls_ephemeral) options.transport.tls_identity_made_ahead = std::make_shared<TlsIdentity>();
-    tls_warm_up = std::thread([&transport = options.transport] {
-      warm_up_tls();
-      if (transport.tls_identity_made_ahead) {
-        try {
-          *transport.tls_identity_made_ahead = new_ephemeral_identity();
-        } catch (const Error&) {
-          // Made again during set-up, which reports what fails.
-        }
-      }
-    });
-  }
+  // The transport's own start-up (OpenSSL's, an ephemeral certificate)
+  // overlaps MPI's instead of adding to the job.
+  TransportWarmUp warm_up(options.transport);
   // The watchdog's bound for MPI start-up and shut-down; a bad --timeout is
   // reported by the job's own validation, after start-up.
   const double bound = options.timeout_seconds > 0 && options.timeout_seconds < 1e6 ? options.timeout_seconds : 300;
   MpiSession session(&argc, &argv, Millis(static_cast<std::int64_t>(bound * 1000)));
-  if (tls_warm_up.joinable()) tls_warm_up.join();
+  warm_up.finish();
   install_stop_handler();
   use_single_threaded_gemm();
   MpiComm comm;

@@ -1,4 +1,4 @@
-#include "engine/bench_gemm.hpp"
+#include "bench/bench_gemm.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "launcher/rank_map.hpp"
+#include "common/rank_map.hpp"
 
 #include <set>
 

@@ -1,4 +1,4 @@
-#include "engine/bench_transport.hpp"
+#include "bench/bench_transport.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/cli.hpp"
+#include "app/cli.hpp"
 #include "kernels/gemm_backend.hpp"
 
 namespace {
