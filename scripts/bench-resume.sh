@@ -72,10 +72,10 @@ field() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); 
 machine="$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "bench-resume: n=$rows d=$cols P=$ranks top-$k transport=$transport checkpoint-every=$every; $machine"
 echo "results: $out"
-echo "kind,round,end_to_end_s,in_job_wall_s,checkpoint_s_max,resumed_steps" >"$out/timings.csv"
+echo "kind,round,end_to_end_s,in_job_wall_s,compute_s_max,checkpoint_s_max,resumed_steps" >"$out/timings.csv"
 record() {  # record KIND ROUND SECONDS NAME
   local rep="$out/$4.report.json"
-  echo "$1,$2,$3,$(field "$rep" "r['wall_seconds']"),$(field "$rep" "max(q['seconds']['checkpoint'] for q in r['ranks'])"),$(field "$rep" "r['resumed_steps']")" \
+  echo "$1,$2,$3,$(field "$rep" "r['wall_seconds']"),$(field "$rep" "max(q['seconds']['compute'] for q in r['ranks'])"),$(field "$rep" "max(q['seconds']['checkpoint'] for q in r['ranks'])"),$(field "$rep" "r['resumed_steps']")" \
     >>"$out/timings.csv"
 }
 
@@ -156,6 +156,12 @@ a, c = statistics.median(plain), float(resumed["end_to_end_s"])
 pairs = [x / y for x, y in zip(ckpt, plain)]
 ckpt_rep = json.load(open(f"{out}/ckpt-1.report.json"))
 steps = ckpt_rep.get("ring_steps")
+# Share of the ring's work a resume skips, from the schedule: step 0 is the
+# diagonal block (half a block pair), the full steps one pair each, and for
+# even P the last step half a pair; P/2 pairs in all.
+def weight(step): return 0.5 if step == 0 or (int(p) % 2 == 0 and step == steps - 1) else 1.0
+skipped = sum(weight(s) for s in range(int(resumed["resumed_steps"]))) / (int(p) / 2)
+compute_a = statistics.median(of("plain", "compute_s_max"))
 lines = [
     f"# bench-resume: n={n} d={d} P={p} top-{k} transport={transport} --checkpoint-every {every}",
     "",
@@ -174,6 +180,8 @@ lines = [
     f"| (c) rerun end-to-end s | {c:.2f} |",
     f"| (c) resumed_steps (of {steps} ring steps) | {resumed['resumed_steps']} |",
     f"| (c) seconds.checkpoint, slowest rank (loading and saving) | {float(resumed['checkpoint_s_max']):.3f} |",
+    f"| share of the ring's work the resume skips (from the schedule) | {skipped * 100:.0f} % |",
+    f"| compute s (slowest rank): (a) median / (c) | {compute_a:.2f} / {float(resumed['compute_s_max']):.2f} |",
     f"| time saved, (a) - (c), s | {a - c:.2f} ({(a - c) / a * 100:.0f} % of (a)) |",
     f"| (b) + (c) against (a), s | {float(kill_time) + c:.2f} vs {a:.2f} |",
     f"| (c) neighbors.npy, scores.npy byte-identical to (a) (cmp) | {identical} |",
