@@ -12,6 +12,7 @@ namespace ringsim {
 namespace {
 // Read by the watchdog thread and by signal-time messages: atomics only.
 std::atomic<const char*> g_phase{"start-up"};
+static_assert(std::atomic<const char*>::is_always_lock_free, "current_phase() is read in signal handlers");
 std::atomic<int> g_rank{-1};
 std::mutex g_host_mutex;
 std::string g_host;
@@ -26,6 +27,8 @@ void set_rank_identity(int rank, const std::string& host) {
 }
 
 const char* current_phase() { return g_phase.load(); }
+
+void name_phase_for_failure(const char* name) { g_phase = name; }
 
 std::string where_this_rank_is() {
   std::string host;

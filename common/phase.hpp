@@ -10,7 +10,11 @@ namespace ringsim {
 // Set once the rank and its host are known (after MPI starts).
 void set_rank_identity(int rank, const std::string& host);
 // The phase this process is in now ("start-up" before any was entered).
+// Async-signal-safe (a lock-free atomic load).
 const char* current_phase();
+// Makes `name` the phase that messages name, for a failure that belongs to
+// an earlier phase than the one it is noticed in (a stop signal).
+void name_phase_for_failure(const char* name);
 // "rank 3 (host algo-2) in phase ring", or "ringsim (host h) in phase p"
 // before the rank is known.
 std::string where_this_rank_is();

@@ -7,11 +7,17 @@
 #include <cstring>
 #include <string>
 
+#include "common/phase.hpp"
+
 namespace ringsim {
 
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
+// The phase the first stop signal arrived in. A rank notices the signal at
+// its next poll, which may be in a later phase (a send that completes at
+// once polls nothing); the message names the phase the stop interrupted.
+std::atomic<const char*> g_stop_phase{nullptr};
 
 // Paths the handler may unlink. A slot is written only while `state` is 0
 // (free) -> 1 (being written) -> 2 (ready); the handler reads ready slots.
@@ -24,6 +30,8 @@ struct Slot {
 Slot g_slots[kSlots];
 
 extern "C" void on_stop(int signal) {
+  const char* expected = nullptr;
+  g_stop_phase.compare_exchange_strong(expected, current_phase());  // lock-free atomics only
   g_signal = signal;
   for (auto& slot : g_slots)
     if (slot.state.load() == 2) ::unlink(slot.path);  // async-signal-safe
@@ -45,8 +53,9 @@ void install_stop_handler() {
 int stop_signal() { return g_signal; }
 
 void throw_if_stopped() {
-  if (g_signal != 0)
-    throw StoppedError("stopped by signal " + std::to_string(g_signal) + (g_signal == SIGTERM ? " (SIGTERM)" : ""));
+  if (g_signal == 0) return;
+  if (const char* phase = g_stop_phase.load()) name_phase_for_failure(phase);
+  throw StoppedError("stopped by signal " + std::to_string(g_signal) + (g_signal == SIGTERM ? " (SIGTERM)" : ""));
 }
 
 void remove_on_stop(const std::string& path) {

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "common/atomic_file.hpp"
 #include "common/output_lock.hpp"
@@ -94,6 +96,30 @@ TEST_F(OutputsTest, StopHandlerRemovesRegisteredTemporariesAtOnce) {
       },
       ::testing::ExitedWithCode(0), "");
   EXPECT_FALSE(fs::exists(temp)) << "removed by the handler, before any unwinding";
+}
+
+TEST(Phase, AStopNoticedLaterNamesThePhaseItArrivedIn) {
+  // A rank whose write phase polls nothing (a send that completes at once)
+  // notices a SIGTERM that arrived in "write" only in the next phase; the
+  // message must still say "in phase write". In a child: the flag stays up.
+  EXPECT_EXIT(
+      {
+        install_stop_handler();
+        {
+          PhaseScope write("write");
+          std::raise(SIGTERM);
+        }
+        std::string where;
+        try {
+          PhaseScope report("report");
+          throw_if_stopped();
+        } catch (const StoppedError&) {
+          where = where_this_rank_is();
+        }
+        std::fprintf(stderr, "%s\n", where.c_str());
+        std::_Exit(where.ends_with("in phase write") ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(Phase, AnExceptionKeepsThePhaseItLeft) {
