@@ -5,9 +5,7 @@
 
 namespace ringsim {
 
-double now_seconds() {
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
+double now_seconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 std::int64_t peak_rss_bytes() {
   std::ifstream status("/proc/self/status");

@@ -70,7 +70,7 @@ class InternalError : public Error {
 
 }  // namespace ringsim
 
-#define RINGSIM_ENFORCE(cond, msg)                                     \
-  do {                                                                 \
+#define RINGSIM_ENFORCE(cond, msg)                                            \
+  do {                                                                        \
     if (!(cond)) ::ringsim::enforce_failed(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)

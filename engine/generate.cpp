@@ -4,8 +4,8 @@
 
 #include <random>
 
-#include "common/errors.hpp"
 #include "common/atomic_file.hpp"
+#include "common/errors.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {

@@ -18,16 +18,16 @@
 #include "common/host.hpp"
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
+#include "common/rank_map.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
-#include "engine/output_budget.hpp"
 #include "engine/option_checks.hpp"
+#include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
-#include "common/rank_map.hpp"
 #include "transport/agreement.hpp"
 #include "transport/socket_transport.hpp"
 
@@ -116,6 +116,49 @@ json transport_json(const TransportStats& stats) {
           {"decrypt_seconds", stats.decrypt_seconds}};
 }
 
+// Which rows of which input files this rank holds, as global row ranges:
+// rows.json, so that results (row numbers) map back to files even when
+// ShardedByS3Key decided which host got which file.
+json input_pieces(const LocalInput& input, int rank) {
+  json pieces = json::array();
+  const std::int64_t begin = input.source_begin, end = begin + input.partition.size(rank);
+  std::int64_t file_begin = 0;
+  for (const auto& file : input.source.files()) {
+    const std::int64_t a = std::max(begin, file_begin), b = std::min(end, file_begin + file.rows);
+    if (a < b) {
+      std::error_code ignored;
+      const auto absolute = std::filesystem::absolute(file.path, ignored).lexically_normal().string();
+      const std::int64_t global = input.partition.begin(rank) + (a - begin);
+      pieces.push_back({{"host", identity_host()},
+                        {"file", absolute},
+                        {"file_rows", {a - file_begin, b - file_begin}},
+                        {"global_rows", {global, global + (b - a)}}});
+    }
+    file_begin += file.rows;
+  }
+  return pieces;
+}
+
+// rows.json from every rank's pieces, in global order, with the pieces of
+// one file that neighbouring ranks hold joined again.
+std::string rows_manifest(const json& ranks, std::int64_t n, const std::string& ids) {
+  json files = json::array();
+  for (const auto& r : ranks)
+    for (const auto& piece : r["input_pieces"]) {
+      if (!files.empty()) {
+        json& last = files.back();
+        if (last["host"] == piece["host"] && last["file"] == piece["file"] &&
+            last["file_rows"][1] == piece["file_rows"][0] && last["global_rows"][1] == piece["global_rows"][0]) {
+          last["file_rows"][1] = piece["file_rows"][1];
+          last["global_rows"][1] = piece["global_rows"][1];
+          continue;
+        }
+      }
+      files.push_back(piece);
+    }
+  return json{{"n", n}, {"ids", ids.empty() ? json(nullptr) : json(ids)}, {"files", files}}.dump(2) + "\n";
+}
+
 // Ties checkpoints to this rank's rows and every option that changes its
 // results (the transport and timeouts do not).
 template <class Scalar>
@@ -196,6 +239,13 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.normalize_seconds);
     normalize_rows(own);
   }
+  if (rank == 0)
+    for (const auto& file : input.source.files())
+      if (file.csv_first_column_is_counter)
+        std::fprintf(stderr,
+                     "ringsim: warning: %s: the first column counts the rows (0, 1, 2, ...), like the index pandas' "
+                     "to_csv writes; it is read as a feature. Save with index=False if it is not one.\n",
+                     file.path.c_str());
   if (options.mode.mode == "topk" && options.mode.k > n - 1 && rank == 0)
     std::fprintf(stderr,
                  "ringsim: warning: --k %d but each row has only %lld other rows: the last %lld slots of every row "
@@ -296,6 +346,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);
   json mine = {{"rank", rank},
                {"host", identity_host()},
+               {"input_pieces", input_pieces(input, rank)},
                {"rows", report.rows},
                {"row_begin", input.partition.begin(rank)},
                {"seconds",
@@ -347,6 +398,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
         {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
         {"ranks", ranks}};
+    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "rows.json").string()));
+    outputs.back()->append(rows_manifest(ranks, input.partition.rows(), options.ids));
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
     outputs.back()->append(document.dump(2) + "\n");
     publish_outputs(options.out_dir, outputs);

@@ -113,6 +113,7 @@ MatrixFile probe_csv(const std::string& path) {
   std::string line;
   std::int64_t line_number = 0;
   bool first = true;
+  int counter_from = -1;  // the first column's start if it counts rows so far; 2: it does not
   while (std::getline(in, line)) {
     ++line_number;
     strip_byte_order_mark(line, line_number);
@@ -132,8 +133,14 @@ MatrixFile probe_csv(const std::string& path) {
     if (static_cast<std::int64_t>(fields.size()) != file.cols)
       throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(file.cols) +
                        " values, found " + std::to_string(fields.size()));
+    double first_value = 0;
+    if (counter_from < 2 && parse_double(fields[0], first_value)) {
+      if (file.rows == 0 && (first_value == 0 || first_value == 1)) counter_from = static_cast<int>(first_value);
+      if (first_value != static_cast<double>(file.rows + counter_from)) counter_from = 2;  // not a counter
+    }
     ++file.rows;
   }
+  file.csv_first_column_is_counter = file.cols > 1 && file.rows >= 3 && counter_from < 2;
   return file;
 }
 

@@ -17,10 +17,13 @@ struct MatrixFile {
   std::string format;  // "npy" or "csv"
   std::int64_t rows = 0;
   std::int64_t cols = 0;
-  int element_bytes = 4;        // npy: 2 (float16), 4 (float32) or 8 (float64)
-  bool fortran_order = false;   // npy only
-  std::int64_t data_offset = 0; // npy only
-  bool csv_header = false;      // csv only: first line is a header
+  int element_bytes = 4;         // npy: 2 (float16), 4 (float32) or 8 (float64)
+  bool fortran_order = false;    // npy only
+  std::int64_t data_offset = 0;  // npy only
+  bool csv_header = false;       // csv only: first line is a header
+  // csv only: the first column counts 0, 1, 2, ... (or 1, 2, 3, ...), as an
+  // index that pandas' to_csv writes by default: probably not a feature.
+  bool csv_first_column_is_counter = false;
 };
 
 // Reads the shape and layout of one file (.npy or .csv by extension);

@@ -1,7 +1,7 @@
 #include "kernels/gemm_backend.hpp"
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 #include "kernels/matrix.hpp"

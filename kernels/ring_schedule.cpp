@@ -10,9 +10,7 @@ RingSchedule::RingSchedule(int ranks) : ranks_(ranks) {
   if (ranks < 1) throw InputError("ring needs at least one rank, got " + std::to_string(ranks));
 }
 
-int RingSchedule::visiting_block(int rank, int step) const {
-  return ((rank - step) % ranks_ + ranks_) % ranks_;
-}
+int RingSchedule::visiting_block(int rank, int step) const { return ((rank - step) % ranks_ + ranks_) % ranks_; }
 
 TileAssignment RingSchedule::assignment(int rank, int step, const RowPartition& partition) const {
   RINGSIM_ENFORCE(step >= 0 && step < steps(), "step " + std::to_string(step) + " out of range");

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/rank_map.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
-#include "common/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"
 #include "transport/tls_stream.hpp"

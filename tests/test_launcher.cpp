@@ -8,13 +8,13 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/natural_order.hpp"
+#include "common/rank_map.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
-#include "common/natural_order.hpp"
-#include "common/rank_map.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"
 #include "transport/tls_stream.hpp"
@@ -405,8 +405,8 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
     leader.share_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJob ringsim-job", deadline);
     leader.announce({7, "the real outcome"});
   });
-  const auto keys = std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) /
-                    "authorized_keys";
+  const auto keys =
+      std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) / "authorized_keys";
   const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
   intruders.join();
   EXPECT_EQ(outcome.exit_code, 7);

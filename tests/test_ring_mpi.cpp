@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "transport/agreement.hpp"
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
+#include "transport/agreement.hpp"
 #include "transport/certificates.hpp"
 #include "transport/socket_transport.hpp"
 

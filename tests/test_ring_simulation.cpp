@@ -67,8 +67,7 @@ TEST(RingSimulation, TopKMatchesReference) {
   for (const auto& c : cases) {
     const auto x = random_matrix(c.n, c.d, static_cast<std::uint64_t>(c.n * 100 + c.p));
     const auto s = reference_similarity(x);
-    EXPECT_EQ(check_topk(s, simulate_topk<float>(x, c.p, c.k, c.tile), 1e-5, false), "")
-        << "n=" << c.n << " P=" << c.p;
+    EXPECT_EQ(check_topk(s, simulate_topk<float>(x, c.p, c.k, c.tile), 1e-5, false), "") << "n=" << c.n << " P=" << c.p;
     EXPECT_EQ(check_topk(s, simulate_topk<double>(x, c.p, c.k, c.tile), 1e-6, false), "")
         << "n=" << c.n << " P=" << c.p;
   }
@@ -96,11 +95,11 @@ TEST(RingSimulation, ThresholdAndFullMatchReference) {
     for (int r = 0; r < p; ++r)
       for (int step = 0; step < schedule.steps(); ++step) {
         const auto a = schedule.assignment(r, step, part);
-        compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block),
-                                  a, {5, 4}, threshold, {});
+        compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block), a,
+                                  {5, 4}, threshold, {});
         DenseConsumer<float> dense(a);
-        compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block),
-                                  a, {5, 4}, dense, {});
+        compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block), a,
+                                  {5, 4}, dense, {});
         for (auto i = a.own_begin; i < a.own_end; ++i)
           for (auto j = a.visiting_begin; j < a.visiting_end; ++j) {
             const auto gi = part.begin(r) + i, gj = part.begin(a.visiting_block) + j;
@@ -112,7 +111,8 @@ TEST(RingSimulation, ThresholdAndFullMatchReference) {
     EXPECT_EQ(check_full(s, full, 1e-5), "") << "P=" << p;
     std::vector<Pair> pairs;
     for (const auto& q : threshold.pairs()) pairs.push_back({q.i, q.j, q.score});
-    std::sort(pairs.begin(), pairs.end(), [](auto a, auto b) { return std::make_pair(a.i, a.j) < std::make_pair(b.i, b.j); });
+    std::sort(pairs.begin(), pairs.end(),
+              [](auto a, auto b) { return std::make_pair(a.i, a.j) < std::make_pair(b.i, b.j); });
     EXPECT_EQ(check_threshold(s, pairs, 0.4, 1e-5), "") << "P=" << p;
   }
 }

@@ -14,8 +14,7 @@ TlsPair connect_tls_pair(const TlsContext& server_context, const std::string& se
   const std::string client_name = "peer " + client_host, server_name = "peer " + server_host;
   TlsPair pair;
   pair.server = std::make_unique<Connection>(
-      make_tls_stream(Socket(fds[0]), server_context, true, client_host, client_name, client_fingerprint),
-      client_name);
+      make_tls_stream(Socket(fds[0]), server_context, true, client_host, client_name, client_fingerprint), client_name);
   pair.client = std::make_unique<Connection>(
       make_tls_stream(Socket(fds[1]), client_context, false, server_host, server_name, server_fingerprint),
       server_name);

@@ -41,6 +41,25 @@ assert ints.dtype == np.int64 and (ints == nb * 1000 + 7).all()
 print(f"ok   ids: neighbor_ids.npy ({names.dtype}, k beyond the rows padded with ''), pairs.csv id columns "
       f"({len(rows) - 1} pairs), integer ids as int64")
 PY
+# rows.json: which rows of which file each global row range is, for every
+# job; here four part files in a folder over three ranks.
+mkdir -p "$work/parts"
+/usr/bin/python3 -c "
+import numpy as np
+x = np.load('$work/x.npy')
+for name, a, b in [('p-1', 0, 50), ('p-2', 50, 51), ('p-10', 51, 200), ('p-11', 200, 301)]:
+    np.save('$work/parts/' + name + '.npy', x[a:b])"
+timeout 120 mpirun -np 3 "$ringsim" run --input "$work/parts" --out "$work/manifest" --quiet 2>/dev/null || fail "parts run"
+/usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
+import json, os, sys
+w = sys.argv[1]
+m = json.load(open(f"{w}/manifest/rows.json"))
+got = [(os.path.basename(f["file"]), f["file_rows"], f["global_rows"]) for f in m["files"]]
+want = [("p-1.npy", [0, 50], [0, 50]), ("p-2.npy", [0, 1], [50, 51]), ("p-10.npy", [0, 149], [51, 200]),
+        ("p-11.npy", [0, 101], [200, 301])]
+assert m["n"] == 301 and got == want, got
+print("ok   rows.json maps global rows to files:", got)
+PY
 run --out "$work/bad" --ids "$work/short.txt" 2>"$work/bad.err"
 if [[ $? -ne 0 ]] && grep -q "holds 300 ids but the input has 301 rows" "$work/bad.err"; then
   echo "ok   ids of the wrong length refused: $(grep -m1 '^ringsim: error' "$work/bad.err")"

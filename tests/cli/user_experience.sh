@@ -10,8 +10,8 @@ fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 "$ringsim" --version | grep -Eq '^ringsim [0-9]+\.[0-9]+\.[0-9]+' && echo "ok   --version: $("$ringsim" --version)" ||
   fail "--version"
 
-"$ringsim" gen --rows 24000 --cols 96 --seed 2 --out "$work/x.npy" >/dev/null
-timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" --quiet --progress-seconds 0.25 \
+"$ringsim" gen --rows 30000 --cols 96 --seed 2 --out "$work/x.npy" >/dev/null
+timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" --quiet --progress-seconds 0.05 \
   --tile 256 2>"$work/progress.err"
 lines=$(grep -c "progress:" "$work/progress.err")
 if ((lines < 3)); then
@@ -60,6 +60,14 @@ if cmp -s "$work/in-half/neighbors.npy" "$work/in-single/neighbors.npy" &&
   echo "ok   float16 input and part files in natural order (part-2 before part-10) give float32's neighbours"
 else
   fail "float16 or part-file order"
+fi
+# A CSV whose first column counts the rows (pandas' default index) is warned about.
+printf ',a,b\n0,1.5,2\n1,0.5,1\n2,3,1\n3,1,1\n' >"$work/pandas.csv"
+timeout 60 mpirun -np 2 "$ringsim" run --input "$work/pandas.csv" --out "$work/pandas" --quiet --k 2 2>"$work/pandas.err"
+if grep -q "pandas.csv: the first column counts the rows" "$work/pandas.err"; then
+  echo "ok   pandas index column warned about"
+else
+  fail "pandas index warning"; cat "$work/pandas.err"
 fi
 echo "$failures failed"
 [[ $failures -eq 0 ]]
