@@ -12,6 +12,7 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
+#include "common/log.hpp"
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/generate.hpp"
@@ -38,10 +39,7 @@ void write_certificates(const std::string& dir, std::vector<std::string> hosts, 
       dir.c_str());
 }
 
-void print_error(const std::string& message) {
-  std::fprintf(stderr, "ringsim: error: %s\n", message.c_str());
-  std::fflush(stderr);
-}
+void print_error(const std::string& message) { log::error(message); }
 
 void add_run_options(CLI::App& run, RunOptions& options) {
   run.add_option("--input", options.input, "Input matrix: .npy, .csv, or a directory of them")->required();
@@ -141,6 +139,12 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"ringsim: exact all-pairs cosine similarity over a ring of MPI ranks"};
   app.set_version_flag("--version", std::string("ringsim ") + RINGSIM_VERSION);
   app.require_subcommand(1);
+  // Accepted before or after the subcommand (ringsim run --log-level debug).
+  app.fallthrough();
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug | info | warning | error: the least severe lines printed")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
 
   GenerateOptions gen;
   std::string gen_out;
@@ -210,6 +214,7 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  log::set_level(log_level);
 
   try {
     if (*gen_cmd) {

@@ -6,6 +6,7 @@
 
 #include "common/fault_injection.hpp"
 #include "common/host.hpp"
+#include "common/log.hpp"
 
 namespace ringsim {
 
@@ -44,6 +45,7 @@ std::string where_this_rank_is() {
 
 PhaseScope::PhaseScope(const char* name) : previous_(g_phase.exchange(name)), exceptions_(std::uncaught_exceptions()) {
   inject_fault_at(name, g_rank.load());
+  log::debug(where_this_rank_is() + ": entered");
 }
 
 PhaseScope::~PhaseScope() {

@@ -16,6 +16,7 @@
 #include "common/failure_file.hpp"
 #include "common/fault_injection.hpp"
 #include "common/host.hpp"
+#include "common/log.hpp"
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
 #include "common/rank_map.hpp"
@@ -242,16 +243,13 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   if (rank == 0)
     for (const auto& file : input.source.files())
       if (file.csv_first_column_is_counter)
-        std::fprintf(stderr,
-                     "ringsim: warning: %s: the first column counts the rows (0, 1, 2, ...), like the index pandas' "
-                     "to_csv writes; it is read as a feature. Save with index=False if it is not one.\n",
-                     file.path.c_str());
+        log::warning(file.path +
+                     ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
+                     "read as a feature. Save with index=False if it is not one.");
   if (options.mode.mode == "topk" && options.mode.k > n - 1 && rank == 0)
-    std::fprintf(stderr,
-                 "ringsim: warning: --k %d but each row has only %lld other rows: the last %lld slots of every row "
-                 "hold id -1 and score NaN\n",
-                 options.mode.k, static_cast<long long>(std::max<std::int64_t>(0, n - 1)),
-                 static_cast<long long>(options.mode.k - std::max<std::int64_t>(0, n - 1)));
+    log::warning(fmt::format(
+        "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",
+        options.mode.k, std::max<std::int64_t>(0, n - 1), options.mode.k - std::max<std::int64_t>(0, n - 1)));
   if (options.mode.mode == "threshold") {
     PhaseScope phase("plan");
     const auto estimate = estimate_threshold_output(own, input.partition, comm, options.mode.threshold);
@@ -446,9 +444,9 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
   set_identity_host(host);
   const auto placements = comm.allgather(host + " (on " + short_host_name() + ")");
   if (comm.rank() == 0 && !options.quiet) {
-    std::string table = "ringsim: rank -> host:";
+    std::string table = "rank -> host:";
     for (int r = 0; r < comm.size(); ++r) table += " " + std::to_string(r) + "->" + placements[r];
-    std::fprintf(stderr, "%s\n", table.c_str());
+    log::info(table);
   }
   options.input = expand_host(options.input, host);
   options.out_dir = expand_host(options.out_dir, host);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/clock.hpp"
+#include "common/log.hpp"
 #include "common/phase.hpp"
 
 namespace ringsim {
@@ -43,9 +44,8 @@ void ProgressReporter::print(double now) {
   const double rate =
       static_cast<double>(done_ - done_at_last_print_) * flops_per_entry_ / std::max(1e-9, now - last_print_) / 1e9;
   const std::string eta = share > 0 ? fmt::format("{:.0f} s", elapsed * (1 - share) / share) : std::string("?");
-  std::fprintf(stderr, "ringsim: %s: progress: step %d/%d, %.1f %% of pairs, elapsed %.0f s, ETA %s, %.1f GFLOP/s\n",
-               where_this_rank_is().c_str(), step_ + 1, steps_, share * 100, elapsed, eta.c_str(), rate);
-  std::fflush(stderr);
+  log::info(fmt::format("{}: progress: step {}/{}, {:.1f} % of pairs, elapsed {:.0f} s, ETA {}, {:.1f} GFLOP/s",
+                        where_this_rank_is(), step_ + 1, steps_, share * 100, elapsed, eta, rate));
   last_print_ = now;
   done_at_last_print_ = done_;
 }

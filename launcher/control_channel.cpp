@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/log.hpp"
 #include "common/stop_signal.hpp"
 #include "transport/blocking_tls.hpp"
 
@@ -200,7 +201,7 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
                                                  "the leader " + leader + " (control port)", handshake_deadline));
     } catch (const Error& e) {
       // Not the leader (or not yet able to prove it): keep listening.
-      std::fprintf(stderr, "ringsim: warning: refused a control connection: %s\n", e.what());
+      log::warning(std::string("refused a control connection: ") + e.what());
     }
   }
   std::string line;

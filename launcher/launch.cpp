@@ -1,5 +1,6 @@
 #include "launcher/launch.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/log.hpp"
 #include "common/rank_map.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
@@ -74,6 +76,7 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
                                       "--tile", s.tile,
                                       "--timeout", s.timeout,
                                       "--max-output-bytes", s.max_output_bytes,
+                                      "--log-level", s.log_level,
                                       "--transport", s.transport,
                                       "--hosts", join(hosts, ","),
                                       "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
@@ -185,7 +188,7 @@ void record_job_failure(const std::string& path, const std::string& reason) {
 }
 
 int fail(const std::string& ml_root, const std::string& host, const std::string& message, int code = 1) {
-  std::fprintf(stderr, "ringsim: error: %s\n", message.c_str());
+  log::error(message);
   record_job_failure(failure_file(ml_root), "ringsim launch on " + (host.empty() ? "?" : host) + ": " + message);
   return code;
 }
@@ -265,8 +268,8 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.argv[2]);
   }
   RemoveAtExit remove_hostfile{plan.mpirun.argv[2]};
-  std::fprintf(stderr, "ringsim: leader %s starts %d ranks on %zu hosts\n%s", plan.leader_host.c_str(),
-               plan.ranks.ranks(), plan.ranks.hosts().size(), plan.ranks.table().c_str());
+  log::info(fmt::format("leader {} starts {} ranks on {} hosts\n{}", plan.leader_host, plan.ranks.ranks(),
+                        plan.ranks.hosts().size(), plan.ranks.table()));
   std::vector<std::string> host_of_rank;
   for (int r = 0; r < plan.ranks.ranks(); ++r) host_of_rank.push_back(plan.ranks.host_of(r));
   FailureReport report(std::move(host_of_rank));
@@ -283,10 +286,8 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
                   [&] {
                     if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
                     if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
-                      std::fprintf(stderr,
-                                   "ringsim: error: mpirun still runs %.0f s after the job failed; "
-                                   "ending it\n",
-                                   plan.settings.abort_grace_seconds);
+                      log::error(fmt::format("mpirun still runs {:.0f} s after the job failed; ending it",
+                                             plan.settings.abort_grace_seconds));
                       ended_by_us = true;
                       mpirun.terminate(5000);
                     }
@@ -301,7 +302,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     reason = cause.empty()
                  ? "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)"
                  : cause + " (mpirun exit code " + std::to_string(code) + ")";
-    std::fprintf(stderr, "ringsim: error: job failed: %s\n", reason.c_str());
+    log::error("job failed: " + reason);
   }
   channel.announce({code, reason});
   if (code != 0) record_job_failure(failure_file(options.ml_root), "job failed: " + reason);
@@ -326,7 +327,7 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
   const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, tls.get(), authorized_keys);
   if (outcome.exit_code != 0) {
     const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
-    std::fprintf(stderr, "ringsim: error: %s\n", reason.c_str());
+    log::error(reason);
     record_job_failure(failure_file(options.ml_root), reason);
     return outcome.exit_code;
   }

@@ -128,6 +128,10 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
          s.tls_crypto = one_of(k, v, {"auto", "openssl"});
        }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
+      {"log_level",
+       [&](auto& k, auto& v) {
+         s.log_level = one_of(k, v, {"debug", "info", "warning", "error"});
+       }},
       {"tls_trust",
        [&](auto& k, auto& v) {
          s.tls_trust = one_of(k, v, {"job-ca", "launch-channel-fingerprints"});

@@ -32,8 +32,9 @@ struct LaunchSettings {
   // job-ca: tls needs tls_channel; launch-channel-fingerprints: ephemeral
   // self-signed certificates pinned through the MPI launch channel.
   std::string tls_trust = "job-ca";
-  double wait_seconds = 1800;  // how long leader and workers wait for each other to appear
-  int control_port = 7177;     // leader -> worker outcome channel
+  std::string log_level = "info";  // passed to the ranks as --log-level
+  double wait_seconds = 1800;      // how long leader and workers wait for each other to appear
+  int control_port = 7177;         // leader -> worker outcome channel
   // How long the leader lets mpirun take to end the job once the log shows a
   // failure (a rank's error, a killed rank, a lost host); then it ends mpirun.
   double abort_grace_seconds = 30;

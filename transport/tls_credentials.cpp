@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/host.hpp"
+#include "common/log.hpp"
 #include "transport/certificates.hpp"
 
 namespace ringsim {
@@ -11,11 +12,10 @@ namespace ringsim {
 TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host) {
   if (options.tls_ephemeral) {
     if (comm.rank() == 0)
-      std::fprintf(stderr,
-                   "ringsim: WARNING: --tls-ephemeral: every rank made a throwaway certificate and the ranks learn "
-                   "each other's fingerprints through the MPI launch channel. No key crosses it, but peers are "
-                   "only as authentic as that channel; use `ringsim certs` and --tls-ca/--tls-cert/--tls-key "
-                   "otherwise.\n");
+      log::warning(
+          "--tls-ephemeral: every rank made a throwaway certificate and the ranks learn each other's fingerprints "
+          "through the MPI launch channel. No key crosses it, but peers are only as authentic as that channel; use "
+          "`ringsim certs` and --tls-ca/--tls-cert/--tls-key otherwise.");
     const auto& ahead = options.tls_identity_made_ahead;
     if (ahead && ahead->certificate && ahead->private_key) {
       X509_up_ref(ahead->certificate.get());

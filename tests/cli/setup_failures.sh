@@ -69,7 +69,7 @@ reuse="$work/reuse"
 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$reuse" --quiet --mode full >/dev/null 2>&1
 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$reuse" --quiet --mode topk >/dev/null 2>&1
 got=$(ls "$reuse" | tr '\n' ' ')
-if [[ $got == "neighbors.npy report.json scores.npy " ]]; then echo "ok   stale-results-removed: $got"
+if [[ $got == "neighbors.npy report.json rows.json scores.npy " ]]; then echo "ok   stale-results-removed: $got"
 else echo "FAIL stale-results-removed: $got"; failures=$((failures + 1)); fi
 
 echo "$failures failed"

@@ -16,7 +16,7 @@ timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" 
 lines=$(grep -c "progress:" "$work/progress.err")
 if ((lines < 3)); then
   fail "progress: $lines lines"; cat "$work/progress.err"
-elif grep "progress:" "$work/progress.err" | grep -vqE '^ringsim: rank 0 \(host [^)]+\) in phase ring: progress: step [0-9]+/[0-9]+, [0-9.]+ % of pairs, elapsed [0-9]+ s, ETA [0-9]+ s, [0-9.]+ GFLOP/s$'; then
+elif grep "progress:" "$work/progress.err" | grep -vqE '^ringsim: info: rank 0 \(host [^)]+\) in phase ring: progress: step [0-9]+/[0-9]+, [0-9.]+ % of pairs, elapsed [0-9]+ s, ETA [0-9]+ s, [0-9.]+ GFLOP/s$'; then
   fail "progress: a line without rank, host, step, share, ETA or rate"; grep "progress:" "$work/progress.err"
 else
   first=$(grep -m1 -oE 'ETA [0-9]+' "$work/progress.err" | cut -d' ' -f2)
