@@ -91,7 +91,9 @@ MpiSession::MpiSession(int* argc, char*** argv, std::chrono::milliseconds timeou
   int provided = 0;
   {
     PhaseScope phase("start-up");
-    WatchdogScope guard("MPI_Init", timeout_);
+    // Start-up waits for every rank's process to start (slow on a loaded
+    // host, under a sanitizer, or with hundreds of ranks): at least a minute.
+    WatchdogScope guard("MPI_Init", std::max(timeout_, std::chrono::milliseconds(60000)));
     check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
