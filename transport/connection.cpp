@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "common/clock.hpp"
@@ -221,13 +222,22 @@ void Connection::serve() {
     } catch (...) {
       error = std::current_exception();
     }
-    if (error && !receiving && receive) {
+    if (error && !receiving) {
       // A send fails when the peer has closed; what it sent before closing
-      // (a TLS alert, its reason) says more than the broken pipe.
+      // (a TLS alert, its reason) says more than the broken pipe. With no
+      // receive posted, read into scratch: the connection is failing anyway.
       try {
-        progress_receive(*receive);
-      } catch (...) {
+        if (receive) {
+          progress_receive(*receive);
+        } else {
+          std::array<std::byte, 1 << 14> scratch;
+          for (int i = 0; i < 64 && stream_->read_some(scratch).bytes > 0; ++i) {
+          }
+        }
+      } catch (const TlsError&) {
         error = std::current_exception();
+      } catch (...) {
+        if (receive) error = std::current_exception();
       }
     }
     bool waiters_care = false;  // wake waiting threads only for news they wait for

@@ -466,6 +466,10 @@ class TlsStream : public Stream {
       reason = "a record failed authentication (bad record MAC: tampered or corrupted on the wire)";
     else if (check_.alert == SSL_AD_BAD_RECORD_MAC)
       reason = "it refused a record from this rank (bad record MAC: tampered or corrupted on the wire)";
+    // OpenSSL's fatal alert waits in the write buffer: send it (best effort,
+    // the socket is non-blocking), so the peer learns why instead of seeing
+    // a closed connection.
+    (void)BIO_flush(SSL_get_wbio(ssl_.get()));
     throw TlsError(std::string("TLS error ") + direction + " " + peer_ + ": " +
                    (reason.empty() ? "unknown error" : reason));
   }
