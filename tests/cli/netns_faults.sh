@@ -40,7 +40,9 @@ expect() {
       || fail "$case: $host's failure file lacks '$needle': $(cat "$work/$case/$host/output/failure" 2>&1)"
   fi
 }
-big=(--rows 40000 --cols 128 --hp timeout=60)
+# Big enough to be still running seconds after the ranks are up, even on an
+# idle machine (the faults strike 2 s in).
+big=(--rows 120000 --cols 128 --hp timeout=60)
 
 run_case link-down "${big[@]}" --fault link-down:algo-2:2
 at=$(fault_at link-down); at=${at:-0}
