@@ -111,6 +111,10 @@ MpiSession::~MpiSession() {
 }
 
 void MpiSession::abort(int code) {
+  // MPI_Abort asks mpirun to end the job and normally never returns; should
+  // it stall (mpirun busy ending the job for another rank), this rank ends
+  // itself, which mpirun also treats as a failed job.
+  WatchdogScope guard("MPI_Abort", std::chrono::seconds(10));
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);
 }
