@@ -12,6 +12,7 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
+#include "common/job_config.hpp"
 #include "common/log.hpp"
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
@@ -41,71 +42,56 @@ void write_certificates(const std::string& dir, std::vector<std::string> hosts, 
 
 void print_error(const std::string& message) { log::error(message); }
 
+// Binds every option of the job table (common/job_config.hpp) to `run`:
+// the same names, defaults, help and parsing as the hyperparameters. Text
+// that does not parse is kept in `options.invalid_option`: the job reports
+// it once MPI is up, from one rank, as it does a value out of range.
 void add_run_options(CLI::App& run, RunOptions& options) {
-  run.add_option("--input", options.input, "Input matrix: .npy, .csv, or a directory of them")->required();
-  run.add_option("--out", options.out_dir, "Output directory (created if missing)")->required();
-  run.add_option("--ids", options.ids,
-                 "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and id columns "
-                 "in pairs.csv");
-  run.add_option("--mode", options.mode.mode, "topk | full | threshold")->capture_default_str();
-  run.add_option("--k", options.mode.k, "Neighbours per row in topk mode")->capture_default_str();
-  run.add_option("--threshold", options.mode.threshold, "Minimum score in threshold mode")->capture_default_str();
-  run.add_option("--dtype", options.dtype, "Compute precision: float32 | float64")->capture_default_str();
-  run.add_option("--transport", options.transport.kind, "mpi | tcp | tls")->capture_default_str();
-  run.add_option("--bind", options.transport.bind,
-                 "ADDR|IFACE|HOST[:PORT] the tcp/tls transports listen on (default: loopback on one machine, "
-                 "else the host name's address)");
-  run.add_option("--advertise", options.transport.advertise,
-                 "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)");
-  run.add_option("--tls-ca", options.transport.tls_ca, "Job CA certificate (PEM)");
-  run.add_option("--tls-cert", options.transport.tls_cert, "This host's certificate (PEM; {host} is replaced)");
-  run.add_option("--tls-key", options.transport.tls_key, "This host's private key (PEM; {host} is replaced)");
-  run.add_flag("--tls-ephemeral", options.transport.tls_ephemeral,
-               "Generate a throwaway CA and certificates at start-up");
-  run.add_option("--tls-ciphersuites", options.transport.tls_ciphersuites, "TLS 1.3 cipher suites")
-      ->capture_default_str();
-  run.add_option("--tls-crypto", options.transport.tls_crypto,
-                 "TLS records: auto (OpenSSL's record layer, handed to the kernel (kTLS) where the kernel and OpenSSL "
-                 "offer it) | "
-                 "openssl (OpenSSL's record layer in user space only)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "openssl"}));
-  run.add_option("--tile", options.tile.rows, "Tile edge in rows (memory per tile is tile^2 scores)")
-      ->capture_default_str()
-      ->each([&options](const std::string&) { options.tile.cols = options.tile.rows; });
-  run.add_option("--timeout", options.timeout_seconds, "Seconds to wait for a peer before failing")
-      ->capture_default_str();
-  run.add_option("--max-output-bytes,--max-full-bytes", options.max_output_bytes,
-                 "Largest output (all result files) a job may write; threshold mode estimates it before computing")
-      ->capture_default_str();
-  run.add_flag("--sharded", options.sharded, "Each rank's --input holds only its own rows (in rank order)");
-  run.add_flag("--quiet", options.quiet, "No name=value summary on stdout");
-  run.add_option("--hosts", options.hosts, "Place ranks on these hosts (natural order, contiguous per host)")
-      ->delimiter(',');
-  run.add_option("--processes-per-host", options.processes_per_host, "Ranks per host with --hosts")
-      ->capture_default_str();
-  run.add_flag("--check-hosts", options.check_hosts, "Fail unless each rank runs on the host the map gives it");
-  run.add_option("--failure-file", options.failure_file, "Write the failure reason here if the job fails");
-  run.add_option("--checkpoint-dir", options.checkpoint_dir,
-                 "Save partial results after ring steps and resume from them when rerun ({host} is replaced)");
-  run.add_option("--progress-seconds", options.progress_seconds,
-                 "Rank 0 prints step, share done, ETA and GFLOP/s this often (0: never)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e6));
-  run.add_option("--checkpoint-every", options.checkpoint_every, "Save after every N-th ring step (and the last)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
+  visit_job_options(static_cast<JobConfig&>(options), [&run, &options](const OptionInfo& info, auto& field) {
+    using Field = std::decay_t<decltype(field)>;
+    const std::string flag = flag_of(info);
+    std::string names = flag;
+    if (!info.alias.empty()) names += "," + alias_flag(info);
+    std::string help(info.help);
+    if (info.unit == "seconds" && help.find("econds") == std::string::npos) help += " (seconds)";
+    if constexpr (std::is_same_v<Field, bool>) {
+      run.add_flag(names, field, help);
+    } else {
+      CLI::Option* option = run.add_option_function<std::string>(
+          names,
+          [&field, &options, flag](const std::string& text) {
+            try {
+              parse_option(text, field, flag);
+            } catch (const InputError& e) {
+              if (options.invalid_option.empty()) options.invalid_option = e.what();
+            }
+          },
+          help);
+      if (const std::string text = option_text(field); !text.empty()) option->default_str(text);
+      if constexpr (std::is_enum_v<Field>)
+        option->type_name("{" + choices_text(field, ",") + "}");
+      else if constexpr (std::is_same_v<Field, double>)
+        option->type_name("NUMBER");
+      else if constexpr (std::is_integral_v<Field>)
+        option->type_name("INT");
+      else if constexpr (std::is_same_v<Field, std::vector<std::string>>)
+        option->type_name("LIST");
+      if (info.required) option->required();
+    }
+  });
 }
 
 int run_job_command(RunOptions options, int argc, char** argv) {
   // The transport's own start-up (OpenSSL's, an ephemeral certificate)
   // overlaps MPI's instead of adding to the job.
-  TransportWarmUp warm_up(options.transport);
+  TransportOptions transport = transport_options(options);
+  TransportWarmUp warm_up(transport);
   // The watchdog's bound for MPI start-up and shut-down; a bad --timeout is
   // reported by the job's own validation, after start-up.
-  const double bound = options.timeout_seconds > 0 && options.timeout_seconds < 1e6 ? options.timeout_seconds : 300;
+  const double bound = options.timeout > 0 && options.timeout <= kMaxTimeoutSeconds ? options.timeout : 300;
   MpiSession session(&argc, &argv, Millis(static_cast<std::int64_t>(bound * 1000)));
   warm_up.finish();
+  options.tls_identity_made_ahead = transport.tls_identity_made_ahead;
   install_stop_handler();
   use_single_threaded_gemm();
   MpiComm comm;
@@ -159,6 +145,7 @@ int run_cli(int argc, char** argv) {
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run a similarity job (under mpirun)");
   add_run_options(*run_cmd, run);
+  auto* options_cmd = app.add_subcommand("options", "Print the job options as a Markdown table (docs/options.md)");
 
   std::string certs_out;
   std::vector<std::string> certs_hosts;
@@ -222,6 +209,10 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
+    if (*options_cmd) {
+      std::fputs(job_options_markdown().c_str(), stdout);
+      return 0;
+    }
     if (*launch_cmd) return run_launch(launch);
     if (*transport_cmd) {
       MpiSession session(&argc, &argv);

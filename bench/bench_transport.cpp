@@ -141,8 +141,9 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
     // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
     const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
     const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
-    transport_options.kind = base_kind == "tls-openssl" ? "tls" : base_kind;
-    transport_options.tls_crypto = base_kind == "tls-openssl" ? "openssl" : options.tls_crypto;
+    parse_option(base_kind == "tls-openssl" ? "tls" : base_kind, transport_options.kind, "--transport");
+    parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
+                 "--tls-crypto");
     transport_options.tls_ephemeral = true;
     transport_options.tls_ciphersuites = options.tls_ciphersuites;
     std::unique_ptr<Transport> transport;

@@ -23,7 +23,6 @@
 #include "common/stop_signal.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
-#include "engine/option_checks.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_ids.hpp"
@@ -45,15 +44,8 @@ struct RankReport {
 };
 
 void validate(const RunOptions& options) {
-  if (options.input.empty()) throw InputError("--input is required");
-  if (options.out_dir.empty()) throw InputError("--out is required");
-  const auto& mode = options.mode.mode;
-  if (mode != "topk" && mode != "full" && mode != "threshold")
-    throw InputError("unknown --mode '" + mode + "'; expected topk, full or threshold");
-  if (!std::isfinite(options.mode.threshold)) throw InputError("--threshold must be a finite number");
-  if (options.dtype != "float32" && options.dtype != "float64")
-    throw InputError("unknown --dtype '" + options.dtype + "'; expected float32 or float64");
-  check_run_options(options);  // k, tile, timeout, --bind, URLs
+  if (!options.invalid_option.empty()) throw InputError(options.invalid_option);
+  check_job_config(options);
 }
 
 // The rows this rank owns, and where every rank's rows sit globally.
@@ -166,8 +158,8 @@ template <class Scalar>
 std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& partition, const RowMatrix<Scalar>& own,
                               int ranks) {
   Fingerprint f;
-  f.add(fmt::format("mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}", options.mode.mode,
-                    options.mode.k, options.mode.threshold, options.dtype, options.tile.rows, options.tile.cols, ranks,
+  f.add(fmt::format("mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}", to_string(options.mode),
+                    options.k, options.threshold, to_string(options.dtype), options.tile, options.tile, ranks,
                     partition.rows(), own.cols()));
   for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
   return f.add(own.data(), static_cast<std::size_t>(own.size()) * sizeof(Scalar)).value();
@@ -206,7 +198,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     // while the rows load and are collected (agreed) before the ring.
     PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
-    transport = make_transport(options.transport, comm);
+    transport = make_transport(transport_options(options), comm);
     throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
   }
   // Rank 0 writes the results: it holds --out for the whole job.
@@ -218,14 +210,14 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.load_seconds);
     run_agreed(comm, [&] {
       if (rank == 0) {
-        ensure_writable_directory(options.out_dir);
-        out_lock.emplace(options.out_dir);
+        ensure_writable_directory(options.out);
+        out_lock.emplace(options.out);
         if (!options.ids.empty()) row_ids = RowIds::load(options.ids, n);
-        if (options.mode.mode == "full")
+        if (options.mode == Mode::full)
           check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
-        if (options.mode.mode == "topk")
-          check_output_budget(topk_output_bytes(n, options.mode.k), options.max_output_bytes,
-                              fmt::format("--mode topk (n = {}, k = {})", n, options.mode.k));
+        if (options.mode == Mode::topk)
+          check_output_budget(topk_output_bytes(n, options.k), options.max_output_bytes,
+                              fmt::format("--mode topk (n = {}, k = {})", n, options.k));
       }
       own = input.source.template load_rows<Scalar>(input.source_begin, input.partition.size(rank),
                                                     input.partition.begin(rank) - input.source_begin);
@@ -246,25 +238,25 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         log::warning(file.path +
                      ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
                      "read as a feature. Save with index=False if it is not one.");
-  if (options.mode.mode == "topk" && options.mode.k > n - 1 && rank == 0)
+  if (options.mode == Mode::topk && options.k > n - 1 && rank == 0)
     log::warning(fmt::format(
         "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",
-        options.mode.k, std::max<std::int64_t>(0, n - 1), options.mode.k - std::max<std::int64_t>(0, n - 1)));
-  if (options.mode.mode == "threshold") {
+        options.k, std::max<std::int64_t>(0, n - 1), options.k - std::max<std::int64_t>(0, n - 1)));
+  if (options.mode == Mode::threshold) {
     PhaseScope phase("plan");
-    const auto estimate = estimate_threshold_output(own, input.partition, comm, options.mode.threshold);
+    const auto estimate = estimate_threshold_output(own, input.partition, comm, options.threshold);
     // Every rank computed the same estimate: an agreed refusal.
     try {
       check_output_budget(estimate.bytes, options.max_output_bytes,
                           fmt::format("--mode threshold --threshold {} (about {:.3g} pairs of n = {}, estimated from "
                                       "{} sampled rows)",
-                                      options.mode.threshold, estimate.pairs, n, estimate.sample_rows));
+                                      options.threshold, estimate.pairs, n, estimate.sample_rows));
     } catch (const InputError& e) {
       throw AgreedFailure(e.what());
     }
   }
 
-  const Millis timeout(static_cast<std::int64_t>(options.timeout_seconds * 1000));
+  const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
   {
     PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
@@ -273,11 +265,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
   double mode_wait = 0;
   const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr};
-  ModeOptions mode_options = options.mode;
-  // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
-  // more pairs than that allows is over the limit whatever the others hold.
-  mode_options.max_pairs_per_rank = options.max_output_bytes / 6;
-  auto mode = make_ring_mode<Scalar>(mode_options, context);
+  auto mode = make_ring_mode<Scalar>(mode_options(options), context);
 
   std::optional<CheckpointStore> store;
   RingCheckpoints checkpoints;
@@ -313,8 +301,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
     ProgressReporter progress(options.progress_seconds, rank, input.partition, d);
-    const RingTimes times =
-        run_ring(own, input.partition, *transport, *mode, options.tile, timeout, checkpoints, &progress);
+    const RingTimes times = run_ring(own, input.partition, *transport, *mode, TileShape{options.tile, options.tile},
+                                     timeout, checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
@@ -323,19 +311,19 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   {
     PhaseScope phase("write");
     ScopedTimer timer(report.write_seconds);
-    if (options.mode.mode == "threshold") {
+    if (options.mode == Mode::threshold) {
       // The estimate may have been low: check the real size before writing.
       double bytes = 0;
       for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(mode->output_bytes_here())))
         bytes += static_cast<double>(part);
       try {
         check_output_budget(bytes, options.max_output_bytes,
-                            fmt::format("--mode threshold --threshold {} (n = {})", options.mode.threshold, n));
+                            fmt::format("--mode threshold --threshold {} (n = {})", options.threshold, n));
       } catch (const InputError& e) {
         throw AgreedFailure(e.what());
       }
     }
-    outputs = mode->gather_and_write(options.out_dir);
+    outputs = mode->gather_and_write(options.out);
   }
   PhaseScope report_phase("report");
   report.total_seconds = now_seconds() - started;
@@ -380,27 +368,27 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         {"n", input.partition.rows()},
         {"d", d},
         {"P", comm.size()},
-        {"k", options.mode.k},
-        {"mode", options.mode.mode},
-        {"threshold", options.mode.threshold},
-        {"dtype", options.dtype},
-        {"transport", options.transport.kind},
+        {"k", options.k},
+        {"mode", to_string(options.mode)},
+        {"threshold", options.threshold},
+        {"dtype", to_string(options.dtype)},
+        {"transport", to_string(options.transport)},
         {"cipher_suite", stats.cipher_suite},
         {"tls_crypto", stats.tls_crypto},
-        {"tile", {options.tile.rows, options.tile.cols}},
+        {"tile", {options.tile, options.tile}},
         {"gemm_backend", gemm_backend()},
         {"resumed_steps", checkpoints.resume_step},
-        {"empty_slots_per_row", options.mode.mode == "topk" ? std::max<std::int64_t>(0, options.mode.k - (n - 1)) : 0},
+        {"empty_slots_per_row", options.mode == Mode::topk ? std::max<std::int64_t>(0, options.k - (n - 1)) : 0},
         {"ring_steps", RingSchedule(comm.size()).steps()},
         {"wall_seconds", wall},
         {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
         {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
         {"ranks", ranks}};
-    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "rows.json").string()));
+    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "rows.json").string()));
     outputs.back()->append(rows_manifest(ranks, input.partition.rows(), options.ids));
-    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out_dir) / "report.json").string()));
+    outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "report.json").string()));
     outputs.back()->append(document.dump(2) + "\n");
-    publish_outputs(options.out_dir, outputs);
+    publish_outputs(options.out, outputs);
     if (!options.quiet) {
       // Stable name=value lines: SageMaker metric regexes read these.
       fmt::print("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
@@ -449,7 +437,7 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
     log::info(table);
   }
   options.input = expand_host(options.input, host);
-  options.out_dir = expand_host(options.out_dir, host);
+  options.out = expand_host(options.out, host);
   options.failure_file = expand_host(options.failure_file, host);
   options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
   options.ids = expand_host(options.ids, host);
@@ -457,17 +445,44 @@ void apply_rank_map(RunOptions& options, const MpiComm& comm) {
 
 }  // namespace
 
+TransportOptions transport_options(const RunOptions& options) {
+  TransportOptions transport;
+  transport.kind = options.transport;
+  transport.bind = options.bind;
+  transport.advertise = options.advertise;
+  transport.tls_ca = options.tls_ca;
+  transport.tls_cert = options.tls_cert;
+  transport.tls_key = options.tls_key;
+  transport.tls_ephemeral = options.tls_ephemeral;
+  transport.tls_ciphersuites = options.tls_ciphersuites;
+  transport.tls_crypto = options.tls_crypto;
+  transport.tls_identity_made_ahead = options.tls_identity_made_ahead;
+  transport.connect_timeout_seconds = options.timeout;
+  return transport;
+}
+
+ModeOptions mode_options(const RunOptions& options) {
+  ModeOptions mode;
+  mode.mode = options.mode;
+  mode.k = options.k;
+  mode.threshold = options.threshold;
+  // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
+  // more pairs than that allows is over the limit whatever the others hold.
+  mode.max_pairs_per_rank = options.max_output_bytes / 6;
+  mode.gather_chunk_pairs = options.gather_chunk_pairs;
+  return mode;
+}
+
 void run_similarity_job(const RunOptions& requested, MpiComm& comm) {
   RunOptions options = requested;
   try {
     run_agreed(comm, [&] { validate(requested); });
-    comm.set_timeout(Millis(static_cast<std::int64_t>(options.timeout_seconds * 1000)));
+    comm.set_timeout(Millis(static_cast<std::int64_t>(options.timeout * 1000)));
     apply_rank_map(options, comm);
     // Names for messages: each rank's host, once placed.
     comm.set_hosts(comm.allgather(identity_host()));
     set_rank_identity(comm.rank(), identity_host());
-    options.transport.connect_timeout_seconds = options.timeout_seconds;
-    if (options.dtype == "float64")
+    if (options.dtype == Dtype::float64)
       run_typed<double>(options, comm);
     else
       run_typed<float>(options, comm);

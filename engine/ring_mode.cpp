@@ -552,10 +552,15 @@ const std::vector<std::string>& result_file_names() {
 
 template <class Scalar>
 std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context) {
-  if (options.mode == "topk") return std::make_unique<TopKMode<Scalar>>(options, context);
-  if (options.mode == "threshold") return std::make_unique<ThresholdMode<Scalar>>(options, context);
-  if (options.mode == "full") return std::make_unique<FullMode<Scalar>>(context);
-  throw InputError("unknown --mode '" + options.mode + "'; expected topk, full or threshold");
+  switch (options.mode) {
+    case Mode::topk:
+      return std::make_unique<TopKMode<Scalar>>(options, context);
+    case Mode::threshold:
+      return std::make_unique<ThresholdMode<Scalar>>(options, context);
+    case Mode::full:
+      return std::make_unique<FullMode<Scalar>>(context);
+  }
+  throw InputError("unknown mode " + std::to_string(static_cast<int>(options.mode)));
 }
 
 template std::unique_ptr<RingMode<float>> make_ring_mode<float>(const ModeOptions&, const ModeContext&);

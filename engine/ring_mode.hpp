@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/atomic_file.hpp"
+#include "common/job_config.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/tile_kernel.hpp"
@@ -66,10 +67,12 @@ struct ModeContext {
   const RowIds* ids = nullptr;  // rank 0, with --ids: names of the rows for the outputs
 };
 
+// The mode's share of the job's settings (common/job_config.hpp, whose
+// defaults these are), and its memory bounds.
 struct ModeOptions {
-  std::string mode = "topk";  // topk | threshold | full
-  int k = 10;
-  double threshold = 0.5;
+  Mode mode = JobConfig{}.mode;
+  int k = JobConfig{}.k;
+  double threshold = JobConfig{}.threshold;
   // Threshold mode: a rank holding more pairs than this fails (the output
   // would exceed --max-output-bytes anyway); keeps memory bounded.
   std::int64_t max_pairs_per_rank = std::numeric_limits<std::int64_t>::max();

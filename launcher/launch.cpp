@@ -69,27 +69,21 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   std::vector<std::string> command = {self_executable(), "run",
                                       "--input", channel_dir(root, s.channel),
                                       "--out", model_dir(leader_root),
-                                      "--mode", s.mode,
-                                      "--k", s.k,
-                                      "--threshold", s.threshold,
-                                      "--dtype", s.dtype,
-                                      "--tile", s.tile,
-                                      "--timeout", s.timeout,
-                                      "--max-output-bytes", s.max_output_bytes,
                                       "--log-level", s.log_level,
-                                      "--transport", s.transport,
                                       "--hosts", join(hosts, ","),
                                       "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
                                       "--failure-file", failure_file(root)};
   // clang-format on
+  // The job options the user set, as the text they gave; ringsim run has
+  // the same defaults for the rest.
+  for (const auto& [flag, text] : s.job_arguments) command.insert(command.end(), {flag, text});
   if (sharded) command.push_back("--sharded");
   // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
   // when the job asks for checkpoints: managed spot training resumes there.
   if (fs::is_directory(checkpoint_dir(leader_root)))
     command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
   if (!options.local) command.push_back("--check-hosts");
-  if (s.transport == "tls") {
-    command.insert(command.end(), {"--tls-ciphersuites", s.tls_ciphersuites, "--tls-crypto", s.tls_crypto});
+  if (s.job.transport == TransportKind::tls) {
     if (s.tls_channel.empty()) {
       command.push_back("--tls-ephemeral");
     } else {

@@ -77,56 +77,9 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
     return static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
   };
   const std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers = {
-      {"mode",
-       [&](auto& k, auto& v) {
-         s.mode = one_of(k, v, {"topk", "full", "threshold"});
-       }},
-      {"k",
-       [&](auto& k, auto& v) {
-         parse_integer(k, v, 1, kIntMax);
-         s.k = v;
-       }},
-      {"threshold",
-       [&](auto& k, auto& v) {
-         parse_number(k, v);
-         s.threshold = v;
-       }},
-      {"transport",
-       [&](auto& k, auto& v) {
-         s.transport = one_of(k, v, {"mpi", "tcp", "tls"});
-       }},
-      {"dtype",
-       [&](auto& k, auto& v) {
-         s.dtype = one_of(k, v, {"float32", "float64"});
-       }},
       {"processes_per_host", [&](auto& k, auto& v) { s.processes_per_host = per_host(k, v); }},
       {"channel", [&](auto&, auto& v) { s.channel = v; }},
-      {"tile",
-       [&](auto& k, auto& v) {
-         parse_integer(k, v, 1, kIntMax);
-         s.tile = v;
-       }},
-      {"timeout",
-       [&](auto& k, auto& v) {
-         s.timeout_seconds = parse_seconds(k, v);
-         s.timeout = v;
-       }},
-      {"max_output_bytes",
-       [&](auto& k, auto& v) {
-         parse_integer(k, v, 1, std::numeric_limits<std::int64_t>::max());
-         s.max_output_bytes = v;
-       }},
-      {"max_full_bytes",  // the name before threshold and topk outputs were limited too
-       [&](auto& k, auto& v) {
-         parse_integer(k, v, 1, std::numeric_limits<std::int64_t>::max());
-         s.max_output_bytes = v;
-       }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
-      {"tls_ciphersuites", [&](auto&, auto& v) { s.tls_ciphersuites = v; }},
-      {"tls_crypto",
-       [&](auto& k, auto& v) {
-         s.tls_crypto = one_of(k, v, {"auto", "openssl"});
-       }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
       {"log_level",
        [&](auto& k, auto& v) {
@@ -151,11 +104,26 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
       {"sagemaker_mpi_custom_mpi_options", [&](auto&, auto& v) { toolkit_options = v; }},
   };
   for (const auto& [key, value] : hyperparameters) {
+    std::string job_flag;
+    try {
+      job_flag = set_hyperparameter(s.job, key, value);
+    } catch (const InputError& e) {
+      throw ConfigError(e.what());
+    }
+    if (!job_flag.empty()) {
+      for (const auto& [flag, unused] : s.job_arguments)
+        if (flag == job_flag)  // max_output_bytes and its earlier name max_full_bytes
+          throw ConfigError("hyperparameter '" + key + "' sets " + job_flag +
+                            ", which another key already set: give one");
+      s.job_arguments.emplace_back(job_flag, value);
+      continue;
+    }
     const auto handler = handlers.find(key);
     if (handler == handlers.end()) {
       // SageMaker's and the SDK's own keys (sagemaker_program, sagemaker_region, _tuning_objective_metric ...).
       if (key.rfind("sagemaker_", 0) == 0 || key.rfind("_tuning", 0) == 0) continue;
       std::string known;
+      for (const auto& name : hyperparameter_names()) known += (known.empty() ? "" : ", ") + name;
       for (const auto& [name, unused] : handlers)
         if (name.rfind("sagemaker_", 0) != 0) known += (known.empty() ? "" : ", ") + name;
       throw ConfigError("unknown hyperparameter '" + key + "' (known: " + known +
@@ -163,6 +131,11 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
                         "sagemaker_mpi_custom_mpi_options)");
     }
     handler->second(key, value);
+  }
+  try {
+    check_job_config(s.job, OptionNaming::hyperparameters);
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
   }
   if (toolkit_per_host > 0) {
     if (s.processes_per_host > 0 && s.processes_per_host != toolkit_per_host)
@@ -175,7 +148,7 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
   // certificates whose fingerprints cross the MPI launch channel, which is
   // neither encrypted nor authenticated: an active attacker on the network
   // could swap them. That must be asked for by name, never fallen into.
-  if (s.transport == "tls" && s.tls_channel.empty() && s.tls_trust != "launch-channel-fingerprints")
+  if (s.job.transport == TransportKind::tls && s.tls_channel.empty() && s.tls_trust != "launch-channel-fingerprints")
     throw ConfigError(
         "transport=tls needs the job's certificates: run `ringsim certs --out certs --hosts algo-1,...,algo-N`, "
         "upload the folder to S3, add it as a FullyReplicated input channel (e.g. 'certs') and set the "

@@ -95,12 +95,19 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
                                         {"sagemaker_program", "train"},
                                         {"mpi_options", "--bind-to core"},
                                         {"tls_crypto", "openssl"}});
-  EXPECT_EQ(s.k, "5");
-  EXPECT_EQ(s.tls_crypto, "openssl");
-  EXPECT_EQ(s.mode, "threshold");
-  EXPECT_EQ(s.threshold, "0.75");
+  EXPECT_EQ(s.job.k, 5);
+  EXPECT_EQ(s.job.tls_crypto, TlsCrypto::openssl);
+  EXPECT_EQ(s.job.mode, Mode::threshold);
+  EXPECT_EQ(s.job.threshold, 0.75);
   EXPECT_EQ(s.processes_per_host, 3);
-  EXPECT_EQ(s.transport, "tls");
+  EXPECT_EQ(s.job.transport, TransportKind::tls);
+  // Passed on to `ringsim run` as given, in key order; the launcher's own keys are not.
+  using Arguments = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(s.job_arguments, (Arguments{{"--k", "5"},
+                                        {"--mode", "threshold"},
+                                        {"--threshold", "0.75"},
+                                        {"--tls-crypto", "openssl"},
+                                        {"--transport", "tls"}}));
   const auto message = [](std::map<std::string, std::string> hp) {
     try {
       parse_launch_settings(hp);
@@ -111,7 +118,10 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   };
   EXPECT_NE(message({{"kk", "5"}}).find("unknown hyperparameter 'kk'"), std::string::npos);
   EXPECT_NE(message({{"k", "five"}}).find("'k' must be an integer"), std::string::npos);
-  EXPECT_NE(message({{"k", "0"}}).find("'k' is out of range: must be an integer from 1 to 2147483647"),
+  EXPECT_NE(message({{"k", "0"}}).find("hyperparameter 'k' must be between 1 and 1048576, got 0"), std::string::npos);
+  EXPECT_NE(message({{"max_output_bytes", "5"}, {"max_full_bytes", "6"}}).find("which another key already set"),
+            std::string::npos);
+  EXPECT_NE(message({{"device", "cuda"}}).find("hyperparameter 'device' cuda: this ringsim was built without CUDA"),
             std::string::npos);
   EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a finite number"), std::string::npos);
   EXPECT_NE(message({{"transport", "udp"}}).find("'transport' must be one of"), std::string::npos);
@@ -248,14 +258,16 @@ std::string settings_error(std::map<std::string, std::string> hyperparameters) {
 
 TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
   const auto s = parse_launch_settings({{"threshold", "0.99999995"},
-                                        {"k", "2147483647"},
+                                        {"k", "1048576"},
                                         {"tile", "4096"},
-                                        {"timeout", "1e-7"},
+                                        {"timeout", "2.50"},
                                         {"max_full_bytes", "9223372036854775807"}});
-  EXPECT_EQ(s.threshold, "0.99999995");
-  EXPECT_EQ(s.k, "2147483647");
-  EXPECT_EQ(s.timeout, "1e-7");
-  EXPECT_EQ(s.max_output_bytes, "9223372036854775807");
+  using Arguments = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(s.job_arguments, (Arguments{{"--k", "1048576"},
+                                        {"--max-output-bytes", "9223372036854775807"},
+                                        {"--threshold", "0.99999995"},
+                                        {"--tile", "4096"},
+                                        {"--timeout", "2.50"}}));
   // Out of range is refused by name, never wrapped (4294967306 mod 2^32 = 10).
   EXPECT_NE(settings_error({{"k", "4294967306"}}).find("hyperparameter 'k' is out of range"), std::string::npos);
   EXPECT_NE(settings_error({{"k", "99999999999999999999999"}}).find("'k' is out of range"), std::string::npos);
@@ -266,8 +278,11 @@ TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
   EXPECT_NE(settings_error({{"k", "1.5"}}).find("'k' must be an integer"), std::string::npos);
   EXPECT_NE(settings_error({{"threshold", "nan"}}).find("'threshold' must be a finite number"), std::string::npos);
   EXPECT_NE(settings_error({{"threshold", " 0.5"}}).find("'threshold' must be a finite number"), std::string::npos);
-  EXPECT_NE(settings_error({{"timeout", "1e300"}}).find("'timeout' must be seconds in (0, 604800]"), std::string::npos);
-  EXPECT_NE(settings_error({{"timeout", "0"}}).find("'timeout' must be seconds"), std::string::npos);
+  EXPECT_NE(settings_error({{"timeout", "1e300"}}).find("'timeout' must be between 0.001 and 1000000 seconds"),
+            std::string::npos);
+  EXPECT_NE(settings_error({{"timeout", "0"}}).find("'timeout' must be between"), std::string::npos);
+  EXPECT_NE(settings_error({{"wait_seconds", "0"}}).find("'wait_seconds' must be seconds in (0, 604800]"),
+            std::string::npos);
   EXPECT_NE(settings_error({{"control_port", "70000"}}).find("'control_port' is out of range"), std::string::npos);
 }
 
@@ -295,7 +310,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
   // As the Python SDK writes them: every value JSON-encoded a second time.
   write("hyperparameters.json",
-        R"({"threshold":"0.99999995","k":"\"12\"","timeout":"1e-7","mode":"\"threshold\"",
+        R"({"threshold":"0.99999995","k":"\"12\"","timeout":"2.50","mode":"\"threshold\"",
             "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096"})");
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
@@ -304,7 +319,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
     return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
   };
   EXPECT_EQ(value_of("--threshold"), "0.99999995");
-  EXPECT_EQ(value_of("--timeout"), "1e-7");
+  EXPECT_EQ(value_of("--timeout"), "2.50");
   EXPECT_EQ(value_of("--k"), "12");
   EXPECT_EQ(value_of("--tile"), "4096");
   EXPECT_EQ(value_of("-np"), "4");

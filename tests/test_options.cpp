@@ -1,83 +1,93 @@
-// Range checks on `ringsim run`'s numbers and paths, and the HOST[:PORT]
-// split of --bind: pure functions, no MPI.
+// The job's options (common/job_config.hpp): one table parsed the same way
+// from the command line and from hyperparameters, its ranges, URL and
+// --bind checks, and the HOST[:PORT] split. Pure functions, no MPI.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "common/errors.hpp"
+#include "common/job_config.hpp"
 #include "common/socket.hpp"
-#include "engine/option_checks.hpp"
 
 using namespace ringsim;
+using testing::HasSubstr;
+using testing::StartsWith;
+using testing::Throws;
+using testing::ThrowsMessage;
 
 namespace {
 
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
+JobConfig valid_config() {
+  JobConfig config;
+  config.input = "x.npy";
+  config.out = "out";
+  return config;
 }
 
-RunOptions valid_options() {
-  RunOptions options;
-  options.input = "x.npy";
-  options.out_dir = "out";
-  return options;
-}
-
-std::string error_with(void (*change)(RunOptions&)) {
-  RunOptions options = valid_options();
-  change(options);
-  return error_of([&] { check_run_options(options); });
+// check_job_config on a valid config changed by `change`.
+auto checking(void (*change)(JobConfig&)) {
+  return [change] {
+    JobConfig config = valid_config();
+    change(config);
+    check_job_config(config);
+  };
 }
 
 }  // namespace
 
-TEST(RunOptionChecks, DefaultsAndEdgesPass) {
-  EXPECT_NO_THROW(check_run_options(valid_options()));
-  RunOptions options = valid_options();
-  options.mode.k = kMaxK;
-  options.tile = {kMaxTile, kMaxTile};
-  options.timeout_seconds = kMaxTimeoutSeconds;
-  EXPECT_NO_THROW(check_run_options(options));
-  options.tile = {1, 1};
-  options.timeout_seconds = kMinTimeoutSeconds;
-  options.mode.k = 1;
-  EXPECT_NO_THROW(check_run_options(options));
+TEST(JobConfig, DefaultsAndEdgesPass) {
+  EXPECT_NO_THROW(check_job_config(valid_config()));
+  JobConfig config = valid_config();
+  config.k = kMaxK;
+  config.tile = kMaxTile;
+  config.timeout = kMaxTimeoutSeconds;
+  EXPECT_NO_THROW(check_job_config(config));
+  config.tile = 1;
+  config.timeout = kMinTimeoutSeconds;
+  config.k = 1;
+  config.progress_seconds = 0;
+  EXPECT_NO_THROW(check_job_config(config));
 }
 
-TEST(RunOptionChecks, TimeoutOutsideItsRangeIsRefused) {
+TEST(JobConfig, RequiredPathsOnTheCommandLineOnly) {
+  EXPECT_THAT([] { check_job_config(JobConfig{}); }, ThrowsMessage<InputError>(HasSubstr("--input is required")));
+  // The launcher fills in the paths itself.
+  EXPECT_NO_THROW(check_job_config(JobConfig{}, OptionNaming::hyperparameters));
+}
+
+TEST(JobConfig, TimeoutOutsideItsRangeIsRefused) {
   for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), 1e300, 0.0, -5.0, 1e-9}) {
-    RunOptions options = valid_options();
-    options.timeout_seconds = bad;
-    const std::string message = error_of([&] { check_run_options(options); });
-    EXPECT_NE(message.find("--timeout must be between 0.001 and 1e+06 seconds"), std::string::npos)
-        << bad << ": " << message;
+    JobConfig config = valid_config();
+    config.timeout = bad;
+    EXPECT_THAT([&] { check_job_config(config); }, ThrowsMessage<InputError>(HasSubstr("--timeout must be"))) << bad;
   }
+  EXPECT_THAT(checking([](JobConfig& c) { c.timeout = 1e300; }),
+              ThrowsMessage<InputError>(HasSubstr("--timeout must be between 0.001 and 1000000 seconds, got 1e+300")));
 }
 
-TEST(RunOptionChecks, KAndTileAreBounded) {
-  EXPECT_NE(error_with([](RunOptions& o) {
-              o.mode.k = 2147483647;
-            }).find("--k must be >= 1 and at most 1048576, got 2147483647"),
-            std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) { o.mode.k = 0; }).find("--k must be >= 1"), std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) {
-              o.tile = {0, 0};
-            }).find("--tile must be between 1 and 16384, got 0"),
-            std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) {
-              o.tile = {1 << 20, 1 << 20};
-            }).find("--tile must be between"),
-            std::string::npos);
+TEST(JobConfig, KAndTileAreBounded) {
+  EXPECT_THAT(checking([](JobConfig& c) { c.k = 2147483647; }),
+              ThrowsMessage<InputError>(HasSubstr("--k must be between 1 and 1048576, got 2147483647")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.k = 0; }), ThrowsMessage<InputError>(HasSubstr("--k must be between 1")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.tile = 0; }),
+              ThrowsMessage<InputError>(HasSubstr("--tile must be between 1 and 16384, got 0")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.tile = 1 << 20; }),
+              ThrowsMessage<InputError>(HasSubstr("--tile must be between")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.max_output_bytes = 0; }),
+              ThrowsMessage<InputError>(HasSubstr("--max-output-bytes must be >= 1, got 0")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.threshold = std::nan(""); }),
+              ThrowsMessage<InputError>(HasSubstr("--threshold must be a finite number")));
 }
 
-TEST(RunOptionChecks, UrlsAreRefusedForInputAndOut) {
+TEST(JobConfig, CudaIsRefusedByABuildWithoutIt) {
+  EXPECT_THAT(checking([](JobConfig& c) { c.device = Device::cuda; }),
+              ThrowsMessage<InputError>(HasSubstr("--device cuda: this ringsim was built without CUDA")));
+}
+
+TEST(JobConfig, UrlsAreRefusedForInputAndOut) {
   EXPECT_TRUE(looks_like_url("s3://bucket/x"));
   EXPECT_TRUE(looks_like_url("https://example.com/x.npy"));
   EXPECT_TRUE(looks_like_url("gs+v2.x-y://b"));
@@ -85,29 +95,127 @@ TEST(RunOptionChecks, UrlsAreRefusedForInputAndOut) {
   EXPECT_FALSE(looks_like_url("dir/a://b"));  // a folder named "a:" inside "dir"
   EXPECT_FALSE(looks_like_url("://x"));
   EXPECT_FALSE(looks_like_url("1s3://x"));
-  EXPECT_NE(error_with([](RunOptions& o) { o.out_dir = "s3://bucket/x"; })
-                .find("--out 's3://bucket/x' is a URL; ringsim reads and writes local paths only (on SageMaker "
-                      "write to the model folder"),
-            std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) { o.input = "https://host/x.npy"; })
-                .find("--input 'https://host/x.npy' is a URL; ringsim reads and writes local paths only (on "
-                      "SageMaker give the data as an input channel"),
-            std::string::npos);
+  EXPECT_THAT(checking([](JobConfig& c) { c.out = "s3://bucket/x"; }),
+              ThrowsMessage<InputError>(
+                  HasSubstr("--out 's3://bucket/x' is a URL; ringsim reads and writes local paths only (on SageMaker "
+                            "write to the model folder")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.input = "https://host/x.npy"; }),
+              ThrowsMessage<InputError>(
+                  HasSubstr("--input 'https://host/x.npy' is a URL; ringsim reads and writes local paths only (on "
+                            "SageMaker give the data as an input channel")));
 }
 
-TEST(RunOptionChecks, BindAndAdvertiseAreChecked) {
-  EXPECT_NE(error_with([](RunOptions& o) {
-              o.transport.bind = "127.0.0.1:abc";
-            }).find("--bind '127.0.0.1:abc': bad port 'abc' (expected 0..65535)"),
-            std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) { o.transport.bind = "127.0.0.1:70000"; }).find("bad port '70000'"),
-            std::string::npos);
-  EXPECT_NE(error_with([](RunOptions& o) { o.transport.advertise = "10.0.0.1"; }).find("expected ADDR:PORT"),
-            std::string::npos);
-  RunOptions options = valid_options();
-  options.transport.bind = "eth0";
-  options.transport.advertise = "203.0.113.7:7000";
-  EXPECT_NO_THROW(check_run_options(options));
+TEST(JobConfig, BindAndAdvertiseAreChecked) {
+  EXPECT_THAT(checking([](JobConfig& c) { c.bind = "127.0.0.1:abc"; }),
+              ThrowsMessage<InputError>(HasSubstr("--bind '127.0.0.1:abc': bad port 'abc' (expected 0..65535)")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.bind = "127.0.0.1:70000"; }),
+              ThrowsMessage<InputError>(HasSubstr("bad port '70000'")));
+  EXPECT_THAT(checking([](JobConfig& c) { c.advertise = "10.0.0.1"; }),
+              ThrowsMessage<InputError>(HasSubstr("expected ADDR:PORT")));
+  JobConfig config = valid_config();
+  config.bind = "eth0";
+  config.advertise = "203.0.113.7:7000";
+  EXPECT_NO_THROW(check_job_config(config));
+}
+
+TEST(JobConfig, TextParsesWholeOrNotAtAll) {
+  int k = 0;
+  parse_option("+12", k, "--k");
+  EXPECT_EQ(k, 12);
+  for (const char* bad : {"", "1.5", "10 ", " 10", "ten", "0x10"})
+    EXPECT_THAT([&] { parse_option(bad, k, "--k"); }, ThrowsMessage<InputError>(HasSubstr("--k must be an integer")))
+        << bad;
+  // Out of int's range is refused, never wrapped (4294967306 mod 2^32 = 10).
+  EXPECT_THAT([&] { parse_option("4294967306", k, "--k"); },
+              ThrowsMessage<InputError>(HasSubstr("--k is out of range, got '4294967306'")));
+  EXPECT_EQ(k, 12);
+  double threshold = 0;
+  parse_option("0.99999995", threshold, "--threshold");
+  EXPECT_EQ(threshold, 0.99999995);
+  for (const char* bad : {"nan", "inf", " 0.5", "0.5x", "", "1e999"})
+    EXPECT_THAT([&] { parse_option(bad, threshold, "--threshold"); },
+                ThrowsMessage<InputError>(HasSubstr("--threshold must be a finite number")))
+        << bad;
+  Mode mode = Mode::topk;
+  parse_option("full", mode, "--mode");
+  EXPECT_EQ(mode, Mode::full);
+  EXPECT_THAT([&] { parse_option("Full", mode, "--mode"); },
+              ThrowsMessage<InputError>(HasSubstr("--mode must be one of topk, threshold, full, got 'Full'")));
+  std::vector<std::string> hosts;
+  parse_option("algo-1,algo-2,,algo-3", hosts, "--hosts");
+  EXPECT_EQ(hosts, (std::vector<std::string>{"algo-1", "algo-2", "algo-3"}));
+  bool flag = false;
+  parse_option("True", flag, "--quiet");
+  EXPECT_TRUE(flag);
+  EXPECT_THAT([&] { parse_option("yes", flag, "--quiet"); }, Throws<InputError>());
+}
+
+// Every enum value has a name, and each name parses back to its value.
+TEST(JobConfig, ChoiceNamesRoundTrip) {
+  const auto round_trip = [](auto last) {
+    using Enum = decltype(last);
+    for (int i = 0; i <= static_cast<int>(last); ++i) {
+      Enum parsed{};
+      parse_option(to_string(static_cast<Enum>(i)), parsed, "--x");
+      EXPECT_EQ(static_cast<int>(parsed), i);
+    }
+    EXPECT_EQ(choice_names(Enum{}).size(), static_cast<std::size_t>(last) + 1);
+  };
+  round_trip(Mode::full);
+  round_trip(TransportKind::tls);
+  round_trip(Dtype::float64);
+  round_trip(Device::cuda);
+  round_trip(TlsCrypto::openssl);
+  EXPECT_EQ(to_string(TlsCrypto::automatic), "auto");
+}
+
+// The table's names are unique; its flags are its names; every option a
+// SageMaker user may set is also a flag of `ringsim run`.
+TEST(JobConfig, TableNamesAreUniqueAndMapToFlags) {
+  std::set<std::string> names;
+  JobConfig config;
+  visit_job_options(config, [&](const OptionInfo& info, auto&) {
+    EXPECT_TRUE(names.insert(std::string(info.name)).second) << info.name;
+    if (!info.alias.empty()) EXPECT_TRUE(names.insert(std::string(info.alias)).second) << info.alias;
+    EXPECT_FALSE(info.help.empty()) << info.name;
+  });
+  EXPECT_EQ(flag_of(OptionInfo{.name = "max_output_bytes", .help = ""}), "--max-output-bytes");
+  for (const auto& name : hyperparameter_names()) EXPECT_TRUE(names.count(name)) << name;
+}
+
+// A hyperparameter goes through the same parser and range as the flag, and
+// errors name the key as the user wrote it.
+TEST(JobConfig, HyperparametersShareTheTable) {
+  JobConfig config;
+  EXPECT_EQ(set_hyperparameter(config, "k", "12"), "--k");
+  EXPECT_EQ(config.k, 12);
+  EXPECT_EQ(set_hyperparameter(config, "transport", "tls"), "--transport");
+  EXPECT_EQ(config.transport, TransportKind::tls);
+  EXPECT_EQ(set_hyperparameter(config, "max_full_bytes", "100"), "--max-output-bytes");
+  EXPECT_EQ(config.max_output_bytes, 100);
+  EXPECT_EQ(set_hyperparameter(config, "input", "/elsewhere"), "");  // the launcher's, not the user's
+  EXPECT_EQ(config.input, "");
+  EXPECT_EQ(set_hyperparameter(config, "nonsense", "1"), "");
+  EXPECT_THAT([&] { set_hyperparameter(config, "k", "five"); },
+              ThrowsMessage<InputError>(HasSubstr("hyperparameter 'k' must be an integer, got 'five'")));
+  EXPECT_THAT([&] { set_hyperparameter(config, "max_full_bytes", "x"); },
+              ThrowsMessage<InputError>(HasSubstr("hyperparameter 'max_full_bytes' must be an integer")));
+  config.k = 0;
+  EXPECT_THAT([&] { check_job_config(config, OptionNaming::hyperparameters); },
+              ThrowsMessage<InputError>(HasSubstr("hyperparameter 'k' must be between 1 and 1048576, got 0")));
+}
+
+// docs/options.md is the table's own Markdown (a CTest entry compares the
+// file with `ringsim options`); here: every option appears, with its default.
+TEST(JobConfig, MarkdownListsEveryOptionWithItsDefault) {
+  const std::string markdown = job_options_markdown();
+  JobConfig config;
+  visit_job_options(config, [&](const OptionInfo& info, const auto& field) {
+    EXPECT_THAT(markdown, HasSubstr("`" + flag_of(info) + "`"));
+    if (!option_text(field).empty() && !std::is_same_v<std::decay_t<decltype(field)>, bool>)
+      EXPECT_THAT(markdown, HasSubstr("`" + option_text(field) + "`")) << info.name;
+  });
+  EXPECT_THAT(markdown, HasSubstr("| `--k` | `k` | `10` | integer from 1 to 1048576 |"));
 }
 
 TEST(HostPort, SplitsWhatBindAccepts) {
@@ -124,8 +232,8 @@ TEST(HostPort, SplitsWhatBindAccepts) {
   EXPECT_EQ(split("h:65535").port, 65535);
   for (const char* bad : {"h:abc", "h:", "h:65536", "h:-1", "h:80x", "h: 80", "h:99999999999", ":80", "[::1", "[::1]x",
                           "[::1]:", "[]:80", ""}) {
-    const std::string message = error_of([&] { split(bad); });
-    EXPECT_EQ(message.rfind(std::string("--bind '") + bad + "': ", 0), 0u) << bad << ": " << message;
+    EXPECT_THAT([&] { split(bad); }, ThrowsMessage<InputError>(StartsWith(std::string("--bind '") + bad + "': ")))
+        << bad;
   }
 }
 
@@ -133,5 +241,5 @@ TEST(HostPort, EndpointParseRefusesBadPorts) {
   EXPECT_EQ(Endpoint::parse("[::1]:80").port, 80);
   EXPECT_EQ(Endpoint::parse("[::1]:80").address, "::1");
   for (const char* bad : {"1.2.3.4:80abc", "1.2.3.4:", "1.2.3.4:65536", "nocolon"})
-    EXPECT_FALSE(error_of([&] { Endpoint::parse(bad); }).empty()) << bad;
+    EXPECT_THAT([&] { Endpoint::parse(bad); }, Throws<Error>()) << bad;
 }

@@ -108,9 +108,9 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   Socket listener;
   Endpoint bound;
   run_agreed(comm, [&] {
-    if (options.kind == "tls")
+    if (options.kind == TransportKind::tls)
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
-                                         options.tls_crypto);
+                                         to_string(options.tls_crypto));
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
     // every rank shares this machine, else the address our host name resolves to.
     Endpoint where{"127.0.0.1", 0};

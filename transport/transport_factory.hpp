@@ -3,6 +3,7 @@
 #include <string>
 #include <thread>
 
+#include "common/job_config.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/transport.hpp"
 
@@ -10,14 +11,16 @@ namespace ringsim {
 
 struct TlsIdentity;
 
+// The transport's share of the job's settings (common/job_config.hpp,
+// whose defaults these are).
 struct TransportOptions {
-  std::string kind = "mpi";               // mpi | tcp | tls
+  TransportKind kind = JobConfig{}.transport;
   std::string bind;                       // address, interface or host to listen on, optionally :port (tcp / tls)
   std::string advertise;                  // address:port peers should connect to, when it differs (NAT, test proxies)
   std::string tls_ca, tls_cert, tls_key;  // PEM files
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
-  std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
-  std::string tls_crypto = "auto";  // auto (kernel TLS where offered) | openssl (user space only), tls_stream.hpp
+  std::string tls_ciphersuites = JobConfig{}.tls_ciphersuites;
+  TlsCrypto tls_crypto = JobConfig{}.tls_crypto;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
@@ -26,7 +29,8 @@ struct TransportOptions {
 
 // Starts, on a thread, whatever the chosen transport can prepare before MPI
 // is up (tls: OpenSSL's one-time start-up and, with --tls-ephemeral, this
-// rank's certificate, stored in `options`). finish() (or destruction) waits.
+// rank's certificate, stored in `options`, which must outlive it). finish()
+// (or destruction) waits.
 class TransportWarmUp {
  public:
   explicit TransportWarmUp(TransportOptions& options);

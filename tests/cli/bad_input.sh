@@ -39,12 +39,14 @@ expect dtype     "unsupported dtype '<i8'"    --input "$work/ints.npy"
 expect truncated "truncated data"             --input "$work/trunc.npy"
 expect nan       "NaN at row 23"              --input "$work/nan.npy"
 expect ragged    "ragged.csv:2"               --input "$work/ragged.csv"
-expect k0        "--k must be >= 1"           --input "$work/good.npy" --k 0
-expect mode      "unknown --mode"             --input "$work/good.npy" --mode nope
+expect k0        "--k must be between 1 and"  --input "$work/good.npy" --k 0
+expect mode      "--mode must be one of topk, threshold, full, got 'nope'" --input "$work/good.npy" --mode nope
+expect k_text    "--k must be an integer, got 'ten'" --input "$work/good.npy" --k ten
+expect device    "--device cuda: this ringsim was built without CUDA" --input "$work/good.npy" --device cuda
 OUT_OVERRIDE="$work/blocker/sub" expect unwritable "cannot be created" --input "$work/good.npy"
-expect timeout_nan  "--timeout must be between 0.001 and 1e+06" --input "$work/good.npy" --timeout nan
-expect timeout_huge "--timeout must be between 0.001 and 1e+06" --input "$work/good.npy" --timeout 1e300
-expect k_huge    "--k must be >= 1 and at most 1048576" --input "$work/good.npy" --k 2147483647
+expect timeout_nan  "--timeout must be a finite number, got 'nan'" --input "$work/good.npy" --timeout nan
+expect timeout_huge "--timeout must be between 0.001 and 1000000 seconds" --input "$work/good.npy" --timeout 1e300
+expect k_huge    "--k must be between 1 and 1048576, got 2147483647" --input "$work/good.npy" --k 2147483647
 expect bind_port "--bind '127.0.0.1:abc': bad port 'abc'" --input "$work/good.npy" --transport tcp --bind 127.0.0.1:abc
 expect input_url "--input 'https://example.com/x.npy' is a URL" --input https://example.com/x.npy
 OUT_OVERRIDE="s3://bucket/x" expect out_url "--out 's3://bucket/x' is a URL" --input "$work/good.npy"

@@ -1,0 +1,272 @@
+#pragma once
+// The settings of one similarity job, typed, with their defaults, and the one
+// table that names them. The command line (`ringsim run --NAME`) and the
+// SageMaker hyperparameters (NAME) are both bound from that table, parse
+// text through the same functions and are checked by the same ranges, so an
+// option is added, documented and defaulted in one place: here.
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace ringsim {
+
+enum class Mode { topk, threshold, full };
+enum class TransportKind { mpi, tcp, tls };
+enum class Dtype { float32, float64 };  // compute precision (float16 input is widened on load)
+enum class Device { cpu, cuda };
+// Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where
+// both offer it, or OpenSSL in user space only.
+enum class TlsCrypto { automatic, openssl };
+
+// The names the command line and hyperparameters use, in enum order.
+std::span<const std::string_view> choice_names(Mode);
+std::span<const std::string_view> choice_names(TransportKind);
+std::span<const std::string_view> choice_names(Dtype);
+std::span<const std::string_view> choice_names(Device);
+std::span<const std::string_view> choice_names(TlsCrypto);
+
+template <class Enum>
+requires std::is_enum_v<Enum> std::string to_string(Enum value) {
+  return std::string(choice_names(Enum{})[static_cast<std::size_t>(value)]);
+}
+
+struct JobConfig {
+  std::string input;  // .npy, .csv, or a directory of them
+  std::string out;    // output directory
+  std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
+  Mode mode = Mode::topk;
+  int k = 10;
+  double threshold = 0.5;
+  Dtype dtype = Dtype::float32;
+  Device device = Device::cpu;
+  TransportKind transport = TransportKind::mpi;
+  std::string bind;       // ADDR|IFACE|HOST[:PORT] for tcp / tls
+  std::string advertise;  // ADDR:PORT peers connect to instead (NAT, port forwarding)
+  std::string tls_ca, tls_cert, tls_key;
+  bool tls_ephemeral = false;
+  std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
+  TlsCrypto tls_crypto = TlsCrypto::automatic;
+  int tile = 1024;                                        // tile edge in rows
+  double timeout = 300;                                   // seconds: the bound on every wait for a peer
+  std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
+  bool sharded = false;                                   // each rank's --input holds only its rows
+  bool quiet = false;                                     // no name=value summary on stdout
+  std::vector<std::string> hosts;                         // rank map: ranks contiguous per host
+  int processes_per_host = 1;
+  bool check_hosts = false;
+  std::string failure_file;
+  std::string checkpoint_dir;
+  int checkpoint_every = 1;
+  double progress_seconds = 10;
+};
+
+// One row of the table.
+struct OptionInfo {
+  std::string_view name;  // hyperparameter key; the flag is --name with '-' for '_'
+  std::string_view help;
+  // SageMaker users may set it as a hyperparameter. The launcher sets the
+  // others itself (paths in the container, the rank map, TLS files).
+  bool hyperparameter = false;
+  bool required = false;
+  double min = -std::numeric_limits<double>::infinity();  // numbers: the accepted range
+  double max = std::numeric_limits<double>::infinity();
+  std::string_view unit = {};   // printed after the range ("seconds")
+  std::string_view alias = {};  // an earlier name, still accepted
+};
+
+// Bounds: far beyond any sensible job, yet small enough that sizes derived
+// from them cannot overflow.
+inline constexpr double kMinTimeoutSeconds = 0.001;
+inline constexpr double kMaxTimeoutSeconds = 1e6;  // 11.6 days
+inline constexpr int kMaxK = 1 << 20;              // results per row
+inline constexpr int kMaxTile = 16384;             // a float64 tile of 16384^2 scores is 2 GiB
+inline constexpr int kMaxProcessesPerHost = 4096;  // far above any instance's CPU count
+
+// Calls visit(info, field) for every option, in help order. `Config` is
+// JobConfig or const JobConfig.
+template <class Config, class Visit>
+void visit_job_options(Config& c, Visit&& visit) {
+  constexpr bool sagemaker = true;
+  visit(OptionInfo{.name = "input",
+                   .help = "Input matrix: a 2-D .npy (float16, float32 or float64), a .csv, or a folder of them "
+                           "stacked in natural name order",
+                   .required = true},
+        c.input);
+  visit(
+      OptionInfo{
+          .name = "out", .help = "Output folder (created if missing; one job at a time holds it)", .required = true},
+      c.out);
+  visit(OptionInfo{.name = "ids",
+                   .help = "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and "
+                           "id columns in pairs.csv"},
+        c.ids);
+  visit(
+      OptionInfo{.name = "mode",
+                 .help = "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix",
+                 .hyperparameter = sagemaker},
+      c.mode);
+  visit(
+      OptionInfo{
+          .name = "k", .help = "Neighbours per row in topk mode", .hyperparameter = sagemaker, .min = 1, .max = kMaxK},
+      c.k);
+  visit(OptionInfo{.name = "threshold", .help = "Minimum score in threshold mode", .hyperparameter = sagemaker},
+        c.threshold);
+  visit(
+      OptionInfo{
+          .name = "dtype", .help = "Compute precision (scores are written as float32)", .hyperparameter = sagemaker},
+      c.dtype);
+  visit(OptionInfo{.name = "device", .help = "Where tiles are computed", .hyperparameter = sagemaker}, c.device);
+  visit(
+      OptionInfo{
+          .name = "transport",
+          .help = "How row blocks travel between ranks (tls: with --tls-ca/--tls-cert/--tls-key or --tls-ephemeral)",
+          .hyperparameter = sagemaker},
+      c.transport);
+  visit(OptionInfo{.name = "bind",
+                   .help = "ADDR|IFACE|HOST[:PORT] the tcp/tls transports listen on (default: loopback on one "
+                           "machine, else the host name's address)"},
+        c.bind);
+  visit(OptionInfo{.name = "advertise",
+                   .help = "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)"},
+        c.advertise);
+  visit(OptionInfo{.name = "tls_ca", .help = "Job CA certificate (PEM)"}, c.tls_ca);
+  visit(OptionInfo{.name = "tls_cert", .help = "This host's certificate (PEM; {host} is replaced)"}, c.tls_cert);
+  visit(OptionInfo{.name = "tls_key", .help = "This host's private key (PEM; {host} is replaced)"}, c.tls_key);
+  visit(OptionInfo{.name = "tls_ephemeral", .help = "Generate a throwaway CA and certificates at start-up"},
+        c.tls_ephemeral);
+  visit(OptionInfo{.name = "tls_ciphersuites", .help = "TLS 1.3 cipher suites", .hyperparameter = sagemaker},
+        c.tls_ciphersuites);
+  visit(OptionInfo{.name = "tls_crypto",
+                   .help = "Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where both offer it "
+                           "(auto), or OpenSSL in user space only (openssl)",
+                   .hyperparameter = sagemaker},
+        c.tls_crypto);
+  visit(OptionInfo{.name = "tile",
+                   .help = "Tile edge in rows (memory per tile is tile^2 scores)",
+                   .hyperparameter = sagemaker,
+                   .min = 1,
+                   .max = kMaxTile},
+        c.tile);
+  visit(OptionInfo{.name = "timeout",
+                   .help = "Seconds to wait for a peer before failing",
+                   .hyperparameter = sagemaker,
+                   .min = kMinTimeoutSeconds,
+                   .max = kMaxTimeoutSeconds,
+                   .unit = "seconds"},
+        c.timeout);
+  visit(OptionInfo{.name = "max_output_bytes",
+                   .help = "Largest output (all result files) a job may write; threshold mode estimates it before "
+                           "computing",
+                   .hyperparameter = sagemaker,
+                   .min = 1,
+                   .alias = "max_full_bytes"},
+        c.max_output_bytes);
+  visit(OptionInfo{.name = "sharded", .help = "Each rank's --input holds only its own rows (in rank order)"},
+        c.sharded);
+  visit(OptionInfo{.name = "quiet", .help = "No name=value summary on stdout"}, c.quiet);
+  visit(OptionInfo{.name = "hosts",
+                   .help = "Place ranks on these hosts (comma separated; natural order, contiguous "
+                           "per host)"},
+        c.hosts);
+  visit(
+      OptionInfo{
+          .name = "processes_per_host", .help = "Ranks per host with --hosts", .min = 1, .max = kMaxProcessesPerHost},
+      c.processes_per_host);
+  visit(OptionInfo{.name = "check_hosts", .help = "Fail unless each rank runs on the host the map gives it"},
+        c.check_hosts);
+  visit(OptionInfo{.name = "failure_file", .help = "Write the failure reason here if the job fails"}, c.failure_file);
+  visit(OptionInfo{.name = "checkpoint_dir",
+                   .help = "Save partial results after ring steps and resume from them when rerun ({host} is "
+                           "replaced)"},
+        c.checkpoint_dir);
+  visit(OptionInfo{.name = "checkpoint_every",
+                   .help = "Save after every N-th ring step (and the last)",
+                   .hyperparameter = sagemaker,
+                   .min = 1,
+                   .max = 1 << 20},
+        c.checkpoint_every);
+  visit(OptionInfo{.name = "progress_seconds",
+                   .help = "Rank 0 prints step, share done, ETA and GFLOP/s this often (0: never)",
+                   .hyperparameter = sagemaker,
+                   .min = 0,
+                   .max = 1e6,
+                   .unit = "seconds"},
+        c.progress_seconds);
+}
+
+// How messages name an option: the command line's "--max-output-bytes" or
+// SageMaker's "hyperparameter 'max_output_bytes'".
+enum class OptionNaming { flags, hyperparameters };
+std::string flag_of(const OptionInfo& info);     // "--max-output-bytes"
+std::string alias_flag(const OptionInfo& info);  // "--max-full-bytes"; empty without an alias
+std::string display_name(const OptionInfo& info, OptionNaming naming);
+
+// Text -> value, the same for the command line and hyperparameters: the
+// whole text must be the value (no blanks, no "10 ", no "1.5" for an
+// integer, finite numbers only); bools are true/false/1/0; lists are comma
+// separated. Throws InputError naming `display`. Ranges are check_job_config's.
+void parse_option(std::string_view text, std::string& field, const std::string& display);
+void parse_option(std::string_view text, bool& field, const std::string& display);
+void parse_option(std::string_view text, int& field, const std::string& display);
+void parse_option(std::string_view text, std::int64_t& field, const std::string& display);
+void parse_option(std::string_view text, double& field, const std::string& display);
+void parse_option(std::string_view text, std::vector<std::string>& field, const std::string& display);
+void parse_choice(std::string_view text, std::span<const std::string_view> names, int& index,
+                  const std::string& display);
+template <class Enum>
+requires std::is_enum_v<Enum>
+void parse_option(std::string_view text, Enum& field, const std::string& display) {
+  int index = 0;
+  parse_choice(text, choice_names(Enum{}), index, display);
+  field = static_cast<Enum>(index);
+}
+
+// The default (or current) value as the command line would take it.
+std::string option_text(const std::string& field);
+std::string option_text(bool field);
+std::string option_text(int field);
+std::string option_text(std::int64_t field);
+std::string option_text(double field);
+std::string option_text(const std::vector<std::string>& field);
+template <class Enum>
+requires std::is_enum_v<Enum> std::string option_text(Enum field) { return to_string(field); }
+
+// The choices of an enum option, "a | b | c"; empty for other types.
+template <class Field>
+std::string choices_text(const Field&, std::string_view separator = " | ") {
+  if constexpr (std::is_enum_v<Field>) {
+    std::string text;
+    for (const auto name : choice_names(Field{}))
+      text += (text.empty() ? "" : std::string(separator)) + std::string(name);
+    return text;
+  } else {
+    return {};
+  }
+}
+
+// Sets the hyperparameter `key` (a name or alias of an option SageMaker
+// users may set) from `text` and returns the option's flag ("--k"); empty
+// when no such option exists.
+std::string set_hyperparameter(JobConfig& config, std::string_view key, std::string_view text);
+// The names SageMaker users may set, in table order.
+std::vector<std::string> hyperparameter_names();
+
+// Everything one rank can check alone, before any rank starts work: ranges,
+// required options (command line only), URLs where paths belong, --bind and
+// --advertise, a device this build has. Throws InputError naming the first
+// option at fault.
+void check_job_config(const JobConfig& config, OptionNaming naming = OptionNaming::flags);
+
+// The table as Markdown (`ringsim options`, docs/options.md): flag,
+// hyperparameter, default, accepted values, meaning.
+std::string job_options_markdown();
+
+// "s3://bucket/x", "https://host/y", any "scheme://": ringsim reads and
+// writes local paths only.
+bool looks_like_url(const std::string& path);
+
+}  // namespace ringsim
