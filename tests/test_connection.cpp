@@ -2,6 +2,7 @@
 // sizes that cross every chunk boundary, tiny kernel buffers (many partial
 // reads and writes), signals interrupting system calls, length mismatches,
 // a peer that goes away, and timeouts.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -22,6 +23,8 @@
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 namespace {
 
@@ -89,15 +92,10 @@ void exchange(Pair& pair, std::size_t size) {
   EXPECT_TRUE(in_left == out_right) << size << " bytes right -> left";
 }
 
-// What a refused TLS handshake reports; "" when the handshake succeeded
-// (so an expectation on the text fails then too).
-std::string handshake_error(Connection& connection) {
-  try {
-    connection.wait_ready(Millis(10000));
-  } catch (const TlsError& e) {
-    return e.what();
-  }
-  return "";
+// Waiting for `connection`'s handshake, as a callable for the exception
+// matchers (a handshake that succeeds fails them too).
+auto handshake(Connection& connection) {
+  return [&connection] { connection.wait_ready(Millis(10000)); };
 }
 
 class ConnectionTest : public ::testing::TestWithParam<bool> {};
@@ -155,12 +153,7 @@ TEST_P(ConnectionTest, PeerThatGoesAwayFailsTheWaitWithItsName) {
   std::vector<std::byte> in(1000);
   auto r = pair.right->post_receive(in);
   pair.left.reset();  // the peer process dies: its socket closes
-  try {
-    r->wait(Millis(10000));
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([&] { r->wait(Millis(10000)); }, ThrowsMessage<Error>(HasSubstr("closed")));
 }
 
 TEST_P(ConnectionTest, SilentPeerTimesOut) {
@@ -234,11 +227,8 @@ TEST_P(RefusalTest, BothSidesNameTheCause) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   Connection refusing(make_tls_stream(Socket(fds[0]), good_ctx, !rogue_is_server, "rogue", "peer rogue"), "peer rogue");
   Connection refused(make_tls_stream(Socket(fds[1]), rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
-  const std::string refusing_error = handshake_error(refusing), refused_error = handshake_error(refused);
-  EXPECT_NE(refusing_error.find(refusal.refusing_says), std::string::npos)
-      << "refusing side: '" << refusing_error << "', expected '" << refusal.refusing_says << "'";
-  EXPECT_NE(refused_error.find(refusal.refused_says), std::string::npos)
-      << "refused side: '" << refused_error << "', expected '" << refusal.refused_says << "'";
+  EXPECT_THAT(handshake(refusing), ThrowsMessage<TlsError>(HasSubstr(refusal.refusing_says))) << "refusing side";
+  EXPECT_THAT(handshake(refused), ThrowsMessage<TlsError>(HasSubstr(refusal.refused_says))) << "refused side";
 }
 
 INSTANTIATE_TEST_SUITE_P(TlsRefusals, RefusalTest,
@@ -263,16 +253,10 @@ TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
     // (The send itself may fail with a broken pipe: the server refuses on
     // the first byte and closes.)
     auto send = plain.post_send(request);
-    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
-        << handshake_error(tls);
-    std::string plain_error;
-    try {
-      receive->wait(Millis(10000));
-    } catch (const IoError& e) {
-      plain_error = e.what();
-    }
-    EXPECT_NE(plain_error.find("peer good refused this rank's connection: peer spoke plaintext"), std::string::npos)
-        << "plain side: '" << plain_error << "'";
+    EXPECT_THAT(handshake(tls), ThrowsMessage<TlsError>(HasSubstr("refused peer plain: peer spoke plaintext")));
+    EXPECT_THAT([&] { receive->wait(Millis(10000)); },
+                ThrowsMessage<IoError>(HasSubstr("peer good refused this rank's connection: peer spoke plaintext")))
+        << "plain side";
   }
   {
     // A TLS client against a plaintext acceptor, which answers the
@@ -287,19 +271,17 @@ TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
     EXPECT_EQ(first, 0x16) << "a ClientHello starts with a handshake record";
     ASSERT_EQ(::send(acceptor.fd(), "PLN1", 4, MSG_NOSIGNAL), 4);
     ::shutdown(acceptor.fd(), SHUT_RDWR);
-    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
-        << handshake_error(tls);
+    EXPECT_THAT(handshake(tls), ThrowsMessage<TlsError>(HasSubstr("refused peer plain: peer spoke plaintext")));
   }
 }
 
 TEST(TlsConnection, UnknownCipherSuiteIsAClearError) {
   const auto a = make_host_certificate(test_ca(), "a", {}, 1);
-  try {
-    TlsContext ctx({test_ca().certificate, a.certificate, a.private_key}, "TLS_NOT_A_SUITE");
-    FAIL();
-  } catch (const TlsError& e) {
-    EXPECT_NE(std::string(e.what()).find("--tls-ciphersuites"), std::string::npos);
-  }
+  EXPECT_THAT(
+      [&] {
+        TlsContext ctx({test_ca().certificate, a.certificate, a.private_key}, "TLS_NOT_A_SUITE");
+      },
+      ThrowsMessage<TlsError>(HasSubstr("--tls-ciphersuites")));
 }
 
 TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
@@ -329,16 +311,17 @@ TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
     Connection impostor(
         make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()),
         "peer a");
-    const std::string error = handshake_error(honest), impostor_error = handshake_error(impostor);
     const std::string role = impostor_is_server ? "impostor as server" : "impostor as client";
-    EXPECT_NE(error.find("refused peer b: its certificate is not the one that rank published (fingerprint mismatch)"),
-              std::string::npos)
-        << role << ", handshake error: '" << error << "'";
+    EXPECT_THAT(handshake(honest),
+                ThrowsMessage<TlsError>(HasSubstr(
+                    "refused peer b: its certificate is not the one that rank published (fingerprint mismatch)")))
+        << role << ", honest side";
     // The impostor learns of the refusal during set-up too (the server
     // confirms a client only after checking its certificate).
-    EXPECT_NE(impostor_error.find("peer a refused this rank's certificate: not the certificate this rank published"),
-              std::string::npos)
-        << role << ", impostor's error: '" << impostor_error << "'";
+    EXPECT_THAT(handshake(impostor),
+                ThrowsMessage<TlsError>(
+                    HasSubstr("peer a refused this rank's certificate: not the certificate this rank published")))
+        << role << ", impostor";
   }
 }
 
@@ -384,12 +367,8 @@ TEST(TlsConnection, KernelTlsIsUsedWhereOfferedElseOpenSslRecords) {
 }
 
 TEST(TlsConnection, RecordLayerChoiceIsCheckedByName) {
-  try {
-    TlsContext ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "ipsec-mb");
-    FAIL() << "expected an error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--tls-crypto must be auto"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([] { TlsContext ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "ipsec-mb"); },
+              ThrowsMessage<InputError>(HasSubstr("--tls-crypto must be auto")));
 }
 
 TEST(TlsConnection, KeysChangeEverySoManyRecords) {

@@ -1,6 +1,7 @@
 // Multi-rank end-to-end tests, run by CTest under mpirun with P = 1..5: the
 // whole job (files in, files out) on every mode, compared against the
 // single-process reference on rank 0.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -71,13 +72,8 @@ class RingJob : public ::testing::Test {
   // The job must fail on every rank, with `needle` in the agreed message and
   // no result file left behind.
   void expect_failure(const RunOptions& o, const std::string& needle) {
-    std::string message;
-    try {
-      run_similarity_job(o, world());
-    } catch (const AgreedFailure& e) {
-      message = e.what();
-    }
-    EXPECT_NE(message.find(needle), std::string::npos) << "got: '" << message << "'";
+    EXPECT_THAT([&] { run_similarity_job(o, world()); },
+                ::testing::ThrowsMessage<AgreedFailure>(::testing::HasSubstr(needle)));
     if (world().rank() == 0 && fs::exists(o.out_dir))
       for (const auto& entry : fs::directory_iterator(o.out_dir)) ADD_FAILURE() << "left " << entry.path();
   }
@@ -285,15 +281,11 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
     o.transport.tls_cert = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".pem";
     o.transport.tls_key = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".key";
     const auto started = std::chrono::steady_clock::now();
-    std::string message;
-    try {
-      run_similarity_job(o, world());
-    } catch (const AgreedFailure& e) {
-      message = e.what();
-    }
-    EXPECT_NE(message, "") << c.name << ": the job must fail on every rank";
-    EXPECT_NE(message.find("rank " + std::to_string(rogue)), std::string::npos) << c.name << ": " << message;
-    EXPECT_NE(message.find(c.reason), std::string::npos) << c.name << ": " << message;
+    // The job must fail on every rank, naming the rogue rank and why.
+    EXPECT_THAT([&] { run_similarity_job(o, world()); },
+                ::testing::ThrowsMessage<AgreedFailure>(::testing::AllOf(
+                    ::testing::HasSubstr("rank " + std::to_string(rogue)), ::testing::HasSubstr(c.reason))))
+        << c.name;
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << c.name;
     EXPECT_FALSE(fs::exists(o.out_dir + "/neighbors.npy"));
   }
