@@ -17,12 +17,14 @@
 #include <tuple>
 
 #include "common/errors.hpp"
+#include "tls_fixture.hpp"
 #include "tls_pair.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using namespace ringsim::testing;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
@@ -31,11 +33,6 @@ namespace {
 struct Pair {
   std::unique_ptr<Connection> left, right;
 };
-
-const PemPair& test_ca() {
-  static const PemPair ca = make_certificate_authority("test CA", 1);
-  return ca;
-}
 
 Pair make_pair(bool tls, int buffer_bytes = 0) {
   int fds[2];
@@ -51,14 +48,9 @@ Pair make_pair(bool tls, int buffer_bytes = 0) {
     pair.left = std::make_unique<Connection>(make_plain_stream(std::move(a), "left"), "left peer");
     pair.right = std::make_unique<Connection>(make_plain_stream(std::move(b), "right"), "right peer");
   } else {
-    const auto left_cert = make_host_certificate(test_ca(), "left-host", {}, 1);
-    const auto right_cert = make_host_certificate(test_ca(), "right-host", {}, 1);
     static std::unique_ptr<TlsContext> left_ctx, right_ctx;
-    left_ctx = std::make_unique<TlsContext>(
-        TlsCredentials{test_ca().certificate, left_cert.certificate, left_cert.private_key}, "TLS_AES_128_GCM_SHA256");
-    right_ctx = std::make_unique<TlsContext>(
-        TlsCredentials{test_ca().certificate, right_cert.certificate, right_cert.private_key},
-        "TLS_AES_128_GCM_SHA256");
+    left_ctx = tls_context(host_certificate("left-host"));
+    right_ctx = tls_context(host_certificate("right-host"));
     pair.left = std::make_unique<Connection>(make_tls_stream(std::move(a), *left_ctx, false, "right-host", "right"),
                                              "right peer");
     pair.right =
@@ -194,39 +186,31 @@ class RefusalTest : public ::testing::TestWithParam<std::tuple<Refusal, bool>> {
 std::vector<Refusal> refusals() {
   const long day = 24L * 3600;
   return {
-      {"foreign_ca",
-       [] {
-         static const PemPair other_ca = make_certificate_authority("other CA", 1);
-         return make_host_certificate(other_ca, "rogue", {}, 1);
-       },
+      {"foreign_ca", [] { return host_certificate("rogue", CertificateKind::foreign); },
        "refused peer rogue: its certificate is not signed by the job CA",
        "peer good refused this rank's certificate: not signed by the job CA"},
-      {"wrong_host", [] { return make_host_certificate(test_ca(), "elsewhere", {}, 1); },
+      {"wrong_host", [] { return host_certificate("elsewhere"); },
        "refused peer rogue: its certificate is for host elsewhere, expected rogue",
        "peer good refused this rank's certificate: certificate is for host elsewhere, expected rogue"},
-      // Valid from 10 days ago for 5 days (expired 5 days ago).
-      {"expired", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, -10); },
-       "refused peer rogue: its certificate expired on " + date_in(-5 * day),
-       "peer good refused this rank's certificate: expired on " + date_in(-5 * day)},
-      // Valid from 2 days ahead (less the 5 minutes of allowed clock skew).
-      {"not_yet_valid", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, 2); },
-       "refused peer rogue: its certificate is not valid before " + date_in(2 * day - 300),
-       "peer good refused this rank's certificate: not valid before " + date_in(2 * day - 300)},
+      {"expired", [] { return host_certificate("rogue", CertificateKind::expired); },
+       "refused peer rogue: its certificate expired on " + date_in(-expired_days_ago * day),
+       "peer good refused this rank's certificate: expired on " + date_in(-expired_days_ago * day)},
+      // (Less the 5 minutes of allowed clock skew.)
+      {"not_yet_valid", [] { return host_certificate("rogue", CertificateKind::not_yet_valid); },
+       "refused peer rogue: its certificate is not valid before " + date_in(valid_in_days * day - 300),
+       "peer good refused this rank's certificate: not valid before " + date_in(valid_in_days * day - 300)},
   };
 }
 
 TEST_P(RefusalTest, BothSidesNameTheCause) {
   const auto& [refusal, rogue_is_server] = GetParam();
-  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
-  const PemPair rogue = refusal.make_certificate();
-  const TlsContext good_ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256",
-                            "auto", "good");
-  const TlsContext rogue_ctx({test_ca().certificate, rogue.certificate, rogue.private_key}, "TLS_AES_128_GCM_SHA256",
-                             "auto", "rogue");
+  const auto good_ctx = tls_context(host_certificate("good"), "auto", "good");
+  const auto rogue_ctx = tls_context(refusal.make_certificate(), "auto", "rogue");
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  Connection refusing(make_tls_stream(Socket(fds[0]), good_ctx, !rogue_is_server, "rogue", "peer rogue"), "peer rogue");
-  Connection refused(make_tls_stream(Socket(fds[1]), rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
+  Connection refusing(make_tls_stream(Socket(fds[0]), *good_ctx, !rogue_is_server, "rogue", "peer rogue"),
+                      "peer rogue");
+  Connection refused(make_tls_stream(Socket(fds[1]), *rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
   EXPECT_THAT(handshake(refusing), ThrowsMessage<TlsError>(HasSubstr(refusal.refusing_says))) << "refusing side";
   EXPECT_THAT(handshake(refused), ThrowsMessage<TlsError>(HasSubstr(refusal.refused_says))) << "refused side";
 }
@@ -238,15 +222,14 @@ INSTANTIATE_TEST_SUITE_P(TlsRefusals, RefusalTest,
                          });
 
 TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
-  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
-  const TlsContext ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256");
+  const auto ctx = tls_context(host_certificate("good"));
   {
     // A plaintext client (a rank on --transport tcp) against a TLS server:
     // the server refuses it, and answers with a clear-text alert that the
     // plain side reads as the reason.
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    Connection tls(make_tls_stream(Socket(fds[0]), ctx, true, "plain", "peer plain"), "peer plain");
+    Connection tls(make_tls_stream(Socket(fds[0]), *ctx, true, "plain", "peer plain"), "peer plain");
     Connection plain(make_plain_stream(Socket(fds[1]), "peer good"), "peer good");
     std::vector<std::byte> request(8, std::byte{1}), in(16);
     auto receive = plain.post_receive(in);
@@ -265,7 +248,7 @@ TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     Socket acceptor(fds[1]);
-    Connection tls(make_tls_stream(Socket(fds[0]), ctx, false, "plain", "peer plain"), "peer plain");
+    Connection tls(make_tls_stream(Socket(fds[0]), *ctx, false, "plain", "peer plain"), "peer plain");
     unsigned char first = 0;
     ASSERT_EQ(::recv(acceptor.fd(), &first, 1, 0), 1);
     EXPECT_EQ(first, 0x16) << "a ClientHello starts with a handshake record";
@@ -276,12 +259,9 @@ TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
 }
 
 TEST(TlsConnection, UnknownCipherSuiteIsAClearError) {
-  const auto a = make_host_certificate(test_ca(), "a", {}, 1);
-  EXPECT_THAT(
-      [&] {
-        TlsContext ctx({test_ca().certificate, a.certificate, a.private_key}, "TLS_NOT_A_SUITE");
-      },
-      ThrowsMessage<TlsError>(HasSubstr("--tls-ciphersuites")));
+  const PemPair a = host_certificate("a");
+  EXPECT_THAT([&] { TlsContext ctx(credentials(a), "TLS_NOT_A_SUITE"); },
+              ThrowsMessage<TlsError>(HasSubstr("--tls-ciphersuites")));
 }
 
 TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {

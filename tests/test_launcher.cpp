@@ -17,7 +17,7 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
-#include "transport/certificates.hpp"
+#include "tls_fixture.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
@@ -360,11 +360,8 @@ TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
 // and a TLS peer whose certificate names another host are refused, and the
 // worker keeps listening for the real leader.
 TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
-  const PemPair ca = make_certificate_authority("job CA", 1);
-  const auto context_for = [&](const std::string& host) {
-    const PemPair pair = make_host_certificate(ca, host, {}, 1);
-    return std::make_unique<TlsContext>(TlsCredentials{ca.certificate, pair.certificate, pair.private_key},
-                                        "TLS_AES_128_GCM_SHA256", "openssl");
+  const auto context_for = [](const std::string& host) {
+    return ringsim::testing::tls_context(ringsim::testing::host_certificate(host), "openssl");
   };
   const auto worker_tls = context_for("algo-2");
   const auto leader_tls = context_for("algo-1");

@@ -11,8 +11,8 @@
 #include "engine/job.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
+#include "tests/tls_fixture.hpp"
 #include "transport/agreement.hpp"
-#include "transport/certificates.hpp"
 #include "transport/socket_transport.hpp"
 
 using namespace ringsim;
@@ -244,22 +244,12 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
   const std::string host = identity_host();
   if (world().rank() == 0) {
     fs::create_directories(certs);
-    const PemPair ca = make_certificate_authority("job CA", 1);
-    const PemPair other_ca = make_certificate_authority("other CA", 1);
-    const PemPair good = make_host_certificate(ca, host, {}, 1);
-    const PemPair foreign = make_host_certificate(other_ca, host, {}, 1);
-    const PemPair expired = make_host_certificate(ca, host, {}, 5, -10);
-    const PemPair early = make_host_certificate(ca, host, {}, 5, 2);
-    const PemPair elsewhere = make_host_certificate(ca, "elsewhere", {}, 1);
-    for (const auto& [name, pair] : std::vector<std::pair<std::string, PemPair>>{{"ca", ca},
-                                                                                 {"good", good},
-                                                                                 {"foreign", foreign},
-                                                                                 {"expired", expired},
-                                                                                 {"early", early},
-                                                                                 {"elsewhere", elsewhere}}) {
-      write_private_file(certs + "/" + name + ".pem", pair.certificate);
-      write_private_file(certs + "/" + name + ".key", pair.private_key);
-    }
+    write_pem_files(certs, "ca", job_ca());
+    write_pem_files(certs, "good", host_certificate(host));
+    write_pem_files(certs, "foreign", host_certificate(host, CertificateKind::foreign));
+    write_pem_files(certs, "expired", host_certificate(host, CertificateKind::expired));
+    write_pem_files(certs, "early", host_certificate(host, CertificateKind::not_yet_valid));
+    write_pem_files(certs, "elsewhere", host_certificate("elsewhere"));
   }
   world().barrier();
   struct Case {
