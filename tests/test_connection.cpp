@@ -2,6 +2,7 @@
 // sizes that cross every chunk boundary, tiny kernel buffers (many partial
 // reads and writes), signals interrupting system calls, length mismatches,
 // a peer that goes away, and timeouts.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -16,23 +17,22 @@
 #include <tuple>
 
 #include "common/errors.hpp"
+#include "tls_fixture.hpp"
 #include "tls_pair.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using namespace ringsim::testing;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 namespace {
 
 struct Pair {
   std::unique_ptr<Connection> left, right;
 };
-
-const PemPair& test_ca() {
-  static const PemPair ca = make_certificate_authority("test CA", 1);
-  return ca;
-}
 
 Pair make_pair(bool tls, int buffer_bytes = 0) {
   int fds[2];
@@ -48,14 +48,9 @@ Pair make_pair(bool tls, int buffer_bytes = 0) {
     pair.left = std::make_unique<Connection>(make_plain_stream(std::move(a), "left"), "left peer");
     pair.right = std::make_unique<Connection>(make_plain_stream(std::move(b), "right"), "right peer");
   } else {
-    const auto left_cert = make_host_certificate(test_ca(), "left-host", {}, 1);
-    const auto right_cert = make_host_certificate(test_ca(), "right-host", {}, 1);
     static std::unique_ptr<TlsContext> left_ctx, right_ctx;
-    left_ctx = std::make_unique<TlsContext>(
-        TlsCredentials{test_ca().certificate, left_cert.certificate, left_cert.private_key}, "TLS_AES_128_GCM_SHA256");
-    right_ctx = std::make_unique<TlsContext>(
-        TlsCredentials{test_ca().certificate, right_cert.certificate, right_cert.private_key},
-        "TLS_AES_128_GCM_SHA256");
+    left_ctx = tls_context(host_certificate("left-host"));
+    right_ctx = tls_context(host_certificate("right-host"));
     pair.left = std::make_unique<Connection>(make_tls_stream(std::move(a), *left_ctx, false, "right-host", "right"),
                                              "right peer");
     pair.right =
@@ -89,15 +84,10 @@ void exchange(Pair& pair, std::size_t size) {
   EXPECT_TRUE(in_left == out_right) << size << " bytes right -> left";
 }
 
-// What a refused TLS handshake reports; "" when the handshake succeeded
-// (so an expectation on the text fails then too).
-std::string handshake_error(Connection& connection) {
-  try {
-    connection.wait_ready(Millis(10000));
-  } catch (const TlsError& e) {
-    return e.what();
-  }
-  return "";
+// Waiting for `connection`'s handshake, as a callable for the exception
+// matchers (a handshake that succeeds fails them too).
+auto handshake(Connection& connection) {
+  return [&connection] { connection.wait_ready(Millis(10000)); };
 }
 
 class ConnectionTest : public ::testing::TestWithParam<bool> {};
@@ -155,12 +145,7 @@ TEST_P(ConnectionTest, PeerThatGoesAwayFailsTheWaitWithItsName) {
   std::vector<std::byte> in(1000);
   auto r = pair.right->post_receive(in);
   pair.left.reset();  // the peer process dies: its socket closes
-  try {
-    r->wait(Millis(10000));
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([&] { r->wait(Millis(10000)); }, ThrowsMessage<Error>(HasSubstr("closed")));
 }
 
 TEST_P(ConnectionTest, SilentPeerTimesOut) {
@@ -201,44 +186,33 @@ class RefusalTest : public ::testing::TestWithParam<std::tuple<Refusal, bool>> {
 std::vector<Refusal> refusals() {
   const long day = 24L * 3600;
   return {
-      {"foreign_ca",
-       [] {
-         static const PemPair other_ca = make_certificate_authority("other CA", 1);
-         return make_host_certificate(other_ca, "rogue", {}, 1);
-       },
+      {"foreign_ca", [] { return host_certificate("rogue", CertificateKind::foreign); },
        "refused peer rogue: its certificate is not signed by the job CA",
        "peer good refused this rank's certificate: not signed by the job CA"},
-      {"wrong_host", [] { return make_host_certificate(test_ca(), "elsewhere", {}, 1); },
+      {"wrong_host", [] { return host_certificate("elsewhere"); },
        "refused peer rogue: its certificate is for host elsewhere, expected rogue",
        "peer good refused this rank's certificate: certificate is for host elsewhere, expected rogue"},
-      // Valid from 10 days ago for 5 days (expired 5 days ago).
-      {"expired", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, -10); },
-       "refused peer rogue: its certificate expired on " + date_in(-5 * day),
-       "peer good refused this rank's certificate: expired on " + date_in(-5 * day)},
-      // Valid from 2 days ahead (less the 5 minutes of allowed clock skew).
-      {"not_yet_valid", [] { return make_host_certificate(test_ca(), "rogue", {}, 5, 2); },
-       "refused peer rogue: its certificate is not valid before " + date_in(2 * day - 300),
-       "peer good refused this rank's certificate: not valid before " + date_in(2 * day - 300)},
+      {"expired", [] { return host_certificate("rogue", CertificateKind::expired); },
+       "refused peer rogue: its certificate expired on " + date_in(-expired_days_ago * day),
+       "peer good refused this rank's certificate: expired on " + date_in(-expired_days_ago * day)},
+      // (Less the 5 minutes of allowed clock skew.)
+      {"not_yet_valid", [] { return host_certificate("rogue", CertificateKind::not_yet_valid); },
+       "refused peer rogue: its certificate is not valid before " + date_in(valid_in_days * day - 300),
+       "peer good refused this rank's certificate: not valid before " + date_in(valid_in_days * day - 300)},
   };
 }
 
 TEST_P(RefusalTest, BothSidesNameTheCause) {
   const auto& [refusal, rogue_is_server] = GetParam();
-  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
-  const PemPair rogue = refusal.make_certificate();
-  const TlsContext good_ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256",
-                            "auto", "good");
-  const TlsContext rogue_ctx({test_ca().certificate, rogue.certificate, rogue.private_key}, "TLS_AES_128_GCM_SHA256",
-                             "auto", "rogue");
+  const auto good_ctx = tls_context(host_certificate("good"), "auto", "good");
+  const auto rogue_ctx = tls_context(refusal.make_certificate(), "auto", "rogue");
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  Connection refusing(make_tls_stream(Socket(fds[0]), good_ctx, !rogue_is_server, "rogue", "peer rogue"), "peer rogue");
-  Connection refused(make_tls_stream(Socket(fds[1]), rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
-  const std::string refusing_error = handshake_error(refusing), refused_error = handshake_error(refused);
-  EXPECT_NE(refusing_error.find(refusal.refusing_says), std::string::npos)
-      << "refusing side: '" << refusing_error << "', expected '" << refusal.refusing_says << "'";
-  EXPECT_NE(refused_error.find(refusal.refused_says), std::string::npos)
-      << "refused side: '" << refused_error << "', expected '" << refusal.refused_says << "'";
+  Connection refusing(make_tls_stream(Socket(fds[0]), *good_ctx, !rogue_is_server, "rogue", "peer rogue"),
+                      "peer rogue");
+  Connection refused(make_tls_stream(Socket(fds[1]), *rogue_ctx, rogue_is_server, "good", "peer good"), "peer good");
+  EXPECT_THAT(handshake(refusing), ThrowsMessage<TlsError>(HasSubstr(refusal.refusing_says))) << "refusing side";
+  EXPECT_THAT(handshake(refused), ThrowsMessage<TlsError>(HasSubstr(refusal.refused_says))) << "refused side";
 }
 
 INSTANTIATE_TEST_SUITE_P(TlsRefusals, RefusalTest,
@@ -248,31 +222,24 @@ INSTANTIATE_TEST_SUITE_P(TlsRefusals, RefusalTest,
                          });
 
 TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
-  const PemPair good = make_host_certificate(test_ca(), "good", {}, 1);
-  const TlsContext ctx({test_ca().certificate, good.certificate, good.private_key}, "TLS_AES_128_GCM_SHA256");
+  const auto ctx = tls_context(host_certificate("good"));
   {
     // A plaintext client (a rank on --transport tcp) against a TLS server:
     // the server refuses it, and answers with a clear-text alert that the
     // plain side reads as the reason.
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    Connection tls(make_tls_stream(Socket(fds[0]), ctx, true, "plain", "peer plain"), "peer plain");
+    Connection tls(make_tls_stream(Socket(fds[0]), *ctx, true, "plain", "peer plain"), "peer plain");
     Connection plain(make_plain_stream(Socket(fds[1]), "peer good"), "peer good");
     std::vector<std::byte> request(8, std::byte{1}), in(16);
     auto receive = plain.post_receive(in);
     // (The send itself may fail with a broken pipe: the server refuses on
     // the first byte and closes.)
     auto send = plain.post_send(request);
-    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
-        << handshake_error(tls);
-    std::string plain_error;
-    try {
-      receive->wait(Millis(10000));
-    } catch (const IoError& e) {
-      plain_error = e.what();
-    }
-    EXPECT_NE(plain_error.find("peer good refused this rank's connection: peer spoke plaintext"), std::string::npos)
-        << "plain side: '" << plain_error << "'";
+    EXPECT_THAT(handshake(tls), ThrowsMessage<TlsError>(HasSubstr("refused peer plain: peer spoke plaintext")));
+    EXPECT_THAT([&] { receive->wait(Millis(10000)); },
+                ThrowsMessage<IoError>(HasSubstr("peer good refused this rank's connection: peer spoke plaintext")))
+        << "plain side";
   }
   {
     // A TLS client against a plaintext acceptor, which answers the
@@ -281,25 +248,20 @@ TEST(TlsConnection, PlaintextPeerIsRefusedAndToldSo) {
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     Socket acceptor(fds[1]);
-    Connection tls(make_tls_stream(Socket(fds[0]), ctx, false, "plain", "peer plain"), "peer plain");
+    Connection tls(make_tls_stream(Socket(fds[0]), *ctx, false, "plain", "peer plain"), "peer plain");
     unsigned char first = 0;
     ASSERT_EQ(::recv(acceptor.fd(), &first, 1, 0), 1);
     EXPECT_EQ(first, 0x16) << "a ClientHello starts with a handshake record";
     ASSERT_EQ(::send(acceptor.fd(), "PLN1", 4, MSG_NOSIGNAL), 4);
     ::shutdown(acceptor.fd(), SHUT_RDWR);
-    EXPECT_NE(handshake_error(tls).find("refused peer plain: peer spoke plaintext"), std::string::npos)
-        << handshake_error(tls);
+    EXPECT_THAT(handshake(tls), ThrowsMessage<TlsError>(HasSubstr("refused peer plain: peer spoke plaintext")));
   }
 }
 
 TEST(TlsConnection, UnknownCipherSuiteIsAClearError) {
-  const auto a = make_host_certificate(test_ca(), "a", {}, 1);
-  try {
-    TlsContext ctx({test_ca().certificate, a.certificate, a.private_key}, "TLS_NOT_A_SUITE");
-    FAIL();
-  } catch (const TlsError& e) {
-    EXPECT_NE(std::string(e.what()).find("--tls-ciphersuites"), std::string::npos);
-  }
+  const PemPair a = host_certificate("a");
+  EXPECT_THAT([&] { TlsContext ctx(credentials(a), "TLS_NOT_A_SUITE"); },
+              ThrowsMessage<TlsError>(HasSubstr("--tls-ciphersuites")));
 }
 
 TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
@@ -329,16 +291,17 @@ TEST(TlsConnection, EphemeralPeersArePinnedByFingerprint) {
     Connection impostor(
         make_tls_stream(Socket(fds[1]), impostor_ctx, impostor_is_server, "a", "peer a", a_ctx.fingerprint()),
         "peer a");
-    const std::string error = handshake_error(honest), impostor_error = handshake_error(impostor);
     const std::string role = impostor_is_server ? "impostor as server" : "impostor as client";
-    EXPECT_NE(error.find("refused peer b: its certificate is not the one that rank published (fingerprint mismatch)"),
-              std::string::npos)
-        << role << ", handshake error: '" << error << "'";
+    EXPECT_THAT(handshake(honest),
+                ThrowsMessage<TlsError>(HasSubstr(
+                    "refused peer b: its certificate is not the one that rank published (fingerprint mismatch)")))
+        << role << ", honest side";
     // The impostor learns of the refusal during set-up too (the server
     // confirms a client only after checking its certificate).
-    EXPECT_NE(impostor_error.find("peer a refused this rank's certificate: not the certificate this rank published"),
-              std::string::npos)
-        << role << ", impostor's error: '" << impostor_error << "'";
+    EXPECT_THAT(handshake(impostor),
+                ThrowsMessage<TlsError>(
+                    HasSubstr("peer a refused this rank's certificate: not the certificate this rank published")))
+        << role << ", impostor";
   }
 }
 
@@ -384,12 +347,8 @@ TEST(TlsConnection, KernelTlsIsUsedWhereOfferedElseOpenSslRecords) {
 }
 
 TEST(TlsConnection, RecordLayerChoiceIsCheckedByName) {
-  try {
-    TlsContext ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "ipsec-mb");
-    FAIL() << "expected an error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--tls-crypto must be auto"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([] { TlsContext ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "ipsec-mb"); },
+              ThrowsMessage<InputError>(HasSubstr("--tls-crypto must be auto")));
 }
 
 TEST(TlsConnection, KeysChangeEverySoManyRecords) {

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +13,10 @@
 #include "engine/npy.hpp"
 
 using namespace ringsim;
+using ::testing::AllOf;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 namespace fs = std::filesystem;
 
 namespace {
@@ -34,15 +39,6 @@ class IoTest : public ::testing::Test {
     std::string header = make_npy_header(descr, shape);
     if (fortran) header.replace(header.find("False"), 5, "True ");
     write(name, header + std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
-  }
-  template <class Fn>
-  std::string error_of(Fn&& fn) {
-    try {
-      fn();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
   }
   fs::path dir_;
 };
@@ -119,22 +115,21 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   write("ragged.csv", "1,2\n3\n");
   write("word.csv", "1,2\n3,x\n");
   write("data.txt", "1,2\n");
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("missing.npy")); }).find("not found"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("three_d.npy")); }).find("2-D"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("ints.npy")); }).find("unsupported dtype '<i8'"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("short.npy")); }).find("truncated"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("garbage.npy")); }).find("not a .npy"), std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:2: expected 2 values"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("word.csv")).load_rows<float>(0, 2); }).find("not a number"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("data.txt")); }).find("unknown input format"), std::string::npos);
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100);
-            }).find("NaN at row 101, column 1"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("inf.npy")).load_rows<float>(0, 2); }).find("Inf at row 1"),
-            std::string::npos);
+  EXPECT_THAT([&] { MatrixSource::open(path("missing.npy")); }, ThrowsMessage<Error>(HasSubstr("not found")));
+  EXPECT_THAT([&] { MatrixSource::open(path("three_d.npy")); }, ThrowsMessage<Error>(HasSubstr("2-D")));
+  EXPECT_THAT([&] { MatrixSource::open(path("ints.npy")); },
+              ThrowsMessage<Error>(HasSubstr("unsupported dtype '<i8'")));
+  EXPECT_THAT([&] { MatrixSource::open(path("short.npy")); }, ThrowsMessage<Error>(HasSubstr("truncated")));
+  EXPECT_THAT([&] { MatrixSource::open(path("garbage.npy")); }, ThrowsMessage<Error>(HasSubstr("not a .npy")));
+  EXPECT_THAT([&] { MatrixSource::open(path("ragged.csv")); },
+              ThrowsMessage<Error>(HasSubstr("ragged.csv:2: expected 2 values")));
+  EXPECT_THAT([&] { MatrixSource::open(path("word.csv")).load_rows<float>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("not a number")));
+  EXPECT_THAT([&] { MatrixSource::open(path("data.txt")); }, ThrowsMessage<Error>(HasSubstr("unknown input format")));
+  EXPECT_THAT([&] { MatrixSource::open(path("nan.npy")).load_rows<float>(0, 3, 100); },
+              ThrowsMessage<Error>(HasSubstr("NaN at row 101, column 1")));
+  EXPECT_THAT([&] { MatrixSource::open(path("inf.npy")).load_rows<float>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("Inf at row 1")));
   // Rows outside the requested range are not even looked at.
   EXPECT_NO_THROW(MatrixSource::open(path("nan.npy")).load_rows<float>(2, 1));
 }
@@ -163,28 +158,32 @@ TEST_F(IoTest, NpyHeaderIsReadAsAPythonLiteral) {
   EXPECT_TRUE(parsed("{'descr': '<f8', 'fortran_order': True, 'shape': (1, 1)}").fortran_order);
   EXPECT_TRUE(parsed("{'descr': '<f8', 'fortran_order': False, 'shape': ()}").shape.empty());
 
-  const auto error = [&](const std::string& dict) { return error_of([&] { parsed(dict); }); };
+  // Parsing `dict`, as a callable for the exception matchers.
+  const auto parsing = [&](const std::string& dict) { return [&parsed, dict] { parsed(dict); }; };
   const std::string ok_start = "{'descr': '<f4', 'fortran_order': False, ";
   for (const char* shape : {"(-3, 2)", "(3, -2)", "'50 by 8'", "(50 by 8)", "(5)", "[3, 2]", "(3, 2.5)", "(3,, 2)",
                             "(99999999999999999999, 1)"}) {
-    const std::string message = error(ok_start + "'shape': " + shape + ", }");
-    EXPECT_NE(message.find("h.npy: malformed .npy header"), std::string::npos) << shape << ": " << message;
-    EXPECT_NE(message.find("shape"), std::string::npos) << shape << ": " << message;
+    EXPECT_THAT(parsing(ok_start + "'shape': " + shape + ", }"),
+                ThrowsMessage<Error>(AllOf(HasSubstr("h.npy: malformed .npy header"), HasSubstr("shape"))))
+        << shape;
   }
   for (const char* fortran : {"'True'", "'False'", "1", "true", "Trueish", "None"}) {
-    const std::string message =
-        error(std::string("{'descr': '<f4', 'fortran_order': ") + fortran + ", 'shape': (3, 2), }");
-    EXPECT_NE(message.find("'fortran_order' must be True or False"), std::string::npos) << fortran << ": " << message;
+    EXPECT_THAT(parsing(std::string("{'descr': '<f4', 'fortran_order': ") + fortran + ", 'shape': (3, 2), }"),
+                ThrowsMessage<Error>(HasSubstr("'fortran_order' must be True or False")))
+        << fortran;
   }
-  EXPECT_NE(error("{'descr': <f4, 'fortran_order': False, 'shape': (3, 2)}").find("dtype"), std::string::npos);
-  EXPECT_NE(error("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,)}").find("structured"),
-            std::string::npos);
-  EXPECT_NE(error("{'fortran_order': False, 'shape': (3, 2)}").find("no 'descr'"), std::string::npos);
-  EXPECT_NE(error(ok_start + "'shape': (3, 2), 'shape': (3, 2)}").find("twice"), std::string::npos);
-  EXPECT_NE(error(ok_start + "'shape': (3, 2), 'extra': 1}").find("unexpected key 'extra'"), std::string::npos);
-  EXPECT_NE(error(ok_start + "'shape': (3, 2)").find("malformed .npy header: expected ','"), std::string::npos);
+  EXPECT_THAT(parsing("{'descr': <f4, 'fortran_order': False, 'shape': (3, 2)}"),
+              ThrowsMessage<Error>(HasSubstr("dtype")));
+  EXPECT_THAT(parsing("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,)}"),
+              ThrowsMessage<Error>(HasSubstr("structured")));
+  EXPECT_THAT(parsing("{'fortran_order': False, 'shape': (3, 2)}"), ThrowsMessage<Error>(HasSubstr("no 'descr'")));
+  EXPECT_THAT(parsing(ok_start + "'shape': (3, 2), 'shape': (3, 2)}"), ThrowsMessage<Error>(HasSubstr("twice")));
+  EXPECT_THAT(parsing(ok_start + "'shape': (3, 2), 'extra': 1}"),
+              ThrowsMessage<Error>(HasSubstr("unexpected key 'extra'")));
+  EXPECT_THAT(parsing(ok_start + "'shape': (3, 2)"),
+              ThrowsMessage<Error>(HasSubstr("malformed .npy header: expected ','")));
   // A value that mentions another key is not that key.
-  EXPECT_NE(error("{'descr': 'shape', 'fortran_order': False}").find("no 'shape'"), std::string::npos);
+  EXPECT_THAT(parsing("{'descr': 'shape', 'fortran_order': False}"), ThrowsMessage<Error>(HasSubstr("no 'shape'")));
 }
 
 TEST_F(IoTest, NpyShapeWhoseSizeOverflowsIsRefused) {
@@ -195,31 +194,30 @@ TEST_F(IoTest, NpyShapeWhoseSizeOverflowsIsRefused) {
   // 2^61 x 1 float32: fits 64 bits only until the item size is applied.
   write("edge.npy", npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952, 1), }"));
   for (const char* name : {"huge.npy", "edge.npy"}) {
-    const std::string message = error_of([&] { MatrixSource::open(path(name)); });
-    EXPECT_NE(message.find(path(name) + ": implausible .npy shape"), std::string::npos) << message;
+    EXPECT_THAT([&] { MatrixSource::open(path(name)); },
+                ThrowsMessage<Error>(HasSubstr(path(name) + ": implausible .npy shape")));
   }
   // (2^62, 0) needs no bytes at all: 2^62 empty rows would be "loaded" one by one.
   write("no-columns.npy",
         npy_with_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 0), }"));
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("no-columns.npy")); }).find("rows without columns"),
-            std::string::npos);
+  EXPECT_THAT([&] { MatrixSource::open(path("no-columns.npy")); },
+              ThrowsMessage<Error>(HasSubstr("rows without columns")));
   write_npy<float>("empty.npy", "<f4", {0, 0}, {});
   EXPECT_EQ(MatrixSource::open(path("empty.npy")).rows(), 0);
 }
 
 TEST_F(IoTest, TruncatedNpyDataIsRefusedNamingTheFile) {
   write_npy<float>("short.npy", "<f4", {4, 4}, std::vector<float>(15, 1.f));
-  const std::string message = error_of([&] { MatrixSource::open(path("short.npy")); });
-  EXPECT_NE(message.find(path("short.npy") + ": truncated data: header says 4 x 4"), std::string::npos) << message;
+  EXPECT_THAT([&] { MatrixSource::open(path("short.npy")); },
+              ThrowsMessage<Error>(HasSubstr(path("short.npy") + ": truncated data: header says 4 x 4")));
   // A header cut short, and a file that ends inside the length field.
   const std::string whole = make_npy_header("<f4", {1, 1}) + std::string(4, '\0');
   write("cut-header.npy", whole.substr(0, 30));
   write("cut-length.npy", std::string("\x93NUMPY\x02\x00\x10", 9) + "\0");
   for (const char* name : {"cut-header.npy", "cut-length.npy"}) {
-    const std::string message = error_of([&] { MatrixSource::open(path(name)); });
-    EXPECT_NE(message.find(path(name) + ": "), std::string::npos) << message;
-    EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("not a .npy") != std::string::npos)
-        << message;
+    EXPECT_THAT([&] { MatrixSource::open(path(name)); },
+                ThrowsMessage<Error>(
+                    AllOf(HasSubstr(path(name) + ": "), AnyOf(HasSubstr("truncated"), HasSubstr("not a .npy")))));
   }
 }
 
@@ -227,18 +225,13 @@ TEST_F(IoTest, Float64BeyondFloat32RangeIsRefusedForFloat32Compute) {
   write_npy<double>("big.npy", "<f8", {2, 2}, {1, 2, 3, 1e300});
   write_npy<double>("big-f.npy", "<f8", {2, 2}, {1, 1e300, 2, 3}, true);  // column-major: (1, 0) is 1e300
   write("big.csv", "1,2\n3,1e300\n");
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10);
-            }).find("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("big-f.npy")).load_rows<float>(0, 2);
-            }).find("row 1, column 0: value 1e+300 does not fit float32"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("big.csv")).load_rows<float>(0, 2);
-            }).find("big.csv:2: column 1: value 1e+300 does not fit float32"),
-            std::string::npos);
+  EXPECT_THAT([&] { MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10); },
+              ThrowsMessage<Error>(
+                  HasSubstr("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64")));
+  EXPECT_THAT([&] { MatrixSource::open(path("big-f.npy")).load_rows<float>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("row 1, column 0: value 1e+300 does not fit float32")));
+  EXPECT_THAT([&] { MatrixSource::open(path("big.csv")).load_rows<float>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("big.csv:2: column 1: value 1e+300 does not fit float32")));
   EXPECT_EQ(MatrixSource::open(path("big.npy")).load_rows<double>(0, 2)(1, 1), 1e300);
 }
 
@@ -267,22 +260,16 @@ TEST_F(IoTest, CsvNonFiniteAndRaggedRowsNameTheLine) {
   write("overflow.csv", "1,2\n\n3,1e999\n");
   write("ragged.csv", "1,2\n3,4\n5,6,7\n");
   write("short.csv", "1,2,3\n4,5\n");
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2);
-            }).find("nan.csv:3: column 1 is not a finite number: 'nan'"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("inf.csv")).load_rows<double>(0, 2);
-            }).find("inf.csv:2: column 0 is not a finite number: '-inf'"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              MatrixSource::open(path("overflow.csv")).load_rows<double>(0, 2);
-            }).find("overflow.csv:3: column 1 is not a finite number: '1e999'"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("ragged.csv")); }).find("ragged.csv:3: expected 2 values, found 3"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { MatrixSource::open(path("short.csv")); }).find("short.csv:2: expected 3 values, found 2"),
-            std::string::npos);
+  EXPECT_THAT([&] { MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("nan.csv:3: column 1 is not a finite number: 'nan'")));
+  EXPECT_THAT([&] { MatrixSource::open(path("inf.csv")).load_rows<double>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("inf.csv:2: column 0 is not a finite number: '-inf'")));
+  EXPECT_THAT([&] { MatrixSource::open(path("overflow.csv")).load_rows<double>(0, 2); },
+              ThrowsMessage<Error>(HasSubstr("overflow.csv:3: column 1 is not a finite number: '1e999'")));
+  EXPECT_THAT([&] { MatrixSource::open(path("ragged.csv")); },
+              ThrowsMessage<Error>(HasSubstr("ragged.csv:3: expected 2 values, found 3")));
+  EXPECT_THAT([&] { MatrixSource::open(path("short.csv")); },
+              ThrowsMessage<Error>(HasSubstr("short.csv:2: expected 3 values, found 2")));
 }
 
 TEST_F(IoTest, AtomicFileAppearsOnlyOnCommit) {
@@ -304,8 +291,8 @@ TEST_F(IoTest, AtomicFileAppearsOnlyOnCommit) {
 
 TEST_F(IoTest, UnwritableDirectoryIsReported) {
   write("plain-file", "x");
-  EXPECT_NE(error_of([&] { ensure_writable_directory(path("plain-file") + "/sub"); }).find("cannot be created"),
-            std::string::npos);
+  EXPECT_THAT([&] { ensure_writable_directory(path("plain-file") + "/sub"); },
+              ThrowsMessage<Error>(HasSubstr("cannot be created")));
 }
 
 TEST(Hex, RoundTripsAndRefusesWhatIsNotHex) {

@@ -1,5 +1,6 @@
 // The launcher's pure parts, without processes: config parsing, the rank
 // map, hyperparameters and the mpirun command line.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,10 +17,13 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
-#include "transport/certificates.hpp"
+#include "tls_fixture.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,16 +37,17 @@ class MlRoot : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
   void write(const std::string& name, const std::string& text) { std::ofstream(root_ / "input/config" / name) << text; }
-  std::string error_of(const Environment& environment = {}) {
-    try {
-      load_sagemaker_config(root_.string(), environment);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    return "";
+  // Loading the config, as a callable for the exception matchers.
+  auto loading(const Environment& environment = {}) {
+    return [this, environment] { load_sagemaker_config(root_.string(), environment); };
   }
   fs::path root_;
 };
+
+// Parsing `hyperparameters`, as a callable for the exception matchers.
+auto parsing(std::map<std::string, std::string> hyperparameters) {
+  return [hyperparameters] { parse_launch_settings(hyperparameters); };
+}
 
 }  // namespace
 
@@ -108,36 +113,28 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
                                         {"--threshold", "0.75"},
                                         {"--tls-crypto", "openssl"},
                                         {"--transport", "tls"}}));
-  const auto message = [](std::map<std::string, std::string> hp) {
-    try {
-      parse_launch_settings(hp);
-    } catch (const ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
-  EXPECT_NE(message({{"kk", "5"}}).find("unknown hyperparameter 'kk'"), std::string::npos);
-  EXPECT_NE(message({{"k", "five"}}).find("'k' must be an integer"), std::string::npos);
-  EXPECT_NE(message({{"k", "0"}}).find("hyperparameter 'k' must be between 1 and 1048576, got 0"), std::string::npos);
-  EXPECT_NE(message({{"max_output_bytes", "5"}, {"max_full_bytes", "6"}}).find("which another key already set"),
-            std::string::npos);
-  EXPECT_NE(message({{"device", "cuda"}}).find("hyperparameter 'device' cuda: this ringsim was built without CUDA"),
-            std::string::npos);
-  EXPECT_NE(message({{"threshold", "high"}}).find("'threshold' must be a finite number"), std::string::npos);
-  EXPECT_NE(message({{"transport", "udp"}}).find("'transport' must be one of"), std::string::npos);
-  EXPECT_NE(message({{"tls_crypto", "fast"}}).find("'tls_crypto' must be one of"), std::string::npos);
+  EXPECT_THAT(parsing({{"kk", "5"}}), ThrowsMessage<ConfigError>(HasSubstr("unknown hyperparameter 'kk'")));
+  EXPECT_THAT(parsing({{"k", "five"}}), ThrowsMessage<ConfigError>(HasSubstr("'k' must be an integer")));
+  EXPECT_THAT(parsing({{"k", "0"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'k' must be between 1 and 1048576, got 0")));
+  EXPECT_THAT(parsing({{"max_output_bytes", "5"}, {"max_full_bytes", "6"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("which another key already set")));
+  EXPECT_THAT(
+      parsing({{"device", "cuda"}}),
+      ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'device' cuda: this ringsim was built without CUDA")));
+  EXPECT_THAT(parsing({{"threshold", "high"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'threshold' must be a finite number")));
+  EXPECT_THAT(parsing({{"transport", "udp"}}), ThrowsMessage<ConfigError>(HasSubstr("'transport' must be one of")));
+  EXPECT_THAT(parsing({{"tls_crypto", "fast"}}), ThrowsMessage<ConfigError>(HasSubstr("'tls_crypto' must be one of")));
 }
 
 // tls without the job's certificates would pin self-signed certificates
 // through the unauthenticated launch channel: only when asked for by name.
 TEST(Hyperparameters, TlsWithoutACertificateChannelIsRefusedUnlessOptedIn) {
-  try {
-    parse_launch_settings({{"transport", "tls"}});
-    FAIL() << "transport=tls without tls_channel must be refused";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("set the hyperparameter tls_channel=certs"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("tls_trust=launch-channel-fingerprints"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT(parsing({{"transport", "tls"}}),
+              ThrowsMessage<ConfigError>(AllOf(HasSubstr("set the hyperparameter tls_channel=certs"),
+                                               HasSubstr("tls_trust=launch-channel-fingerprints"))))
+      << "transport=tls without tls_channel must be refused";
   const auto opted_in = parse_launch_settings({{"transport", "tls"}, {"tls_trust", "launch-channel-fingerprints"}});
   EXPECT_EQ(opted_in.tls_trust, "launch-channel-fingerprints");
   EXPECT_THROW(parse_launch_settings(
@@ -170,19 +167,19 @@ TEST_F(MlRoot, MissingInterfaceFallsBackToEth0) {
 
 TEST_F(MlRoot, UnknownCurrentHostIsAnError) {
   write("resourceconfig.json", R"({"current_host":"algo-9","hosts":["algo-1","algo-2"]})");
-  EXPECT_NE(error_of().find("current_host 'algo-9' is not in hosts [algo-1, algo-2]"), std::string::npos);
+  EXPECT_THAT(loading(),
+              ThrowsMessage<ConfigError>(HasSubstr("current_host 'algo-9' is not in hosts [algo-1, algo-2]")));
 }
 
 TEST_F(MlRoot, MalformedJsonNamesTheFile) {
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1")");
-  const std::string message = error_of();
-  EXPECT_NE(message.find("resourceconfig.json: malformed JSON"), std::string::npos) << message;
+  EXPECT_THAT(loading(), ThrowsMessage<ConfigError>(HasSubstr("resourceconfig.json: malformed JSON")));
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
   write("hyperparameters.json", "{not json");
-  EXPECT_NE(error_of().find("hyperparameters.json: malformed JSON"), std::string::npos);
+  EXPECT_THAT(loading(), ThrowsMessage<ConfigError>(HasSubstr("hyperparameters.json: malformed JSON")));
   write("hyperparameters.json", "{}");
   write("inputdataconfig.json", R"({"train":{"S3DistributionType":"Shuffled"}})");
-  EXPECT_NE(error_of().find("unknown S3DistributionType 'Shuffled'"), std::string::npos);
+  EXPECT_THAT(loading(), ThrowsMessage<ConfigError>(HasSubstr("unknown S3DistributionType 'Shuffled'")));
 }
 
 TEST_F(MlRoot, EnvironmentIsTheFallback) {
@@ -193,7 +190,7 @@ TEST_F(MlRoot, EnvironmentIsTheFallback) {
   EXPECT_EQ(config.current_host, "algo-2");
   EXPECT_EQ(config.network_interface, "eth3");
   EXPECT_EQ(config.hyperparameters.at("k"), "3");
-  EXPECT_NE(error_of().find("not found and SM_HOSTS not set"), std::string::npos);
+  EXPECT_THAT(loading(), ThrowsMessage<ConfigError>(HasSubstr("not found and SM_HOSTS not set")));
 }
 
 TEST(MpirunCommand, HostfileAndArgv) {
@@ -243,19 +240,6 @@ TEST(MpirunCommand, LocalSimulationRunsEverythingHere) {
   EXPECT_EQ(std::find(plan.argv.begin(), plan.argv.end(), "btl_tcp_if_include"), plan.argv.end());
 }
 
-namespace {
-
-std::string settings_error(std::map<std::string, std::string> hyperparameters) {
-  try {
-    parse_launch_settings(hyperparameters);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
-
 TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
   const auto s = parse_launch_settings({{"threshold", "0.99999995"},
                                         {"k", "1048576"},
@@ -269,21 +253,26 @@ TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
                                         {"--tile", "4096"},
                                         {"--timeout", "2.50"}}));
   // Out of range is refused by name, never wrapped (4294967306 mod 2^32 = 10).
-  EXPECT_NE(settings_error({{"k", "4294967306"}}).find("hyperparameter 'k' is out of range"), std::string::npos);
-  EXPECT_NE(settings_error({{"k", "99999999999999999999999"}}).find("'k' is out of range"), std::string::npos);
-  EXPECT_NE(settings_error({{"processes_per_host", "2147483647"}})
-                .find("'processes_per_host' is out of range: must be an integer from 1 to 4096, got '2147483647'"),
-            std::string::npos);
-  EXPECT_NE(settings_error({{"k", "10 "}}).find("'k' must be an integer"), std::string::npos);
-  EXPECT_NE(settings_error({{"k", "1.5"}}).find("'k' must be an integer"), std::string::npos);
-  EXPECT_NE(settings_error({{"threshold", "nan"}}).find("'threshold' must be a finite number"), std::string::npos);
-  EXPECT_NE(settings_error({{"threshold", " 0.5"}}).find("'threshold' must be a finite number"), std::string::npos);
-  EXPECT_NE(settings_error({{"timeout", "1e300"}}).find("'timeout' must be between 0.001 and 1000000 seconds"),
-            std::string::npos);
-  EXPECT_NE(settings_error({{"timeout", "0"}}).find("'timeout' must be between"), std::string::npos);
-  EXPECT_NE(settings_error({{"wait_seconds", "0"}}).find("'wait_seconds' must be seconds in (0, 604800]"),
-            std::string::npos);
-  EXPECT_NE(settings_error({{"control_port", "70000"}}).find("'control_port' is out of range"), std::string::npos);
+  EXPECT_THAT(parsing({{"k", "4294967306"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'k' is out of range")));
+  EXPECT_THAT(parsing({{"k", "99999999999999999999999"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'k' is out of range")));
+  EXPECT_THAT(parsing({{"processes_per_host", "2147483647"}}),
+              ThrowsMessage<ConfigError>(HasSubstr(
+                  "'processes_per_host' is out of range: must be an integer from 1 to 4096, got '2147483647'")));
+  EXPECT_THAT(parsing({{"k", "10 "}}), ThrowsMessage<ConfigError>(HasSubstr("'k' must be an integer")));
+  EXPECT_THAT(parsing({{"k", "1.5"}}), ThrowsMessage<ConfigError>(HasSubstr("'k' must be an integer")));
+  EXPECT_THAT(parsing({{"threshold", "nan"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'threshold' must be a finite number")));
+  EXPECT_THAT(parsing({{"threshold", " 0.5"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'threshold' must be a finite number")));
+  EXPECT_THAT(parsing({{"timeout", "1e300"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'timeout' must be between 0.001 and 1000000 seconds")));
+  EXPECT_THAT(parsing({{"timeout", "0"}}), ThrowsMessage<ConfigError>(HasSubstr("'timeout' must be between")));
+  EXPECT_THAT(parsing({{"wait_seconds", "0"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'wait_seconds' must be seconds in (0, 604800]")));
+  EXPECT_THAT(parsing({{"control_port", "70000"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'control_port' is out of range")));
 }
 
 TEST(Hyperparameters, ToolkitMpiKeys) {
@@ -295,15 +284,16 @@ TEST(Hyperparameters, ToolkitMpiKeys) {
   EXPECT_EQ(s.mpi_options, "-mca btl_tcp_if_include eth2 --bind-to core");
   s = parse_launch_settings({{"sagemaker_mpi_num_of_processes_per_host", "2"}, {"processes_per_host", "2"}});
   EXPECT_EQ(s.processes_per_host, 2);
-  EXPECT_NE(settings_error({{"sagemaker_mpi_enabled", "false"}}).find("'sagemaker_mpi_enabled' is false"),
-            std::string::npos);
-  EXPECT_NE(settings_error({{"sagemaker_mpi_enabled", "maybe"}}).find("must be true or false"), std::string::npos);
-  EXPECT_NE(
-      settings_error({{"sagemaker_mpi_num_of_processes_per_host", "4"}, {"processes_per_host", "2"}}).find("disagree"),
-      std::string::npos);
-  EXPECT_NE(settings_error({{"sagemaker_mpi_num_of_processes_per_host", "0"}}).find("out of range"), std::string::npos);
+  EXPECT_THAT(parsing({{"sagemaker_mpi_enabled", "false"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("'sagemaker_mpi_enabled' is false")));
+  EXPECT_THAT(parsing({{"sagemaker_mpi_enabled", "maybe"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("must be true or false")));
+  EXPECT_THAT(parsing({{"sagemaker_mpi_num_of_processes_per_host", "4"}, {"processes_per_host", "2"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("disagree")));
+  EXPECT_THAT(parsing({{"sagemaker_mpi_num_of_processes_per_host", "0"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("out of range")));
   // Other SageMaker keys stay ignored.
-  EXPECT_EQ(settings_error({{"sagemaker_program", "train"}, {"sagemaker_region", "us-east-1"}}), "");
+  EXPECT_NO_THROW(parse_launch_settings({{"sagemaker_program", "train"}, {"sagemaker_region", "us-east-1"}}));
 }
 
 TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
@@ -326,12 +316,12 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
   EXPECT_EQ(value_of("btl_tcp_if_include"), "eth7");  // the toolkit's option overrides the default eth0
 
   write("hyperparameters.json", R"({"processes_per_host":"2147483647"})");
-  try {
-    launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
-    ADD_FAILURE() << "2147483647 ranks per host accepted";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("'processes_per_host' is out of range"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT(
+      [&] {
+        launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("'processes_per_host' is out of range")))
+      << "2147483647 ranks per host accepted";
 }
 
 TEST(FailureReport, NamesTheFirstRankThatFailed) {
@@ -386,11 +376,8 @@ TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
 // and a TLS peer whose certificate names another host are refused, and the
 // worker keeps listening for the real leader.
 TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
-  const PemPair ca = make_certificate_authority("job CA", 1);
-  const auto context_for = [&](const std::string& host) {
-    const PemPair pair = make_host_certificate(ca, host, {}, 1);
-    return std::make_unique<TlsContext>(TlsCredentials{ca.certificate, pair.certificate, pair.private_key},
-                                        "TLS_AES_128_GCM_SHA256", "openssl");
+  const auto context_for = [](const std::string& host) {
+    return ringsim::testing::tls_context(ringsim::testing::host_certificate(host), "openssl");
   };
   const auto worker_tls = context_for("algo-2");
   const auto leader_tls = context_for("algo-1");

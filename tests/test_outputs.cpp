@@ -1,5 +1,6 @@
 // Output safety: the --out lock, temporaries that cannot outlive their
 // process, the stop handler, and error lines that keep the failing phase.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -35,14 +36,10 @@ class OutputsTest : public ::testing::Test {
 
 TEST_F(OutputsTest, SecondLockOnAnOutputDirectoryNamesTheHolder) {
   OutputDirectoryLock first(dir_);
-  try {
-    OutputDirectoryLock second(dir_);
-    FAIL() << "a second lock on the same --out must be refused";
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find("in use by another ringsim job (process " + std::to_string(::getpid()) + ")"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_THAT([&] { OutputDirectoryLock second(dir_); },
+              ::testing::ThrowsMessage<IoError>(
+                  ::testing::HasSubstr("in use by another ringsim job (process " + std::to_string(::getpid()) + ")")))
+      << "a second lock on the same --out must be refused";
   EXPECT_EQ(entries(), 0u) << "the lock leaves no file";
 }
 

@@ -1,6 +1,7 @@
 // Multi-rank end-to-end tests, run by CTest under mpirun with P = 1..5: the
 // whole job (files in, files out) on every mode, compared against the
 // single-process reference on rank 0.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,8 +11,8 @@
 #include "engine/job.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
+#include "tests/tls_fixture.hpp"
 #include "transport/agreement.hpp"
-#include "transport/certificates.hpp"
 #include "transport/socket_transport.hpp"
 
 using namespace ringsim;
@@ -71,13 +72,8 @@ class RingJob : public ::testing::Test {
   // The job must fail on every rank, with `needle` in the agreed message and
   // no result file left behind.
   void expect_failure(const RunOptions& o, const std::string& needle) {
-    std::string message;
-    try {
-      run_similarity_job(o, world());
-    } catch (const AgreedFailure& e) {
-      message = e.what();
-    }
-    EXPECT_NE(message.find(needle), std::string::npos) << "got: '" << message << "'";
+    EXPECT_THAT([&] { run_similarity_job(o, world()); },
+                ::testing::ThrowsMessage<AgreedFailure>(::testing::HasSubstr(needle)));
     if (world().rank() == 0 && fs::exists(o.out))
       for (const auto& entry : fs::directory_iterator(o.out)) ADD_FAILURE() << "left " << entry.path();
   }
@@ -247,22 +243,12 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
   const std::string host = identity_host();
   if (world().rank() == 0) {
     fs::create_directories(certs);
-    const PemPair ca = make_certificate_authority("job CA", 1);
-    const PemPair other_ca = make_certificate_authority("other CA", 1);
-    const PemPair good = make_host_certificate(ca, host, {}, 1);
-    const PemPair foreign = make_host_certificate(other_ca, host, {}, 1);
-    const PemPair expired = make_host_certificate(ca, host, {}, 5, -10);
-    const PemPair early = make_host_certificate(ca, host, {}, 5, 2);
-    const PemPair elsewhere = make_host_certificate(ca, "elsewhere", {}, 1);
-    for (const auto& [name, pair] : std::vector<std::pair<std::string, PemPair>>{{"ca", ca},
-                                                                                 {"good", good},
-                                                                                 {"foreign", foreign},
-                                                                                 {"expired", expired},
-                                                                                 {"early", early},
-                                                                                 {"elsewhere", elsewhere}}) {
-      write_private_file(certs + "/" + name + ".pem", pair.certificate);
-      write_private_file(certs + "/" + name + ".key", pair.private_key);
-    }
+    write_pem_files(certs, "ca", job_ca());
+    write_pem_files(certs, "good", host_certificate(host));
+    write_pem_files(certs, "foreign", host_certificate(host, CertificateKind::foreign));
+    write_pem_files(certs, "expired", host_certificate(host, CertificateKind::expired));
+    write_pem_files(certs, "early", host_certificate(host, CertificateKind::not_yet_valid));
+    write_pem_files(certs, "elsewhere", host_certificate("elsewhere"));
   }
   world().barrier();
   struct Case {
@@ -284,15 +270,11 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
     o.tls_cert = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".pem";
     o.tls_key = certs + "/" + (is_rogue ? c.rogue_cert : "good") + ".key";
     const auto started = std::chrono::steady_clock::now();
-    std::string message;
-    try {
-      run_similarity_job(o, world());
-    } catch (const AgreedFailure& e) {
-      message = e.what();
-    }
-    EXPECT_NE(message, "") << c.name << ": the job must fail on every rank";
-    EXPECT_NE(message.find("rank " + std::to_string(rogue)), std::string::npos) << c.name << ": " << message;
-    EXPECT_NE(message.find(c.reason), std::string::npos) << c.name << ": " << message;
+    // The job must fail on every rank, naming the rogue rank and why.
+    EXPECT_THAT([&] { run_similarity_job(o, world()); },
+                ::testing::ThrowsMessage<AgreedFailure>(::testing::AllOf(
+                    ::testing::HasSubstr("rank " + std::to_string(rogue)), ::testing::HasSubstr(c.reason))))
+        << c.name;
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << c.name;
     EXPECT_FALSE(fs::exists(o.out + "/neighbors.npy"));
   }
