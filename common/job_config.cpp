@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 3> kTransportNames = {"mpi", "tcp", "tls"
 constexpr std::array<std::string_view, 2> kDtypeNames = {"float32", "float64"};
 constexpr std::array<std::string_view, 2> kDeviceNames = {"cpu", "cuda"};
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
+constexpr std::array<std::string_view, 3> kBalanceNames = {"auto", "even", "measured"};
 
 template <class Integer>
 void parse_integer(std::string_view text, Integer& field, const std::string& display) {
@@ -61,6 +62,7 @@ std::span<const std::string_view> choice_names(TransportKind) { return kTranspor
 std::span<const std::string_view> choice_names(Dtype) { return kDtypeNames; }
 std::span<const std::string_view> choice_names(Device) { return kDeviceNames; }
 std::span<const std::string_view> choice_names(TlsCrypto) { return kTlsCryptoNames; }
+std::span<const std::string_view> choice_names(Balance) { return kBalanceNames; }
 
 namespace {
 
@@ -186,6 +188,12 @@ void check_job_config(const JobConfig& config, OptionNaming naming) {
   if (!config.bind.empty()) split_host_port(config.bind, "--bind");
   if (!config.advertise.empty() && !split_host_port(config.advertise, "--advertise").port)
     throw InputError("--advertise '" + config.advertise + "': expected ADDR:PORT");
+  if (config.balance == Balance::measured && config.sharded)
+    throw InputError("--balance measured needs replicated input: with --sharded each rank's files fix its rows");
+  if (config.balance == Balance::measured && !config.checkpoint_dir.empty())
+    throw InputError(
+        "--balance measured cannot resume from --checkpoint-dir: a rerun must cut the rows exactly as the first run "
+        "did, so checkpointed jobs share rows evenly");
   if (config.device == Device::cuda)
     throw InputError(fmt::format("{} cuda: this ringsim was built without CUDA; use cpu",
                                  naming == OptionNaming::flags ? "--device" : "hyperparameter 'device'"));

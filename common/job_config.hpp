@@ -21,6 +21,10 @@ enum class Device { cpu, cuda };
 // Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where
 // both offer it, or OpenSSL in user space only.
 enum class TlsCrypto { automatic, openssl };
+// How rows are shared out: evenly, or in proportion to each rank's GEMM rate
+// measured at start-up (a slow core gets fewer rows); auto measures when the
+// job is big enough for the 0.4 s measurement not to matter.
+enum class Balance { automatic, even, measured };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -28,6 +32,7 @@ std::span<const std::string_view> choice_names(TransportKind);
 std::span<const std::string_view> choice_names(Dtype);
 std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
+std::span<const std::string_view> choice_names(Balance);
 
 template <class Enum>
 requires std::is_enum_v<Enum> std::string to_string(Enum value) {
@@ -50,6 +55,7 @@ struct JobConfig {
   bool tls_ephemeral = false;
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
+  Balance balance = Balance::automatic;
   int tile = 1024;                                        // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
@@ -145,6 +151,12 @@ void visit_job_options(Config& c, Visit&& visit) {
                            "(auto), or OpenSSL in user space only (openssl)",
                    .hyperparameter = sagemaker},
         c.tls_crypto);
+  visit(OptionInfo{.name = "balance",
+                   .help = "Rows per rank: even, or in proportion to each rank's GEMM rate measured at start-up "
+                           "(measured; replicated input without --checkpoint-dir); auto measures when each rank has "
+                           "over 1e12 flops to do",
+                   .hyperparameter = sagemaker},
+        c.balance);
   visit(OptionInfo{.name = "tile",
                    .help = "Tile edge in rows (memory per tile is tile^2 scores)",
                    .hyperparameter = sagemaker,

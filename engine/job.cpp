@@ -53,7 +53,34 @@ struct LocalInput {
   MatrixSource source;
   RowPartition partition = RowPartition::even(0, 1);
   std::int64_t source_begin = 0;  // first row to read from `source`
+  // --balance: every rank's measured GEMM rate (GFLOP/s), the weights of
+  // the partition and of the ring's middle split; empty: even shares.
+  std::vector<double> rank_gflops;
 };
+
+// Each rank's single-core GEMM rate for tiles `cols` deep, measured at the
+// same time on every rank (so that ranks sharing a core, or held to part of
+// one, measure what they will get), the same numbers on every rank.
+std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols) {
+  PhaseScope phase("balance");
+  comm.barrier();
+  const double gflops = measure_gemm_gflops(512, 512, std::max<std::int64_t>(cols, 1), 0.4);
+  // As whole kFLOP/s, so every rank builds bit-identical weights.
+  std::vector<double> rates;
+  for (const std::int64_t rate : comm.allgather(static_cast<std::int64_t>(std::max(gflops, 1e-3) * 1e6)))
+    rates.push_back(static_cast<double>(rate) / 1e6);
+  return rates;
+}
+
+// Whether to measure the ranks' rates and share rows by them.
+bool balance_by_rates(const RunOptions& options, int ranks, std::int64_t rows, std::int64_t cols) {
+  if (ranks < 2 || options.sharded || !options.checkpoint_dir.empty()) return false;
+  if (options.balance != Balance::automatic) return options.balance == Balance::measured;
+  // Worth 0.4 s when each rank has more than 1e12 flops (about 10 s) to do.
+  const double per_rank_flops =
+      static_cast<double>(rows) * static_cast<double>(rows) * static_cast<double>(cols) / ranks;
+  return per_rank_flops > 1e12;
+}
 
 LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
@@ -88,7 +115,14 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
       if (rows[r] != rows[0])
         throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" + std::to_string(rows[0]) +
                             " vs " + std::to_string(rows[r]) + " rows)");
-    local.partition = RowPartition::even(rows[0], comm.size());
+    const std::int64_t cols = comm.allreduce_max(local.source.cols());
+    if (!options.assumed_rank_gflops.empty()) {
+      local.rank_gflops = options.assumed_rank_gflops;
+    } else if (balance_by_rates(options, comm.size(), rows[0], cols)) {
+      local.rank_gflops = measure_rank_gflops(comm, cols);
+    }
+    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size())
+                                                : RowPartition::weighted(rows[0], local.rank_gflops);
     local.source_begin = local.partition.begin(comm.rank());
   }
   return local;
@@ -257,6 +291,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
 
   const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
+  const RingSchedule schedule(comm.size(), input.rank_gflops);
   {
     PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
@@ -300,9 +335,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
-    ProgressReporter progress(options.progress_seconds, rank, input.partition, d);
-    const RingTimes times = run_ring(own, input.partition, *transport, *mode, TileShape{options.tile, options.tile},
-                                     timeout, checkpoints, &progress);
+    ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
+    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode,
+                                     TileShape{options.tile, options.tile}, timeout, checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
@@ -347,18 +382,21 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                  {"total", report.total_seconds}}},
                {"similarity_entries", report.entries},
                {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
+               {"measured_gflops", input.rank_gflops.empty() ? json(nullptr) : json(input.rank_gflops[rank])},
                {"peak_rss_bytes", peak_rss_bytes()},
                {"transport", transport_json(stats)}};
   const auto all = comm.allgather(mine.dump());
   if (rank == 0) {
     json ranks = json::array();
-    double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0;
+    double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0, ring_max = 0, rank_gflops_sum = 0;
     std::uint64_t bytes_sent = 0;
     for (const auto& text : all) {
       json r = json::parse(text);
       wall = std::max(wall, r["seconds"]["total"].get<double>());
       compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
       wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
+      ring_max = std::max(ring_max, r["seconds"]["ring"].get<double>());
+      rank_gflops_sum += r["gflops"].get<double>();
       peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
       total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
       bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
@@ -379,7 +417,14 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         {"gemm_backend", gemm_backend()},
         {"resumed_steps", checkpoints.resume_step},
         {"empty_slots_per_row", options.mode == Mode::topk ? std::max<std::int64_t>(0, options.k - (n - 1)) : 0},
-        {"ring_steps", RingSchedule(comm.size()).steps()},
+        {"ring_steps", schedule.steps()},
+        {"balance", input.rank_gflops.empty() ? "even" : "measured"},
+        // The ring's rate against the sum of what each rank achieved in its
+        // own compute time: 1 when no rank ever waited for another.
+        {"rank_gflops_sum", rank_gflops_sum},
+        {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+        {"ring_rate_vs_rank_sum",
+         ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
         {"wall_seconds", wall},
         {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
         {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},

@@ -23,6 +23,8 @@ struct RunOptions : JobConfig {
   // Threshold mode: pairs per chunk rank 0 pulls from each rank while it
   // merges (tests make it small).
   std::int64_t gather_chunk_pairs = ModeOptions{}.gather_chunk_pairs;
+  // Tests: the ranks' GEMM rates to share rows by, instead of measuring.
+  std::vector<double> assumed_rank_gflops;
   // The first option the command line could not parse ("--k must be an
   // integer, got 'x'"): reported by the job, agreed, before anything else.
   std::string invalid_option;

@@ -11,22 +11,15 @@
 
 namespace ringsim {
 
-ProgressReporter::ProgressReporter(double interval, int rank, const RowPartition& partition, std::int64_t cols)
+ProgressReporter::ProgressReporter(double interval, int rank, const RowPartition& partition,
+                                   const RingSchedule& schedule, std::int64_t cols)
     : on_(interval > 0 && rank == 0),
       interval_(interval),
       started_(now_seconds()),
       last_print_(started_),
       flops_per_entry_(2.0 * static_cast<double>(cols)) {
-  const RingSchedule schedule(partition.blocks());
   steps_ = schedule.steps();
-  std::int64_t planned = 0;
-  for (int step = 0; step < steps_; ++step) {
-    const TileAssignment a = schedule.assignment(rank, step, partition);
-    if (a.empty()) continue;
-    const std::int64_t area = (a.own_end - a.own_begin) * (a.visiting_end - a.visiting_begin);
-    planned += a.diagonal ? area / 2 : area;
-  }
-  planned_ = std::max<std::int64_t>(planned, 1);
+  planned_ = std::max<std::int64_t>(schedule.planned_entries(rank, partition), 1);
 }
 
 void ProgressReporter::tile_done(std::int64_t entries) {

@@ -15,7 +15,8 @@ namespace ringsim {
 class ProgressReporter {
  public:
   // `interval` <= 0: silent. `rank`: only rank 0 prints.
-  ProgressReporter(double interval, int rank, const RowPartition& partition, std::int64_t cols);
+  ProgressReporter(double interval, int rank, const RowPartition& partition, const RingSchedule& schedule,
+                   std::int64_t cols);
   void start_step(int step) { step_ = step; }
   // After each tile: `entries` similarity entries more.
   void tile_done(std::int64_t entries);

@@ -6,12 +6,11 @@
 namespace ringsim {
 
 template <class Scalar>
-RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
-                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout, const RingCheckpoints& checkpoints,
-                   ProgressReporter* progress) {
+RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
+                   Transport& transport, RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
+                   const RingCheckpoints& checkpoints, ProgressReporter* progress) {
   RingTimes times;
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
-  const RingSchedule schedule(transport.size());
   const int rank = transport.rank();
   const int last_step = schedule.steps() - 1;
   const std::int64_t own_global0 = partition.begin(rank);
@@ -81,9 +80,11 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   return times;
 }
 
-template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, Transport&, RingMode<float>&,
-                                   const TileShape&, Millis, const RingCheckpoints&, ProgressReporter*);
-template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, Transport&, RingMode<double>&,
-                                    const TileShape&, Millis, const RingCheckpoints&, ProgressReporter*);
+template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, const RingSchedule&, Transport&,
+                                   RingMode<float>&, const TileShape&, Millis, const RingCheckpoints&,
+                                   ProgressReporter*);
+template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, const RingSchedule&, Transport&,
+                                    RingMode<double>&, const TileShape&, Millis, const RingCheckpoints&,
+                                    ProgressReporter*);
 
 }  // namespace ringsim

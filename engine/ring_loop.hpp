@@ -27,8 +27,8 @@ struct RingCheckpoints {
 // step s+1 is in flight while step s is computed (double buffering), so no
 // rank ever holds more than its own block and two visiting ones.
 template <class Scalar>
-RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, Transport& transport,
-                   RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
+RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
+                   Transport& transport, RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
                    const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr);
 
 }  // namespace ringsim

@@ -1,7 +1,9 @@
 #include "kernels/partition.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
+#include <utility>
 
 #include "common/errors.hpp"
 
@@ -25,6 +27,29 @@ RowPartition RowPartition::from_sizes(const std::vector<std::int64_t>& sizes) {
     offsets[b + 1] = offsets[b] + sizes[b];
   }
   return RowPartition(std::move(offsets));
+}
+
+RowPartition RowPartition::weighted(std::int64_t rows, const std::vector<double>& weights) {
+  if (rows < 0) throw InputError("row count must be >= 0, got " + std::to_string(rows));
+  if (weights.empty()) throw InputError("a partition needs at least one block");
+  double total = 0;
+  for (const double w : weights) {
+    if (!(w > 0) || !std::isfinite(w)) throw InputError("block weights must be finite and > 0");
+    total += w;
+  }
+  std::vector<std::int64_t> sizes(weights.size());
+  std::vector<std::pair<double, std::size_t>> remainders;
+  std::int64_t given = 0;
+  for (std::size_t b = 0; b < weights.size(); ++b) {
+    const double exact = static_cast<double>(rows) * (weights[b] / total);
+    sizes[b] = std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(exact)), rows - given);
+    given += sizes[b];
+    remainders.emplace_back(exact - std::floor(exact), b);
+  }
+  // Largest remainder first; equal remainders: lower block first.
+  std::stable_sort(remainders.begin(), remainders.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (std::size_t i = 0; given < rows; i = (i + 1) % remainders.size(), ++given) ++sizes[remainders[i].second];
+  return from_sizes(sizes);
 }
 
 std::int64_t RowPartition::max_size() const {

@@ -14,6 +14,9 @@ class RowPartition {
  public:
   static RowPartition even(std::int64_t rows, int blocks);
   static RowPartition from_sizes(const std::vector<std::int64_t>& sizes);
+  // Sizes proportional to `weights` (all > 0, finite), rounded by largest
+  // remainder so that they add up to `rows`; ties go to the lower block.
+  static RowPartition weighted(std::int64_t rows, const std::vector<double>& weights);
 
   int blocks() const { return static_cast<int>(offsets_.size()) - 1; }
   std::int64_t rows() const { return offsets_.back(); }

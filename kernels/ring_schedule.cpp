@@ -1,13 +1,57 @@
 #include "kernels/ring_schedule.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <utility>
 
 #include "common/errors.hpp"
 
 namespace ringsim {
 
-RingSchedule::RingSchedule(int ranks) : ranks_(ranks) {
+RingSchedule::RingSchedule(int ranks, std::vector<double> speeds) : ranks_(ranks), speeds_(std::move(speeds)) {
   if (ranks < 1) throw InputError("ring needs at least one rank, got " + std::to_string(ranks));
+  if (!speeds_.empty() && static_cast<int>(speeds_.size()) != ranks)
+    throw InputError("ring of " + std::to_string(ranks) + " ranks given " + std::to_string(speeds_.size()) + " speeds");
+  for (const double s : speeds_)
+    if (!(s > 0) || !std::isfinite(s)) throw InputError("rank speeds must be finite and > 0");
+}
+
+namespace {
+
+std::int64_t entries_of(const TileAssignment& a) {
+  if (a.empty()) return 0;
+  const std::int64_t area = (a.own_end - a.own_begin) * (a.visiting_end - a.visiting_begin);
+  return a.diagonal ? area / 2 : area;
+}
+
+}  // namespace
+
+std::int64_t RingSchedule::middle_split(int a, int b, const RowPartition& partition) const {
+  const std::int64_t size_b = partition.size(b);
+  if (speeds_.empty()) return size_b / 2;
+  // Work of a and b outside the middle step, in time at their speeds.
+  double before_a = 0, before_b = 0;
+  for (int step = 0; step < steps() - 1; ++step) {
+    before_a += static_cast<double>(entries_of(assignment(a, step, partition))) / speed(a);
+    before_b += static_cast<double>(entries_of(assignment(b, step, partition))) / speed(b);
+  }
+  // a: size_a * h / speed_a; b: (size_b - h) * size_a / speed_b. Equal totals:
+  const double size_a = static_cast<double>(partition.size(a));
+  if (size_a == 0) return size_b / 2;
+  const double h =
+      (before_b - before_a + size_a * static_cast<double>(size_b) / speed(b)) / (size_a / speed(a) + size_a / speed(b));
+  return std::clamp<std::int64_t>(std::llround(h), 0, size_b);
+}
+
+std::int64_t RingSchedule::planned_entries(int rank, const RowPartition& partition) const {
+  std::int64_t entries = 0;
+  for (int step = 0; step < steps(); ++step) entries += entries_of(assignment(rank, step, partition));
+  return entries;
+}
+
+double RingSchedule::planned_time(int rank, const RowPartition& partition) const {
+  return static_cast<double>(planned_entries(rank, partition)) / speed(rank);
 }
 
 int RingSchedule::visiting_block(int rank, int step) const { return ((rank - step) % ranks_ + ranks_) % ranks_; }
@@ -24,11 +68,11 @@ TileAssignment RingSchedule::assignment(int rank, int step, const RowPartition& 
   const bool middle_step = ranks_ % 2 == 0 && step == ranks_ / 2;
   if (middle_step) {
     if (rank < ranks_ / 2) {
-      // Rank a holds b = a + P/2: take b's first half.
-      tile.visiting_end = partition.size(tile.visiting_block) / 2;
+      // Rank a holds b = a + P/2: take b's first rows.
+      tile.visiting_end = middle_split(rank, tile.visiting_block, partition);
     } else {
-      // Rank b holds a: take b's own second half.
-      tile.own_begin = partition.size(rank) / 2;
+      // Rank b holds a: take b's own remaining rows.
+      tile.own_begin = middle_split(tile.visiting_block, rank, partition);
     }
   }
   return tile;

@@ -12,7 +12,14 @@
 // with h = size_b / 2. Worked example, P = 4: step 0 diagonals; step 1
 // pairs (1,0) (2,1) (3,2) (0,3); step 2 splits (0,2) and (1,3) in halves.
 // That is 4 + 4 + 2 = 10 = P(P+1)/2 block pairs, each once.
+//
+// Ranks of unequal speed (measured GEMM rates): the job gives each rank rows
+// in proportion to its speed (RowPartition::weighted), and the middle step's
+// split point h is chosen so that ranks a and b finish their whole share at
+// the same time, counting what each computes in the other steps (with P = 2
+// that also evens out the two diagonal blocks). Equal speeds keep h at half.
 #include <cstdint>
+#include <vector>
 
 #include "kernels/partition.hpp"
 
@@ -32,8 +39,10 @@ struct TileAssignment {
 
 class RingSchedule {
  public:
-  explicit RingSchedule(int ranks);
+  // `speeds`: each rank's relative compute rate, or empty for equal ranks.
+  explicit RingSchedule(int ranks, std::vector<double> speeds = {});
   int ranks() const { return ranks_; }
+  const std::vector<double>& speeds() const { return speeds_; }
   // Steps including the diagonal step 0: floor(P/2) + 1.
   int steps() const { return ranks_ / 2 + 1; }
   // The block rank `rank` holds at `step`.
@@ -44,9 +53,19 @@ class RingSchedule {
   // The rank whose step-`step` tile holds partial results for `rank`'s rows.
   int partial_source(int rank, int step) const { return (rank + step) % ranks_; }
   TileAssignment assignment(int rank, int step, const RowPartition& partition) const;
+  // Similarity entries `rank` computes in all its steps, and the time that
+  // takes at its speed (entries / speed; speed 1 without speeds).
+  std::int64_t planned_entries(int rank, const RowPartition& partition) const;
+  double planned_time(int rank, const RowPartition& partition) const;
 
  private:
+  // The middle step's split of block b's rows (even P): rank a takes
+  // [0, h), rank b takes [h, size_b).
+  std::int64_t middle_split(int a, int b, const RowPartition& partition) const;
+  double speed(int rank) const { return speeds_.empty() ? 1.0 : speeds_[rank]; }
+
   int ranks_;
+  std::vector<double> speeds_;
 };
 
 }  // namespace ringsim

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -230,6 +232,61 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
     EXPECT_NE(report.find("\"ktls_send\""), std::string::npos) << report;
     EXPECT_NE(report.find("\"ktls_receive\""), std::string::npos) << report;
   }
+}
+
+// Ranks of unequal speed get rows in proportion (and the middle step a moved
+// split): the results equal the reference, and those of the even plan: the
+// same neighbour ids and pairs, scores within a few float ulps (OpenBLAS may
+// sum a pair's products in another order when it lands elsewhere in a
+// tile), for every mode, with zero and duplicate rows (ties).
+TEST_F(RingJob, RowsSharedByRateGiveTheSameResults) {
+  auto x = random_matrix(211, 13, 5);
+  x.row(3).setZero();
+  x.row(150) = x.row(9);
+  const std::string input = write_input(x);
+  std::vector<double> speeds;
+  for (int r = 0; r < world().size(); ++r) speeds.push_back(r == 1 ? 0.25 : 1.0 + 0.5 * r);
+  for (const std::string mode : {"topk", "full", "threshold"}) {
+    for (const bool balanced : {false, true}) {
+      auto o = options(input, mode, mode + (balanced ? "-balanced" : "-even"));
+      o.k = 6;
+      o.threshold = 0.2;
+      o.tile = 8;
+      if (balanced) o.assumed_rank_gflops = speeds;
+      run_and_check(x, o, 1e-5);
+    }
+  }
+  std::string verdict;
+  if (world().rank() == 0) {
+    const auto close = [&](const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+      if (a.size() != b.size()) verdict += what + " sizes differ; ";
+      for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        if (!(std::abs(a[i] - b[i]) <= 1e-6f) && !(std::isnan(a[i]) && std::isnan(b[i]))) {
+          verdict += what + " differs at " + std::to_string(i) + "; ";
+          break;
+        }
+    };
+    std::vector<std::int64_t> shape;
+    if (file_bytes(dir_ + "/topk-even/neighbors.npy") != file_bytes(dir_ + "/topk-balanced/neighbors.npy"))
+      verdict += "neighbour ids differ; ";
+    close(read_npy<float>(dir_ + "/topk-even/scores.npy", shape),
+          read_npy<float>(dir_ + "/topk-balanced/scores.npy", shape), "top-k scores");
+    close(read_npy<float>(dir_ + "/full-even/similarity.npy", shape),
+          read_npy<float>(dir_ + "/full-balanced/similarity.npy", shape), "full matrix");
+    const auto even_pairs = read_pairs_csv(dir_ + "/threshold-even/pairs.csv");
+    const auto balanced_pairs = read_pairs_csv(dir_ + "/threshold-balanced/pairs.csv");
+    if (even_pairs.size() != balanced_pairs.size()) verdict += "pair counts differ; ";
+    for (std::size_t i = 0; i < std::min(even_pairs.size(), balanced_pairs.size()); ++i)
+      if (even_pairs[i].i != balanced_pairs[i].i || even_pairs[i].j != balanced_pairs[i].j ||
+          std::abs(even_pairs[i].score - balanced_pairs[i].score) > 1e-6) {
+        verdict += "pair " + std::to_string(i) + " differs; ";
+        break;
+      }
+    const std::string report = file_bytes(dir_ + "/topk-balanced/report.json");
+    if (world().size() > 1 && report.find("\"balance\": \"measured\"") == std::string::npos)
+      verdict += "report does not say balance measured; ";
+  }
+  EXPECT_EQ(agree_on(verdict), "");
 }
 
 // A peer without a valid certificate, or not speaking TLS at all, is refused:

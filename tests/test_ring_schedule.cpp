@@ -3,8 +3,12 @@
 // by exactly one tile of one rank at one step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
 #include <vector>
 
+#include "common/errors.hpp"
 #include "kernels/ring_schedule.hpp"
 
 using ringsim::RingSchedule;
@@ -12,10 +16,10 @@ using ringsim::RowPartition;
 
 namespace {
 
-void expect_every_pair_once(const RowPartition& part) {
+void expect_every_pair_once(const RowPartition& part, std::vector<double> speeds = {}) {
   const int p = part.blocks();
   const std::int64_t n = part.rows();
-  const RingSchedule schedule(p);
+  const RingSchedule schedule(p, speeds);
   std::vector<int> cover(static_cast<std::size_t>(n * n), 0);
   for (int rank = 0; rank < p; ++rank)
     for (int step = 0; step < schedule.steps(); ++step) {
@@ -73,4 +77,67 @@ TEST(RingSchedule, MiddleStepSplitsWorkBetweenThePair) {
   };
   EXPECT_EQ(area(lower), 50);
   EXPECT_EQ(area(upper), 50);
+}
+
+// Unequal ranks: rows in proportion to speed, the middle step's split
+// moved. Every pair is still computed exactly once, for any speeds.
+TEST(RingSchedule, EveryPairExactlyOnceWithSpeeds) {
+  std::mt19937 random(5);
+  std::uniform_real_distribution<double> speed(0.05, 3.0);
+  for (int p = 1; p <= 9; ++p)
+    for (std::int64_t n : {0, 1, 3, 8, 23, 41}) {
+      std::vector<double> speeds(static_cast<std::size_t>(p));
+      for (auto& s : speeds) s = speed(random);
+      expect_every_pair_once(RowPartition::weighted(n, speeds), speeds);
+      expect_every_pair_once(RowPartition::even(n, p), speeds);  // the split alone
+    }
+}
+
+TEST(RowPartition, WeightedSharesFollowTheWeights) {
+  const auto part = RowPartition::weighted(300, {2.0, 1.0});
+  EXPECT_EQ(part.size(0), 200);
+  EXPECT_EQ(part.size(1), 100);
+  const auto odd = RowPartition::weighted(10, {1, 1, 1});  // 3.33 each: the first block takes the spare row
+  EXPECT_EQ(odd.size(0) + odd.size(1) + odd.size(2), 10);
+  EXPECT_EQ(odd.size(0), 4);
+  for (std::int64_t n : {0, 1, 7, 1000, 99991}) {
+    const std::vector<double> weights = {0.3, 5.0, 1.7, 1.7, 0.01};
+    const auto w = RowPartition::weighted(n, weights);
+    EXPECT_EQ(w.rows(), n);
+    for (int b = 0; b < w.blocks(); ++b)
+      EXPECT_LE(std::abs(static_cast<double>(w.size(b)) - static_cast<double>(n) * weights[b] / 8.71), 1.0) << n;
+  }
+  EXPECT_THROW(RowPartition::weighted(10, {1.0, 0.0}), ringsim::InputError);
+  EXPECT_THROW(RowPartition::weighted(10, {1.0, std::nan("")}), ringsim::InputError);
+}
+
+// The plan's point: per-rank compute time (entries / speed) close to the
+// balanced ideal (all entries / sum of speeds). P = 2 with one rank at half
+// speed: an even split takes 1.5x the ideal, the plan within 1 %.
+TEST(RingSchedule, PlannedTimesApproachTheBalancedIdeal) {
+  // The slowest rank's time over the ideal, for ranks of these speeds.
+  const auto worst_over_ideal = [](const RowPartition& part, const RingSchedule& schedule,
+                                   const std::vector<double>& speeds) {
+    double worst = 0, total_entries = 0, total_speed = 0;
+    for (int r = 0; r < schedule.ranks(); ++r) {
+      const auto entries = static_cast<double>(schedule.planned_entries(r, part));
+      worst = std::max(worst, entries / speeds[static_cast<std::size_t>(r)]);
+      total_entries += entries;
+      total_speed += speeds[static_cast<std::size_t>(r)];
+    }
+    return worst / (total_entries / total_speed);
+  };
+  const std::int64_t n = 30000;
+  const std::vector<double> half = {1.0, 0.5};
+  EXPECT_NEAR(worst_over_ideal(RowPartition::even(n, 2), RingSchedule(2), half), 1.5, 0.01) << "the even plan";
+  EXPECT_LT(worst_over_ideal(RowPartition::weighted(n, half), RingSchedule(2, half), half), 1.01);
+  // With P = 2 the middle split alone can absorb it.
+  EXPECT_LT(worst_over_ideal(RowPartition::even(n, 2), RingSchedule(2, half), half), 1.01);
+  for (int p : {3, 4, 5, 8, 16}) {
+    std::vector<double> speeds(static_cast<std::size_t>(p), 1.0);
+    speeds[1] = 0.5;
+    // Ring steps are block pairs of equal time when rows follow speed.
+    EXPECT_LT(worst_over_ideal(RowPartition::weighted(n, speeds), RingSchedule(p, speeds), speeds), 1.0 + 1.5 / p) << p;
+    EXPECT_GT(worst_over_ideal(RowPartition::even(n, p), RingSchedule(p), speeds), 1.6) << p;
+  }
 }
