@@ -18,8 +18,16 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   RowMatrix<Scalar> buffers[2];
   const RowMatrix<Scalar>* current = &own;
   RequestPtr block_send, block_recv;
-  const auto after_tile = [&transport, progress](std::int64_t entries) {
+  const auto after_tile = [&transport, &block_send, &block_recv, progress](std::int64_t entries) {
     transport.progress();
+    // Testing the block transfers themselves moves them on: Open MPI's
+    // shared-memory path without single-copy (containers) pushes a large
+    // message a little per test of its own request, so a block left alone
+    // while its owner computes reaches the next rank late, and a faster
+    // neighbour idles. Up to 100 us of tests per tile keeps it moving.
+    const double until = now_seconds() + 100e-6;
+    while ((block_send && !block_send->test()) || (block_recv && !block_recv->test()))
+      if (now_seconds() > until) break;
     throw_if_stopped();
     if (progress) progress->tile_done(entries);
   };

@@ -93,11 +93,12 @@ class TopKMode : public RingMode<Scalar> {
       consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, own_);
       return *consumer_;
     }
-    timed_wait(context_, *floor_recv_);
-    if (floor_send_) timed_wait(context_, *floor_send_);
-    std::swap(floor_in_, floor_out_);
-    if (step < schedule_.steps() - 1)  // the right neighbour computes with this block next step
-      floor_send_ = context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
+    // The owner's bar, if it is here: the owner may still be on its
+    // diagonal (a faster rank holding more rows). Without it the partial
+    // lists start empty, which costs some selection time and changes no
+    // result; it is then collected and passed on at the end of the step.
+    const bool floor_here = floor_recv_->test();
+    if (floor_here) pass_floor_on(step);
     // The partial for our rows computed at this step by another rank.
     Incoming incoming{std::make_unique<TopKAccumulator<Scalar>>(own_.rows(), k_), {}, {}};
     incoming.scores = context_.transport.irecv(
@@ -108,7 +109,7 @@ class TopKMode : public RingMode<Scalar> {
                                  as_writable_bytes_of(incoming.acc->id_data().data(), incoming.acc->id_data().size()));
     incoming_.push_back(std::move(incoming));
     visiting_ = std::make_unique<TopKAccumulator<Scalar>>(context_.partition.size(assignment.visiting_block), k_);
-    visiting_->raise_floor(floor_out_);
+    if (floor_here) visiting_->raise_floor(floor_out_);
     consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, *visiting_);
     return *consumer_;
   }
@@ -121,6 +122,10 @@ class TopKMode : public RingMode<Scalar> {
             context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
       }
       return;
+    }
+    if (floor_recv_) {
+      timed_wait(context_, *floor_recv_);
+      pass_floor_on(step);
     }
     Outgoing outgoing{std::move(visiting_), {}, {}};
     outgoing.scores = context_.transport.isend(
@@ -226,6 +231,16 @@ class TopKMode : public RingMode<Scalar> {
   }
 
  private:
+  // The visiting block's floor has arrived: hand it to the right neighbour,
+  // which holds this block next step.
+  void pass_floor_on(int step) {
+    floor_recv_.reset();
+    if (floor_send_) timed_wait(context_, *floor_send_);
+    std::swap(floor_in_, floor_out_);
+    if (step < schedule_.steps() - 1)
+      floor_send_ = context_.transport.isend(schedule_.right(rank_), as_bytes_of(floor_out_.data(), floor_out_.size()));
+  }
+
   struct Incoming {
     std::unique_ptr<TopKAccumulator<Scalar>> acc;
     RequestPtr scores, ids;
