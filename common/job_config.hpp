@@ -23,7 +23,7 @@ enum class Device { cpu, cuda };
 enum class TlsCrypto { automatic, openssl };
 // How rows are shared out: evenly, or in proportion to each rank's GEMM rate
 // measured at start-up (a slow core gets fewer rows); auto measures when the
-// job is big enough for the 0.4 s measurement not to matter.
+// job is big enough for the 0.3 s measurement not to matter.
 enum class Balance { automatic, even, measured };
 
 // The names the command line and hyperparameters use, in enum order.

@@ -28,6 +28,7 @@
 #include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
+#include "kernels/rate_probe.hpp"
 #include "transport/agreement.hpp"
 #include "transport/socket_transport.hpp"
 
@@ -58,13 +59,15 @@ struct LocalInput {
   std::vector<double> rank_gflops;
 };
 
-// Each rank's single-core GEMM rate for tiles `cols` deep, measured at the
-// same time on every rank (so that ranks sharing a core, or held to part of
-// one, measure what they will get), the same numbers on every rank.
-std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols) {
+// Each rank's rate for the job's tiles (GEMM and top-k selection, `cols`
+// deep), measured at the same time on every rank (so that ranks sharing a
+// core, or held to part of one, measure what they will get); the same
+// numbers on every rank. 0.3 s: three periods of a CPU quota's 100 ms.
+std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols, std::int64_t tile, int k) {
   PhaseScope phase("balance");
   comm.barrier();
-  const double gflops = measure_gemm_gflops(512, 512, std::max<std::int64_t>(cols, 1), 0.4);
+  const double gflops =
+      measure_fused_topk_gflops(std::min<std::int64_t>(tile, 512), std::max<std::int64_t>(cols, 1), k, 0.3);
   // As whole kFLOP/s, so every rank builds bit-identical weights.
   std::vector<double> rates;
   for (const std::int64_t rate : comm.allgather(static_cast<std::int64_t>(std::max(gflops, 1e-3) * 1e6)))
@@ -76,7 +79,7 @@ std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols) 
 bool balance_by_rates(const RunOptions& options, int ranks, std::int64_t rows, std::int64_t cols) {
   if (ranks < 2 || options.sharded || !options.checkpoint_dir.empty()) return false;
   if (options.balance != Balance::automatic) return options.balance == Balance::measured;
-  // Worth 0.4 s when each rank has more than 1e12 flops (about 10 s) to do.
+  // Worth 0.3 s when each rank has more than 1e12 flops (about 10 s) to do.
   const double per_rank_flops =
       static_cast<double>(rows) * static_cast<double>(rows) * static_cast<double>(cols) / ranks;
   return per_rank_flops > 1e12;
@@ -119,7 +122,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     if (!options.assumed_rank_gflops.empty()) {
       local.rank_gflops = options.assumed_rank_gflops;
     } else if (balance_by_rates(options, comm.size(), rows[0], cols)) {
-      local.rank_gflops = measure_rank_gflops(comm, cols);
+      local.rank_gflops = measure_rank_gflops(comm, cols, options.tile, std::min(options.k, 64));
     }
     local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size())
                                                 : RowPartition::weighted(rows[0], local.rank_gflops);
