@@ -18,8 +18,9 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   RowMatrix<Scalar> buffers[2];
   const RowMatrix<Scalar>* current = &own;
   RequestPtr block_send, block_recv;
-  const auto after_tile = [&transport, &block_send, &block_recv, progress](std::int64_t entries) {
+  const auto after_tile = [&transport, &mode, &block_send, &block_recv, progress](std::int64_t entries) {
     transport.progress();
+    mode.between_tiles();
     // Testing the block transfers themselves moves them on: Open MPI's
     // shared-memory path without single-copy (containers) pushes a large
     // message a little per test of its own request, so a block left alone

@@ -97,6 +97,7 @@ class TopKMode : public RingMode<Scalar> {
     // diagonal (a faster rank holding more rows). Without it the partial
     // lists start empty, which costs some selection time and changes no
     // result; it is then collected and passed on at the end of the step.
+    step_ = step;
     const bool floor_here = floor_recv_->test();
     if (floor_here) pass_floor_on(step);
     // The partial for our rows computed at this step by another rank.
@@ -112,6 +113,13 @@ class TopKMode : public RingMode<Scalar> {
     if (floor_here) visiting_->raise_floor(floor_out_);
     consumer_ = std::make_unique<TopKConsumer<Scalar>>(own_, *visiting_);
     return *consumer_;
+  }
+
+  // A floor that arrives during the step raises the bar from then on.
+  void between_tiles() override {
+    if (!floor_recv_ || !visiting_ || !floor_recv_->test()) return;
+    pass_floor_on(step_);
+    visiting_->raise_floor(floor_out_);
   }
 
   void end_step(int step, const TileAssignment& assignment) override {
@@ -265,6 +273,7 @@ class TopKMode : public RingMode<Scalar> {
   }
 
   ModeContext context_;
+  int step_ = 0;  // the step being computed
   RingSchedule schedule_;
   int rank_;
   int k_;

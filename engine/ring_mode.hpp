@@ -34,6 +34,8 @@ class RingMode {
   // The consumer for the tiles of `assignment` at `step`.
   virtual TileConsumer<Scalar>& start_step(int step, const TileAssignment& assignment) = 0;
   virtual void end_step(int step, const TileAssignment& assignment) = 0;
+  // Between two tiles of a step: a chance to use messages that arrived.
+  virtual void between_tiles() {}
   // After the last step: settle every partial result this rank is owed.
   virtual void finish() = 0;
 
