@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 3> kTransportNames = {"mpi", "tcp", "tls"
 constexpr std::array<std::string_view, 2> kDtypeNames = {"float32", "float64"};
 constexpr std::array<std::string_view, 2> kDeviceNames = {"cpu", "cuda"};
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
-constexpr std::array<std::string_view, 3> kBalanceNames = {"auto", "even", "measured"};
+constexpr std::array<std::string_view, 2> kBalanceNames = {"even", "measured"};
 
 template <class Integer>
 void parse_integer(std::string_view text, Integer& field, const std::string& display) {

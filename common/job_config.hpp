@@ -21,10 +21,13 @@ enum class Device { cpu, cuda };
 // Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where
 // both offer it, or OpenSSL in user space only.
 enum class TlsCrypto { automatic, openssl };
-// How rows are shared out: evenly, or in proportion to each rank's GEMM rate
-// measured at start-up (a slow core gets fewer rows); auto measures when the
-// job is big enough for the 0.3 s measurement not to matter.
-enum class Balance { automatic, even, measured };
+// How rows are shared out: evenly, or in proportion to each rank's tile rate
+// measured at start-up (a slow core gets fewer rows). Even is the default:
+// measured shares change from run to run, and a pair computed in another
+// GEMM call may differ in its last bit (scores within 2e-7, neighbours the
+// same but at exact ties), so reruns are reproducible byte for byte only
+// with even shares.
+enum class Balance { even, measured };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -55,7 +58,7 @@ struct JobConfig {
   bool tls_ephemeral = false;
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
-  Balance balance = Balance::automatic;
+  Balance balance = Balance::even;
   int tile = 1024;                                        // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
@@ -152,9 +155,9 @@ void visit_job_options(Config& c, Visit&& visit) {
                    .hyperparameter = sagemaker},
         c.tls_crypto);
   visit(OptionInfo{.name = "balance",
-                   .help = "Rows per rank: even, or in proportion to each rank's GEMM rate measured at start-up "
-                           "(measured; replicated input without --checkpoint-dir); auto measures when each rank has "
-                           "over 1e12 flops to do",
+                   .help = "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
+                           "start-up (measured: for unequal or throttled cores; replicated input without "
+                           "--checkpoint-dir; scores may then differ between runs in the last bit)",
                    .hyperparameter = sagemaker},
         c.balance);
   visit(OptionInfo{.name = "tile",

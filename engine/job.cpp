@@ -75,15 +75,6 @@ std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols, 
   return rates;
 }
 
-// Whether to measure the ranks' rates and share rows by them.
-bool balance_by_rates(const RunOptions& options, int ranks, std::int64_t rows, std::int64_t cols) {
-  if (ranks < 2 || options.sharded || !options.checkpoint_dir.empty()) return false;
-  if (options.balance != Balance::automatic) return options.balance == Balance::measured;
-  // Worth 0.3 s when each rank has more than 1e12 flops (about 10 s) to do.
-  const double per_rank_flops =
-      static_cast<double>(rows) * static_cast<double>(rows) * static_cast<double>(cols) / ranks;
-  return per_rank_flops > 1e12;
-}
 
 LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
@@ -121,7 +112,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     const std::int64_t cols = comm.allreduce_max(local.source.cols());
     if (!options.assumed_rank_gflops.empty()) {
       local.rank_gflops = options.assumed_rank_gflops;
-    } else if (balance_by_rates(options, comm.size(), rows[0], cols)) {
+    } else if (options.balance == Balance::measured && comm.size() > 1) {
       local.rank_gflops = measure_rank_gflops(comm, cols, options.tile, std::min(options.k, 64));
     }
     local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size())

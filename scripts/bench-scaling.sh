@@ -19,7 +19,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=100000; cols=256; ranks="1 2 4 8 16"; transports="mpi"; out=""; ringsim="$root/build/ringsim"
-balance="auto"; slow_rank=""; slow_share=0.5; rounds=1
+balance="even"; slow_rank=""; slow_share=0.5; rounds=1
 while (($#)); do
   case $1 in
     --rows) rows=$2; shift ;; --cols) cols=$2; shift ;; --ranks) ranks=$2; shift ;;

@@ -166,6 +166,7 @@ TEST(JobConfig, ChoiceNamesRoundTrip) {
   round_trip(Dtype::float64);
   round_trip(Device::cuda);
   round_trip(TlsCrypto::openssl);
+  round_trip(Balance::measured);
   EXPECT_EQ(to_string(TlsCrypto::automatic), "auto");
 }
 
