@@ -75,7 +75,6 @@ std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols, 
   return rates;
 }
 
-
 LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
   std::int64_t cols = -1;
