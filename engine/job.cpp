@@ -42,6 +42,7 @@ struct RankReport {
   double load_seconds = 0, normalize_seconds = 0, connect_seconds = 0, ring_seconds = 0;
   double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0, checkpoint_seconds = 0;
   std::int64_t rows = 0, entries = 0;
+  std::int64_t rows_given = 0, rows_taken = 0;  // shared middle step
 };
 
 void validate(const RunOptions& options) {
@@ -334,6 +335,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
+    report.rows_given = times.rows_given;
+    report.rows_taken = times.rows_taken;
   }
   StagedOutputs outputs;
   {
@@ -376,6 +379,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                {"similarity_entries", report.entries},
                {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
                {"measured_gflops", input.rank_gflops.empty() ? json(nullptr) : json(input.rank_gflops[rank])},
+               {"middle_step_rows_given", report.rows_given},
+               {"middle_step_rows_taken", report.rows_taken},
                {"peak_rss_bytes", peak_rss_bytes()},
                {"transport", transport_json(stats)}};
   const auto all = comm.allgather(mine.dump());

@@ -1,7 +1,10 @@
 #include "engine/ring_loop.hpp"
 
+#include <optional>
+
 #include "common/clock.hpp"
 #include "common/stop_signal.hpp"
+#include "engine/shared_step.hpp"
 
 namespace ringsim {
 
@@ -67,11 +70,25 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
     }
     const TileAssignment assignment = schedule.assignment(rank, step, partition);
     if (progress) progress->start_step(step);
+    // The shared step's receives go before any the mode posts: every
+    // transport matches a peer's messages in the order receives were posted.
+    std::optional<SharedStep> shared;
+    if (!schedule.speeds().empty() && SharedStep::applies(schedule, step, mode.shares_rows()))
+      shared.emplace(transport, schedule, partition, assignment, timeout);
     TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
-    {
+    const std::int64_t visiting_global0 = partition.begin(assignment.visiting_block);
+    if (shared) {
+      const SharedStepTimes shared_times =
+          shared->run(own, own_global0, *current, visiting_global0, shape, consumer, after_tile);
+      times.compute_seconds += shared_times.compute_seconds;
+      times.wait_seconds += shared_times.wait_seconds;
+      times.entries += shared_times.entries;
+      times.rows_given += shared_times.rows_given;
+      times.rows_taken += shared_times.rows_received;
+    } else {
       ScopedTimer timer(times.compute_seconds);
-      times.entries += compute_assignment(own, own_global0, *current, partition.begin(assignment.visiting_block),
-                                          assignment, shape, consumer, after_tile);
+      times.entries +=
+          compute_assignment(own, own_global0, *current, visiting_global0, assignment, shape, consumer, after_tile);
     }
     mode.end_step(step, assignment);
     if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {

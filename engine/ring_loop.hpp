@@ -12,6 +12,9 @@ struct RingTimes {
   double compute_seconds = 0;  // GEMM tiles plus fused selection
   double wait_seconds = 0;     // blocked on the transport
   std::int64_t entries = 0;    // similarity entries computed
+  // Shared middle step (--balance measured): rows of the pair's second
+  // block handed to the partner, and taken over from it.
+  std::int64_t rows_given = 0, rows_taken = 0;
 };
 
 // Checkpointing of the ring (checkpoint.hpp): where to start, and what to do
@@ -23,9 +26,10 @@ struct RingCheckpoints {
 };
 
 // Circulates row blocks around the ring and feeds every tile of this rank's
-// assignments to `mode`. Blocks move right one rank per step; the block for
-// step s+1 is in flight while step s is computed (double buffering), so no
-// rank ever holds more than its own block and two visiting ones.
+// assignments to `mode`. With speeds in `schedule` (measured shares), an
+// even ring's middle step is shared as the work goes (shared_step.hpp). Blocks move right one rank per step; the block
+// for step s+1 is in flight while step s is computed (double buffering), so no rank ever holds more than its own block
+// and two visiting ones.
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
                    Transport& transport, RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,

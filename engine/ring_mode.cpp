@@ -115,6 +115,8 @@ class TopKMode : public RingMode<Scalar> {
     return *consumer_;
   }
 
+  bool shares_rows() const override { return true; }
+
   // A floor that arrives during the step raises the bar from then on.
   void between_tiles() override {
     if (!floor_recv_ || !visiting_ || !floor_recv_->test()) return;
@@ -311,6 +313,7 @@ class ThresholdMode : public RingMode<Scalar> {
         chunk_pairs_(std::max<std::int64_t>(1, options.gather_chunk_pairs)) {}
 
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
+  bool shares_rows() const override { return true; }
   void end_step(int, const TileAssignment&) override {}
   void finish() override {}
 

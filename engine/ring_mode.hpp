@@ -36,6 +36,9 @@ class RingMode {
   virtual void end_step(int step, const TileAssignment& assignment) = 0;
   // Between two tiles of a step: a chance to use messages that arrived.
   virtual void between_tiles() {}
+  // Whether a step's assignment may be computed in pieces of any shape, in
+  // any order, with the one consumer start_step returned (shared_step.hpp).
+  virtual bool shares_rows() const { return false; }
   // After the last step: settle every partial result this rank is owed.
   virtual void finish() = 0;
 

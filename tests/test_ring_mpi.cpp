@@ -289,6 +289,29 @@ TEST_F(RingJob, RowsSharedByRateGiveTheSameResults) {
   EXPECT_EQ(agree_on(verdict), "");
 }
 
+// Rates that are badly wrong (rank P/2 taken for 50 times faster, so it gets
+// most rows and its partner little of the pair they share): whatever the
+// shared middle step hands over (test_shared_step.cpp checks that rows do
+// flow), every pair is computed once and the results equal the reference.
+TEST_F(RingJob, SharedMiddleStepKeepsResultsExact) {
+  const auto x = random_matrix(400, 16, 8);
+  const std::string input = write_input(x);
+  std::vector<double> speeds(static_cast<std::size_t>(world().size()), 1.0);
+  speeds[static_cast<std::size_t>(world().size() / 2)] = 50.0;
+  for (const std::string mode : {"topk", "threshold"}) {
+    for (const std::string kind : {"mpi", "tcp", "tls"}) {
+      transport_ = kind;
+      auto o = options(input, mode, "shared-" + mode + "-" + kind);
+      o.k = 5;
+      o.threshold = 0.3;
+      o.tile = 8;
+      o.tls_ephemeral = true;
+      o.assumed_rank_gflops = speeds;
+      run_and_check(x, o, 1e-5);
+    }
+  }
+}
+
 // A peer without a valid certificate, or not speaking TLS at all, is refused:
 // every rank fails the job (AgreedFailure) naming the peer rank and why.
 TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
