@@ -99,8 +99,8 @@ out, runs = sys.argv[1], sys.argv[2:]
 rows = ["| run | P | balance | wall s | ring s | ideal s | ring / ideal | wall / ideal | ring rate / sum of rank rates "
         "| speed-up vs P=1 | efficiency |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-per_rank = ["| run | rank | rows | entries | GFLOP/s | measured GFLOP/s | compute s | wait s |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+per_rank = ["| run | rank | rows | entries | GFLOP/s | measured GFLOP/s | compute s | wait s | middle-step rows given / taken |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
 base = {}
 ratios = {}
 for name in runs:
@@ -122,7 +122,8 @@ for name in runs:
         measured = x.get("measured_gflops")
         per_rank.append(f"| {name} | {x['rank']} | {x['rows']} | {x['similarity_entries']} | {x['gflops']:.1f} | "
                         f"{'' if measured is None else f'{measured:.1f}'} | {x['seconds']['compute']:.2f} | "
-                        f"{x['seconds']['communication_wait']:.2f} |")
+                        f"{x['seconds']['communication_wait']:.2f} | "
+                        f"{x.get('middle_step_rows_given', 0)} / {x.get('middle_step_rows_taken', 0)} |")
 summary = ["| transport | P | balance | runs | ring / ideal, median (range) |", "|---|---:|---|---:|---|"]
 for (t, p, b), v in ratios.items():
     summary.append(f"| {t} | {p} | {b} | {len(v)} | {statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f}) |")
