@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,33 @@ void CheckpointStore::save(int step, const std::string& state) {
   const std::uint64_t checksum = Fingerprint().add(state.data(), state.size()).value();
   file.append(std::string(reinterpret_cast<const char*>(&checksum), 8));
   file.commit();
+}
+
+void save_increment(CheckpointStore& store, int step, int previous_step, const std::string& increment) {
+  const std::int64_t link = previous_step;
+  store.save(step, std::string(reinterpret_cast<const char*>(&link), sizeof link) + increment);
+}
+
+std::string load_increments(const CheckpointStore& store, int newest_step) {
+  std::vector<std::string> pieces;
+  for (std::int64_t step = newest_step; step >= 0;) {
+    const auto saved = store.saved_steps();
+    if (std::find(saved.begin(), saved.end(), static_cast<int>(step)) == saved.end())
+      throw InputError(
+          fmt::format("checkpoint of step {} in {} is missing: the saves after it build on it; remove "
+                      "the folder's files to start afresh",
+                      step, store.dir()));
+    std::string payload = store.load(static_cast<int>(step));
+    std::int64_t previous = 0;
+    if (payload.size() < sizeof previous) throw IoError(fmt::format("checkpoint of step {} is truncated", step));
+    std::memcpy(&previous, payload.data(), sizeof previous);
+    if (previous >= step) throw IoError(fmt::format("checkpoint of step {} links forward to step {}", step, previous));
+    pieces.push_back(payload.substr(sizeof previous));
+    step = previous;
+  }
+  std::string state;
+  for (auto piece = pieces.rbegin(); piece != pieces.rend(); ++piece) state += *piece;
+  return state;
 }
 
 void CheckpointStore::keep_only(int step) {

@@ -39,6 +39,14 @@ class CheckpointStore {
   std::uint64_t fingerprint_;
 };
 
+// Incremental saves, for a mode whose state only grows (threshold mode's
+// pairs): each file holds what is new since the previous save and starts
+// with that save's step (-1: none), so a resume rebuilds the whole state
+// from the chain, oldest first, and a missing link is an error, never a
+// silently smaller result. Older files are kept until the job ends.
+void save_increment(CheckpointStore& store, int step, int previous_step, const std::string& increment);
+std::string load_increments(const CheckpointStore& store, int newest_step);
+
 // 64-bit FNV-1a, the fingerprint's hash (not a security measure: it tells
 // jobs apart, it does not authenticate files).
 class Fingerprint {

@@ -186,9 +186,11 @@ template <class Scalar>
 std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& partition, const RowMatrix<Scalar>& own,
                               int ranks) {
   Fingerprint f;
-  f.add(fmt::format("mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}", to_string(options.mode),
-                    options.k, options.threshold, to_string(options.dtype), options.tile, options.tile, ranks,
-                    partition.rows(), own.cols()));
+  // "increments": threshold checkpoints hold only new pairs, linked to the
+  // previous save; files in the older format are then another job's.
+  f.add(fmt::format("increments mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}",
+                    to_string(options.mode), options.k, options.threshold, to_string(options.dtype), options.tile,
+                    options.tile, ranks, partition.rows(), own.cols()));
   for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
   return f.add(own.data(), static_cast<std::size_t>(own.size()) * sizeof(Scalar)).value();
 }
@@ -298,6 +300,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
   std::optional<CheckpointStore> store;
   RingCheckpoints checkpoints;
+  int last_saved_step = -1;  // the newest step in the checkpoint folder, for incremental saves
   if (!options.checkpoint_dir.empty()) {
     PhaseScope phase("resume");
     std::vector<int> saved;
@@ -315,14 +318,22 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       std::erase_if(common, [&](int step) { return std::find(steps.begin(), steps.end(), step) == steps.end(); });
     }
     if (!common.empty()) {
-      run_agreed(comm, [&] { mode->restore(store->load(common.back())); });
+      run_agreed(comm, [&] {
+        mode->restore(mode->saves_increments() ? load_increments(*store, common.back()) : store->load(common.back()));
+      });
       checkpoints.resume_step = common.back() + 1;
+      last_saved_step = common.back();
     }
     checkpoints.every = options.checkpoint_every;
     checkpoints.save = [&](int step) {
       ScopedTimer timer(report.checkpoint_seconds);
-      run_agreed(comm, [&] { store->save(step, mode->save()); });
-      store->keep_only(step);  // every rank holds `step` now
+      if (mode->saves_increments()) {
+        run_agreed(comm, [&] { save_increment(*store, step, last_saved_step, mode->save()); });
+      } else {
+        run_agreed(comm, [&] { store->save(step, mode->save()); });
+        store->keep_only(step);  // every rank holds `step` now
+      }
+      last_saved_step = step;
       inject_fault_at(("checkpoint-" + std::to_string(step)).c_str(), rank);
     };
   }

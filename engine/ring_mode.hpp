@@ -50,7 +50,10 @@ class RingMode {
   // step of a resumed ring, whose neighbour messages were lost with the
   // interrupted run; peers that resume at the same step call it too.
   virtual void settle() {}
+  // Its partial results (saves_increments(): only what is new since the
+  // last save(); restore() is then given every increment, oldest first).
   virtual std::string save() const = 0;
+  virtual bool saves_increments() const { return false; }
   virtual void restore(const std::string& state) = 0;
   virtual void resume_at(int /*step*/) {}
   // Bytes this rank's results add to the output (threshold mode; the other

@@ -44,6 +44,8 @@ case_ topk-p4-mpi 4 1 --k 7
 case_ topk-p5-tls 5 0 --k 5 --transport tls --tls-ephemeral
 case_ topk-p4-last 4 2 --k 3
 case_ threshold-p3-tcp 3 0 --mode threshold --threshold 0.3 --transport tcp
+# Threshold saves only new pairs per step: a chain of two saves to rebuild.
+case_ threshold-p5-mpi 5 1 --mode threshold --threshold 0.2
 case_ full-p4 4 1 --mode full --tile 64
 case_ topk-p2-float64 2 0 --k 4 --dtype float64
 
