@@ -138,6 +138,11 @@ std::string MpiComm::describe(int rank) const {
 
 MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& value,
                                     std::chrono::milliseconds grace) const {
+  // A rank asked to stop (SIGTERM) must not hand rank 0 a contribution that
+  // lets the job go on without it: after the last one rank 0 publishes the
+  // results, and the stopped rank's exit would then fail a job whose output
+  // is already out. (An error agreement still reports, so peers learn why.)
+  if (std::strcmp(collective, "error agreement") != 0) throw_if_stopped();
   // Ranks must meet in the same collective of the same phase.
   const std::string label = fmt::format("{} in phase {}", collective, current_phase());
   Outcomes outcomes;
