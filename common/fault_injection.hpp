@@ -4,7 +4,9 @@
 //   RINGSIM_FAULT=RANK:POINT:SIGNAL   e.g. 1:load:STOP, 0:write-file:TERM
 // The rank raises SIGNAL (KILL, STOP or TERM) on itself when it reaches
 // POINT: a phase name (load, connect, ring, gather, write) or a finer point
-// named in the code (write-file: rank 0 with an output file half written).
+// named in the code (write-file: rank 0 with an output file half written;
+// shared-step: entering the even ring's shared middle step; checkpoint-S:
+// right after step S was saved).
 // Raising the signal on itself makes every fault land exactly in the phase a
 // test names, which an outside `kill` at a guessed moment cannot.
 namespace ringsim {

@@ -5,6 +5,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "common/fault_injection.hpp"
 
 namespace ringsim {
 
@@ -92,6 +93,7 @@ SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_g
     if (after_tile) after_tile(entries);
     poll();
   };
+  inject_fault_at("shared-step", transport_.rank());
   for (;;) {
     poll();
     if (lo_ < hi_) {

@@ -20,14 +20,15 @@ extra=()
 [[ $transport == tls ]] && extra=(--tls-ephemeral)
 
 failures=0
-run_case() {  # run_case RANK POINT SIGNAL MODE
-  local rank=$1 point=$2 signal=$3 mode=$4
+run_case() {  # run_case RANK POINT SIGNAL MODE [RANKS [ARGS...]]
+  local rank=$1 point=$2 signal=$3 mode=$4 ranks=${5:-3}
+  shift $(($# < 5 ? $# : 5))
   local name="$transport-$mode-r$rank-$point-$signal"
   local out="$work/out-$name"
   local start; start=$(date +%s.%N)
-  RINGSIM_FAULT="$rank:$point:$signal" timeout -s KILL 60 mpirun -np 3 "$ringsim" run --input "$work/x.npy" \
+  RINGSIM_FAULT="$rank:$point:$signal" timeout -s KILL 60 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" \
     --out "$out" --mode "$mode" --threshold 0.9 --transport "$transport" "${extra[@]}" --timeout "$timeout_s" \
-    --quiet >"$work/$name.stdout" 2>"$work/$name.stderr"
+    --quiet "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"
   local code=$?
   local seconds; seconds=$(echo "$(date +%s.%N) - $start" | bc)
   local bound=$kill_bound; [[ $signal == STOP ]] && bound=$stall_bound
@@ -44,6 +45,7 @@ run_case() {  # run_case RANK POINT SIGNAL MODE
     problems+=("no ringsim error line naming rank, host and phase")
   fi
   local phase_word=$point; [[ $point == write-file ]] && phase_word=write
+  [[ $point == shared-step ]] && phase_word=ring
   if [[ $signal == TERM ]] && ! grep -q "in phase $phase_word: stopped by signal 15" "$work/$name.stderr"; then
     problems+=("SIGTERM not reported in phase $phase_word")
   fi
@@ -79,5 +81,8 @@ done
 run_case 0 load STOP topk
 run_case 0 write-file TERM full
 run_case 0 write-file KILL threshold
+# The shared middle step (--balance measured, an even ring): a partner that
+# dies, stalls or is stopped while the two trade rows.
+for signal in KILL STOP TERM; do run_case 1 shared-step "$signal" topk 2 --balance measured; done
 echo "$failures failed"
 [[ $failures -eq 0 ]]
