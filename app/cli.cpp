@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -84,6 +85,15 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 int run_job_command(RunOptions options, int argc, char** argv) {
   // The transport's own start-up (OpenSSL's, an ephemeral certificate)
   // overlaps MPI's instead of adding to the job.
+  if (options.balance == Balance::measured) {
+    // Shared memory without single-copy (containers forbid the ptrace it
+    // needs) moves a large message in max_send_size pieces, a few per MPI
+    // call: at the default 32 KiB a 40 MB block reached a rank that finished
+    // its share early about a second late. 512 KiB pieces move it within
+    // the step, but cost equal ranks about 5 % of their GEMM rate (cache
+    // traffic), so only measured shares ask for them. A user's value wins.
+    ::setenv("OMPI_MCA_btl_vader_max_send_size", "524288", /*overwrite=*/0);
+  }
   TransportOptions transport = transport_options(options);
   TransportWarmUp warm_up(transport);
   // The watchdog's bound for MPI start-up and shut-down; a bad --timeout is

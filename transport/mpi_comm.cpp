@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -89,12 +88,6 @@ void check_mpi(int code, const char* call) {
 }
 
 MpiSession::MpiSession(int* argc, char*** argv, std::chrono::milliseconds timeout) : timeout_(timeout) {
-  // Shared memory without single-copy (containers forbid the ptrace it
-  // needs) moves a large message in max_send_size pieces, a few per MPI
-  // call: at the default 32 KiB a 40 MB block crossed in about a second
-  // while its owner computed, and the next rank idled. 512 KiB pieces move
-  // it within the step. Every rank sets the same; a user's value wins.
-  ::setenv("OMPI_MCA_btl_vader_max_send_size", "524288", /*overwrite=*/0);
   int provided = 0;
   {
     PhaseScope phase("start-up");
