@@ -140,7 +140,7 @@ int run_cli(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "debug | info | warning | error: the least severe lines printed")
       ->capture_default_str()
-      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+      ->check(CLI::IsMember(std::vector<std::string>(log::level_names().begin(), log::level_names().end())));
 
   GenerateOptions gen;
   std::string gen_out;

@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 #include "common/errors.hpp"
 
 namespace ringsim::log {
@@ -23,17 +25,16 @@ spdlog::logger& logger() {
 
 }  // namespace
 
+constexpr std::array<std::string_view, 4> kLevelNames = {"debug", "info", "warning", "error"};
+constexpr std::array<spdlog::level::level_enum, 4> kLevels = {spdlog::level::debug, spdlog::level::info,
+                                                              spdlog::level::warn, spdlog::level::err};
+
+std::span<const std::string_view> level_names() { return kLevelNames; }
+
 void set_level(const std::string& name) {
-  if (name == "debug")
-    logger().set_level(spdlog::level::debug);
-  else if (name == "info")
-    logger().set_level(spdlog::level::info);
-  else if (name == "warning")
-    logger().set_level(spdlog::level::warn);
-  else if (name == "error")
-    logger().set_level(spdlog::level::err);
-  else
-    throw InputError("unknown --log-level '" + name + "'; expected debug, info, warning or error");
+  for (std::size_t i = 0; i < kLevelNames.size(); ++i)
+    if (name == kLevelNames[i]) return logger().set_level(kLevels[i]);
+  throw InputError("unknown --log-level '" + name + "'; expected debug, info, warning or error");
 }
 
 void debug(const std::string& message) { logger().debug(message); }

@@ -1,18 +1,18 @@
 #include "launcher/launch_settings.hpp"
 
+#include <array>
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <limits>
+#include <span>
+#include <string_view>
 
 #include "common/errors.hpp"
+#include "common/log.hpp"
 
 namespace ringsim {
 
 namespace {
-
-constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 // Whole text must be a decimal integer within [minimum, maximum]; out of
 // range is refused, never wrapped ("4294967306" is not 10).
@@ -34,38 +34,37 @@ std::int64_t parse_integer(const std::string& key, const std::string& value, std
   return number;
 }
 
-double parse_number(const std::string& key, const std::string& value) {
-  // strtod skips leading blanks; the whole text must be the number.
-  if (value.empty() || std::isspace(static_cast<unsigned char>(value.front())))
-    throw ConfigError("hyperparameter '" + key + "' must be a finite number, got '" + value + "'");
-  char* end = nullptr;
-  const double number = std::strtod(value.c_str(), &end);
-  if (end != value.c_str() + value.size() || !std::isfinite(number))
-    throw ConfigError("hyperparameter '" + key + "' must be a finite number, got '" + value + "'");
-  return number;
+// Text -> value as ringsim run's options parse it (common/job_config.hpp),
+// the error naming the hyperparameter.
+template <class Value>
+Value parse_as(const std::string& key, const std::string& value) {
+  Value parsed{};
+  try {
+    parse_option(value, parsed, "hyperparameter '" + key + "'");
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
+  }
+  return parsed;
 }
 
 double parse_seconds(const std::string& key, const std::string& value) {
-  const double seconds = parse_number(key, value);
+  const auto seconds = parse_as<double>(key, value);
   if (!(seconds > 0) || seconds > 7 * 24 * 3600.0)
     throw ConfigError("hyperparameter '" + key + "' must be seconds in (0, 604800], got '" + value + "'");
   return seconds;
 }
 
-bool parse_bool(const std::string& key, const std::string& value) {
-  if (value == "true" || value == "True" || value == "1") return true;
-  if (value == "false" || value == "False" || value == "0") return false;
-  throw ConfigError("hyperparameter '" + key + "' must be true or false, got '" + value + "'");
+std::string one_of(const std::string& key, const std::string& value, std::span<const std::string_view> allowed) {
+  int index = 0;
+  try {
+    parse_choice(value, allowed, index, "hyperparameter '" + key + "'");
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
+  }
+  return value;
 }
 
-std::string one_of(const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* option : allowed) {
-    if (value == option) return value;
-    list += (list.empty() ? "" : ", ") + std::string(option);
-  }
-  throw ConfigError("hyperparameter '" + key + "' must be one of " + list + ", got '" + value + "'");
-}
+constexpr std::array<std::string_view, 2> kTlsTrust = {"job-ca", "launch-channel-fingerprints"};
 
 }  // namespace
 
@@ -81,21 +80,15 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
       {"channel", [&](auto&, auto& v) { s.channel = v; }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
-      {"log_level",
-       [&](auto& k, auto& v) {
-         s.log_level = one_of(k, v, {"debug", "info", "warning", "error"});
-       }},
-      {"tls_trust",
-       [&](auto& k, auto& v) {
-         s.tls_trust = one_of(k, v, {"job-ca", "launch-channel-fingerprints"});
-       }},
+      {"log_level", [&](auto& k, auto& v) { s.log_level = one_of(k, v, log::level_names()); }},
+      {"tls_trust", [&](auto& k, auto& v) { s.tls_trust = one_of(k, v, kTlsTrust); }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
       {"abort_grace_seconds", [&](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
       {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
       // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
       {"sagemaker_mpi_enabled",
        [&](auto& k, auto& v) {
-         if (!parse_bool(k, v))
+         if (!parse_as<bool>(k, v))
            throw ConfigError(
                "hyperparameter 'sagemaker_mpi_enabled' is false, but ringsim always runs its ranks "
                "with mpirun: remove it or set it to true");
