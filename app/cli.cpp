@@ -53,8 +53,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
     const std::string flag = flag_of(info);
     std::string names = flag;
     if (!info.alias.empty()) names += "," + alias_flag(info);
-    std::string help(info.help);
-    if (info.unit == "seconds" && help.find("econds") == std::string::npos) help += " (seconds)";
+    const std::string help(info.help);
     if constexpr (std::is_same_v<Field, bool>) {
       run.add_flag(names, field, help);
     } else {

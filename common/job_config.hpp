@@ -205,7 +205,7 @@ void visit_job_options(Config& c, Visit&& visit) {
                    .max = 1 << 20},
         c.checkpoint_every);
   visit(OptionInfo{.name = "progress_seconds",
-                   .help = "Rank 0 prints step, share done, ETA and GFLOP/s this often (0: never)",
+                   .help = "Seconds between rank 0's progress lines: step, share done, ETA, GFLOP/s (0: none)",
                    .hyperparameter = sagemaker,
                    .min = 0,
                    .max = 1e6,

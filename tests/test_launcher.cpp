@@ -24,6 +24,9 @@ using namespace ringsim;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+
+// ringsim run flags and the text passed with them.
+using Arguments = std::vector<std::pair<std::string, std::string>>;
 namespace fs = std::filesystem;
 
 namespace {
@@ -107,7 +110,6 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
   EXPECT_EQ(s.processes_per_host, 3);
   EXPECT_EQ(s.job.transport, TransportKind::tls);
   // Passed on to `ringsim run` as given, in key order; the launcher's own keys are not.
-  using Arguments = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(s.job_arguments, (Arguments{{"--k", "5"},
                                         {"--mode", "threshold"},
                                         {"--threshold", "0.75"},
@@ -246,7 +248,6 @@ TEST(Hyperparameters, NumbersAreCheckedNotRewritten) {
                                         {"tile", "4096"},
                                         {"timeout", "2.50"},
                                         {"max_full_bytes", "9223372036854775807"}});
-  using Arguments = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(s.job_arguments, (Arguments{{"--k", "1048576"},
                                         {"--max-output-bytes", "9223372036854775807"},
                                         {"--threshold", "0.99999995"},

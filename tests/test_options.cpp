@@ -177,7 +177,9 @@ TEST(JobConfig, TableNamesAreUniqueAndMapToFlags) {
   JobConfig config;
   visit_job_options(config, [&](const OptionInfo& info, auto&) {
     EXPECT_TRUE(names.insert(std::string(info.name)).second) << info.name;
-    if (!info.alias.empty()) EXPECT_TRUE(names.insert(std::string(info.alias)).second) << info.alias;
+    if (!info.alias.empty()) {
+      EXPECT_TRUE(names.insert(std::string(info.alias)).second) << info.alias;
+    }
     EXPECT_FALSE(info.help.empty()) << info.name;
   });
   EXPECT_EQ(flag_of(OptionInfo{.name = "max_output_bytes", .help = ""}), "--max-output-bytes");
@@ -213,8 +215,9 @@ TEST(JobConfig, MarkdownListsEveryOptionWithItsDefault) {
   JobConfig config;
   visit_job_options(config, [&](const OptionInfo& info, const auto& field) {
     EXPECT_THAT(markdown, HasSubstr("`" + flag_of(info) + "`"));
-    if (!option_text(field).empty() && !std::is_same_v<std::decay_t<decltype(field)>, bool>)
+    if (!option_text(field).empty() && !std::is_same_v<std::decay_t<decltype(field)>, bool>) {
       EXPECT_THAT(markdown, HasSubstr("`" + option_text(field) + "`")) << info.name;
+    }
   });
   EXPECT_THAT(markdown, HasSubstr("| `--k` | `k` | `10` | integer from 1 to 1048576 |"));
 }
