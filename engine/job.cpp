@@ -109,11 +109,10 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
       if (rows[r] != rows[0])
         throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" + std::to_string(rows[0]) +
                             " vs " + std::to_string(rows[r]) + " rows)");
-    const std::int64_t cols = comm.allreduce_max(local.source.cols());
     if (!options.assumed_rank_gflops.empty()) {
       local.rank_gflops = options.assumed_rank_gflops;
     } else if (options.balance == Balance::measured && comm.size() > 1) {
-      local.rank_gflops = measure_rank_gflops(comm, cols, options.tile, std::min(options.k, 64));
+      local.rank_gflops = measure_rank_gflops(comm, widest, options.tile, std::min(options.k, 64));
     }
     local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size())
                                                 : RowPartition::weighted(rows[0], local.rank_gflops);
