@@ -59,7 +59,7 @@ struct JobConfig {
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
   Balance balance = Balance::even;
-  int tile = 1024;                                        // tile edge in rows
+  int tile = 256;                                         // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
   bool sharded = false;                                   // each rank's --input holds only its rows
@@ -157,11 +157,13 @@ void visit_job_options(Config& c, Visit&& visit) {
   visit(OptionInfo{.name = "balance",
                    .help = "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
                            "start-up (measured: for unequal or throttled cores; replicated input without "
-                           "--checkpoint-dir; scores may then differ between runs in the last bit)",
+                           "--checkpoint-dir)",
                    .hyperparameter = sagemaker},
         c.balance);
   visit(OptionInfo{.name = "tile",
-                   .help = "Tile edge in rows (memory per tile is tile^2 scores)",
+                   .help = "Tile edge in rows: one GEMM per tile of a grid over the whole matrix, and rows are shared "
+                           "out in whole tiles, so scores are bit-identical for any rank count, balance and "
+                           "transport with replicated input (memory per tile is tile^2 scores)",
                    .hyperparameter = sagemaker,
                    .min = 1,
                    .max = kMaxTile},

@@ -114,8 +114,10 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     } else if (options.balance == Balance::measured && comm.size() > 1) {
       local.rank_gflops = measure_rank_gflops(comm, widest, options.tile, std::min(options.k, 64));
     }
-    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size())
-                                                : RowPartition::weighted(rows[0], local.rank_gflops);
+    // Blocks end on the tile grid, so a score does not depend on how rows are shared.
+    local.partition = local.rank_gflops.empty()
+                          ? RowPartition::even(rows[0], comm.size(), options.tile)
+                          : RowPartition::weighted(rows[0], local.rank_gflops, options.tile);
     local.source_begin = local.partition.begin(comm.rank());
   }
   return local;
@@ -186,8 +188,9 @@ std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& par
                               int ranks) {
   Fingerprint f;
   // "increments": threshold checkpoints hold only new pairs, linked to the
-  // previous save; files in the older format are then another job's.
-  f.add(fmt::format("increments mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}",
+  // previous save; "grid": tiles lie on the global grid. Files in older
+  // formats are then another job's.
+  f.add(fmt::format("grid increments mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}",
                     to_string(options.mode), options.k, options.threshold, to_string(options.dtype), options.tile,
                     options.tile, ranks, partition.rows(), own.cols()));
   for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
@@ -286,7 +289,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
 
   const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
-  const RingSchedule schedule(comm.size(), input.rank_gflops);
+  const RingSchedule schedule(comm.size(), input.rank_gflops, options.tile);
   {
     PhaseScope phase("connect");
     ScopedTimer timer(report.connect_seconds);
@@ -341,7 +344,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.ring_seconds);
     ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
     const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode,
-                                     TileShape{options.tile, options.tile}, timeout, checkpoints, &progress);
+                                     TileGrid{options.tile}, timeout, checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;

@@ -10,7 +10,7 @@ namespace ringsim {
 
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
-                   Transport& transport, RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
+                   Transport& transport, RingMode<Scalar>& mode, const TileGrid& grid, Millis timeout,
                    const RingCheckpoints& checkpoints, ProgressReporter* progress) {
   RingTimes times;
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
@@ -74,12 +74,12 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
     // transport matches a peer's messages in the order receives were posted.
     std::optional<SharedStep> shared;
     if (!schedule.speeds().empty() && SharedStep::applies(schedule, step, mode.shares_rows()))
-      shared.emplace(transport, schedule, partition, assignment, timeout);
+      shared.emplace(transport, schedule, partition, assignment, grid, timeout);
     TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
     const std::int64_t visiting_global0 = partition.begin(assignment.visiting_block);
     if (shared) {
       const SharedStepTimes shared_times =
-          shared->run(own, own_global0, *current, visiting_global0, shape, consumer, after_tile);
+          shared->run(own, own_global0, *current, visiting_global0, consumer, after_tile);
       times.compute_seconds += shared_times.compute_seconds;
       times.wait_seconds += shared_times.wait_seconds;
       times.entries += shared_times.entries;
@@ -88,7 +88,7 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
     } else {
       ScopedTimer timer(times.compute_seconds);
       times.entries +=
-          compute_assignment(own, own_global0, *current, visiting_global0, assignment, shape, consumer, after_tile);
+          compute_assignment(own, own_global0, *current, visiting_global0, assignment, grid, consumer, after_tile);
     }
     mode.end_step(step, assignment);
     if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {
@@ -107,10 +107,10 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
 }
 
 template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, const RingSchedule&, Transport&,
-                                   RingMode<float>&, const TileShape&, Millis, const RingCheckpoints&,
+                                   RingMode<float>&, const TileGrid&, Millis, const RingCheckpoints&,
                                    ProgressReporter*);
 template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, const RingSchedule&, Transport&,
-                                    RingMode<double>&, const TileShape&, Millis, const RingCheckpoints&,
+                                    RingMode<double>&, const TileGrid&, Millis, const RingCheckpoints&,
                                     ProgressReporter*);
 
 }  // namespace ringsim

@@ -32,7 +32,7 @@ struct RingCheckpoints {
 // and two visiting ones.
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
-                   Transport& transport, RingMode<Scalar>& mode, const TileShape& shape, Millis timeout,
+                   Transport& transport, RingMode<Scalar>& mode, const TileGrid& grid, Millis timeout,
                    const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr);
 
 }  // namespace ringsim

@@ -17,11 +17,12 @@ constexpr std::int64_t kGive = 2;
 }  // namespace
 
 SharedStep::SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
-                       const TileAssignment& assignment, Millis timeout)
-    : transport_(transport), timeout_(timeout), static_(assignment) {
+                       const TileAssignment& assignment, const TileGrid& grid, Millis timeout)
+    : transport_(transport), grid_(grid), timeout_(timeout), static_(assignment) {
   const int rank = transport.rank(), half = schedule.ranks() / 2;
   front_ = rank < half;
   partner_ = front_ ? rank + half : rank - half;
+  base_ = partition.begin(front_ ? partner_ : rank);
   if (front_) {
     // a: all of its own rows against b's rows [0, h).
     lo_ = assignment.visiting_begin;
@@ -40,6 +41,12 @@ void SharedStep::send(const Control& message) {
   sends_.push_back(transport_.isend(partner_, as_bytes_of(outbox_.back().get(), 1)));
 }
 
+std::int64_t SharedStep::nearest_line(std::int64_t row) const {
+  const std::int64_t global = base_ + row, below = grid_.line_at(global);
+  const std::int64_t line = global - below < grid_.edge - (global - below) ? below : below + grid_.edge;
+  return std::clamp(line - base_, lo_, hi_);
+}
+
 void SharedStep::handle(const Control& message, double my_rate) {
   if (message.kind == kDone) {
     RINGSIM_ENFORCE(!got_done_, "the partner of the shared step said DONE twice");
@@ -54,14 +61,15 @@ void SharedStep::handle(const Control& message, double my_rate) {
     Control answer{kGive, 0, 0, 0};
     if (give > 0) {
       if (front_) {  // a works upwards: give the top
-        answer.begin = hi_ - give;
+        answer.begin = nearest_line(hi_ - give);
         answer.end = hi_;
-        hi_ -= give;
+        hi_ = answer.begin;
       } else {  // b works downwards: give the bottom
         answer.begin = lo_;
-        answer.end = lo_ + give;
-        lo_ += give;
+        answer.end = nearest_line(lo_ + give);
+        lo_ = answer.end;
       }
+      give = answer.end - answer.begin;
     }
     times_.rows_given += give;
     send(answer);
@@ -79,9 +87,8 @@ void SharedStep::handle(const Control& message, double my_rate) {
 template <class Scalar>
 SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                const TileShape& shape, TileConsumer<Scalar>& consumer,
+                                TileConsumer<Scalar>& consumer,
                                 const std::function<void(std::int64_t)>& after_tile) {
-  const std::int64_t chunk = std::max<std::int64_t>(front_ ? shape.cols : shape.rows, 1);
   const auto my_rate = [this] {
     return times_.compute_seconds > 0 ? static_cast<double>(times_.entries) / times_.compute_seconds : 0.0;
   };
@@ -98,18 +105,19 @@ SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_g
     poll();
     if (lo_ < hi_) {
       TileAssignment piece = static_;
+      // One grid tile's worth of block b's rows at a time.
       if (front_) {
         piece.visiting_begin = lo_;
-        piece.visiting_end = std::min(lo_ + chunk, hi_);
+        piece.visiting_end = std::min(grid_.line_after(base_ + lo_) - base_, hi_);
         lo_ = piece.visiting_end;
       } else {
         piece.own_end = hi_;
-        piece.own_begin = std::max(hi_ - chunk, lo_);
+        piece.own_begin = std::max(grid_.line_at(base_ + hi_ - 1) - base_, lo_);
         hi_ = piece.own_begin;
       }
       ScopedTimer timer(times_.compute_seconds);
       times_.entries +=
-          compute_assignment(own, own_global0, visiting, visiting_global0, piece, shape, consumer, tile_done);
+          compute_assignment(own, own_global0, visiting, visiting_global0, piece, grid_, consumer, tile_done);
       continue;
     }
     if (!sent_done_) {
@@ -130,10 +138,10 @@ SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_g
 }
 
 template SharedStepTimes SharedStep::run<float>(const RowMatrix<float>&, std::int64_t, const RowMatrix<float>&,
-                                                std::int64_t, const TileShape&, TileConsumer<float>&,
+                                                std::int64_t, TileConsumer<float>&,
                                                 const std::function<void(std::int64_t)>&);
 template SharedStepTimes SharedStep::run<double>(const RowMatrix<double>&, std::int64_t, const RowMatrix<double>&,
-                                                 std::int64_t, const TileShape&, TileConsumer<double>&,
+                                                 std::int64_t, TileConsumer<double>&,
                                                  const std::function<void(std::int64_t)>&);
 
 }  // namespace ringsim

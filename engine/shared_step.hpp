@@ -10,7 +10,8 @@
 // partner's, before the mode posts its own, so the per-peer message order
 // of every transport stays fixed. Every row pair is computed exactly once:
 // a chunk leaves the range it was in before it is computed, and a GIVE only
-// hands over rows not started.
+// hands over rows not started. Chunks and GIVE bounds fall on the tile grid,
+// so every tile is the same GEMM whoever computes it.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,11 +37,11 @@ class SharedStep {
  public:
   // `assignment`: this rank's static middle-step assignment (schedule).
   SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
-             const TileAssignment& assignment, Millis timeout);
+             const TileAssignment& assignment, const TileGrid& grid, Millis timeout);
 
   template <class Scalar>
   SharedStepTimes run(const RowMatrix<Scalar>& own, std::int64_t own_global0, const RowMatrix<Scalar>& visiting,
-                      std::int64_t visiting_global0, const TileShape& shape, TileConsumer<Scalar>& consumer,
+                      std::int64_t visiting_global0, TileConsumer<Scalar>& consumer,
                       const std::function<void(std::int64_t)>& after_tile);
 
   // Whether the ring's middle step can be shared: an even ring, and the
@@ -58,8 +59,12 @@ class SharedStep {
  private:
   void handle(const Control& message, double my_rate);
   void send(const Control& message);
+  // The grid line nearest to local row `row` of block b, within [lo_, hi_].
+  std::int64_t nearest_line(std::int64_t row) const;
 
   Transport& transport_;
+  TileGrid grid_;
+  std::int64_t base_;  // global row of block b's local row 0
   Millis timeout_;
   int partner_;
   bool front_;            // a: takes rows from the front of its range; b: from the back

@@ -5,6 +5,11 @@
 // 0,3,6,8,10; sizes never differ by more than one and P > n gives empty
 // blocks (n = 2, P = 3 -> 1,1,0). Arbitrary sizes come from sharded input,
 // where each host's files decide how many rows it holds.
+//
+// With a grain g > 1 rows are shared out in whole runs of g (the job passes
+// its tile edge, so that blocks end on the tile grid; see TileGrid): every
+// block but the last holding rows has a multiple of g, e.g. n = 10, P = 3,
+// g = 2 -> 4,4,2; n = 5, P = 3, g = 2 -> 2,2,1.
 #include <cstdint>
 #include <vector>
 
@@ -12,11 +17,12 @@ namespace ringsim {
 
 class RowPartition {
  public:
-  static RowPartition even(std::int64_t rows, int blocks);
+  static RowPartition even(std::int64_t rows, int blocks, std::int64_t grain = 1);
   static RowPartition from_sizes(const std::vector<std::int64_t>& sizes);
-  // Sizes proportional to `weights` (all > 0, finite), rounded by largest
-  // remainder so that they add up to `rows`; ties go to the lower block.
-  static RowPartition weighted(std::int64_t rows, const std::vector<double>& weights);
+  // Sizes proportional to `weights` (all > 0, finite), in runs of `grain`
+  // rounded by largest remainder so that they add up to `rows`; ties go to
+  // the lower block.
+  static RowPartition weighted(std::int64_t rows, const std::vector<double>& weights, std::int64_t grain = 1);
 
   int blocks() const { return static_cast<int>(offsets_.size()) - 1; }
   std::int64_t rows() const { return offsets_.back(); }

@@ -20,7 +20,7 @@ double measure_fused_topk_gflops(std::int64_t tile, std::int64_t depth, int k, d
   const auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
   do {
-    entries += compute_assignment<float>(own, 0, visiting, tile, assignment, {tile, tile}, consumer, {});
+    entries += compute_assignment<float>(own, 0, visiting, tile, assignment, TileGrid{tile}, consumer, {});
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } while (elapsed < seconds);
   return 2.0 * static_cast<double>(entries) * static_cast<double>(depth) / elapsed / 1e9;

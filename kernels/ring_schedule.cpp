@@ -9,8 +9,10 @@
 
 namespace ringsim {
 
-RingSchedule::RingSchedule(int ranks, std::vector<double> speeds) : ranks_(ranks), speeds_(std::move(speeds)) {
+RingSchedule::RingSchedule(int ranks, std::vector<double> speeds, std::int64_t grain)
+    : ranks_(ranks), speeds_(std::move(speeds)), grain_(grain) {
   if (ranks < 1) throw InputError("ring needs at least one rank, got " + std::to_string(ranks));
+  if (grain < 1) throw InputError("grain must be >= 1 row, got " + std::to_string(grain));
   if (!speeds_.empty() && static_cast<int>(speeds_.size()) != ranks)
     throw InputError("ring of " + std::to_string(ranks) + " ranks given " + std::to_string(speeds_.size()) + " speeds");
   for (const double s : speeds_)
@@ -29,7 +31,13 @@ std::int64_t entries_of(const TileAssignment& a) {
 
 std::int64_t RingSchedule::middle_split(int a, int b, const RowPartition& partition) const {
   const std::int64_t size_b = partition.size(b);
-  if (speeds_.empty()) return size_b / 2;
+  // The grid line nearest to local row h of block b.
+  const auto on_grid = [&](double h) {
+    const double global = static_cast<double>(partition.begin(b)) + h;
+    const std::int64_t line = std::llround(global / static_cast<double>(grain_)) * grain_;
+    return std::clamp<std::int64_t>(line - partition.begin(b), 0, size_b);
+  };
+  if (speeds_.empty()) return on_grid(static_cast<double>(size_b / 2));
   // Work of a and b outside the middle step, in time at their speeds.
   double before_a = 0, before_b = 0;
   for (int step = 0; step < steps() - 1; ++step) {
@@ -38,10 +46,10 @@ std::int64_t RingSchedule::middle_split(int a, int b, const RowPartition& partit
   }
   // a: size_a * h / speed_a; b: (size_b - h) * size_a / speed_b. Equal totals:
   const double size_a = static_cast<double>(partition.size(a));
-  if (size_a == 0) return size_b / 2;
+  if (size_a == 0) return on_grid(static_cast<double>(size_b / 2));
   const double h =
       (before_b - before_a + size_a * static_cast<double>(size_b) / speed(b)) / (size_a / speed(a) + size_a / speed(b));
-  return std::clamp<std::int64_t>(std::llround(h), 0, size_b);
+  return on_grid(std::clamp(h, 0.0, static_cast<double>(size_b)));
 }
 
 std::int64_t RingSchedule::planned_entries(int rank, const RowPartition& partition) const {

@@ -18,6 +18,8 @@
 // split point h is chosen so that ranks a and b finish their whole share at
 // the same time, counting what each computes in the other steps (with P = 2
 // that also evens out the two diagonal blocks). Equal speeds keep h at half.
+// With a grain g > 1, h is the nearest global row that is a multiple of g, so
+// that the split falls on the tile grid (see TileGrid).
 #include <cstdint>
 #include <vector>
 
@@ -39,8 +41,9 @@ struct TileAssignment {
 
 class RingSchedule {
  public:
-  // `speeds`: each rank's relative compute rate, or empty for equal ranks.
-  explicit RingSchedule(int ranks, std::vector<double> speeds = {});
+  // `speeds`: each rank's relative compute rate, or empty for equal ranks;
+  // `grain`: the middle step is split on a global row that is a multiple of it.
+  explicit RingSchedule(int ranks, std::vector<double> speeds = {}, std::int64_t grain = 1);
   int ranks() const { return ranks_; }
   const std::vector<double>& speeds() const { return speeds_; }
   // Steps including the diagonal step 0: floor(P/2) + 1.
@@ -66,6 +69,7 @@ class RingSchedule {
 
   int ranks_;
   std::vector<double> speeds_;
+  std::int64_t grain_;
 };
 
 }  // namespace ringsim

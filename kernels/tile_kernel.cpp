@@ -10,21 +10,33 @@ namespace ringsim {
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                const TileAssignment& assignment, const TileShape& shape,
+                                const TileAssignment& assignment, const TileGrid& grid,
                                 TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile) {
+  RINGSIM_ENFORCE(grid.edge > 0, "tile edge must be > 0");
   std::int64_t entries = 0;
   if (assignment.empty()) return entries;
   const bool upper_only = assignment.diagonal && !consumer.wants_full_diagonal();
   ColMatrix<Scalar> tile;
-  for (std::int64_t i0 = assignment.own_begin; i0 < assignment.own_end; i0 += shape.rows) {
-    const std::int64_t m = std::min(shape.rows, assignment.own_end - i0);
-    for (std::int64_t j0 = assignment.visiting_begin; j0 < assignment.visiting_end; j0 += shape.cols) {
-      const std::int64_t nc = std::min(shape.cols, assignment.visiting_end - j0);
-      // Upper triangle only: skip tiles whose every visiting row is <= every own row.
-      if (upper_only && j0 + nc - 1 <= i0) continue;
-      tile.resize(m, nc);
-      tile.noalias() = own.middleRows(i0, m) * visiting.middleRows(j0, nc).transpose();
-      consumer.consume(tile, TilePlace{i0, j0, own_global0, visiting_global0, upper_only});
+  for (std::int64_t i0 = assignment.own_begin, i1 = 0; i0 < assignment.own_end; i0 = i1) {
+    i1 = std::min(assignment.own_end, grid.line_after(own_global0 + i0) - own_global0);
+    const std::int64_t m = i1 - i0;
+    for (std::int64_t j0 = assignment.visiting_begin, j1 = 0; j0 < assignment.visiting_end; j0 = j1) {
+      j1 = std::min(assignment.visiting_end, grid.line_after(visiting_global0 + j0) - visiting_global0);
+      const std::int64_t nc = j1 - j0;
+      // On the diagonal block the two sides are cut alike: a tile of the
+      // lower triangle repeats one of the upper.
+      const bool visiting_first = visiting_global0 + j0 < own_global0 + i0;
+      if (upper_only && visiting_first) continue;
+      const TilePlace place{i0, j0, own_global0, visiting_global0, upper_only};
+      if (!visiting_first) {
+        tile.resize(m, nc);
+        tile.noalias() = own.middleRows(i0, m) * visiting.middleRows(j0, nc).transpose();
+        consumer.consume(tile, place);
+      } else {
+        tile.resize(nc, m);
+        tile.noalias() = visiting.middleRows(j0, nc) * own.middleRows(i0, m).transpose();
+        consumer.consume_transposed(tile, place);
+      }
       entries += m * nc;
       if (after_tile) after_tile(m * nc);
     }
@@ -47,37 +59,54 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(
   return hits != 0;
 }
 
-}  // namespace
-
+// Offers every score of `tile` to the row side's and the column side's
+// lists. tile(i, j) = similarity of row-side row (row_local + i) and
+// column-side row (column_local + j); ids are global.
 template <class Scalar>
-void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int64_t row_global0,
+                 std::int64_t column_local, std::int64_t column_global0, bool diagonal,
+                 TopKAccumulator<Scalar>& rows, TopKAccumulator<Scalar>& columns) {
   // Rows are scanned in blocks: a vectorised test rejects a whole block
   // when no score in it can enter either list, which after the first few
   // tiles is almost always; only blocks with a candidate take the scalar path.
   constexpr std::int64_t kBlock = 64;
   const std::int64_t m = tile.rows();
-  const std::int64_t own_id0 = place.own_global0 + place.own_local;
+  const std::int64_t row_id0 = row_global0 + row_local;
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
-    const std::int64_t vis_local = place.visiting_local + j;
-    const std::int64_t vis_id = place.visiting_global0 + vis_local;
-    // On the diagonal only own rows before the visiting row count (i < j globally).
-    const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(vis_local - place.own_local, 0, m) : m;
+    const std::int64_t col_local = column_local + j;
+    const std::int64_t col_id = column_global0 + col_local;
+    // On the diagonal only row-side rows before the column-side row count (i < j globally).
+    const std::int64_t i_end = diagonal ? std::clamp<std::int64_t>(col_local - row_local, 0, m) : m;
     const Scalar* column = tile.col(j).data();
-    const Scalar* own_kth = own_.kth_scores() + place.own_local;
-    Scalar vis_kth = visiting_.kth_score(vis_local);
+    const Scalar* row_kth = rows.kth_scores() + row_local;
+    Scalar col_kth = columns.kth_score(col_local);
     for (std::int64_t block = 0; block < i_end; block += kBlock) {
       const std::int64_t block_end = std::min(block + kBlock, i_end);
-      if (!any_candidate(column + block, own_kth + block, block_end - block, vis_kth)) continue;
+      if (!any_candidate(column + block, row_kth + block, block_end - block, col_kth)) continue;
       for (std::int64_t i = block; i < block_end; ++i) {
         const Scalar s = column[i];
-        if (s >= own_kth[i]) own_.offer(place.own_local + i, s, vis_id);
-        if (s >= vis_kth) {
-          visiting_.offer(vis_local, s, own_id0 + i);
-          vis_kth = visiting_.kth_score(vis_local);
+        if (s >= row_kth[i]) rows.offer(row_local + i, s, col_id);
+        if (s >= col_kth) {
+          columns.offer(col_local, s, row_id0 + i);
+          col_kth = columns.kth_score(col_local);
         }
       }
     }
   }
+}
+
+}  // namespace
+
+template <class Scalar>
+void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  select_topk(tile, place.own_local, place.own_global0, place.visiting_local, place.visiting_global0, place.diagonal,
+              own_, visiting_);
+}
+
+template <class Scalar>
+void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  select_topk(tile, place.visiting_local, place.visiting_global0, place.own_local, place.own_global0, place.diagonal,
+              visiting_, own_);
 }
 
 template <class Scalar>
@@ -103,6 +132,13 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
 }
 
 template <class Scalar>
+void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  // Pairs are kept as (smaller id, larger id), so the sides may swap.
+  consume(tile, TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0,
+                          place.diagonal});
+}
+
+template <class Scalar>
 DenseConsumer<Scalar>::DenseConsumer(const TileAssignment& assignment)
     : assignment_(assignment),
       band_(std::max<std::int64_t>(0, assignment.own_end - assignment.own_begin),
@@ -114,9 +150,15 @@ void DenseConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePla
               tile.cols()) = tile.template cast<float>();
 }
 
+template <class Scalar>
+void DenseConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  band_.block(place.own_local - assignment_.own_begin, place.visiting_local - assignment_.visiting_begin, tile.cols(),
+              tile.rows()) = tile.transpose().template cast<float>();
+}
+
 #define RINGSIM_INSTANTIATE(S)                                                                                      \
   template std::int64_t compute_assignment<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&, std::int64_t, \
-                                              const TileAssignment&, const TileShape&, TileConsumer<S>&,            \
+                                              const TileAssignment&, const TileGrid&, TileConsumer<S>&,             \
                                               const std::function<void(std::int64_t)>&);                            \
   template class TopKConsumer<S>;                                                                                   \
   template class ThresholdConsumer<S>;                                                                              \

@@ -1,9 +1,8 @@
 #pragma once
 // Block-partitioned cosine similarity: one assignment (own rows x visiting
-// rows, see ring_schedule.hpp) is cut into tiles of at most
-// tile_rows x tile_cols, each computed with one GEMM and handed straight to a
-// consumer that selects what it needs, so no rank ever holds an n x n buffer
-// in top-k or threshold mode.
+// rows, see ring_schedule.hpp) is cut into tiles on one global grid, each
+// computed with one GEMM and handed straight to a consumer that selects what
+// it needs, so no rank ever holds an n x n buffer in top-k or threshold mode.
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -29,23 +28,37 @@ class TileConsumer {
   virtual ~TileConsumer() = default;
   // tile(i, j) = similarity of own row (own_local + i) and visiting row (visiting_local + j).
   virtual void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) = 0;
+  // The same pairs computed the other way round, because the visiting rows
+  // come first in the matrix: tile(j, i) = similarity of visiting row
+  // (visiting_local + j) and own row (own_local + i).
+  virtual void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) = 0;
   // Full mode wants the whole diagonal block, not only its upper triangle.
   virtual bool wants_full_diagonal() const { return false; }
 };
 
-struct TileShape {
-  std::int64_t rows = 1024;
-  std::int64_t cols = 1024;
+// Tiles lie on one grid over the whole matrix: global rows [t * edge,
+// (t + 1) * edge), cut where a block ends. BLAS kernels sum a pair's products
+// in an order that depends on the product's shape and on where the pair sits
+// in it, so each pair of grid tiles is always one GEMM of the same operands
+// in the same order (the tile that comes first in the matrix on the left).
+// When blocks end on grid lines (RowPartition with grain = edge), a score is
+// then bit-identical whichever rank computes it and however rows are shared.
+struct TileGrid {
+  std::int64_t edge = 256;
+  // The first grid line after global row `row`: where the tile holding it ends.
+  std::int64_t line_after(std::int64_t row) const { return (row / edge + 1) * edge; }
+  // The last grid line at or before global row `row`: where that tile starts.
+  std::int64_t line_at(std::int64_t row) const { return row / edge * edge; }
 };
 
-// Runs every tile of `assignment`; `after_tile` runs after each one with the
+// Runs every grid tile of `assignment`; `after_tile` runs after each one with the
 // tile's entry count (the engine uses it to progress communication and to
 // report progress). Returns the number of similarity entries computed (each
 // costs 2 * cols flops).
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                const TileAssignment& assignment, const TileShape& shape,
+                                const TileAssignment& assignment, const TileGrid& grid,
                                 TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile);
 
 // Keeps the top k per row for both blocks of a pair. On the diagonal both
@@ -55,6 +68,7 @@ class TopKConsumer : public TileConsumer<Scalar> {
  public:
   TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting) : own_(own), visiting_(visiting) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
 
  private:
   TopKAccumulator<Scalar>& own_;
@@ -76,6 +90,7 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max())
       : threshold_(threshold), max_pairs_(max_pairs) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
   const std::vector<ScoredPair<Scalar>>& pairs() const { return pairs_; }
 
@@ -91,6 +106,7 @@ class DenseConsumer : public TileConsumer<Scalar> {
  public:
   explicit DenseConsumer(const TileAssignment& assignment);
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   bool wants_full_diagonal() const override { return true; }
   // (own_end - own_begin) x (visiting_end - visiting_begin), row-major.
   RowMatrix<float>& band() { return band_; }

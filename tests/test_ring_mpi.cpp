@@ -234,54 +234,71 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
   }
 }
 
+namespace {
+
+// The files every mode writes, to compare byte for byte.
+const std::vector<std::pair<std::string, std::string>> kResultFiles = {
+    {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
+
+// Rank 0 alone, as a one-rank job, writes `<mode>-one-rank` for each mode:
+// the results the ring must reproduce byte for byte (blocks end on the tile
+// grid, so every score is the same GEMM whoever computes it).
+void run_on_rank0_alone(RunOptions o, const std::string& dir) {
+  if (world().rank() == 0) {
+    MpiComm self(MPI_COMM_SELF);
+    for (const std::string mode : {"topk", "full", "threshold"}) {
+      parse_option(mode, o.mode, "--mode");
+      o.out = dir + "/" + mode + "-one-rank";
+      o.assumed_rank_gflops.clear();
+      run_similarity_job(o, self);
+    }
+  }
+  world().barrier();
+}
+
+// "" when each result file of `run` (e.g. "-balanced") equals the one-rank run's.
+std::string differences_from_one_rank(const std::string& dir, const std::string& run) {
+  std::string verdict;
+  for (const auto& [mode, file] : kResultFiles) {
+    const std::string expected = file_bytes(dir + "/" + mode + "-one-rank/" + file);
+    if (expected.empty()) verdict += mode + "/" + file + " missing; ";
+    if (file_bytes(dir + "/" + mode + run + "/" + file) != expected) verdict += mode + run + "/" + file + " differs; ";
+  }
+  return verdict;
+}
+
+}  // namespace
+
 // Ranks of unequal speed get rows in proportion (and the middle step a moved
-// split): the results equal the reference, and those of the even plan: the
-// same neighbour ids and pairs, scores within a few float ulps (OpenBLAS may
-// sum a pair's products in another order when it lands elsewhere in a
-// tile), for every mode, with zero and duplicate rows (ties).
-TEST_F(RingJob, RowsSharedByRateGiveTheSameResults) {
-  auto x = random_matrix(211, 13, 5);
+// split): the results equal the reference, and are byte for byte those of
+// the even plan and of one rank alone, for every mode, with zero and
+// duplicate rows (ties), and a row count that is not a multiple of the tile.
+TEST_F(RingJob, RowsSharedByRateGiveBitIdenticalResults) {
+  // 32 columns: with fewer, OpenBLAS's AVX2 kernels sum a pair's products in
+  // the same order either way round, and the test could not see it.
+  auto x = random_matrix(211, 32, 5);
   x.row(3).setZero();
   x.row(150) = x.row(9);
   const std::string input = write_input(x);
   std::vector<double> speeds;
   for (int r = 0; r < world().size(); ++r) speeds.push_back(r == 1 ? 0.25 : 1.0 + 0.5 * r);
+  auto base = options(input, "topk", "unused");
+  base.k = 6;
+  base.threshold = 0.2;
+  base.tile = 16;
   for (const std::string mode : {"topk", "full", "threshold"}) {
     for (const bool balanced : {false, true}) {
-      auto o = options(input, mode, mode + (balanced ? "-balanced" : "-even"));
-      o.k = 6;
-      o.threshold = 0.2;
-      o.tile = 8;
+      auto o = base;
+      parse_option(mode, o.mode, "--mode");
+      o.out = dir_ + "/" + mode + (balanced ? "-balanced" : "-even");
       if (balanced) o.assumed_rank_gflops = speeds;
       run_and_check(x, o, 1e-5);
     }
   }
+  run_on_rank0_alone(base, dir_);
   std::string verdict;
   if (world().rank() == 0) {
-    const auto close = [&](const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
-      if (a.size() != b.size()) verdict += what + " sizes differ; ";
-      for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-        if (!(std::abs(a[i] - b[i]) <= 1e-6f) && !(std::isnan(a[i]) && std::isnan(b[i]))) {
-          verdict += what + " differs at " + std::to_string(i) + "; ";
-          break;
-        }
-    };
-    std::vector<std::int64_t> shape;
-    if (file_bytes(dir_ + "/topk-even/neighbors.npy") != file_bytes(dir_ + "/topk-balanced/neighbors.npy"))
-      verdict += "neighbour ids differ; ";
-    close(read_npy<float>(dir_ + "/topk-even/scores.npy", shape),
-          read_npy<float>(dir_ + "/topk-balanced/scores.npy", shape), "top-k scores");
-    close(read_npy<float>(dir_ + "/full-even/similarity.npy", shape),
-          read_npy<float>(dir_ + "/full-balanced/similarity.npy", shape), "full matrix");
-    const auto even_pairs = read_pairs_csv(dir_ + "/threshold-even/pairs.csv");
-    const auto balanced_pairs = read_pairs_csv(dir_ + "/threshold-balanced/pairs.csv");
-    if (even_pairs.size() != balanced_pairs.size()) verdict += "pair counts differ; ";
-    for (std::size_t i = 0; i < std::min(even_pairs.size(), balanced_pairs.size()); ++i)
-      if (even_pairs[i].i != balanced_pairs[i].i || even_pairs[i].j != balanced_pairs[i].j ||
-          std::abs(even_pairs[i].score - balanced_pairs[i].score) > 1e-6) {
-        verdict += "pair " + std::to_string(i) + " differs; ";
-        break;
-      }
+    verdict = differences_from_one_rank(dir_, "-even") + differences_from_one_rank(dir_, "-balanced");
     const std::string report = file_bytes(dir_ + "/topk-balanced/report.json");
     if (world().size() > 1 && report.find("\"balance\": \"measured\"") == std::string::npos)
       verdict += "report does not say balance measured; ";
@@ -292,24 +309,37 @@ TEST_F(RingJob, RowsSharedByRateGiveTheSameResults) {
 // Rates that are badly wrong (rank P/2 taken for 50 times faster, so it gets
 // most rows and its partner little of the pair they share): whatever the
 // shared middle step hands over (test_shared_step.cpp checks that rows do
-// flow), every pair is computed once and the results equal the reference.
+// flow), every pair is computed once and the results equal the reference,
+// byte for byte those of one rank alone.
 TEST_F(RingJob, SharedMiddleStepKeepsResultsExact) {
-  const auto x = random_matrix(400, 16, 8);
+  const auto x = random_matrix(400, 32, 8);
   const std::string input = write_input(x);
   std::vector<double> speeds(static_cast<std::size_t>(world().size()), 1.0);
   speeds[static_cast<std::size_t>(world().size() / 2)] = 50.0;
+  auto base = options(input, "topk", "unused");
+  base.k = 5;
+  base.threshold = 0.15;
+  base.tile = 16;
+  base.tls_ephemeral = true;
   for (const std::string mode : {"topk", "threshold"}) {
     for (const std::string kind : {"mpi", "tcp", "tls"}) {
-      transport_ = kind;
-      auto o = options(input, mode, "shared-" + mode + "-" + kind);
-      o.k = 5;
-      o.threshold = 0.3;
-      o.tile = 8;
-      o.tls_ephemeral = true;
+      auto o = base;
+      parse_option(mode, o.mode, "--mode");
+      parse_option(kind, o.transport, "--transport");
+      o.out = dir_ + "/" + mode + "-shared-" + kind;
       o.assumed_rank_gflops = speeds;
       run_and_check(x, o, 1e-5);
     }
   }
+  run_on_rank0_alone(base, dir_);
+  std::string verdict;
+  if (world().rank() == 0)
+    for (const std::string kind : {"mpi", "tcp", "tls"})
+      for (const auto& [mode, file] : kResultFiles)
+        if (mode != "full" && file_bytes(dir_ + "/" + mode + "-shared-" + kind + "/" + file) !=
+                                  file_bytes(dir_ + "/" + mode + "-one-rank/" + file))
+          verdict += mode + "-shared-" + kind + "/" + file + " differs from one rank's; ";
+  EXPECT_EQ(agree_on(verdict), "");
 }
 
 // A peer without a valid certificate, or not speaking TLS at all, is refused:

@@ -45,7 +45,7 @@ TopKResult simulate_topk(const RowMatrix<float>& x, int p, int k, std::int64_t t
       TopKAccumulator<Scalar> partial(part.size(a.visiting_block), k);
       TopKConsumer<Scalar> consumer(own[r], step == 0 ? own[r] : partial);
       compute_assignment<Scalar>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block), a,
-                                 {tile, tile}, consumer, {});
+                                 TileGrid{tile}, consumer, {});
       if (step > 0) own[a.visiting_block].merge(partial);
     }
   TopKResult result{x.rows(), k, {}, {}};
@@ -96,10 +96,10 @@ TEST(RingSimulation, ThresholdAndFullMatchReference) {
       for (int step = 0; step < schedule.steps(); ++step) {
         const auto a = schedule.assignment(r, step, part);
         compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block), a,
-                                  {5, 4}, threshold, {});
+                                  TileGrid{5}, threshold, {});
         DenseConsumer<float> dense(a);
         compute_assignment<float>(blocks[r], part.begin(r), blocks[a.visiting_block], part.begin(a.visiting_block), a,
-                                  {5, 4}, dense, {});
+                                  TileGrid{5}, dense, {});
         for (auto i = a.own_begin; i < a.own_end; ++i)
           for (auto j = a.visiting_begin; j < a.visiting_end; ++j) {
             const auto gi = part.begin(r) + i, gj = part.begin(a.visiting_block) + j;

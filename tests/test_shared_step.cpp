@@ -100,6 +100,9 @@ class CountingConsumer : public TileConsumer<float> {
       }
     std::this_thread::sleep_for(per_tile_);
   }
+  void consume_transposed(const ColMatrix<float>& tile, const TilePlace& place) override {
+    consume(tile.transpose(), place);
+  }
   std::map<std::pair<std::int64_t, std::int64_t>, int> seen;
 
  private:
@@ -122,12 +125,12 @@ std::pair<Outcome, Outcome> run_pair(std::int64_t rows0, std::int64_t rows1, int
   auto rank_body = [&](int rank) {
     PairTransport transport(wire, rank);
     const TileAssignment assignment = schedule.assignment(rank, 1, partition);
-    SharedStep step(transport, schedule, partition, assignment, Millis(20000));
+    SharedStep step(transport, schedule, partition, assignment, TileGrid{4}, Millis(20000));
     CountingConsumer consumer(rank == 0, std::chrono::microseconds(rank == slow ? slow_us : 100));
     const RowMatrix<float>& own = rank == 0 ? block0 : block1;
     const RowMatrix<float>& visiting = rank == 0 ? block1 : block0;
     outcomes[rank].times =
-        step.run<float>(own, partition.begin(rank), visiting, partition.begin(1 - rank), {4, 4}, consumer, {});
+        step.run<float>(own, partition.begin(rank), visiting, partition.begin(1 - rank), consumer, {});
     outcomes[rank].seen = std::move(consumer.seen);
   };
   std::thread other(rank_body, 1);
