@@ -59,7 +59,7 @@ struct JobConfig {
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
   Balance balance = Balance::even;
-  int tile = 256;                                         // tile edge in rows
+  int tile = 512;                                         // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
   bool sharded = false;                                   // each rank's --input holds only its rows

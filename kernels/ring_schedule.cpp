@@ -37,8 +37,9 @@ std::int64_t RingSchedule::middle_split(int a, int b, const RowPartition& partit
     const std::int64_t line = std::llround(global / static_cast<double>(grain_)) * grain_;
     return std::clamp<std::int64_t>(line - partition.begin(b), 0, size_b);
   };
-  if (speeds_.empty()) return on_grid(static_cast<double>(size_b / 2));
-  // Work of a and b outside the middle step, in time at their speeds.
+  // Work of a and b outside the middle step, in time at their speeds (equal
+  // without speeds: blocks cut on the tile grid differ in size, and so do
+  // their diagonals).
   double before_a = 0, before_b = 0;
   for (int step = 0; step < steps() - 1; ++step) {
     before_a += static_cast<double>(entries_of(assignment(a, step, partition))) / speed(a);

@@ -17,7 +17,8 @@
 // in proportion to its speed (RowPartition::weighted), and the middle step's
 // split point h is chosen so that ranks a and b finish their whole share at
 // the same time, counting what each computes in the other steps (with P = 2
-// that also evens out the two diagonal blocks). Equal speeds keep h at half.
+// that also evens out the two diagonal blocks). Equal speeds and equal blocks
+// keep h at half.
 // With a grain g > 1, h is the nearest global row that is a multiple of g, so
 // that the split falls on the tile grid (see TileGrid).
 #include <cstdint>

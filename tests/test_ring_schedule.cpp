@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "common/errors.hpp"
@@ -16,14 +17,21 @@ using ringsim::RowPartition;
 
 namespace {
 
-void expect_every_pair_once(const RowPartition& part, std::vector<double> speeds = {}) {
+void expect_every_pair_once(const RowPartition& part, std::vector<double> speeds = {}, std::int64_t grain = 1) {
   const int p = part.blocks();
   const std::int64_t n = part.rows();
-  const RingSchedule schedule(p, speeds);
+  const RingSchedule schedule(p, speeds, grain);
   std::vector<int> cover(static_cast<std::size_t>(n * n), 0);
   for (int rank = 0; rank < p; ++rank)
     for (int step = 0; step < schedule.steps(); ++step) {
       const auto a = schedule.assignment(rank, step, part);
+      // With a grain every range starts and ends on its multiples (global
+      // rows) or at a block's end, so tiles of the grid are never cut.
+      for (const auto& [block, local] : {std::pair{a.own_block, a.own_begin}, std::pair{a.own_block, a.own_end},
+                                         std::pair{a.visiting_block, a.visiting_begin},
+                                         std::pair{a.visiting_block, a.visiting_end}})
+        ASSERT_TRUE((part.begin(block) + local) % grain == 0 || local == part.size(block))
+            << "rank " << rank << " step " << step << " cuts block " << block << " at local row " << local;
       ASSERT_EQ(a.visiting_block, schedule.visiting_block(rank, step));
       ASSERT_EQ(a.own_block, rank);
       for (auto i = a.own_begin; i < a.own_end; ++i)
@@ -90,6 +98,10 @@ TEST(RingSchedule, EveryPairExactlyOnceWithSpeeds) {
       for (auto& s : speeds) s = speed(random);
       expect_every_pair_once(RowPartition::weighted(n, speeds), speeds);
       expect_every_pair_once(RowPartition::even(n, p), speeds);  // the split alone
+      for (const std::int64_t grain : {2, 5}) {
+        expect_every_pair_once(RowPartition::weighted(n, speeds, grain), speeds, grain);
+        expect_every_pair_once(RowPartition::even(n, p, grain), {}, grain);
+      }
     }
 }
 
@@ -97,9 +109,10 @@ TEST(RowPartition, WeightedSharesFollowTheWeights) {
   const auto part = RowPartition::weighted(300, {2.0, 1.0});
   EXPECT_EQ(part.size(0), 200);
   EXPECT_EQ(part.size(1), 100);
-  const auto odd = RowPartition::weighted(10, {1, 1, 1});  // 3.33 each: the first block takes the spare row
-  EXPECT_EQ(odd.size(0) + odd.size(1) + odd.size(2), 10);
-  EXPECT_EQ(odd.size(0), 4);
+  const auto odd = RowPartition::weighted(10, {1, 1, 1});  // ends at 3.33 and 6.67: rounded, 3 and 7
+  EXPECT_EQ(odd.size(0), 3);
+  EXPECT_EQ(odd.size(1), 4);
+  EXPECT_EQ(odd.size(2), 3);
   for (std::int64_t n : {0, 1, 7, 1000, 99991}) {
     const std::vector<double> weights = {0.3, 5.0, 1.7, 1.7, 0.01};
     const auto w = RowPartition::weighted(n, weights);

@@ -87,38 +87,57 @@ class PairTransport : public Transport {
   int rank_;
 };
 
-// Records which (block 0 row, block 1 row) pairs it saw; sleeps per tile.
+// Records which (block 0 row, block 1 row) pairs it saw, and tiles that are
+// not a whole cell of the tile grid (within their block); sleeps per tile.
 class CountingConsumer : public TileConsumer<float> {
  public:
-  CountingConsumer(bool own_is_block0, std::chrono::microseconds per_tile)
-      : own_is_block0_(own_is_block0), per_tile_(per_tile) {}
+  CountingConsumer(bool own_is_block0, std::chrono::microseconds per_tile, const RowPartition& partition,
+                   std::int64_t grid_edge)
+      : own_is_block0_(own_is_block0), per_tile_(per_tile), partition_(partition), edge_(grid_edge) {}
   void consume(const ColMatrix<float>& tile, const TilePlace& place) override {
     for (std::int64_t i = 0; i < tile.rows(); ++i)
       for (std::int64_t j = 0; j < tile.cols(); ++j) {
         const std::int64_t own = place.own_local + i, visiting = place.visiting_local + j;
         ++seen[own_is_block0_ ? std::make_pair(own, visiting) : std::make_pair(visiting, own)];
       }
+    if (!whole_cell(place.own_global0, place.own_local, tile.rows()) ||
+        !whole_cell(place.visiting_global0, place.visiting_local, tile.cols()))
+      ++tiles_off_grid;
     std::this_thread::sleep_for(per_tile_);
   }
   void consume_transposed(const ColMatrix<float>& tile, const TilePlace& place) override {
     consume(tile.transpose(), place);
   }
   std::map<std::pair<std::int64_t, std::int64_t>, int> seen;
+  int tiles_off_grid = 0;
 
  private:
+  // Rows [first, first + count) of the block starting at global row
+  // `global0`: exactly one grid cell, cut by the block's ends.
+  bool whole_cell(std::int64_t global0, std::int64_t first, std::int64_t count) const {
+    const int block = partition_.owner(global0 + first);
+    const std::int64_t cell = (global0 + first) / edge_ * edge_;
+    const std::int64_t begin = std::max(cell, partition_.begin(block));
+    const std::int64_t end = std::min(cell + edge_, partition_.end(block));
+    return global0 + first == begin && global0 + first + count == end;
+  }
+
   bool own_is_block0_;
   std::chrono::microseconds per_tile_;
+  RowPartition partition_;
+  std::int64_t edge_;
 };
 
 struct Outcome {
   SharedStepTimes times;
   std::map<std::pair<std::int64_t, std::int64_t>, int> seen;
+  int tiles_off_grid = 0;
 };
 
 // Runs the middle step of a 2-rank ring; rank `slow` takes `slow_us` per tile.
 std::pair<Outcome, Outcome> run_pair(std::int64_t rows0, std::int64_t rows1, int slow, int slow_us) {
   const RowPartition partition = RowPartition::from_sizes({rows0, rows1});
-  const RingSchedule schedule(2, {1.0, 1.0});
+  const RingSchedule schedule(2, {1.0, 1.0}, 4);  // split on the grid, as the job does
   const RowMatrix<float> block0 = RowMatrix<float>::Random(rows0, 8), block1 = RowMatrix<float>::Random(rows1, 8);
   Wire wire;
   Outcome outcomes[2];
@@ -126,12 +145,13 @@ std::pair<Outcome, Outcome> run_pair(std::int64_t rows0, std::int64_t rows1, int
     PairTransport transport(wire, rank);
     const TileAssignment assignment = schedule.assignment(rank, 1, partition);
     SharedStep step(transport, schedule, partition, assignment, TileGrid{4}, Millis(20000));
-    CountingConsumer consumer(rank == 0, std::chrono::microseconds(rank == slow ? slow_us : 100));
+    CountingConsumer consumer(rank == 0, std::chrono::microseconds(rank == slow ? slow_us : 100), partition, 4);
     const RowMatrix<float>& own = rank == 0 ? block0 : block1;
     const RowMatrix<float>& visiting = rank == 0 ? block1 : block0;
     outcomes[rank].times =
         step.run<float>(own, partition.begin(rank), visiting, partition.begin(1 - rank), consumer, {});
     outcomes[rank].seen = std::move(consumer.seen);
+    outcomes[rank].tiles_off_grid = consumer.tiles_off_grid;
   };
   std::thread other(rank_body, 1);
   rank_body(0);
@@ -144,6 +164,10 @@ void expect_every_pair_once(const Outcome& a, const Outcome& b, std::int64_t row
   for (const auto& [pair, count] : b.seen) all[pair] += count;
   ASSERT_EQ(static_cast<std::int64_t>(all.size()), rows0 * rows1);
   for (const auto& [pair, count] : all) ASSERT_EQ(count, 1) << pair.first << "," << pair.second;
+  // Chunks and handed-over ranges end on grid lines: each tile is the GEMM
+  // of one whole cell, whichever rank computes it.
+  EXPECT_EQ(a.tiles_off_grid, 0);
+  EXPECT_EQ(b.tiles_off_grid, 0);
 }
 
 }  // namespace
