@@ -3,9 +3,8 @@
 # non-zero (mpirun reports the lowest failing rank's code), print exactly one
 # "ringsim: error:" line naming the problem, finish quickly and leave no
 # result file behind.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$(realpath "$1")
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]
@@ -19,7 +18,6 @@ open(f"{w}/ragged.csv", "w").write("1,2,3\n4,5\n")
 PY
 touch "$work/blocker"
 cd "$work"  # a relative path the job wrongly creates (a folder "s3:") lands here
-failures=0
 expect() {  # expect NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
   local out="$work/out-$name"
@@ -51,5 +49,4 @@ expect bind_port "--bind '127.0.0.1:abc': bad port 'abc'" --input "$work/good.np
 expect input_url "--input 'https://example.com/x.npy' is a URL" --input https://example.com/x.npy
 OUT_OVERRIDE="s3://bucket/x" expect out_url "--out 's3://bucket/x' is a URL" --input "$work/good.npy"
 if [[ -e "$work/s3:" ]]; then echo "FAIL out_url: created a local folder 's3:'"; failures=$((failures+1)); fi
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

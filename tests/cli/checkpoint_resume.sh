@@ -3,9 +3,8 @@
 # ring step was saved is rerun with the same --checkpoint-dir; the rerun must
 # report resumed_steps = that step + 1 and write outputs byte-identical to an
 # uninterrupted run. A checkpoint from a job with other options is refused.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 rng = np.random.default_rng(7)
@@ -13,8 +12,6 @@ x = rng.standard_normal((1203, 12)).astype(np.float32)
 x[5] = 0; x[600] = x[17]; x[601] = 2 * x[17]   # a zero row and ties
 np.save(sys.argv[1] + "/x.npy", x)
 PY
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 job() {  # job OUT RANKS ARGS...
   local out=$1 ranks=$2; shift 2
   timeout -s KILL 120 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$out" --quiet --timeout 20 "$@"
@@ -58,5 +55,4 @@ if [[ $? -ne 0 ]] && grep -q "was made by another job" "$work/other.err"; then
 else
   fail "other-job-refused"; cat "$work/other.err"
 fi
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

@@ -6,12 +6,8 @@
 #    equal to numpy, and no sshd started (RINGSIM_SSHD would leave a mark);
 #  - several hosts (local mode), through the same entrypoint;
 #  - a worker whose sshd cannot start fails at once, saying so.
-set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 "$ringsim" gen --rows 301 --cols 16 --seed 5 --out "$work/X.npy" >/dev/null
@@ -67,5 +63,4 @@ if [[ $code -ne 0 && $code -ne 124 ]] && grep -q "fake-sshd failed to start (exi
 else
   fail "worker with a failing sshd: exit $code, failure file: $(cat "$dir/output/failure" 2>&1)"; cat "$dir.log"
 fi
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

@@ -7,19 +7,17 @@
 #
 # Usage: fault_injection.sh RINGSIM TRANSPORT [TABLE.md]
 #   TABLE.md: append one markdown row per case (docs/faults.md is made so).
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
 transport=$2
 table=${3:-}
 timeout_s=4        # the job's --timeout
 kill_bound=12      # seconds for a killed or terminated rank to end the job
 stall_bound=$((timeout_s + 12))  # a stalled rank: the survivors' timeout + grace + abort
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$ringsim" gen --rows 3001 --cols 24 --seed 5 --out "$work/x.npy" >/dev/null
 extra=()
 [[ $transport == tls ]] && extra=(--tls-ephemeral)
 
-failures=0
 run_case() {  # run_case RANK POINT SIGNAL MODE [RANKS [ARGS...]]
   local rank=$1 point=$2 signal=$3 mode=$4 ranks=${5:-3}
   shift $(($# < 5 ? $# : 5))
@@ -84,5 +82,4 @@ run_case 0 write-file KILL threshold
 # The shared middle step (--balance measured, an even ring): a partner that
 # dies, stalls or is stopped while the two trade rows.
 for signal in KILL STOP TERM; do run_case 1 shared-step "$signal" topk 2 --balance measured; done
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

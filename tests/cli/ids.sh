@@ -3,9 +3,8 @@
 # exactly (checked with numpy against neighbors.npy), pairs.csv carries id
 # columns (quoted where an id holds a comma), integer ids give int64, and an
 # ids file of the wrong length is refused.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]
@@ -16,8 +15,6 @@ open(f"{w}/ids.txt", "w", encoding="utf-8").write("\n".join(ids) + "\n")
 np.save(f"{w}/ids.npy", (np.arange(301, dtype=np.int64) * 1000 + 7))
 open(f"{w}/short.txt", "w").write("\n".join(ids[:300]) + "\n")
 PY
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 run() { timeout 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --quiet --timeout 30 "$@"; }
 run --out "$work/topk" --ids "$work/ids.txt" --k 320 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
 run --out "$work/pairs" --ids "$work/ids.txt" --mode threshold --threshold 0.6 2>/dev/null || fail "threshold run"
@@ -66,5 +63,4 @@ if [[ $? -ne 0 ]] && grep -q "holds 300 ids but the input has 301 rows" "$work/b
 else
   fail "wrong length"; cat "$work/bad.err"
 fi
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

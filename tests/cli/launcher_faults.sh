@@ -4,12 +4,8 @@
 #    output/failure names that rank, its host and the signal;
 #  - kill -9 of the leader's launcher: its mpirun and the ranks die with it
 #    (no orphan writes the model), the workers fail saying the leader vanished.
-set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 export RINGSIM=$1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # Starts a 3-host job big enough to run for a while; sets runner, leader
 # (the leader launcher's pid) and mpirun (its mpirun's pid).
@@ -72,5 +68,4 @@ for host in algo-2 algo-3; do
     || fail "leader killed: $host's failure file: $(cat "$dir/$host/output/failure" 2>&1)"
 done
 echo "ok   leader killed: workers ended in $((SECONDS-start)) s; algo-2 says: $(head -c 300 "$dir/algo-2/output/failure")"
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

@@ -4,12 +4,8 @@
 # the numpy reference; a bad hyperparameter and a NaN in the data make every
 # host exit non-zero quickly with output/failure saying why; SIGTERM to the
 # leader stops the job inside SageMaker's window with no result file.
-set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 export RINGSIM=$1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 for mode in --sharded ""; do
   if timeout 120 "$root/scripts/local-sagemaker.sh" 3 $mode --check >"$work/run.log" 2>&1; then
@@ -71,5 +67,4 @@ wait $runner; code=$?
 leftovers=$(ls -A "$dir/algo-1/model" 2>/dev/null)
 [[ -z "$leftovers" ]] || fail "stop: model dir holds $leftovers"
 echo "ok   SIGTERM: stopped in $((SECONDS-start)) s with code $code, model dir empty"
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

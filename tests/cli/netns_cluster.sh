@@ -4,13 +4,9 @@
 # workers over ssh and the ranks talk over the veths. Replicated and sharded
 # input, every transport; the leader's model equals numpy's; nothing the test
 # bed made is left behind. Skips (77) where namespaces cannot be made.
-set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 export RINGSIM=$1
-failures=0
 ids=""
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 for transport in mpi tcp tls; do
   for layout in --sharded ""; do
@@ -39,5 +35,4 @@ for id in $ids; do
   left=$( (ip netns list; ip -o link show; ls /etc/netns 2>/dev/null) | grep -E "rs$id-algo|rs[bv]$id" )
   [[ -z $left ]] || fail "cluster $id left behind: $left"
 done
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

@@ -8,12 +8,8 @@
 #   no leader  algo-1 never starts
 # The ranks' --timeout is 60 s, so a lost host must be noticed by mpirun and
 # the launchers themselves, not by the ranks' own timeouts.
-set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 export RINGSIM=$1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # run_case NAME CLUSTER-OPTIONS...: runs the cluster, keeps its folder in $work/NAME.
 run_case() {
@@ -77,5 +73,4 @@ echo "ok   no leader, bound 6 s: workers ended at $(seconds_of no-leader algo-2)
 for case in link-down kill late late-ok no-leader; do
   [[ $failures -eq 0 ]] || { echo "--- $case"; cat "$work/$case.log" | grep -v similarity_ | tail -25; }
 done
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

@@ -2,12 +2,10 @@
 # The option tables users read are the code's own table: docs/options.md
 # holds exactly what `ringsim options` prints, and every option row of the
 # README appears there verbatim (same default, same range).
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-generated=$(mktemp); trap 'rm -f "$generated"' EXIT
+generated=$work/generated.md
 "$ringsim" options >"$generated" || { echo "FAIL: ringsim options exited $?"; exit 1; }
-failures=0
 if ! diff <(grep '^|' "$root/docs/options.md") "$generated"; then
   echo "FAIL: docs/options.md differs from 'ringsim options' (regenerate the table)"
   failures=$((failures + 1))

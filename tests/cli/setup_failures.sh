@@ -2,12 +2,11 @@
 # Failures that only some ranks see during set-up, and guards on --out:
 # each must end every rank quickly with one line naming the cause, never
 # hang (these used to hang until killed), and leave no result file.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
-work=$(mktemp -d); trap 'rm -rf "$work"; jobs -p | xargs -r kill -9 2>/dev/null' EXIT
+trap 'rm -rf "$work"; jobs -p | xargs -r kill -9 2>/dev/null' EXIT
 "$ringsim" gen --rows 500 --cols 16 --seed 3 --out "$work/x.npy" >/dev/null
 "$ringsim" certs --out "$work/certs" --hosts ha,hb,hc >/dev/null
-failures=0
 
 expect() {  # expect NAME NEEDLE BOUND_SECONDS ARGS...
   local name=$1 needle=$2 bound=$3; shift 3
@@ -72,5 +71,4 @@ got=$(ls "$reuse" | tr '\n' ' ')
 if [[ $got == "neighbors.npy report.json rows.json scores.npy " ]]; then echo "ok   stale-results-removed: $got"
 else echo "FAIL stale-results-removed: $got"; failures=$((failures + 1)); fi
 
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

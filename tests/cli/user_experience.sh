@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # What a user sees: progress lines with a falling ETA that name rank and
 # host, --version, and the warning when k exceeds the other rows.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 "$ringsim" --version | grep -Eq '^ringsim [0-9]+\.[0-9]+\.[0-9]+' && echo "ok   --version: $("$ringsim" --version)" ||
   fail "--version"
@@ -69,5 +66,4 @@ if grep -q "pandas.csv: the first column counts the rows" "$work/pandas.err"; th
 else
   fail "pandas index warning"; cat "$work/pandas.err"
 fi
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish

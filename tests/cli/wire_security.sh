@@ -6,9 +6,9 @@
 #  2. tls: the same job, the marker is not in the capture, TLS records are,
 #  3. tls with one byte flipped by the proxy: the job fails loudly, names the
 #     TLS error and the peer, exits non-zero, and writes no output.
-set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 ringsim=$1; here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]
@@ -39,8 +39,6 @@ while True:
     finally:
         s.close()'
 }
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures+1)); }
 
 run_pair() {  # run_pair NAME TRANSPORT FLIP -> sets rc; capture in $work/NAME.cap
   local name=$1 transport=$2 flip=$3
@@ -83,5 +81,4 @@ line=$(grep "^ringsim: error:" "$work/tamper.err" | grep -m1 "bad record MAC")
 [[ "$line" == *TLS* && ("$line" == *"from rank 1"* || "$line" == *"from rank 0"*"refused a record from this rank"*) ]] &&
   echo "ok   tamper detected: $line" || fail "tamper: unclear error: $(cat "$work/tamper.err")"
 [[ -z "$(ls -A "$work/out-tamper" 2>/dev/null)" ]] || fail "tamper: output written: $(ls -A "$work/out-tamper")"
-echo "$failures failed"
-[[ $failures -eq 0 ]]
+finish
