@@ -115,9 +115,8 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
       local.rank_gflops = measure_rank_gflops(comm, widest, options.tile, std::min(options.k, 64));
     }
     // Blocks end on the tile grid, so a score does not depend on how rows are shared.
-    local.partition = local.rank_gflops.empty()
-                          ? RowPartition::even(rows[0], comm.size(), options.tile)
-                          : RowPartition::weighted(rows[0], local.rank_gflops, options.tile);
+    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size(), options.tile)
+                                                : RowPartition::weighted(rows[0], local.rank_gflops, options.tile);
     local.source_begin = local.partition.begin(comm.rank());
   }
   return local;
@@ -343,8 +342,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
     ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
-    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode,
-                                     TileGrid{options.tile}, timeout, checkpoints, &progress);
+    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, TileGrid{options.tile}, timeout,
+                                     checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;

@@ -87,8 +87,7 @@ void SharedStep::handle(const Control& message, double my_rate) {
 template <class Scalar>
 SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                TileConsumer<Scalar>& consumer,
-                                const std::function<void(std::int64_t)>& after_tile) {
+                                TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile) {
   const auto my_rate = [this] {
     return times_.compute_seconds > 0 ? static_cast<double>(times_.entries) / times_.compute_seconds : 0.0;
   };

@@ -10,8 +10,8 @@ namespace ringsim {
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                const TileAssignment& assignment, const TileGrid& grid,
-                                TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile) {
+                                const TileAssignment& assignment, const TileGrid& grid, TileConsumer<Scalar>& consumer,
+                                const std::function<void(std::int64_t)>& after_tile) {
   RINGSIM_ENFORCE(grid.edge > 0, "tile edge must be > 0");
   std::int64_t entries = 0;
   if (assignment.empty()) return entries;
@@ -64,8 +64,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(
 // column-side row (column_local + j); ids are global.
 template <class Scalar>
 void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int64_t row_global0,
-                 std::int64_t column_local, std::int64_t column_global0, bool diagonal,
-                 TopKAccumulator<Scalar>& rows, TopKAccumulator<Scalar>& columns) {
+                 std::int64_t column_local, std::int64_t column_global0, bool diagonal, TopKAccumulator<Scalar>& rows,
+                 TopKAccumulator<Scalar>& columns) {
   // Rows are scanned in blocks: a vectorised test rejects a whole block
   // when no score in it can enter either list, which after the first few
   // tiles is almost always; only blocks with a candidate take the scalar path.
@@ -134,8 +134,8 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
   // Pairs are kept as (smaller id, larger id), so the sides may swap.
-  consume(tile, TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0,
-                          place.diagonal});
+  consume(tile,
+          TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0, place.diagonal});
 }
 
 template <class Scalar>

@@ -58,8 +58,8 @@ struct TileGrid {
 template <class Scalar>
 std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_global0,
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
-                                const TileAssignment& assignment, const TileGrid& grid,
-                                TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile);
+                                const TileAssignment& assignment, const TileGrid& grid, TileConsumer<Scalar>& consumer,
+                                const std::function<void(std::int64_t)>& after_tile);
 
 // Keeps the top k per row for both blocks of a pair. On the diagonal both
 // accumulators are the same object.

@@ -27,9 +27,9 @@ void expect_every_pair_once(const RowPartition& part, std::vector<double> speeds
       const auto a = schedule.assignment(rank, step, part);
       // With a grain every range starts and ends on its multiples (global
       // rows) or at a block's end, so tiles of the grid are never cut.
-      for (const auto& [block, local] : {std::pair{a.own_block, a.own_begin}, std::pair{a.own_block, a.own_end},
-                                         std::pair{a.visiting_block, a.visiting_begin},
-                                         std::pair{a.visiting_block, a.visiting_end}})
+      for (const auto& [block, local] :
+           {std::pair{a.own_block, a.own_begin}, std::pair{a.own_block, a.own_end},
+            std::pair{a.visiting_block, a.visiting_begin}, std::pair{a.visiting_block, a.visiting_end}})
         ASSERT_TRUE((part.begin(block) + local) % grain == 0 || local == part.size(block))
             << "rank " << rank << " step " << step << " cuts block " << block << " at local row " << local;
       ASSERT_EQ(a.visiting_block, schedule.visiting_block(rank, step));
