@@ -27,7 +27,9 @@ RowPartition RowPartition::even(std::int64_t rows, int blocks, std::int64_t grai
   offsets[0] = 0;
   const std::int64_t unit = static_cast<std::int64_t>(blocks) * grain;
   for (int b = 1; b < blocks; ++b) {
-    const std::int64_t line = (2 * b * rows + unit) / (2 * unit) * grain;
+    // 128 bits: 2 * b * rows overflows 64 for rows beyond 2^62 / P.
+    __extension__ using Wide = __int128;
+    const auto line = static_cast<std::int64_t>((2 * static_cast<Wide>(b) * rows + unit) / (2 * unit) * grain);
     offsets[b] = std::clamp(line, offsets[b - 1], rows);
   }
   return RowPartition(std::move(offsets));

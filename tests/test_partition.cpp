@@ -99,6 +99,9 @@ TEST(RowPartition, GrainKeepsBlockEndsOnItsMultiples) {
   const auto weighted = RowPartition::weighted(1000, {1.0, 3.0}, 100);
   EXPECT_EQ(weighted.size(0), 300);  // ends at 250: halves round up
   EXPECT_EQ(weighted.size(1), 700);
+  const auto huge = RowPartition::even(3'000'000'000'000'000'000, 3);  // 2 * b * rows is beyond 64 bits
+  EXPECT_EQ(huge.size(0), 1'000'000'000'000'000'000);
+  EXPECT_EQ(huge.size(2), 1'000'000'000'000'000'000);
   EXPECT_THROW(RowPartition::even(10, 2, 0), ringsim::InputError);
   EXPECT_THROW(RowPartition::weighted(10, {1.0}, -1), ringsim::InputError);
 }

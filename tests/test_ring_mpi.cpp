@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
@@ -306,20 +307,21 @@ TEST_F(RingJob, RowsSharedByRateGiveBitIdenticalResults) {
   EXPECT_EQ(agree_on(verdict), "");
 }
 
-// Rates that are badly wrong (rank P/2 taken for 50 times faster, so it gets
-// most rows and its partner little of the pair they share): whatever the
-// shared middle step hands over (test_shared_step.cpp checks that rows do
-// flow), every pair is computed once and the results equal the reference,
-// byte for byte those of one rank alone.
+// Rates that are wrong (rank P/2 taken for 4 times faster, so it gets most
+// rows, and the middle step's static split favours it): whatever the shared
+// middle step hands over (test_shared_step.cpp checks that rows do flow),
+// every pair is computed once and the results equal the reference, byte for
+// byte those of one rank alone. Every rank holds rows, so the middle step
+// has something to share.
 TEST_F(RingJob, SharedMiddleStepKeepsResultsExact) {
   const auto x = random_matrix(400, 32, 8);
   const std::string input = write_input(x);
   std::vector<double> speeds(static_cast<std::size_t>(world().size()), 1.0);
-  speeds[static_cast<std::size_t>(world().size() / 2)] = 50.0;
+  speeds[static_cast<std::size_t>(world().size() / 2)] = 4.0;
   auto base = options(input, "topk", "unused");
   base.k = 5;
   base.threshold = 0.15;
-  base.tile = 16;
+  base.tile = 8;
   base.tls_ephemeral = true;
   for (const std::string mode : {"topk", "threshold"}) {
     for (const std::string kind : {"mpi", "tcp", "tls"}) {
@@ -339,6 +341,49 @@ TEST_F(RingJob, SharedMiddleStepKeepsResultsExact) {
         if (mode != "full" && file_bytes(dir_ + "/" + mode + "-shared-" + kind + "/" + file) !=
                                   file_bytes(dir_ + "/" + mode + "-one-rank/" + file))
           verdict += mode + "-shared-" + kind + "/" + file + " differs from one rank's; ";
+  if (world().rank() == 0) {
+    for (const auto& rank : nlohmann::json::parse(file_bytes(dir_ + "/topk-shared-mpi/report.json"))["ranks"])
+      if (rank["rows"].get<std::int64_t>() == 0) verdict += "rank " + rank["rank"].dump() + " holds no rows; ";
+  }
+  EXPECT_EQ(agree_on(verdict), "");
+}
+
+// Odd widths and tiles, both dtypes, every mode, even and rate-weighted
+// plans: byte for byte the results of one rank alone.
+TEST_F(RingJob, BitIdenticalForOddWidthsTilesAndDtypes) {
+  std::string verdict;
+  int run = 0;
+  for (const std::int64_t d : {13, 33})
+    for (const int tile : {7, 16})
+      for (const std::string dtype : {"float32", "float64"}) {
+        auto x = random_matrix(300, d, static_cast<unsigned>(d + tile));
+        x.row(5) = x.row(200);
+        const std::string input = write_input(x, "x" + std::to_string(run) + ".npy");
+        std::vector<double> speeds;
+        for (int r = 0; r < world().size(); ++r) speeds.push_back(r == 0 ? 0.5 : 1.0 + 0.3 * r);
+        auto base = options(input, "topk", "unused");
+        base.k = 7;
+        base.threshold = 0.1;
+        base.tile = tile;
+        parse_option(dtype, base.dtype, "--dtype");
+        const std::string sub = dir_ + "/r" + std::to_string(run++);
+        if (world().rank() == 0) fs::create_directories(sub);
+        world().barrier();
+        for (const std::string mode : {"topk", "full", "threshold"})
+          for (const bool balanced : {false, true}) {
+            auto o = base;
+            parse_option(mode, o.mode, "--mode");
+            o.out = sub + "/" + mode + (balanced ? "-balanced" : "-even");
+            if (balanced) o.assumed_rank_gflops = speeds;
+            run_similarity_job(o, world());
+          }
+        run_on_rank0_alone(base, sub);
+        if (world().rank() == 0) {
+          const std::string v = differences_from_one_rank(sub, "-even") + differences_from_one_rank(sub, "-balanced");
+          if (!v.empty())
+            verdict += "d=" + std::to_string(d) + " tile=" + std::to_string(tile) + " " + dtype + ": " + v;
+        }
+      }
   EXPECT_EQ(agree_on(verdict), "");
 }
 
