@@ -32,6 +32,12 @@ namespace {
 
 std::string output_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
+// memcpy, but for an empty state too: a rank without rows restores empty
+// buffers, whose data() may be null, and memcpy(nullptr, ..., 0) is undefined.
+void copy_bytes(void* to, const char* from, std::size_t bytes) {
+  if (bytes > 0) std::memcpy(to, from, bytes);
+}
+
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
 void append_csv_field(std::string& out, const std::string& field) {
   if (field.find_first_of(",\"\r\n") == std::string::npos) {
@@ -167,8 +173,8 @@ class TopKMode : public RingMode<Scalar> {
   void restore(const std::string& state) override {
     const std::size_t score_bytes = own_.score_data().size_bytes();
     RINGSIM_ENFORCE(state.size() == score_bytes + own_.id_data().size_bytes(), "top-k checkpoint of another shape");
-    std::memcpy(own_.score_data().data(), state.data(), score_bytes);
-    std::memcpy(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
+    copy_bytes(own_.score_data().data(), state.data(), score_bytes);
+    copy_bytes(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
     own_.refresh_kth();
   }
 
@@ -331,7 +337,7 @@ class ThresholdMode : public RingMode<Scalar> {
     auto& pairs = consumer_.pairs();
     RINGSIM_ENFORCE(state.size() % sizeof(Pair) == 0, "threshold checkpoint of another shape");
     pairs.resize(state.size() / sizeof(Pair));
-    std::memcpy(pairs.data(), state.data(), state.size());
+    copy_bytes(pairs.data(), state.data(), state.size());
     saved_pairs_ = pairs.size();
   }
 
@@ -501,7 +507,7 @@ class FullMode : public RingMode<Scalar> {
       auto& band = consumer->band();
       const std::size_t bytes = static_cast<std::size_t>(band.size()) * sizeof(float);
       RINGSIM_ENFORCE(at + bytes <= state.size(), "full-mode checkpoint truncated");
-      std::memcpy(band.data(), state.data() + at, bytes);
+      copy_bytes(band.data(), state.data() + at, bytes);
       at += bytes;
       consumers_.push_back(std::move(consumer));
       assignments_.push_back(a);
