@@ -342,7 +342,9 @@ TEST_F(RingJob, SharedMiddleStepKeepsResultsExact) {
                                   file_bytes(dir_ + "/" + mode + "-one-rank/" + file))
           verdict += mode + "-shared-" + kind + "/" + file + " differs from one rank's; ";
   if (world().rank() == 0) {
-    for (const auto& rank : nlohmann::json::parse(file_bytes(dir_ + "/topk-shared-mpi/report.json"))["ranks"])
+    // A named report: a range-for over a temporary's member would outlive it.
+    const auto report = nlohmann::json::parse(file_bytes(dir_ + "/topk-shared-mpi/report.json"));
+    for (const auto& rank : report["ranks"])
       if (rank["rows"].get<std::int64_t>() == 0) verdict += "rank " + rank["rank"].dump() + " holds no rows; ";
   }
   EXPECT_EQ(agree_on(verdict), "");
