@@ -342,8 +342,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("ring");
     ScopedTimer timer(report.ring_seconds);
     ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
-    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, TileGrid{options.tile}, timeout,
-                                     checkpoints, &progress);
+    const RingTimes times =
+        run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints, &progress);
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;

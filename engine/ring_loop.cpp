@@ -10,9 +10,10 @@ namespace ringsim {
 
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
-                   Transport& transport, RingMode<Scalar>& mode, const TileGrid& grid, Millis timeout,
-                   const RingCheckpoints& checkpoints, ProgressReporter* progress) {
+                   Transport& transport, RingMode<Scalar>& mode, Millis timeout, const RingCheckpoints& checkpoints,
+                   ProgressReporter* progress) {
   RingTimes times;
+  const TileGrid grid{schedule.grain()};
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
   const int rank = transport.rank();
   const int last_step = schedule.steps() - 1;
@@ -74,7 +75,7 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
     // transport matches a peer's messages in the order receives were posted.
     std::optional<SharedStep> shared;
     if (!schedule.speeds().empty() && SharedStep::applies(schedule, step, mode.shares_rows()))
-      shared.emplace(transport, schedule, partition, assignment, grid, timeout);
+      shared.emplace(transport, schedule, partition, assignment, timeout);
     TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
     const std::int64_t visiting_global0 = partition.begin(assignment.visiting_block);
     if (shared) {
@@ -107,10 +108,8 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
 }
 
 template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, const RingSchedule&, Transport&,
-                                   RingMode<float>&, const TileGrid&, Millis, const RingCheckpoints&,
-                                   ProgressReporter*);
+                                   RingMode<float>&, Millis, const RingCheckpoints&, ProgressReporter*);
 template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, const RingSchedule&, Transport&,
-                                    RingMode<double>&, const TileGrid&, Millis, const RingCheckpoints&,
-                                    ProgressReporter*);
+                                    RingMode<double>&, Millis, const RingCheckpoints&, ProgressReporter*);
 
 }  // namespace ringsim

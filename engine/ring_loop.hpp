@@ -26,13 +26,13 @@ struct RingCheckpoints {
 };
 
 // Circulates row blocks around the ring and feeds every tile of this rank's
-// assignments to `mode`. With speeds in `schedule` (measured shares), an
+// assignments to `mode` (tiles of the grid of edge schedule.grain()). With speeds in `schedule` (measured shares), an
 // even ring's middle step is shared as the work goes (shared_step.hpp). Blocks move right one rank per step; the block
 // for step s+1 is in flight while step s is computed (double buffering), so no rank ever holds more than its own block
 // and two visiting ones.
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
-                   Transport& transport, RingMode<Scalar>& mode, const TileGrid& grid, Millis timeout,
+                   Transport& transport, RingMode<Scalar>& mode, Millis timeout,
                    const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr);
 
 }  // namespace ringsim

@@ -17,8 +17,8 @@ constexpr std::int64_t kGive = 2;
 }  // namespace
 
 SharedStep::SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
-                       const TileAssignment& assignment, const TileGrid& grid, Millis timeout)
-    : transport_(transport), grid_(grid), timeout_(timeout), static_(assignment) {
+                       const TileAssignment& assignment, Millis timeout)
+    : transport_(transport), grid_{schedule.grain()}, timeout_(timeout), static_(assignment) {
   const int rank = transport.rank(), half = schedule.ranks() / 2;
   front_ = rank < half;
   partner_ = front_ ? rank + half : rank - half;
@@ -42,9 +42,7 @@ void SharedStep::send(const Control& message) {
 }
 
 std::int64_t SharedStep::nearest_line(std::int64_t row) const {
-  const std::int64_t global = base_ + row, below = grid_.line_at(global);
-  const std::int64_t line = global - below < grid_.edge - (global - below) ? below : below + grid_.edge;
-  return std::clamp(line - base_, lo_, hi_);
+  return std::clamp(grid_.nearest_line(base_ + row) - base_, lo_, hi_);
 }
 
 void SharedStep::handle(const Control& message, double my_rate) {

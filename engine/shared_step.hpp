@@ -37,7 +37,7 @@ class SharedStep {
  public:
   // `assignment`: this rank's static middle-step assignment (schedule).
   SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
-             const TileAssignment& assignment, const TileGrid& grid, Millis timeout);
+             const TileAssignment& assignment, Millis timeout);
 
   template <class Scalar>
   SharedStepTimes run(const RowMatrix<Scalar>& own, std::int64_t own_global0, const RowMatrix<Scalar>& visiting,
@@ -63,7 +63,7 @@ class SharedStep {
   std::int64_t nearest_line(std::int64_t row) const;
 
   Transport& transport_;
-  TileGrid grid_;
+  TileGrid grid_;      // the schedule's
   std::int64_t base_;  // global row of block b's local row 0
   Millis timeout_;
   int partner_;

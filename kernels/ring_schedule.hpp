@@ -43,10 +43,12 @@ struct TileAssignment {
 class RingSchedule {
  public:
   // `speeds`: each rank's relative compute rate, or empty for equal ranks;
-  // `grain`: the middle step is split on a global row that is a multiple of it.
+  // `grain`: the tile edge (TileGrid): the ring computes tiles of that grid,
+  // and the middle step is split on a global row that is a multiple of it.
   explicit RingSchedule(int ranks, std::vector<double> speeds = {}, std::int64_t grain = 1);
   int ranks() const { return ranks_; }
   const std::vector<double>& speeds() const { return speeds_; }
+  std::int64_t grain() const { return grain_; }
   // Steps including the diagonal step 0: floor(P/2) + 1.
   int steps() const { return ranks_ / 2 + 1; }
   // The block rank `rank` holds at `step`.

@@ -49,6 +49,8 @@ struct TileGrid {
   std::int64_t line_after(std::int64_t row) const { return (row / edge + 1) * edge; }
   // The last grid line at or before global row `row`: where that tile starts.
   std::int64_t line_at(std::int64_t row) const { return row / edge * edge; }
+  // The grid line nearest to global row `row` (halfway: the later one).
+  std::int64_t nearest_line(std::int64_t row) const { return (row + edge / 2) / edge * edge; }
 };
 
 // Runs every grid tile of `assignment`; `after_tile` runs after each one with the

@@ -144,7 +144,7 @@ std::pair<Outcome, Outcome> run_pair(std::int64_t rows0, std::int64_t rows1, int
   auto rank_body = [&](int rank) {
     PairTransport transport(wire, rank);
     const TileAssignment assignment = schedule.assignment(rank, 1, partition);
-    SharedStep step(transport, schedule, partition, assignment, TileGrid{4}, Millis(20000));
+    SharedStep step(transport, schedule, partition, assignment, Millis(20000));
     CountingConsumer consumer(rank == 0, std::chrono::microseconds(rank == slow ? slow_us : 100), partition, 4);
     const RowMatrix<float>& own = rank == 0 ? block0 : block1;
     const RowMatrix<float>& visiting = rank == 0 ? block1 : block0;
