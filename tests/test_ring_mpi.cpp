@@ -195,13 +195,15 @@ std::string file_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// The files every mode writes, to compare byte for byte.
+const std::vector<std::pair<std::string, std::string>> kResultFiles = {
+    {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
+
 }  // namespace
 
 TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
   const auto x = random_matrix(203, 19, 77);
   const std::string input = write_input(x);
-  const std::vector<std::pair<std::string, std::string>> outputs = {
-      {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
   for (const std::string mode : {"topk", "full", "threshold"}) {
     for (const std::string kind : {"mpi", "tcp", "tls"}) {
       transport_ = kind;
@@ -215,7 +217,7 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
   }
   std::string verdict;
   if (world().rank() == 0)
-    for (const auto& [mode, file] : outputs) {
+    for (const auto& [mode, file] : kResultFiles) {
       const std::string reference = file_bytes(dir_ + "/" + mode + "-mpi/" + file);
       if (reference.empty()) verdict += mode + "/" + file + " missing; ";
       for (const std::string kind : {"tcp", "tls"})
@@ -236,10 +238,6 @@ TEST_F(RingJob, BitIdenticalOverMpiTcpAndTls) {
 }
 
 namespace {
-
-// The files every mode writes, to compare byte for byte.
-const std::vector<std::pair<std::string, std::string>> kResultFiles = {
-    {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
 
 // Rank 0 alone, as a one-rank job, writes `<mode>-one-rank` for each mode:
 // the results the ring must reproduce byte for byte (blocks end on the tile
