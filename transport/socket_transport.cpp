@@ -98,7 +98,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   const double started = now_seconds();
   const int rank = comm.rank(), size = comm.size();
   const auto hosts = comm.allgather(identity_host());
-  const auto machines = comm.allgather(comm.processor_name());
+  const auto machines = comm.machines();
   const bool single_machine = std::all_of(machines.begin(), machines.end(), [&](auto& m) { return m == machines[0]; });
 
   // What can fail on one rank alone (credentials, a port already taken) is
@@ -112,14 +112,22 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
-    // every rank shares this machine, else the address our host name resolves to.
+    // every rank shares this machine, else the address this rank's host (its
+    // place in the rank map, or its host name) resolves to. The launcher
+    // always binds to the job's network interface: a SageMaker container's
+    // host name is "aws", which names no address.
     Endpoint where{"127.0.0.1", 0};
     if (!options.bind.empty()) {
       const HostPort bind = split_host_port(options.bind, "--bind");
       if (bind.port) where.port = *bind.port;
       where.address = resolve_bind_address(bind.host);
     } else if (!single_machine) {
-      where.address = resolve_bind_address(host_name());
+      try {
+        where.address = resolve_bind_address(identity_host());
+      } catch (const InputError&) {
+        throw InputError("ranks run on several machines and this rank's host name '" + identity_host() +
+                         "' resolves to no address: give --bind ADDR|IFACE (the interface peers reach)");
+      }
     }
     listener = listen_on(where, bound);
   });
