@@ -25,6 +25,9 @@ RUN mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && rm -f /etc/ssh/ssh_
     && printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > /root/.ssh/config \
     && sed -i -e 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/#LogLevel.*/LogLevel ERROR/' /etc/ssh/sshd_config
 COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim
+# The gethostname() shim a multi-host launch preloads (every container here
+# is called "aws"); the launcher finds it in ../lib beside bin/.
+COPY --from=build /build/libringsim_hostname.so /opt/ringsim/lib/libringsim_hostname.so
 COPY scripts/train /usr/local/bin/train
 ENV PATH=/opt/ringsim/bin:$PATH
 ENTRYPOINT ["/usr/local/bin/train"]
