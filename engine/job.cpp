@@ -19,6 +19,7 @@
 #include "common/log.hpp"
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
+#include "common/rank_map.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
@@ -483,6 +484,14 @@ TransportOptions transport_options(const RunOptions& options) {
   transport.tls_crypto = options.tls_crypto;
   transport.tls_identity_made_ahead = options.tls_identity_made_ahead;
   transport.connect_timeout_seconds = options.timeout;
+  if (!options.hosts.empty()) {
+    try {
+      const RankMap map(options.hosts, options.processes_per_host);
+      for (int r = 0; r < map.ranks(); ++r) transport.rank_hosts.push_back(map.host_of(r));
+    } catch (const Error&) {
+      // A bad map is reported, agreed, by apply_rank_map.
+    }
+  }
   return transport;
 }
 
