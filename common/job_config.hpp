@@ -70,6 +70,7 @@ struct JobConfig {
   std::string resource_config;  // SageMaker's resourceconfig.json: current_host names this rank's host
   std::string failure_file;
   std::string checkpoint_dir;
+  std::string checkpoint_key_file;  // a secret every host has: checkpoints carry an HMAC keyed from it
   int checkpoint_every = 1;
   double progress_seconds = 10;
 };
@@ -207,6 +208,11 @@ void visit_job_options(Config& c, Visit&& visit) {
                    .help = "Save partial results after ring steps and resume from them when rerun ({host} is "
                            "replaced)"},
         c.checkpoint_dir);
+  visit(OptionInfo{.name = "checkpoint_key_file",
+                   .help = "A secret file every host has (the launcher uses the leader's key in the certificate "
+                           "channel): checkpoints carry an HMAC keyed from it, and a changed or forged file is "
+                           "refused ({host} is replaced)"},
+        c.checkpoint_key_file);
   visit(OptionInfo{.name = "checkpoint_every",
                    .help = "Save after every N-th ring step (and the last)",
                    .hyperparameter = sagemaker,

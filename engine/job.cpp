@@ -311,7 +311,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("resume");
     std::vector<int> saved;
     run_agreed(comm, [&] {
-      store.emplace(options.checkpoint_dir, rank, job_fingerprint(options, input.partition, own, comm.size()));
+      store.emplace(
+          options.checkpoint_dir, rank, job_fingerprint(options, input.partition, own, comm.size()),
+          options.checkpoint_key_file.empty() ? std::string() : read_checkpoint_key(options.checkpoint_key_file));
       saved = store->saved_steps();
     });
     // Resume after the newest step every rank saved.

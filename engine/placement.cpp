@@ -82,6 +82,7 @@ void apply_rank_map(JobConfig& options, const MpiComm& comm) {
   options.out = expand_host(options.out, host);
   options.failure_file = expand_host(options.failure_file, host);
   options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
+  options.checkpoint_key_file = expand_host(options.checkpoint_key_file, host);
   options.ids = expand_host(options.ids, host);
 }
 

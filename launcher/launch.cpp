@@ -98,8 +98,16 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   if (sharded) command.push_back("--sharded");
   // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
   // when the job asks for checkpoints: managed spot training resumes there.
-  if (fs::is_directory(checkpoint_dir(leader_root)))
+  if (fs::is_directory(checkpoint_dir(leader_root))) {
     command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
+    // Whoever can write checkpoint_s3_uri must not be able to change
+    // results: with a certificate channel the files carry an HMAC keyed from
+    // the leader's private key, which every host has and the S3 prefix never
+    // sees.
+    if (!s.tls_channel.empty())
+      command.insert(command.end(),
+                     {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
+  }
   // Each rank checks its place against the rank map by the name its host
   // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
   // and, over several hosts, listens on the job's interface: "aws" resolves
