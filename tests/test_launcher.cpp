@@ -475,3 +475,19 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::remove_all(keys.parent_path());
 }
+
+// With a certificate channel and SageMaker's checkpoint folder, the ranks'
+// checkpoints are keyed from the leader's private key in that channel.
+TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  fs::create_directories(root_ / "checkpoints");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
+  ASSERT_NE(it, argv.end());
+  ASSERT_NE(it + 1, argv.end());
+  EXPECT_EQ(*(it + 1), (root_ / "input/data/certs/algo-1.key").string());
+  write("hyperparameters.json", R"({"transport":"tcp"})");
+  const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
+}
