@@ -13,7 +13,6 @@
 #include "common/errors.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"
-#include "kernels/tile_kernel.hpp"
 #include "kernels/topk.hpp"
 
 namespace ringsim {
@@ -40,11 +39,12 @@ void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar>
   }
 }
 
-// Threshold pairs: 0 <= i < j < n, a finite cosine at or above `threshold`,
-// in (i, j) order after `previous` (null: the first).
-template <class Scalar>
-void check_pairs(std::span<const ScoredPair<Scalar>> pairs, std::int64_t n, Scalar threshold,
-                 const ScoredPair<Scalar>* previous, bool sorted, const std::string& source) {
+// Threshold pairs (ScoredPair: i, j, score): 0 <= i < j < n, a finite
+// cosine at or above `threshold`, and with `sorted` in (i, j) order after
+// `previous` (null: the first).
+template <class Pair, class Scalar>
+void check_pairs(std::span<const Pair> pairs, std::int64_t n, Scalar threshold, const Pair* previous, bool sorted,
+                 const std::string& source) {
   for (const auto& pair : pairs) {
     if (pair.i < 0 || pair.j <= pair.i || pair.j >= n)
       throw IoError(source + ": a pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +

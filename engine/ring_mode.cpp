@@ -349,8 +349,8 @@ class ThresholdMode : public RingMode<Scalar> {
                     " bytes, not whole pairs); refused");
     pairs.resize(state.size() / sizeof(Pair));
     copy_bytes(pairs.data(), state.data(), state.size());
-    check_pairs<Scalar>(pairs, context_.partition.rows(), consumer_.threshold(), nullptr, false,
-                        "a threshold checkpoint");
+    check_pairs<Pair>(std::span<const Pair>(pairs), context_.partition.rows(), consumer_.threshold(), nullptr, false,
+                      "a threshold checkpoint");
     saved_pairs_ = pairs.size();
   }
 
@@ -409,9 +409,9 @@ class ThresholdMode : public RingMode<Scalar> {
     stream.chunk.resize(static_cast<std::size_t>(size));
     const Pair last = stream.chunk.empty() ? Pair{-1, -1, Scalar{}} : stream.chunk.back();
     transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
-    check_pairs<Scalar>(stream.chunk, context_.partition.rows(), consumer_.threshold(),
-                        stream.requested > 0 ? &last : nullptr, true,
-                        "the pairs rank " + std::to_string(stream.source) + " sent");
+    check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.partition.rows(), consumer_.threshold(),
+                      stream.requested > 0 ? &last : nullptr, true,
+                      "the pairs rank " + std::to_string(stream.source) + " sent");
     stream.requested += size;
     stream.at = 0;
   }

@@ -12,6 +12,7 @@
 #include "common/errors.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/received_state.hpp"
+#include "kernels/tile_kernel.hpp"
 
 using namespace ringsim;
 using testing::AllOf;
@@ -109,15 +110,15 @@ TEST(ReceivedState, ListsPairsAndBandsOutsideTheMatrixAreRefused) {
 
   using Pair = ScoredPair<double>;
   const std::vector<Pair> good = {{0, 1, 0.5}, {0, 4, 0.5}, {3, 4, 1.0}};
-  EXPECT_NO_THROW(check_pairs<double>(good, 5, 0.5, nullptr, true, "x"));
-  EXPECT_THROW(check_pairs<double>(std::vector<Pair>{{1, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
-  EXPECT_THROW(check_pairs<double>(std::vector<Pair>{{1, 5, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
-  EXPECT_THROW(check_pairs<double>(std::vector<Pair>{{1, 2, 0.4}}, 5, 0.5, nullptr, true, "x"), IoError)
+  EXPECT_NO_THROW(check_pairs<Pair>(good, 5, 0.5, nullptr, true, "x"));
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 5, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 2, 0.4}}, 5, 0.5, nullptr, true, "x"), IoError)
       << "below the threshold";
-  EXPECT_THROW(check_pairs<double>(std::vector<Pair>{{3, 4, 0.9}, {0, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError)
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{3, 4, 0.9}, {0, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError)
       << "out of order";
   const Pair last{3, 4, 0.9};
-  EXPECT_THROW(check_pairs<double>(std::vector<Pair>{{0, 1, 0.9}}, 5, 0.5, &last, true, "x"), IoError)
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{0, 1, 0.9}}, 5, 0.5, &last, true, "x"), IoError)
       << "out of order across chunks";
 
   const RowPartition partition = RowPartition::from_sizes({3, 2});
