@@ -1,33 +1,45 @@
 # A bring-your-own SageMaker training image for ringsim (Debian 12).
-# Not built in this repository's CI (no Docker daemon there); kept minimal.
+# Built and run as SageMaker runs it by scripts/test-image.sh (in .ci/run).
 # Build, push and start a job: docs/sagemaker.md. SageMaker runs it as
 # `docker run IMAGE train`; scripts/train takes that argument.
+#   docker build --build-arg RINGSIM_COMMIT=$(git rev-parse --short HEAD) -t ringsim .
+# (.dockerignore keeps .git out of the context, so the commit that
+# `ringsim --version` names comes in as a build argument.)
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
-      libfmt-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
+      libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
 COPY . /src
-RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF && cmake --build /build
+ARG RINGSIM_COMMIT=unknown
+# Only the binary: the tests and the benchmark tools stay out of the image.
+RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
+      -DRINGSIM_COMMIT="$RINGSIM_COMMIT" && cmake --build /build --target ringsim
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openmpi-bin libopenmpi3 libssl3 libfmt9 libopenblas0-pthread openssh-server openssh-client ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+      openmpi-bin libopenmpi3 libssl3 libfmt9 libspdlog1.10 libopenblas0-pthread openssh-server openssh-client \
+      ca-certificates && rm -rf /var/lib/apt/lists/*
 # mpirun starts the ranks on the workers over ssh. No private key is baked
 # in: the leader's launcher makes an ssh key for each job and hands its public
 # half to the workers' launchers over the control channel (authenticated by
 # the job's certificates when it has a tls_channel), and each container makes
 # its own sshd host keys at start (ssh-keygen -A). Host keys are not checked:
-# the hosts are the job's own containers (docs/security.md).
+# the hosts are the job's own containers (docs/security.md). Keys only: no
+# password logins.
 # Workers' launchers run sshd in the foreground (sshd -D -e, logging to the
 # job's log: errors only); a one-host job runs none.
 RUN mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && rm -f /etc/ssh/ssh_host_*_key* \
     && printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > /root/.ssh/config \
-    && sed -i -e 's/#PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/#LogLevel.*/LogLevel ERROR/' /etc/ssh/sshd_config
+    && sed -i -e 's/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/^#\?LogLevel.*/LogLevel ERROR/' \
+         -e 's/^#\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config \
+    && grep -q '^PasswordAuthentication no' /etc/ssh/sshd_config
 COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim
 # The gethostname() shim a multi-host launch preloads (every container here
 # is called "aws"); the launcher finds it in ../lib beside bin/.
 COPY --from=build /build/libringsim_hostname.so /opt/ringsim/lib/libringsim_hostname.so
 COPY scripts/train /usr/local/bin/train
 ENV PATH=/opt/ringsim/bin:$PATH
+# Every library the binary links is in this stage (a missing one fails the
+# build here, not the job on SageMaker).
+RUN if ldd /opt/ringsim/bin/ringsim | grep 'not found'; then exit 1; fi && ringsim --version
 ENTRYPOINT ["/usr/local/bin/train"]

@@ -17,6 +17,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
@@ -47,6 +48,9 @@ sockaddr_storage to_sockaddr(const Endpoint& where, socklen_t& length) {
 
 void wait_fd(int fd, short events, Deadline deadline, const std::string& what) {
   for (;;) {
+    // Each poll lasts at most a second: a stop signal (SIGTERM) ends any
+    // wait within a second, however far its deadline.
+    throw_if_stopped();
     if (std::chrono::steady_clock::now() >= deadline) throw TimeoutError(what + ": timed out");
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, remaining_ms(deadline));
@@ -166,6 +170,7 @@ Socket connect_to(const Endpoint& where, Deadline deadline) {
       throw IoError("cannot connect to " + where.to_string() + ": " + std::strerror(error));
     if (std::chrono::steady_clock::now() + backoff >= deadline)
       throw TimeoutError("cannot connect to " + where.to_string() + ": " + std::strerror(error));
+    throw_if_stopped();
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
   }

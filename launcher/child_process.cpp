@@ -20,8 +20,10 @@ namespace ringsim {
 namespace {
 
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_forwarded = 0;  // the last signal passed on to a child
 
 extern "C" void forward_signal(int signal) {
+  g_forwarded = signal;
   if (g_child > 0) ::kill(static_cast<pid_t>(g_child), signal);
 }
 
@@ -102,6 +104,7 @@ void ChildProcess::terminate(int grace_ms) {
 
 int ChildProcess::wait(const std::function<void(const std::string&)>& on_line, const std::function<void()>& tick,
                        int tick_ms) {
+  g_forwarded = 0;
   g_child = pid_;
   struct sigaction action {};
   action.sa_handler = forward_signal;
@@ -160,9 +163,16 @@ int ChildProcess::wait(const std::function<void(const std::string&)>& on_line, c
   return exit_code_;
 }
 
+int ChildProcess::forwarded_signal() { return g_forwarded; }
+
 int run_child(const std::vector<std::string>& argv) {
   ChildProcess child(argv, {});
-  return child.wait();
+  const int code = child.wait();
+  // A stop signal that came while a helper ran (ssh-keygen) was passed to
+  // it; it is meant for us too: raise it again now that our own handler
+  // (the launcher's stop handler) is back.
+  if (const int signal = g_forwarded; signal != 0) ::raise(signal);
+  return code;
 }
 
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }

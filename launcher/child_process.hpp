@@ -34,6 +34,9 @@ class ChildProcess {
   // Returns the exit code (128 + signal if killed).
   int wait(const std::function<void(const std::string&)>& on_line = {}, const std::function<void()>& tick = {},
            int tick_ms = 1000);
+  // The stop signal (SIGTERM, SIGINT) the last wait passed on to its child,
+  // or 0: the launcher was asked to stop while the child ran.
+  static int forwarded_signal();
   // SIGTERM to the child's group, SIGKILL after `grace_ms` if still there.
   void terminate(int grace_ms = 3000);
 

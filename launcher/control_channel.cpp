@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -83,47 +84,232 @@ std::string resolve_host(const std::string& host, Deadline deadline) {
 void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& what) {
   try {
     Socket probe = connect_to(where, deadline);
+  } catch (const StoppedError&) {
+    throw;
   } catch (const Error& e) {
     throw TimeoutError(what + " never became reachable: " + e.what());
   }
 }
 
-void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
-                            const TlsContext* tls) {
-  // Round after round, each worker not yet connected gets a short try, so
-  // that one late worker does not keep the leader from connecting to the
-  // others: they must be there to hear why the job failed.
-  std::vector<std::pair<std::string, Endpoint>> pending = workers;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A TLS failure that trying again cannot mend: a certificate refused by
+// either side, or a peer that does not speak TLS (a worker answering
+// RSIMFAIL, see refuse_all).
+bool is_refusal(const std::string& what) {
+  return what.rfind("TLS: refused ", 0) == 0 || what.find(" refused this rank's certificate") != std::string::npos ||
+         what.find(" refused the certificate of ") != std::string::npos ||
+         what.find(" refused this host's certificate") != std::string::npos;
+}
+
+// The TLS layer speaks of ranks; here the peers are hosts.
+std::string as_host(std::string what, const std::string& self) {
+  const std::string rank_words = "this rank's certificate";
+  if (const auto at = what.find(rank_words); at != std::string::npos)
+    what.replace(at, rank_words.size(), self.empty() ? "this host's certificate" : "the certificate of " + self);
+  return what;
+}
+
+// Reads one line (without its '\n') of at most 2000 bytes, plain.
+std::string read_line(int fd, Deadline deadline, const std::string& what) {
+  std::string line;
+  for (char c = 0; line.size() < 2000;) {
+    read_exact(fd, {reinterpret_cast<std::byte*>(&c), 1}, deadline, what);
+    if (c == '\n') break;
+    line += c;
+  }
+  return line;
+}
+
+std::string peer_address(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.ss_family != AF_INET) return "";
+  char text[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&address)->sin_addr, text, sizeof text);
+  return text;
+}
+
+}  // namespace
+
+void wait_for_sshd(const Endpoint& where, Deadline deadline, const std::string& what) {
+  auto backoff = std::chrono::milliseconds(100);
   std::string last_error;
-  while (!pending.empty()) {
-    const auto round_end = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  for (;;) {
+    try {
+      Socket probe = connect_to(where, deadline);
+      const std::string banner =
+          read_line(probe.fd(), std::min(deadline, Clock::now() + std::chrono::seconds(5)), what);
+      if (banner.rfind("SSH-", 0) == 0) {
+        const std::string ours = "SSH-2.0-ringsim_probe\r\n";
+        write_exact(probe.fd(), {reinterpret_cast<const std::byte*>(ours.data()), ours.size()},
+                    Clock::now() + std::chrono::seconds(2), what);
+        return;
+      }
+      last_error = "it answered '" + banner.substr(0, 80) + "', not an SSH identification";
+    } catch (const StoppedError&) {
+      throw;
+    } catch (const Error& e) {
+      last_error = e.what();
+    }
+    if (Clock::now() + backoff >= deadline) throw TimeoutError(what + " never became reachable: " + last_error);
+    throw_if_stopped();
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
+                            const TlsContext* tls, const std::string& self) {
+  // Each worker not yet connected gets a try of at most 2 s in turn, so that
+  // one late worker does not keep the leader from connecting to the others:
+  // they must be there to hear why the job failed. Between its tries a
+  // worker waits a back-off that doubles from 0.1 s up to 2 s.
+  struct Pending {
+    std::string host;
+    Endpoint endpoint;
+    std::chrono::milliseconds backoff{100};
+    Clock::time_point next_try{};
+    std::string logged;  // the last reason logged for this worker
+  };
+  std::vector<Pending> pending;
+  for (const auto& [host, endpoint] : workers)
+    pending.push_back({host, endpoint, std::chrono::milliseconds(100), {}, ""});
+  std::vector<std::pair<std::string, std::string>> refusals;  // host, why
+  std::string last_error;
+  while (!pending.empty() && Clock::now() < deadline) {
+    throw_if_stopped();
+    Clock::time_point earliest = Clock::time_point::max();
+    for (const auto& p : pending) earliest = std::min(earliest, p.next_try);
+    if (earliest > Clock::now()) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(earliest - Clock::now(), std::chrono::milliseconds(100)));
+      continue;
+    }
     for (auto it = pending.begin(); it != pending.end();) {
+      if (it->next_try > Clock::now()) {
+        ++it;
+        continue;
+      }
+      const auto try_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
+      std::string numeric_address;
       try {
-        Endpoint numeric = it->second;
-        numeric.address = resolve_host(it->second.address, round_end);
-        Socket socket = connect_to(numeric, round_end);
+        Endpoint numeric = it->endpoint;
+        numeric.address = numeric_address = resolve_host(it->endpoint.address, try_end);
+        Socket socket = connect_to(numeric, try_end);
         enable_keepalive(socket.fd());
         if (tls) {
-          auto session = std::make_unique<BlockingTls>(std::move(socket), *tls, /*server=*/false, it->first,
-                                                       "worker " + it->first + " (control port)", round_end);
-          workers_.emplace_back(it->first, ControlLink(Socket(), std::move(session)));
+          auto session = std::make_unique<BlockingTls>(std::move(socket), *tls, /*server=*/false, it->host,
+                                                       "worker " + it->host + " (control port)", try_end);
+          workers_.emplace_back(it->host, ControlLink(Socket(), std::move(session)));
         } else {
-          workers_.emplace_back(it->first, ControlLink(std::move(socket), nullptr));
+          workers_.emplace_back(it->host, ControlLink(std::move(socket), nullptr));
         }
         it = pending.erase(it);
+        continue;
+      } catch (const StoppedError&) {
+        throw;
       } catch (const Error& e) {
-        last_error = e.what();
+        std::string reason = as_host(e.what(), self);
+        if (tls && reason.find("peer spoke plaintext") != std::string::npos) {
+          // A worker that cannot use its credentials says why in plaintext
+          // on every connection (refuse_all): read it on a plain one.
+          try {
+            Socket plain = connect_to({numeric_address, it->endpoint.port}, try_end);
+            const std::string line = read_line(plain.fd(), try_end, "reading worker " + it->host + "'s refusal");
+            if (line.rfind("RSIMFAIL ", 0) == 0) reason = line.substr(9);
+          } catch (const StoppedError&) {
+            throw;
+          } catch (const Error&) {
+            // Keep the plaintext refusal as the reason.
+          }
+        }
+        if (tls && (is_refusal(reason) || reason != as_host(e.what(), self))) {
+          log::error("control channel: worker " + it->host + ": " + reason);
+          refusals.emplace_back(it->host, reason);
+          it = pending.erase(it);
+          // No retry mends a certificate: give the others a few seconds
+          // to connect, so that they hear why there is no job, then fail.
+          deadline = std::min(deadline, Clock::now() + std::chrono::seconds(10));
+          continue;
+        }
+        if (reason != it->logged)
+          log::info("control channel: worker " + it->host + " not reachable yet (" + reason + "); trying again");
+        it->logged = reason;
+        last_error = reason;
+        it->next_try = Clock::now() + it->backoff;
+        it->backoff = std::min(it->backoff * 2, std::chrono::milliseconds(2000));
         ++it;
       }
     }
-    if (!pending.empty() && std::chrono::steady_clock::now() >= deadline) {
+  }
+  if (!refusals.empty()) {
+    // Which certificate is the odd one out. This leader verifies each
+    // worker's certificate first (TLS 1.3: the server's comes first), so a
+    // leader holding another job's CA refuses every worker as "not signed by
+    // the job CA", and each worker only hears that the leader refused it.
+    std::vector<std::string> ca_refused;
+    for (const auto& [host, reason] : refusals)
+      if (reason.rfind("TLS: refused ", 0) == 0 && reason.find("not signed by the job CA") != std::string::npos)
+        ca_refused.push_back(host);
+    std::string verdict;
+    if (ca_refused.size() == workers.size() && workers.size() >= 2) {
       std::string hosts;
-      for (const auto& [host, endpoint] : pending)
-        hosts += (hosts.empty() ? "" : ", ") + host + " (" + endpoint.to_string() + ")";
-      throw TimeoutError("worker(s) " + hosts +
-                         " never opened the control port within the wait_seconds bound: " + last_error);
+      for (const auto& h : ca_refused) hosts += (hosts.empty() ? "" : ", ") + h;
+      verdict = "the certificate channel of the leader " + (self.empty() ? "host" : self) +
+                " is from another job: its ca.pem signed none of the workers' certificates (" + hosts + ")";
+    } else if (ca_refused.size() == 1 && workers.size() == 1) {
+      verdict =
+          "the certificates of " + (self.empty() ? "the leader" : self) + " and " + ca_refused.front() +
+          " are from different CAs (one host's certificate channel is from another job): " + refusals.front().second;
+    } else {
+      for (const auto& [host, reason] : refusals) verdict += (verdict.empty() ? "" : "; ") + host + ": " + reason;
     }
+    verdict = "control channel refused: " + verdict;
+    // The refused workers are not connected: tell them in plaintext, which
+    // they take from the leader's address only (await_outcome).
+    std::vector<std::pair<std::string, Endpoint>> refused;
+    for (const auto& [host, endpoint] : workers)
+      for (const auto& r : refusals)
+        if (r.first == host) refused.emplace_back(host, endpoint);
+    tell_plain(refused, verdict, Clock::now() + std::chrono::seconds(5));
+    throw TlsError(verdict);
+  }
+  if (!pending.empty()) {
+    std::string hosts;
+    for (const auto& p : pending) hosts += (hosts.empty() ? "" : ", ") + p.host + " (" + p.endpoint.to_string() + ")";
+    throw TimeoutError("worker(s) " + hosts +
+                       " never opened the control port within the wait_seconds bound: " + last_error);
+  }
+}
+
+void LeaderChannel::tell_plain(const std::vector<std::pair<std::string, Endpoint>>& workers, const std::string& reason,
+                               Deadline deadline) {
+  std::string line = "RSIMFAIL " + reason;
+  for (char& c : line)
+    if (c == '\n') c = ' ';
+  line += "\n";
+  std::vector<std::pair<std::string, Endpoint>> pending = workers;
+  auto backoff = std::chrono::milliseconds(100);
+  while (!pending.empty() && Clock::now() < deadline) {
+    for (auto it = pending.begin(); it != pending.end();) {
+      try {
+        const auto try_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
+        Socket socket = connect_to({resolve_host(it->second.address, try_end), it->second.port}, try_end);
+        write_exact(socket.fd(), {reinterpret_cast<const std::byte*>(line.data()), line.size()}, try_end,
+                    "telling " + it->first);
+        it = pending.erase(it);
+      } catch (const StoppedError&) {
+        throw;
+      } catch (const Error&) {
+        ++it;
+      }
+    }
+    if (pending.empty()) break;
     throw_if_stopped();
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
 
@@ -178,13 +364,17 @@ void authorize_key(const std::string& path, const std::string& key) {
 }  // namespace
 
 JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls,
-                                        const std::string& authorized_keys) {
+                                        const std::string& authorized_keys, const std::string& self) {
   std::optional<ControlLink> link;
+  std::string leader_address = leader_address_;  // else resolved when first needed (names may resolve late)
+  std::vector<std::string> logged_refusals;      // "address: reason", each logged once
+  std::string refused_by_leader;                 // a certificate refused on a connection from the leader
   while (!link) {
     Socket connection;
     try {
       connection = accept_one(listener_, connect_deadline);
     } catch (const TimeoutError&) {
+      if (!refused_by_leader.empty()) throw TlsError("control channel: " + refused_by_leader);
       throw TimeoutError("the leader " + leader + " never connected to this worker" +
                          (tls ? " with its certificate" : ""));
     }
@@ -193,15 +383,49 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       link.emplace(std::move(connection), nullptr);
       break;
     }
+    const std::string from = peer_address(connection.fd());
+    if (leader_address.empty()) {
+      try {
+        leader_address = resolve_host(leader, Clock::now() + std::chrono::milliseconds(500));
+      } catch (const TimeoutError&) {
+        // Not yet: a refusal from an unknown address is only logged.
+      }
+    }
+    const bool from_leader = !from.empty() && from == leader_address;
+    const auto handshake_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(10));
     try {
-      const auto handshake_deadline =
-          std::min(connect_deadline, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+      // A leader that cannot use its own credentials says so in plaintext.
+      if (from_leader && peek_byte(connection.fd(), handshake_deadline, "the leader's first bytes") == std::byte{'R'}) {
+        const std::string line = read_line(connection.fd(), handshake_deadline, "the leader's refusal");
+        if (line.rfind("RSIMFAIL ", 0) == 0) return {1, line.substr(9)};
+      }
       link.emplace(Socket(),
                    std::make_unique<BlockingTls>(std::move(connection), *tls, /*server=*/true, leader,
                                                  "the leader " + leader + " (control port)", handshake_deadline));
+    } catch (const StoppedError&) {
+      throw;
     } catch (const Error& e) {
-      // Not the leader (or not yet able to prove it): keep listening.
-      log::warning(std::string("refused a control connection: ") + e.what());
+      const std::string reason = as_host(e.what(), self);
+      // The leader's certificate refused, or ours refused by the leader: no
+      // retry mends that, so the job cannot start. From another address it
+      // is not the leader (or not yet able to prove it): keep listening, and
+      // say so once per address and reason, not once per attempt.
+      // Wait a little for the leader's verdict, which names the host at
+      // fault (it sees all the workers); without one, say what this side saw.
+      if (from_leader && is_refusal(reason)) {
+        if (refused_by_leader.empty()) {
+          log::error("control channel: " + reason + " (waiting for the leader's verdict)");
+          refused_by_leader = reason;
+          connect_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(15));
+        }
+        continue;
+      }
+      const std::string key = from + ": " + reason;
+      if (std::find(logged_refusals.begin(), logged_refusals.end(), key) == logged_refusals.end()) {
+        logged_refusals.push_back(key);
+        log::warning("refused a control connection from " + (from.empty() ? "?" : from) + ": " + reason +
+                     " (logged once per address and reason)");
+      }
     }
   }
   std::string line;
@@ -233,6 +457,52 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
   outcome.exit_code = std::stoi(line.substr(9, space - 9));
   outcome.reason = space == std::string::npos ? "" : line.substr(space + 1);
   return outcome;
+}
+
+void WorkerChannel::refuse_all(const std::string& reason, const std::string& leader, Deadline deadline) {
+  std::string line = "RSIMFAIL " + reason;
+  for (char& c : line)
+    if (c == '\n') c = ' ';
+  line += "\n";
+  std::optional<Clock::time_point> answered_leader;
+  std::string leader_address = leader_address_;
+  for (;;) {
+    const auto until = answered_leader ? std::min(deadline, *answered_leader + std::chrono::seconds(5)) : deadline;
+    if (Clock::now() >= until) return;
+    Socket connection;
+    try {
+      connection = accept_one(listener_, until);
+    } catch (const TimeoutError&) {
+      return;
+    }
+    if (leader_address.empty()) {
+      try {
+        leader_address = resolve_host(leader, Clock::now() + std::chrono::milliseconds(500));
+      } catch (const TimeoutError&) {
+      }
+    }
+    // (Asked before the peer closes: getpeername fails on a closed socket.)
+    const bool from_leader = peer_address(connection.fd()) == leader_address;
+    const auto end = Clock::now() + std::chrono::seconds(2);
+    try {
+      write_exact(connection.fd(), {reinterpret_cast<const std::byte*>(line.data()), line.size()}, end,
+                  "answering a control connection");
+      // Half-close and read what the peer sent (its TLS hello) until it
+      // closes: closing with unread bytes would reset the connection before
+      // the peer has read the line.
+      ::shutdown(connection.fd(), SHUT_WR);
+      std::byte sink[512];
+      while (Clock::now() < end) {
+        const ssize_t got = ::recv(connection.fd(), sink, sizeof sink, MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) break;
+        if (got < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    } catch (const StoppedError&) {
+      throw;
+    } catch (const Error&) {
+    }
+    if (from_leader && !answered_leader) answered_leader = Clock::now();
+  }
 }
 
 }  // namespace ringsim

@@ -44,9 +44,20 @@ class LeaderChannel {
  public:
   // Connects to each worker ("host:port" endpoints, names resolved with
   // retries) until `deadline`; over TLS when `tls` is given (each worker's
-  // certificate must name its host).
+  // certificate must name its host). A worker not there yet is tried again
+  // after a back-off that doubles from 0.1 s up to 2 s; what failed is logged
+  // once per worker and reason. A certificate refused either way (or a
+  // worker that says it cannot take part: RSIMFAIL) is no passing fault: the
+  // leader gives the other workers a few seconds to connect, so that they
+  // can be told, then throws TlsError naming each refused worker and why.
+  // `self` (this host) names the certificate a worker refused.
   void connect(const std::vector<std::pair<std::string, Endpoint>>& workers, Deadline deadline,
-               const TlsContext* tls = nullptr);
+               const TlsContext* tls = nullptr, const std::string& self = "");
+  // For a leader that cannot take part (its own certificate or key cannot
+  // be used): tells each worker `reason` in one plaintext line (RSIMFAIL),
+  // trying each with back-off until all were told or `deadline`.
+  static void tell_plain(const std::vector<std::pair<std::string, Endpoint>>& workers, const std::string& reason,
+                         Deadline deadline);
   // Hands every worker the public half of this job's ssh key (mpirun's
   // logins) and waits until each has installed it.
   void share_ssh_key(const std::string& public_key, Deadline deadline);
@@ -59,15 +70,31 @@ class LeaderChannel {
 class WorkerChannel {
  public:
   explicit WorkerChannel(const Endpoint& listen);
+  // The leader's numeric address, when known without a name lookup (local
+  // simulations: 127.0.0.1); otherwise its host name is resolved.
+  void set_leader_address(const std::string& address) { leader_address_ = address; }
   // Waits for the leader to connect, then for its outcome. Throws
   // TimeoutError if it never connects, IoError if it vanishes. With `tls`,
   // only a peer whose certificate names `leader` is heard. A job ssh key the
   // leader sends on the way is added to `authorized_keys` (a path).
+  // A certificate refused either way on a connection from the leader's
+  // address ends the wait at once with TlsError (the job cannot start);
+  // refusals from other addresses are logged once per address and reason,
+  // and it keeps listening. A plaintext RSIMFAIL line from the leader's
+  // address (a leader without usable credentials) is the job's outcome.
+  // `self` (this host) names the certificate the leader refused.
   JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls = nullptr,
-                           const std::string& authorized_keys = "");
+                           const std::string& authorized_keys = "", const std::string& self = "");
+  // For a worker that cannot take part (its own certificate or key cannot be
+  // used): answers each connection with one plaintext line, RSIMFAIL
+  // `reason`, until the leader's address has been answered and 5 s more
+  // have passed (the leader reads the line on a second, plain connection),
+  // or `deadline`.
+  void refuse_all(const std::string& reason, const std::string& leader, Deadline deadline);
 
  private:
   Socket listener_;
+  std::string leader_address_;
 };
 
 // host name -> numeric address, retrying until `deadline` (SageMaker's names
@@ -75,5 +102,10 @@ class WorkerChannel {
 std::string resolve_host(const std::string& host, Deadline deadline);
 // Waits until something accepts TCP connections at `where` (e.g. sshd:22).
 void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& what);
+// Waits until an SSH server answers at `where` with its identification line
+// ("SSH-2.0-..."), and answers with ours before closing: a bare connect and
+// close makes sshd log "kex_exchange_identification: Connection closed by
+// remote host" as an error, in every worker's log.
+void wait_for_sshd(const Endpoint& where, Deadline deadline, const std::string& what);
 
 }  // namespace ringsim

@@ -61,15 +61,21 @@ void FailureReport::add_line(const std::string& raw) {
       message = p.suffix().str();
     }
     const std::string named = rank.empty() ? message : name_rank(rank, host) + ": " + message;
-    // "stopped by signal 15" is mpirun tearing the job down: an echo of the
+    // "stopped by signal 15" (after the phase: "in phase ring: stopped by
+    // signal 15 (SIGTERM)") is mpirun tearing the job down: an echo of the
     // failure, kept only when nothing better is known.
-    std::string& slot = message.rfind("stopped by signal", 0) == 0 ? first_stop_ : first_error_;
+    std::string& slot = message.find("stopped by signal") != std::string::npos ? first_stop_ : first_error_;
     if (slot.empty()) slot = named;
     return;
   }
-  static const std::regex ssh_line(R"(^ssh: (?:connect to host )?(\S+?)[: ].*)");
-  if (ssh_error_.empty() && std::regex_search(line, m, ssh_line)) {
-    ssh_error_ = "mpirun could not reach host " + m[1].str() + " over ssh: " + line;
+  // ssh names the host in different places: "ssh: connect to host algo-2
+  // port 22: Connection refused", "ssh: Could not resolve hostname algo-2:
+  // Name or service not known"; other complaints name none.
+  static const std::regex ssh_host(R"(^ssh: (?:connect to host (\S+) port|Could not resolve hostname ([^:\s]+):))");
+  if (ssh_error_.empty() && line.rfind("ssh: ", 0) == 0) {
+    const std::string host = std::regex_search(line, m, ssh_host) ? (m[1].matched ? m[1].str() : m[2].str()) : "";
+    ssh_error_ = (host.empty() ? std::string("mpirun could not reach a host") : "mpirun could not reach host " + host) +
+                 " over ssh: " + line;
   }
 }
 

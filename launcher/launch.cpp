@@ -9,12 +9,14 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
 #include "common/rank_map.hpp"
+#include "common/stop_signal.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
@@ -29,6 +31,10 @@ namespace ringsim {
 namespace fs = std::filesystem;
 
 namespace {
+
+// What the launcher is doing, for the failure file of a job stopped
+// (StopTrainingJob's SIGTERM) before its ranks run.
+std::string g_waiting_for = "reading the job's configuration";
 
 struct Plan {
   SageMakerConfig config;
@@ -225,6 +231,31 @@ void record_job_failure(const std::string& path, const std::string& reason) {
   if (ignored) fs::remove(temporary, ignored);
 }
 
+// After a job succeeded: every checkpoint file of it on this host. SageMaker
+// restores every host's files to every host (and syncs the folder with
+// checkpoint_s3_uri), so each host holds other ranks' files too; left there
+// they would be refused by the next job in the same checkpoint_s3_uri as
+// "made by another job". The ranks have already removed their own.
+void remove_job_checkpoints(const std::string& ml_root) {
+  static const std::regex name(R"(rank-[0-9]+\.step-[0-9]+\.ckpt(\..*)?)");
+  std::error_code error;
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(checkpoint_dir(ml_root), error))
+    if (std::regex_match(entry.path().filename().string(), name) && fs::remove(entry.path(), error)) ++removed;
+  if (removed > 0)
+    log::info(
+        fmt::format("removed {} checkpoint file(s) of the finished job from {}", removed, checkpoint_dir(ml_root)));
+}
+
+// A checkpoint refused as another job's: what a SageMaker user can do about it
+// (ringsim run's own advice, another --checkpoint-dir, is not theirs to give).
+std::string with_checkpoint_advice(const std::string& reason) {
+  if (reason.find("was made by another job") == std::string::npos) return reason;
+  return reason +
+         " [on SageMaker: /opt/ml/checkpoints is restored from the estimator's checkpoint_s3_uri; delete the "
+         "rank-*.ckpt objects under that S3 prefix, or give the job a checkpoint_s3_uri of its own]";
+}
+
 int fail(const std::string& ml_root, const std::string& host, const std::string& message, int code = 1) {
   log::error(message);
   record_job_failure(failure_file(ml_root), "ringsim launch on " + (host.empty() ? "?" : host) + ": " + message);
@@ -286,16 +317,34 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   for (const auto& h : plan.ranks.hosts())
     if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
   LeaderChannel channel;
+  const std::string& self = plan.config.current_host;
+  std::unique_ptr<TlsContext> tls;
   try {
-    const auto tls = control_tls(plan, options);
-    channel.connect(workers, deadline, tls.get());
+    tls = control_tls(plan, options);
+  } catch (const Error& e) {
+    // Without usable credentials this leader cannot open the control channel:
+    // tell the workers in plaintext (they would otherwise wait wait_seconds).
+    const std::string reason = "the leader " + self + " cannot take part: " + e.what();
+    g_waiting_for = "the leader told the workers it cannot take part";
+    LeaderChannel::tell_plain(workers, reason,
+                              std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
+    throw TlsError(reason);
+  }
+  try {
+    std::string hosts;
+    for (const auto& [host, unused] : workers) hosts += (hosts.empty() ? "" : ", ") + host;
+    g_waiting_for = "the leader waited for the workers (" + hosts + ") to open their control ports";
+    channel.connect(workers, deadline, tls.get(), self);
+    g_waiting_for = "the leader handed the workers the job's ssh key";
     const bool over_ssh = !options.local && !workers.empty();
     if (over_ssh) channel.share_ssh_key(make_job_ssh_key(job_ssh_key_path(plan.config.current_host)), deadline);
     // The leader needs no sshd of its own: mpirun starts its local ranks
     // directly and only logs in to the workers (no tree spawn).
     if (over_ssh)
-      for (const auto& [host, unused] : workers)
-        wait_for_port({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
+      for (const auto& [host, unused] : workers) {
+        g_waiting_for = "the leader waited for sshd on " + host;
+        wait_for_sshd({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
+      }
   } catch (const Error& e) {
     // The workers that did come hear why there is no job.
     channel.announce({1, e.what()});
@@ -317,12 +366,23 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   // (orte_abort_on_non_zero_status), but it can hang in its abort waiting for
   // a daemon on a host it cannot reach: once the log shows a failure, give it
   // abort_grace_seconds, then end it ourselves.
-  std::optional<std::chrono::steady_clock::time_point> failed_at;
+  std::optional<std::chrono::steady_clock::time_point> failed_at, stop_at;
   bool ended_by_us = false;
+  g_waiting_for = "the ranks ran";
   const auto grace = std::chrono::milliseconds(static_cast<long>(plan.settings.abort_grace_seconds * 1000));
   const int code =
       mpirun.wait([&](const std::string& line) { report.add_line(line); },
                   [&] {
+                    // StopTrainingJob: mpirun passes the SIGTERM on to the
+                    // ranks, which stop at once, but its own teardown can take
+                    // seconds more (remote daemons); SageMaker kills 120 s
+                    // later, and a stop should take seconds, so mpirun gets 2.
+                    const auto now = std::chrono::steady_clock::now();
+                    if (!stop_at && ChildProcess::forwarded_signal() != 0) stop_at = now;
+                    if (stop_at && !ended_by_us && now > *stop_at + std::chrono::seconds(2)) {
+                      ended_by_us = true;
+                      mpirun.terminate(500);
+                    }
                     if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
                     if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
                       log::error(fmt::format("mpirun still runs {:.0f} s after the job failed; ending it",
@@ -330,8 +390,18 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
                       ended_by_us = true;
                       mpirun.terminate(5000);
                     }
-                  });
+                  },
+                  250);
   std::string reason;
+  if (const int signal = ChildProcess::forwarded_signal(); signal != 0 && code != 0) {
+    // The stop is the cause: the ranks' "stopped by signal 15" lines echo it.
+    reason = "stopped by signal " + std::to_string(signal) + (signal == SIGTERM ? " (SIGTERM)" : "") +
+             " (StopTrainingJob) while " + g_waiting_for + "; no output was written";
+    log::error("job failed: " + reason);
+    channel.announce({128 + signal, reason});
+    record_job_failure(failure_file(options.ml_root), "ringsim launch on " + plan.config.current_host + ": " + reason);
+    return 128 + signal;
+  }
   if (code != 0) {
     std::string cause = report.summary();
     if (ended_by_us)
@@ -343,19 +413,36 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
                  : cause + " (mpirun exit code " + std::to_string(code) + ")";
     log::error("job failed: " + reason);
   }
+  reason = with_checkpoint_advice(reason);
   channel.announce({code, reason});
   if (code != 0) record_job_failure(failure_file(options.ml_root), "job failed: " + reason);
+  if (code == 0) remove_job_checkpoints(options.ml_root);
   return code;
 }
 
 int run_worker(const Plan& plan, const LaunchOptions& options) {
   WorkerChannel channel(options.local ? control_endpoint(plan, options, plan.config.current_host)
                                       : Endpoint{"0.0.0.0", plan.settings.control_port});
+  if (options.local) channel.set_leader_address("127.0.0.1");
   std::unique_ptr<ChildProcess> sshd;
+  g_waiting_for = "this worker started sshd";
   if (!options.local) sshd = start_sshd();
+  g_waiting_for = "this worker waited for the leader " + plan.leader_host + " (to connect, then for the job's outcome)";
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
-  const auto tls = control_tls(plan, options);
+  std::unique_ptr<TlsContext> tls;
+  try {
+    tls = control_tls(plan, options);
+  } catch (const Error& e) {
+    // Without usable credentials this worker cannot join the control
+    // channel: it answers the leader's connections with why (the leader would
+    // otherwise wait wait_seconds and then blame the control port), then fails.
+    const std::string reason = "the worker " + plan.config.current_host + " cannot take part: " + e.what();
+    g_waiting_for = "this worker told the leader it cannot take part";
+    channel.refuse_all(reason, plan.leader_host,
+                       std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
+    throw TlsError(reason);
+  }
   // Where sshd looks for root's keys (a test cluster names its own file).
   std::string authorized_keys;
   if (!options.local) {
@@ -363,13 +450,15 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
     const char* home = std::getenv("HOME");
     authorized_keys = configured ? configured : std::string(home ? home : "/root") + "/.ssh/authorized_keys";
   }
-  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, tls.get(), authorized_keys);
+  const JobOutcome outcome =
+      channel.await_outcome(deadline, plan.leader_host, tls.get(), authorized_keys, plan.config.current_host);
   if (outcome.exit_code != 0) {
     const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
     log::error(reason);
     record_job_failure(failure_file(options.ml_root), reason);
     return outcome.exit_code;
   }
+  remove_job_checkpoints(options.ml_root);
   return 0;
 }
 
@@ -380,6 +469,13 @@ std::vector<std::string> launch_mpirun_argv(const LaunchOptions& options, const 
 }
 
 int run_launch(const LaunchOptions& options) {
+  // From the first moment: in a container the launcher is PID 1, which
+  // ignores any signal it has no handler for, so without this SageMaker's
+  // StopTrainingJob (SIGTERM) would go unheard until the SIGKILL 120 s later.
+  // The handler sets a flag that every wait polls at least once a second
+  // (common/socket.cpp, BlockingTls); while mpirun runs, ChildProcess::wait
+  // passes the signal on to it instead.
+  install_stop_handler();
   std::string host;
   try {
     SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
@@ -393,7 +489,16 @@ int run_launch(const LaunchOptions& options) {
       std::printf("mpirun argv:\n%s\n", argv.c_str());
       return 0;
     }
+    // output/failure describes this job: a rerun on the same ML root starts
+    // without the last job's (the ranks write theirs only where none is).
+    std::error_code ignored;
+    fs::remove(failure_file(options.ml_root), ignored);
     return plan.leader ? run_leader(plan, options) : run_worker(plan, options);
+  } catch (const StoppedError& e) {
+    // Unwinding has removed the job's ssh key and the hostfile, and ended
+    // sshd; 128 + the signal, as a process killed by it would give.
+    return fail(options.ml_root, host, std::string(e.what()) + " (StopTrainingJob) while " + g_waiting_for,
+                128 + stop_signal());
   } catch (const std::exception& e) {
     return fail(options.ml_root, host, e.what());
   }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ringsim needs, skipping those already there.
-# Usage: scripts/deps.sh [--bench] [--faiss] [--sshd] [--fuzz]
+# Usage: scripts/deps.sh [--bench] [--faiss] [--sshd] [--fuzz] [--image]
 #   --bench: plotting for the benchmark reports; --faiss: faiss for bench-kernel;
 #   --sshd: ssh server and client for the multi-host test bed (scripts/netns-cluster.sh);
-#   --fuzz: clang and its sanitizer / libFuzzer runtimes for scripts/fuzz.sh.
+#   --fuzz: clang and its sanitizer / libFuzzer runtimes for scripts/fuzz.sh;
+#   --image: podman (with runc and its network stack), buildah and mmdebstrap for
+#   scripts/test-image.sh, which builds and runs the image without a Docker daemon.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
@@ -13,6 +15,7 @@ for option in "$@"; do
     --bench) packages+=(python3-matplotlib) ;;
     --sshd) packages+=(openssh-server openssh-client) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --image) packages+=(podman buildah mmdebstrap runc netavark aardvark-dns iptables uidmap) ;;
     # faiss is optional: compared against when Debian ships it.
     --faiss) if apt-cache show python3-faiss >/dev/null 2>&1; then packages+=(python3-faiss); fi ;;
   esac

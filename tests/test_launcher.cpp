@@ -425,6 +425,34 @@ TEST(FailureReport, ErrorLinesLostDaemonsAndSsh) {
             "Connection timed out");
 }
 
+// Issue 21: "ssh: Could not resolve hostname algo-1: ..." was reported as
+// "mpirun could not reach host Could over ssh".
+TEST(FailureReport, SshNamesTheHostWhereverSshPutsIt) {
+  FailureReport unresolved;
+  unresolved.add_line("ssh: Could not resolve hostname algo-1: Name or service not known");
+  EXPECT_EQ(unresolved.summary(),
+            "mpirun could not reach host algo-1 over ssh: ssh: Could not resolve hostname algo-1: Name or service "
+            "not known");
+  FailureReport unnamed;
+  unnamed.add_line("ssh: Permission denied (publickey).");
+  EXPECT_EQ(unnamed.summary(), "mpirun could not reach a host over ssh: ssh: Permission denied (publickey).");
+}
+
+// Issue 21: a rank's "in phase ring: stopped by signal 15" (mpirun tearing the
+// job down) was kept as the first error ahead of the real one.
+TEST(FailureReport, StopEchoesAfterThePhaseAreNotTheCause) {
+  FailureReport report({"algo-1", "algo-1", "algo-2", "algo-2"});
+  report.add_line(
+      "[1,0]<stderr>:ringsim: error: rank 0 (host algo-1) in phase ring: stopped by signal 15 (SIGTERM); "
+      "no output was written");
+  report.add_line("[1,3]<stderr>:ringsim: error: rank 3 (host algo-2) in phase load: NaN at row 7 of X.npy");
+  EXPECT_EQ(report.summary(), "rank 3 (host algo-2): in phase load: NaN at row 7 of X.npy");
+  FailureReport only_stops({"algo-1"});
+  only_stops.add_line(
+      "[1,0]<stderr>:ringsim: error: rank 0 (host algo-1) in phase ring: stopped by signal 15 (SIGTERM)");
+  EXPECT_EQ(only_stops.summary(), "rank 0 (host algo-1): in phase ring: stopped by signal 15 (SIGTERM)");
+}
+
 // The control channel with the job's certificates: a worker hears the
 // outcome only from the leader. A plaintext "RSIMEXIT 0" from anyone else
 // and a TLS peer whose certificate names another host are refused, and the
