@@ -224,6 +224,31 @@ TEST_F(RingJob, ThresholdKeepsPairsExactlyOnIt) {
       }
 }
 
+// The threshold is compared in the compute precision (README): with float32
+// it is rounded to the nearest float32 first. Rows e1 and (0.7f, sqrt
+// 0.51f) score 0.69999998586 in float64, below T = 0.7, and exactly
+// 0.7f = 0.699999988 in float32, which is T rounded to float32: the pair is
+// written in float32 and not in float64.
+TEST_F(RingJob, ThresholdIsRoundedToTheComputePrecision) {
+  RowMatrix<float> x(2, 2);
+  x << 1.0f, 0.0f, 0.7f, std::sqrt(0.51f);
+  const std::string input = write_input(x);
+  for (const std::string dtype : {"float32", "float64"}) {
+    auto o = options(input, "threshold", "rounded-" + dtype);
+    o.threshold = 0.7;
+    parse_option(dtype, o.dtype, "--dtype");
+    run_similarity_job(o, world());
+    std::string verdict;
+    if (world().rank() == 0) {
+      const auto pairs = read_pairs_csv(o.out + "/pairs.csv");
+      if (dtype == "float32" && (pairs.size() != 1 || static_cast<float>(pairs[0].score) != 0.7f))
+        verdict = "float32: want the pair (0,1) at 0.7f, got " + std::to_string(pairs.size()) + " pairs";
+      if (dtype == "float64" && !pairs.empty()) verdict = "float64: the pair below 0.7 was written";
+    }
+    EXPECT_EQ(agree_on(verdict), "") << dtype;
+  }
+}
+
 // float64 is float64: pairs of rows made orthogonal in double precision have
 // cosines of about 1e-8, which float32 arithmetic gets wrong by about as
 // much; float64 must give the double-precision answer rounded to float32
