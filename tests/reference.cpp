@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -27,6 +28,14 @@ bool close_enough(double got, double want, Tolerance tolerance) {
 }
 
 namespace {
+// A score in messages, to the digits that tell float32 from float64 apart
+// (std::to_string shows 1e-8 as 0.000000).
+std::string number(double value) {
+  std::ostringstream out;
+  out << std::setprecision(9) << value;
+  return out.str();
+}
+
 // The largest difference `tol` allows next to `value`: the width of the band
 // around a threshold inside which presence is not decided.
 double margin(double value, Tolerance tol) { return tol.absolute + tol.relative * std::abs(value); }
@@ -55,10 +64,10 @@ std::string check_topk(const Dense& s, const TopKResult& result, Tolerance tol, 
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) return where + "repeated id " + std::to_string(id);
       seen.push_back(id);
       if (!close_enough(score, s(i, id), tol))
-        return where + "score " + std::to_string(score) + " of id " + std::to_string(id) + " is wrong";
+        return where + "score " + number(score) + " of id " + std::to_string(id) + " is wrong";
       if (!close_enough(score, s(i, order[t]), tol))
-        return where + "slot " + std::to_string(t) + " score " + std::to_string(score) + " but reference " +
-               std::to_string(s(i, order[t]));
+        return where + "slot " + std::to_string(t) + " score " + number(score) + " but reference " +
+               number(s(i, order[t]));
       if (t > 0 && score > result.scores[i * k + t - 1]) return where + "scores not descending";
       if (exact_ids && id != order[t])
         return where + "slot " + std::to_string(t) + " id " + std::to_string(id) + " but reference " +
@@ -74,8 +83,8 @@ std::string check_full(const Dense& s, const std::vector<float>& full, Tolerance
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < n; ++j)
       if (!close_enough(full[i * n + j], s(i, j), tol))
-        return "entry (" + std::to_string(i) + "," + std::to_string(j) + ") = " + std::to_string(full[i * n + j]) +
-               ", reference " + std::to_string(s(i, j));
+        return "entry (" + std::to_string(i) + "," + std::to_string(j) + ") = " + number(full[i * n + j]) +
+               ", reference " + number(s(i, j));
   return "";
 }
 
@@ -88,7 +97,7 @@ std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, doub
     if (p > 0 && !(std::make_pair(pairs[p - 1].i, pairs[p - 1].j) < std::make_pair(pair.i, pair.j)))
       return where + "not sorted by (i, j)";
     if (!close_enough(pair.score, s(pair.i, pair.j), tol))
-      return where + "score " + std::to_string(pair.score) + " but reference " + std::to_string(s(pair.i, pair.j));
+      return where + "score " + number(pair.score) + " but reference " + number(s(pair.i, pair.j));
     if (!(s(pair.i, pair.j) >= threshold - band)) return where + "below the threshold";
   }
   for (std::int64_t i = 0; i < s.rows(); ++i)
