@@ -2,6 +2,7 @@
 """Checks a ringsim result, in any mode, against numpy's normalize-then-matmul.
 
 Usage: numpy_reference.py MATRIX.npy RESULT_DIR MODE [--k K] [--threshold T] [--dtype D]
+       numpy_reference.py MATRIX.npy RESULT_DIR K      (topk, float32, K neighbours)
 MODE is topk, threshold or full. The reference is float64 numpy, with zero
 rows scoring 0 with every row (itself included), as ringsim's contract says.
 
@@ -122,6 +123,11 @@ def check_full(s, out, tol):
 
 
 def main():
+    argv = sys.argv[1:]
+    # The older form, MATRIX RESULT_DIR K, is top-k with K neighbours (the
+    # test bed scripts call it so).
+    if len(argv) == 3 and argv[2].isdigit():
+        argv = [argv[0], argv[1], "topk", "--k", argv[2]]
     parser = argparse.ArgumentParser()
     parser.add_argument("matrix")
     parser.add_argument("out")
@@ -129,7 +135,7 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    a = parser.parse_args()
+    a = parser.parse_args(argv)
     tol = (1e-5, 0.0) if a.dtype == "float32" else (1e-13, 3e-7)
     s = reference(a.matrix)
     if a.mode == "topk":
