@@ -13,8 +13,10 @@
 
 namespace ringsim::testing {
 
-Dense reference_similarity(const RowMatrix<float>& x) {
-  Dense y = x.cast<double>();
+Dense reference_similarity(const RowMatrix<float>& x) { return reference_similarity(Dense(x.cast<double>())); }
+
+Dense reference_similarity(const Dense& x) {
+  Dense y = x;
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
     const double norm = y.row(r).norm();
     if (norm > 0) y.row(r) /= norm;

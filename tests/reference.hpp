@@ -16,6 +16,9 @@ using Dense = RowMatrix<double>;
 
 // Row-normalised copy (zero rows stay zero) and all-pairs similarity.
 Dense reference_similarity(const RowMatrix<float>& x);
+// The same of rows held in double precision (a CSV's decimal values as
+// float64 reads them).
+Dense reference_similarity(const Dense& x);
 
 struct TopKResult {
   std::int64_t n = 0;

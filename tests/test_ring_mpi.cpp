@@ -1,11 +1,13 @@
 // Multi-rank end-to-end tests, run by CTest under mpirun with P = 1..5: the
 // whole job (files in, files out) on every mode, compared against the
 // single-process reference on rank 0.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -52,6 +54,10 @@ class RingJob : public ::testing::Test {
 
   // Runs the job and checks every output against the reference on rank 0.
   void run_and_check(const RowMatrix<float>& x, RunOptions o, Tolerance tol, bool exact_ids = false) {
+    run_and_check(Dense(x.cast<double>()), o, tol, exact_ids);
+  }
+  // The same for the rows as read in double precision.
+  void run_and_check(const Dense& x, RunOptions o, Tolerance tol, bool exact_ids = false) {
     run_similarity_job(o, world());
     std::string verdict;
     if (world().rank() == 0) {
@@ -163,12 +169,38 @@ TEST_F(RingJob, OutputLargerThanTheLimitIsRefusedBeforeComputing) {
   expect_failure(topk, "--mode topk (n = 80, k = 1000)");
 }
 
+namespace {
+
+// Random rows, each odd row made orthogonal to the row before it in double
+// precision: those pairs' cosines are about 1e-8 (the float32 rounding of
+// the result), which float32 arithmetic gets wrong by about as much.
+RowMatrix<float> near_orthogonal_pairs(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+  RowMatrix<float> x = random_matrix(rows, cols, seed);
+  for (Eigen::Index r = 1; r < x.rows(); r += 2) {
+    const Eigen::RowVectorXd u = x.row(r - 1).cast<double>();
+    Eigen::RowVectorXd v = x.row(r).cast<double>();
+    v -= (v.dot(u) / u.dot(u)) * u;
+    x.row(r) = v.cast<float>();
+  }
+  return x;
+}
+
+}  // namespace
+
 TEST_F(RingJob, Float64AndCsvInput) {
-  const auto x = random_matrix(40, 5, 8);
+  const auto x = near_orthogonal_pairs(40, 5, 8);
   auto o = options(write_input(x, "x.csv"), "topk", "out");
   o.dtype = Dtype::float64;
-  o.k = 6;
-  run_and_check(x, o, 1e-6);  // scores are written as float32
+  o.k = 39;  // every other row, so the near-zero pairs are listed too
+  // The float64 answer rounded to float32 (scores are written as float32):
+  // 1e-6, which float32 arithmetic also meets, would not see --dtype ignored.
+  // The reference reads the CSV's decimals as float64 does (the shortest
+  // text of a float32 is not that float32 in double precision).
+  Dense as_read(x.rows(), x.cols());
+  for (Eigen::Index i = 0; i < x.rows(); ++i)
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      as_read(i, j) = std::strtod(fmt::format("{}", x(i, j)).c_str(), nullptr);
+  run_and_check(as_read, o, Tolerance(1e-13, 3e-7));
 }
 
 namespace {
@@ -256,13 +288,7 @@ TEST_F(RingJob, ThresholdIsRoundedToTheComputePrecision) {
 // mode, against the reference. The same data in float32 must fail that
 // check, or the data would not tell the two apart.
 TEST_F(RingJob, Float64GivesDoublePrecisionScores) {
-  RowMatrix<float> x = random_matrix(48, 24, 64);
-  for (Eigen::Index r = 1; r < x.rows(); r += 2) {
-    const Eigen::RowVectorXd u = x.row(r - 1).cast<double>();
-    Eigen::RowVectorXd v = x.row(r).cast<double>();
-    v -= (v.dot(u) / u.dot(u)) * u;
-    x.row(r) = v.cast<float>();
-  }
+  const RowMatrix<float> x = near_orthogonal_pairs(48, 24, 64);
   const std::string input = write_input(x);
   const Tolerance float64_tolerance(1e-13, 3e-7);
   auto o = options(input, "topk", "unused");
