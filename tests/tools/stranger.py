@@ -7,6 +7,10 @@ scan --target HOST:PORT --seconds S
     passed, makes a burst: a connection closed at once, one sending an HTTP
     request, one sending a ringsim greeting of another job (rank 1, a random
     job id), and one that stays open and silent. Prints the bursts made.
+delay --target HOST:PORT --port-file F --delay D --seconds S
+    A proxy in front of a rank that holds each connection D seconds before
+    forwarding it untouched: the real peers arrive late, so a scanner's
+    connections are certain to reach the rank while it accepts.
 swap --target HOST:PORT --port-file F --ranks A,B --seconds S
     A proxy in front of a rank: listens on an ephemeral loopback port
     (written to F), accepts two connections, reads each one's 24-byte
@@ -22,11 +26,12 @@ import threading
 import time
 
 parser = argparse.ArgumentParser()
-parser.add_argument("mode", choices=["scan", "swap"])
+parser.add_argument("mode", choices=["scan", "swap", "delay"])
 parser.add_argument("--target", required=True)
 parser.add_argument("--port-file")
 parser.add_argument("--ranks", default="1,2")
 parser.add_argument("--seconds", type=float, default=30)
+parser.add_argument("--delay", type=float, default=1.5)
 args = parser.parse_args()
 host, port = args.target.rsplit(":", 1)
 target = (host, int(port))
@@ -87,8 +92,7 @@ def read_exact(s, n):
     return data
 
 
-def swap():
-    a, b = (int(r) for r in args.ranks.split(","))
+def listen_for_proxy():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -96,6 +100,35 @@ def swap():
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(listener.getsockname()[1]))
     os.rename(args.port_file + ".tmp", args.port_file)
+    return listener
+
+
+def delay():
+    listener = listen_for_proxy()
+
+    def forward(client):
+        time.sleep(args.delay)
+        try:
+            server = socket.create_connection(target, timeout=10)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        client.settimeout(None)
+        threading.Thread(target=pump, args=(client, server), daemon=True).start()
+        threading.Thread(target=pump, args=(server, client), daemon=True).start()
+
+    while time.time() < deadline:
+        try:
+            client, _ = listener.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=forward, args=(client,), daemon=True).start()
+
+
+def swap():
+    a, b = (int(r) for r in args.ranks.split(","))
+    listener = listen_for_proxy()
     clients = {}
     while len(clients) < 2 and time.time() < deadline:
         try:
@@ -122,4 +155,4 @@ def swap():
         time.sleep(0.2)
 
 
-scan() if args.mode == "scan" else swap()
+{"scan": scan, "swap": swap, "delay": delay}[args.mode]()
