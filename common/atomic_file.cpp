@@ -22,8 +22,12 @@ AtomicFile::AtomicFile(std::string final_path, unsigned mode) : final_path_(std:
   unnamed_ = fd_ >= 0;
   if (!unnamed_) {
     // No O_TMPFILE here (EOPNOTSUPP, EISDIR on old kernels): a named
-    // temporary, removed by the stop handler if a signal comes first.
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    // temporary, removed by the stop handler if a signal comes first. Never
+    // through a link someone left at that name, and never into a file that
+    // is there already: a leftover (a killed process with our PID) goes.
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    fd_ = ::open(temp_path_.c_str(), flags, mode);
+    if (fd_ < 0 && errno == EEXIST && ::unlink(temp_path_.c_str()) == 0) fd_ = ::open(temp_path_.c_str(), flags, mode);
     if (fd_ < 0) throw_errno("cannot create output file " + temp_path_);
     remove_on_stop(temp_path_);
   }
@@ -98,8 +102,17 @@ void ensure_writable_directory(const std::string& dir) {
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) throw IoError("output directory " + dir + " cannot be created: " + error.message());
+  // An unnamed file where the file system has them, so no name in the
+  // folder is opened at all; else a new name, never through a link.
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
   const std::string probe = (fs::path(dir) / (".ringsim-write-test." + std::to_string(::getpid()))).string();
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  fd = ::open(probe.c_str(), flags, 0600);
+  if (fd < 0 && errno == EEXIST && ::unlink(probe.c_str()) == 0) fd = ::open(probe.c_str(), flags, 0600);
   if (fd < 0) throw_errno("output directory " + dir + " is not writable");
   ::close(fd);
   ::unlink(probe.c_str());

@@ -67,8 +67,10 @@ struct JobConfig {
   std::vector<std::string> hosts;                         // rank map: ranks contiguous per host
   int processes_per_host = 1;
   bool check_hosts = false;
+  std::string resource_config;  // SageMaker's resourceconfig.json: current_host names this rank's host
   std::string failure_file;
   std::string checkpoint_dir;
+  std::string checkpoint_key_file;  // a secret every host has: checkpoints carry an HMAC keyed from it
   int checkpoint_every = 1;
   double progress_seconds = 10;
 };
@@ -193,13 +195,24 @@ void visit_job_options(Config& c, Visit&& visit) {
       OptionInfo{
           .name = "processes_per_host", .help = "Ranks per host with --hosts", .min = 1, .max = kMaxProcessesPerHost},
       c.processes_per_host);
-  visit(OptionInfo{.name = "check_hosts", .help = "Fail unless each rank runs on the host the map gives it"},
+  visit(OptionInfo{.name = "check_hosts",
+                   .help = "Fail unless each rank's host name is the host the map gives it, and ranks that share "
+                           "a machine share a host"},
         c.check_hosts);
+  visit(OptionInfo{.name = "resource_config",
+                   .help = "Like --check-hosts, but each rank's host is current_host in this resourceconfig.json "
+                           "as its own host sees it, not its host name (SageMaker: every host is called aws)"},
+        c.resource_config);
   visit(OptionInfo{.name = "failure_file", .help = "Write the failure reason here if the job fails"}, c.failure_file);
   visit(OptionInfo{.name = "checkpoint_dir",
                    .help = "Save partial results after ring steps and resume from them when rerun ({host} is "
                            "replaced)"},
         c.checkpoint_dir);
+  visit(OptionInfo{.name = "checkpoint_key_file",
+                   .help = "A secret file every host has (the launcher uses the leader's key in the certificate "
+                           "channel): checkpoints carry an HMAC keyed from it, and a changed or forged file is "
+                           "refused ({host} is replaced)"},
+        c.checkpoint_key_file);
   visit(OptionInfo{.name = "checkpoint_every",
                    .help = "Save after every N-th ring step (and the last)",
                    .hyperparameter = sagemaker,

@@ -1,6 +1,9 @@
 #include "engine/checkpoint.hpp"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cstring>
@@ -19,7 +22,23 @@ namespace {
 constexpr char kMagic[8] = {'R', 'S', 'C', 'K', 'P', 'T', '1', '\n'};
 // magic, fingerprint, step, payload bytes; then payload; then its FNV-1a.
 constexpr std::size_t kHeaderBytes = 8 + 8 + 8 + 8;
+
+std::string sha256(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    throw IoError("SHA-256 failed");
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
 }  // namespace
+
+std::string read_checkpoint_key(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("--checkpoint-key-file " + path + ": cannot read it");
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  if (bytes.empty()) throw InputError("--checkpoint-key-file " + path + ": empty");
+  return bytes;
+}
 
 Fingerprint& Fingerprint::add(const void* data, std::size_t bytes) {
   const auto* p = static_cast<const unsigned char*>(data);
@@ -36,8 +55,10 @@ Fingerprint& Fingerprint::add(const std::string& text) {
   return add(text.data(), text.size());
 }
 
-CheckpointStore::CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint)
+CheckpointStore::CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint, std::string key)
     : dir_(std::move(dir)), rank_(rank), fingerprint_(fingerprint) {
+  // A key of its own for checkpoints, whatever else the secret serves.
+  if (!key.empty()) mac_key_ = sha256("ringsim checkpoint HMAC key v1\n" + key);
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) throw IoError("--checkpoint-dir " + dir_ + " cannot be created: " + error.message());
@@ -68,22 +89,43 @@ std::vector<int> CheckpointStore::saved_steps() const {
                       "this run's); remove it, or give this job another --checkpoint-dir",
                       entry.path().string()));
     if (step != std::stoll(match[1].str())) continue;
-    if (entry.file_size() != kHeaderBytes + bytes + 8) continue;  // truncated copy
+    if (entry.file_size() != kHeaderBytes + bytes + trailer_bytes()) continue;  // truncated copy
     steps.push_back(static_cast<int>(step));
   }
   std::sort(steps.begin(), steps.end());
   return steps;
 }
 
+std::string CheckpointStore::trailer(const std::string& header, const std::string& payload) const {
+  if (mac_key_.empty()) {
+    const std::uint64_t checksum = Fingerprint().add(payload.data(), payload.size()).value();
+    return std::string(reinterpret_cast<const char*>(&checksum), 8);
+  }
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const std::string signed_bytes = header + payload;
+  if (!HMAC(EVP_sha256(), mac_key_.data(), static_cast<int>(mac_key_.size()),
+            reinterpret_cast<const unsigned char*>(signed_bytes.data()), signed_bytes.size(), mac, &length))
+    throw IoError("HMAC-SHA256 failed");
+  return std::string(reinterpret_cast<char*>(mac), length);
+}
+
 std::string CheckpointStore::load(int step) const {
   std::ifstream in(path(step), std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), {});
-  if (all.size() < kHeaderBytes + 8) throw IoError("checkpoint " + path(step) + " is truncated");
-  std::string payload = all.substr(kHeaderBytes, all.size() - kHeaderBytes - 8);
-  std::uint64_t stored = 0;
-  std::memcpy(&stored, all.data() + all.size() - 8, 8);
-  if (Fingerprint().add(payload.data(), payload.size()).value() != stored)
-    throw IoError("checkpoint " + path(step) + " is corrupt (checksum mismatch); remove it to start afresh");
+  if (all.size() < kHeaderBytes + trailer_bytes()) throw IoError("checkpoint " + path(step) + " is truncated");
+  const std::string header = all.substr(0, kHeaderBytes);
+  std::string payload = all.substr(kHeaderBytes, all.size() - kHeaderBytes - trailer_bytes());
+  const std::string stored = all.substr(all.size() - trailer_bytes());
+  const std::string expected = trailer(header, payload);
+  if (mac_key_.empty()) {
+    if (stored != expected)
+      throw IoError("checkpoint " + path(step) + " is corrupt (checksum mismatch); remove it to start afresh");
+  } else if (CRYPTO_memcmp(stored.data(), expected.data(), expected.size()) != 0) {
+    throw IoError("checkpoint " + path(step) +
+                  " fails its HMAC: it was changed, or made under another job key; refused (remove it to start "
+                  "afresh)");
+  }
   return payload;
 }
 
@@ -97,8 +139,7 @@ void CheckpointStore::save(int step, const std::string& state) {
   header.append(reinterpret_cast<const char*>(&bytes), 8);
   file.append(header);
   file.append(state);
-  const std::uint64_t checksum = Fingerprint().add(state.data(), state.size()).value();
-  file.append(std::string(reinterpret_cast<const char*>(&checksum), 8));
+  file.append(trailer(header, state));
   file.commit();
 }
 

@@ -4,7 +4,9 @@
 // input and options resumes after the last step that every rank saved.
 //
 // One file per rank and step, DIR/rank-R.step-S.ckpt, written atomically and
-// checked on reading (length, checksum): on SageMaker each host writes its
+// checked on reading (length, and a checksum, or with a job key an
+// HMAC-SHA256 over header and payload that whoever can write the folder but
+// not read the key cannot forge): on SageMaker each host writes its
 // ranks' files into /opt/ml/checkpoints, which is synced with one S3 prefix
 // and comes back to every host on restart. A file is tied to its job by a
 // fingerprint of the rank's input rows and every option that changes
@@ -21,11 +23,15 @@ namespace ringsim {
 
 class CheckpointStore {
  public:
-  CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint);
+  // `key`: empty, or the job's secret bytes (--checkpoint-key-file), from
+  // which the files' HMAC key is derived.
+  CheckpointStore(std::string dir, int rank, std::uint64_t fingerprint, std::string key = {});
 
   // Steps this rank holds a complete file of, oldest first. Throws
   // InputError naming a file made by another job (input or options differ).
   std::vector<int> saved_steps() const;
+  // Throws IoError naming the file when it is truncated, corrupt, or (with
+  // a key) fails its HMAC: forged, or made under another key.
   std::string load(int step) const;
   void save(int step, const std::string& state);
   // Removes this rank's files of every step but `step` (-1: all).
@@ -34,10 +40,18 @@ class CheckpointStore {
 
  private:
   std::string path(int step) const;
+  std::size_t trailer_bytes() const { return mac_key_.empty() ? 8 : 32; }
+  std::string trailer(const std::string& header, const std::string& payload) const;
   std::string dir_;
   int rank_;
   std::uint64_t fingerprint_;
+  std::string mac_key_;  // empty: an FNV-1a checksum (no authentication)
 };
+
+// The job key's bytes from --checkpoint-key-file (any secret file every host
+// has, e.g. the leader's key in the job's certificate channel); throws
+// InputError naming the file when it cannot be read or is empty.
+std::string read_checkpoint_key(const std::string& path);
 
 // Incremental saves, for a mode whose state only grows (threshold mode's
 // pairs): each file holds what is new since the previous save and starts

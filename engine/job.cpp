@@ -24,6 +24,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/placement.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_ids.hpp"
 #include "kernels/gemm_backend.hpp"
@@ -93,7 +94,11 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   if (options.sharded) {
     // Ranks that see the same files (same host, same path) split them evenly;
     // global ids follow rank order, i.e. host order, then file-name order.
-    const auto groups = comm.allgather(identity_host() + "\n" + options.input);
+    // A machine, never a host name: every SageMaker container is called "aws".
+    const auto machines = comm.machines();
+    const auto paths = comm.allgather(options.input);
+    std::vector<std::string> groups(machines.size());
+    for (std::size_t r = 0; r < groups.size(); ++r) groups[r] = machines[r] + "\n" + paths[r];
     int members = 0, index = 0;
     for (int r = 0; r < comm.size(); ++r)
       if (groups[r] == groups[comm.rank()]) {
@@ -306,7 +311,9 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     PhaseScope phase("resume");
     std::vector<int> saved;
     run_agreed(comm, [&] {
-      store.emplace(options.checkpoint_dir, rank, job_fingerprint(options, input.partition, own, comm.size()));
+      store.emplace(
+          options.checkpoint_dir, rank, job_fingerprint(options, input.partition, own, comm.size()),
+          options.checkpoint_key_file.empty() ? std::string() : read_checkpoint_key(options.checkpoint_key_file));
       saved = store->saved_steps();
     });
     // Resume after the newest step every rank saved.
@@ -466,40 +473,6 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 
 }  // namespace
 
-namespace {
-
-// Places this rank on its host from the rank map and checks that placement.
-void apply_rank_map(RunOptions& options, const MpiComm& comm) {
-  if (options.hosts.empty()) return;
-  std::string host;
-  run_agreed(comm, [&] {
-    const RankMap map(options.hosts, options.processes_per_host);
-    if (map.ranks() != comm.size())
-      throw ConfigError("mpirun started " + std::to_string(comm.size()) + " ranks but " +
-                        std::to_string(map.hosts().size()) + " hosts x " + std::to_string(options.processes_per_host) +
-                        " processes need " + std::to_string(map.ranks()));
-    host = map.host_of(comm.rank());
-    if (options.check_hosts && short_host_name() != host)
-      throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + short_host_name() +
-                        " but the rank map places it on " + host + " (check the hostfile and --map-by slot)");
-  });
-  // Per rank, computed here on each rank: never the leader's copy.
-  set_identity_host(host);
-  const auto placements = comm.allgather(host + " (on " + short_host_name() + ")");
-  if (comm.rank() == 0 && !options.quiet) {
-    std::string table = "rank -> host:";
-    for (int r = 0; r < comm.size(); ++r) table += " " + std::to_string(r) + "->" + placements[r];
-    log::info(table);
-  }
-  options.input = expand_host(options.input, host);
-  options.out = expand_host(options.out, host);
-  options.failure_file = expand_host(options.failure_file, host);
-  options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
-  options.ids = expand_host(options.ids, host);
-}
-
-}  // namespace
-
 TransportOptions transport_options(const RunOptions& options) {
   TransportOptions transport;
   transport.kind = options.transport;
@@ -513,6 +486,14 @@ TransportOptions transport_options(const RunOptions& options) {
   transport.tls_crypto = options.tls_crypto;
   transport.tls_identity_made_ahead = options.tls_identity_made_ahead;
   transport.connect_timeout_seconds = options.timeout;
+  if (!options.hosts.empty()) {
+    try {
+      const RankMap map(options.hosts, options.processes_per_host);
+      for (int r = 0; r < map.ranks(); ++r) transport.rank_hosts.push_back(map.host_of(r));
+    } catch (const Error&) {
+      // A bad map is reported, agreed, by apply_rank_map.
+    }
+  }
   return transport;
 }
 

@@ -17,6 +17,7 @@
 #include "common/fault_injection.hpp"
 #include "engine/npy.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/received_state.hpp"
 #include "engine/row_ids.hpp"
 
 namespace ringsim {
@@ -172,9 +173,13 @@ class TopKMode : public RingMode<Scalar> {
 
   void restore(const std::string& state) override {
     const std::size_t score_bytes = own_.score_data().size_bytes();
-    RINGSIM_ENFORCE(state.size() == score_bytes + own_.id_data().size_bytes(), "top-k checkpoint of another shape");
+    if (state.size() != score_bytes + own_.id_data().size_bytes())
+      throw IoError("top-k checkpoint of another shape (" + std::to_string(state.size()) + " bytes, expected " +
+                    std::to_string(score_bytes + own_.id_data().size_bytes()) + "); refused");
     copy_bytes(own_.score_data().data(), state.data(), score_bytes);
     copy_bytes(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
+    check_topk_lists<Scalar>(own_.id_data(), own_.score_data(), context_.partition.rows(),
+                             "rank " + std::to_string(rank_) + "'s top-k checkpoint");
     own_.refresh_kth();
   }
 
@@ -224,6 +229,8 @@ class TopKMode : public RingMode<Scalar> {
                        context_.timeout);
         transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
                        context_.timeout);
+        check_topk_lists<Scalar>(received.id_data(), received.score_data(), n,
+                                 "the top-k lists rank " + std::to_string(source) + " sent");
       }
       // Empty slots (fewer than k other rows) become id -1 and score NaN.
       std::vector<std::int64_t> ids(block.id_data().begin(), block.id_data().end());
@@ -270,6 +277,8 @@ class TopKMode : public RingMode<Scalar> {
     Incoming& front = incoming_.front();
     timed_wait(context_, *front.scores);
     timed_wait(context_, *front.ids);
+    check_topk_lists<Scalar>(front.acc->id_data(), front.acc->score_data(), context_.partition.rows(),
+                             "a partial top-k list from a peer");
     front.acc->refresh_kth();
     own_.merge(*front.acc);
     incoming_.pop_front();
@@ -335,9 +344,13 @@ class ThresholdMode : public RingMode<Scalar> {
 
   void restore(const std::string& state) override {
     auto& pairs = consumer_.pairs();
-    RINGSIM_ENFORCE(state.size() % sizeof(Pair) == 0, "threshold checkpoint of another shape");
+    if (state.size() % sizeof(Pair) != 0)
+      throw IoError("threshold checkpoint of another shape (" + std::to_string(state.size()) +
+                    " bytes, not whole pairs); refused");
     pairs.resize(state.size() / sizeof(Pair));
     copy_bytes(pairs.data(), state.data(), state.size());
+    check_pairs<Pair>(std::span<const Pair>(pairs), context_.partition.rows(), consumer_.threshold(), nullptr, false,
+                      "a threshold checkpoint");
     saved_pairs_ = pairs.size();
   }
 
@@ -394,7 +407,11 @@ class ThresholdMode : public RingMode<Scalar> {
     const std::int64_t size = chunk_size(stream.total, stream.requested);
     transport.send(stream.source, as_bytes_of(&kRequest, 1), context_.timeout);
     stream.chunk.resize(static_cast<std::size_t>(size));
+    const Pair last = stream.chunk.empty() ? Pair{-1, -1, Scalar{}} : stream.chunk.back();
     transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
+    check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.partition.rows(), consumer_.threshold(),
+                      stream.requested > 0 ? &last : nullptr, true,
+                      "the pairs rank " + std::to_string(stream.source) + " sent");
     stream.requested += size;
     stream.at = 0;
   }
@@ -408,6 +425,11 @@ class ThresholdMode : public RingMode<Scalar> {
       Stream& stream = streams[source];
       stream.source = source;
       transport.recv(source, as_writable_bytes_of(&stream.total, 1), context_.timeout);
+      const std::int64_t n = context_.partition.rows();
+      if (stream.total < 0 || (n > 1 && stream.total > n / 2 * (n - 1) + (n % 2) * ((n - 1) / 2)) ||
+          (n <= 1 && stream.total > 0))
+        throw IoError("rank " + std::to_string(source) + " announced " + std::to_string(stream.total) +
+                      " pairs, more than the matrix has; refused");
       if (stream.total > 0) pull(stream);
     }
     // Min-heap of stream indices by their head pair.
@@ -499,14 +521,15 @@ class FullMode : public RingMode<Scalar> {
   void restore(const std::string& state) override {
     for (std::size_t at = 0; at < state.size();) {
       std::vector<std::int64_t> encoded(7);
-      RINGSIM_ENFORCE(at + 56 <= state.size(), "full-mode checkpoint truncated");
+      if (at + 56 > state.size()) throw IoError("a full-mode checkpoint is truncated; refused");
       std::memcpy(encoded.data(), state.data() + at, 56);
       at += 56;
       const TileAssignment a = decode(encoded);
+      check_band(a, context_.partition, "a full-mode checkpoint");
       auto consumer = std::make_unique<DenseConsumer<Scalar>>(a);
       auto& band = consumer->band();
       const std::size_t bytes = static_cast<std::size_t>(band.size()) * sizeof(float);
-      RINGSIM_ENFORCE(at + bytes <= state.size(), "full-mode checkpoint truncated");
+      if (at + bytes > state.size()) throw IoError("a full-mode checkpoint is truncated; refused");
       copy_bytes(band.data(), state.data() + at, bytes);
       at += bytes;
       consumers_.push_back(std::move(consumer));
@@ -544,10 +567,15 @@ class FullMode : public RingMode<Scalar> {
     for (int source = 1; source < transport.size(); ++source) {
       std::int64_t count = 0;
       transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
+      const std::string from = "the bands rank " + std::to_string(source) + " sent";
+      // A band is at least one row by one row of the matrix.
+      if (count < 0 || static_cast<double>(count) > static_cast<double>(n) * static_cast<double>(n))
+        throw IoError(from + ": " + std::to_string(count) + " bands; refused");
       for (std::int64_t b = 0; b < count; ++b) {
         std::vector<std::int64_t> encoded(7);
         transport.recv(source, writable_bytes_of(encoded), context_.timeout);
         const TileAssignment a = decode(encoded);
+        check_band(a, context_.partition, from);
         RowMatrix<float> band(std::max<std::int64_t>(0, a.own_end - a.own_begin),
                               std::max<std::int64_t>(0, a.visiting_end - a.visiting_begin));
         transport.recv(source, as_writable_bytes_of(band.data(), static_cast<std::size_t>(band.size())),

@@ -95,6 +95,7 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
   const std::vector<ScoredPair<Scalar>>& pairs() const { return pairs_; }
+  Scalar threshold() const { return threshold_; }
 
  private:
   Scalar threshold_;

@@ -58,6 +58,24 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
+std::string resource_config_path(const std::string& ml_root) { return ml_root + "/input/config/resourceconfig.json"; }
+
+// The gethostname() shim: beside the binary (a build folder), or in ../lib
+// (an install, the image).
+std::string hostname_shim_path() {
+  const fs::path bin = fs::path(self_executable()).parent_path();
+  for (const fs::path& candidate :
+       {bin / "libringsim_hostname.so", bin.parent_path() / "lib" / "libringsim_hostname.so"})
+    if (fs::exists(candidate)) return candidate.string();
+  return "";
+}
+
+bool has_option(const std::vector<std::pair<std::string, std::string>>& arguments, const std::string& flag) {
+  for (const auto& [given, unused] : arguments)
+    if (given == flag) return true;
+  return false;
+}
+
 std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& options) {
   const auto& s = plan.settings;
   // Every host reads its own ML root: the same path on SageMaker, sibling
@@ -86,9 +104,25 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   if (sharded) command.push_back("--sharded");
   // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
   // when the job asks for checkpoints: managed spot training resumes there.
-  if (fs::is_directory(checkpoint_dir(leader_root)))
+  if (fs::is_directory(checkpoint_dir(leader_root))) {
     command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
-  if (!options.local) command.push_back("--check-hosts");
+    // Whoever can write checkpoint_s3_uri must not be able to change
+    // results: with a certificate channel the files carry an HMAC keyed from
+    // the leader's private key, which every host has and the S3 prefix never
+    // sees.
+    if (!s.tls_channel.empty())
+      command.insert(command.end(),
+                     {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
+  }
+  // Each rank checks its place against the rank map by the name its host
+  // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
+  // and, over several hosts, listens on the job's interface: "aws" resolves
+  // to no address.
+  const std::string resource_config = resource_config_path(options.ml_root);
+  if (!options.local && fs::exists(resource_config))
+    command.insert(command.end(), {"--resource-config", resource_config});
+  if (!options.local && hosts.size() > 1 && !has_option(s.job_arguments, "--bind"))
+    command.insert(command.end(), {"--bind", plan.config.network_interface});
   if (s.job.transport == TransportKind::tls) {
     if (s.tls_channel.empty()) {
       command.push_back("--tls-ephemeral");
@@ -140,7 +174,9 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   MpirunRequest request;
   request.ranks = &plan.ranks;
   request.network_interface = plan.config.network_interface;
-  request.local = options.local;
+  // One host runs its ranks itself: no ssh, and no name to resolve (a
+  // container's own algo-N may not resolve yet, or at all).
+  request.local = options.local || plan.ranks.hosts().size() == 1;
   // Per launcher: simulated hosts and test clusters share one /tmp.
   request.hostfile_path = (fs::temp_directory_path() /
                            ("ringsim-" + plan.config.current_host + "-" + std::to_string(::getpid()) + ".hostfile"))
@@ -150,8 +186,16 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   // The leader makes a key for this job alone and hands its public half to
   // the workers over the control channel (launch.cpp, run_leader): no
   // private key is baked into the image.
-  if (!options.local) request.ssh_identity = job_ssh_key_path(plan.config.current_host);
+  if (!request.local) request.ssh_identity = job_ssh_key_path(plan.config.current_host);
   if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
+  if (!request.local) {
+    request.resource_config = resource_config_path(options.ml_root);
+    request.hostname_shim = hostname_shim_path();
+    if (const char* preload = std::getenv("LD_PRELOAD")) request.inherited_preload = preload;
+    if (request.hostname_shim.empty())
+      log::warning("libringsim_hostname.so is not beside " + self_executable() +
+                   " (or in ../lib): Open MPI may mix up hosts whose containers share a host name, as SageMaker's do");
+  }
   plan.mpirun = plan_mpirun(request);
   return plan;
 }
@@ -292,10 +336,11 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     g_waiting_for = "the leader waited for the workers (" + hosts + ") to open their control ports";
     channel.connect(workers, deadline, tls.get(), self);
     g_waiting_for = "the leader handed the workers the job's ssh key";
-    if (!options.local) channel.share_ssh_key(make_job_ssh_key(job_ssh_key_path(plan.config.current_host)), deadline);
+    const bool over_ssh = !options.local && !workers.empty();
+    if (over_ssh) channel.share_ssh_key(make_job_ssh_key(job_ssh_key_path(plan.config.current_host)), deadline);
     // The leader needs no sshd of its own: mpirun starts its local ranks
     // directly and only logs in to the workers (no tree spawn).
-    if (!options.local)
+    if (over_ssh)
       for (const auto& [host, unused] : workers) {
         g_waiting_for = "the leader waited for sshd on " + host;
         wait_for_sshd({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
@@ -306,11 +351,11 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     throw;
   }
   {
-    std::ofstream hostfile(plan.mpirun.argv[2]);
+    std::ofstream hostfile(plan.mpirun.hostfile_path);
     hostfile << plan.mpirun.hostfile;
-    if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.argv[2]);
+    if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.hostfile_path);
   }
-  RemoveAtExit remove_hostfile{plan.mpirun.argv[2]};
+  RemoveAtExit remove_hostfile{plan.mpirun.hostfile_path};
   log::info(fmt::format("leader {} starts {} ranks on {} hosts\n{}", plan.leader_host, plan.ranks.ranks(),
                         plan.ranks.hosts().size(), plan.ranks.table()));
   std::vector<std::string> host_of_rank;
@@ -438,7 +483,7 @@ int run_launch(const LaunchOptions& options) {
     const Plan plan = make_plan(options, std::move(config));
     if (options.dry_run) {
       std::printf("role: %s (%s)\n%s", plan.leader ? "leader" : "worker", host.c_str(), plan.ranks.table().c_str());
-      std::printf("hostfile (%s):\n%s", plan.mpirun.argv[2].c_str(), plan.mpirun.hostfile.c_str());
+      std::printf("hostfile (%s):\n%s", plan.mpirun.hostfile_path.c_str(), plan.mpirun.hostfile.c_str());
       std::string argv;
       for (const auto& word : plan.mpirun.argv) argv += (argv.empty() ? "" : " ") + shell_quote(word);
       std::printf("mpirun argv:\n%s\n", argv.c_str());

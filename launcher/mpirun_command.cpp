@@ -127,7 +127,9 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
                                        "-mca",
                                        "plm_rsh_no_tree_spawn",
                                        "1"};
-  for (const auto& variable : request.exported_variables) {
+  std::vector<std::string> exported = request.exported_variables;
+  if (!request.hostname_shim.empty()) exported.insert(exported.end(), {"LD_PRELOAD", "RINGSIM_RESOURCE_CONFIG"});
+  for (const auto& variable : exported) {
     defaults.push_back("-x");
     defaults.push_back(variable);
   }
@@ -152,7 +154,16 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
     defaults.insert(defaults.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5",
                                      "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args", ssh_args});
   }
-  plan.argv = {"mpirun", "--hostfile", request.hostfile_path, "-np", std::to_string(ranks.ranks())};
+  // Every host's containers say "aws": mpirun and the ranks take their node
+  // names from the shim instead (hostname_shim.cpp says why both need it).
+  if (!request.hostname_shim.empty()) {
+    const std::string preload =
+        request.hostname_shim + (request.inherited_preload.empty() ? "" : ":" + request.inherited_preload);
+    plan.argv = {"env", "LD_PRELOAD=" + preload, "RINGSIM_RESOURCE_CONFIG=" + request.resource_config};
+  }
+  plan.hostfile_path = request.hostfile_path;
+  plan.argv.insert(plan.argv.end(),
+                   {"mpirun", "--hostfile", request.hostfile_path, "-np", std::to_string(ranks.ranks())});
   const auto options = merge_mpi_options(defaults, split_words(request.user_options));
   plan.argv.insert(plan.argv.end(), options.begin(), options.end());
   plan.argv.insert(plan.argv.end(), request.rank_command.begin(), request.rank_command.end());

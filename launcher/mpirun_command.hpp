@@ -20,7 +20,8 @@ std::vector<std::string> merge_mpi_options(const std::vector<std::string>& defau
 
 struct MpirunPlan {
   std::string hostfile;           // contents
-  std::vector<std::string> argv;  // argv[0] = "mpirun"
+  std::string hostfile_path;      // where argv expects it
+  std::vector<std::string> argv;  // "mpirun ...", or "env NAME=VALUE... mpirun ..." with a hostname shim
 };
 
 struct MpirunRequest {
@@ -32,6 +33,12 @@ struct MpirunRequest {
   std::vector<std::string> rank_command;                   // what each rank runs
   std::vector<std::string> exported_variables = {"PATH"};  // passed on with -x
   std::string ssh_identity;  // the job's ssh key for the workers' sshd (ssh -i); empty: ssh's defaults
+  // libringsim_hostname.so, preloaded into mpirun and (-x) every rank, and
+  // the resourceconfig.json it reads on each host (the same path on every
+  // host). Empty: none (one host, a local simulation, or not found).
+  std::string hostname_shim;
+  std::string resource_config;
+  std::string inherited_preload;  // $LD_PRELOAD as the launcher found it, kept after the shim
 };
 
 MpirunPlan plan_mpirun(const MpirunRequest& request);

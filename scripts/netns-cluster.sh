@@ -10,9 +10,13 @@
 # veths (btl_tcp_if_include eth0). Everything it made is removed on exit,
 # also when interrupted.
 #
-# Usage: scripts/netns-cluster.sh N [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
+# Usage: scripts/netns-cluster.sh N [--hostnames aws|random|algo] [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
 #          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--check] [--keep DIR]
 #          [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#   --hostnames  what each host's gethostname() says: aws (default, as in every SageMaker
+#                container), random (a 12-hex container id, as in the SDK's local mode) or
+#                algo (algo-K, its name in resourceconfig.json). algo-K names resolve
+#                through each host's /etc/hosts in every case.
 #   --bandwidth  cap every host's egress (tc tbf), e.g. 10gbit or 25gbit, as on EC2.
 #   --check      compare the leader's model with numpy's normalize-then-matmul.
 #   --delay      start that host's container SECONDS later than the others.
@@ -26,10 +30,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: netns-cluster.sh N [options]}; shift
-bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
+hostnames=aws; bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
 extra=(); delays=(); absent=(); faults=(); fault_pids=()
 while (($#)); do
   case $1 in
+    --hostnames) hostnames=$2; shift ;;
     --bandwidth) bandwidth=$2; shift ;;
     --sharded) sharded=1 ;;
     --transport) transport=$2; shift ;;
@@ -47,6 +52,7 @@ while (($#)); do
   esac
   shift
 done
+case $hostnames in aws | random | algo) ;; *) echo "--hostnames: aws, random or algo, not $hostnames" >&2; exit 2 ;; esac
 skip() { echo "netns-cluster: skipped: $*" >&2; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root to make network namespaces"
 [[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd (install openssh-server: scripts/deps.sh --sshd)"
@@ -91,7 +97,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "netns-cluster: id $id: namespaces $(ns_of 1)..$n, bridge $bridge, veths $(veth_of 1)..$n, $net.0/24"
+echo "netns-cluster: id $id: host names $hostnames, namespaces $(ns_of 1)..$n, bridge $bridge, veths $(veth_of 1)..$n, $net.0/24"
 ip netns add "$(ns_of probe)" 2>/dev/null || skip "cannot make network namespaces here"
 ip netns del "$(ns_of probe)"
 mkdir -p "$work/ml"
@@ -177,14 +183,23 @@ delay_of() {  # HOST -> seconds, 0 by default
 }
 is_absent() { local a; for a in "${absent[@]}"; do [[ $a == "$1" ]] && return 0; done; return 1; }
 
+hostname_of() {  # HOST -> what its gethostname() says
+  case $hostnames in
+    aws) echo aws ;;
+    algo) echo "$1" ;;
+    random) od -An -N6 -tx1 /dev/urandom | tr -d ' \n' ;;
+  esac
+}
 # A host's container: its own namespaces (network from ip netns exec, which
 # also mounts /etc/netns/NAME/hosts over /etc/hosts; mount and host name from
-# unshare), its ML root at WORK/ml, then the image's entrypoint.
+# unshare), its own /dev/shm (Open MPI's segment names carry the host name,
+# which all hosts share when they all say aws), its ML root at WORK/ml, then
+# the image's entrypoint.
 start_host() {  # I
   local i=$1 host="algo-$1"
   ip netns exec "$(ns_of "$i")" unshare --mount --uts --propagation private /bin/sh -c '
-      hostname "$1" && mount --bind "$2/$1" "$2/ml" && exec "$2/train" train' sh "$host" "$work" \
-    >"$work/$host.log" 2>&1
+      hostname "$3" && mount -t tmpfs -o size=1g tmpfs /dev/shm && mount --bind "$2/$1" "$2/ml" &&
+      exec "$2/train" train' sh "$host" "$work" "$(hostname_of "$host")" >"$work/$host.log" 2>&1
 }
 export RINGSIM_ML_ROOT="$work/ml"
 export RINGSIM_SSHD="/usr/sbin/sshd -D -e -f $work/sshd_config"

@@ -4,12 +4,18 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 
 #include "common/errors.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/received_state.hpp"
+#include "kernels/tile_kernel.hpp"
 
 using namespace ringsim;
+using testing::AllOf;
 using testing::HasSubstr;
 using testing::ThrowsMessage;
 
@@ -62,4 +68,64 @@ TEST_F(CheckpointDir, WholeStateSavesKeepOnlyTheNewest) {
   // Another job's file is refused by name.
   CheckpointStore other(dir_, 1, 10);
   EXPECT_THAT([&] { other.saved_steps(); }, ThrowsMessage<InputError>(HasSubstr("was made by another job")));
+}
+
+// With a job key every file carries an HMAC over header and payload: a file
+// changed by someone without the key (checksum recomputed or not), or saved
+// under another key, is refused naming it; the right key reads it back.
+TEST_F(CheckpointDir, AKeyedFileChangedWithoutTheKeyIsRefused) {
+  {
+    CheckpointStore store(dir_, 0, 42, "the job key");
+    store.save(1, "row 0: neighbours 3, 5");
+  }
+  EXPECT_EQ(CheckpointStore(dir_, 0, 42, "the job key").load(1), "row 0: neighbours 3, 5");
+  EXPECT_THAT([&] { CheckpointStore(dir_, 0, 42, "another key").load(1); },
+              ThrowsMessage<IoError>(AllOf(HasSubstr("rank-0.step-1.ckpt"), HasSubstr("fails its HMAC"))));
+  // Changed in place, same length: the payload's bytes flipped.
+  const std::string path = dir_ + "/rank-0.step-1.ckpt";
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[32] ^= 1;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_THAT([&] { CheckpointStore(dir_, 0, 42, "the job key").load(1); },
+              ThrowsMessage<IoError>(HasSubstr("fails its HMAC")));
+  // Listing looks at names and sizes only; what it lists is verified on loading.
+  EXPECT_EQ(CheckpointStore(dir_, 0, 42, "the job key").saved_steps(), std::vector<int>{1});
+}
+
+TEST(ReceivedState, ListsPairsAndBandsOutsideTheMatrixAreRefused) {
+  using Acc = TopKAccumulator<float>;
+  const std::vector<std::int64_t> ids = {0, 4, Acc::kEmptyId};
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_NO_THROW(check_topk_lists<float>(ids, std::vector<float>{0.5F, -1.0F, -inf}, 5, "x"));
+  EXPECT_THAT([&] { check_topk_lists<float>(std::vector<std::int64_t>{5}, std::vector<float>{0.5F}, 5, "peer 2"); },
+              ThrowsMessage<IoError>(HasSubstr("peer 2: a top-k neighbour id 5 outside [0, 5)")));
+  for (const float bad : {std::nanf(""), inf, 1.5F})
+    EXPECT_THROW(check_topk_lists<float>(std::vector<std::int64_t>{1}, std::vector<float>{bad}, 5, "x"), IoError);
+  EXPECT_THROW(check_topk_lists<float>(std::vector<std::int64_t>{Acc::kEmptyId}, std::vector<float>{0.2F}, 5, "x"),
+               IoError);
+
+  using Pair = ScoredPair<double>;
+  const std::vector<Pair> good = {{0, 1, 0.5}, {0, 4, 0.5}, {3, 4, 1.0}};
+  EXPECT_NO_THROW(check_pairs<Pair>(good, 5, 0.5, nullptr, true, "x"));
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 5, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError);
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{1, 2, 0.4}}, 5, 0.5, nullptr, true, "x"), IoError)
+      << "below the threshold";
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{3, 4, 0.9}, {0, 1, 0.9}}, 5, 0.5, nullptr, true, "x"), IoError)
+      << "out of order";
+  const Pair last{3, 4, 0.9};
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{0, 1, 0.9}}, 5, 0.5, &last, true, "x"), IoError)
+      << "out of order across chunks";
+
+  const RowPartition partition = RowPartition::from_sizes({3, 2});
+  TileAssignment band{0, 1, 0, 3, 0, 2, false};
+  EXPECT_NO_THROW(check_band(band, partition, "x"));
+  for (auto broken : {TileAssignment{0, 2, 0, 3, 0, 2, false}, TileAssignment{0, 1, 0, 4, 0, 2, false},
+                      TileAssignment{0, 1, 2, 1, 0, 2, false}, TileAssignment{0, 1, 0, 3, 601, 603, false},
+                      TileAssignment{0, 1, 0, 3, 0, 2, true}, TileAssignment{-1, 1, 0, 3, 0, 2, false}})
+    EXPECT_THROW(check_band(broken, partition, "a checkpoint"), IoError);
 }

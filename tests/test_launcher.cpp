@@ -23,6 +23,7 @@
 using namespace ringsim;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::ThrowsMessage;
 
 // ringsim run flags and the text passed with them.
@@ -205,6 +206,7 @@ TEST(MpirunCommand, HostfileAndArgv) {
   const MpirunPlan plan = plan_mpirun(request);
   EXPECT_EQ(plan.hostfile, "algo-1 slots=4\nalgo-2 slots=4\n");
   const std::vector<std::string> head = {"mpirun", "--hostfile", "/tmp/hosts", "-np", "8"};
+  ASSERT_GE(plan.argv.size(), head.size());
   EXPECT_TRUE(std::equal(head.begin(), head.end(), plan.argv.begin()));
   const std::string joined = [&] {
     std::string s;
@@ -323,6 +325,57 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
       },
       ThrowsMessage<ConfigError>(HasSubstr("'processes_per_host' is out of range")))
       << "2147483647 ranks per host accepted";
+}
+
+// Every SageMaker container's host name is "aws": a rank learns its host
+// from its own resourceconfig.json, and over several hosts listens on the
+// job's interface; mpirun and the ranks run with the gethostname() shim.
+TEST_F(MlRoot, RanksTakeTheirHostFromResourceConfigNotTheHostName) {
+  write("resourceconfig.json",
+        R"({"current_host":"algo-1","hosts":["algo-1","algo-2"],"network_interface_name":"eth1"})");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto value_of = [&](const std::string& option) {
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--resource-config"), (root_ / "input/config/resourceconfig.json").string());
+  EXPECT_EQ(value_of("--bind"), "eth1");
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "--check-hosts"), argv.end()) << "gethostname() says aws there";
+  EXPECT_NE(value_of("--hostfile"), "(absent)");
+}
+
+TEST_F(MlRoot, OneHostRunsItsRanksWithoutSshOrNames) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"],"network_interface_name":"eth1"})");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  std::string joined;
+  for (const auto& word : argv) joined += word + " ";
+  EXPECT_EQ(argv.front(), "mpirun") << "no shim: one host has no name to mix up";
+  EXPECT_THAT(joined, HasSubstr("--oversubscribe"));
+  EXPECT_THAT(joined, Not(HasSubstr("plm_rsh_args"))) << "no ssh for one host: " << joined;
+  EXPECT_THAT(joined, Not(HasSubstr("btl_tcp_if_include")));
+  EXPECT_THAT(joined, Not(HasSubstr("--bind ")));
+  EXPECT_THAT(joined, HasSubstr("--resource-config "));
+}
+
+TEST(MpirunCommand, HostnameShimReachesMpirunAndEveryRank) {
+  const RankMap map({"algo-1", "algo-2"}, 2);
+  MpirunRequest request;
+  request.ranks = &map;
+  request.hostfile_path = "/tmp/hosts";
+  request.rank_command = {"ringsim"};
+  request.hostname_shim = "/opt/ringsim/lib/libringsim_hostname.so";
+  request.resource_config = "/opt/ml/input/config/resourceconfig.json";
+  request.inherited_preload = "/usr/lib/other.so";
+  const MpirunPlan plan = plan_mpirun(request);
+  const std::vector<std::string> head = {"env", "LD_PRELOAD=/opt/ringsim/lib/libringsim_hostname.so:/usr/lib/other.so",
+                                         "RINGSIM_RESOURCE_CONFIG=/opt/ml/input/config/resourceconfig.json", "mpirun"};
+  ASSERT_GE(plan.argv.size(), head.size());
+  EXPECT_TRUE(std::equal(head.begin(), head.end(), plan.argv.begin()));
+  EXPECT_EQ(plan.hostfile_path, "/tmp/hosts");
+  std::string joined;
+  for (const auto& word : plan.argv) joined += word + " ";
+  EXPECT_THAT(joined, HasSubstr("-x LD_PRELOAD "));
+  EXPECT_THAT(joined, HasSubstr("-x RINGSIM_RESOURCE_CONFIG "));
 }
 
 TEST(FailureReport, NamesTheFirstRankThatFailed) {
@@ -449,4 +502,20 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
   EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::remove_all(keys.parent_path());
+}
+
+// With a certificate channel and SageMaker's checkpoint folder, the ranks'
+// checkpoints are keyed from the leader's private key in that channel.
+TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  fs::create_directories(root_ / "checkpoints");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
+  ASSERT_NE(it, argv.end());
+  ASSERT_NE(it + 1, argv.end());
+  EXPECT_EQ(*(it + 1), (root_ / "input/data/certs/algo-1.key").string());
+  write("hyperparameters.json", R"({"transport":"tcp"})");
+  const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
 }

@@ -74,6 +74,30 @@ TEST_F(OutputsTest, PublishReplacesAnOlderResult) {
   EXPECT_EQ(entries(), 1u);
 }
 
+// Someone who can write the output folder plants links where ringsim might
+// open a name of its own (its write probe, a named temporary): the files
+// they point at are never opened, truncated or written.
+TEST_F(OutputsTest, LinksPlantedInTheOutputFolderAreNeverFollowed) {
+  const std::string victim = dir_ + "/../ringsim-victim-" + std::to_string(::getpid());
+  { std::ofstream(victim) << "precious"; }
+  const std::string pid = std::to_string(::getpid());
+  for (const std::string name : {".ringsim-write-test." + pid, ".result.npy.tmp." + pid})
+    fs::create_symlink(fs::absolute(victim), fs::path(dir_) / name);
+  ensure_writable_directory(dir_);
+  {
+    AtomicFile file(dir_ + "/result.npy");
+    file.append(std::string("result"));
+    file.commit();
+  }
+  std::string text;
+  std::getline(std::ifstream(victim), text);
+  EXPECT_EQ(text, "precious") << "a planted link was followed";
+  std::getline(std::ifstream(dir_ + "/result.npy"), text);
+  EXPECT_EQ(text, "result");
+  EXPECT_FALSE(fs::is_symlink(dir_ + "/result.npy"));
+  fs::remove(victim);
+}
+
 TEST_F(OutputsTest, StopHandlerRemovesRegisteredTemporariesAtOnce) {
   const std::string temp = dir_ + "/.r.tmp.1";
   // In a child process: the stop flag, once raised, stays raised.

@@ -77,6 +77,9 @@ std::string encode_contribution(const std::string& label, const std::string& val
   return out;
 }
 
+// Set once by MpiSession, before any other thread runs.
+int g_machine_leader = -1;
+
 }  // namespace
 
 void check_mpi(int code, const char* call) {
@@ -95,9 +98,28 @@ MpiSession::MpiSession(int* argc, char*** argv, std::chrono::milliseconds timeou
     // host, under a sanitizer, or with hundreds of ranks): at least a minute.
     WatchdogScope guard("MPI_Init", std::max(timeout_, std::chrono::milliseconds(60000)));
     check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    // Blocking, so here, under start-up's watchdog, where every rank has
+    // just arrived: the split asks the runtime which ranks share a node.
+    MPI_Comm node = MPI_COMM_NULL;
+    int world_rank = 0;
+    check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank), "MPI_Comm_rank");
+    check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &node),
+              "MPI_Comm_split_type");
+    MPI_Group node_group = MPI_GROUP_NULL, world_group = MPI_GROUP_NULL;
+    check_mpi(MPI_Comm_group(node, &node_group), "MPI_Comm_group");
+    check_mpi(MPI_Comm_group(MPI_COMM_WORLD, &world_group), "MPI_Comm_group");
+    const int first = 0;  // key = world rank: the node's rank 0 is its lowest world rank
+    int leader = -1;
+    check_mpi(MPI_Group_translate_ranks(node_group, 1, &first, world_group, &leader), "MPI_Group_translate_ranks");
+    MPI_Group_free(&node_group);
+    MPI_Group_free(&world_group);
+    MPI_Comm_free(&node);
+    g_machine_leader = leader;
   }
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
+
+int MpiSession::machine_leader() { return g_machine_leader; }
 
 MpiSession::~MpiSession() {
   int finalized = 0;
@@ -318,11 +340,13 @@ std::string MpiComm::broadcast(const std::string& value, int root) const {
   return std::move(all[static_cast<std::size_t>(root)]);
 }
 
-std::string MpiComm::processor_name() const {
+std::vector<std::string> MpiComm::machines() const {
+  if (const int leader = MpiSession::machine_leader(); leader >= 0)
+    return allgather("machine of world rank " + std::to_string(leader));
   char name[MPI_MAX_PROCESSOR_NAME];
   int length = 0;
   check_mpi(MPI_Get_processor_name(name, &length), "MPI_Get_processor_name");
-  return std::string(name, length);
+  return allgather("processor " + std::string(name, length));
 }
 
 }  // namespace ringsim

@@ -33,6 +33,11 @@ class MpiSession {
   MpiSession& operator=(const MpiSession&) = delete;
   // Ends the job on every rank now (a rank failed where others cannot know).
   [[noreturn]] static void abort(int code);
+  // The lowest MPI_COMM_WORLD rank on this process's machine (the ranks that
+  // share memory with it, as Open MPI's runtime placed them), or -1 before a
+  // session started. Host names cannot tell machines apart: on SageMaker
+  // every container's gethostname() is "aws".
+  static int machine_leader();
 
  private:
   std::chrono::milliseconds timeout_;
@@ -60,7 +65,10 @@ class MpiComm {
   std::vector<std::string> allgather(const std::string& value) const;
   // Rank `root`'s string on every rank.
   std::string broadcast(const std::string& value, int root) const;
-  std::string processor_name() const;
+  // Every rank's machine, in rank order: equal values share a machine. From
+  // MpiSession::machine_leader() (never a host name); without a session,
+  // from MPI_Get_processor_name.
+  std::vector<std::string> machines() const;
 
   // Every rank's outcome string ("" = fine) for error agreement. Once some
   // rank reported a failure, rank 0 waits at most `grace` for the others

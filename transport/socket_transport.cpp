@@ -1,5 +1,6 @@
 #include "transport/socket_transport.hpp"
 
+#include <openssl/rand.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include "common/errors.hpp"
 #include "common/host.hpp"
 #include "transport/agreement.hpp"
+#include "transport/peer_greeting.hpp"
+#include "transport/rank_binding.hpp"
 #include "transport/tls_credentials.hpp"
 #include "transport/tls_stream.hpp"
 
@@ -18,17 +21,25 @@ namespace ringsim {
 
 namespace {
 
-// The plaintext greeting a connecting rank sends first: "RSIM" + its rank.
-constexpr char kMagic[4] = {'R', 'S', 'I', 'M'};
-// Plain TCP then says so explicitly, so a TLS rank sees at once that its peer
-// is not speaking TLS (and a plain rank sees a TLS ClientHello for what it is).
+// Plain TCP says so explicitly after the greeting, so a TLS rank sees at once
+// that its peer is not speaking TLS (and a plain rank sees a TLS ClientHello
+// for what it is).
 constexpr char kPlainMarker[4] = {'P', 'L', 'N', '1'};
 constexpr std::byte kTlsHandshakeRecord{0x16};  // TLS record type 22
+// How long a connection to a rank's port may take to send its greeting
+// before it is dropped as a stray (a real peer sends it with the connect).
+constexpr auto kGreetingLimit = std::chrono::seconds(10);
 
-struct Greeting {
-  char magic[4];
-  std::int32_t rank;
-};
+// Rank 0's random job id, on every rank (over MPI, the launch channel).
+JobId agree_job_id(const MpiComm& comm) {
+  JobId job{};
+  if (comm.rank() == 0 && RAND_bytes(reinterpret_cast<unsigned char*>(job.data()), job.size()) != 1)
+    throw TlsError("RAND_bytes failed to draw the job id");
+  const std::string agreed = comm.broadcast(std::string(reinterpret_cast<const char*>(job.data()), job.size()), 0);
+  RINGSIM_ENFORCE(agreed.size() == job.size(), "job id of the wrong size");
+  std::memcpy(job.data(), agreed.data(), job.size());
+  return job;
+}
 
 std::string describe(int rank, const std::vector<std::string>& hosts, const std::vector<std::string>& endpoints) {
   return "rank " + std::to_string(rank) + " (host " + hosts[rank] + ", " + endpoints[rank] + ")";
@@ -37,20 +48,38 @@ std::string describe(int rank, const std::vector<std::string>& hosts, const std:
 }  // namespace
 
 SocketTransport::SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                                 double connect_seconds, std::string tls_crypto)
+                                 double connect_seconds, std::string tls_crypto, PeerIdentities identities)
     : rank_(rank),
       kind_(std::move(kind)),
       connections_(std::move(connections)),
       setup_seconds_(connect_seconds),
-      tls_crypto_(std::move(tls_crypto)) {}
+      tls_crypto_(std::move(tls_crypto)),
+      identities_(std::move(identities)) {}
 
 void SocketTransport::await_ready(Millis timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (const auto& connection : connections_) {
-    if (!connection) continue;
-    const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
-    connection->wait_ready(std::max(left, Millis(1)));
+  const auto left = [&] {
+    return std::max(std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()), Millis(1));
+  };
+  for (const auto& connection : connections_)
+    if (connection) connection->wait_ready(left());
+  // The first message each way, inside the stream: who this end is. Both
+  // directions are posted before any wait, so no pair of ranks waits on each
+  // other.
+  const RankBindingBytes mine = encode_rank_binding(identities_.job, rank_, identities_.hosts[rank_]);
+  std::vector<RankBindingBytes> theirs(connections_.size());
+  std::vector<RequestPtr> sends, receives(connections_.size());
+  for (int peer = 0; peer < size(); ++peer) {
+    if (!connections_[peer]) continue;
+    receives[peer] = connections_[peer]->post_receive(theirs[peer]);
+    sends.push_back(connections_[peer]->post_send(mine));
   }
+  for (int peer = 0; peer < size(); ++peer) {
+    if (!receives[peer]) continue;
+    receives[peer]->wait(left());
+    check_rank_binding(theirs[peer], identities_.job, peer, identities_.hosts[peer], identities_.describe(peer));
+  }
+  for (auto& send : sends) send->wait(left());
 }
 
 Connection& SocketTransport::peer(int rank) {
@@ -97,8 +126,12 @@ TransportStats SocketTransport::stats() const {
 std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm) {
   const double started = now_seconds();
   const int rank = comm.rank(), size = comm.size();
-  const auto hosts = comm.allgather(identity_host());
-  const auto machines = comm.allgather(comm.processor_name());
+  // Whom each rank must be: the rank map where there is one (never what
+  // peers say of themselves), else each rank's own word over MPI.
+  const auto gathered_hosts = comm.allgather(identity_host());
+  const auto hosts = static_cast<int>(options.rank_hosts.size()) == size ? options.rank_hosts : gathered_hosts;
+  const JobId job = agree_job_id(comm);
+  const auto machines = comm.machines();
   const bool single_machine = std::all_of(machines.begin(), machines.end(), [&](auto& m) { return m == machines[0]; });
 
   // What can fail on one rank alone (credentials, a port already taken) is
@@ -112,14 +145,22 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
-    // every rank shares this machine, else the address our host name resolves to.
+    // every rank shares this machine, else the address this rank's host (its
+    // place in the rank map, or its host name) resolves to. The launcher
+    // always binds to the job's network interface: a SageMaker container's
+    // host name is "aws", which names no address.
     Endpoint where{"127.0.0.1", 0};
     if (!options.bind.empty()) {
       const HostPort bind = split_host_port(options.bind, "--bind");
       if (bind.port) where.port = *bind.port;
       where.address = resolve_bind_address(bind.host);
     } else if (!single_machine) {
-      where.address = resolve_bind_address(host_name());
+      try {
+        where.address = resolve_bind_address(identity_host());
+      } catch (const InputError&) {
+        throw InputError("ranks run on several machines and this rank's host name '" + identity_host() +
+                         "' resolves to no address: give --bind ADDR|IFACE (the interface peers reach)");
+      }
     }
     listener = listen_on(where, bound);
   });
@@ -138,25 +179,20 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   std::vector<Socket> sockets(size);
   // Lower ranks: we connect (their listen backlog accepts us even while they
   // are busy connecting elsewhere, so this order cannot deadlock).
+  const auto greeting = encode_greeting(rank, job);
   for (int peer = 0; peer < rank; ++peer) {
     const std::string who = describe(peer, hosts, endpoints);
     sockets[peer] = connect_to(Endpoint::parse(endpoints[peer]), deadline);
-    Greeting greeting{};
-    std::memcpy(greeting.magic, kMagic, 4);
-    greeting.rank = rank;
-    write_exact(sockets[peer].fd(), as_bytes_of(&greeting, 1), deadline, "greeting " + who);
+    write_exact(sockets[peer].fd(), greeting, deadline, "greeting " + who);
     if (plain) write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who);
   }
-  // Higher ranks: they connect to us.
-  for (int accepted = 0; accepted < size - 1 - rank; ++accepted) {
-    Socket socket = accept_one(listener, deadline);
-    Greeting greeting{};
-    read_exact(socket.fd(), as_writable_bytes_of(&greeting, 1), deadline, "reading a peer's greeting");
-    if (std::memcmp(greeting.magic, kMagic, 4) != 0)
-      throw IoError("a connection to this rank's port did not start with the ringsim greeting; refused");
-    if (greeting.rank <= rank || greeting.rank >= size || sockets[greeting.rank].valid())
-      throw IoError("a peer claimed to be rank " + std::to_string(greeting.rank) + ", which is not expected here");
-    const std::string who = describe(greeting.rank, hosts, endpoints);
+  // Higher ranks: they connect to us. Anything else that connects (a port
+  // scanner, a stray peer of another job) is dropped, and we keep accepting.
+  auto accepted = accept_peers(listener, rank, size, job, deadline, kGreetingLimit,
+                               [&](int peer) { return describe(peer, hosts, endpoints); });
+  for (int peer = rank + 1; peer < size; ++peer) {
+    Socket& socket = accepted.sockets[peer];
+    const std::string who = describe(peer, hosts, endpoints);
     if (plain) {
       // A TLS peer would send a ClientHello here instead of the marker.
       const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
@@ -170,7 +206,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
     }
     // (A TLS acceptor checks the first byte in its handshake, concurrently.)
-    sockets[greeting.rank] = std::move(socket);
+    sockets[peer] = std::move(socket);
   }
   std::vector<std::unique_ptr<Connection>> connections(size);
   for (int peer = 0; peer < size; ++peer) {
@@ -183,8 +219,9 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   }
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.
+  PeerIdentities identities{job, hosts, [hosts, endpoints](int peer) { return describe(peer, hosts, endpoints); }};
   return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections), now_seconds() - started,
-                                           plain ? "" : describe_tls_records(false, false));
+                                           plain ? "" : describe_tls_records(false, false), std::move(identities));
 }
 
 }  // namespace ringsim

@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/job_config.hpp"
 #include "transport/mpi_comm.hpp"
@@ -25,6 +26,9 @@ struct TransportOptions {
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
   double connect_timeout_seconds = 60;
+  // Each rank's host from the job's rank map (--hosts), which peers must
+  // match; empty: what each rank says of itself over MPI.
+  std::vector<std::string> rank_hosts;
 };
 
 // Starts, on a thread, whatever the chosen transport can prepare before MPI

@@ -1,0 +1,89 @@
+#include "engine/placement.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "common/host.hpp"
+#include "common/log.hpp"
+#include "common/rank_map.hpp"
+#include "transport/agreement.hpp"
+
+namespace ringsim {
+
+std::string read_current_host(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("--resource-config " + path + ": cannot read it (it names this rank's host)");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object())
+    throw ConfigError("--resource-config " + path + ": not a JSON object");
+  const auto host = document.find("current_host");
+  if (host == document.end() || !host->is_string() || host->get<std::string>().empty())
+    throw ConfigError("--resource-config " + path + ": no current_host string");
+  return host->get<std::string>();
+}
+
+// Names nothing but rank numbers and the map's hosts: machines have no
+// trustworthy names of their own.
+void check_machines_match_map(const RankMap& map, const std::vector<std::string>& machines) {
+  for (int r = 0; r < static_cast<int>(machines.size()); ++r)
+    for (int s = r + 1; s < static_cast<int>(machines.size()); ++s) {
+      const bool same_machine = machines[r] == machines[s];
+      const bool same_host = map.host_of(r) == map.host_of(s);
+      if (same_machine != same_host)
+        throw ConfigError(
+            "ranks " + std::to_string(r) + " and " + std::to_string(s) + " run on " +
+            (same_machine ? "one machine" : "different machines") + " but the rank map places them on " +
+            (same_host ? "one host (" + map.host_of(r) + ")" : "hosts " + map.host_of(r) + " and " + map.host_of(s)) +
+            " (check the hostfile and --map-by slot)");
+    }
+}
+
+void apply_rank_map(JobConfig& options, const MpiComm& comm) {
+  if (options.hosts.empty()) return;
+  const bool verify = options.check_hosts || !options.resource_config.empty();
+  // Collective for every rank alike, before anything can fail on one rank.
+  const auto machines = verify ? comm.machines() : std::vector<std::string>();
+  std::string host;
+  std::string seen;  // what this rank's machine says it is, for the table
+  run_agreed(comm, [&] {
+    const RankMap map(options.hosts, options.processes_per_host);
+    if (map.ranks() != comm.size())
+      throw ConfigError("mpirun started " + std::to_string(comm.size()) + " ranks but " +
+                        std::to_string(map.hosts().size()) + " hosts x " + std::to_string(options.processes_per_host) +
+                        " processes need " + std::to_string(map.ranks()));
+    host = map.host_of(comm.rank());
+    if (!options.resource_config.empty()) {
+      seen = read_current_host(options.resource_config);
+      if (seen != host)
+        throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + seen + " (current_host in " +
+                          options.resource_config + ") but the rank map places it on " + host +
+                          " (check the hostfile and --map-by slot)");
+    } else if (options.check_hosts) {
+      seen = short_host_name();
+      if (seen != host)
+        throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + seen +
+                          " but the rank map places it on " + host + " (check the hostfile and --map-by slot)");
+    }
+    if (verify) check_machines_match_map(map, machines);
+  });
+  // Per rank, computed here on each rank: never the leader's copy.
+  set_identity_host(host);
+  const auto placements = comm.allgather(seen.empty() ? host : host + " (on " + seen + ")");
+  if (comm.rank() == 0 && !options.quiet) {
+    std::string table = "rank -> host:";
+    for (int r = 0; r < comm.size(); ++r) table += " " + std::to_string(r) + "->" + placements[r];
+    log::info(table);
+  }
+  options.input = expand_host(options.input, host);
+  options.out = expand_host(options.out, host);
+  options.failure_file = expand_host(options.failure_file, host);
+  options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
+  options.checkpoint_key_file = expand_host(options.checkpoint_key_file, host);
+  options.ids = expand_host(options.ids, host);
+}
+
+}  // namespace ringsim

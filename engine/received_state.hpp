@@ -1,0 +1,65 @@
+#pragma once
+// Checks on partial results that come from outside this rank's own memory
+// (a checkpoint file, a peer over any transport) before they are used: a
+// forged or corrupt list, pair or band is refused naming its source, never
+// written out, and never sizes an allocation or a file.
+//
+// Scores are cosines: finite and within [-1, 1] up to rounding.
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/errors.hpp"
+#include "kernels/partition.hpp"
+#include "kernels/ring_schedule.hpp"
+#include "kernels/topk.hpp"
+
+namespace ringsim {
+
+constexpr double kScoreBound = 1.0 + 1e-3;
+
+// Top-k lists of `ids.size() / k` rows: each slot a row id in [0, n) with a
+// finite score in bounds, or empty (kEmptyId, score -inf).
+template <class Scalar>
+void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar> scores, std::int64_t n,
+                      const std::string& source) {
+  RINGSIM_ENFORCE(ids.size() == scores.size(), "top-k ids and scores of different sizes");
+  for (std::size_t s = 0; s < ids.size(); ++s) {
+    if (ids[s] == TopKAccumulator<Scalar>::kEmptyId) {
+      if (!(std::isinf(scores[s]) && scores[s] < 0))
+        throw IoError(source + ": an empty top-k slot with a score; refused");
+      continue;
+    }
+    if (ids[s] < 0 || ids[s] >= n)
+      throw IoError(source + ": a top-k neighbour id " + std::to_string(ids[s]) + " outside [0, " + std::to_string(n) +
+                    "); refused");
+    if (!std::isfinite(scores[s]) || std::abs(static_cast<double>(scores[s])) > kScoreBound)
+      throw IoError(source + ": a top-k score that is not a cosine; refused");
+  }
+}
+
+// Threshold pairs (ScoredPair: i, j, score): 0 <= i < j < n, a finite
+// cosine at or above `threshold`, and with `sorted` in (i, j) order after
+// `previous` (null: the first).
+template <class Pair, class Scalar>
+void check_pairs(std::span<const Pair> pairs, std::int64_t n, Scalar threshold, const Pair* previous, bool sorted,
+                 const std::string& source) {
+  for (const auto& pair : pairs) {
+    if (pair.i < 0 || pair.j <= pair.i || pair.j >= n)
+      throw IoError(source + ": a pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
+                    ") that is not i < j < n = " + std::to_string(n) + "; refused");
+    if (!std::isfinite(pair.score) || std::abs(static_cast<double>(pair.score)) > kScoreBound || pair.score < threshold)
+      throw IoError(source + ": pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
+                    ") has a score that is not a cosine at or above the threshold; refused");
+    if (sorted && previous && (pair.i < previous->i || (pair.i == previous->i && pair.j <= previous->j)))
+      throw IoError(source + ": pairs out of (i, j) order; refused");
+    previous = &pair;
+  }
+}
+
+// A full-mode band: blocks of the partition, rows inside them, a diagonal
+// band only on one block.
+void check_band(const TileAssignment& band, const RowPartition& partition, const std::string& source);
+
+}  // namespace ringsim

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# A rank's port on a network shared with strangers (tests/tools/stranger.py):
+#  1. a scanner that connects and closes, sends an HTTP request, sends another
+#     job's greeting, or connects and stays silent, again and again while the
+#     job starts: the job still ends 0 with results byte-identical to an mpi
+#     run, and the rank says once per source that it ignored them;
+#  2. a proxy that swaps the streams of ranks 1 and 2 on their way to rank 0
+#     (rewriting the plaintext greeting): over tls with one job CA (ranks of
+#     one host share a certificate, so TLS alone accepts the swap) and over
+#     tcp, every rank fails within 30 s naming the swap, and no result is
+#     written.
+source "$(dirname "$0")/lib.sh"
+ringsim=$1; tools="$root/tests/tools"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+"$ringsim" gen --rows 1203 --cols 24 --seed 8 --out "$work/X.npy" >/dev/null
+"$ringsim" certs --out "$work/certs" >/dev/null  # a job CA and this host's certificate
+common=(run --input "$work/X.npy" --k 6 --quiet --timeout 30)
+timeout 60 mpirun -np 3 "$ringsim" "${common[@]}" --out "$work/reference" >/dev/null 2>&1 \
+  || fail "the reference run over mpi failed"
+
+free_port() {
+  /usr/bin/python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    port = random.randrange(10000, low)
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
+tls_of() {  # TRANSPORT -> its credentials
+  [[ $1 == tls ]] && echo "--tls-ca $work/certs/ca.pem --tls-cert $work/certs/{host}.pem --tls-key $work/certs/{host}.key"
+}
+
+for transport in tcp tls; do
+  # 1. The scanner. It may lose the race to the real peers (then rank 0 never
+  # accepts a stray); three tries for one that lands while rank 0 accepts.
+  landed=0
+  for try in 1 2 3; do
+    port=$(free_port)
+    /usr/bin/python3 "$tools/stranger.py" scan --target "127.0.0.1:$port" --seconds 40 >"$work/scan.log" 2>&1 &
+    scanner=$!
+    out="$work/scan-$transport-$try"
+    start=$SECONDS
+    timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \
+      --bind "127.0.0.1:$port" : -np 2 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" \
+      $(tls_of "$transport") >"$out.log" 2>&1
+    code=$?
+    kill "$scanner" 2>/dev/null; wait "$scanner" 2>/dev/null
+    if [[ $code -ne 0 ]]; then
+      fail "$transport with a scanner on rank 0's port: exit $code"; cat "$out.log"; break
+    fi
+    for file in neighbors.npy scores.npy; do
+      cmp -s "$work/reference/$file" "$out/$file" || fail "$transport with a scanner: $file differs from the mpi run"
+    done
+    if grep -q "ignored a connection to its port" "$out.log"; then
+      landed=1
+      echo "ok   $transport: a scanner on rank 0's port while it accepted; exit 0 in $((SECONDS - start)) s," \
+        "results byte-identical to mpi; $(grep -c 'ignored a connection' "$out.log") warning line(s):" \
+        "$(grep -m1 'ignored a connection' "$out.log")"
+      break
+    fi
+    echo "note: try $try: the scanner came after rank 0 had accepted its peers; again"
+  done
+  [[ $landed -eq 1 ]] || fail "$transport: no stray connection reached rank 0 while it accepted, in 3 tries"
+
+  # 2. The swap.
+  port=$(free_port)
+  rm -f "$work/swap.port"
+  /usr/bin/python3 "$tools/stranger.py" swap --target "127.0.0.1:$port" --port-file "$work/swap.port" \
+    --ranks 1,2 --seconds 40 >"$work/swap.log" 2>&1 &
+  proxy=$!
+  for _ in $(seq 100); do [[ -s "$work/swap.port" ]] && break; sleep 0.1; done
+  out="$work/swap-$transport"
+  start=$SECONDS
+  timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \
+    --bind "127.0.0.1:$port" --advertise "127.0.0.1:$(cat "$work/swap.port")" \
+    : -np 2 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") >"$out.log" 2>&1
+  code=$?
+  took=$((SECONDS - start))
+  kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null
+  if [[ $code -ne 0 && $took -le 30 ]] && grep -q "swapped or replayed" "$out.log" \
+    && grep -q "swapped ranks 1 and 2" "$work/swap.log"; then
+    echo "ok   $transport: streams of ranks 1 and 2 swapped on the way to rank 0: exit $code in $took s:" \
+      "$(grep -m1 'swapped or replayed' "$out.log")"
+  else
+    fail "$transport: a swapped stream was not refused by name within 30 s (exit $code in $took s)"
+    cat "$out.log" "$work/swap.log"
+  fi
+  [[ -z $(ls "$out" 2>/dev/null | grep -v '^\.') ]] || fail "$transport: the swapped job left files: $(ls "$out")"
+done
+finish

@@ -1,0 +1,99 @@
+// Where ranks run, without SageMaker's host names: current_host read the way
+// the rank (placement.cpp) and the gethostname() shim (current_host.cpp)
+// read it, and the check that ranks sharing a machine share a host.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/errors.hpp"
+#include "common/rank_map.hpp"
+#include "engine/placement.hpp"
+#include "launcher/hostname_shim/current_host.hpp"
+
+using namespace ringsim;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string extract(const std::string& text, std::size_t capacity = 256) {
+  char out[256] = {};
+  const int length = extract_current_host(text.data(), text.size(), out, capacity);
+  return length < 0 ? "(none)" : std::string(out, static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+TEST(CurrentHost, TheShimReadsWhatSageMakerWrites) {
+  EXPECT_EQ(extract(R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})"), "algo-2");
+  EXPECT_EQ(extract("{\n  \"hosts\" : [\"current_host\"],\n  \"current_host\" :\t\"algo-1-x7k2p\"\n}"), "algo-1-x7k2p");
+  EXPECT_EQ(extract(R"({"current_host":"ip-10-0-0-1.ec2.internal"})"), "ip-10-0-0-1.ec2.internal");
+}
+
+TEST(CurrentHost, TheShimRefusesWhatIsNotAPlainHostName) {
+  EXPECT_EQ(extract(R"({"hosts":["algo-1"]})"), "(none)");
+  EXPECT_EQ(extract(R"({"current_host":""})"), "(none)");
+  EXPECT_EQ(extract(R"({"current_host":"algo 1"})"), "(none)");
+  EXPECT_EQ(extract(R"({"current_host":"al\"go"})"), "(none)");
+  EXPECT_EQ(extract(R"({"current_host":7})"), "(none)");
+  EXPECT_EQ(extract(R"({"current_host":"algo-1)"), "(none)") << "unterminated";
+  EXPECT_EQ(extract("{\"current_host\":\"" + std::string(256, 'a') + "\"}"), "(none)") << "over 255 characters";
+  EXPECT_EQ(extract(R"({"current_host":"algo-10"})", 7), "(none)") << "7 bytes hold 6 characters and the NUL";
+  EXPECT_EQ(extract(R"({"current_host":"algo-10"})", 8), "algo-10");
+}
+
+TEST(CurrentHost, TheRankReadsItOrNamesTheFile) {
+  const fs::path path = fs::temp_directory_path() / ("ringsim-rc-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"({"current_host":"algo-3","hosts":["algo-3"]})";
+  EXPECT_EQ(read_current_host(path.string()), "algo-3");
+  std::ofstream(path) << R"({"hosts":["algo-3"]})";
+  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr(path.string())));
+  std::ofstream(path) << "{not json";
+  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("not a JSON object")));
+  fs::remove(path);
+  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("cannot read")));
+}
+
+TEST(Placement, RanksSharingAMachineMustShareAHost) {
+  const RankMap map({"algo-1", "algo-2"}, 2);
+  EXPECT_NO_THROW(check_machines_match_map(map, {"m0", "m0", "m2", "m2"}));
+  // Two hosts that are one machine (a host file naming one machine twice):
+  EXPECT_THAT(
+      [&] {
+        check_machines_match_map(map, {"m0", "m0", "m0", "m0"});
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("ranks 0 and 2 run on one machine but the rank map places them on "
+                                           "hosts algo-1 and algo-2")));
+  // Round-robin placement instead of by slot:
+  EXPECT_THAT(
+      [&] {
+        check_machines_match_map(map, {"m0", "m1", "m0", "m1"});
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("ranks 0 and 1 run on different machines")));
+}
+
+TEST(HostnameShim, AnswersWithCurrentHostOnlyWhereItCanReadIt) {
+  const char* shim = std::getenv("RINGSIM_HOSTNAME_SHIM");
+  if (!shim || !*shim) GTEST_SKIP() << "RINGSIM_HOSTNAME_SHIM (the built libringsim_hostname.so) not set";
+  const fs::path dir = fs::temp_directory_path() / ("ringsim-shim-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "rc.json") << R"({"current_host":"algo-7","hosts":["algo-7"]})";
+  const auto hostname_with = [&](const std::string& config) {
+    const std::string command = "env LD_PRELOAD='" + std::string(shim) + "' RINGSIM_RESOURCE_CONFIG='" + config +
+                                "' hostname >'" + (dir / "out").string() + "'";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    std::string name;
+    std::ifstream(dir / "out") >> name;
+    return name;
+  };
+  char real[256] = {};
+  ::gethostname(real, sizeof real - 1);
+  EXPECT_EQ(hostname_with((dir / "rc.json").string()), "algo-7");
+  EXPECT_EQ(hostname_with((dir / "missing.json").string()), real) << "no file: the machine's own name";
+  fs::remove_all(dir);
+}
