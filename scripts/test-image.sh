@@ -11,7 +11,7 @@
 #                each, like SDK local mode's container ids.
 #   --only       run only these runs (names as printed: one-host, no-argument,
 #                two-hosts, sigterm-mid-job, spot-rerun, sigterm-worker-waits,
-#                sigterm-leader-waits); the image is built either way.
+#                sigterm-leader-waits, cert-fault); the image is built either way.
 #   --keep       keep the scratch folder (ML roots, logs) and print its path.
 #
 # Without a Docker daemon it uses podman (scripts/deps.sh --image installs
@@ -323,6 +323,40 @@ if wanted sigterm-mid-job || wanted spot-rerun; then
     if [[ -z $why ]]; then ok "spot-rerun (same ML roots): exit 0 on both in $took s, resumed_steps $resumed, model equals numpy, checkpoints and the old failure file gone"
     else fail "spot-rerun: $why(in $took s)"; show "$c1"; show "$c2"; fi
   fi
+fi
+
+# A worker whose certificate is another job's (its whole certificate channel
+# comes from another `ringsim certs`): both containers must fail within 60 s
+# of the start, each failure file naming algo-2, instead of waiting out
+# wait_seconds (600 here).
+if wanted cert-fault; then
+  dir=$work/cert-fault
+  mkdir -p "$dir"
+  for set in certs other; do
+    "${engine[@]}" run --rm "${limits[@]}" -v "$dir:/w" --entrypoint ringsim "$image" \
+      certs --out "/w/$set" --hosts algo-1,algo-2 >/dev/null 2>>"$work/engine.log"
+  done
+  make_job "$dir" 2 200 32 --certs "$dir/certs" processes_per_host=1 wait_seconds=600 transport=tls tls_channel=certs
+  cp "$dir/other/"* "$dir/algo-2/input/data/certs/"
+  start=$(now)
+  start_host "$dir" 1 2 train
+  c1=$started
+  start_host "$dir" 2 2 train
+  c2=$started
+  code1=$(wait_exit "$c1" 90)
+  code2=$(wait_exit "$c2" 30)
+  took=$(since "$start")
+  logs "$c1"
+  logs "$c2"
+  why=""
+  [[ $code1 != 0 && $code1 != 124 && $code2 != 0 && $code2 != 124 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
+  awk -v a="$took" 'BEGIN { exit !(a <= 60) }' || why+="took $took s, bound 60 s; "
+  for k in 1 2; do
+    [[ $(failure_of "$dir/algo-$k") == *algo-2*"not signed by the job CA"* ]] \
+      || why+="algo-$k's failure file does not name algo-2's certificate: '$(failure_of "$dir/algo-$k")'; "
+  done
+  if [[ -z $why ]]; then ok "cert-fault (algo-2 holds another job's certificate): exit $code1 and $code2 in $took s; algo-1: $(failure_of "$dir/algo-1" | cut -c1-160)"
+  else fail "cert-fault: $why(in $took s)"; show "$c1"; show "$c2"; fi
 fi
 
 # StopTrainingJob before mpirun starts: a worker waiting for its leader (which
