@@ -568,8 +568,9 @@ class FullMode : public RingMode<Scalar> {
       std::int64_t count = 0;
       transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
       const std::string from = "the bands rank " + std::to_string(source) + " sent";
-      // A band is at least one row by one row of the matrix.
-      if (count < 0 || static_cast<double>(count) > static_cast<double>(n) * static_cast<double>(n))
+      // A rank sends one band per ring step and per piece of a shared step
+      // (at most one per row), some of them empty (a rank without rows).
+      if (count < 0 || count > (std::int64_t{1} << 20) + 2 * n)
         throw IoError(from + ": " + std::to_string(count) + " bands; refused");
       for (std::int64_t b = 0; b < count; ++b) {
         std::vector<std::int64_t> encoded(7);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/errors.hpp"
 #include "engine/npy.hpp"
@@ -39,6 +41,20 @@ bool parse_integer(const std::string& text, std::int64_t& value) {
   return error == std::errc() && ptr == end && !text.empty();
 }
 
+// Ids name rows in the results, so two rows may not share one: throws
+// InputError for the first id (in row order) seen before, formatted with the
+// id, its row and the earlier row (rows counted from `first`).
+void refuse_duplicates(const std::vector<std::string>& ids, const std::string& message, std::int64_t first = 0) {
+  std::unordered_map<std::string_view, std::int64_t> seen;
+  seen.reserve(ids.size());
+  for (std::size_t row = 0; row < ids.size(); ++row) {
+    const auto [at, fresh] = seen.emplace(ids[row], static_cast<std::int64_t>(row));
+    if (!fresh)
+      throw InputError(
+          fmt::format(fmt::runtime(message), ids[row], static_cast<std::int64_t>(row) + first, at->second + first));
+  }
+}
+
 }  // namespace
 
 RowIds RowIds::load(const std::string& path, std::int64_t rows) {
@@ -69,6 +85,7 @@ RowIds RowIds::load(const std::string& path, std::int64_t rows) {
       ids.values_.push_back(v);
       ids.text_.push_back(std::to_string(v));
     }
+    refuse_duplicates(ids.text_, "--ids " + path + ": id {} at row {} repeats row {}");
     return ids;
   }
   std::string line;
@@ -90,6 +107,15 @@ RowIds RowIds::load(const std::string& path, std::int64_t rows) {
       break;
     }
     ids.values_.push_back(v);
+  }
+  // Integer ids are compared as numbers ("07" is 7 in neighbor_ids.npy);
+  // lines count from 1, one id per line.
+  if (ids.integers_) {
+    std::vector<std::string> numbers;
+    for (const auto v : ids.values_) numbers.push_back(std::to_string(v));
+    refuse_duplicates(numbers, "--ids " + path + ": id {} on line {} repeats line {}", 1);
+  } else {
+    refuse_duplicates(ids.text_, "--ids " + path + ": id '{}' on line {} repeats line {}", 1);
   }
   if (!ids.integers_) {
     ids.values_.clear();

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -11,8 +13,10 @@
 
 namespace ringsim::testing {
 
-Dense reference_similarity(const RowMatrix<float>& x) {
-  Dense y = x.cast<double>();
+Dense reference_similarity(const RowMatrix<float>& x) { return reference_similarity(Dense(x.cast<double>())); }
+
+Dense reference_similarity(const Dense& x) {
+  Dense y = x;
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
     const double norm = y.row(r).norm();
     if (norm > 0) y.row(r) /= norm;
@@ -20,7 +24,26 @@ Dense reference_similarity(const RowMatrix<float>& x) {
   return y * y.transpose();
 }
 
-std::string check_topk(const Dense& s, const TopKResult& result, double tol, bool exact_ids) {
+bool close_enough(double got, double want, Tolerance tolerance) {
+  if (!std::isfinite(got) || !std::isfinite(want)) return false;
+  return std::abs(got - want) <= tolerance.absolute + tolerance.relative * std::abs(want);
+}
+
+namespace {
+// A score in messages, to the digits that tell float32 from float64 apart
+// (std::to_string shows 1e-8 as 0.000000).
+std::string number(double value) {
+  std::ostringstream out;
+  out << std::setprecision(9) << value;
+  return out.str();
+}
+
+// The largest difference `tol` allows next to `value`: the width of the band
+// around a threshold inside which presence is not decided.
+double margin(double value, Tolerance tol) { return tol.absolute + tol.relative * std::abs(value); }
+}  // namespace
+
+std::string check_topk(const Dense& s, const TopKResult& result, Tolerance tol, bool exact_ids) {
   const std::int64_t n = s.rows();
   const int k = result.k;
   if (result.n != n) return "row count " + std::to_string(result.n) + " != " + std::to_string(n);
@@ -42,10 +65,11 @@ std::string check_topk(const Dense& s, const TopKResult& result, double tol, boo
       if (id < 0 || id >= n || id == i) return where + "bad id " + std::to_string(id);
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) return where + "repeated id " + std::to_string(id);
       seen.push_back(id);
-      if (std::abs(score - s(i, id)) > tol) return where + "score of id " + std::to_string(id) + " is wrong";
-      if (std::abs(score - s(i, order[t])) > tol)
-        return where + "slot " + std::to_string(t) + " score " + std::to_string(score) + " but reference " +
-               std::to_string(s(i, order[t]));
+      if (!close_enough(score, s(i, id), tol))
+        return where + "score " + number(score) + " of id " + std::to_string(id) + " is wrong";
+      if (!close_enough(score, s(i, order[t]), tol))
+        return where + "slot " + std::to_string(t) + " score " + number(score) + " but reference " +
+               number(s(i, order[t]));
       if (t > 0 && score > result.scores[i * k + t - 1]) return where + "scores not descending";
       if (exact_ids && id != order[t])
         return where + "slot " + std::to_string(t) + " id " + std::to_string(id) + " but reference " +
@@ -55,33 +79,37 @@ std::string check_topk(const Dense& s, const TopKResult& result, double tol, boo
   return "";
 }
 
-std::string check_full(const Dense& s, const std::vector<float>& full, double tol) {
+std::string check_full(const Dense& s, const std::vector<float>& full, Tolerance tol) {
   const std::int64_t n = s.rows();
   if (static_cast<std::int64_t>(full.size()) != n * n) return "wrong size";
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < n; ++j)
-      if (std::abs(full[i * n + j] - s(i, j)) > tol)
-        return "entry (" + std::to_string(i) + "," + std::to_string(j) + ") = " + std::to_string(full[i * n + j]) +
-               ", reference " + std::to_string(s(i, j));
+      if (!close_enough(full[i * n + j], s(i, j), tol))
+        return "entry (" + std::to_string(i) + "," + std::to_string(j) + ") = " + number(full[i * n + j]) +
+               ", reference " + number(s(i, j));
   return "";
 }
 
-std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, double threshold, double tol) {
+std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, double threshold, Tolerance tol) {
+  const double band = margin(threshold, tol);
   for (std::size_t p = 0; p < pairs.size(); ++p) {
     const auto& pair = pairs[p];
     const std::string where = "pair (" + std::to_string(pair.i) + "," + std::to_string(pair.j) + "): ";
     if (!(pair.i < pair.j) || pair.i < 0 || pair.j >= s.rows()) return where + "bad ids";
     if (p > 0 && !(std::make_pair(pairs[p - 1].i, pairs[p - 1].j) < std::make_pair(pair.i, pair.j)))
       return where + "not sorted by (i, j)";
-    if (std::abs(pair.score - s(pair.i, pair.j)) > tol) return where + "wrong score";
-    if (s(pair.i, pair.j) < threshold - tol) return where + "below the threshold";
+    if (!close_enough(pair.score, s(pair.i, pair.j), tol))
+      return where + "score " + number(pair.score) + " but reference " + number(s(pair.i, pair.j));
+    if (!(s(pair.i, pair.j) >= threshold - band)) return where + "below the threshold";
   }
   for (std::int64_t i = 0; i < s.rows(); ++i)
     for (std::int64_t j = i + 1; j < s.rows(); ++j)
-      if (s(i, j) >= threshold + tol &&
-          !std::binary_search(pairs.begin(), pairs.end(), Pair{i, j, 0}, [](const Pair& a, const Pair& b) {
-            return std::make_pair(a.i, a.j) < std::make_pair(b.i, b.j);
-          }))
+      if (!std::isfinite(s(i, j)))
+        return "reference (" + std::to_string(i) + "," + std::to_string(j) + ") is not finite";
+      else if (s(i, j) >= threshold + band &&
+               !std::binary_search(pairs.begin(), pairs.end(), Pair{i, j, 0}, [](const Pair& a, const Pair& b) {
+                 return std::make_pair(a.i, a.j) < std::make_pair(b.i, b.j);
+               }))
         return "missing pair (" + std::to_string(i) + "," + std::to_string(j) + ")";
   return "";
 }
@@ -109,10 +137,17 @@ std::vector<Pair> read_pairs_csv(const std::string& path) {
   if (line != "i,j,score") throw std::runtime_error(path + ": bad header '" + line + "'");
   std::vector<Pair> pairs;
   while (std::getline(in, line)) {
-    std::stringstream fields(line);
+    // strtod, not operator>>: a stream reads "nan" as a failure and leaves 0,
+    // which would hide a NaN score from the checks.
     Pair pair{};
-    char comma = 0;
-    fields >> pair.i >> comma >> pair.j >> comma >> pair.score;
+    char* end = nullptr;
+    const char* p = line.c_str();
+    pair.i = std::strtoll(p, &end, 10);
+    if (*end != ',') throw std::runtime_error(path + ": bad line '" + line + "'");
+    pair.j = std::strtoll(end + 1, &end, 10);
+    if (*end != ',') throw std::runtime_error(path + ": bad line '" + line + "'");
+    pair.score = std::strtod(end + 1, &end);
+    if (*end != '\0' && *end != ',') throw std::runtime_error(path + ": bad line '" + line + "'");
     pairs.push_back(pair);
   }
   return pairs;

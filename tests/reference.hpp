@@ -16,6 +16,9 @@ using Dense = RowMatrix<double>;
 
 // Row-normalised copy (zero rows stay zero) and all-pairs similarity.
 Dense reference_similarity(const RowMatrix<float>& x);
+// The same of rows held in double precision (a CSV's decimal values as
+// float64 reads them).
+Dense reference_similarity(const Dense& x);
 
 struct TopKResult {
   std::int64_t n = 0;
@@ -24,15 +27,40 @@ struct TopKResult {
   std::vector<float> scores;      // n x k
 };
 
+// How far a score may be from the reference: `absolute` + `relative` x
+// |reference|. A plain number is an absolute tolerance. The relative part
+// is for float64 runs, whose scores are the float64 answer rounded to float32
+// (about 6e-8 x |score|), so that a near-zero score must be right to far
+// below float32 arithmetic's error.
+struct Tolerance {
+  Tolerance(double absolute_tolerance) : absolute(absolute_tolerance) {}  // NOLINT: a number is absolute
+  Tolerance(double absolute_tolerance, double relative_tolerance)
+      : absolute(absolute_tolerance), relative(relative_tolerance) {}
+  double absolute = 0;
+  double relative = 0;
+};
+
+// The one numeric comparison every check uses: true when both are finite and
+// |got - want| <= tolerance. A NaN or an Inf on either side is a mismatch
+// (`std::abs(got - want) > tol` alone is false for a NaN, so it would pass);
+// the only NaN a result may hold is top-k padding, which check_topk tests
+// for by itself.
+bool close_enough(double got, double want, Tolerance tolerance);
+
 // Returns "" when `result` is a correct top-k of `similarity`, else the first problem.
-std::string check_topk(const Dense& similarity, const TopKResult& result, double tolerance, bool exact_ids);
-std::string check_full(const Dense& similarity, const std::vector<float>& full, double tolerance);
+std::string check_topk(const Dense& similarity, const TopKResult& result, Tolerance tolerance, bool exact_ids);
+std::string check_full(const Dense& similarity, const std::vector<float>& full, Tolerance tolerance);
 struct Pair {
   std::int64_t i, j;
   double score;
 };
+// Every pair i < j with reference score >= threshold must be listed, and no
+// other, except pairs whose reference lies within the tolerance of the
+// threshold (either is right there). With a zero tolerance nothing is left
+// open: a pair exactly at the threshold must be present (the contract is
+// score >= threshold), one below it absent.
 std::string check_threshold(const Dense& similarity, const std::vector<Pair>& pairs, double threshold,
-                            double tolerance);
+                            Tolerance tolerance);
 
 // Reading ringsim's output files.
 template <class T>

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "common/errors.hpp"
@@ -128,4 +129,70 @@ TEST(ReceivedState, ListsPairsAndBandsOutsideTheMatrixAreRefused) {
                       TileAssignment{0, 1, 2, 1, 0, 2, false}, TileAssignment{0, 1, 0, 3, 601, 603, false},
                       TileAssignment{0, 1, 0, 3, 0, 2, true}, TileAssignment{-1, 1, 0, 3, 0, 2, false}})
     EXPECT_THROW(check_band(broken, partition, "a checkpoint"), IoError);
+}
+
+namespace {
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+}  // namespace
+
+// A file cut short (a copy interrupted, a sync that stopped) is not a saved
+// step: neither one cut inside its header nor one missing payload bytes, so
+// a rerun resumes from the steps that are whole instead of reading garbage.
+TEST_F(CheckpointDir, TruncatedFilesAreNotSavedSteps) {
+  CheckpointStore store(dir_, 0, 42);
+  store.save(0, "first state");
+  store.save(1, std::string(100, 'x'));
+  store.save(2, std::string(100, 'y'));
+  ASSERT_EQ(store.saved_steps(), (std::vector<int>{0, 1, 2}));
+  const std::string one = dir_ + "/rank-0.step-1.ckpt", two = dir_ + "/rank-0.step-2.ckpt";
+  write_bytes(one, file_bytes(one).substr(0, 20));  // inside the 32-byte header
+  const std::string whole = file_bytes(two);
+  write_bytes(two, whole.substr(0, whole.size() - 9));  // payload one byte short, no checksum
+  EXPECT_EQ(store.saved_steps(), std::vector<int>{0});
+  EXPECT_EQ(store.load(0), "first state");
+  // Read directly, a file shorter than header and checksum is refused by name.
+  EXPECT_THAT([&] { store.load(1); }, ThrowsMessage<IoError>(HasSubstr("rank-0.step-1.ckpt is truncated")));
+}
+
+// A file of the right length whose payload changed (a flipped bit on disk or
+// in transit) is refused by its checksum, naming the file, not loaded.
+TEST_F(CheckpointDir, CorruptPayloadIsRefusedByItsChecksum) {
+  CheckpointStore store(dir_, 3, 42);
+  store.save(4, std::string(64, 'a'));
+  const std::string path = dir_ + "/rank-3.step-4.ckpt";
+  std::string bytes = file_bytes(path);
+  bytes[32 + 10] ^= 0x01;
+  write_bytes(path, bytes);
+  EXPECT_EQ(store.saved_steps(), std::vector<int>{4});  // whole length: listed
+  EXPECT_THAT([&] { store.load(4); },
+              ThrowsMessage<IoError>(HasSubstr("rank-3.step-4.ckpt is corrupt (checksum mismatch)")));
+}
+
+// A file whose header names another step than its file name (copied under
+// the wrong name) is not taken for that step.
+TEST_F(CheckpointDir, AFileUnderAnotherStepsNameIsIgnored) {
+  CheckpointStore store(dir_, 0, 42);
+  store.save(1, "one");
+  std::filesystem::rename(dir_ + "/rank-0.step-1.ckpt", dir_ + "/rank-0.step-5.ckpt");
+  EXPECT_TRUE(store.saved_steps().empty());
+}
+
+// Increment chains: a link too short to hold the previous step, or one that
+// points forward (a loop), is an error, never a shorter state.
+TEST_F(CheckpointDir, BrokenIncrementLinksAreErrors) {
+  CheckpointStore store(dir_, 0, 42);
+  store.save(0, "abc");  // 3 bytes: no room for the 8-byte link
+  EXPECT_THAT([&] { load_increments(store, 0); },
+              ThrowsMessage<IoError>(HasSubstr("checkpoint of step 0 is truncated")));
+  save_increment(store, 1, 3, "xyz");
+  EXPECT_THAT([&] { load_increments(store, 1); },
+              ThrowsMessage<IoError>(HasSubstr("checkpoint of step 1 links forward to step 3")));
 }

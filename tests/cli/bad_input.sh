@@ -20,9 +20,9 @@ touch "$work/blocker"
 cd "$work"  # a relative path the job wrongly creates (a folder "s3:") lands here
 expect() {  # expect NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
-  local out="$work/out-$name"
+  local out="${OUT_OVERRIDE:-$work/out-$name}"   # the folder the job was given is the one checked
   local start=$SECONDS
-  timeout 60 mpirun -np 3 "$ringsim" run --out "${OUT_OVERRIDE:-$out}" --quiet "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"
+  timeout 60 mpirun -np 3 "$ringsim" run --out "$out" --quiet "$@" >"$work/$name.stdout" 2>"$work/$name.stderr"
   local code=$?
   local lines; lines=$(grep -c "^ringsim: error:" "$work/$name.stderr")
   if [[ $code -eq 0 || $code -eq 124 ]]; then echo "FAIL $name: exit code $code"; failures=$((failures+1)); return; fi

@@ -2,7 +2,10 @@
 # Checkpoint and resume: a job killed (kill -9 of one rank) right after a
 # ring step was saved is rerun with the same --checkpoint-dir; the rerun must
 # report resumed_steps = that step + 1 and write outputs byte-identical to an
-# uninterrupted run. A checkpoint from a job with other options is refused.
+# uninterrupted run (every mode; full mode over tcp and tls too). A
+# checkpoint from a job with other options, or a corrupt one, is refused; a
+# truncated one is not a saved step; --balance measured is refused with
+# --checkpoint-dir.
 source "$(dirname "$0")/lib.sh"
 ringsim=$1
 /usr/bin/python3 - "$work" <<'PY'
@@ -44,6 +47,8 @@ case_ threshold-p3-tcp 3 0 --mode threshold --threshold 0.3 --transport tcp
 # Threshold saves only new pairs per step: a chain of two saves to rebuild.
 case_ threshold-p5-mpi 5 1 --mode threshold --threshold 0.2
 case_ full-p4 4 1 --mode full --tile 64
+case_ full-p3-tcp 3 0 --mode full --tile 64 --transport tcp
+case_ full-p4-tls 4 1 --mode full --tile 64 --transport tls --tls-ephemeral
 case_ topk-p2-float64 2 0 --k 4 --dtype float64
 
 # Another job's checkpoint (here: another k) is refused by name, not mixed in.
@@ -54,5 +59,49 @@ if [[ $? -ne 0 ]] && grep -q "was made by another job" "$work/other.err"; then
   echo "ok   other-job-refused: $(grep -m1 '^ringsim: error' "$work/other.err")"
 else
   fail "other-job-refused"; cat "$work/other.err"
+fi
+# A damaged checkpoint on rerun: one rank's newest file with a flipped
+# payload byte is refused naming the file (one error line, every rank
+# exits non-zero, no result); the same file cut short is not a saved step,
+# and older steps are gone once step 1 was saved everywhere, so the rerun
+# starts afresh (resumed_steps 0) and its outputs equal an uninterrupted run's.
+ck="$work/damaged-ck"
+job "$work/damaged-ref" 3 --k 5 2>/dev/null || fail "damaged: reference run failed"
+RINGSIM_FAULT="1:checkpoint-1:KILL" job "$work/damaged" 3 --checkpoint-dir "$ck" --k 5 >/dev/null 2>&1
+victim="$ck/rank-2.step-1.ckpt"
+if [[ ! -f $victim ]]; then
+  fail "damaged: no $victim to damage: $(ls "$ck")"
+else
+  cp "$victim" "$work/victim.ckpt"
+  /usr/bin/python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[40] ^= 1; open(sys.argv[1], 'wb').write(b)" "$victim"
+  job "$work/damaged" 3 --checkpoint-dir "$ck" --k 5 >/dev/null 2>"$work/corrupt.err"
+  code=$?
+  if [[ $code -ne 0 ]] && [[ $(grep -c '^ringsim: error:' "$work/corrupt.err") -eq 1 ]] &&
+    grep -q "rank-2.step-1.ckpt is corrupt (checksum mismatch)" "$work/corrupt.err" &&
+    [[ -z "$(ls -A "$work/damaged" 2>/dev/null)" ]]; then
+    echo "ok   corrupt-checkpoint-refused: $(grep -m1 '^ringsim: error' "$work/corrupt.err")"
+  else
+    fail "corrupt-checkpoint-refused: exit $code"; cat "$work/corrupt.err"
+  fi
+  head -c 100 "$work/victim.ckpt" >"$victim"
+  if job "$work/damaged" 3 --checkpoint-dir "$ck" --k 5 2>"$work/truncated.err" &&
+    [[ $(resumed_steps "$work/damaged") -eq 0 ]] && cmp -s "$work/damaged/neighbors.npy" "$work/damaged-ref/neighbors.npy" &&
+    cmp -s "$work/damaged/scores.npy" "$work/damaged-ref/scores.npy"; then
+    echo "ok   truncated-checkpoint-skipped: started afresh, outputs byte-identical"
+  else
+    fail "truncated-checkpoint-skipped: resumed_steps $(resumed_steps "$work/damaged" 2>&1)"; cat "$work/truncated.err"
+  fi
+fi
+
+# --balance measured cuts rows by timing, which a rerun cannot repeat, so it
+# is refused with --checkpoint-dir before anything runs.
+job "$work/measured" 2 --balance measured --checkpoint-dir "$work/measured-ck" 2>"$work/measured.err"
+if [[ $? -ne 0 ]] && grep -q -- "--balance measured cannot resume from --checkpoint-dir" "$work/measured.err" &&
+  [[ -z "$(ls -A "$work/measured" 2>/dev/null)" ]]; then
+  echo "ok   measured-balance-refused: $(grep -m1 '^ringsim: error' "$work/measured.err")"
+else
+  fail "measured-balance-refused"; cat "$work/measured.err"
 fi
 finish

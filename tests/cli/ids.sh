@@ -14,6 +14,10 @@ ids = [f"doc-{i}-ü" if i % 7 else f"a,b \"{i}\"" for i in range(301)]
 open(f"{w}/ids.txt", "w", encoding="utf-8").write("\n".join(ids) + "\n")
 np.save(f"{w}/ids.npy", (np.arange(301, dtype=np.int64) * 1000 + 7))
 open(f"{w}/short.txt", "w").write("\n".join(ids[:300]) + "\n")
+# Two repeats; the first in row order (row 40 = line 41 repeats line 13) must be named.
+dup = list(ids); dup[40] = dup[12]; dup[200] = dup[3]
+open(f"{w}/dup.txt", "w", encoding="utf-8").write("\n".join(dup) + "\n")
+nums = np.arange(301, dtype=np.int64); nums[250] = nums[17]; np.save(f"{w}/dup.npy", nums)
 PY
 run() { timeout 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --quiet --timeout 30 "$@"; }
 run --out "$work/topk" --ids "$work/ids.txt" --k 320 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
@@ -63,4 +67,18 @@ if [[ $? -ne 0 ]] && grep -q "holds 300 ids but the input has 301 rows" "$work/b
 else
   fail "wrong length"; cat "$work/bad.err"
 fi
+# Duplicate ids would make results ambiguous: refused on every rank with one
+# line naming the first repeat, text and integer .npy alike.
+for kind in txt npy; do
+  if [[ $kind == txt ]]; then want="dup.txt: id 'doc-12-ü' on line 41 repeats line 13"
+  else want="dup.npy: id 17 at row 250 repeats row 17"; fi
+  run --out "$work/dup-$kind" --ids "$work/dup.$kind" >"$work/dup-$kind.out" 2>"$work/dup-$kind.err"
+  code=$?
+  if [[ $code -ne 0 && $code -ne 124 ]] && [[ $(grep -c '^ringsim: error:' "$work/dup-$kind.err") -eq 1 ]] &&
+    grep -qF -- "$want" "$work/dup-$kind.err" && [[ -z "$(ls -A "$work/dup-$kind" 2>/dev/null)" ]]; then
+    echo "ok   duplicate ids ($kind) refused: $(grep -m1 '^ringsim: error' "$work/dup-$kind.err")"
+  else
+    fail "duplicate ids ($kind): exit $code, wanted '$want'"; cat "$work/dup-$kind.err"
+  fi
+done
 finish

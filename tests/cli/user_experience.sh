@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What a user sees: progress lines with a falling ETA that name rank and
-# host, --version, and the warning when k exceeds the other rows.
+# What a user sees: progress lines with a growing share done and an ETA that
+# name rank and host, --version, and the warning when k exceeds the other rows.
 source "$(dirname "$0")/lib.sh"
 ringsim=$1
 
@@ -10,30 +10,35 @@ ringsim=$1
 "$ringsim" gen --rows 30000 --cols 96 --seed 2 --out "$work/x.npy" >/dev/null
 timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" --quiet --progress-seconds 0.05 \
   --tile 256 2>"$work/progress.err"
+code=$?
 lines=$(grep -c "progress:" "$work/progress.err")
-if ((lines < 3)); then
+if ((code != 0)); then
+  fail "progress: the job exited $code"; cat "$work/progress.err"
+elif ((lines < 3)); then
   fail "progress: $lines lines"; cat "$work/progress.err"
 elif grep "progress:" "$work/progress.err" | grep -vqE '^ringsim: info: rank 0 \(host [^)]+\) in phase ring: progress: step [0-9]+/[0-9]+, [0-9.]+ % of pairs, elapsed [0-9]+ s, ETA [0-9]+ s, [0-9.]+ GFLOP/s$'; then
   fail "progress: a line without rank, host, step, share, ETA or rate"; grep "progress:" "$work/progress.err"
 else
-  first=$(grep -m1 -oE 'ETA [0-9]+' "$work/progress.err" | cut -d' ' -f2)
-  last=$(grep -oE 'ETA [0-9]+' "$work/progress.err" | tail -1 | cut -d' ' -f2)
-  share_first=$(grep -m1 -oE '[0-9.]+ % of pairs' "$work/progress.err" | cut -d' ' -f1)
-  share_last=$(grep -oE '[0-9.]+ % of pairs' "$work/progress.err" | tail -1 | cut -d' ' -f1)
-  if ((last <= first)) && (($(echo "$share_last > $share_first" | bc))); then
-    echo "ok   progress: $lines lines, ETA $first s -> $last s, $share_first % -> $share_last %"
+  # The share of pairs done never falls and grows over the job. The ETA is
+  # only checked for its form above: it follows the measured rate, which a
+  # busy machine makes rise and fall, so its trend would be a timing test.
+  shares=$(grep -oE '[0-9.]+ % of pairs' "$work/progress.err" | cut -d' ' -f1)
+  if awk 'NR > 1 && $1 < prev { bad = 1 } { prev = $1 } END { exit bad }' <<<"$shares" &&
+    (($(echo "$(tail -1 <<<"$shares") > $(head -1 <<<"$shares")" | bc))); then
+    echo "ok   progress: $lines lines, $(head -1 <<<"$shares") % -> $(tail -1 <<<"$shares") % of pairs"
   else
-    fail "progress: ETA $first -> $last, share $share_first -> $share_last"; grep "progress:" "$work/progress.err"
+    fail "progress: the share of pairs fell or did not grow: $(echo $shares)"; grep "progress:" "$work/progress.err"
   fi
 fi
 
 "$ringsim" gen --rows 5 --cols 3 --out "$work/small.npy" >/dev/null
 timeout 60 mpirun -np 2 "$ringsim" run --input "$work/small.npy" --out "$work/small" --quiet --k 7 2>"$work/k.err"
-if grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots" "$work/k.err" &&
+code=$?
+if ((code == 0)) && grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots" "$work/k.err" &&
   /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$work/small/report.json'))['empty_slots_per_row'] != 3)"; then
   echo "ok   k beyond the rows: warned and reported"
 else
-  fail "k beyond the rows"; cat "$work/k.err"
+  fail "k beyond the rows (exit $code)"; cat "$work/k.err"
 fi
 # Inputs researchers have: float16 .npy gives the neighbours of the same
 # values in float32; part files in a folder stack in natural order.
@@ -61,9 +66,10 @@ fi
 # A CSV whose first column counts the rows (pandas' default index) is warned about.
 printf ',a,b\n0,1.5,2\n1,0.5,1\n2,3,1\n3,1,1\n' >"$work/pandas.csv"
 timeout 60 mpirun -np 2 "$ringsim" run --input "$work/pandas.csv" --out "$work/pandas" --quiet --k 2 2>"$work/pandas.err"
-if grep -q "pandas.csv: the first column counts the rows" "$work/pandas.err"; then
+code=$?
+if ((code == 0)) && grep -q "pandas.csv: the first column counts the rows" "$work/pandas.err"; then
   echo "ok   pandas index column warned about"
 else
-  fail "pandas index warning"; cat "$work/pandas.err"
+  fail "pandas index warning (exit $code)"; cat "$work/pandas.err"
 fi
 finish
