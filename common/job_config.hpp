@@ -28,6 +28,10 @@ enum class TlsCrypto { automatic, openssl };
 // same but at exact ties), so reruns are reproducible byte for byte only
 // with even shares.
 enum class Balance { even, measured };
+// Which rank-to-rank edges --transport tls encrypts: all of them, or only
+// those between hosts (as SageMaker's inter-container traffic encryption
+// does: traffic inside an instance stays in the clear).
+enum class Encrypt { all, inter_host };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -36,6 +40,7 @@ std::span<const std::string_view> choice_names(Dtype);
 std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
+std::span<const std::string_view> choice_names(Encrypt);
 
 template <class Enum>
 requires std::is_enum_v<Enum> std::string to_string(Enum value) {
@@ -58,6 +63,7 @@ struct JobConfig {
   bool tls_ephemeral = false;
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
+  Encrypt encrypt = Encrypt::all;
   Balance balance = Balance::even;
   int tile = 512;                                         // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
@@ -156,6 +162,12 @@ void visit_job_options(Config& c, Visit&& visit) {
                            "(auto), or OpenSSL in user space only (openssl)",
                    .hyperparameter = sagemaker},
         c.tls_crypto);
+  visit(OptionInfo{.name = "encrypt",
+                   .help = "With --transport tls: encrypt every edge (all), or only edges between hosts, leaving "
+                           "ranks of one host in plain TCP as SageMaker's inter-container encryption does "
+                           "(inter-host; hosts from --hosts, else the machines MPI sees)",
+                   .hyperparameter = sagemaker},
+        c.encrypt);
   visit(OptionInfo{.name = "balance",
                    .help = "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
                            "start-up (measured: for unequal or throttled cores; replicated input without "

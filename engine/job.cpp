@@ -127,6 +127,18 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   return local;
 }
 
+// Per peer: whether the edge was encrypted, and the bytes each way.
+json edges_json(const std::vector<EdgeStats>& edges) {
+  json out = json::array();
+  for (const auto& e : edges)
+    out.push_back({{"peer", e.peer},
+                   {"peer_host", e.peer_host},
+                   {"encrypted", e.encrypted},
+                   {"bytes_sent", e.bytes_sent},
+                   {"bytes_received", e.bytes_received}});
+  return out;
+}
+
 json transport_json(const TransportStats& stats) {
   return {{"transport", stats.transport},
           {"cipher_suite", stats.cipher_suite},
@@ -139,7 +151,8 @@ json transport_json(const TransportStats& stats) {
           {"send_seconds", stats.send_seconds},
           {"receive_seconds", stats.receive_seconds},
           {"encrypt_seconds", stats.encrypt_seconds},
-          {"decrypt_seconds", stats.decrypt_seconds}};
+          {"decrypt_seconds", stats.decrypt_seconds},
+          {"edges", edges_json(stats.edges)}};
 }
 
 // Which rows of which input files this rank holds, as global row ranges:
@@ -484,6 +497,7 @@ TransportOptions transport_options(const RunOptions& options) {
   transport.tls_ephemeral = options.tls_ephemeral;
   transport.tls_ciphersuites = options.tls_ciphersuites;
   transport.tls_crypto = options.tls_crypto;
+  transport.encrypt = options.encrypt;
   transport.tls_identity_made_ahead = options.tls_identity_made_ahead;
   transport.connect_timeout_seconds = options.timeout;
   if (!options.hosts.empty()) {

@@ -121,6 +121,11 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   const std::string resource_config = resource_config_path(options.ml_root);
   if (!options.local && fs::exists(resource_config))
     command.insert(command.end(), {"--resource-config", resource_config});
+  // SageMaker's inter-container traffic encryption covers traffic between
+  // instances, not inside one: transport=tls does the same unless the job
+  // says encrypt=all.
+  if (s.job.transport == TransportKind::tls && !has_option(s.job_arguments, "--encrypt"))
+    command.insert(command.end(), {"--encrypt", "inter-host"});
   if (!options.local && hosts.size() > 1 && !has_option(s.job_arguments, "--bind"))
     command.insert(command.end(), {"--bind", plan.config.network_interface});
   if (s.job.transport == TransportKind::tls) {

@@ -12,13 +12,16 @@
 #
 # Usage: scripts/netns-cluster.sh N [--hostnames aws|random|algo] [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
 #          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--check] [--keep DIR]
-#          [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#          [--matrix NPY] [--capture FILE] [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
 #   --hostnames  what each host's gethostname() says: aws (default, as in every SageMaker
 #                container), random (a 12-hex container id, as in the SDK's local mode) or
 #                algo (algo-K, its name in resourceconfig.json). algo-K names resolve
 #                through each host's /etc/hosts in every case.
 #   --bandwidth  cap every host's egress (tc tbf), e.g. 10gbit or 25gbit, as on EC2.
 #   --check      compare the leader's model with numpy's normalize-then-matmul.
+#   --matrix F   use this .npy as the job's matrix instead of a generated one.
+#   --capture F  record every frame on algo-1's link (its veth at the bridge)
+#                while the hosts run, into F (tests/tools/capture.py).
 #   --delay      start that host's container SECONDS later than the others.
 #   --absent     never start that host's container.
 #   --fault      SECONDS after the ranks are up (rank 0 printed its host table): link-down (that host's
@@ -31,7 +34,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: netns-cluster.sh N [options]}; shift
 hostnames=aws; bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
-extra=(); delays=(); absent=(); faults=(); fault_pids=()
+extra=(); delays=(); absent=(); faults=(); fault_pids=(); matrix=""; capture=""; capture_pid=
 while (($#)); do
   case $1 in
     --hostnames) hostnames=$2; shift ;;
@@ -44,6 +47,8 @@ while (($#)); do
     --k) k=$2; shift ;;
     --hp) extra+=("$2"); shift ;;
     --check) check=1 ;;
+    --matrix) matrix=$2; shift ;;
+    --capture) capture=$2; shift ;;
     --keep) keep=$2; shift ;;
     --delay) delays+=("$2"); shift ;;
     --absent) absent+=("$2"); shift ;;
@@ -78,7 +83,7 @@ cleanup() {
   local code=$?
   trap - EXIT INT TERM
   local i pid
-  for pid in "${pids[@]}" "${fault_pids[@]}"; do [[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" "${fault_pids[@]}" "$capture_pid"; do [[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true; done
   for i in $(seq 1 "$n"); do
     # Whatever still runs in a host's namespace is ours (its launcher, sshd,
     # orted, ranks, ssh sessions).
@@ -161,7 +166,11 @@ Host *
 EOF
 chmod 600 "$work/host_key"
 
-"$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy" >/dev/null
+if [[ -n $matrix ]]; then
+  cp "$matrix" "$work/full.npy"
+else
+  "$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy" >/dev/null
+fi
 hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60
     sagemaker_program=train "${extra[@]}")
 ((sharded)) && shard_option=--sharded || shard_option=""
@@ -205,6 +214,11 @@ export RINGSIM_ML_ROOT="$work/ml"
 export RINGSIM_SSHD="/usr/sbin/sshd -D -e -f $work/sshd_config"
 export RINGSIM_AUTHORIZED_KEYS="$work/authorized_keys"
 export OMPI_MCA_plm_rsh_agent="ssh -F $work/ssh_config"
+if [[ -n $capture ]]; then
+  /usr/bin/python3 "$root/tests/tools/capture.py" "$(veth_of 1)" "$capture" --seconds 300 --ready "$work/capture.ready" &
+  capture_pid=$!
+  for _ in $(seq 100); do [[ -e "$work/capture.ready" ]] && break; sleep 0.05; done
+fi
 started=$SECONDS
 for i in $(seq 1 "$n"); do
   host="algo-$i"
@@ -246,6 +260,11 @@ for i in $(seq 1 "$n"); do
   echo "algo-$i exited with $code after $((SECONDS - started)) s"
   [[ $code -eq 0 || $status -ne 0 ]] || status=$code
 done
+if [[ -n $capture_pid ]]; then
+  kill -TERM "$capture_pid" 2>/dev/null || true
+  wait "$capture_pid" 2>/dev/null || true
+  capture_pid=""
+fi
 cat "$work/algo-1.log" 2>/dev/null || true
 for i in $(seq 1 "$n"); do
   [[ -f "$work/algo-$i/output/failure" ]] && echo "algo-$i output/failure: $(cat "$work/algo-$i/output/failure")"

@@ -520,3 +520,20 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
   const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
 }
+
+// SageMaker's inter-container encryption covers traffic between instances:
+// transport=tls does the same unless the job asks for every edge.
+TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  const auto value_of = [&](const std::string& option) {
+    const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  EXPECT_EQ(value_of("--encrypt"), "inter-host");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs","encrypt":"all"})");
+  EXPECT_EQ(value_of("--encrypt"), "all");
+  write("hyperparameters.json", R"({"transport":"tcp"})");
+  EXPECT_EQ(value_of("--encrypt"), "(absent)");
+}

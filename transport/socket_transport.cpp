@@ -98,10 +98,13 @@ TransportStats SocketTransport::stats() const {
   // background, overlapping the input load).
   stats.handshake_seconds = setup_seconds_;
   double slowest_handshake = 0;
-  bool kernel_send = true, kernel_receive = true;
-  for (const auto& connection : connections_) {
+  bool kernel_send = true, kernel_receive = true, any_tls = false;
+  for (int peer = 0; peer < size(); ++peer) {
+    const auto& connection = connections_[peer];
     if (!connection) continue;
     const auto totals = connection->totals();
+    const bool encrypted = identities_.encrypted[peer];
+    stats.edges.push_back({peer, identities_.hosts[peer], encrypted, totals.bytes_sent, totals.bytes_received});
     stats.bytes_sent += totals.bytes_sent;
     stats.bytes_received += totals.bytes_received;
     stats.send_seconds += totals.times.socket_write_seconds;
@@ -110,12 +113,14 @@ TransportStats SocketTransport::stats() const {
     stats.decrypt_seconds += totals.times.decrypt_seconds;
     if (stats.cipher_suite.empty()) stats.cipher_suite = totals.cipher_suite;
     slowest_handshake = std::max(slowest_handshake, totals.handshake_seconds);
+    if (!encrypted) continue;
+    any_tls = true;
     kernel_send = kernel_send && totals.kernel_tls_send;
     kernel_receive = kernel_receive && totals.kernel_tls_receive;
   }
   stats.handshake_seconds += slowest_handshake;
-  if (kind_ == "tls" && size() > 1) {
-    // kTLS counts only when every connection of this rank got it.
+  if (kind_ == "tls" && any_tls) {
+    // kTLS counts only when every TLS connection of this rank got it.
     stats.ktls_send = kernel_send;
     stats.ktls_receive = kernel_receive;
     stats.tls_crypto = describe_tls_records(kernel_send, kernel_receive);
@@ -173,6 +178,17 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
 
   const Deadline deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
+  // Which edges carry TLS: all of them, or (--encrypt inter-host) those
+  // between hosts. Both ends decide alike from what every rank holds the same
+  // copy of: the rank map, else the machines MPI placed the ranks on; never
+  // from what a peer says of itself.
+  const bool mapped = static_cast<int>(options.rank_hosts.size()) == size;
+  const auto same_host = [&](int peer) {
+    return mapped ? options.rank_hosts[peer] == options.rank_hosts[rank] : machines[peer] == machines[rank];
+  };
+  std::vector<bool> encrypted(size, false);
+  for (int peer = 0; peer < size; ++peer)
+    encrypted[peer] = tls && peer != rank && (options.encrypt == Encrypt::all || !same_host(peer));
   const bool plain = tls == nullptr;
   // From here on a failure is this rank's alone (a peer that does not answer,
   // a bad greeting): the caller ends the job, since peers may be waiting on us.
@@ -184,7 +200,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     const std::string who = describe(peer, hosts, endpoints);
     sockets[peer] = connect_to(Endpoint::parse(endpoints[peer]), deadline);
     write_exact(sockets[peer].fd(), greeting, deadline, "greeting " + who);
-    if (plain) write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who);
+    if (!encrypted[peer]) write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who);
   }
   // Higher ranks: they connect to us. Anything else that connects (a port
   // scanner, a stray peer of another job) is dropped, and we keep accepting.
@@ -193,13 +209,14 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   for (int peer = rank + 1; peer < size; ++peer) {
     Socket& socket = accepted.sockets[peer];
     const std::string who = describe(peer, hosts, endpoints);
-    if (plain) {
+    if (!encrypted[peer]) {
       // A TLS peer would send a ClientHello here instead of the marker.
       const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
       if (first == kTlsHandshakeRecord) {
         // Plaintext back, so the TLS peer can name the cause too.
         [[maybe_unused]] const ssize_t ignored = ::send(socket.fd(), kPlainMarker, 4, MSG_NOSIGNAL);
-        throw IoError(who + " is speaking TLS but this rank runs --transport tcp");
+        throw IoError(who + (plain ? " is speaking TLS but this rank runs --transport tcp"
+                                   : " is speaking TLS on an edge this rank keeps in plain TCP (--encrypt differs)"));
       }
       char marker[4];
       read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
@@ -212,14 +229,15 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   for (int peer = 0; peer < size; ++peer) {
     if (peer == rank) continue;
     const std::string who = describe(peer, hosts, endpoints);
-    std::unique_ptr<Stream> stream =
-        plain ? make_plain_stream(std::move(sockets[peer]), who)
-              : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank, hosts[peer], who, fingerprints[peer]);
+    std::unique_ptr<Stream> stream = !encrypted[peer] ? make_plain_stream(std::move(sockets[peer]), who)
+                                                      : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank,
+                                                                        hosts[peer], who, fingerprints[peer]);
     connections[peer] = std::make_unique<Connection>(std::move(stream), who);
   }
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.
-  PeerIdentities identities{job, hosts, [hosts, endpoints](int peer) { return describe(peer, hosts, endpoints); }};
+  PeerIdentities identities{job, hosts, [hosts, endpoints](int peer) { return describe(peer, hosts, endpoints); },
+                            encrypted};
   return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections), now_seconds() - started,
                                            plain ? "" : describe_tls_records(false, false), std::move(identities));
 }

@@ -24,6 +24,7 @@ struct PeerIdentities {
   JobId job{};
   std::vector<std::string> hosts;            // by rank, this rank's included
   std::function<std::string(int)> describe;  // "rank 2 (host algo-2, 10.0.0.3:4711)"
+  std::vector<bool> encrypted;               // by rank: TLS on that edge
 };
 
 class SocketTransport : public Transport {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace ringsim {
 
@@ -26,6 +27,14 @@ class Request {
 };
 using RequestPtr = std::unique_ptr<Request>;
 
+// One rank-to-rank edge as this rank saw it.
+struct EdgeStats {
+  int peer = 0;
+  std::string peer_host;
+  bool encrypted = false;  // TLS on this edge (mpi, tcp and plain edges of --encrypt inter-host: false)
+  std::uint64_t bytes_sent = 0, bytes_received = 0;
+};
+
 struct TransportStats {
   std::string transport;         // mpi | tcp | tls
   std::string cipher_suite;      // negotiated TLS suite, empty otherwise
@@ -35,10 +44,11 @@ struct TransportStats {
   double handshake_seconds = 0;  // connection set-up incl. TLS handshakes
   std::uint64_t bytes_sent = 0;  // payload bytes
   std::uint64_t bytes_received = 0;
-  double send_seconds = 0;     // time inside socket send calls (progress threads)
-  double receive_seconds = 0;  // time inside socket receive calls
-  double encrypt_seconds = 0;  // TLS only: time inside SSL_write minus its socket time
-  double decrypt_seconds = 0;  // TLS only: time inside SSL_read minus its socket time
+  double send_seconds = 0;       // time inside socket send calls (progress threads)
+  double receive_seconds = 0;    // time inside socket receive calls
+  double encrypt_seconds = 0;    // TLS only: time inside SSL_write minus its socket time
+  double decrypt_seconds = 0;    // TLS only: time inside SSL_read minus its socket time
+  std::vector<EdgeStats> edges;  // socket transports: one per peer, by rank
 };
 
 class Transport {

@@ -22,6 +22,7 @@ struct TransportOptions {
   bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
   std::string tls_ciphersuites = JobConfig{}.tls_ciphersuites;
   TlsCrypto tls_crypto = JobConfig{}.tls_crypto;
+  Encrypt encrypt = JobConfig{}.encrypt;  // tls: every edge, or only those between hosts
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# What --encrypt leaves on the wire between hosts (scripts/netns-cluster.sh,
+# 2 hosts x 2 ranks, frames recorded on algo-1's link at the bridge): the
+# matrix holds marker rows whose bytes on the wire are known in advance.
+#  - tcp: the markers are in the capture (the capture can see them);
+#  - tls, encrypt=inter-host (what the launcher does by default, as
+#    SageMaker's inter-container encryption): no marker in the capture, and
+#    report.json names 2 of the 4 ring edges encrypted (the two between
+#    hosts), each rank's edge to its host-mate plain;
+#  - tls, encrypt=all: no marker, 4 of 4 ring edges encrypted;
+# every model byte-identical to the mpi run's. Skips (77) where the bed
+# cannot run, before any case.
+source "$(dirname "$0")/lib.sh"
+export RINGSIM=$1
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+w = sys.argv[1]
+x = np.random.default_rng(5).standard_normal((400, 64)).astype(np.float32)
+# +-1 entries spelling "RINGSIM!" in sign bits: norm 8, so each entry is
+# exactly +-0.125 after normalisation, as the rows travel.
+bits = np.unpackbits(np.frombuffer(b"RINGSIM!", dtype=np.uint8)).astype(bool)
+x[::10] = np.where(bits, -1.0, 1.0).astype(np.float32)
+np.save(f"{w}/X.npy", x)
+open(f"{w}/marker.bin", "wb").write(np.where(bits, -0.125, 0.125).astype("<f4").tobytes())
+PY
+found() { /usr/bin/python3 -c 'import sys; sys.exit(0 if open(sys.argv[2],"rb").read() in open(sys.argv[1],"rb").read() else 1)' "$1" "$work/marker.bin"; }
+ring_edges() {  # REPORT -> "E of R ring edges encrypted; per rank: ..."
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ranks = r["ranks"]
+p = len(ranks)
+edges = {x["rank"]: {e["peer"]: e["encrypted"] for e in x["transport"].get("edges", [])} for x in ranks}
+ring = [(q, (q + 1) % p) for q in range(p)]
+# Both ends must agree on each edge.
+agree = all(edges[a].get(b) == edges[b].get(a) for a, b in ring)
+print(sum(edges[a].get(b, False) for a, b in ring), "of", len(ring), "ring edges encrypted;",
+      "ends agree" if agree else "ENDS DISAGREE", ";",
+      " ".join(f"{q}:{sorted(k for k, v in edges[q].items() if v)}" for q in sorted(edges)))
+PY
+}
+ran=0
+run() {  # LABEL TRANSPORT [--hp encrypt=...] -> model in $work/LABEL/algo-1/model, capture in $work/LABEL.cap
+  local label=$1 transport=$2; shift 2
+  timeout 120 "$root/scripts/netns-cluster.sh" 2 --transport "$transport" --cols 64 --matrix "$work/X.npy" \
+    --capture "$work/$label.cap" --keep "$work/$label" "$@" >"$work/$label.log" 2>&1
+  local code=$?
+  if [[ $code -eq 77 ]]; then
+    ((ran == 0 && failures == 0)) && { echo "skipped: $(grep -m1 skipped "$work/$label.log")"; exit 77; }
+    fail "$label: the bed skipped after other cases ran"
+    return 1
+  fi
+  ran=$((ran + 1))
+  [[ $code -eq 0 ]] || { fail "$label: exit $code"; tail -20 "$work/$label.log"; return 1; }
+}
+run mpi mpi && model_mpi="$work/mpi/algo-1/model"
+if run tcp tcp; then
+  found "$work/tcp.cap" && echo "ok   tcp: the marker rows are in the capture of algo-1's link ($(stat -c %s "$work/tcp.cap") bytes)" \
+    || fail "tcp: no marker in the capture: the capture cannot see the rows"
+fi
+for encrypt in inter-host all; do
+  label="tls-$encrypt"
+  run "$label" tls --hp "encrypt=$encrypt" || continue
+  model="$work/$label/algo-1/model"
+  found "$work/$label.cap" && fail "$label: marker rows in plaintext on the link between hosts"
+  summary=$(ring_edges "$model/report.json")
+  want=$([[ $encrypt == all ]] && echo "4 of 4" || echo "2 of 4")
+  [[ $summary == "$want ring edges encrypted; ends agree"* ]] || fail "$label: $summary (expected $want)"
+  for f in neighbors.npy scores.npy; do
+    cmp -s "$model_mpi/$f" "$model/$f" || fail "$label: $f differs from the mpi run"
+  done
+  echo "ok   $label: no marker in $(stat -c %s "$work/$label.cap") captured bytes; $summary; model byte-identical to mpi"
+done
+finish
