@@ -11,9 +11,9 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
-# Only the binary: the tests and the benchmark tools stay out of the image.
+# Only the binary and its gethostname() shim: no tests or benchmark tools.
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
-      -DRINGSIM_COMMIT="$RINGSIM_COMMIT" && cmake --build /build --target ringsim
+      -DRINGSIM_COMMIT="$RINGSIM_COMMIT" && cmake --build /build --target ringsim ringsim_hostname
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -81,16 +81,6 @@ std::string resolve_host(const std::string& host, Deadline deadline) {
   }
 }
 
-void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& what) {
-  try {
-    Socket probe = connect_to(where, deadline);
-  } catch (const StoppedError&) {
-    throw;
-  } catch (const Error& e) {
-    throw TimeoutError(what + " never became reachable: " + e.what());
-  }
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

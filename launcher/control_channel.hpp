@@ -100,8 +100,6 @@ class WorkerChannel {
 // host name -> numeric address, retrying until `deadline` (SageMaker's names
 // may not resolve for a while after start-up).
 std::string resolve_host(const std::string& host, Deadline deadline);
-// Waits until something accepts TCP connections at `where` (e.g. sshd:22).
-void wait_for_port(const Endpoint& where, Deadline deadline, const std::string& what);
 // Waits until an SSH server answers at `where` with its identification line
 // ("SSH-2.0-..."), and answers with ours before closing: a bare connect and
 // close makes sshd log "kex_exchange_identification: Connection closed by

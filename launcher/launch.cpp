@@ -401,7 +401,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   if (const int signal = ChildProcess::forwarded_signal(); signal != 0 && code != 0) {
     // The stop is the cause: the ranks' "stopped by signal 15" lines echo it.
     reason = "stopped by signal " + std::to_string(signal) + (signal == SIGTERM ? " (SIGTERM)" : "") +
-             " (StopTrainingJob) while " + g_waiting_for + "; no output was written";
+             " (StopTrainingJob) while " + g_waiting_for;
     log::error("job failed: " + reason);
     channel.announce({128 + signal, reason});
     record_job_failure(failure_file(options.ml_root), "ringsim launch on " + plan.config.current_host + ": " + reason);

@@ -11,7 +11,7 @@
 #                each, like SDK local mode's container ids.
 #   --only       run only these runs (names as printed: one-host, no-argument,
 #                two-hosts, sigterm-mid-job, spot-rerun, sigterm-worker-waits,
-#                sigterm-leader-waits); the image is built either way.
+#                sigterm-leader-waits, cert-fault); the image is built either way.
 #   --keep       keep the scratch folder (ML roots, logs) and print its path.
 #
 # Without a Docker daemon it uses podman (scripts/deps.sh --image installs
@@ -149,6 +149,7 @@ host_name() {  # K -> the host name container algo-K gets
 # algo-K resolves through /etc/hosts, as on SageMaker.
 subnet=""
 starts=0
+run_env=()  # extra engine options for the next start_host (the fault below)
 make_network() {
   [[ -z $network ]] || return 0
   for _ in 1 2 3 4 5 6 7 8; do
@@ -176,7 +177,7 @@ start_host() {  # DIR K HOSTS ARGS...
     for ((i = 1; i <= hosts; i++)); do net+=(--add-host "algo-$i:${subnet}$((10 + i))"); done
   fi
   containers+=("$name")
-  "${engine[@]}" run -d --name "$name" --hostname "$(host_name "$k")" --shm-size 1g "${limits[@]}" "${net[@]}" \
+  "${engine[@]}" run -d --name "$name" --hostname "$(host_name "$k")" --shm-size 1g "${limits[@]}" "${net[@]}" "${run_env[@]}" \
     -v "$dir/algo-$k:/opt/ml" "$image" "$@" >/dev/null 2>>"$work/engine.log" \
     || { fail "$name did not start: $(tail -1 "$work/engine.log")"; }
   started=$name
@@ -197,12 +198,12 @@ show() {  # NAME: the tail of its log and its failure file
   echo "---- $1 (last lines)"
   tail -15 "$work/$1.log"
 }
-# Makes a job's ML roots under DIR: a matrix of ROWS x 32 and hyperparameters.
-make_job() {  # DIR HOSTS ROWS KEY=VALUE...
-  local dir=$1 hosts=$2 rows=$3
-  shift 3
+# Makes a job's ML roots under DIR: a matrix of ROWS x COLS and hyperparameters.
+make_job() {  # DIR HOSTS ROWS COLS KEY=VALUE...
+  local dir=$1 hosts=$2 rows=$3 cols=$4
+  shift 4
   mkdir -p "$dir"
-  /usr/bin/python3 -c "import numpy as np; np.save('$dir/full.npy', np.random.default_rng($rows).standard_normal(($rows, 32)).astype(np.float32))"
+  /usr/bin/python3 -c "import numpy as np; np.save('$dir/full.npy', np.random.default_rng($rows).standard_normal(($rows, $cols)).astype(np.float32))"
   /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" "$hosts" --interface eth0 k=5 timeout=60 "$@" >/dev/null
 }
 check_model() {  # DIR -> "" or why not
@@ -217,7 +218,7 @@ sshd_started() { "${engine[@]}" diff "$1" 2>/dev/null | grep -q 'ssh_host_ed2551
 for run in one-host no-argument; do
   wanted $run || continue
   dir=$work/$run
-  make_job "$dir" 1 2000 processes_per_host=2 wait_seconds=60
+  make_job "$dir" 1 2000 32 processes_per_host=2 wait_seconds=60
   args=(train)
   [[ $run == no-argument ]] && args=()
   start=$(now)
@@ -238,7 +239,7 @@ done
 # ssh key over the control channel, mpirun logs in to the worker's sshd.
 if wanted two-hosts; then
   dir=$work/two-hosts
-  make_job "$dir" 2 3000 processes_per_host=2 wait_seconds=120
+  make_job "$dir" 2 3000 32 processes_per_host=2 wait_seconds=120
   start=$(now)
   start_host "$dir" 1 2 train; c1=$started
   start_host "$dir" 2 2 train; c2=$started
@@ -252,6 +253,7 @@ if wanted two-hosts; then
   [[ $code1 != 0 ]] || why+=$(check_model "$dir")
   "${engine[@]}" diff "$c2" | grep -q '/root/.ssh/authorized_keys' || why+="the worker got no job ssh key; "
   "${engine[@]}" diff "$c1" | grep -q '/tmp/ringsim-.*\.ssh' && why+="the leader left its job ssh key in /tmp; "
+  grep -q 'kex_exchange_identification' "$work/$c2.log" && why+="the worker's sshd logged kex_exchange_identification (the leader's port probe); "
   for k in 1 2; do [[ -z $(failure_of "$dir/algo-$k") ]] || why+="algo-$k failure file: $(failure_of "$dir/algo-$k"); "; done
   if [[ -z $why ]]; then ok "two-hosts (2 x 2 ranks over ssh): exit 0 on both in $took s, model equals numpy, job key exchanged and removed"
   else fail "two-hosts: $why(in $took s)"; show "$c1"; show "$c2"; fi
@@ -261,11 +263,18 @@ fi
 # has saved a checkpoint; it must end within 5 s, non-zero, with a failure
 # file, and so must the worker. Then the spot rerun on the same ML roots
 # (checkpoints kept, as SageMaker restores them) resumes and succeeds.
+# To hold the job mid-way whatever the machine's speed, rank 0 stops itself
+# (SIGSTOP, RINGSIM_FAULT) right after every rank saved step 0 of 5, and the
+# matrix is wide (4000 x 4096: seconds of GEMM left after step 0, cheap for
+# numpy): mpirun wakes the stopped rank (SIGCONT) as it passes SIGTERM on, and
+# the job must not simply finish then.
 if wanted sigterm-mid-job || wanted spot-rerun; then
   dir=$work/spot
-  make_job "$dir" 2 24000 processes_per_host=4 wait_seconds=120 tile=64
+  make_job "$dir" 2 4000 4096 processes_per_host=4 wait_seconds=120
   mkdir -p "$dir/algo-1/checkpoints" "$dir/algo-2/checkpoints"
+  run_env=(-e RINGSIM_FAULT=0:checkpoint-0:STOP)
   start_host "$dir" 1 2 train; c1=$started
+  run_env=()
   start_host "$dir" 2 2 train; c2=$started
   # Every rank (8) has saved at least one step.
   for ((i = 0; i < 600; i++)); do
@@ -316,12 +325,46 @@ if wanted sigterm-mid-job || wanted spot-rerun; then
   fi
 fi
 
+# A worker whose certificate is another job's (its whole certificate channel
+# comes from another `ringsim certs`): both containers must fail within 60 s
+# of the start, each failure file naming algo-2, instead of waiting out
+# wait_seconds (600 here).
+if wanted cert-fault; then
+  dir=$work/cert-fault
+  mkdir -p "$dir"
+  for set in certs other; do
+    "${engine[@]}" run --rm "${limits[@]}" -v "$dir:/w" --entrypoint ringsim "$image" \
+      certs --out "/w/$set" --hosts algo-1,algo-2 >/dev/null 2>>"$work/engine.log"
+  done
+  make_job "$dir" 2 200 32 --certs "$dir/certs" processes_per_host=1 wait_seconds=600 transport=tls tls_channel=certs
+  cp "$dir/other/"* "$dir/algo-2/input/data/certs/"
+  start=$(now)
+  start_host "$dir" 1 2 train
+  c1=$started
+  start_host "$dir" 2 2 train
+  c2=$started
+  code1=$(wait_exit "$c1" 90)
+  code2=$(wait_exit "$c2" 30)
+  took=$(since "$start")
+  logs "$c1"
+  logs "$c2"
+  why=""
+  [[ $code1 != 0 && $code1 != 124 && $code2 != 0 && $code2 != 124 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
+  awk -v a="$took" 'BEGIN { exit !(a <= 60) }' || why+="took $took s, bound 60 s; "
+  for k in 1 2; do
+    [[ $(failure_of "$dir/algo-$k") == *algo-2*"not signed by the job CA"* ]] \
+      || why+="algo-$k's failure file does not name algo-2's certificate: '$(failure_of "$dir/algo-$k")'; "
+  done
+  if [[ -z $why ]]; then ok "cert-fault (algo-2 holds another job's certificate): exit $code1 and $code2 in $took s; algo-1: $(failure_of "$dir/algo-1" | cut -c1-160)"
+  else fail "cert-fault: $why(in $took s)"; show "$c1"; show "$c2"; fi
+fi
+
 # StopTrainingJob before mpirun starts: a worker waiting for its leader (which
 # never comes), and a leader waiting for its worker (which never comes).
 for run in sigterm-worker-waits sigterm-leader-waits; do
   wanted $run || continue
   dir=$work/$run
-  make_job "$dir" 2 100 processes_per_host=1 wait_seconds=600
+  make_job "$dir" 2 100 32 processes_per_host=1 wait_seconds=600
   k=2
   [[ $run == sigterm-leader-waits ]] && k=1
   start_host "$dir" $k 2 train; c=$started

@@ -74,6 +74,8 @@ check() {  # LABEL DIR EXPECTED_TEXT
   failure=$(cat "$2/output/failure" 2>/dev/null)
   if [[ $code -eq 143 ]] && awk -v t="$took" -v b="$bound" 'BEGIN { exit !(t <= b) }' && [[ $failure == *"$3"* ]]; then
     echo "ok   $1: exit $code $took s after SIGTERM: $failure"
+  elif [[ $took == 99 ]]; then
+    fail "$1: still running 15 s after SIGTERM (want exit 143 within $bound s), failure file: '${failure:-none}'"
   else
     fail "$1: exit $code $took s after SIGTERM (want 143 within $bound s), failure file: '${failure:-none}' (want '$3')"
     cat "$work/$(basename "$2").log"
