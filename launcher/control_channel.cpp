@@ -18,6 +18,7 @@
 #include "common/errors.hpp"
 #include "common/log.hpp"
 #include "common/stop_signal.hpp"
+#include "launcher/control_message.hpp"
 #include "transport/blocking_tls.hpp"
 
 namespace ringsim {
@@ -336,19 +337,25 @@ WorkerChannel::WorkerChannel(const Endpoint& listen) {
 namespace {
 
 // Appends the leader's key line to `path` (0600, its folder 0700), once.
-void authorize_key(const std::string& path, const std::string& key) {
+// Adds the job's key to `path`, usable only from the leader's address and
+// for nothing but running commands; returns the line written (removed again
+// when the worker's channel ends).
+std::string authorize_key(const std::string& path, const std::string& key, const std::string& leader_address) {
   if (key.find_first_of("\r\n") != std::string::npos || key.rfind("ssh-ed25519 ", 0) != 0)
     throw IoError("the leader sent a malformed ssh key");
+  const std::string line = (leader_address.empty() ? std::string() : "from=\"" + leader_address + "\",") +
+                           "no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-user-rc " + key;
   const std::filesystem::path file(path);
   std::filesystem::create_directories(file.parent_path());
   std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
   std::ofstream out(file, std::ios::app);
-  out << key << "\n";
+  out << line << "\n";
   if (!out) throw IoError("cannot add the job's ssh key to " + path);
   out.close();
   std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::replace);
+  return line;
 }
 
 }  // namespace
@@ -359,6 +366,7 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
   std::string leader_address = leader_address_;  // else resolved when first needed (names may resolve late)
   std::vector<std::string> logged_refusals;      // "address: reason", each logged once
   std::string refused_by_leader;                 // a certificate refused on a connection from the leader
+  std::string link_from;                         // the address the leader's link came from
   while (!link) {
     Socket connection;
     try {
@@ -369,19 +377,38 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
                          (tls ? " with its certificate" : ""));
     }
     enable_keepalive(connection.fd());
-    if (!tls) {
-      link.emplace(std::move(connection), nullptr);
-      break;
-    }
     const std::string from = peer_address(connection.fd());
     if (leader_address.empty()) {
       try {
-        leader_address = resolve_host(leader, Clock::now() + std::chrono::milliseconds(500));
+        // Without certificates the address is all there is to go by: wait
+        // for the leader's name to resolve (it may resolve late).
+        leader_address =
+            resolve_host(leader, tls ? Clock::now() + std::chrono::milliseconds(500)
+                                     : std::min(connect_deadline, Clock::now() + std::chrono::seconds(10)));
       } catch (const TimeoutError&) {
         // Not yet: a refusal from an unknown address is only logged.
       }
     }
     const bool from_leader = !from.empty() && from == leader_address;
+    if (!tls) {
+      // No certificate channel: only a connection from the leader's address
+      // is heard (a stranger elsewhere on the network must not install keys
+      // or end the job).
+      if (from_leader) {
+        link.emplace(std::move(connection), nullptr);
+        link_from = from;
+        break;
+      }
+      const std::string key = (from.empty() ? std::string("?") : from) + ": not the leader's address";
+      if (std::find(logged_refusals.begin(), logged_refusals.end(), key) == logged_refusals.end()) {
+        logged_refusals.push_back(key);
+        log::warning("refused a control connection from " + key + " " +
+                     (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
+                                             : "(" + leader_address + ")") +
+                     "; logged once per address");
+      }
+      continue;
+    }
     const auto handshake_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(10));
     try {
       // A leader that cannot use its own credentials says so in plaintext.
@@ -392,6 +419,7 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       link.emplace(Socket(),
                    std::make_unique<BlockingTls>(std::move(connection), *tls, /*server=*/true, leader,
                                                  "the leader " + leader + " (control port)", handshake_deadline));
+      link_from = from;
     } catch (const StoppedError&) {
       throw;
     } catch (const Error& e) {
@@ -432,21 +460,50 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
                     e.what() + ")");
     }
     if (c != '\n') {
+      if (line.size() >= kMaxControlLine)
+        throw IoError("the leader " + leader + " sent a control line over " + std::to_string(kMaxControlLine) +
+                      " bytes; refused");
       line += c;
       continue;
     }
-    if (line.rfind("RSIMKEY ", 0) != 0) break;
+    ControlMessage message;
+    try {
+      message = parse_control_message(line);
+    } catch (const IoError& e) {
+      throw IoError("the leader " + leader + ": " + e.what());
+    }
+    if (const auto* ended = std::get_if<JobEnded>(&message)) return {ended->exit_code, ended->reason};
     if (authorized_keys.empty()) throw IoError("the leader sent an ssh key but this worker takes none");
-    authorize_key(authorized_keys, line.substr(8));
+    // Usable only from where the leader's link came from.
+    installed_key_ = authorize_key(authorized_keys, std::get<InstallKey>(message).public_key, link_from);
+    installed_key_file_ = authorized_keys;
     link->write_all("RSIMKEYOK\n", std::chrono::steady_clock::now() + std::chrono::seconds(10), "answering the leader");
     line.clear();
   }
-  if (line.rfind("RSIMEXIT ", 0) != 0) throw IoError("the leader " + leader + " sent an unknown message");
-  JobOutcome outcome;
-  const auto space = line.find(' ', 9);
-  outcome.exit_code = std::stoi(line.substr(9, space - 9));
-  outcome.reason = space == std::string::npos ? "" : line.substr(space + 1);
-  return outcome;
+}
+
+WorkerChannel::~WorkerChannel() { remove_installed_key(); }
+
+void WorkerChannel::remove_installed_key() {
+  if (installed_key_.empty()) return;
+  // Rewrite the file without the job's line (a fresh file renamed over the
+  // old one, so sshd never reads half of it).
+  std::ifstream in(installed_key_file_);
+  std::string kept, entry;
+  while (std::getline(in, entry))
+    if (entry != installed_key_) kept += entry + "\n";
+  in.close();
+  const std::string temporary = installed_key_file_ + ".ringsim." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << kept;
+  }
+  std::error_code ignored;
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ignored);
+  std::filesystem::rename(temporary, installed_key_file_, ignored);
+  if (ignored) std::filesystem::remove(temporary, ignored);
+  installed_key_.clear();
 }
 
 void WorkerChannel::refuse_all(const std::string& reason, const std::string& leader, Deadline deadline) {

@@ -70,6 +70,10 @@ class LeaderChannel {
 class WorkerChannel {
  public:
   explicit WorkerChannel(const Endpoint& listen);
+  // Takes the job's ssh key out of authorized_keys again, if it put it there.
+  ~WorkerChannel();
+  WorkerChannel(const WorkerChannel&) = delete;
+  WorkerChannel& operator=(const WorkerChannel&) = delete;
   // The leader's numeric address, when known without a name lookup (local
   // simulations: 127.0.0.1); otherwise its host name is resolved.
   void set_leader_address(const std::string& address) { leader_address_ = address; }
@@ -95,6 +99,9 @@ class WorkerChannel {
  private:
   Socket listener_;
   std::string leader_address_;
+  std::string installed_key_;       // the authorized_keys line this worker added
+  std::string installed_key_file_;  // and where
+  void remove_installed_key();
 };
 
 // host name -> numeric address, retrying until `deadline` (SageMaker's names

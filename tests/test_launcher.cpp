@@ -1,11 +1,14 @@
 // The launcher's pure parts, without processes: config parsing, the rank
 // map, hyperparameters and the mpirun command line.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "common/errors.hpp"
@@ -467,8 +470,11 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
   const auto impostor_tls = context_for("algo-9");
   Endpoint bound;
   { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
-  WorkerChannel worker({"127.0.0.1", bound.port});
+  std::optional<WorkerChannel> worker;
+  worker.emplace(Endpoint{"127.0.0.1", bound.port});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const std::string job_key =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ringsim-job";
   std::thread intruders([&] {
     {
       Socket plain = connect_to({"127.0.0.1", bound.port}, deadline);
@@ -487,21 +493,32 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
     }
     LeaderChannel leader;
     leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
-    leader.share_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJob ringsim-job", deadline);
+    leader.share_ssh_key(job_key, deadline);
     leader.announce({7, "the real outcome"});
   });
   const auto keys =
       std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) / "authorized_keys";
-  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
+  std::filesystem::create_directories(keys.parent_path());
+  std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
+  const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
   intruders.join();
   EXPECT_EQ(outcome.exit_code, 7);
   EXPECT_EQ(outcome.reason, "the real outcome");
-  // The job's key, installed before the outcome, and nothing the impostors sent.
-  std::ifstream installed(keys);
-  std::string text((std::istreambuf_iterator<char>(installed)), {});
-  EXPECT_EQ(text, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJob ringsim-job\n");
+  // The job's key, installed before the outcome, usable only from the
+  // leader's address and for commands, and nothing the impostors sent.
+  const auto text_of = [&] {
+    std::ifstream installed(keys);
+    return std::string((std::istreambuf_iterator<char>(installed)), {});
+  };
+  EXPECT_EQ(text_of(),
+            "ssh-ed25519 AAAA-someone-elses-key admin\nfrom=\"127.0.0.1\",no-agent-forwarding,"
+            "no-port-forwarding,no-X11-forwarding,no-user-rc " +
+                job_key + "\n");
   EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // When the worker's channel ends (the job is over), the job's line goes.
+  worker.reset();
+  EXPECT_EQ(text_of(), "ssh-ed25519 AAAA-someone-elses-key admin\n");
   std::filesystem::remove_all(keys.parent_path());
 }
 
@@ -536,4 +553,49 @@ TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
   EXPECT_EQ(value_of("--encrypt"), "all");
   write("hyperparameters.json", R"({"transport":"tcp"})");
   EXPECT_EQ(value_of("--encrypt"), "(absent)");
+}
+
+// Without a certificate channel a worker hears only the leader's address: a
+// stranger elsewhere that sends a key and "RSIMEXIT 0" first is refused,
+// installs nothing, and the real outcome still arrives. (Here every party
+// is on loopback, so the stranger is told apart by the leader address the
+// worker expects: 127.0.0.2.)
+TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
+  Endpoint bound;
+  { Socket probe = listen_on({"0.0.0.0", 0}, bound); }
+  WorkerChannel worker({"0.0.0.0", bound.port});
+  worker.set_leader_address("127.0.0.2");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto keys =
+      std::filesystem::temp_directory_path() / ("ringsim-keys-plain-" + std::to_string(::getpid())) / "authorized_keys";
+  std::thread parties([&] {
+    {
+      Socket stranger = connect_to({"127.0.0.1", bound.port}, deadline);
+      const std::string lines =
+          "RSIMKEY ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl evil\n"
+          "RSIMEXIT 0 all fine\n";
+      write_exact(stranger.fd(), {reinterpret_cast<const std::byte*>(lines.data()), lines.size()}, deadline, "x");
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    // The leader, from its own address.
+    Socket leader(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+    ASSERT_EQ(::bind(leader.fd(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(bound.port));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    ASSERT_EQ(::connect(leader.fd(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    const std::string outcome = "RSIMEXIT 9 the real outcome\n";
+    write_exact(leader.fd(), {reinterpret_cast<const std::byte*>(outcome.data()), outcome.size()}, deadline, "x");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  });
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", nullptr, keys.string());
+  parties.join();
+  EXPECT_EQ(outcome.exit_code, 9);
+  EXPECT_EQ(outcome.reason, "the real outcome");
+  EXPECT_FALSE(std::filesystem::exists(keys)) << "the stranger's key was installed";
+  std::filesystem::remove_all(keys.parent_path());
 }
