@@ -20,6 +20,8 @@
 #   --bandwidth  cap every host's egress (tc tbf), e.g. 10gbit or 25gbit, as on EC2.
 #   --check      compare the leader's model with numpy's normalize-then-matmul.
 #   --matrix F   use this .npy as the job's matrix instead of a generated one.
+#   --foreign-certs HOST  with --transport tls: HOST's certificate channel
+#                comes from another job CA (a host with the wrong credentials).
 #   --capture F  record every frame on algo-1's link (its veth at the bridge)
 #                while the hosts run, into F (tests/tools/capture.py).
 #   --delay      start that host's container SECONDS later than the others.
@@ -34,7 +36,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: netns-cluster.sh N [options]}; shift
 hostnames=aws; bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
-extra=(); delays=(); absent=(); faults=(); fault_pids=(); matrix=""; capture=""; capture_pid=
+extra=(); delays=(); absent=(); faults=(); fault_pids=(); matrix=""; capture=""; capture_pid=""; foreign=""
 while (($#)); do
   case $1 in
     --hostnames) hostnames=$2; shift ;;
@@ -48,6 +50,7 @@ while (($#)); do
     --hp) extra+=("$2"); shift ;;
     --check) check=1 ;;
     --matrix) matrix=$2; shift ;;
+    --foreign-certs) foreign=$2; shift ;;
     --capture) capture=$2; shift ;;
     --keep) keep=$2; shift ;;
     --delay) delays+=("$2"); shift ;;
@@ -182,6 +185,10 @@ if [[ $transport == tls ]]; then
   hp+=(tls_channel=certs)
 fi
 /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${certs[@]}" "${hp[@]}"
+if [[ -n $foreign ]]; then
+  rm -rf "$work/$foreign/input/data/certs"
+  "$ringsim" certs --out "$work/$foreign/input/data/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null
+fi
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 

@@ -6,6 +6,9 @@
 #   kill       every process of algo-3 killed mid-job (a lost instance)
 #   late       algo-3 starts after the wait_seconds bound / within it
 #   no leader  algo-1 never starts
+#   foreign    algo-2's (a worker's), then algo-1's (the leader's) certificate
+#              channel from another job CA, wait_seconds 600: every host ends
+#              within 60 s of the start, naming the host at fault
 # The ranks' --timeout is 60 s, so a lost host must be noticed by mpirun and
 # the launchers themselves, not by the ranks' own timeouts.
 source "$(dirname "$0")/lib.sh"
@@ -82,7 +85,15 @@ expect no-leader algo-2 nonzero 16 "the leader algo-1 never connected"
 expect no-leader algo-3 nonzero 16 "the leader algo-1 never connected"
 echo "ok   no leader, bound 6 s: workers ended at $(seconds_of no-leader algo-2)/$(seconds_of no-leader algo-3) s"
 
-for case in link-down kill late late-ok no-leader; do
+for bad in algo-2 algo-1; do
+  run_case "foreign-$bad" --transport tls --hp wait_seconds=600 --foreign-certs "$bad"
+  for host in algo-1 algo-2 algo-3; do expect "foreign-$bad" "$host" nonzero 60 "$bad"; done
+  echo "ok   $bad with another CA's certificates, wait_seconds 600: hosts ended at" \
+    "$(seconds_of "foreign-$bad" algo-1)/$(seconds_of "foreign-$bad" algo-2)/$(seconds_of "foreign-$bad" algo-3) s;" \
+    "algo-3: $(cut -c1-160 "$work/foreign-$bad/algo-3/output/failure" 2>/dev/null)"
+done
+
+for case in link-down kill late late-ok no-leader foreign-algo-2 foreign-algo-1; do
   [[ $failures -eq 0 ]] || { echo "--- $case"; cat "$work/$case.log" | grep -v similarity_ | tail -25; }
 done
 finish
