@@ -28,6 +28,9 @@ enum class TlsCrypto { automatic, openssl };
 // same but at exact ties), so reruns are reproducible byte for byte only
 // with even shares.
 enum class Balance { even, measured };
+// Whether a CSV file's first line is a header: auto (when it is not all
+// numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
+enum class CsvHeader { automatic, yes, no };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -36,6 +39,7 @@ std::span<const std::string_view> choice_names(Dtype);
 std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
+std::span<const std::string_view> choice_names(CsvHeader);
 
 template <class Enum>
 requires std::is_enum_v<Enum> std::string to_string(Enum value) {
@@ -46,6 +50,8 @@ struct JobConfig {
   std::string input;  // .npy, .csv, or a directory of them
   std::string out;    // output directory
   std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
+  CsvHeader csv_header = CsvHeader::automatic;
+  bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
   Mode mode = Mode::topk;
   int k = 10;
   double threshold = 0.5;
@@ -115,6 +121,16 @@ void visit_job_options(Config& c, Visit&& visit) {
                    .help = "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and "
                            "id columns in pairs.csv"},
         c.ids);
+  visit(OptionInfo{.name = "csv_header",
+                   .help = "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
+                           "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)",
+                   .hyperparameter = sagemaker},
+        c.csv_header);
+  visit(OptionInfo{.name = "csv_index_col",
+                   .help = "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from the "
+                           "features and, without --ids and --sharded, gives the row ids as --ids would",
+                   .hyperparameter = sagemaker},
+        c.csv_index_col);
   visit(
       OptionInfo{.name = "mode",
                  .help = "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix",

@@ -81,7 +81,8 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
   std::int64_t cols = -1;
   run_agreed(comm, [&] {
-    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded);
+    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded,
+                                      CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
     if (local.source.rows() > 0 && local.source.cols() < 1) throw InputError(options.input + ": rows have no columns");
     cols = local.source.rows() > 0 ? local.source.cols() : -1;
   });
@@ -248,7 +249,16 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       if (rank == 0) {
         ensure_writable_directory(options.out);
         out_lock.emplace(options.out);
-        if (!options.ids.empty()) row_ids = RowIds::load(options.ids, n);
+        if (!options.ids.empty()) {
+          row_ids = RowIds::load(options.ids, n);
+        } else if (options.csv_index_col && !options.sharded) {
+          // The index column names the rows, as --ids would (replicated
+          // input: rank 0's files are every rank's files).
+          std::vector<std::string> index;
+          for (const auto& file : input.source.files())
+            for (auto& id : read_csv_index_column(file)) index.push_back(std::move(id));
+          if (static_cast<std::int64_t>(index.size()) == n) row_ids = RowIds::from_lines(index, n, "--csv-index-col");
+        }
         if (options.mode == Mode::full)
           check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
         if (options.mode == Mode::topk)
@@ -273,7 +283,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       if (file.csv_first_column_is_counter)
         log::warning(file.path +
                      ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
-                     "read as a feature. Save with index=False if it is not one.");
+                     "read as a feature. Pass --csv-index-col if it is pandas' index (docs/input.md).");
   if (options.mode == Mode::topk && options.k > n - 1 && rank == 0)
     log::warning(fmt::format(
         "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",

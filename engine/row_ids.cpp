@@ -88,6 +88,7 @@ RowIds RowIds::load(const std::string& path, std::int64_t rows) {
     refuse_duplicates(ids.text_, "--ids " + path + ": id {} at row {} repeats row {}");
     return ids;
   }
+  std::vector<std::string> lines;
   std::string line;
   std::int64_t number = 0;
   while (std::getline(in, line)) {
@@ -96,10 +97,18 @@ RowIds RowIds::load(const std::string& path, std::int64_t rows) {
     if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // byte-order mark
     if (line.empty() && in.peek() == std::char_traits<char>::eof()) break;    // a final newline
     if (line.empty()) throw InputError(fmt::format("--ids {}:{}: empty id", path, number));
-    ids.text_.push_back(line);
+    lines.push_back(line);
   }
+  return from_lines(std::move(lines), rows, "--ids " + path);
+}
+
+RowIds RowIds::from_lines(std::vector<std::string> lines, std::int64_t rows, const std::string& label) {
+  RowIds ids;
+  ids.text_ = std::move(lines);
+  for (std::size_t row = 0; row < ids.text_.size(); ++row)
+    if (ids.text_[row].empty()) throw InputError(fmt::format("{}: empty id at row {}", label, row));
   if (ids.size() != rows)
-    throw InputError(fmt::format("--ids {} holds {} ids but the input has {} rows", path, ids.size(), rows));
+    throw InputError(fmt::format("{} holds {} ids but the input has {} rows", label, ids.size(), rows));
   for (const auto& text : ids.text_) {
     std::int64_t v = 0;
     if (!parse_integer(text, v)) {
@@ -113,15 +122,15 @@ RowIds RowIds::load(const std::string& path, std::int64_t rows) {
   if (ids.integers_) {
     std::vector<std::string> numbers;
     for (const auto v : ids.values_) numbers.push_back(std::to_string(v));
-    refuse_duplicates(numbers, "--ids " + path + ": id {} on line {} repeats line {}", 1);
+    refuse_duplicates(numbers, label + ": id {} on line {} repeats line {}", 1);
   } else {
-    refuse_duplicates(ids.text_, "--ids " + path + ": id '{}' on line {} repeats line {}", 1);
+    refuse_duplicates(ids.text_, label + ": id '{}' on line {} repeats line {}", 1);
   }
   if (!ids.integers_) {
     ids.values_.clear();
     std::int64_t row = 0;
     for (const auto& text : ids.text_) {
-      ids.wide_.push_back(utf32_of(text, path, ++row));
+      ids.wide_.push_back(utf32_of(text, label, ++row));
       ids.widest_ = std::max(ids.widest_, ids.wide_.back().size());
     }
   }

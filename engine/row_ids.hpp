@@ -13,6 +13,9 @@ class RowIds {
  public:
   // Throws InputError naming `path` unless it holds exactly `rows` ids.
   static RowIds load(const std::string& path, std::int64_t rows);
+  // Ids given as text, one per row (a CSV's index column); `label` names
+  // their source in errors ("--csv-index-col").
+  static RowIds from_lines(std::vector<std::string> lines, std::int64_t rows, const std::string& label);
 
   std::int64_t size() const { return static_cast<std::int64_t>(text_.size()); }
   bool integers() const { return integers_; }
