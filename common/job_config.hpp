@@ -31,6 +31,9 @@ enum class Balance { even, measured };
 // Whether a CSV file's first line is a header: auto (when it is not all
 // numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
 enum class CsvHeader { automatic, yes, no };
+// The pair score: the cosine (rows normalised to unit length first), or the
+// inner product of the rows as given (embeddings meant unnormalised).
+enum class Score { cosine, dot };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -40,6 +43,7 @@ std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
 std::span<const std::string_view> choice_names(CsvHeader);
+std::span<const std::string_view> choice_names(Score);
 
 template <class Enum>
 requires std::is_enum_v<Enum> std::string to_string(Enum value) {
@@ -53,6 +57,7 @@ struct JobConfig {
   CsvHeader csv_header = CsvHeader::automatic;
   bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
   Mode mode = Mode::topk;
+  Score score = Score::cosine;
   int k = 10;
   double threshold = 0.5;
   Dtype dtype = Dtype::float32;
@@ -136,6 +141,11 @@ void visit_job_options(Config& c, Visit&& visit) {
                  .help = "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix",
                  .hyperparameter = sagemaker},
       c.mode);
+  visit(OptionInfo{.name = "score",
+                   .help = "Pair score: cosine, or dot (the inner product of the rows as given, no normalisation; a "
+                           "zero row scores 0)",
+                   .hyperparameter = sagemaker},
+        c.score);
   visit(
       OptionInfo{
           .name = "k", .help = "Neighbours per row in topk mode", .hyperparameter = sagemaker, .min = 1, .max = kMaxK},

@@ -197,7 +197,8 @@ std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& par
   // formats are then another job's.
   f.add(fmt::format("grid increments mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}",
                     to_string(options.mode), options.k, options.threshold, to_string(options.dtype), options.tile,
-                    options.tile, ranks, partition.rows(), own.cols()));
+                    options.tile, ranks, partition.rows(), own.cols()) +
+        (options.score == Score::dot ? " score=dot" : ""));
   for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
   return f.add(own.data(), static_cast<std::size_t>(own.size()) * sizeof(Scalar)).value();
 }
@@ -276,7 +277,19 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   {
     PhaseScope phase("load");
     ScopedTimer timer(report.normalize_seconds);
-    normalize_rows(own);
+    if (options.score == Score::cosine) normalize_rows(own);
+  }
+  // Dot scores are bounded by the largest squared row norm (Cauchy-Schwarz):
+  // the bound on what a peer or a checkpoint may claim.
+  double score_bound = kScoreBound;
+  if (options.score == Score::dot) {
+    double largest = 0;
+    for (std::int64_t r = 0; r < own.rows(); ++r) {
+      double squared = 0;
+      for (std::int64_t c = 0; c < own.cols(); ++c) squared += static_cast<double>(own(r, c)) * own(r, c);
+      largest = std::max(largest, squared);
+    }
+    score_bound = dot_score_bound(comm.allreduce_max(largest));
   }
   if (rank == 0)
     for (const auto& file : input.source.files())
@@ -311,7 +324,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
 
   double mode_wait = 0;
-  const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr};
+  const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr,
+                            score_bound};
   auto mode = make_ring_mode<Scalar>(mode_options(options), context);
 
   std::optional<CheckpointStore> store;
@@ -435,6 +449,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         {"P", comm.size()},
         {"k", options.k},
         {"mode", to_string(options.mode)},
+        {"score", to_string(options.score)},
         {"threshold", options.threshold},
         {"dtype", to_string(options.dtype)},
         {"transport", to_string(options.transport)},

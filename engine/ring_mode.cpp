@@ -179,7 +179,7 @@ class TopKMode : public RingMode<Scalar> {
     copy_bytes(own_.score_data().data(), state.data(), score_bytes);
     copy_bytes(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
     check_topk_lists<Scalar>(own_.id_data(), own_.score_data(), context_.partition.rows(),
-                             "rank " + std::to_string(rank_) + "'s top-k checkpoint");
+                             "rank " + std::to_string(rank_) + "'s top-k checkpoint", context_.score_bound);
     own_.refresh_kth();
   }
 
@@ -230,7 +230,7 @@ class TopKMode : public RingMode<Scalar> {
         transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
                        context_.timeout);
         check_topk_lists<Scalar>(received.id_data(), received.score_data(), n,
-                                 "the top-k lists rank " + std::to_string(source) + " sent");
+                                 "the top-k lists rank " + std::to_string(source) + " sent", context_.score_bound);
       }
       // Empty slots (fewer than k other rows) become id -1 and score NaN.
       std::vector<std::int64_t> ids(block.id_data().begin(), block.id_data().end());
@@ -278,7 +278,7 @@ class TopKMode : public RingMode<Scalar> {
     timed_wait(context_, *front.scores);
     timed_wait(context_, *front.ids);
     check_topk_lists<Scalar>(front.acc->id_data(), front.acc->score_data(), context_.partition.rows(),
-                             "a partial top-k list from a peer");
+                             "a partial top-k list from a peer", context_.score_bound);
     front.acc->refresh_kth();
     own_.merge(*front.acc);
     incoming_.pop_front();
@@ -350,7 +350,7 @@ class ThresholdMode : public RingMode<Scalar> {
     pairs.resize(state.size() / sizeof(Pair));
     copy_bytes(pairs.data(), state.data(), state.size());
     check_pairs<Pair>(std::span<const Pair>(pairs), context_.partition.rows(), consumer_.threshold(), nullptr, false,
-                      "a threshold checkpoint");
+                      "a threshold checkpoint", context_.score_bound);
     saved_pairs_ = pairs.size();
   }
 
@@ -411,7 +411,7 @@ class ThresholdMode : public RingMode<Scalar> {
     transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
     check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.partition.rows(), consumer_.threshold(),
                       stream.requested > 0 ? &last : nullptr, true,
-                      "the pairs rank " + std::to_string(stream.source) + " sent");
+                      "the pairs rank " + std::to_string(stream.source) + " sent", context_.score_bound);
     stream.requested += size;
     stream.at = 0;
   }
