@@ -56,6 +56,7 @@ struct JobConfig {
   std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
   CsvHeader csv_header = CsvHeader::automatic;
   bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
+  bool id_matrix = false;      // string ids: also neighbor_ids.npy, the ids of every neighbour (n x k unicode)
   Mode mode = Mode::topk;
   Score score = Score::cosine;
   int k = 10;
@@ -123,9 +124,15 @@ void visit_job_options(Config& c, Visit&& visit) {
           .name = "out", .help = "Output folder (created if missing; one job at a time holds it)", .required = true},
       c.out);
   visit(OptionInfo{.name = "ids",
-                   .help = "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and "
-                           "id columns in pairs.csv"},
+                   .help = "Row ids in row order: a text file (one per line), or a 1-D .npy of integers or strings; "
+                           "writes the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and "
+                           "neighbor_ids.npy for integer ids"},
         c.ids);
+  visit(OptionInfo{.name = "id_matrix",
+                   .help = "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
+                           "neighbors.npy; without it, ids.txt[neighbors] gives the same)",
+                   .hyperparameter = sagemaker},
+        c.id_matrix);
   visit(OptionInfo{.name = "csv_header",
                    .help = "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
                            "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)",

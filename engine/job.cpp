@@ -473,6 +473,14 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
         {"ranks", ranks}};
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "rows.json").string()));
     outputs.back()->append(rows_manifest(ranks, input.partition.rows(), options.ids));
+    if (row_ids) {
+      // The id table, once, in row order: ids.txt[neighbors] names every
+      // neighbour without an n x k matrix of strings.
+      const bool integers = row_ids->integers();
+      outputs.push_back(std::make_unique<AtomicFile>(
+          (std::filesystem::path(options.out) / (integers ? "ids.npy" : "ids.txt")).string()));
+      outputs.back()->append(row_ids->table_bytes());
+    }
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "report.json").string()));
     outputs.back()->append(document.dump(2) + "\n");
     publish_outputs(options.out, outputs);
@@ -527,6 +535,7 @@ ModeOptions mode_options(const RunOptions& options) {
   mode.mode = options.mode;
   mode.k = options.k;
   mode.threshold = options.threshold;
+  mode.id_matrix = options.id_matrix;
   // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
   // more pairs than that allows is over the limit whatever the others hold.
   mode.max_pairs_per_rank = options.max_output_bytes / 6;

@@ -81,6 +81,7 @@ class TopKMode : public RingMode<Scalar> {
         schedule_(context.transport.size()),
         rank_(context.transport.rank()),
         k_(options.k),
+        id_matrix_(options.id_matrix),
         own_(context.partition.size(rank_), options.k) {}
 
   // The owner's k-th scores travel one message behind its block (sent when
@@ -207,7 +208,7 @@ class TopKMode : public RingMode<Scalar> {
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
     AtomicFile& neighbors = *staged[0];
     AtomicFile& scores = *staged[1];
-    const RowIds* names = context_.ids;
+    const RowIds* names = context_.ids && (context_.ids->integers() || id_matrix_) ? context_.ids : nullptr;
     std::string names_header;
     std::int64_t name_bytes = 0;
     if (names) {
@@ -294,6 +295,7 @@ class TopKMode : public RingMode<Scalar> {
   RingSchedule schedule_;
   int rank_;
   int k_;
+  bool id_matrix_;  // neighbor_ids.npy for string ids too
   TopKAccumulator<Scalar> own_;
   std::unique_ptr<TopKAccumulator<Scalar>> visiting_;
   std::unique_ptr<TopKConsumer<Scalar>> consumer_;
@@ -617,8 +619,8 @@ class FullMode : public RingMode<Scalar> {
 }  // namespace
 
 const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy", "scores.npy", "neighbor_ids.npy", "pairs.csv",
-                                              "similarity.npy"};
+  static const std::vector<std::string> names{"neighbors.npy",  "scores.npy", "neighbor_ids.npy", "pairs.csv",
+                                              "similarity.npy", "ids.txt",    "ids.npy"};
   return names;
 }
 
