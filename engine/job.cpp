@@ -443,34 +443,37 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
       ranks.push_back(std::move(r));
     }
-    json document = {
-        {"n", input.partition.rows()},
-        {"d", d},
-        {"P", comm.size()},
-        {"k", options.k},
-        {"mode", to_string(options.mode)},
-        {"score", to_string(options.score)},
-        {"threshold", options.threshold},
-        {"dtype", to_string(options.dtype)},
-        {"transport", to_string(options.transport)},
-        {"cipher_suite", stats.cipher_suite},
-        {"tls_crypto", stats.tls_crypto},
-        {"tile", {options.tile, options.tile}},
-        {"gemm_backend", gemm_backend()},
-        {"resumed_steps", checkpoints.resume_step},
-        {"empty_slots_per_row", options.mode == Mode::topk ? std::max<std::int64_t>(0, options.k - (n - 1)) : 0},
-        {"ring_steps", schedule.steps()},
-        {"balance", input.rank_gflops.empty() ? "even" : "measured"},
-        // The ring's rate against the sum of what each rank achieved in its
-        // own compute time: 1 when no rank ever waited for another.
-        {"rank_gflops_sum", rank_gflops_sum},
-        {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
-        {"ring_rate_vs_rank_sum",
-         ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
-        {"wall_seconds", wall},
-        {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-        {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-        {"ranks", ranks}};
+    json document = {{"n", input.partition.rows()},
+                     {"d", d},
+                     {"P", comm.size()},
+                     {"mode", to_string(options.mode)},
+                     {"score", to_string(options.score)},
+                     {"dtype", to_string(options.dtype)},
+                     {"transport", to_string(options.transport)},
+                     {"cipher_suite", stats.cipher_suite},
+                     {"tls_crypto", stats.tls_crypto},
+                     {"tile", {options.tile, options.tile}},
+                     {"gemm_backend", gemm_backend()},
+                     {"resumed_steps", checkpoints.resume_step},
+                     {"ring_steps", schedule.steps()},
+                     {"balance", input.rank_gflops.empty() ? "even" : "measured"},
+                     // The ring's rate against the sum of what each rank achieved in its
+                     // own compute time: 1 when no rank ever waited for another.
+                     {"rank_gflops_sum", rank_gflops_sum},
+                     {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+                     {"ring_rate_vs_rank_sum",
+                      ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
+                     {"wall_seconds", wall},
+                     {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+                     {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+                     {"ranks", ranks}};
+    // Only the mode's own settings: a threshold in a top-k report reads as
+    // if it had been applied.
+    if (options.mode == Mode::topk) {
+      document["k"] = options.k;
+      document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - (n - 1));
+    }
+    if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "rows.json").string()));
     outputs.back()->append(rows_manifest(ranks, input.partition.rows(), options.ids));
     if (row_ids) {

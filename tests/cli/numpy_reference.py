@@ -23,11 +23,14 @@ mismatch, except the NaN that pads a top-k row with fewer than k other rows.
              match; every pair with score >= T present and no pair below T
              (pairs within the tolerance of T may go either way).
   full       n x n float32, every entry finite and equal to the reference.
+  report     report.json's mode is MODE; k only in topk, threshold only in
+             threshold mode.
 
 Every failed check exits non-zero with a message naming the row or pair.
 """
 import argparse
 import csv
+import json
 import sys
 
 import numpy as np
@@ -146,6 +149,11 @@ def main():
     if a.score == "dot":  # absolute rounding grows with the scores' size
         scale = max(1.0, float(np.abs(s).max()))
         tol = (tol[0] * scale, max(tol[1], 1e-6 if a.dtype == "float32" else 0.0))
+    # report.json holds the mode's own settings only (no threshold in a top-k report).
+    report = json.load(open(f"{a.out}/report.json"))
+    check(report["mode"] == a.mode and ("k" in report) == (a.mode == "topk") and
+          ("threshold" in report) == (a.mode == "threshold"),
+          f"report.json of a {a.mode} job holds k: {'k' in report}, threshold: {'threshold' in report}")
     if a.mode == "topk":
         what = check_topk(s, a.out, a.k, tol, a.dtype == "float32")
     elif a.mode == "threshold":
