@@ -22,6 +22,8 @@ constexpr std::array<std::string_view, 2> kDeviceNames = {"cpu", "cuda"};
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
 constexpr std::array<std::string_view, 2> kBalanceNames = {"even", "measured"};
 constexpr std::array<std::string_view, 2> kEncryptNames = {"all", "inter-host"};
+constexpr std::array<std::string_view, 3> kCsvHeaderNames = {"auto", "yes", "no"};
+constexpr std::array<std::string_view, 2> kScoreNames = {"cosine", "dot"};
 
 template <class Integer>
 void parse_integer(std::string_view text, Integer& field, const std::string& display) {
@@ -65,6 +67,8 @@ std::span<const std::string_view> choice_names(Device) { return kDeviceNames; }
 std::span<const std::string_view> choice_names(TlsCrypto) { return kTlsCryptoNames; }
 std::span<const std::string_view> choice_names(Balance) { return kBalanceNames; }
 std::span<const std::string_view> choice_names(Encrypt) { return kEncryptNames; }
+std::span<const std::string_view> choice_names(CsvHeader) { return kCsvHeaderNames; }
+std::span<const std::string_view> choice_names(Score) { return kScoreNames; }
 
 namespace {
 

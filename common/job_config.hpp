@@ -32,6 +32,12 @@ enum class Balance { even, measured };
 // those between hosts (as SageMaker's inter-container traffic encryption
 // does: traffic inside an instance stays in the clear).
 enum class Encrypt { all, inter_host };
+// Whether a CSV file's first line is a header: auto (when it is not all
+// numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
+enum class CsvHeader { automatic, yes, no };
+// The pair score: the cosine (rows normalised to unit length first), or the
+// inner product of the rows as given (embeddings meant unnormalised).
+enum class Score { cosine, dot };
 
 // The names the command line and hyperparameters use, in enum order.
 std::span<const std::string_view> choice_names(Mode);
@@ -41,6 +47,8 @@ std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
 std::span<const std::string_view> choice_names(Encrypt);
+std::span<const std::string_view> choice_names(CsvHeader);
+std::span<const std::string_view> choice_names(Score);
 
 template <class Enum>
 requires std::is_enum_v<Enum> std::string to_string(Enum value) {
@@ -51,7 +59,11 @@ struct JobConfig {
   std::string input;  // .npy, .csv, or a directory of them
   std::string out;    // output directory
   std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
+  CsvHeader csv_header = CsvHeader::automatic;
+  bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
+  bool id_matrix = false;      // string ids: also neighbor_ids.npy, the ids of every neighbour (n x k unicode)
   Mode mode = Mode::topk;
+  Score score = Score::cosine;
   int k = 10;
   double threshold = 0.5;
   Dtype dtype = Dtype::float32;
@@ -118,14 +130,35 @@ void visit_job_options(Config& c, Visit&& visit) {
           .name = "out", .help = "Output folder (created if missing; one job at a time holds it)", .required = true},
       c.out);
   visit(OptionInfo{.name = "ids",
-                   .help = "Row ids, one per line (or a 1-D integer .npy), in row order: adds neighbor_ids.npy and "
-                           "id columns in pairs.csv"},
+                   .help = "Row ids in row order: a text file (one per line), or a 1-D .npy of integers or strings; "
+                           "writes the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and "
+                           "neighbor_ids.npy for integer ids"},
         c.ids);
+  visit(OptionInfo{.name = "id_matrix",
+                   .help = "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
+                           "neighbors.npy; without it, ids.txt[neighbors] gives the same)",
+                   .hyperparameter = sagemaker},
+        c.id_matrix);
+  visit(OptionInfo{.name = "csv_header",
+                   .help = "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
+                           "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)",
+                   .hyperparameter = sagemaker},
+        c.csv_header);
+  visit(OptionInfo{.name = "csv_index_col",
+                   .help = "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from the "
+                           "features and, without --ids and --sharded, gives the row ids as --ids would",
+                   .hyperparameter = sagemaker},
+        c.csv_index_col);
   visit(
       OptionInfo{.name = "mode",
                  .help = "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix",
                  .hyperparameter = sagemaker},
       c.mode);
+  visit(OptionInfo{.name = "score",
+                   .help = "Pair score: cosine, or dot (the inner product of the rows as given, no normalisation; a "
+                           "zero row scores 0)",
+                   .hyperparameter = sagemaker},
+        c.score);
   visit(
       OptionInfo{
           .name = "k", .help = "Neighbours per row in topk mode", .hyperparameter = sagemaker, .min = 1, .max = kMaxK},

@@ -81,7 +81,8 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
   std::int64_t cols = -1;
   run_agreed(comm, [&] {
-    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded);
+    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded,
+                                      CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
     if (local.source.rows() > 0 && local.source.cols() < 1) throw InputError(options.input + ": rows have no columns");
     cols = local.source.rows() > 0 ? local.source.cols() : -1;
   });
@@ -209,7 +210,8 @@ std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& par
   // formats are then another job's.
   f.add(fmt::format("grid increments mode={} k={} threshold={} dtype={} tile={}x{} ranks={} n={} d={}",
                     to_string(options.mode), options.k, options.threshold, to_string(options.dtype), options.tile,
-                    options.tile, ranks, partition.rows(), own.cols()));
+                    options.tile, ranks, partition.rows(), own.cols()) +
+        (options.score == Score::dot ? " score=dot" : ""));
   for (int r = 0; r < ranks; ++r) f.add(fmt::format("{}+{}", partition.begin(r), partition.size(r)));
   return f.add(own.data(), static_cast<std::size_t>(own.size()) * sizeof(Scalar)).value();
 }
@@ -261,7 +263,16 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       if (rank == 0) {
         ensure_writable_directory(options.out);
         out_lock.emplace(options.out);
-        if (!options.ids.empty()) row_ids = RowIds::load(options.ids, n);
+        if (!options.ids.empty()) {
+          row_ids = RowIds::load(options.ids, n);
+        } else if (options.csv_index_col && !options.sharded) {
+          // The index column names the rows, as --ids would (replicated
+          // input: rank 0's files are every rank's files).
+          std::vector<std::string> index;
+          for (const auto& file : input.source.files())
+            for (auto& id : read_csv_index_column(file)) index.push_back(std::move(id));
+          if (static_cast<std::int64_t>(index.size()) == n) row_ids = RowIds::from_lines(index, n, "--csv-index-col");
+        }
         if (options.mode == Mode::full)
           check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
         if (options.mode == Mode::topk)
@@ -279,14 +290,26 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   {
     PhaseScope phase("load");
     ScopedTimer timer(report.normalize_seconds);
-    normalize_rows(own);
+    if (options.score == Score::cosine) normalize_rows(own);
+  }
+  // Dot scores are bounded by the largest squared row norm (Cauchy-Schwarz):
+  // the bound on what a peer or a checkpoint may claim.
+  double score_bound = kScoreBound;
+  if (options.score == Score::dot) {
+    double largest = 0;
+    for (std::int64_t r = 0; r < own.rows(); ++r) {
+      double squared = 0;
+      for (std::int64_t c = 0; c < own.cols(); ++c) squared += static_cast<double>(own(r, c)) * own(r, c);
+      largest = std::max(largest, squared);
+    }
+    score_bound = dot_score_bound(comm.allreduce_max(largest));
   }
   if (rank == 0)
     for (const auto& file : input.source.files())
       if (file.csv_first_column_is_counter)
         log::warning(file.path +
                      ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
-                     "read as a feature. Save with index=False if it is not one.");
+                     "read as a feature. Pass --csv-index-col if it is pandas' index (docs/input.md).");
   if (options.mode == Mode::topk && options.k > n - 1 && rank == 0)
     log::warning(fmt::format(
         "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",
@@ -314,7 +337,8 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   }
 
   double mode_wait = 0;
-  const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr};
+  const ModeContext context{*transport, input.partition, timeout, &mode_wait, row_ids ? &*row_ids : nullptr,
+                            score_bound};
   auto mode = make_ring_mode<Scalar>(mode_options(options), context);
 
   std::optional<CheckpointStore> store;
@@ -432,35 +456,47 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
       bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
       ranks.push_back(std::move(r));
     }
-    json document = {
-        {"n", input.partition.rows()},
-        {"d", d},
-        {"P", comm.size()},
-        {"k", options.k},
-        {"mode", to_string(options.mode)},
-        {"threshold", options.threshold},
-        {"dtype", to_string(options.dtype)},
-        {"transport", to_string(options.transport)},
-        {"cipher_suite", stats.cipher_suite},
-        {"tls_crypto", stats.tls_crypto},
-        {"tile", {options.tile, options.tile}},
-        {"gemm_backend", gemm_backend()},
-        {"resumed_steps", checkpoints.resume_step},
-        {"empty_slots_per_row", options.mode == Mode::topk ? std::max<std::int64_t>(0, options.k - (n - 1)) : 0},
-        {"ring_steps", schedule.steps()},
-        {"balance", input.rank_gflops.empty() ? "even" : "measured"},
-        // The ring's rate against the sum of what each rank achieved in its
-        // own compute time: 1 when no rank ever waited for another.
-        {"rank_gflops_sum", rank_gflops_sum},
-        {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
-        {"ring_rate_vs_rank_sum",
-         ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
-        {"wall_seconds", wall},
-        {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-        {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-        {"ranks", ranks}};
+    json document = {{"n", input.partition.rows()},
+                     {"d", d},
+                     {"P", comm.size()},
+                     {"mode", to_string(options.mode)},
+                     {"score", to_string(options.score)},
+                     {"dtype", to_string(options.dtype)},
+                     {"transport", to_string(options.transport)},
+                     {"cipher_suite", stats.cipher_suite},
+                     {"tls_crypto", stats.tls_crypto},
+                     {"tile", {options.tile, options.tile}},
+                     {"gemm_backend", gemm_backend()},
+                     {"resumed_steps", checkpoints.resume_step},
+                     {"ring_steps", schedule.steps()},
+                     {"balance", input.rank_gflops.empty() ? "even" : "measured"},
+                     // The ring's rate against the sum of what each rank achieved in its
+                     // own compute time: 1 when no rank ever waited for another.
+                     {"rank_gflops_sum", rank_gflops_sum},
+                     {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+                     {"ring_rate_vs_rank_sum",
+                      ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
+                     {"wall_seconds", wall},
+                     {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+                     {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+                     {"ranks", ranks}};
+    // Only the mode's own settings: a threshold in a top-k report reads as
+    // if it had been applied.
+    if (options.mode == Mode::topk) {
+      document["k"] = options.k;
+      document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - (n - 1));
+    }
+    if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "rows.json").string()));
     outputs.back()->append(rows_manifest(ranks, input.partition.rows(), options.ids));
+    if (row_ids) {
+      // The id table, once, in row order: ids.txt[neighbors] names every
+      // neighbour without an n x k matrix of strings.
+      const bool integers = row_ids->integers();
+      outputs.push_back(std::make_unique<AtomicFile>(
+          (std::filesystem::path(options.out) / (integers ? "ids.npy" : "ids.txt")).string()));
+      outputs.back()->append(row_ids->table_bytes());
+    }
     outputs.push_back(std::make_unique<AtomicFile>((std::filesystem::path(options.out) / "report.json").string()));
     outputs.back()->append(document.dump(2) + "\n");
     publish_outputs(options.out, outputs);
@@ -516,6 +552,7 @@ ModeOptions mode_options(const RunOptions& options) {
   mode.mode = options.mode;
   mode.k = options.k;
   mode.threshold = options.threshold;
+  mode.id_matrix = options.id_matrix;
   // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
   // more pairs than that allows is over the limit whatever the others hold.
   mode.max_pairs_per_rank = options.max_output_bytes / 6;

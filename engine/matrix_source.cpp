@@ -103,13 +103,35 @@ MatrixFile probe_npy(const std::string& path) {
   return file;
 }
 
-MatrixFile probe_csv(const std::string& path) {
+// pandas' to_csv(index=False) names the columns 0, 1, ..., d-1: a header line
+// that is all numbers. Exactly that text (no "0.0", no "1,2,3") counts.
+bool counts_columns(const std::vector<std::string>& fields, std::size_t from) {
+  for (std::size_t i = from; i < fields.size(); ++i)
+    if (trim(fields[i]) != std::to_string(i - from)) return false;
+  return fields.size() > from;
+}
+
+// A first line is a header when any field is not a number, or when its
+// (feature) fields read exactly 0,1,...,d-1; --csv-header yes/no decides
+// instead.
+bool is_header(const std::vector<std::string>& fields, const CsvOptions& csv) {
+  if (csv.header != CsvHeader::automatic) return csv.header == CsvHeader::yes;
+  double ignored = 0;
+  for (const auto& field : fields)
+    if (!parse_double(field, ignored)) return true;
+  return counts_columns(fields, csv.index_col ? 1 : 0);
+}
+
+MatrixFile probe_csv(const std::string& path, const CsvOptions& csv) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
   MatrixFile file;
   file.path = path;
   file.format = "csv";
   file.element_bytes = 8;
+  file.csv_index_col = csv.index_col;
+  const std::int64_t skip = csv.index_col ? 1 : 0;
+  std::int64_t fields_per_line = 0;
   std::string line;
   std::int64_t line_number = 0;
   bool first = true;
@@ -121,17 +143,18 @@ MatrixFile probe_csv(const std::string& path) {
     const auto fields = split_csv_line(line);
     if (first) {
       first = false;
-      double ignored = 0;
-      // A first line that is not numeric is a header.
-      if (!parse_double(fields[0], ignored)) {
+      fields_per_line = static_cast<std::int64_t>(fields.size());
+      if (fields_per_line <= skip)
+        throw InputError(path + ":" + std::to_string(line_number) +
+                         ": --csv-index-col, but the line has one column: no features left");
+      file.cols = fields_per_line - skip;
+      if (is_header(fields, csv)) {
         file.csv_header = true;
-        file.cols = static_cast<std::int64_t>(fields.size());
         continue;
       }
-      file.cols = static_cast<std::int64_t>(fields.size());
     }
-    if (static_cast<std::int64_t>(fields.size()) != file.cols)
-      throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(file.cols) +
+    if (static_cast<std::int64_t>(fields.size()) != fields_per_line)
+      throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(fields_per_line) +
                        " values, found " + std::to_string(fields.size()));
     double first_value = 0;
     if (counter_from < 2 && parse_double(fields[0], first_value)) {
@@ -140,7 +163,7 @@ MatrixFile probe_csv(const std::string& path) {
     }
     ++file.rows;
   }
-  file.csv_first_column_is_counter = file.cols > 1 && file.rows >= 3 && counter_from < 2;
+  file.csv_first_column_is_counter = !csv.index_col && file.cols > 1 && file.rows >= 3 && counter_from < 2;
   return file;
 }
 
@@ -269,16 +292,19 @@ void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
     }
     if (++row < begin) continue;
     const auto fields = split_csv_line(line);
-    if (static_cast<std::int64_t>(fields.size()) != file.cols)
-      throw InputError(file.path + ":" + std::to_string(line_number) + ": expected " + std::to_string(file.cols) +
-                       " values, found " + std::to_string(fields.size()));
+    const std::int64_t skip = file.csv_index_col ? 1 : 0;
+    if (static_cast<std::int64_t>(fields.size()) != file.cols + skip)
+      throw InputError(file.path + ":" + std::to_string(line_number) + ": expected " +
+                       std::to_string(file.cols + skip) + " values, found " + std::to_string(fields.size()));
     for (std::int64_t c = 0; c < file.cols; ++c) {
       double value = 0;
-      const std::string where = file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c);
-      if (!parse_double(fields[c], value)) throw InputError(where + " is not a number: '" + trim(fields[c]) + "'");
+      // Columns as the file counts them (the index column is column 0).
+      const std::string& field = fields[c + skip];
+      const std::string where = file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c + skip);
+      if (!parse_double(field, value)) throw InputError(where + " is not a number: '" + trim(field) + "'");
       // strtod reads "nan", "inf" and "1e999" (as Inf): refuse them here,
       // where the line is known.
-      if (!std::isfinite(value)) throw InputError(where + " is not a finite number: '" + trim(fields[c]) + "'");
+      if (!std::isfinite(value)) throw InputError(where + " is not a finite number: '" + trim(field) + "'");
       if (!fits<Scalar>(value)) throw InputError(out_of_range(where, value));
       out[(row - begin) * out_stride + c] = static_cast<Scalar>(value);
     }
@@ -288,16 +314,40 @@ void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
 
 }  // namespace
 
-MatrixFile probe_matrix_file(const std::string& path) {
+MatrixFile probe_matrix_file(const std::string& path, const CsvOptions& csv) {
   if (!fs::exists(path)) throw InputError(path + ": input file not found");
   if (ends_with(path, ".npy")) return probe_npy(path);
-  if (ends_with(path, ".csv")) return probe_csv(path);
+  if (ends_with(path, ".csv")) return probe_csv(path, csv);
   throw InputError(path + ": unknown input format; expected a .npy or .csv file");
 }
 
-MatrixSource MatrixSource::open(const std::string& path, bool allow_empty) {
+std::vector<std::string> read_csv_index_column(const MatrixFile& file) {
+  std::vector<std::string> ids;
+  if (file.format != "csv" || !file.csv_index_col) return ids;
+  std::ifstream in(file.path);
+  if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
+  std::string line;
+  std::int64_t line_number = 0;
+  bool header_pending = file.csv_header;
+  while (std::getline(in, line)) {
+    ++line_number;
+    strip_byte_order_mark(line, line_number);
+    if (blank(line)) continue;
+    if (header_pending) {
+      header_pending = false;
+      continue;
+    }
+    const auto fields = split_csv_line(line);
+    ids.push_back(trim(fields.empty() ? std::string() : fields[0]));
+  }
+  if (static_cast<std::int64_t>(ids.size()) != file.rows)
+    throw InputError(file.path + ": fewer rows than when it was first read");
+  return ids;
+}
+
+MatrixSource MatrixSource::open(const std::string& path, bool allow_empty, const CsvOptions& csv) {
   if (allow_empty && !fs::exists(path)) return MatrixSource{};
-  if (!fs::is_directory(path)) return from_files({probe_matrix_file(path)});
+  if (!fs::is_directory(path)) return from_files({probe_matrix_file(path, csv)});
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(path)) {
     const std::string name = entry.path().string();
@@ -306,7 +356,7 @@ MatrixSource MatrixSource::open(const std::string& path, bool allow_empty) {
   // Natural order, as part files are numbered: part-2 before part-10.
   names = natural_sorted(std::move(names));
   std::vector<MatrixFile> files;
-  for (const auto& name : names) files.push_back(probe_matrix_file(name));
+  for (const auto& name : names) files.push_back(probe_matrix_file(name, csv));
   if (files.empty() && !allow_empty) throw InputError(path + ": directory holds no .npy or .csv files");
   return from_files(std::move(files));
 }

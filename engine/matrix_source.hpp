@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/job_config.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ringsim {
@@ -21,20 +22,31 @@ struct MatrixFile {
   bool fortran_order = false;    // npy only
   std::int64_t data_offset = 0;  // npy only
   bool csv_header = false;       // csv only: first line is a header
+  bool csv_index_col = false;    // csv only: the first column is row ids, not a feature (cols excludes it)
   // csv only: the first column counts 0, 1, 2, ... (or 1, 2, 3, ...), as an
   // index that pandas' to_csv writes by default: probably not a feature.
   bool csv_first_column_is_counter = false;
 };
 
+// How CSV files are read (--csv-header, --csv-index-col; docs/input.md).
+struct CsvOptions {
+  CsvHeader header = CsvHeader::automatic;
+  bool index_col = false;
+};
+
 // Reads the shape and layout of one file (.npy or .csv by extension);
 // throws InputError naming the file and the problem.
-MatrixFile probe_matrix_file(const std::string& path);
+MatrixFile probe_matrix_file(const std::string& path, const CsvOptions& csv = {});
+
+// The first column of a CSV read with --csv-index-col, one text per data row
+// (trimmed; the header skipped).
+std::vector<std::string> read_csv_index_column(const MatrixFile& file);
 
 class MatrixSource {
  public:
   // A file, or a directory whose .npy / .csv files are stacked in name order
   // (an empty directory only if `allow_empty`: a host with no shard).
-  static MatrixSource open(const std::string& path, bool allow_empty = false);
+  static MatrixSource open(const std::string& path, bool allow_empty = false, const CsvOptions& csv = {});
   static MatrixSource from_files(std::vector<MatrixFile> files);
 
   std::int64_t rows() const { return rows_; }

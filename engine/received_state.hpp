@@ -4,7 +4,9 @@
 // forged or corrupt list, pair or band is refused naming its source, never
 // written out, and never sizes an allocation or a file.
 //
-// Scores are cosines: finite and within [-1, 1] up to rounding.
+// Scores are finite and within [-bound, bound]: cosines within [-1, 1] up to
+// rounding (kScoreBound), dot scores within the largest squared row norm
+// (Cauchy-Schwarz; the job passes dot_score_bound).
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -19,11 +21,15 @@ namespace ringsim {
 
 constexpr double kScoreBound = 1.0 + 1e-3;
 
+// |x . y| <= |x| |y| <= the largest squared norm, with room for rounding
+// (float32 sums of thousands of products).
+inline double dot_score_bound(double largest_squared_norm) { return largest_squared_norm * kScoreBound + 1e-30; }
+
 // Top-k lists of `ids.size() / k` rows: each slot a row id in [0, n) with a
 // finite score in bounds, or empty (kEmptyId, score -inf).
 template <class Scalar>
 void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar> scores, std::int64_t n,
-                      const std::string& source) {
+                      const std::string& source, double bound = kScoreBound) {
   RINGSIM_ENFORCE(ids.size() == scores.size(), "top-k ids and scores of different sizes");
   for (std::size_t s = 0; s < ids.size(); ++s) {
     if (ids[s] == TopKAccumulator<Scalar>::kEmptyId) {
@@ -34,8 +40,9 @@ void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar>
     if (ids[s] < 0 || ids[s] >= n)
       throw IoError(source + ": a top-k neighbour id " + std::to_string(ids[s]) + " outside [0, " + std::to_string(n) +
                     "); refused");
-    if (!std::isfinite(scores[s]) || std::abs(static_cast<double>(scores[s])) > kScoreBound)
-      throw IoError(source + ": a top-k score that is not a cosine; refused");
+    if (!std::isfinite(scores[s]) || std::abs(static_cast<double>(scores[s])) > bound)
+      throw IoError(source + ": a top-k score outside [-" + std::to_string(bound) + ", " + std::to_string(bound) +
+                    "]; refused");
   }
 }
 
@@ -44,14 +51,14 @@ void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar>
 // `previous` (null: the first).
 template <class Pair, class Scalar>
 void check_pairs(std::span<const Pair> pairs, std::int64_t n, Scalar threshold, const Pair* previous, bool sorted,
-                 const std::string& source) {
+                 const std::string& source, double bound = kScoreBound) {
   for (const auto& pair : pairs) {
     if (pair.i < 0 || pair.j <= pair.i || pair.j >= n)
       throw IoError(source + ": a pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
                     ") that is not i < j < n = " + std::to_string(n) + "; refused");
-    if (!std::isfinite(pair.score) || std::abs(static_cast<double>(pair.score)) > kScoreBound || pair.score < threshold)
+    if (!std::isfinite(pair.score) || std::abs(static_cast<double>(pair.score)) > bound || pair.score < threshold)
       throw IoError(source + ": pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
-                    ") has a score that is not a cosine at or above the threshold; refused");
+                    ") has a score outside [-bound, bound] or below the threshold; refused");
     if (sorted && previous && (pair.i < previous->i || (pair.i == previous->i && pair.j <= previous->j)))
       throw IoError(source + ": pairs out of (i, j) order; refused");
     previous = &pair;

@@ -81,6 +81,7 @@ class TopKMode : public RingMode<Scalar> {
         schedule_(context.transport.size()),
         rank_(context.transport.rank()),
         k_(options.k),
+        id_matrix_(options.id_matrix),
         own_(context.partition.size(rank_), options.k) {}
 
   // The owner's k-th scores travel one message behind its block (sent when
@@ -179,7 +180,7 @@ class TopKMode : public RingMode<Scalar> {
     copy_bytes(own_.score_data().data(), state.data(), score_bytes);
     copy_bytes(own_.id_data().data(), state.data() + score_bytes, own_.id_data().size_bytes());
     check_topk_lists<Scalar>(own_.id_data(), own_.score_data(), context_.partition.rows(),
-                             "rank " + std::to_string(rank_) + "'s top-k checkpoint");
+                             "rank " + std::to_string(rank_) + "'s top-k checkpoint", context_.score_bound);
     own_.refresh_kth();
   }
 
@@ -207,7 +208,7 @@ class TopKMode : public RingMode<Scalar> {
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
     AtomicFile& neighbors = *staged[0];
     AtomicFile& scores = *staged[1];
-    const RowIds* names = context_.ids;
+    const RowIds* names = context_.ids && (context_.ids->integers() || id_matrix_) ? context_.ids : nullptr;
     std::string names_header;
     std::int64_t name_bytes = 0;
     if (names) {
@@ -230,7 +231,7 @@ class TopKMode : public RingMode<Scalar> {
         transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
                        context_.timeout);
         check_topk_lists<Scalar>(received.id_data(), received.score_data(), n,
-                                 "the top-k lists rank " + std::to_string(source) + " sent");
+                                 "the top-k lists rank " + std::to_string(source) + " sent", context_.score_bound);
       }
       // Empty slots (fewer than k other rows) become id -1 and score NaN.
       std::vector<std::int64_t> ids(block.id_data().begin(), block.id_data().end());
@@ -278,7 +279,7 @@ class TopKMode : public RingMode<Scalar> {
     timed_wait(context_, *front.scores);
     timed_wait(context_, *front.ids);
     check_topk_lists<Scalar>(front.acc->id_data(), front.acc->score_data(), context_.partition.rows(),
-                             "a partial top-k list from a peer");
+                             "a partial top-k list from a peer", context_.score_bound);
     front.acc->refresh_kth();
     own_.merge(*front.acc);
     incoming_.pop_front();
@@ -294,6 +295,7 @@ class TopKMode : public RingMode<Scalar> {
   RingSchedule schedule_;
   int rank_;
   int k_;
+  bool id_matrix_;  // neighbor_ids.npy for string ids too
   TopKAccumulator<Scalar> own_;
   std::unique_ptr<TopKAccumulator<Scalar>> visiting_;
   std::unique_ptr<TopKConsumer<Scalar>> consumer_;
@@ -350,7 +352,7 @@ class ThresholdMode : public RingMode<Scalar> {
     pairs.resize(state.size() / sizeof(Pair));
     copy_bytes(pairs.data(), state.data(), state.size());
     check_pairs<Pair>(std::span<const Pair>(pairs), context_.partition.rows(), consumer_.threshold(), nullptr, false,
-                      "a threshold checkpoint");
+                      "a threshold checkpoint", context_.score_bound);
     saved_pairs_ = pairs.size();
   }
 
@@ -411,7 +413,7 @@ class ThresholdMode : public RingMode<Scalar> {
     transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
     check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.partition.rows(), consumer_.threshold(),
                       stream.requested > 0 ? &last : nullptr, true,
-                      "the pairs rank " + std::to_string(stream.source) + " sent");
+                      "the pairs rank " + std::to_string(stream.source) + " sent", context_.score_bound);
     stream.requested += size;
     stream.at = 0;
   }
@@ -617,8 +619,8 @@ class FullMode : public RingMode<Scalar> {
 }  // namespace
 
 const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy", "scores.npy", "neighbor_ids.npy", "pairs.csv",
-                                              "similarity.npy"};
+  static const std::vector<std::string> names{"neighbors.npy",  "scores.npy", "neighbor_ids.npy", "pairs.csv",
+                                              "similarity.npy", "ids.txt",    "ids.npy"};
   return names;
 }
 

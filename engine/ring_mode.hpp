@@ -10,6 +10,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/job_config.hpp"
+#include "engine/received_state.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/tile_kernel.hpp"
@@ -73,6 +74,9 @@ struct ModeContext {
   Millis timeout;
   double* wait_seconds;         // time blocked on the transport, accumulated
   const RowIds* ids = nullptr;  // rank 0, with --ids: names of the rows for the outputs
+  // The largest |score| a received or restored list or pair may hold
+  // (received_state.hpp): cosines 1 (+ rounding), dot scores more.
+  double score_bound = kScoreBound;
 };
 
 // The mode's share of the job's settings (common/job_config.hpp, whose
@@ -81,6 +85,9 @@ struct ModeOptions {
   Mode mode = JobConfig{}.mode;
   int k = JobConfig{}.k;
   double threshold = JobConfig{}.threshold;
+  // Top-k mode with ids: neighbor_ids.npy for string ids too (integer ids
+  // always get it: it is no wider than neighbors.npy).
+  bool id_matrix = JobConfig{}.id_matrix;
   // Threshold mode: a rank holding more pairs than this fails (the output
   // would exceed --max-output-bytes anyway); keeps memory bounded.
   std::int64_t max_pairs_per_rank = std::numeric_limits<std::int64_t>::max();

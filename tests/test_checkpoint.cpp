@@ -121,6 +121,13 @@ TEST(ReceivedState, ListsPairsAndBandsOutsideTheMatrixAreRefused) {
   const Pair last{3, 4, 0.9};
   EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{0, 1, 0.9}}, 5, 0.5, &last, true, "x"), IoError)
       << "out of order across chunks";
+  // Dot scores: the bound the job passes (largest squared norm 9) admits 8.5
+  // and still refuses what no pair of such rows can score.
+  const double dot = dot_score_bound(9.0);
+  EXPECT_NO_THROW(check_topk_lists<float>(std::vector<std::int64_t>{1}, std::vector<float>{-8.5F}, 5, "x", dot));
+  EXPECT_THROW(check_topk_lists<float>(std::vector<std::int64_t>{1}, std::vector<float>{9.5F}, 5, "x", dot), IoError);
+  EXPECT_NO_THROW(check_pairs<Pair>(std::vector<Pair>{{0, 1, 8.5}}, 5, 0.5, nullptr, true, "x", dot));
+  EXPECT_THROW(check_pairs<Pair>(std::vector<Pair>{{0, 1, 9.5}}, 5, 0.5, nullptr, true, "x", dot), IoError);
 
   const RowPartition partition = RowPartition::from_sizes({3, 2});
   TileAssignment band{0, 1, 0, 3, 0, 2, false};

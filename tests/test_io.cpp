@@ -254,6 +254,35 @@ TEST_F(IoTest, CsvByteOrderMarkIsSkipped) {
   EXPECT_FALSE(MatrixSource::open(path("bom.csv")).files()[0].csv_header);
 }
 
+// docs/input.md's header rules: a first line that is not all numbers, or is
+// exactly 0,1,...,d-1 (pandas' to_csv(index=False)), is a header; numbers
+// that only look like column names are data; --csv-header decides instead.
+TEST_F(IoTest, CsvHeaderRules) {
+  const auto header = [&](const std::string& first, const CsvOptions& csv = {}) {
+    write("h.csv", first + "\n" + "0.5,1.5,2.5\n7,8,9\n");
+    return MatrixSource::open(path("h.csv"), false, csv).files()[0].csv_header;
+  };
+  EXPECT_TRUE(header("0,1,2"));
+  EXPECT_TRUE(header(" 0, 1, 2"));
+  EXPECT_TRUE(header("a,b,c"));
+  EXPECT_TRUE(header("1,x,3")) << "a word after the first field";
+  EXPECT_FALSE(header("0.0,1.0,2.0")) << "not the integers pandas writes";
+  EXPECT_FALSE(header("1,2,3"));
+  EXPECT_FALSE(header("0,1,3"));
+  EXPECT_FALSE(header("0,1,2", CsvOptions{.header = CsvHeader::no}));
+  EXPECT_TRUE(header("4,5,6", CsvOptions{.header = CsvHeader::yes}));
+  // With an index column the counted fields are those after it.
+  write("i.csv", "idx,0,1\n10,0.5,1.5\n11,7,8\n");
+  const auto indexed = MatrixSource::open(path("i.csv"), false, CsvOptions{.index_col = true});
+  EXPECT_EQ(indexed.cols(), 2);
+  EXPECT_EQ(indexed.rows(), 2);
+  EXPECT_EQ(indexed.load_rows<double>(0, 2)(1, 1), 8.0);
+  EXPECT_EQ(read_csv_index_column(indexed.files()[0]), (std::vector<std::string>{"10", "11"}));
+  write("one.csv", "1\n2\n");
+  EXPECT_THAT([&] { MatrixSource::open(path("one.csv"), false, CsvOptions{.index_col = true}); },
+              ThrowsMessage<InputError>(HasSubstr("no features left")));
+}
+
 TEST_F(IoTest, CsvNonFiniteAndRaggedRowsNameTheLine) {
   write("nan.csv", "x,y\n1,2\n3,nan\n");
   write("inf.csv", "1,2\n-inf,4\n");

@@ -2,7 +2,9 @@
 # --ids: results name rows by the user's ids. neighbor_ids.npy must map back
 # exactly (checked with numpy against neighbors.npy), pairs.csv carries id
 # columns (quoted where an id holds a comma), integer ids give int64, and an
-# ids file of the wrong length is refused.
+# ids file of the wrong length is refused. String ids (text or a '<U' .npy)
+# are written once as ids.txt, neighbor_ids.npy only with --id-matrix, and
+# 30-character ids cost at most 1.2x the output without ids plus ids.txt.
 source "$(dirname "$0")/lib.sh"
 ringsim=$1
 /usr/bin/python3 - "$work" <<'PY'
@@ -14,13 +16,22 @@ ids = [f"doc-{i}-ü" if i % 7 else f"a,b \"{i}\"" for i in range(301)]
 open(f"{w}/ids.txt", "w", encoding="utf-8").write("\n".join(ids) + "\n")
 np.save(f"{w}/ids.npy", (np.arange(301, dtype=np.int64) * 1000 + 7))
 open(f"{w}/short.txt", "w").write("\n".join(ids[:300]) + "\n")
+np.save(f"{w}/ids-u.npy", np.array(ids))  # '<U' strings, as np.save writes a list of str
+open(f"{w}/long.txt", "w").write("".join(f"document-{i:021d}\n" for i in range(301)))  # 30 characters
 # Two repeats; the first in row order (row 40 = line 41 repeats line 13) must be named.
 dup = list(ids); dup[40] = dup[12]; dup[200] = dup[3]
 open(f"{w}/dup.txt", "w", encoding="utf-8").write("\n".join(dup) + "\n")
 nums = np.arange(301, dtype=np.int64); nums[250] = nums[17]; np.save(f"{w}/dup.npy", nums)
 PY
 run() { timeout 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --quiet --timeout 30 "$@"; }
-run --out "$work/topk" --ids "$work/ids.txt" --k 320 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
+run --out "$work/topk" --ids "$work/ids.txt" --k 320 --id-matrix 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
+# Without --id-matrix string ids are written once, as the id table ids.txt;
+# the same from a string .npy; and the output with 30-character ids is at
+# most 1.2x the output without ids plus that table.
+run --out "$work/table" --ids "$work/ids.txt" --k 10 2>/dev/null || fail "topk run with an id table"
+run --out "$work/table-npy" --ids "$work/ids-u.npy" --k 10 2>/dev/null || fail "topk run with string .npy ids"
+run --out "$work/long" --ids "$work/long.txt" --k 10 2>/dev/null || fail "topk run with 30-character ids"
+run --out "$work/plain" --k 10 2>/dev/null || fail "topk run without ids"
 run --out "$work/pairs" --ids "$work/ids.txt" --mode threshold --threshold 0.6 2>/dev/null || fail "threshold run"
 run --out "$work/ints" --ids "$work/ids.npy" --k 5 2>/dev/null || fail "integer ids run"
 /usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
@@ -39,6 +50,18 @@ for i, j, _, a, b in rows[1:]:
     assert (a, b) == (ids[int(i)], ids[int(j)]), (i, j, a, b)
 ints = np.load(f"{w}/ints/neighbor_ids.npy"); nb = np.load(f"{w}/ints/neighbors.npy")
 assert ints.dtype == np.int64 and (ints == nb * 1000 + 7).all()
+assert (np.load(f"{w}/ints/ids.npy") == np.arange(301) * 1000 + 7).all()
+import os
+for out in ("table", "table-npy"):
+    assert not os.path.exists(f"{w}/{out}/neighbor_ids.npy"), f"{out}: neighbor_ids.npy without --id-matrix"
+    table = open(f"{w}/{out}/ids.txt", encoding="utf-8").read().split("\n")[:-1]
+    assert table == ids, f"{out}: ids.txt is not the ids in row order"
+def size(out):
+    return sum(os.path.getsize(f"{w}/{out}/{f}") for f in os.listdir(f"{w}/{out}") if f.endswith((".npy", ".txt", ".csv")))
+table = os.path.getsize(f"{w}/long/ids.txt")
+assert size("long") <= 1.2 * size("plain") + table, (size("long"), size("plain"), table)
+print(f"ok   id table: ids.txt in row order (text and '<U' .npy ids), no neighbor_ids.npy without --id-matrix; "
+      f"results {size('long')} bytes with 30-character ids, {size('plain')} without, table {table}")
 print(f"ok   ids: neighbor_ids.npy ({names.dtype}, k beyond the rows padded with ''), pairs.csv id columns "
       f"({len(rows) - 1} pairs), integer ids as int64")
 PY

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Checks a ringsim result, in any mode, against numpy's normalize-then-matmul.
 
-Usage: numpy_reference.py MATRIX.npy RESULT_DIR MODE [--k K] [--threshold T] [--dtype D]
+Usage: numpy_reference.py MATRIX.npy RESULT_DIR MODE [--k K] [--threshold T] [--dtype D] [--score S]
        numpy_reference.py MATRIX.npy RESULT_DIR K      (topk, float32, K neighbours)
 MODE is topk, threshold or full. The reference is float64 numpy, with zero
-rows scoring 0 with every row (itself included), as ringsim's contract says.
+rows scoring 0 with every row (itself included), as ringsim's contract says;
+with --score dot it is X @ X.T (no normalisation) and the tolerances below
+are scaled by the largest |score|.
 
 Tolerance: float32 runs 1e-5 absolute; float64 runs must give the float64
 answer rounded to float32 (3e-7 relative, 1e-13 absolute), which float32
@@ -21,11 +23,14 @@ mismatch, except the NaN that pads a top-k row with fewer than k other rows.
              match; every pair with score >= T present and no pair below T
              (pairs within the tolerance of T may go either way).
   full       n x n float32, every entry finite and equal to the reference.
+  report     report.json's mode is MODE; k only in topk, threshold only in
+             threshold mode.
 
 Every failed check exits non-zero with a message naming the row or pair.
 """
 import argparse
 import csv
+import json
 import sys
 
 import numpy as np
@@ -36,8 +41,10 @@ def check(condition, message):
         sys.exit(f"numpy_reference: FAIL: {message}")
 
 
-def reference(path):
+def reference(path, score="cosine"):
     x = np.load(path).astype(np.float64)
+    if score == "dot":
+        return x @ x.T
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     y = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
     return y @ y.T
@@ -135,16 +142,25 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--score", choices=["cosine", "dot"], default="cosine")
     a = parser.parse_args(argv)
     tol = (1e-5, 0.0) if a.dtype == "float32" else (1e-13, 3e-7)
-    s = reference(a.matrix)
+    s = reference(a.matrix, a.score)
+    if a.score == "dot":  # absolute rounding grows with the scores' size
+        scale = max(1.0, float(np.abs(s).max()))
+        tol = (tol[0] * scale, max(tol[1], 1e-6 if a.dtype == "float32" else 0.0))
+    # report.json holds the mode's own settings only (no threshold in a top-k report).
+    report = json.load(open(f"{a.out}/report.json"))
+    check(report["mode"] == a.mode and ("k" in report) == (a.mode == "topk") and
+          ("threshold" in report) == (a.mode == "threshold"),
+          f"report.json of a {a.mode} job holds k: {'k' in report}, threshold: {'threshold' in report}")
     if a.mode == "topk":
         what = check_topk(s, a.out, a.k, tol, a.dtype == "float32")
     elif a.mode == "threshold":
         what = check_threshold(s, a.out, a.threshold, tol)
     else:
         what = check_full(s, a.out, tol)
-    print(f"ok: {a.mode} {a.dtype} matches numpy: {what}")
+    print(f"ok: {a.mode} {a.dtype} {a.score} matches numpy: {what}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 # zero rows, exact ties (repeated and scaled rows) and pairs of rows made
 # orthogonal in float64 (cosines near 1e-8, which only float64 gets right
 # to the float64 tolerance), each P running each mode once, the dtypes
-# alternating so that both meet every mode.
+# alternating so that both meet every mode; then the same with --score dot
+# on those rows at norms from 0.2 to 5 (numpy's X @ X.T).
 source "$(dirname "$0")/lib.sh"
 ringsim=$1; here=$(dirname "$0")
 reference() { /usr/bin/python3 "$here/numpy_reference.py" "$@"; }
@@ -28,6 +29,9 @@ x[[4, 41, 82]] = 0            # zero rows: 0 with every row
 x[50] = x[60] = x[70]         # exact ties
 x[71] = 3 * x[70]
 np.save(sys.argv[1] + "/ties.npy", x)
+# --score dot: the same rows at norms from 0.2 to 5, so that the dot order
+# differs from the cosine order (scores far outside [-1, 1]).
+np.save(sys.argv[1] + "/dot.npy", (x * rng.uniform(0.2, 5, (83, 1))).astype(np.float32))
 PY
 dtypes=(float32 float64)
 for p in 1 2 3 4 5; do
@@ -46,6 +50,22 @@ for p in 1 2 3 4 5; do
       fail "$label: the job failed"; cat "$out.err"; continue
     fi
     if result=$(reference "$work/ties.npy" "$out" "$mode" --k 6 --threshold "$t" --dtype "$dtype" 2>&1); then
+      echo "ok   $label: $result"
+    else
+      fail "$label: $result"
+    fi
+  done
+  # --score dot: inner products without normalisation, every mode, the
+  # dtypes alternating the other way round.
+  for mode in topk threshold full; do
+    dtype=${dtypes[$(((p + m) % 2))]}; m=$((m + 1))
+    label="P=$p $mode $dtype dot"
+    out="$work/p$p-$mode-$dtype-dot"
+    if ! timeout 120 mpirun -np "$p" "$ringsim" run --input "$work/dot.npy" --out "$out" --quiet --timeout 60 \
+      --score dot --mode "$mode" --dtype "$dtype" --k 6 --threshold 2 --tile 8 2>"$out.err"; then
+      fail "$label: the job failed"; cat "$out.err"; continue
+    fi
+    if result=$(reference "$work/dot.npy" "$out" "$mode" --k 6 --threshold 2 --dtype "$dtype" --score dot 2>&1); then
       echo "ok   $label: $result"
     else
       fail "$label: $result"

@@ -1,0 +1,250 @@
+"""Python front end for ringsim: all-pairs cosine (or dot) similarity.
+
+Each call writes its input to a private temporary folder, runs the ringsim
+binary there under ``mpirun -np ranks`` and reads the result files back,
+then removes the folder. ringsim's progress lines go to ``progress`` (a
+callable taking one line; default: sys.stderr) as they come; a failed job
+raises RingsimError carrying ringsim's one-line reason.
+
+The binary is $RINGSIM, else build/ringsim of the repository this package
+sits in, else ``ringsim`` on PATH.
+
+    >>> import numpy as np, ringsim
+    >>> X = np.random.default_rng(0).standard_normal((1000, 64)).astype(np.float32)
+    >>> neighbors, scores = ringsim.topk(X, k=10, ranks=2)
+    >>> pairs = ringsim.threshold(X, 0.4)           # DataFrame i, j, score
+    >>> S = ringsim.full(X)                          # n x n float32
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+__all__ = ["RingsimError", "topk", "threshold", "full", "read", "run", "binary"]
+__version__ = "0.1.0"
+
+
+class RingsimError(RuntimeError):
+    """A ringsim job failed. ``str(e)`` is ringsim's one-line reason;
+    ``e.stderr`` holds everything it printed, ``e.returncode`` its exit status."""
+
+    def __init__(self, message: str, stderr: str = "", returncode: Optional[int] = None):
+        super().__init__(message)
+        self.stderr = stderr
+        self.returncode = returncode
+
+
+def binary() -> str:
+    """The ringsim executable this package runs."""
+    explicit = os.environ.get("RINGSIM")
+    if explicit:
+        return explicit
+    built = Path(__file__).resolve().parent.parent.parent / "build" / "ringsim"
+    if built.is_file() and os.access(built, os.X_OK):
+        return str(built)
+    found = shutil.which("ringsim")
+    if found:
+        return found
+    raise RingsimError("ringsim binary not found: set $RINGSIM, build the repository (scripts/build.sh) "
+                       "or put ringsim on PATH")
+
+
+def _mpirun_env() -> dict:
+    # What scripts/env.sh sets: mpirun as root (containers), more ranks than
+    # cores, the ob1 messaging layer, no CMA in unprivileged containers.
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    env.setdefault("OMPI_MCA_pml", "ob1")
+    env.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+    return env
+
+
+def _flags(options: dict) -> list:
+    args = []
+    for name, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple)):
+            args += [flag, ",".join(str(v) for v in value)]
+        else:
+            args += [flag, str(value)]
+    return args
+
+
+def _write_matrix(X, folder: Path) -> str:
+    if isinstance(X, (str, os.PathLike)):
+        return str(Path(X).resolve())
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}")
+    if X.dtype not in (np.float16, np.float32, np.float64):
+        X = X.astype(np.float64)
+    path = folder / "input.npy"
+    np.save(path, np.ascontiguousarray(X))
+    return str(path)
+
+
+def _write_ids(ids, folder: Path) -> str:
+    if isinstance(ids, (str, os.PathLike)):
+        return str(Path(ids).resolve())
+    values = np.asarray(ids)
+    if values.ndim != 1:
+        raise ValueError("ids must be 1-D")
+    if values.dtype.kind in "iu":
+        path = folder / "ids.npy"
+        np.save(path, values.astype(np.int64))
+        return str(path)
+    texts = [str(v) for v in values]
+    for row, text in enumerate(texts):
+        if "\n" in text or "\r" in text or text == "":
+            raise ValueError(f"id at row {row} is empty or holds a line break: {text!r}")
+    path = folder / "ids.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = None, cwd=None) -> None:
+    """Runs ``mpirun -np ranks ringsim ARGS``; progress lines go to
+    ``progress`` (default: sys.stderr). Raises RingsimError on failure."""
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        raise RingsimError("mpirun not found on PATH (Debian: apt-get install openmpi-bin)")
+    emit = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    command = [mpirun, "-np", str(int(ranks)), "--oversubscribe", binary()] + [str(a) for a in args]
+    lines = []
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
+                          env=_mpirun_env(), cwd=cwd) as process:
+        for line in process.stderr:
+            line = line.rstrip("\n")
+            lines.append(line)
+            emit(line)
+        status = process.wait()
+    if status != 0:
+        failure_file = None
+        if "--failure-file" in args:
+            failure_file = Path(args[args.index("--failure-file") + 1])
+        reason = ""
+        if failure_file is not None and failure_file.is_file():
+            reason = failure_file.read_text(errors="replace").strip().splitlines()[0] if failure_file.stat().st_size else ""
+            reason = reason.removeprefix("ringsim failed: ")
+        if not reason:
+            errors = [l.split("error: ", 1)[1] for l in lines if l.startswith("ringsim: error: ")]
+            # Else the first line that is not mpirun's banner of dashes
+            # (a command-line error: "The following arguments were not expected: ...").
+            plain = [l for l in lines if l.strip() and l.strip("-")]
+            reason = errors[0] if errors else (plain[0] if plain else f"mpirun exited {status}")
+        raise RingsimError(reason, "\n".join(lines), status)
+
+
+def _job(X, mode: str, ids, ranks: int, transport: str, progress, options: dict) -> dict:
+    with tempfile.TemporaryDirectory(prefix="ringsim-") as scratch:
+        folder = Path(scratch)
+        os.chmod(folder, 0o700)
+        args = ["run", "--input", _write_matrix(X, folder), "--out", str(folder / "out"), "--mode", mode,
+                "--transport", transport, "--quiet", "--failure-file", str(folder / "failure.txt")]
+        if ids is not None:
+            args += ["--ids", _write_ids(ids, folder)]
+        if transport == "tls" and not any(k in options for k in ("tls_ca", "tls_ephemeral")):
+            options = dict(options, tls_ephemeral=True)
+        args += _flags(options)
+        run(args, ranks=ranks, progress=progress)
+        return read(folder / "out")
+
+
+def _neighbor_ids(result: dict):
+    if "neighbor_ids" in result:
+        return result["neighbor_ids"]
+    table = result.get("ids")
+    if table is None:
+        return None
+    nb = result["neighbors"]
+    table = np.asarray(table)
+    out = table[np.where(nb >= 0, nb, 0)]
+    empty = -1 if out.dtype.kind in "iu" else ""
+    return np.where(nb >= 0, out, np.array(empty, dtype=out.dtype))
+
+
+def topk(X, k: int = 10, ids=None, ranks: int = 1, transport: str = "mpi",
+         progress: Optional[Callable[[str], None]] = None, **options):
+    """Each row's k nearest other rows: (neighbors int64 n x k, scores
+    float32 n x k), plus the neighbours' ids when ``ids`` is given. Missing
+    slots (k > n - 1) hold -1 and NaN. Other ringsim options as keywords
+    (score="dot", dtype="float64", tile=256, ...)."""
+    result = _job(X, "topk", ids, ranks, transport, progress, dict(options, k=k))
+    if ids is None:
+        return result["neighbors"], result["scores"]
+    return result["neighbors"], result["scores"], _neighbor_ids(result)
+
+
+def threshold(X, t: float, ids=None, ranks: int = 1, transport: str = "mpi",
+              progress: Optional[Callable[[str], None]] = None, **options):
+    """Every pair i < j with score >= t: a pandas DataFrame (columns i, j,
+    score, and id_i, id_j with ids) when pandas is importable, else a dict of
+    numpy arrays."""
+    return _job(X, "threshold", ids, ranks, transport, progress, dict(options, threshold=t))["pairs"]
+
+
+def full(X, ranks: int = 1, transport: str = "mpi", progress: Optional[Callable[[str], None]] = None, **options):
+    """The whole n x n float32 similarity matrix."""
+    return _job(X, "full", None, ranks, transport, progress, options)["similarity"]
+
+
+def _read_pairs(path: Path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    columns = {}
+    for c, name in enumerate(header):
+        values = [row[c] for row in body]
+        if name in ("i", "j"):
+            columns[name] = np.array(values, dtype=np.int64)
+        elif name == "score":
+            columns[name] = np.array(values, dtype=np.float32)
+        else:
+            columns[name] = np.array(values, dtype=object)
+    try:
+        import pandas as pd
+    except ImportError:
+        return columns
+    return pd.DataFrame(columns, columns=header)
+
+
+def read(out_dir) -> dict:
+    """The results in a ringsim output folder, by name: ``neighbors``,
+    ``scores`` (topk), ``neighbor_ids`` (topk with ids), ``ids`` (the id
+    table, when written), ``pairs`` (threshold), ``similarity`` (full) and
+    ``report`` (report.json), whichever are there."""
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise RingsimError(f"{out}: no such result folder")
+    result = {}
+    for name in ("neighbors", "scores", "similarity", "neighbor_ids"):
+        if (out / f"{name}.npy").is_file():
+            result[name] = np.load(out / f"{name}.npy")
+    if (out / "ids.npy").is_file():
+        result["ids"] = np.load(out / "ids.npy")
+    elif (out / "ids.txt").is_file():
+        result["ids"] = np.array((out / "ids.txt").read_text(encoding="utf-8").split("\n")[:-1])
+    if (out / "pairs.csv").is_file():
+        result["pairs"] = _read_pairs(out / "pairs.csv")
+    if (out / "report.json").is_file():
+        result["report"] = json.loads((out / "report.json").read_text())
+    if len(result) <= ("report" in result):
+        raise RingsimError(f"{out}: holds no ringsim results")
+    return result

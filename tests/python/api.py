@@ -1,0 +1,120 @@
+"""The Python package against numpy: ringsim.topk on 2 ranks, threshold as a
+DataFrame, full, read(), ids, an error that raises with ringsim's line, and
+pip install into a venv. Usage: api.py RINGSIM_BINARY (Debian's python3)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+root = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(root / "python"))
+os.environ["RINGSIM"] = os.path.abspath(sys.argv[1])
+import ringsim  # noqa: E402
+
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    if not ok:
+        failures += 1
+        print(f"FAIL: {what}", flush=True)
+
+
+rng = np.random.default_rng(7)
+X = rng.standard_normal((157, 12))  # float64: the reference is exact up to the last bit of a cosine
+X[5] = 0  # a zero row: cosine 0 with every row
+U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-300)
+S = U @ U.T
+np.fill_diagonal(S, -np.inf)
+
+# topk on 2 ranks; progress lines reach the callback.
+nb, sc = ringsim.topk(X, k=7, ranks=2, dtype="float64", progress=lambda l: None, timeout=60)
+check(nb.dtype == np.int64 and sc.dtype == np.float32 and nb.shape == (157, 7), f"topk types {nb.dtype} {sc.dtype}")
+expected = np.take_along_axis(S, nb, axis=1)
+check(np.allclose(sc, expected, atol=1e-6), "topk scores are not the cosines of the neighbours")
+kth = -np.sort(-S, axis=1)[:, 6]
+check(np.all(sc >= kth[:, None].astype(np.float32) - 1e-6), "topk misses a nearer row than the k-th")
+order = np.lexsort((np.broadcast_to(np.arange(157), S.shape), -S), axis=1)[:, :7]
+check(np.array_equal(nb, order) or np.allclose(np.take_along_axis(S, order, 1), expected, atol=1e-9),
+      "topk neighbours differ from numpy's")
+# ringsim's stderr lines reach the callback: here the warning that 5 rows
+# have fewer than k = 7 other rows.
+lines = []
+ringsim.topk(X[:5], k=7, progress=lines.append)
+check(any("each row has only 4 other rows" in l for l in lines), f"the warning did not reach the callback: {lines}")
+
+# Keyword options reach ringsim: --score dot gives numpy's X @ X.T.
+D = X @ X.T
+np.fill_diagonal(D, -np.inf)
+nbd, scd = ringsim.topk(X, k=4, ranks=2, score="dot", dtype="float64", progress=lambda l: None, timeout=60)
+check(np.array_equal(nbd, np.argsort(-D, axis=1, kind="stable")[:, :4]) and
+      np.allclose(scd, -np.sort(-D, axis=1)[:, :4], rtol=1e-6), "score='dot' differs from X @ X.T")
+
+# threshold: a DataFrame equal to numpy's pairs.
+import pandas as pd  # noqa: E402
+
+pairs = ringsim.threshold(X, 0.3, ranks=2, dtype="float64", progress=lambda l: None, timeout=60)
+check(isinstance(pairs, pd.DataFrame), f"threshold returned {type(pairs)}")
+i, j = np.nonzero(np.triu(S, 1) >= 0.3)
+check(len(pairs) == len(i) and np.array_equal(pairs["i"].to_numpy(), i) and np.array_equal(pairs["j"].to_numpy(), j),
+      f"threshold pairs differ from numpy's ({len(pairs)} vs {len(i)})")
+check(np.allclose(pairs["score"].to_numpy(), S[i, j], atol=1e-6), "threshold scores differ")
+
+# full, from a path.
+with tempfile.TemporaryDirectory() as d:
+    np.save(f"{d}/x.npy", X)
+    F = ringsim.full(f"{d}/x.npy", progress=lambda l: None)
+    R = U @ U.T
+    check(F.shape == (157, 157) and np.allclose(F, R, atol=1e-6), "full differs from U @ U.T")
+
+# ids: the neighbours' ids come back in the shape of neighbors.
+ids = [f"doc-{r:05d}" for r in range(157)]
+nb2, sc2, names = ringsim.topk(X, k=3, ids=ids, ranks=2, progress=lambda l: None, timeout=60)
+check(names.shape == nb2.shape and all(names[r, c] == ids[nb2[r, c]] for r in range(157) for c in range(3)),
+      "neighbour ids do not name the neighbours")
+
+# An error raises RingsimError with ringsim's one-line reason.
+bad = X.copy()
+bad[3, 4] = np.nan
+try:
+    ringsim.topk(bad, k=3, ranks=2, progress=lambda l: None, timeout=60)
+    check(False, "NaN input did not raise")
+except ringsim.RingsimError as e:
+    check("NaN at row 3, column 4" in str(e) and "\n" not in str(e), f"error message: {e}")
+
+# pip install into a venv (offline: Debian's setuptools through --system-site-packages).
+try:
+    import venv  # noqa: F401
+    import pip  # noqa: F401
+    have_venv = True
+except ImportError:
+    have_venv = False
+if not have_venv:
+    print("skipped: pip install into a venv (python3-venv or python3-pip is not installed)")
+else:
+    with tempfile.TemporaryDirectory() as d:
+        started = time.time()
+        env = dict(os.environ)
+        # A copy: setuptools writes build/ and *.egg-info beside the sources.
+        shutil.copytree(root / "python", f"{d}/src")
+        # --without-pip: Debian's pip (python3-pip) through the system site
+        # packages, 10 s faster than ensurepip.
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", f"{d}/v"], check=True)
+        done = subprocess.run([f"{d}/v/bin/python", "-m", "pip", "install", "--quiet", "--no-index",
+                               "--no-build-isolation", f"{d}/src"], capture_output=True, text=True, cwd=d)
+        check(done.returncode == 0, f"pip install failed: {done.stderr[-2000:]}")
+        code = ("import ringsim, numpy as np; nb, sc = ringsim.topk(np.eye(4) + 1, k=2, progress=lambda l: None); "
+                "print(ringsim.__file__, nb.shape)")
+        done = subprocess.run([f"{d}/v/bin/python", "-c", code], capture_output=True, text=True, cwd=d, env=env)
+        check(done.returncode == 0 and "site-packages" in done.stdout and "(4, 2)" in done.stdout,
+              f"the installed package: {done.stdout} {done.stderr[-2000:]}")
+        print(f"pip install into a venv and a run: {time.time() - started:.1f} s")
+
+print(f"{failures} failed")
+sys.exit(1 if failures else 0)
