@@ -11,6 +11,7 @@
 #  - a worker whose sshd cannot start fails at once, saying so.
 source "$(dirname "$0")/lib.sh"
 ringsim=$1
+export RINGSIM=$ringsim  # scripts/local-sagemaker.sh runs the binary under test, not build/ringsim
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 "$ringsim" gen --rows 301 --cols 16 --seed 5 --out "$work/X.npy" >/dev/null
