@@ -85,6 +85,12 @@ pids=()
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
+  if [[ $code -ne 0 && -z ${logs_shown:-} ]]; then
+    # Stopped early (a timeout around the bed, a signal): what each host said so far.
+    for log in "$work"/algo-*.log; do
+      [[ -f $log ]] && { echo "--- $(basename "$log") (last lines)"; tail -15 "$log"; }
+    done
+  fi
   local i pid
   for pid in "${pids[@]}" "${fault_pids[@]}" "$capture_pid"; do [[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true; done
   for i in $(seq 1 "$n"); do
@@ -272,6 +278,7 @@ if [[ -n $capture_pid ]]; then
   wait "$capture_pid" 2>/dev/null || true
   capture_pid=""
 fi
+logs_shown=1
 cat "$work/algo-1.log" 2>/dev/null || true
 for i in $(seq 1 "$n"); do
   [[ -f "$work/algo-$i/output/failure" ]] && echo "algo-$i output/failure: $(cat "$work/algo-$i/output/failure")"

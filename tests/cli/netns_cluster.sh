@@ -17,7 +17,7 @@ run_case() {  # HOSTNAMES HOSTS TRANSPORT LAYOUT
   local names=$1 n=$2 transport=$3 layout=$4 code start
   local label="$n host(s) named $names, $transport, ${layout:-replicated}"
   start=$SECONDS
-  timeout 120 "$root/scripts/netns-cluster.sh" "$n" --hostnames "$names" $layout --transport "$transport" --check \
+  timeout 180 "$root/scripts/netns-cluster.sh" "$n" --hostnames "$names" $layout --transport "$transport" --check \
     >"$work/run.log" 2>&1
   code=$?
   ids+=" $(sed -n 's/^netns-cluster: id \([0-9a-f]*\):.*/\1/p' "$work/run.log")"
