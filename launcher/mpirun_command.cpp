@@ -128,7 +128,14 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
                                        "plm_rsh_no_tree_spawn",
                                        "1"};
   std::vector<std::string> exported = request.exported_variables;
-  if (!request.hostname_shim.empty()) exported.insert(exported.end(), {"LD_PRELOAD", "RINGSIM_RESOURCE_CONFIG"});
+  if (!request.hostname_shim.empty()) {
+    exported.insert(exported.end(), {"LD_PRELOAD", "RINGSIM_RESOURCE_CONFIG"});
+    // The workers' daemons too: two orteds that both report the node name
+    // "aws" left mpirun waiting forever now and then (3 hosts, netns bed).
+    defaults.insert(defaults.end(), {"-mca", "orte_launch_agent",
+                                     "env LD_PRELOAD=" + request.hostname_shim +
+                                         " RINGSIM_RESOURCE_CONFIG=" + request.resource_config + " orted"});
+  }
   for (const auto& variable : exported) {
     defaults.push_back("-x");
     defaults.push_back(variable);

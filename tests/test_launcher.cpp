@@ -380,6 +380,9 @@ TEST(MpirunCommand, HostnameShimReachesMpirunAndEveryRank) {
   for (const auto& word : plan.argv) joined += word + " ";
   EXPECT_THAT(joined, HasSubstr("-x LD_PRELOAD "));
   EXPECT_THAT(joined, HasSubstr("-x RINGSIM_RESOURCE_CONFIG "));
+  // And the workers' daemons, which mpirun starts over ssh.
+  EXPECT_THAT(joined, HasSubstr("-mca orte_launch_agent env LD_PRELOAD=/opt/ringsim/lib/libringsim_hostname.so "
+                                "RINGSIM_RESOURCE_CONFIG=/opt/ml/input/config/resourceconfig.json orted "));
 }
 
 TEST(FailureReport, NamesTheFirstRankThatFailed) {
