@@ -19,19 +19,15 @@ common=(run --input "$work/X.npy" --k 6 --quiet --timeout 30)
 timeout 60 mpirun -np 3 "$ringsim" "${common[@]}" --out "$work/reference" >/dev/null 2>&1 \
   || fail "the reference run over mpi failed"
 
-free_port() {
-  /usr/bin/python3 -c '
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-while True:
-    port = random.randrange(10000, low)
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()'
+# A proxy of tests/tools/stranger.py in front of rank 0's PORT: MODE PORT
+# NAME ARGS...; its pid in $proxy, its own port in $work/NAME.port.
+start_proxy() {
+  local mode=$1 port=$2 name=$3; shift 3
+  rm -f "$work/$name.port"
+  /usr/bin/python3 "$tools/stranger.py" "$mode" --target "127.0.0.1:$port" --port-file "$work/$name.port" \
+    --seconds 40 "$@" >"$work/$name.log" 2>&1 &
+  proxy=$!
+  for _ in $(seq 100); do [[ -s "$work/$name.port" ]] && break; sleep 0.1; done
 }
 tls_of() {  # TRANSPORT -> its credentials
   [[ $1 == tls ]] && echo "--tls-ca $work/certs/ca.pem --tls-cert $work/certs/{host}.pem --tls-key $work/certs/{host}.key"
@@ -41,11 +37,7 @@ for transport in tcp tls; do
   # 1. The scanner, on rank 0's port while the real peers are held back 1.5 s
   # by a proxy rank 0 advertises: the strays reach rank 0 while it accepts.
   port=$(free_port)
-  rm -f "$work/delay.port"
-  /usr/bin/python3 "$tools/stranger.py" delay --target "127.0.0.1:$port" --port-file "$work/delay.port" \
-    --delay 1.5 --seconds 40 >"$work/delay.log" 2>&1 &
-  proxy=$!
-  for _ in $(seq 100); do [[ -s "$work/delay.port" ]] && break; sleep 0.1; done
+  start_proxy delay "$port" delay --delay 1.5
   /usr/bin/python3 "$tools/stranger.py" scan --target "127.0.0.1:$port" --seconds 40 >"$work/scan.log" 2>&1 &
   scanner=$!
   out="$work/scan-$transport"
@@ -71,11 +63,7 @@ for transport in tcp tls; do
 
   # 2. The swap.
   port=$(free_port)
-  rm -f "$work/swap.port"
-  /usr/bin/python3 "$tools/stranger.py" swap --target "127.0.0.1:$port" --port-file "$work/swap.port" \
-    --ranks 1,2 --seconds 40 >"$work/swap.log" 2>&1 &
-  proxy=$!
-  for _ in $(seq 100); do [[ -s "$work/swap.port" ]] && break; sleep 0.1; done
+  start_proxy swap "$port" swap --ranks 1,2
   out="$work/swap-$transport"
   start=$SECONDS
   timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \

@@ -23,22 +23,6 @@ x[1500:1510] = marker_row  # in rank 1's block (rows 1000..1999)
 np.save(f"{w}/X.npy", x)
 open(f"{w}/marker.bin", "wb").write(np.where(bits, -0.125, 0.125).astype("<f4").tobytes())
 PY
-# A free port below the kernel's ephemeral range: no outgoing connection of
-# another test can take it between this check and the rank's bind.
-free_port() {
-  /usr/bin/python3 -c '
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-while True:
-    port = random.randrange(10000, low)
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()'
-}
 
 run_pair() {  # run_pair NAME TRANSPORT FLIP -> sets rc; capture in $work/NAME.cap
   local name=$1 transport=$2 flip=$3
