@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unordered_map>
 
 #include "common/errors.hpp"
 #include "common/host.hpp"
@@ -29,17 +30,23 @@ std::string read_current_host(const std::string& path) {
 // Names nothing but rank numbers and the map's hosts: machines have no
 // trustworthy names of their own.
 void check_machines_match_map(const RankMap& map, const std::vector<std::string>& machines) {
-  for (int r = 0; r < static_cast<int>(machines.size()); ++r)
-    for (int s = r + 1; s < static_cast<int>(machines.size()); ++s) {
-      const bool same_machine = machines[r] == machines[s];
-      const bool same_host = map.host_of(r) == map.host_of(s);
-      if (same_machine != same_host)
-        throw ConfigError(
-            "ranks " + std::to_string(r) + " and " + std::to_string(s) + " run on " +
-            (same_machine ? "one machine" : "different machines") + " but the rank map places them on " +
-            (same_host ? "one host (" + map.host_of(r) + ")" : "hosts " + map.host_of(r) + " and " + map.host_of(s)) +
-            " (check the hostfile and --map-by slot)");
-    }
+  // One pass: each machine's and each host's first rank stands for it, so a
+  // job of thousands of ranks is not compared pair by pair.
+  std::unordered_map<std::string, int> first_on_machine, first_on_host;
+  const auto refuse = [&](int s, int r, bool same_machine) {
+    const bool same_host = map.host_of(s) == map.host_of(r);
+    throw ConfigError(
+        "ranks " + std::to_string(s) + " and " + std::to_string(r) + " run on " +
+        (same_machine ? "one machine" : "different machines") + " but the rank map places them on " +
+        (same_host ? "one host (" + map.host_of(s) + ")" : "hosts " + map.host_of(s) + " and " + map.host_of(r)) +
+        " (check the hostfile and --map-by slot)");
+  };
+  for (int r = 0; r < static_cast<int>(machines.size()); ++r) {
+    const auto [machine, new_machine] = first_on_machine.emplace(machines[r], r);
+    const auto [host, new_host] = first_on_host.emplace(map.host_of(r), r);
+    if (!new_machine && map.host_of(machine->second) != map.host_of(r)) refuse(machine->second, r, true);
+    if (!new_host && machines[host->second] != machines[r]) refuse(host->second, r, false);
+  }
 }
 
 void apply_rank_map(JobConfig& options, const MpiComm& comm) {
