@@ -39,23 +39,8 @@ work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
 [[ -n $keep ]] || trap 'rm -rf "$work"' EXIT
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy"
-# Control ports: N consecutive free ports below the kernel's ephemeral range,
-# so that no other program's outgoing connection can take one meanwhile.
-base_port=$(/usr/bin/python3 - "$n" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    base = random.randrange(10000, max(10001, low - n - 1))
-    try:
-        for port in range(base, base + n):
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port)); s.close()
-        print(base); break
-    except OSError:
-        continue
-PY
-)
+# Control ports: N consecutive free ports (scripts/free-ports.py).
+base_port=$("$root/scripts/free-ports.py" "$n")
 
 hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60 control_port="$base_port"
     sagemaker_program=train "${extra[@]}")

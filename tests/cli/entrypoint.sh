@@ -69,7 +69,7 @@ fi
 # A worker (not local) whose sshd fails: a clear message at once, not a wait.
 dir="$work/worker"
 make_root "$dir" algo-2 '["algo-1","algo-2"]'
-printf '{"control_port":"\\"%s\\"","wait_seconds":"\\"30\\""}' $((20000 + RANDOM % 10000)) >"$dir/input/config/hyperparameters.json"
+printf '{"control_port":"\\"%s\\"","wait_seconds":"\\"30\\""}' $(free_port) >"$dir/input/config/hyperparameters.json"
 start=$SECONDS
 RINGSIM_ML_ROOT=$dir RINGSIM_SSHD="$work/fake-sshd" timeout 60 "$work/train" train >"$dir.log" 2>&1
 code=$?

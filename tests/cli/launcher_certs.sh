@@ -22,7 +22,7 @@ run_case() {  # LABEL BAD_HOST EXPECTED_TEXT FAULT...
   dir=$work/$(tr ' ' '-' <<<"$label")
   mkdir -p "$dir"
   cp "$work/full.npy" "$dir/"
-  port=$((20000 + RANDOM % 20000))
+  port=$(free_port 3)
   /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 3 --certs "$work/certs" transport=tls tls_channel=certs \
     processes_per_host=1 wait_seconds=600 control_port=$port >/dev/null
   "$@" "$dir"

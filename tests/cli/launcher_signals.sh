@@ -30,7 +30,7 @@ make_root() {  # DIR HOST HOSTS_JSON HYPERPARAMETERS_JSON
   printf '{"train":{"ContentType":"application/x-npy","S3DistributionType":"FullyReplicated"}}' \
     >"$1/input/config/inputdataconfig.json"
 }
-port=$((20000 + RANDOM % 20000))
+port=$(free_port 2)
 
 # Starts `ringsim launch` on ML root DIR in the background (as PID 1 where
 # possible); sets $runner (what we wait for) and $launcher (whom we signal).

@@ -15,19 +15,8 @@ finish() {
   echo "$failures failed"
   [[ $failures -eq 0 ]]
 }
-# A free port below the kernel's ephemeral range: no outgoing connection of
-# another test can take it between this check and the rank's bind.
+# COUNT (default 1) consecutive free ports below the kernel's ephemeral range
+# (scripts/free-ports.py); prints the first.
 free_port() {
-  /usr/bin/python3 -c '
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-while True:
-    port = random.randrange(10000, low)
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()'
+  "$root/scripts/free-ports.py" "${1:-1}"
 }

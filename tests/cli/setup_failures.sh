@@ -39,7 +39,7 @@ cp "$work/certs/hb.key" "$work/certs/hb.key.good"; cp "$work/certs/ha.key" "$wor
 expect key-mismatch-on-one-rank "rank 1 (host hb) in phase connect" 15 "${tls[@]}"
 cp "$work/certs/hb.key.good" "$work/certs/hb.key"
 # Two ranks on one host asked to listen on the same port.
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 expect bind-port-taken "Address already in use" 15 --transport tcp --bind "127.0.0.1:$port"
 # A threshold that qualifies every pair is refused before computing.
 expect threshold-too-large "would write" 15 --mode threshold --threshold -2 --max-output-bytes 100000
