@@ -19,6 +19,7 @@
 #include "common/host.hpp"
 #include "transport/certificates.hpp"
 #include "transport/openssl_util.hpp"
+#include "transport/preshared_key.hpp"
 #include "transport/socket_read_bio.hpp"
 
 #ifndef TCP_ULP
@@ -240,6 +241,24 @@ TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersui
   ctx_ = ctx.release();
 }
 
+TlsContext::TlsContext(const PresharedKey& key, std::string own_host)
+    : own_host_(std::move(own_host)), psk_(std::make_unique<PresharedKey>(key)) {
+  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, kTlsPropertyQuery, TLS_method()));
+  if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
+  if (SSL_CTX_set_ciphersuites(ctx.get(), "TLS_AES_128_GCM_SHA256") != 1)
+    throw TlsError("TLS_AES_128_GCM_SHA256 is not available: " + openssl_errors());
+  // No certificate of this side's, and an empty trust store: a peer that
+  // answers with a certificate instead of the key is refused.
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_info_callback(ctx.get(), &on_info);
+  SSL_CTX_set_num_tickets(ctx.get(), 0);
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  use_preshared_key(ctx.get(), psk_.get());
+  ctx_ = ctx.release();
+}
+
 TlsContext::~TlsContext() { SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
 
 void TlsContext::try_kernel_tls_anyway() {
@@ -257,6 +276,7 @@ class TlsStream : public Stream {
         peer_(std::move(peer)),
         own_host_(context.own_host()),
         pinned_(context.pins_peers()),
+        preshared_(context.uses_preshared_key()),
         server_(server),
         records_per_key_(context.records_per_key()) {
     RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
@@ -412,7 +432,9 @@ class TlsStream : public Stream {
     const int error = SSL_get_error(ssl_.get(), result);
     if (error == SSL_ERROR_WANT_READ) return Want::Read;
     if (error == SSL_ERROR_WANT_WRITE) return Want::Write;
+    const unsigned long code = ERR_peek_error();
     const std::string detail = openssl_errors();
+    if (preshared_) refuse_preshared(code, detail);
     // This side refused the peer's certificate (and sent it an alert).
     if (!check_.refusal.empty()) throw TlsError("TLS: refused " + peer_ + ": " + check_.refusal);
     // The peer refused ours: its alert says roughly why, our certificate the rest.
@@ -425,6 +447,17 @@ class TlsStream : public Stream {
     if (reason.empty())
       reason = error == SSL_ERROR_SYSCALL ? "connection closed during the handshake" : "unknown error";
     throw TlsError("TLS handshake with " + peer_ + " failed: " + reason);
+  }
+
+  // A handshake by job secret that failed: which side lacks the secret.
+  void refuse_preshared(unsigned long code, const std::string& detail) {
+    if (ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_BINDER_DOES_NOT_VERIFY)
+      throw TlsError("TLS: refused " + peer_ + ": it holds a different job secret (job_secret differs)");
+    if (server_ && reader_ && reader_->first_byte() == kHandshakeRecord)
+      throw TlsError("TLS: refused " + peer_ + ": it did not prove it holds this job's secret (" + detail + ")");
+    if (check_.alert >= 0)
+      throw TlsError("TLS: " + peer_ + " refused this host's job secret (alert " +
+                     SSL_alert_desc_string_long(check_.alert) + "): the two hold different job secrets");
   }
 
   // The peer's alert, read against this side's own certificate: which of
@@ -500,6 +533,7 @@ class TlsStream : public Stream {
   std::string peer_;
   const std::string own_host_;
   const bool pinned_;
+  const bool preshared_;  // peers proven by a job secret, not certificates
   const bool server_;
   PeerCheck check_;                  // read by OpenSSL's callbacks during the handshake
   SocketReader* reader_ = nullptr;   // the read BIO's buffer (user-space path), owned by ssl_

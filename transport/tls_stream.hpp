@@ -23,6 +23,8 @@
 
 namespace ringsim {
 
+struct PresharedKey;
+
 struct TlsCredentials {
   std::string ca_certificate;  // PEM: the job CA, the only trust anchor
   std::string certificate;     // PEM: this host's certificate
@@ -59,6 +61,9 @@ class TlsContext {
              std::string own_host = "");
   TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& records = "auto",
              std::string own_host = "");
+  // Peers authenticated by a key both hold (preshared_key.hpp), with no
+  // certificates: the launcher's control channel given a job secret.
+  TlsContext(const PresharedKey& key, std::string own_host);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
@@ -75,6 +80,7 @@ class TlsContext {
   void set_records_per_key(std::uint64_t records) { records_per_key_ = records; }
   std::uint64_t records_per_key() const { return records_per_key_; }
   bool pins_peers() const { return !fingerprint_.empty(); }
+  bool uses_preshared_key() const { return psk_ != nullptr; }
   // Pinned contexts: this side's certificate fingerprint, to publish.
   const std::string& fingerprint() const { return fingerprint_; }
 
@@ -83,6 +89,7 @@ class TlsContext {
   bool tries_kernel_tls_ = false;
   std::string own_host_;
   std::string fingerprint_;
+  std::unique_ptr<PresharedKey> psk_;
   std::uint64_t records_per_key_ = std::uint64_t{1} << 23;
 };
 
