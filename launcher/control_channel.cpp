@@ -86,13 +86,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A TLS failure that trying again cannot mend: a certificate refused by
-// either side, or a peer that does not speak TLS (a worker answering
+// A TLS failure that trying again cannot mend: a certificate or job secret
+// refused by either side, or a peer that does not speak TLS (a worker answering
 // RSIMFAIL, see refuse_all).
 bool is_refusal(const std::string& what) {
   return what.rfind("TLS: refused ", 0) == 0 || what.find(" refused this rank's certificate") != std::string::npos ||
          what.find(" refused the certificate of ") != std::string::npos ||
-         what.find(" refused this host's certificate") != std::string::npos;
+         what.find(" refused this host's certificate") != std::string::npos ||
+         what.find(" refused this host's job secret") != std::string::npos;
 }
 
 // The TLS layer speaks of ranks; here the peers are hosts.
@@ -244,8 +245,16 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
     for (const auto& [host, reason] : refusals)
       if (reason.rfind("TLS: refused ", 0) == 0 && reason.find("not signed by the job CA") != std::string::npos)
         ca_refused.push_back(host);
+    std::vector<std::string> secret_refused;  // workers that refused this leader's job secret
+    for (const auto& [host, reason] : refusals)
+      if (reason.find(" refused this host's job secret") != std::string::npos) secret_refused.push_back(host);
     std::string verdict;
-    if (ca_refused.size() == workers.size() && workers.size() >= 2) {
+    if (secret_refused.size() == workers.size() && workers.size() >= 2) {
+      std::string hosts;
+      for (const auto& h : secret_refused) hosts += (hosts.empty() ? "" : ", ") + h;
+      verdict = "the job secret of the leader " + (self.empty() ? "host" : self) + " differs from every worker's (" +
+                hosts + "): its job_secret is from another job";
+    } else if (ca_refused.size() == workers.size() && workers.size() >= 2) {
       std::string hosts;
       for (const auto& h : ca_refused) hosts += (hosts.empty() ? "" : ", ") + h;
       verdict = "the certificate channel of the leader " + (self.empty() ? "host" : self) +

@@ -13,7 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "common/log.hpp"
 #include "common/rank_map.hpp"
 #include "common/stop_signal.hpp"
@@ -24,6 +26,7 @@
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "transport/certificates.hpp"
+#include "transport/preshared_key.hpp"
 #include "transport/tls_stream.hpp"
 
 namespace ringsim {
@@ -43,6 +46,8 @@ struct Plan {
   bool leader = false;
   std::string leader_host;
   MpirunPlan mpirun;
+  bool has_job_secret = false;  // job_secret or job_secret_channel given (read when needed: read_job_secret)
+  std::string scratch;          // this launcher's private folder (mkdtemp)
 };
 
 std::string join(const std::vector<std::string>& words, const char* separator) {
@@ -59,6 +64,10 @@ std::string shell_quote(const std::string& word) {
 }
 
 std::string resource_config_path(const std::string& ml_root) { return ml_root + "/input/config/resourceconfig.json"; }
+
+// Where each host's launcher puts the checkpoint key it derives from the job
+// secret: the same path on every host, outside what SageMaker uploads.
+std::string checkpoint_key_path(const std::string& ml_root) { return ml_root + "/ringsim/checkpoint.key"; }
 
 // The gethostname() shim: beside the binary (a build folder), or in ../lib
 // (an install, the image).
@@ -113,6 +122,8 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
     if (!s.tls_channel.empty())
       command.insert(command.end(),
                      {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
+    else if (plan.has_job_secret)
+      command.insert(command.end(), {"--checkpoint-key-file", checkpoint_key_path(root)});
   }
   // Each rank checks its place against the rank map by the name its host
   // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
@@ -140,13 +151,6 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   return command;
 }
 
-// Where the leader keeps this job's ssh key (per launcher: test clusters
-// share one /tmp).
-std::string job_ssh_key_path(const std::string& host) {
-  return (fs::temp_directory_path() / ("ringsim-" + host + "-" + std::to_string(::getpid()) + ".ssh") / "id_ed25519")
-      .string();
-}
-
 // Makes a fresh ed25519 key pair at `path` (ssh-keygen, as the image has
 // OpenSSH); returns the public key line.
 std::string make_job_ssh_key(const std::string& path) {
@@ -165,7 +169,8 @@ std::string make_job_ssh_key(const std::string& path) {
   return line;
 }
 
-Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
+// `scratch`: this launcher's private folder (hostfile, the job's ssh key).
+Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::string& scratch) {
   LaunchSettings settings = parse_launch_settings(config.hyperparameters);
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel +
@@ -173,7 +178,22 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   const int per_host =
       settings.processes_per_host > 0 ? settings.processes_per_host : std::min(config.cpus, kMaxProcessesPerHost);
   RankMap ranks(config.hosts, per_host);
-  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}};
+  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}, false, scratch};
+  plan.has_job_secret = !plan.settings.job_secret.empty() || !plan.settings.job_secret_channel.empty();
+  // The hosts' launchers take orders from each other (an ssh key to
+  // install, the job's outcome): on a shared network that channel must be
+  // authenticated, or anyone could plant a login or fake a success.
+  if (plan.ranks.hosts().size() > 1 && plan.settings.tls_channel.empty() && !plan.has_job_secret) {
+    if (!plan.settings.insecure_unauthenticated_control)
+      throw ConfigError(
+          "a job on several hosts needs an authenticated control channel between its launchers: set the "
+          "hyperparameter job_secret to a random string of 32 or more characters (python3 -c 'import secrets; "
+          "print(secrets.token_hex(32))'), or give the job's certificates as a channel (tls_channel, see `ringsim "
+          "certs`); insecure_unauthenticated_control=true runs without one, trusting every host on the network");
+    log::warning(
+        "insecure_unauthenticated_control=true: the launchers' control channel is plain TCP, and any host on this "
+        "network that connects from the leader's address can install an ssh key or end the job");
+  }
   plan.leader_host = plan.ranks.hosts().front().host;
   plan.leader = plan.config.current_host == plan.leader_host;
   MpirunRequest request;
@@ -182,16 +202,13 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   // One host runs its ranks itself: no ssh, and no name to resolve (a
   // container's own algo-N may not resolve yet, or at all).
   request.local = options.local || plan.ranks.hosts().size() == 1;
-  // Per launcher: simulated hosts and test clusters share one /tmp.
-  request.hostfile_path = (fs::temp_directory_path() /
-                           ("ringsim-" + plan.config.current_host + "-" + std::to_string(::getpid()) + ".hostfile"))
-                              .string();
+  request.hostfile_path = scratch + "/hostfile";
   request.user_options = plan.settings.mpi_options;
   request.rank_command = rank_command(plan, options);
   // The leader makes a key for this job alone and hands its public half to
   // the workers over the control channel (launch.cpp, run_leader): no
   // private key is baked into the image.
-  if (!request.local) request.ssh_identity = job_ssh_key_path(plan.config.current_host);
+  if (!request.local) request.ssh_identity = scratch + "/id_ed25519";
   if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
   if (!request.local) {
     request.resource_config = resource_config_path(options.ml_root);
@@ -293,10 +310,17 @@ std::unique_ptr<ChildProcess> start_sshd() {
   return sshd;
 }
 
-// The control channel's TLS context from the job's certificate channel
-// (this host's certificate and key), or null without one.
+// The control channel's TLS context: from the job's certificate channel
+// (this host's certificate and key), else from the job secret, else null
+// (plain TCP, which make_plan allows only when asked for by name).
 std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& options) {
-  if (plan.settings.tls_channel.empty()) return nullptr;
+  if (plan.settings.tls_channel.empty()) {
+    if (!plan.has_job_secret) return nullptr;
+    return std::make_unique<TlsContext>(
+        PresharedKey{derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim control channel"),
+                     "ringsim-control"},
+        plan.config.current_host);
+  }
   const std::string dir = channel_dir(options.ml_root, plan.settings.tls_channel);
   const std::string& host = plan.config.current_host;
   const TlsCredentials credentials{read_text_file(dir + "/ca.pem", "the certificate channel's ca.pem"),
@@ -313,9 +337,45 @@ struct RemoveAtExit {
   }
 };
 
+// With a job secret and checkpoints: the key this host's ranks sign and
+// check checkpoint files with (--checkpoint-key-file), written before any
+// rank starts (the leader starts mpirun only once every worker has
+// connected); "" when none is needed.
+std::string write_checkpoint_key(const Plan& plan, const LaunchOptions& options) {
+  if (!plan.has_job_secret || !plan.settings.tls_channel.empty() || !fs::is_directory(checkpoint_dir(options.ml_root)))
+    return "";
+  const std::string path = checkpoint_key_path(options.ml_root);
+  fs::create_directories(fs::path(path).parent_path());
+  fs::permissions(fs::path(path).parent_path(), fs::perms::owner_all, fs::perm_options::replace);
+  const auto key = derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim checkpoints");
+  AtomicFile file(path, 0600);
+  file.append(to_hex(key));
+  file.commit();
+  return path;
+}
+
+// A fresh folder only this user can enter, under a name no one can guess
+// beforehand (mkdtemp), removed with all it holds when the launcher ends.
+class PrivateFolder {
+ public:
+  explicit PrivateFolder(const std::string& prefix) {
+    std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) throw_errno("cannot make a private folder " + pattern);
+    path_ = pattern;
+  }
+  ~PrivateFolder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  PrivateFolder(const PrivateFolder&) = delete;
+  PrivateFolder& operator=(const PrivateFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 int run_leader(const Plan& plan, const LaunchOptions& options) {
-  const RemoveAtExit remove_key{
-      options.local ? "" : fs::path(job_ssh_key_path(plan.config.current_host)).parent_path().string()};
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
   std::vector<std::pair<std::string, Endpoint>> workers;
@@ -335,6 +395,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
                               std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
     throw TlsError(reason);
   }
+  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(plan, options)};
   try {
     std::string hosts;
     for (const auto& [host, unused] : workers) hosts += (hosts.empty() ? "" : ", ") + host;
@@ -342,7 +403,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     channel.connect(workers, deadline, tls.get(), self);
     g_waiting_for = "the leader handed the workers the job's ssh key";
     const bool over_ssh = !options.local && !workers.empty();
-    if (over_ssh) channel.share_ssh_key(make_job_ssh_key(job_ssh_key_path(plan.config.current_host)), deadline);
+    if (over_ssh) channel.share_ssh_key(make_job_ssh_key(plan.scratch + "/id_ed25519"), deadline);
     // The leader needs no sshd of its own: mpirun starts its local ranks
     // directly and only logs in to the workers (no tree spawn).
     if (over_ssh)
@@ -448,6 +509,7 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
                        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
     throw TlsError(reason);
   }
+  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(plan, options)};
   // Where sshd looks for root's keys (a test cluster names its own file).
   std::string authorized_keys;
   if (!options.local) {
@@ -470,7 +532,7 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
 }  // namespace
 
 std::vector<std::string> launch_mpirun_argv(const LaunchOptions& options, const SageMakerConfig& config) {
-  return make_plan(options, config).mpirun.argv;
+  return make_plan(options, config, (fs::temp_directory_path() / "ringsim-XXXXXX").string()).mpirun.argv;
 }
 
 int run_launch(const LaunchOptions& options) {
@@ -485,7 +547,8 @@ int run_launch(const LaunchOptions& options) {
   try {
     SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
     host = config.current_host;
-    const Plan plan = make_plan(options, std::move(config));
+    const PrivateFolder scratch("ringsim-" + host);
+    const Plan plan = make_plan(options, std::move(config), scratch.path());
     if (options.dry_run) {
       std::printf("role: %s (%s)\n%s", plan.leader ? "leader" : "worker", host.c_str(), plan.ranks.table().c_str());
       std::printf("hostfile (%s):\n%s", plan.mpirun.hostfile_path.c_str(), plan.mpirun.hostfile.c_str());

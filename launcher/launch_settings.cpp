@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <span>
@@ -9,6 +10,7 @@
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
+#include "launcher/sagemaker_config.hpp"
 
 namespace ringsim {
 
@@ -80,6 +82,10 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
       {"channel", [&](auto&, auto& v) { s.channel = v; }},
       {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
       {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
+      {"job_secret", [&](auto&, auto& v) { s.job_secret = v; }},
+      {"job_secret_channel", [&](auto&, auto& v) { s.job_secret_channel = v; }},
+      {"insecure_unauthenticated_control",
+       [&](auto& k, auto& v) { s.insecure_unauthenticated_control = parse_as<bool>(k, v); }},
       {"log_level", [&](auto& k, auto& v) { s.log_level = one_of(k, v, log::level_names()); }},
       {"tls_trust", [&](auto& k, auto& v) { s.tls_trust = one_of(k, v, kTlsTrust); }},
       {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
@@ -151,10 +157,32 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
     throw ConfigError(
         "hyperparameters tls_channel and tls_trust=launch-channel-fingerprints contradict each other: "
         "give one");
+  if (!s.job_secret.empty() && !s.job_secret_channel.empty())
+    throw ConfigError("hyperparameters job_secret and job_secret_channel both give the job secret: give one");
+  if (!s.job_secret.empty() && s.job_secret.size() < 32)
+    throw ConfigError("hyperparameter 'job_secret' has " + std::to_string(s.job_secret.size()) +
+                      " characters; it needs at least 32 (make one with: python3 -c 'import secrets; "
+                      "print(secrets.token_hex(32))')");
   // Both are the user's: the toolkit's first, so mpi_options has the last word.
   if (!toolkit_options.empty())
     s.mpi_options = s.mpi_options.empty() ? toolkit_options : toolkit_options + " " + s.mpi_options;
   return s;
+}
+
+std::string read_job_secret(const LaunchSettings& settings, const std::string& ml_root) {
+  if (settings.job_secret_channel.empty()) return settings.job_secret;
+  const std::string path = channel_dir(ml_root, settings.job_secret_channel) + "/job_secret";
+  std::ifstream in(path);
+  if (!in)
+    throw ConfigError("the job secret " + path + " (job_secret_channel=" + settings.job_secret_channel +
+                      ") cannot be read");
+  std::string secret((std::istreambuf_iterator<char>(in)), {});
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.size() < 32)
+    throw ConfigError(path + " holds " + std::to_string(secret.size()) +
+                      " characters; a job secret needs at least 32 (make one with: python3 -c 'import secrets; "
+                      "print(secrets.token_hex(32))')");
+  return secret;
 }
 
 }  // namespace ringsim

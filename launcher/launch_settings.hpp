@@ -30,6 +30,14 @@ struct LaunchSettings {
   // job-ca: tls needs tls_channel; launch-channel-fingerprints: ephemeral
   // self-signed certificates pinned through the MPI launch channel.
   std::string tls_trust = "job-ca";
+  // The control channel between the hosts' launchers is authenticated by the
+  // certificate channel when there is one, else by a job secret every host
+  // holds (TLS 1.3 with a key derived from it): given here, or as the file
+  // `job_secret` in the channel job_secret_channel. Without either, a
+  // multi-host job refuses to start unless insecure_unauthenticated_control.
+  std::string job_secret;
+  std::string job_secret_channel;
+  bool insecure_unauthenticated_control = false;
   std::string log_level = "info";  // passed to the ranks as --log-level
   double wait_seconds = 1800;      // how long leader and workers wait for each other to appear
   int control_port = 7177;         // leader -> worker outcome channel
@@ -44,5 +52,12 @@ struct LaunchSettings {
 //   sagemaker_mpi_num_of_processes_per_host  = processes_per_host (both given: equal)
 //   sagemaker_mpi_custom_mpi_options         mpirun options, before mpi_options
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters);
+
+// The job secret, from the hyperparameter or the file `job_secret` in the
+// channel job_secret_channel under `ml_root` (its last line break dropped),
+// or "" without either. Throws ConfigError naming the file when it cannot be
+// read or is shorter than 32 characters. The launcher reads it where a
+// failure can be told to the other hosts (the file may be missing on one).
+std::string read_job_secret(const LaunchSettings& settings, const std::string& ml_root);
 
 }  // namespace ringsim

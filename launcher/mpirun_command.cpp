@@ -156,7 +156,13 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
     // its abort until then. 10 s + 3 x 5 s notices it in about 25 s, and the
     // orted on the far side likewise ends its ranks. ssh itself gives up
     // after 10 s on a host that does not answer at launch.
-    std::string ssh_args = "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3";
+    // Host keys are not checked, for these logins only (mpirun logs in to
+    // the job's hosts and no others): each container makes fresh host keys
+    // at start, which no one could have recorded; the job's key is what the
+    // workers check, and it is usable only from the leader's address.
+    std::string ssh_args =
+        "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o BatchMode=yes "
+        "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
     if (!request.ssh_identity.empty()) ssh_args += " -i " + request.ssh_identity;
     defaults.insert(defaults.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5",
                                      "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args", ssh_args});

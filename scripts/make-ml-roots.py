@@ -10,12 +10,16 @@ Usage: make-ml-roots.py WORK N [--sharded] [--interface eth0] [KEY=VALUE ...]
                holds the whole matrix (FullyReplicated).
   --interface  network_interface_name to write (absent: left out, as it may be).
   --certs DIR  a second channel 'certs' holding DIR's files (ringsim certs output).
+  --no-secret  no job_secret hyperparameter: without one (and without
+               tls_channel or job_secret_channel) a random job_secret is
+               added, as docs/sagemaker.md's SDK example does.
   KEY=VALUE    hyperparameters.
 RINGSIM_NAN_ROW=r puts a NaN into row r (to test failure handling).
 """
 import argparse
 import json
 import os
+import secrets
 import shutil
 
 import numpy as np
@@ -26,6 +30,7 @@ parser.add_argument("n", type=int)
 parser.add_argument("--sharded", action="store_true")
 parser.add_argument("--interface")
 parser.add_argument("--certs")
+parser.add_argument("--no-secret", action="store_true")
 parser.add_argument("hyperparameters", nargs="*")
 args = parser.parse_intermixed_args()
 work, n = args.work, args.n
@@ -38,6 +43,8 @@ weights = [0 if (i == 1 and n > 1) else i + 1 for i in range(n)]
 bounds = np.concatenate([[0], np.cumsum(np.array(weights) * len(x) // max(1, sum(weights)))])
 bounds[-1] = len(x)
 hp = dict(kv.split("=", 1) for kv in args.hyperparameters)
+if not args.no_secret and not {"job_secret", "job_secret_channel", "tls_channel"} & hp.keys():
+    hp["job_secret"] = secrets.token_hex(32)
 for i, host in enumerate(hosts):
     root = f"{work}/{host}"
     cfg = f"{root}/input/config"

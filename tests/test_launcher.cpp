@@ -21,6 +21,7 @@
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "tls_fixture.hpp"
+#include "transport/preshared_key.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
@@ -308,7 +309,8 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
   // As the Python SDK writes them: every value JSON-encoded a second time.
   write("hyperparameters.json",
         R"({"threshold":"0.99999995","k":"\"12\"","timeout":"2.50","mode":"\"threshold\"",
-            "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096"})");
+            "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096",
+            "job_secret":"\"0123456789abcdef0123456789abcdef\""})");
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
   const auto value_of = [&](const std::string& option) {
@@ -337,6 +339,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
 TEST_F(MlRoot, RanksTakeTheirHostFromResourceConfigNotTheHostName) {
   write("resourceconfig.json",
         R"({"current_host":"algo-1","hosts":["algo-1","algo-2"],"network_interface_name":"eth1"})");
+  write("hyperparameters.json", R"({"insecure_unauthenticated_control":"true"})");
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   const auto value_of = [&](const std::string& option) {
     const auto it = std::find(argv.begin(), argv.end(), option);
@@ -460,17 +463,12 @@ TEST(FailureReport, StopEchoesAfterThePhaseAreNotTheCause) {
   EXPECT_EQ(only_stops.summary(), "rank 0 (host algo-1): in phase ring: stopped by signal 15 (SIGTERM)");
 }
 
-// The control channel with the job's certificates: a worker hears the
-// outcome only from the leader. A plaintext "RSIMEXIT 0" from anyone else
-// and a TLS peer whose certificate names another host are refused, and the
-// worker keeps listening for the real leader.
-TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
-  const auto context_for = [](const std::string& host) {
-    return ringsim::testing::tls_context(ringsim::testing::host_certificate(host), "openssl");
-  };
-  const auto worker_tls = context_for("algo-2");
-  const auto leader_tls = context_for("algo-1");
-  const auto impostor_tls = context_for("algo-9");
+// A worker on an authenticated control channel hears the outcome only from
+// the leader: a plaintext "RSIMEXIT 0" from anyone and an impostor whose
+// credentials the worker refuses are ignored (no key installed, no fake
+// outcome), and the worker keeps listening for the real leader.
+void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const TlsContext& leader_tls,
+                                         const TlsContext& impostor_tls) {
   Endpoint bound;
   { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
   std::optional<WorkerChannel> worker;
@@ -490,12 +488,14 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
       // certificate: the impostor may get as far as sending.
       LeaderChannel impostor;
       impostor.connect({{"algo-2", {"127.0.0.1", bound.port}}},
-                       std::chrono::steady_clock::now() + std::chrono::seconds(3), impostor_tls.get());
+                       std::chrono::steady_clock::now() + std::chrono::seconds(3), &impostor_tls);
+      impostor.share_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImpostorsKey impostor",
+                             std::chrono::steady_clock::now() + std::chrono::seconds(2));
       impostor.announce({0, "impostor"});
     } catch (const Error&) {
     }
     LeaderChannel leader;
-    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
     leader.share_ssh_key(job_key, deadline);
     leader.announce({7, "the real outcome"});
   });
@@ -503,7 +503,7 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
       std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) / "authorized_keys";
   std::filesystem::create_directories(keys.parent_path());
   std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
-  const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
+  const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", &worker_tls, keys.string());
   intruders.join();
   EXPECT_EQ(outcome.exit_code, 7);
   EXPECT_EQ(outcome.reason, "the real outcome");
@@ -525,6 +525,25 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
   std::filesystem::remove_all(keys.parent_path());
 }
 
+// With the job's certificates: the impostor's names another host.
+TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithItsCertificate) {
+  const auto context_for = [](const std::string& host) {
+    return ringsim::testing::tls_context(ringsim::testing::host_certificate(host), "openssl");
+  };
+  expect_worker_hears_only_the_leader(*context_for("algo-2"), *context_for("algo-1"), *context_for("algo-9"));
+}
+
+// With a job secret: the impostor holds another.
+TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithTheJobSecret) {
+  const auto context_for = [](const std::string& secret, const std::string& host) {
+    return std::make_unique<TlsContext>(
+        PresharedKey{derive_job_key(secret, "ringsim control channel"), "ringsim-control"}, host);
+  };
+  const std::string secret = "0123456789abcdef0123456789abcdef", guess = "0123456789abcdef0123456789abcdeF";
+  expect_worker_hears_only_the_leader(*context_for(secret, "algo-2"), *context_for(secret, "algo-1"),
+                                      *context_for(guess, "algo-9"));
+}
+
 // With a certificate channel and SageMaker's checkpoint folder, the ranks'
 // checkpoints are keyed from the leader's private key in that channel.
 TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
@@ -536,9 +555,63 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
   ASSERT_NE(it, argv.end());
   ASSERT_NE(it + 1, argv.end());
   EXPECT_EQ(*(it + 1), (root_ / "input/data/certs/algo-1.key").string());
-  write("hyperparameters.json", R"({"transport":"tcp"})");
+  write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
   const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
+}
+
+// With a job secret instead, each host's launcher derives the key and
+// writes it to the same path on every host, outside what SageMaker uploads.
+TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"job_secret":"0123456789abcdef0123456789abcdef"})");
+  fs::create_directories(root_ / "checkpoints");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
+  ASSERT_NE(it, argv.end());
+  ASSERT_NE(it + 1, argv.end());
+  EXPECT_EQ(*(it + 1), (root_ / "ringsim/checkpoint.key").string());
+}
+
+// The launchers' control channel must be authenticated on several hosts: a
+// certificate channel or a job secret (from a hyperparameter or a channel's
+// file), or the risk asked for by name. One host has no control channel.
+TEST_F(MlRoot, SeveralHostsNeedAnAuthenticatedControlChannel) {
+  const auto planning = [&](const std::string& hyperparameters) {
+    write("hyperparameters.json", hyperparameters);
+    return [&] { launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {})); };
+  };
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  EXPECT_THAT(planning("{}"), ThrowsMessage<ConfigError>(AllOf(HasSubstr("needs an authenticated control channel"),
+                                                               HasSubstr("job_secret"), HasSubstr("tls_channel"),
+                                                               HasSubstr("insecure_unauthenticated_control=true"))));
+  EXPECT_NO_THROW(planning(R"({"insecure_unauthenticated_control":"true"})")());
+  EXPECT_NO_THROW(planning(R"({"job_secret":"0123456789abcdef0123456789abcdef"})")());
+  EXPECT_THAT(planning(R"({"job_secret":"too-short"})"),
+              ThrowsMessage<ConfigError>(HasSubstr("'job_secret' has 9 characters; it needs at least 32")));
+  // From a channel's file (not visible in the job's description), read when
+  // the control channel opens.
+  EXPECT_NO_THROW(planning(R"({"job_secret_channel":"secret"})")());
+  const auto secret_of = [&](const std::string& hyperparameters) {
+    write("hyperparameters.json", hyperparameters);
+    return read_job_secret(parse_launch_settings(load_sagemaker_config(root_.string(), {}).hyperparameters),
+                           root_.string());
+  };
+  EXPECT_THAT([&] { secret_of(R"({"job_secret_channel":"secret"})"); },
+              ThrowsMessage<ConfigError>(AllOf(HasSubstr("input/data/secret/job_secret"),
+                                               HasSubstr("job_secret_channel=secret"), HasSubstr("cannot be read"))));
+  fs::create_directories(root_ / "input/data/secret");
+  std::ofstream(root_ / "input/data/secret/job_secret") << "0123456789abcdef0123456789abcdef\n";
+  EXPECT_EQ(secret_of(R"({"job_secret_channel":"secret"})"), "0123456789abcdef0123456789abcdef");
+  std::ofstream(root_ / "input/data/secret/job_secret") << "short\n";
+  EXPECT_THAT([&] { secret_of(R"({"job_secret_channel":"secret"})"); },
+              ThrowsMessage<ConfigError>(HasSubstr("holds 5 characters; a job secret needs at least 32")));
+  EXPECT_EQ(secret_of(R"({"job_secret":"0123456789abcdef0123456789abcdeX"})"), "0123456789abcdef0123456789abcdeX");
+  EXPECT_EQ(secret_of("{}"), "");
+  EXPECT_THAT(planning(R"({"job_secret_channel":"secret","job_secret":"0123456789abcdef0123456789abcdef"})"),
+              ThrowsMessage<ConfigError>(HasSubstr("give one")));
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  EXPECT_NO_THROW(planning("{}")()) << "one host has no control channel to secure";
 }
 
 // SageMaker's inter-container encryption covers traffic between instances:
@@ -554,7 +627,7 @@ TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
   EXPECT_EQ(value_of("--encrypt"), "inter-host");
   write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs","encrypt":"all"})");
   EXPECT_EQ(value_of("--encrypt"), "all");
-  write("hyperparameters.json", R"({"transport":"tcp"})");
+  write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
   EXPECT_EQ(value_of("--encrypt"), "(absent)");
 }
 

@@ -456,8 +456,7 @@ class TlsStream : public Stream {
     if (server_ && reader_ && reader_->first_byte() == kHandshakeRecord)
       throw TlsError("TLS: refused " + peer_ + ": it did not prove it holds this job's secret (" + detail + ")");
     if (check_.alert >= 0)
-      throw TlsError("TLS: " + peer_ + " refused this host's job secret (alert " +
-                     SSL_alert_desc_string_long(check_.alert) + "): the two hold different job secrets");
+      throw TlsError("TLS: " + peer_ + " refused this host's job secret: the two hold different job secrets");
   }
 
   // The peer's alert, read against this side's own certificate: which of

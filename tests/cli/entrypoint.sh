@@ -16,13 +16,14 @@ sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 "$ringsim" gen --rows 301 --cols 16 --seed 5 --out "$work/X.npy" >/dev/null
 
+secret=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')  # the job secret
 # An ML root for one host.
 make_root() {  # DIR HOST HOSTS_JSON
   mkdir -p "$1/input/config" "$1/input/data/train"
   cp "$work/X.npy" "$1/input/data/train/"
   printf '{"current_host":"%s","hosts":%s,"network_interface_name":"lo"}' "$2" "$3" >"$1/input/config/resourceconfig.json"
-  printf '{"k":"\\"5\\"","processes_per_host":"\\"2\\"","timeout":"\\"30\\"","wait_seconds":"\\"5\\""}' \
-    >"$1/input/config/hyperparameters.json"
+  printf '{"k":"\\"5\\"","processes_per_host":"\\"2\\"","timeout":"\\"30\\"","wait_seconds":"\\"5\\"","job_secret":"\\"%s\\""}' \
+    "$secret" >"$1/input/config/hyperparameters.json"
   printf '{"train":{"ContentType":"application/x-npy","S3DistributionType":"FullyReplicated"}}' \
     >"$1/input/config/inputdataconfig.json"
 }
@@ -69,7 +70,8 @@ fi
 # A worker (not local) whose sshd fails: a clear message at once, not a wait.
 dir="$work/worker"
 make_root "$dir" algo-2 '["algo-1","algo-2"]'
-printf '{"control_port":"\\"%s\\"","wait_seconds":"\\"30\\""}' $(free_port) >"$dir/input/config/hyperparameters.json"
+printf '{"control_port":"\\"%s\\"","wait_seconds":"\\"30\\"","job_secret":"\\"%s\\""}' "$(free_port)" "$secret" \
+  >"$dir/input/config/hyperparameters.json"
 start=$SECONDS
 RINGSIM_ML_ROOT=$dir RINGSIM_SSHD="$work/fake-sshd" timeout 60 "$work/train" train >"$dir.log" 2>&1
 code=$?

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Certificate faults on the control channel (the job's certificates in a
-# tls_channel), on three local hosts (`ringsim launch --local`, no sshd),
+# Credential faults on the control channel (the job's certificates in a
+# tls_channel, or a job secret), on three local hosts (`ringsim launch --local`, no sshd),
 # wait_seconds 600 so that only the fault can end the job: in each case every
 # host exits non-zero within 60 s of the start, and every host's failure file
 # names the host whose certificate is foreign (another job's CA), for
-# another host, or missing, whether that host is a worker or the leader.
+# another host, or missing, or whose job secret is another job's or missing,
+# whether that host is a worker or the leader.
 # A refused handshake is logged once per host and reason, not per attempt.
 source "$(dirname "$0")/lib.sh"
 ringsim=$1
@@ -23,7 +24,7 @@ run_case() {  # LABEL BAD_HOST EXPECTED_TEXT FAULT...
   mkdir -p "$dir"
   cp "$work/full.npy" "$dir/"
   port=$(free_port 3)
-  /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 3 --certs "$work/certs" transport=tls tls_channel=certs \
+  /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 3 "${credentials[@]}" \
     processes_per_host=1 wait_seconds=600 control_port=$port >/dev/null
   "$@" "$dir"
   local start=$SECONDS pids=()
@@ -70,9 +71,30 @@ worker_other_host() {  # algo-2 holds algo-3's certificate and key under its own
 worker_missing() { rm "$1/algo-2/input/data/certs/algo-2.pem"; }
 leader_missing() { rm "$1/algo-1/input/data/certs/algo-1.key"; }
 
+credentials=(--certs "$work/certs" transport=tls tls_channel=certs)
 run_case "worker foreign certificate" algo-2 "not signed by the job CA" worker_foreign
 run_case "leader foreign certificate" algo-1 "is from another job" leader_foreign
 run_case "worker certificate for another host" algo-2 "certificate is for host algo-3" worker_other_host
 run_case "worker certificate missing" algo-2 "cannot be read" worker_missing
 run_case "leader key missing" algo-1 "cannot be read" leader_missing
+
+# The same faults with a job secret instead of certificates.
+secret=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')
+other_secret() {  # HOST DIR: HOST holds another job's secret
+  /usr/bin/python3 -c 'import json, sys; p = sys.argv[1]; h = json.load(open(p)); h["job_secret"] = json.dumps(sys.argv[2])
+json.dump(h, open(p, "w"))' "$2/$1/input/config/hyperparameters.json" "$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')"
+}
+worker_other_secret() { other_secret algo-2 "$1"; }
+leader_other_secret() { other_secret algo-1 "$1"; }
+credentials=(job_secret="$secret")
+run_case "worker job secret from another job" algo-2 "job secret" worker_other_secret
+run_case "leader job secret from another job" algo-1 "job secret" leader_other_secret
+secret_files() {  # DIR: the secret as a channel's file on every host but algo-2
+  for host in algo-1 algo-3; do
+    mkdir -p "$1/$host/input/data/secret"
+    echo "$secret" >"$1/$host/input/data/secret/job_secret"
+  done
+}
+credentials=(job_secret_channel=secret)
+run_case "worker job secret file missing" algo-2 "cannot be read" secret_files
 finish

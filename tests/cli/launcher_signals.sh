@@ -83,7 +83,7 @@ check() {  # LABEL DIR EXPECTED_TEXT
 }
 
 # 1. A worker waiting for its leader (local mode: no sshd).
-hp='{"wait_seconds":"600","control_port":"'$port'"}'
+hp='{"wait_seconds":"600","control_port":"'$port'","job_secret":"'$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')'"}'
 make_root "$work/w/algo-2" algo-2 '["algo-1","algo-2"]' "$hp"
 start "$work/w/algo-2" "$work/algo-2.log" --local
 sleep 1.5
@@ -119,13 +119,17 @@ else
     sleep 0.1
   done
   sleep 0.5
-  key_dirs=$(find "$work/tmp-leader" -name '*.ssh' | wc -l)
-  [[ $key_dirs -eq 1 ]] || fail "sshd wait: the leader's job key folder was not there before the signal ($key_dirs)"
+  key_dirs=$(find "$work/tmp-leader" -name id_ed25519 | wc -l)
+  [[ $key_dirs -eq 1 ]] || fail "sshd wait: the leader's job key was not there before the signal ($key_dirs)"
+  # In a folder of the launcher's own (mkdtemp): private, its name not guessable.
+  key_dir=$(dirname "$(find "$work/tmp-leader" -name id_ed25519 | head -1)")
+  [[ $(stat -c %a "$key_dir") == 700 && $(basename "$key_dir") =~ ^ringsim-127\.0\.0\.1-[A-Za-z0-9]{6}$ ]] \
+    || fail "sshd wait: the job key's folder is $key_dir, mode $(stat -c %a "$key_dir") (want ringsim-HOST-XXXXXX, 700)"
   grep -q "ssh-ed25519" "$work/authorized_keys" 2>/dev/null || fail "sshd wait: the worker got no job key"
   stop
   check "leader waiting for a worker's sshd" "$work/k/leader" "while the leader waited for sshd on 127.0.0.2"
-  left=$(find "$work/tmp-leader" -name '*.ssh')
-  [[ -z $left ]] && echo "ok   the leader removed its job key folder" || fail "sshd wait: the job key folder stayed: $left"
+  left=$(find "$work/tmp-leader" -mindepth 1)
+  [[ -z $left ]] && echo "ok   the leader removed its private folder (job key, hostfile)" || fail "sshd wait: left behind: $left"
   for _ in $(seq 50); do kill -0 "$worker" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$worker" 2>/dev/null; then
     kill "$worker"
