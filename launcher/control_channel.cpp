@@ -18,6 +18,7 @@
 #include "common/errors.hpp"
 #include "common/log.hpp"
 #include "common/stop_signal.hpp"
+#include "launcher/control_handshakes.hpp"
 #include "launcher/control_message.hpp"
 #include "transport/blocking_tls.hpp"
 
@@ -104,17 +105,6 @@ std::string as_host(std::string what, const std::string& self) {
   return what;
 }
 
-// Reads one line (without its '\n') of at most 2000 bytes, plain.
-std::string read_line(int fd, Deadline deadline, const std::string& what) {
-  std::string line;
-  for (char c = 0; line.size() < 2000;) {
-    read_exact(fd, {reinterpret_cast<std::byte*>(&c), 1}, deadline, what);
-    if (c == '\n') break;
-    line += c;
-  }
-  return line;
-}
-
 std::string peer_address(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
@@ -126,6 +116,17 @@ std::string peer_address(int fd) {
 
 }  // namespace
 
+// Reads one line (without its '\n') of at most 2000 bytes, plain.
+std::string read_plain_line(int fd, Deadline deadline, const std::string& what) {
+  std::string line;
+  for (char c = 0; line.size() < 2000;) {
+    read_exact(fd, {reinterpret_cast<std::byte*>(&c), 1}, deadline, what);
+    if (c == '\n') break;
+    line += c;
+  }
+  return line;
+}
+
 void wait_for_sshd(const Endpoint& where, Deadline deadline, const std::string& what) {
   auto backoff = std::chrono::milliseconds(100);
   std::string last_error;
@@ -133,7 +134,7 @@ void wait_for_sshd(const Endpoint& where, Deadline deadline, const std::string& 
     try {
       Socket probe = connect_to(where, deadline);
       const std::string banner =
-          read_line(probe.fd(), std::min(deadline, Clock::now() + std::chrono::seconds(5)), what);
+          read_plain_line(probe.fd(), std::min(deadline, Clock::now() + std::chrono::seconds(5)), what);
       if (banner.rfind("SSH-", 0) == 0) {
         const std::string ours = "SSH-2.0-ringsim_probe\r\n";
         write_exact(probe.fd(), {reinterpret_cast<const std::byte*>(ours.data()), ours.size()},
@@ -209,7 +210,7 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
           // on every connection (refuse_all): read it on a plain one.
           try {
             Socket plain = connect_to({numeric_address, it->endpoint.port}, try_end);
-            const std::string line = read_line(plain.fd(), try_end, "reading worker " + it->host + "'s refusal");
+            const std::string line = read_plain_line(plain.fd(), try_end, "reading worker " + it->host + "'s refusal");
             if (line.rfind("RSIMFAIL ", 0) == 0) reason = line.substr(9);
           } catch (const StoppedError&) {
             throw;
@@ -376,20 +377,68 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
   std::vector<std::string> logged_refusals;      // "address: reason", each logged once
   std::string refused_by_leader;                 // a certificate refused on a connection from the leader
   std::string link_from;                         // the address the leader's link came from
-  while (!link) {
+  const auto log_once = [&](const std::string& key, const std::string& text) {
+    if (std::find(logged_refusals.begin(), logged_refusals.end(), key) != logged_refusals.end()) return;
+    logged_refusals.push_back(key);
+    log::warning(text);
+  };
+  // A finished handshake: the leader's link, its plaintext refusal (the
+  // job's outcome), or a refusal to weigh.
+  std::optional<JobOutcome> plain_outcome;
+  const auto take = [&](ControlHandshakes::Result result) {
+    if (result.plain_fail) {
+      plain_outcome = JobOutcome{1, *result.plain_fail};
+      return;
+    }
+    if (result.link) {
+      link.emplace(std::move(*result.link));
+      link_from = result.from;
+      return;
+    }
+    const std::string reason = as_host(result.error, self);
+    // The leader's credentials refused, or ours refused by the leader: no
+    // retry mends that, so the job cannot start. From another address it
+    // is not the leader (or not yet able to prove it): keep listening, and
+    // say so once per address and reason, not once per attempt.
+    // Wait a little for the leader's verdict, which names the host at
+    // fault (it sees all the workers); without one, say what this side saw.
+    if (result.from_leader && is_refusal(reason)) {
+      if (refused_by_leader.empty()) {
+        log::error("control channel: " + reason + " (waiting for the leader's verdict)");
+        refused_by_leader = reason;
+        connect_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(15));
+      }
+      return;
+    }
+    const std::string& from = result.from.empty() ? std::string("?") : result.from;
+    log_once(from + ": " + reason,
+             "refused a control connection from " + from + ": " + reason + " (logged once per address and reason)");
+  };
+  std::optional<ControlHandshakes> handshakes;
+  if (tls) handshakes.emplace(*tls, leader);
+  while (!link && !plain_outcome) {
+    if (handshakes)
+      while (!link && !plain_outcome)
+        if (auto result = handshakes->next())
+          take(std::move(*result));
+        else
+          break;
+    if (link || plain_outcome) break;
     Socket connection;
     try {
-      connection = accept_one(listener_, connect_deadline);
+      // Short slices while handshakes run, to take their results promptly.
+      connection = accept_one(listener_, std::min(connect_deadline, Clock::now() + std::chrono::milliseconds(100)));
     } catch (const TimeoutError&) {
+      if (Clock::now() < connect_deadline) continue;
       if (!refused_by_leader.empty()) throw TlsError("control channel: " + refused_by_leader);
       throw TimeoutError("the leader " + leader + " never connected to this worker" +
-                         (tls ? " with its certificate" : ""));
+                         (tls ? " with the job's credentials" : ""));
     }
     enable_keepalive(connection.fd());
     const std::string from = peer_address(connection.fd());
     if (leader_address.empty()) {
       try {
-        // Without certificates the address is all there is to go by: wait
+        // Without credentials the address is all there is to go by: wait
         // for the leader's name to resolve (it may resolve late).
         leader_address =
             resolve_host(leader, tls ? Clock::now() + std::chrono::milliseconds(500)
@@ -400,61 +449,28 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
     }
     const bool from_leader = !from.empty() && from == leader_address;
     if (!tls) {
-      // No certificate channel: only a connection from the leader's address
-      // is heard (a stranger elsewhere on the network must not install keys
-      // or end the job).
+      // No credentials (insecure_unauthenticated_control): only a connection
+      // from the leader's address is heard (a stranger elsewhere on the
+      // network must not install keys or end the job).
       if (from_leader) {
         link.emplace(std::move(connection), nullptr);
         link_from = from;
         break;
       }
-      const std::string key = (from.empty() ? std::string("?") : from) + ": not the leader's address";
-      if (std::find(logged_refusals.begin(), logged_refusals.end(), key) == logged_refusals.end()) {
-        logged_refusals.push_back(key);
-        log::warning("refused a control connection from " + key + " " +
-                     (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
-                                             : "(" + leader_address + ")") +
-                     "; logged once per address");
-      }
+      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
+               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
+                   ": not the leader's address " +
+                   (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
+                                           : "(" + leader_address + ")") +
+                   "; logged once per address");
       continue;
     }
-    const auto handshake_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(10));
-    try {
-      // A leader that cannot use its own credentials says so in plaintext.
-      if (from_leader && peek_byte(connection.fd(), handshake_deadline, "the leader's first bytes") == std::byte{'R'}) {
-        const std::string line = read_line(connection.fd(), handshake_deadline, "the leader's refusal");
-        if (line.rfind("RSIMFAIL ", 0) == 0) return {1, line.substr(9)};
-      }
-      link.emplace(Socket(),
-                   std::make_unique<BlockingTls>(std::move(connection), *tls, /*server=*/true, leader,
-                                                 "the leader " + leader + " (control port)", handshake_deadline));
-      link_from = from;
-    } catch (const StoppedError&) {
-      throw;
-    } catch (const Error& e) {
-      const std::string reason = as_host(e.what(), self);
-      // The leader's certificate refused, or ours refused by the leader: no
-      // retry mends that, so the job cannot start. From another address it
-      // is not the leader (or not yet able to prove it): keep listening, and
-      // say so once per address and reason, not once per attempt.
-      // Wait a little for the leader's verdict, which names the host at
-      // fault (it sees all the workers); without one, say what this side saw.
-      if (from_leader && is_refusal(reason)) {
-        if (refused_by_leader.empty()) {
-          log::error("control channel: " + reason + " (waiting for the leader's verdict)");
-          refused_by_leader = reason;
-          connect_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(15));
-        }
-        continue;
-      }
-      const std::string key = from + ": " + reason;
-      if (std::find(logged_refusals.begin(), logged_refusals.end(), key) == logged_refusals.end()) {
-        logged_refusals.push_back(key);
-        log::warning("refused a control connection from " + (from.empty() ? "?" : from) + ": " + reason +
-                     " (logged once per address and reason)");
-      }
-    }
+    if (!handshakes->start(std::move(connection), from, from_leader, connect_deadline))
+      log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
+                               " control connections in handshake at once: closing the newest (logged once)");
   }
+  handshakes.reset();  // ends the strangers' handshakes still running
+  if (plain_outcome) return *plain_outcome;
   std::string line;
   for (;;) {
     char c = 0;

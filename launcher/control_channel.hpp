@@ -104,6 +104,10 @@ class WorkerChannel {
   void remove_installed_key();
 };
 
+// One line (without its '\n') of at most 2000 bytes, read from a plain
+// socket by `deadline`.
+std::string read_plain_line(int fd, Deadline deadline, const std::string& what);
+
 // host name -> numeric address, retrying until `deadline` (SageMaker's names
 // may not resolve for a while after start-up).
 std::string resolve_host(const std::string& host, Deadline deadline);

@@ -15,6 +15,7 @@
 #include "common/natural_order.hpp"
 #include "common/rank_map.hpp"
 #include "launcher/control_channel.hpp"
+#include "launcher/control_handshakes.hpp"
 #include "launcher/failure_report.hpp"
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
@@ -542,6 +543,33 @@ TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithTheJobSecret) {
   const std::string secret = "0123456789abcdef0123456789abcdef", guess = "0123456789abcdef0123456789abcdeF";
   expect_worker_hears_only_the_leader(*context_for(secret, "algo-2"), *context_for(secret, "algo-1"),
                                       *context_for(guess, "algo-9"));
+}
+
+// Handshakes are served side by side, each with its own limit: connections
+// that stay silent (a scanner, a stranger) do not hold up the leader's. One
+// at a time, five of them would delay it by five handshake limits (25 s).
+TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
+  const PresharedKey key{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"),
+                         "ringsim-control"};
+  TlsContext worker_tls(key, "algo-2"), leader_tls(key, "algo-1");
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
+  std::vector<Socket> silent;
+  for (int i = 0; i < 5; ++i) silent.push_back(connect_to({"127.0.0.1", bound.port}, deadline));
+  std::thread leader_side([&] {
+    LeaderChannel leader;
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
+    leader.announce({0, ""});
+  });
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", &worker_tls);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  leader_side.join();
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_LT(took, std::chrono::duration<double>(ControlHandshakes::kHandshakeLimit).count())
+      << "the leader waited behind the silent connections";
 }
 
 // With a certificate channel and SageMaker's checkpoint folder, the ranks'
