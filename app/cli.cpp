@@ -31,14 +31,15 @@ namespace ringsim {
 namespace {
 
 void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days,
-                        const std::string& ca_key_path) {
+                        const std::string& ca_key_path, const std::string& job) {
   if (hosts.empty()) hosts.push_back(identity_host());
-  write_job_certificates(dir, hosts, days, ca_key_path);
+  const std::string named = write_job_certificates(dir, hosts, days, ca_key_path, job);
   std::printf(
-      "wrote %s/ca.pem and a certificate and key per host (%zu hosts, valid %d days, files 0600)%s\n"
+      "wrote %s/ca.pem (CA of job %s) and a certificate and key per host (%zu hosts, valid %d days, files "
+      "0600)%s\n"
       "use: --transport tls --tls-ca %s/ca.pem --tls-cert '%s/{host}.pem' --tls-key '%s/{host}.key'\n",
-      dir.c_str(), hosts.size(), days, ca_key_path.empty() ? "; the CA key was not kept" : "", dir.c_str(), dir.c_str(),
-      dir.c_str());
+      dir.c_str(), named.c_str(), hosts.size(), days, ca_key_path.empty() ? "; the CA key was not kept" : "",
+      dir.c_str(), dir.c_str(), dir.c_str());
 }
 
 void print_error(const std::string& message) { log::error(message); }
@@ -158,7 +159,8 @@ int run_cli(int argc, char** argv) {
 
   std::string certs_out;
   std::vector<std::string> certs_hosts;
-  int certs_days = 30;
+  int certs_days = 7;
+  std::string certs_job;
   auto* certs_cmd = app.add_subcommand("certs", "Make a job CA and a certificate + key per host for --transport tls");
   std::string certs_ca_key;
   certs_cmd->add_option("--out", certs_out, "Directory for ca.pem, HOST.pem, HOST.key (the certificate channel)")
@@ -166,7 +168,9 @@ int run_cli(int argc, char** argv) {
   certs_cmd->add_option("--ca-key", certs_ca_key,
                         "Also keep the CA's private key here (outside the channel), to issue more certificates");
   certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
-  certs_cmd->add_option("--days", certs_days, "Validity in days")->capture_default_str();
+  certs_cmd->add_option("--days", certs_days, "Validity in days (cover the job's max_wait or max_run)")
+      ->capture_default_str();
+  certs_cmd->add_option("--job", certs_job, "The job these certificates are for, named in the CA (default: random)");
 
   auto* bench_cmd = app.add_subcommand("bench", "Micro-benchmarks");
   bench_cmd->require_subcommand(1);
@@ -240,7 +244,7 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*certs_cmd) {
-      write_certificates(certs_out, certs_hosts, certs_days, certs_ca_key);
+      write_certificates(certs_out, certs_hosts, certs_days, certs_ca_key, certs_job);
       return 0;
     }
   } catch (const std::exception& e) {

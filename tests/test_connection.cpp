@@ -187,7 +187,7 @@ std::vector<Refusal> refusals() {
   const long day = 24L * 3600;
   return {
       {"foreign_ca", [] { return host_certificate("rogue", CertificateKind::foreign); },
-       "refused peer rogue: its certificate is not signed by the job CA",
+       "refused peer rogue: its certificate is not signed by the job CA (issued by 'other CA')",
        "peer good refused this rank's certificate: not signed by the job CA"},
       {"wrong_host", [] { return host_certificate("elsewhere"); },
        "refused peer rogue: its certificate is for host elsewhere, expected rogue",

@@ -191,11 +191,19 @@ std::string read_text_file(const std::string& path, const std::string& what) {
   return buffer.str();
 }
 
-void write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
-                            const std::string& ca_key_path) {
+std::string write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
+                                   const std::string& ca_key_path, std::string job) {
   if (days < 1) throw InputError("--days must be >= 1");
+  if (job.empty()) {
+    unsigned char random[4];
+    if (RAND_bytes(random, sizeof random) != 1) throw TlsError("RAND_bytes failed: " + openssl_errors());
+    job = "job-" + to_hex(random);
+  }
+  if (job.size() > 40 ||
+      job.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos)
+    throw InputError("--job '" + job + "': up to 40 letters, digits, '-', '_' or '.'");
   ensure_writable_directory(dir);
-  const PemPair ca = make_certificate_authority("ringsim job CA", days);
+  const PemPair ca = make_certificate_authority("ringsim job CA " + job, days);
   write_private_file(dir + "/ca.pem", ca.certificate);
   if (!ca_key_path.empty()) write_private_file(ca_key_path, ca.private_key);
   for (const auto& host : hosts) {
@@ -204,6 +212,7 @@ void write_job_certificates(const std::string& dir, const std::vector<std::strin
     write_private_file(dir + "/" + host + ".pem", pair.certificate);
     write_private_file(dir + "/" + host + ".key", pair.private_key);
   }
+  return job;
 }
 
 }  // namespace ringsim

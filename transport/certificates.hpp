@@ -48,8 +48,11 @@ std::string read_text_file(const std::string& path, const std::string& what);
 // Writes exactly what a job's certificate channel holds into `dir`: ca.pem
 // and, per host, HOST.pem and HOST.key (0600). The CA's private key is not
 // among them (a host that held it could mint certificates for any host); it
-// is written only to `ca_key_path`, when given.
-void write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
-                            const std::string& ca_key_path);
+// is written only to `ca_key_path`, when given. The CA is made for this job
+// alone and named for it ("ringsim job CA JOB"), so that a refusal of another
+// job's certificate can say whose it is; returns JOB (`job`, or a fresh
+// random name when empty).
+std::string write_job_certificates(const std::string& dir, const std::vector<std::string>& hosts, int days,
+                                   const std::string& ca_key_path, std::string job = "");
 
 }  // namespace ringsim

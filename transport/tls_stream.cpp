@@ -105,6 +105,16 @@ PeerCheck* check_of(X509_STORE_CTX* store) {
   return ssl ? check_of(ssl) : nullptr;
 }
 
+// " (issued by NAME)", the common name of the certificate's issuer (a job
+// CA names its job), or "".
+std::string issuer_of(X509* certificate) {
+  char name[256] = "";
+  if (!certificate ||
+      X509_NAME_get_text_by_NID(X509_get_issuer_name(certificate), NID_commonName, name, sizeof name) <= 0)
+    return "";
+  return std::string(" (issued by '") + name + "')";
+}
+
 // Why a peer certificate is refused, in words, from the refusing side.
 std::string describe_refusal(int error, X509* failing, X509* leaf, const std::string& expected_host) {
   switch (error) {
@@ -115,7 +125,7 @@ std::string describe_refusal(int error, X509* failing, X509* leaf, const std::st
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_CERT_UNTRUSTED:
-      return "its certificate is not signed by the job CA";
+      return "its certificate is not signed by the job CA" + issuer_of(leaf);
     case X509_V_ERR_HOSTNAME_MISMATCH:
       return "its certificate is for host " + (leaf ? certificate_hosts(leaf) : "?") + ", expected " + expected_host;
     case X509_V_ERR_CERT_HAS_EXPIRED:
