@@ -465,6 +465,14 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
                    "; logged once per address");
       continue;
     }
+    // Credentials or not, the leader connects from its own address: once
+    // that is known, others are not worth a handshake.
+    if (!from_leader && !leader_address.empty()) {
+      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
+               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
+                   ": not the leader's address (" + leader_address + "); logged once per address");
+      continue;
+    }
     if (!handshakes->start(std::move(connection), from, from_leader, connect_deadline))
       log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
                                " control connections in handshake at once: closing the newest (logged once)");

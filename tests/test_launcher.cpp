@@ -572,6 +572,31 @@ TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
       << "the leader waited behind the silent connections";
 }
 
+// With credentials too, a connection from another address than the
+// leader's (once known) gets no handshake: even the right secret from there
+// is not heard.
+TEST(ControlChannel, OnlyTheLeadersAddressGetsAHandshake) {
+  const PresharedKey key{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"),
+                         "ringsim-control"};
+  TlsContext worker_tls(key, "algo-2"), leader_tls(key, "algo-1");
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  worker.set_leader_address("127.0.0.2");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::thread elsewhere([&] {
+    try {
+      LeaderChannel from_127_0_0_1;
+      from_127_0_0_1.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
+      from_127_0_0_1.announce({0, "from the wrong address"});
+    } catch (const Error&) {
+    }
+  });
+  EXPECT_THAT([&] { worker.await_outcome(deadline, "algo-1", &worker_tls); },
+              ThrowsMessage<TimeoutError>(HasSubstr("never connected")));
+  elsewhere.join();
+}
+
 // With a certificate channel and SageMaker's checkpoint folder, the ranks'
 // checkpoints are keyed from the leader's private key in that channel.
 TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
