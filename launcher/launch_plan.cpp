@@ -1,0 +1,214 @@
+#include "launcher/launch_plan.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/atomic_file.hpp"
+#include "common/errors.hpp"
+#include "common/hex.hpp"
+#include "common/log.hpp"
+#include "launcher/child_process.hpp"
+#include "transport/certificates.hpp"
+#include "transport/preshared_key.hpp"
+#include "transport/tls_stream.hpp"
+
+namespace ringsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string resource_config_path(const std::string& ml_root) { return ml_root + "/input/config/resourceconfig.json"; }
+
+std::string join(const std::vector<std::string>& words, const char* separator) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
+  return out;
+}
+
+// Where each host's launcher puts the checkpoint key it derives from the job
+// secret: the same path on every host, outside what SageMaker uploads.
+std::string checkpoint_key_path(const std::string& ml_root) { return ml_root + "/ringsim/checkpoint.key"; }
+
+// The gethostname() shim: beside the binary (a build folder), or in ../lib
+// (an install, the image).
+std::string hostname_shim_path() {
+  const fs::path bin = fs::path(self_executable()).parent_path();
+  for (const fs::path& candidate :
+       {bin / "libringsim_hostname.so", bin.parent_path() / "lib" / "libringsim_hostname.so"})
+    if (fs::exists(candidate)) return candidate.string();
+  return "";
+}
+
+bool has_option(const std::vector<std::pair<std::string, std::string>>& arguments, const std::string& flag) {
+  for (const auto& [given, unused] : arguments)
+    if (given == flag) return true;
+  return false;
+}
+
+std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& options) {
+  const auto& s = plan.settings;
+  // Every host reads its own ML root: the same path on SageMaker, sibling
+  // folders in a local simulation.
+  const std::string root =
+      options.local ? (fs::path(options.ml_root).parent_path() / "{host}").string() : options.ml_root;
+  const std::string leader_root =
+      options.local ? (fs::path(options.ml_root).parent_path() / plan.leader_host).string() : options.ml_root;
+  std::vector<std::string> hosts;
+  for (const auto& h : plan.ranks.hosts()) hosts.push_back(h.host);
+  const auto channel = plan.config.channels.find(s.channel);
+  const bool sharded = channel != plan.config.channels.end() && channel->second.distribution == "ShardedByS3Key";
+  // One option and its value per line.
+  // clang-format off
+  std::vector<std::string> command = {self_executable(), "run",
+                                      "--input", channel_dir(root, s.channel),
+                                      "--out", model_dir(leader_root),
+                                      "--log-level", s.log_level,
+                                      "--hosts", join(hosts, ","),
+                                      "--processes-per-host", std::to_string(plan.ranks.hosts().front().ranks),
+                                      "--failure-file", failure_file(root)};
+  // clang-format on
+  // The job options the user set, as the text they gave; ringsim run has
+  // the same defaults for the rest.
+  for (const auto& [flag, text] : s.job_arguments) command.insert(command.end(), {flag, text});
+  if (sharded) command.push_back("--sharded");
+  // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
+  // when the job asks for checkpoints: managed spot training resumes there.
+  if (fs::is_directory(checkpoint_dir(leader_root))) {
+    command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
+    // Whoever can write checkpoint_s3_uri must not be able to change
+    // results: with a certificate channel the files carry an HMAC keyed from
+    // the leader's private key, which every host has and the S3 prefix never
+    // sees.
+    if (!s.tls_channel.empty())
+      command.insert(command.end(),
+                     {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
+    else if (plan.has_job_secret)
+      command.insert(command.end(), {"--checkpoint-key-file", checkpoint_key_path(root)});
+  }
+  // Each rank checks its place against the rank map by the name its host
+  // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
+  // and, over several hosts, listens on the job's interface: "aws" resolves
+  // to no address.
+  const std::string resource_config = resource_config_path(options.ml_root);
+  if (!options.local && fs::exists(resource_config))
+    command.insert(command.end(), {"--resource-config", resource_config});
+  // SageMaker's inter-container traffic encryption covers traffic between
+  // instances, not inside one: transport=tls does the same unless the job
+  // says encrypt=all.
+  if (s.job.transport == TransportKind::tls && !has_option(s.job_arguments, "--encrypt"))
+    command.insert(command.end(), {"--encrypt", "inter-host"});
+  if (!options.local && hosts.size() > 1 && !has_option(s.job_arguments, "--bind"))
+    command.insert(command.end(), {"--bind", plan.config.network_interface});
+  if (s.job.transport == TransportKind::tls) {
+    if (s.tls_channel.empty()) {
+      command.push_back("--tls-ephemeral");
+    } else {
+      const std::string dir = channel_dir(root, s.tls_channel);
+      command.insert(command.end(), {"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/{host}.pem", "--tls-key",
+                                     dir + "/{host}.key"});
+    }
+  }
+  return command;
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_of(" \t\n'\"\\$`{}*?;&|<>()") == std::string::npos) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// `scratch`: this launcher's private folder (hostfile, the job's ssh key).
+Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::string& scratch) {
+  LaunchSettings settings = parse_launch_settings(config.hyperparameters);
+  if (!config.channels.empty() && !config.channels.count(settings.channel))
+    throw ConfigError("channel '" + settings.channel +
+                      "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
+  const int per_host =
+      settings.processes_per_host > 0 ? settings.processes_per_host : std::min(config.cpus, kMaxProcessesPerHost);
+  RankMap ranks(config.hosts, per_host);
+  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}, false, scratch};
+  plan.has_job_secret = !plan.settings.job_secret.empty() || !plan.settings.job_secret_channel.empty();
+  // The hosts' launchers take orders from each other (an ssh key to
+  // install, the job's outcome): on a shared network that channel must be
+  // authenticated, or anyone could plant a login or fake a success.
+  if (plan.ranks.hosts().size() > 1 && plan.settings.tls_channel.empty() && !plan.has_job_secret) {
+    if (!plan.settings.insecure_unauthenticated_control)
+      throw ConfigError(
+          "a job on several hosts needs an authenticated control channel between its launchers: set the "
+          "hyperparameter job_secret to a random string of 32 or more characters (python3 -c 'import secrets; "
+          "print(secrets.token_hex(32))'), or give the job's certificates as a channel (tls_channel, see `ringsim "
+          "certs`); insecure_unauthenticated_control=true runs without one, trusting every host on the network");
+    log::warning(
+        "insecure_unauthenticated_control=true: the launchers' control channel is plain TCP, and any host on this "
+        "network that connects from the leader's address can install an ssh key or end the job");
+  }
+  plan.leader_host = plan.ranks.hosts().front().host;
+  plan.leader = plan.config.current_host == plan.leader_host;
+  MpirunRequest request;
+  request.ranks = &plan.ranks;
+  request.network_interface = plan.config.network_interface;
+  // One host runs its ranks itself: no ssh, and no name to resolve (a
+  // container's own algo-N may not resolve yet, or at all).
+  request.local = options.local || plan.ranks.hosts().size() == 1;
+  request.hostfile_path = scratch + "/hostfile";
+  request.user_options = plan.settings.mpi_options;
+  request.rank_command = rank_command(plan, options);
+  // The leader makes a key for this job alone and hands its public half to
+  // the workers over the control channel (launch.cpp, run_leader): no
+  // private key is baked into the image.
+  if (!request.local) request.ssh_identity = scratch + "/id_ed25519";
+  if (std::getenv("LD_LIBRARY_PATH")) request.exported_variables.push_back("LD_LIBRARY_PATH");
+  if (!request.local) {
+    request.resource_config = resource_config_path(options.ml_root);
+    request.hostname_shim = hostname_shim_path();
+    if (const char* preload = std::getenv("LD_PRELOAD")) request.inherited_preload = preload;
+    if (request.hostname_shim.empty())
+      log::warning("libringsim_hostname.so is not beside " + self_executable() +
+                   " (or in ../lib): Open MPI may mix up hosts whose containers share a host name, as SageMaker's do");
+  }
+  plan.mpirun = plan_mpirun(request);
+  return plan;
+}
+
+Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const std::string& host) {
+  const int index = plan.ranks.host_index(host);
+  if (options.local) return {"127.0.0.1", plan.settings.control_port + index};
+  return {host, plan.settings.control_port};
+}
+
+std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& options) {
+  if (plan.settings.tls_channel.empty()) {
+    if (!plan.has_job_secret) return nullptr;
+    return std::make_unique<TlsContext>(
+        PresharedKey{derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim control channel"),
+                     "ringsim-control"},
+        plan.config.current_host);
+  }
+  const std::string dir = channel_dir(options.ml_root, plan.settings.tls_channel);
+  const std::string& host = plan.config.current_host;
+  const TlsCredentials credentials{read_text_file(dir + "/ca.pem", "the certificate channel's ca.pem"),
+                                   read_text_file(dir + "/" + host + ".pem", "this host's certificate"),
+                                   read_text_file(dir + "/" + host + ".key", "this host's key")};
+  return std::make_unique<TlsContext>(credentials, "TLS_AES_128_GCM_SHA256", "openssl");
+}
+
+std::string write_checkpoint_key(const Plan& plan, const LaunchOptions& options) {
+  if (!plan.has_job_secret || !plan.settings.tls_channel.empty() || !fs::is_directory(checkpoint_dir(options.ml_root)))
+    return "";
+  const std::string path = checkpoint_key_path(options.ml_root);
+  fs::create_directories(fs::path(path).parent_path());
+  fs::permissions(fs::path(path).parent_path(), fs::perms::owner_all, fs::perm_options::replace);
+  const auto key = derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim checkpoints");
+  AtomicFile file(path, 0600);
+  file.append(to_hex(key));
+  file.commit();
+  return path;
+}
+
+}  // namespace ringsim
