@@ -1,0 +1,273 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "common/errors.hpp"
+#include "common/log.hpp"
+#include "common/stop_signal.hpp"
+#include "launcher/control_channel.hpp"
+#include "launcher/control_handshakes.hpp"
+#include "launcher/control_message.hpp"
+#include "launcher/control_peer.hpp"
+#include "transport/blocking_tls.hpp"
+
+namespace ringsim {
+
+using Clock = std::chrono::steady_clock;
+
+WorkerChannel::WorkerChannel(const Endpoint& listen) {
+  Endpoint bound;
+  listener_ = listen_on(listen, bound);
+}
+
+namespace {
+
+// Appends the leader's key line to `path` (0600, its folder 0700), once.
+// Adds the job's key to `path`, usable only from the leader's address and
+// for nothing but running commands; returns the line written (removed again
+// when the worker's channel ends).
+std::string authorize_key(const std::string& path, const std::string& key, const std::string& leader_address) {
+  if (key.find_first_of("\r\n") != std::string::npos || key.rfind("ssh-ed25519 ", 0) != 0)
+    throw IoError("the leader sent a malformed ssh key");
+  const std::string line = (leader_address.empty() ? std::string() : "from=\"" + leader_address + "\",") +
+                           "no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-user-rc " + key;
+  const std::filesystem::path file(path);
+  std::filesystem::create_directories(file.parent_path());
+  std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  std::ofstream out(file, std::ios::app);
+  out << line << "\n";
+  if (!out) throw IoError("cannot add the job's ssh key to " + path);
+  out.close();
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  return line;
+}
+
+}  // namespace
+
+JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls,
+                                        const std::string& authorized_keys, const std::string& self) {
+  std::optional<ControlLink> link;
+  std::string leader_address = leader_address_;  // else resolved when first needed (names may resolve late)
+  std::vector<std::string> logged_refusals;      // "address: reason", each logged once
+  std::string refused_by_leader;                 // a certificate refused on a connection from the leader
+  std::string link_from;                         // the address the leader's link came from
+  const auto log_once = [&](const std::string& key, const std::string& text) {
+    if (std::find(logged_refusals.begin(), logged_refusals.end(), key) != logged_refusals.end()) return;
+    logged_refusals.push_back(key);
+    log::warning(text);
+  };
+  // A finished handshake: the leader's link, its plaintext refusal (the
+  // job's outcome), or a refusal to weigh.
+  std::optional<JobOutcome> plain_outcome;
+  const auto take = [&](ControlHandshakes::Result result) {
+    if (result.plain_fail) {
+      plain_outcome = JobOutcome{1, *result.plain_fail};
+      return;
+    }
+    if (result.link) {
+      link.emplace(std::move(*result.link));
+      link_from = result.from;
+      return;
+    }
+    const std::string reason = as_host(result.error, self);
+    // The leader's credentials refused, or ours refused by the leader: no
+    // retry mends that, so the job cannot start. From another address it
+    // is not the leader (or not yet able to prove it): keep listening, and
+    // say so once per address and reason, not once per attempt.
+    // Wait a little for the leader's verdict, which names the host at
+    // fault (it sees all the workers); without one, say what this side saw.
+    if (result.from_leader && is_refusal(reason)) {
+      if (refused_by_leader.empty()) {
+        log::error("control channel: " + reason + " (waiting for the leader's verdict)");
+        refused_by_leader = reason;
+        connect_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(15));
+      }
+      return;
+    }
+    const std::string& from = result.from.empty() ? std::string("?") : result.from;
+    log_once(from + ": " + reason,
+             "refused a control connection from " + from + ": " + reason + " (logged once per address and reason)");
+  };
+  std::optional<ControlHandshakes> handshakes;
+  if (tls) handshakes.emplace(*tls, leader);
+  while (!link && !plain_outcome) {
+    if (handshakes)
+      while (!link && !plain_outcome)
+        if (auto result = handshakes->next())
+          take(std::move(*result));
+        else
+          break;
+    if (link || plain_outcome) break;
+    Socket connection;
+    try {
+      // Short slices while handshakes run, to take their results promptly.
+      connection = accept_one(listener_, std::min(connect_deadline, Clock::now() + std::chrono::milliseconds(100)));
+    } catch (const TimeoutError&) {
+      if (Clock::now() < connect_deadline) continue;
+      if (!refused_by_leader.empty()) throw TlsError("control channel: " + refused_by_leader);
+      throw TimeoutError("the leader " + leader + " never connected to this worker" +
+                         (tls ? " with the job's credentials" : ""));
+    }
+    enable_keepalive(connection.fd());
+    const std::string from = peer_address(connection.fd());
+    if (leader_address.empty()) {
+      try {
+        // Without credentials the address is all there is to go by: wait
+        // for the leader's name to resolve (it may resolve late).
+        leader_address =
+            resolve_host(leader, tls ? Clock::now() + std::chrono::milliseconds(500)
+                                     : std::min(connect_deadline, Clock::now() + std::chrono::seconds(10)));
+      } catch (const TimeoutError&) {
+        // Not yet: a refusal from an unknown address is only logged.
+      }
+    }
+    const bool from_leader = !from.empty() && from == leader_address;
+    if (!tls) {
+      // No credentials (insecure_unauthenticated_control): only a connection
+      // from the leader's address is heard (a stranger elsewhere on the
+      // network must not install keys or end the job).
+      if (from_leader) {
+        link.emplace(std::move(connection), nullptr);
+        link_from = from;
+        break;
+      }
+      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
+               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
+                   ": not the leader's address " +
+                   (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
+                                           : "(" + leader_address + ")") +
+                   "; logged once per address");
+      continue;
+    }
+    // Credentials or not, the leader connects from its own address: once
+    // that is known, others are not worth a handshake.
+    if (!from_leader && !leader_address.empty()) {
+      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
+               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
+                   ": not the leader's address (" + leader_address + "); logged once per address");
+      continue;
+    }
+    if (!handshakes->start(std::move(connection), from, from_leader, connect_deadline))
+      log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
+                               " control connections in handshake at once: closing the newest (logged once)");
+  }
+  handshakes.reset();  // ends the strangers' handshakes still running
+  if (plain_outcome) return *plain_outcome;
+  std::string line;
+  for (;;) {
+    char c = 0;
+    // The job may run for hours: wait without a deadline, but wake to notice
+    // a stop request; keepalive turns a dead leader into an error.
+    try {
+      c = link->read_byte(std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
+    } catch (const IoError& e) {
+      throw IoError("lost the connection to the leader " + leader +
+                    " before it said how the job ended: the leader's host, its launcher or the network between "
+                    "is down (" +
+                    e.what() + ")");
+    }
+    if (c != '\n') {
+      if (line.size() >= kMaxControlLine)
+        throw IoError("the leader " + leader + " sent a control line over " + std::to_string(kMaxControlLine) +
+                      " bytes; refused");
+      line += c;
+      continue;
+    }
+    ControlMessage message;
+    try {
+      message = parse_control_message(line);
+    } catch (const IoError& e) {
+      throw IoError("the leader " + leader + ": " + e.what());
+    }
+    if (const auto* ended = std::get_if<JobEnded>(&message)) return {ended->exit_code, ended->reason};
+    if (authorized_keys.empty()) throw IoError("the leader sent an ssh key but this worker takes none");
+    // Usable only from where the leader's link came from.
+    installed_key_ = authorize_key(authorized_keys, std::get<InstallKey>(message).public_key, link_from);
+    installed_key_file_ = authorized_keys;
+    link->write_all("RSIMKEYOK\n", std::chrono::steady_clock::now() + std::chrono::seconds(10), "answering the leader");
+    line.clear();
+  }
+}
+
+WorkerChannel::~WorkerChannel() { remove_installed_key(); }
+
+void WorkerChannel::remove_installed_key() {
+  if (installed_key_.empty()) return;
+  // Rewrite the file without the job's line (a fresh file renamed over the
+  // old one, so sshd never reads half of it).
+  std::ifstream in(installed_key_file_);
+  std::string kept, entry;
+  while (std::getline(in, entry))
+    if (entry != installed_key_) kept += entry + "\n";
+  in.close();
+  const std::string temporary = installed_key_file_ + ".ringsim." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << kept;
+  }
+  std::error_code ignored;
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ignored);
+  std::filesystem::rename(temporary, installed_key_file_, ignored);
+  if (ignored) std::filesystem::remove(temporary, ignored);
+  installed_key_.clear();
+}
+
+void WorkerChannel::refuse_all(const std::string& reason, const std::string& leader, Deadline deadline) {
+  std::string line = "RSIMFAIL " + reason;
+  for (char& c : line)
+    if (c == '\n') c = ' ';
+  line += "\n";
+  std::optional<Clock::time_point> answered_leader;
+  std::string leader_address = leader_address_;
+  for (;;) {
+    const auto until = answered_leader ? std::min(deadline, *answered_leader + std::chrono::seconds(5)) : deadline;
+    if (Clock::now() >= until) return;
+    Socket connection;
+    try {
+      connection = accept_one(listener_, until);
+    } catch (const TimeoutError&) {
+      return;
+    }
+    if (leader_address.empty()) {
+      try {
+        leader_address = resolve_host(leader, Clock::now() + std::chrono::milliseconds(500));
+      } catch (const TimeoutError&) {
+      }
+    }
+    // (Asked before the peer closes: getpeername fails on a closed socket.)
+    const bool from_leader = peer_address(connection.fd()) == leader_address;
+    const auto end = Clock::now() + std::chrono::seconds(2);
+    try {
+      write_exact(connection.fd(), {reinterpret_cast<const std::byte*>(line.data()), line.size()}, end,
+                  "answering a control connection");
+      // Half-close and read what the peer sent (its TLS hello) until it
+      // closes: closing with unread bytes would reset the connection before
+      // the peer has read the line.
+      ::shutdown(connection.fd(), SHUT_WR);
+      std::byte sink[512];
+      while (Clock::now() < end) {
+        const ssize_t got = ::recv(connection.fd(), sink, sizeof sink, MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) break;
+        if (got < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    } catch (const StoppedError&) {
+      throw;
+    } catch (const Error&) {
+    }
+    if (from_leader && !answered_leader) answered_leader = Clock::now();
+  }
+}
+
+}  // namespace ringsim
