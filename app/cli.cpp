@@ -21,6 +21,7 @@
 #include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "launcher/launch.hpp"
+#include "launcher/launch_settings.hpp"
 #include "transport/agreement.hpp"
 #include "transport/certificates.hpp"
 #include "transport/mpi_comm.hpp"
@@ -156,6 +157,9 @@ int run_cli(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a similarity job (under mpirun)");
   add_run_options(*run_cmd, run);
   auto* options_cmd = app.add_subcommand("options", "Print the job options as a Markdown table (docs/options.md)");
+  bool launcher_options = false;
+  options_cmd->add_flag("--launcher", launcher_options,
+                        "Print the launcher's own hyperparameters instead (docs/sagemaker.md)");
 
   std::string certs_out;
   std::vector<std::string> certs_hosts;
@@ -223,7 +227,7 @@ int run_cli(int argc, char** argv) {
     }
     if (*run_cmd) return run_job_command(run, argc, argv);
     if (*options_cmd) {
-      std::fputs(job_options_markdown().c_str(), stdout);
+      std::fputs((launcher_options ? launch_settings_markdown() : job_options_markdown()).c_str(), stdout);
       return 0;
     }
     if (*launch_cmd) return run_launch(launch);

@@ -70,38 +70,73 @@ constexpr std::array<std::string_view, 2> kTlsTrust = {"job-ca", "launch-channel
 
 }  // namespace
 
+std::vector<LaunchSetting> launch_setting_table(LaunchSettings& s) {
+  const auto per_host = [](const std::string& k, const std::string& v) {
+    return static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
+  };
+  return {
+      {{"processes_per_host", "instance vCPUs", "ranks per host, 1 to 4096"},
+       [&s, per_host](auto& k, auto& v) { s.processes_per_host = per_host(k, v); }},
+      {{"channel", "`train`", "the input channel"}, [&s](auto&, auto& v) { s.channel = v; }},
+      {{"tls_channel", "",
+        "a channel holding `ca.pem`, `HOST.pem`, `HOST.key` (`ringsim certs`): the certificates of "
+        "`transport=tls` and of the control channel"},
+       [&s](auto&, auto& v) { s.tls_channel = v; }},
+      {{"job_secret", "",
+        "32 or more characters every host holds (`secrets.token_hex(32)`): authenticates the control channel "
+        "when there is no `tls_channel`, and keys checkpoint files"},
+       [&s](auto&, auto& v) { s.job_secret = v; }},
+      {{"job_secret_channel", "", "instead of `job_secret`: a channel holding the secret as the file `job_secret`"},
+       [&s](auto&, auto& v) { s.job_secret_channel = v; }},
+      {{"insecure_unauthenticated_control", "`false`",
+        "`true`: a job of several hosts without `tls_channel` or a job secret runs its control channel over "
+        "plain TCP"},
+       [&s](auto& k, auto& v) { s.insecure_unauthenticated_control = parse_as<bool>(k, v); }},
+      {{"mpi_options", "",
+        "extra mpirun options; each replaces a default with the same key (`-mca NAME`, `-x VAR`, `--bind-to` ...)"},
+       [&s](auto&, auto& v) { s.mpi_options = v; }},
+      {{"tls_trust", "`job-ca`",
+        "`job-ca`: `transport=tls` needs `tls_channel`; `launch-channel-fingerprints`: ephemeral certificates "
+        "pinned through the launch channel (docs/security.md)"},
+       [&s](auto& k, auto& v) { s.tls_trust = one_of(k, v, kTlsTrust); }},
+      {{"log_level", "`info`", "the ranks' `--log-level`: `debug`, `info`, `warning` or `error`"},
+       [&s](auto& k, auto& v) { s.log_level = one_of(k, v, log::level_names()); }},
+      {{"wait_seconds", "1800", "how long the leader and the workers wait for each other to appear"},
+       [&s](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
+      {{"abort_grace_seconds", "30",
+        "once the log shows a failure, how long mpirun may take to end the job before the launcher ends it"},
+       [&s](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
+      {{"control_port", "7177", "the leader -> worker control channel"},
+       [&s](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
+  };
+}
+
+std::string launch_settings_markdown() {
+  LaunchSettings unused;
+  std::string text = "| name | default | |\n|---|---|---|\n";
+  for (const auto& setting : launch_setting_table(unused))
+    text += "| `" + std::string(setting.info.name) + "` | " + std::string(setting.info.default_text) + " | " +
+            std::string(setting.info.help) + " |\n";
+  return text;
+}
+
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters) {
   LaunchSettings s;
   std::string toolkit_options;
   int toolkit_per_host = 0;
-  const auto per_host = [](const std::string& k, const std::string& v) {
-    return static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
-  };
-  const std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers = {
-      {"processes_per_host", [&](auto& k, auto& v) { s.processes_per_host = per_host(k, v); }},
-      {"channel", [&](auto&, auto& v) { s.channel = v; }},
-      {"mpi_options", [&](auto&, auto& v) { s.mpi_options = v; }},
-      {"tls_channel", [&](auto&, auto& v) { s.tls_channel = v; }},
-      {"job_secret", [&](auto&, auto& v) { s.job_secret = v; }},
-      {"job_secret_channel", [&](auto&, auto& v) { s.job_secret_channel = v; }},
-      {"insecure_unauthenticated_control",
-       [&](auto& k, auto& v) { s.insecure_unauthenticated_control = parse_as<bool>(k, v); }},
-      {"log_level", [&](auto& k, auto& v) { s.log_level = one_of(k, v, log::level_names()); }},
-      {"tls_trust", [&](auto& k, auto& v) { s.tls_trust = one_of(k, v, kTlsTrust); }},
-      {"wait_seconds", [&](auto& k, auto& v) { s.wait_seconds = parse_seconds(k, v); }},
-      {"abort_grace_seconds", [&](auto& k, auto& v) { s.abort_grace_seconds = parse_seconds(k, v); }},
-      {"control_port", [&](auto& k, auto& v) { s.control_port = static_cast<int>(parse_integer(k, v, 1, 65535)); }},
-      // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
-      {"sagemaker_mpi_enabled",
-       [&](auto& k, auto& v) {
-         if (!parse_as<bool>(k, v))
-           throw ConfigError(
-               "hyperparameter 'sagemaker_mpi_enabled' is false, but ringsim always runs its ranks "
-               "with mpirun: remove it or set it to true");
-       }},
-      {"sagemaker_mpi_num_of_processes_per_host", [&](auto& k, auto& v) { toolkit_per_host = per_host(k, v); }},
-      {"sagemaker_mpi_custom_mpi_options", [&](auto&, auto& v) { toolkit_options = v; }},
-  };
+  std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers;
+  for (auto& setting : launch_setting_table(s)) handlers.emplace(setting.info.name, std::move(setting.apply));
+  // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
+  handlers.emplace("sagemaker_mpi_enabled", [](auto& k, auto& v) {
+    if (!parse_as<bool>(k, v))
+      throw ConfigError(
+          "hyperparameter 'sagemaker_mpi_enabled' is false, but ringsim always runs its ranks "
+          "with mpirun: remove it or set it to true");
+  });
+  handlers.emplace("sagemaker_mpi_num_of_processes_per_host", [&](auto& k, auto& v) {
+    toolkit_per_host = static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
+  });
+  handlers.emplace("sagemaker_mpi_custom_mpi_options", [&](auto&, auto& v) { toolkit_options = v; });
   for (const auto& [key, value] : hyperparameters) {
     std::string job_flag;
     try {

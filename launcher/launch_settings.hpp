@@ -10,8 +10,10 @@
 // passed on to the ranks as the text the user gave, after checking it: the
 // rank command passes "0.99999995" on as "0.99999995", not as a float
 // printed back with six decimals.
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,22 @@ struct LaunchSettings {
   // failure (a rank's error, a killed rank, a lost host); then it ends mpirun.
   double abort_grace_seconds = 30;
 };
+
+// The launcher's own hyperparameters, in the order the docs list them: what
+// each is (the table in docs/sagemaker.md is made from it) and how a value
+// is checked and applied to `settings`.
+struct LaunchSettingInfo {
+  std::string_view name;
+  std::string_view default_text;  // as the docs show it; "" when there is none
+  std::string_view help;
+};
+struct LaunchSetting {
+  LaunchSettingInfo info;
+  std::function<void(const std::string& key, const std::string& value)> apply;  // throws ConfigError
+};
+std::vector<LaunchSetting> launch_setting_table(LaunchSettings& settings);
+// The table as Markdown (`ringsim options --launcher`).
+std::string launch_settings_markdown();
 
 // The toolkit's MPI hyperparameters, as SageMaker's MPI images use them:
 //   sagemaker_mpi_enabled                    must be true (or absent): ringsim

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # The option tables users read are the code's own table: docs/options.md
 # holds exactly what `ringsim options` prints, and every option row of the
-# README appears there verbatim (same default, same range).
+# README appears there verbatim (same default, same range); docs/sagemaker.md
+# holds exactly the launcher's table that `ringsim options --launcher` prints.
 source "$(dirname "$0")/lib.sh"
 ringsim=$(realpath "$1")
 generated=$work/generated.md
 "$ringsim" options >"$generated" || { echo "FAIL: ringsim options exited $?"; exit 1; }
 if ! diff <(grep '^|' "$root/docs/options.md") "$generated"; then
   echo "FAIL: docs/options.md differs from 'ringsim options' (regenerate the table)"
+  failures=$((failures + 1))
+fi
+"$ringsim" options --launcher >"$work/launcher.md" || { echo "FAIL: ringsim options --launcher exited $?"; exit 1; }
+if ! /usr/bin/python3 -c 'import sys; sys.exit(open(sys.argv[1]).read() not in open(sys.argv[2]).read())' \
+  "$work/launcher.md" "$root/docs/sagemaker.md"; then
+  echo "FAIL: docs/sagemaker.md lacks the launcher's table as 'ringsim options --launcher' prints it:"
+  cat "$work/launcher.md"
   failures=$((failures + 1))
 fi
 rows=0
