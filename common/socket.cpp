@@ -262,18 +262,23 @@ std::string resolve_bind_address(const std::string& bind) {
     if (!found.empty()) return found;
   }
   // A host name.
+  const auto address = lookup_ipv4(bind);
+  if (!address.numeric.empty()) return address.numeric;
+  throw InputError("--bind '" + bind + "' is not an address, an interface or a resolvable host (" + address.error +
+                   ")");
+}
+
+Ipv4Lookup lookup_ipv4(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* result = nullptr;
-  const int code = ::getaddrinfo(bind.c_str(), nullptr, &hints, &result);
-  if (code != 0)
-    throw InputError("--bind '" + bind + "' is not an address, an interface or a resolvable host (" +
-                     ::gai_strerror(code) + ")");
+  const int code = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
+  if (code != 0) return {"", ::gai_strerror(code)};
   char text[INET_ADDRSTRLEN];
   ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr, text, sizeof text);
   ::freeaddrinfo(result);
-  return text;
+  return {text, ""};
 }
 
 }  // namespace ringsim

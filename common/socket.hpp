@@ -76,4 +76,12 @@ std::size_t send_some(int fd, std::span<const std::byte> bytes, double& seconds,
 // address, or a host name to resolve.
 std::string resolve_bind_address(const std::string& bind);
 
+// The first IPv4 address `host` resolves to (getaddrinfo), as text; or
+// empty, with the resolver's reason.
+struct Ipv4Lookup {
+  std::string numeric;
+  std::string error;
+};
+Ipv4Lookup lookup_ipv4(const std::string& host);
+
 }  // namespace ringsim

@@ -59,19 +59,10 @@ char ControlLink::read_byte(Deadline deadline, const std::string& what) {
 std::string resolve_host(const std::string& host, Deadline deadline) {
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
-    addrinfo hints{};
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* result = nullptr;
-    const int code = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
-    if (code == 0) {
-      char text[INET_ADDRSTRLEN];
-      ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr, text, sizeof text);
-      ::freeaddrinfo(result);
-      return text;
-    }
+    const auto address = lookup_ipv4(host);
+    if (!address.numeric.empty()) return address.numeric;
     if (std::chrono::steady_clock::now() + backoff > deadline)
-      throw TimeoutError("host name " + host + " did not resolve: " + ::gai_strerror(code));
+      throw TimeoutError("host name " + host + " did not resolve: " + address.error);
     throw_if_stopped();
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
