@@ -23,13 +23,12 @@ while (($#)); do
   esac
   shift
 done
-build=${RINGSIM_BUILD_DIR:-$root/build}
+source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
 if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then  # CTest runs this on its own build
   "$root/scripts/deps.sh" --bench
   "$root/scripts/build.sh" >/dev/null
 fi
 source "$root/scripts/env.sh"
-ringsim="$build/ringsim"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$out" "$work/runs"
 

@@ -19,7 +19,7 @@ while (($#)); do
   shift
 done
 source "$root/scripts/env.sh"
-ringsim=${RINGSIM_BUILD_DIR:-$root/build}/ringsim
+source "$root/scripts/ringsim-binary.sh"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 seal_rate() {  # GB/s of `openssl speed` on 16 KiB records; arguments: environment

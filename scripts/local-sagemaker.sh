@@ -32,7 +32,7 @@ while (($#)); do
   esac
   shift
 done
-ringsim=${RINGSIM:-$root/build/ringsim}
+source "$root/scripts/ringsim-binary.sh"
 [[ -x $ringsim ]] || "$root/scripts/build.sh"
 source "$root/scripts/env.sh"
 work=${keep:-$(mktemp -d)}

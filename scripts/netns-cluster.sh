@@ -66,7 +66,7 @@ skip() { echo "netns-cluster: skipped: $*" >&2; exit 77; }
 [[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd (install openssh-server: scripts/deps.sh --sshd)"
 command -v ssh >/dev/null || skip "no ssh client (install openssh-client: scripts/deps.sh --sshd)"
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
-ringsim=${RINGSIM:-$root/build/ringsim}
+source "$root/scripts/ringsim-binary.sh"
 [[ -x $ringsim ]] || "$root/scripts/build.sh"
 source "$root/scripts/env.sh"
 
