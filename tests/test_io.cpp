@@ -11,6 +11,7 @@
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/npy.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
 using ::testing::AllOf;
@@ -23,12 +24,8 @@ namespace {
 
 class IoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ringsim-io-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  ringsim::testing::ScratchDir scratch_{"io"};
+  const fs::path& dir_ = scratch_.path();
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const std::string& bytes) const {
     std::ofstream(path(name), std::ios::binary) << bytes;
@@ -40,7 +37,6 @@ class IoTest : public ::testing::Test {
     if (fortran) header.replace(header.find("False"), 5, "True ");
     write(name, header + std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
   }
-  fs::path dir_;
 };
 
 }  // namespace

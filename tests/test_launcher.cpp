@@ -20,10 +20,12 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
+#include "tests/scratch_dir.hpp"
 #include "tls_fixture.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using ringsim::testing::ScratchDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -37,18 +39,14 @@ namespace {
 
 class MlRoot : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("ringsim-ml-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(root_ / "input/config");
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  void SetUp() override { fs::create_directories(root_ / "input/config"); }
   void write(const std::string& name, const std::string& text) { std::ofstream(root_ / "input/config" / name) << text; }
   // Loading the config, as a callable for the exception matchers.
   auto loading(const Environment& environment = {}) {
     return [this, environment] { load_sagemaker_config(root_.string(), environment); };
   }
-  fs::path root_;
+  ScratchDir scratch_{"ml"};
+  const fs::path& root_ = scratch_.path();
 };
 
 // Parsing `hyperparameters`, as a callable for the exception matchers.
@@ -499,9 +497,8 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
     leader.share_ssh_key(job_key, deadline);
     leader.announce({7, "the real outcome"});
   });
-  const auto keys =
-      std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) / "authorized_keys";
-  std::filesystem::create_directories(keys.parent_path());
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
   std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
   const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", worker_tls.get(), keys.string());
   intruders.join();
@@ -522,7 +519,6 @@ TEST(ControlChannel, WorkerHearsOnlyTheAuthenticatedLeader) {
   // When the worker's channel ends (the job is over), the job's line goes.
   worker.reset();
   EXPECT_EQ(text_of(), "ssh-ed25519 AAAA-someone-elses-key admin\n");
-  std::filesystem::remove_all(keys.parent_path());
 }
 
 // With a certificate channel and SageMaker's checkpoint folder, the ranks'
@@ -569,8 +565,8 @@ TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
   WorkerChannel worker({"0.0.0.0", bound.port});
   worker.set_leader_address("127.0.0.2");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  const auto keys =
-      std::filesystem::temp_directory_path() / ("ringsim-keys-plain-" + std::to_string(::getpid())) / "authorized_keys";
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
   std::thread parties([&] {
     {
       Socket stranger = connect_to({"127.0.0.1", bound.port}, deadline);
@@ -600,5 +596,4 @@ TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
   EXPECT_EQ(outcome.exit_code, 9);
   EXPECT_EQ(outcome.reason, "the real outcome");
   EXPECT_FALSE(std::filesystem::exists(keys)) << "the stranger's key was installed";
-  std::filesystem::remove_all(keys.parent_path());
 }

@@ -15,6 +15,7 @@
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/output_budget.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace ringsim {
 namespace {
@@ -23,15 +24,11 @@ namespace fs = std::filesystem;
 
 class OutputsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ringsim-outputs-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::size_t entries() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
-  std::string dir_;
+  testing::ScratchDir scratch_{"outputs"};
+  std::string dir_ = scratch_.path().string();
 };
 
 TEST_F(OutputsTest, SecondLockOnAnOutputDirectoryNamesTheHolder) {

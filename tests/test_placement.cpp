@@ -13,8 +13,10 @@
 #include "common/rank_map.hpp"
 #include "engine/placement.hpp"
 #include "launcher/hostname_shim/current_host.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
+using ringsim::testing::ScratchDir;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 namespace fs = std::filesystem;
@@ -48,7 +50,8 @@ TEST(CurrentHost, TheShimRefusesWhatIsNotAPlainHostName) {
 }
 
 TEST(CurrentHost, TheRankReadsItOrNamesTheFile) {
-  const fs::path path = fs::temp_directory_path() / ("ringsim-rc-" + std::to_string(::getpid()) + ".json");
+  const ScratchDir scratch("rc");
+  const fs::path path = scratch.path() / "resourceconfig.json";
   std::ofstream(path) << R"({"current_host":"algo-3","hosts":["algo-3"]})";
   EXPECT_EQ(read_current_host(path.string()), "algo-3");
   std::ofstream(path) << R"({"hosts":["algo-3"]})";
@@ -80,8 +83,8 @@ TEST(Placement, RanksSharingAMachineMustShareAHost) {
 TEST(HostnameShim, AnswersWithCurrentHostOnlyWhereItCanReadIt) {
   const char* shim = std::getenv("RINGSIM_HOSTNAME_SHIM");
   if (!shim || !*shim) GTEST_SKIP() << "RINGSIM_HOSTNAME_SHIM (the built libringsim_hostname.so) not set";
-  const fs::path dir = fs::temp_directory_path() / ("ringsim-shim-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const ScratchDir scratch("shim");
+  const fs::path& dir = scratch.path();
   std::ofstream(dir / "rc.json") << R"({"current_host":"algo-7","hosts":["algo-7"]})";
   const auto hostname_with = [&](const std::string& config) {
     const std::string command = "env LD_PRELOAD='" + std::string(shim) + "' RINGSIM_RESOURCE_CONFIG='" + config +
@@ -95,5 +98,4 @@ TEST(HostnameShim, AnswersWithCurrentHostOnlyWhereItCanReadIt) {
   ::gethostname(real, sizeof real - 1);
   EXPECT_EQ(hostname_with((dir / "rc.json").string()), "algo-7");
   EXPECT_EQ(hostname_with((dir / "missing.json").string()), real) << "no file: the machine's own name";
-  fs::remove_all(dir);
 }
