@@ -7,7 +7,6 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/hex.hpp"
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/npy.hpp"
@@ -318,14 +317,4 @@ TEST_F(IoTest, UnwritableDirectoryIsReported) {
   write("plain-file", "x");
   EXPECT_THAT([&] { ensure_writable_directory(path("plain-file") + "/sub"); },
               ThrowsMessage<Error>(HasSubstr("cannot be created")));
-}
-
-TEST(Hex, RoundTripsAndRefusesWhatIsNotHex) {
-  const std::vector<unsigned char> bytes = {0x00, 0x0f, 0x5a, 0xa5, 0xf0, 0xff};
-  EXPECT_EQ(to_hex(bytes), "000f5aa5f0ff");
-  EXPECT_EQ(from_hex("000f5aa5f0ff"), bytes);
-  EXPECT_EQ(from_hex("000F5AA5F0FF"), bytes);
-  EXPECT_TRUE(from_hex("0g").empty());
-  EXPECT_TRUE(from_hex("abc").empty());
-  EXPECT_TRUE(from_hex("").empty());
 }

@@ -17,8 +17,8 @@
 #include <tuple>
 
 #include "common/errors.hpp"
-#include "tls_fixture.hpp"
-#include "tls_pair.hpp"
+#include "tests/tls_fixture.hpp"
+#include "tests/tls_pair.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
