@@ -20,9 +20,9 @@ bool prepare_environment() {
     changed = true;
   }
   // Transparent huge pages for large allocations (row blocks, tiles,
-  // buffers): first touches of fresh memory cost one fault per 2 MiB instead
-  // of per 4 KiB. Measured on this project's virtual machine, where faults
-  // are expensive: n = 10000, d = 256, P = 2 ran 15 % faster over tcp and tls.
+  // buffers): the first touch of fresh memory then faults once per 2 MiB
+  // instead of once per 4 KiB, which counts where faults are expensive (in
+  // virtual machines, where ringsim usually runs).
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   const std::string current = tunables ? tunables : "";
   if (current.find("glibc.malloc.hugetlb") == std::string::npos) {

@@ -17,14 +17,14 @@ while (($#)); do
   esac
   shift
 done
-build=${RINGSIM_BUILD_DIR:-$root/build}
+source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
 if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then
   "$root/scripts/deps.sh" --faiss
   "$root/scripts/build.sh" >/dev/null
 fi
 source "$root/scripts/env.sh"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-"$build/ringsim" gen --rows "$rows" --cols "$cols" --seed 9 --clusters 64 --out "$work/x.npy"
+"$ringsim" gen --rows "$rows" --cols "$cols" --seed 9 --clusters 64 --out "$work/x.npy"
 echo "n=$rows d=$cols k=$k, $ranks processes/threads, $reps repetitions (median), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
 
 cat >"$work/numpy_job.py" <<'PY'
@@ -74,7 +74,7 @@ time_of() {  # wall seconds of a command
 }
 declare -A times
 for rep in $(seq 1 "$reps"); do
-  times[ringsim]+=" $(time_of mpirun -np "$ranks" "$build/ringsim" run --input "$work/x.npy" --out "$work/ringsim" --k "$k" --quiet)"
+  times[ringsim]+=" $(time_of mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/ringsim" --k "$k" --quiet)"
   times[numpy]+=" $(time_of bash -c "for r in \$(seq 0 $((ranks - 1))); do OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $work/numpy_job.py $work/x.npy $k \$r $ranks $work/numpy & done; wait")"
   if ((have_faiss)); then
     times[faiss]+=" $(time_of env OMP_NUM_THREADS=$ranks OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$work/faiss_job.py" "$work/x.npy" "$k" "$ranks" "$work/faiss")"

@@ -13,13 +13,13 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;; esac
   shift
 done
-build=${RINGSIM_BUILD_DIR:-$root/build}
+source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
 [[ -n "${RINGSIM_SKIP_BUILD:-}" ]] || { "$root/scripts/deps.sh"; "$root/scripts/build.sh" >/dev/null; }
 source "$root/scripts/env.sh"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-"$build/ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy"
+"$ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy"
 extra=(); [[ $transport == tls ]] && extra=(--tls-ephemeral)
-mpirun -np "$ranks" "$build/ringsim" run --input "$work/x.npy" --out "$work/out" --k 10 --quiet \
+mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/out" --k 10 --quiet \
   --transport "$transport" "${extra[@]}"
 /usr/bin/python3 - "$work/out/report.json" "$rows" "$cols" "$ranks" <<'PY'
 import json, sys

@@ -23,13 +23,12 @@ while (($#)); do
   esac
   shift
 done
-build=${RINGSIM_BUILD_DIR:-$root/build}
+source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
 if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then  # CTest runs this on its own build
   "$root/scripts/deps.sh" --bench
   "$root/scripts/build.sh" >/dev/null
 fi
 source "$root/scripts/env.sh"
-ringsim="$build/ringsim"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$out" "$work/runs"
 
@@ -52,15 +51,11 @@ echo "== machine"
 } | tee "$work/machine.txt"
 
 echo "== TLS record sealing, AES-128-GCM, 16 KiB records, one core (openssl speed)"
-seal_rate() {  # GB/s of `openssl speed` on 16 KiB records; extra arguments: environment
-  env "$@" openssl speed -evp aes-128-gcm -bytes 16384 -seconds "$([[ $quick == 1 ]] && echo 1 || echo 2)" 2>/dev/null |
-    awk '/^AES-128-GCM/ {sub("k", "", $2); printf "%.3f", $2 * 1000 / 1e9}'
-}
+source "$root/scripts/seal-rate.sh"
+seal_seconds=$([[ $quick == 1 ]] && echo 1 || echo 2)
 {
-  echo "record_seal_openssl=$(seal_rate) GB/s  # $(openssl version)"
-  # VAES and VPCLMULQDQ hidden from OpenSSL (CPUID leaf 7 ECX bits 9, 10), as
-  # on CPUs without them (c5 and most other instance types).
-  echo "record_seal_novaes=$(seal_rate OPENSSL_ia32cap=':~0x60000000000') GB/s  # $(openssl version), VAES hidden"
+  echo "record_seal_openssl=$(seal_rate "$seal_seconds") GB/s  # $(openssl version)"
+  echo "record_seal_novaes=$(seal_rate "$seal_seconds" "$no_vaes") GB/s  # $(openssl version), VAES hidden"
 } | tee "$work/crypto.txt"
 
 echo "== GEMM rate per core, both cores busy (ringsim bench gemm under mpirun -np $ranks)"

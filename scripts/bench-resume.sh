@@ -22,23 +22,25 @@
 #
 # Usage: scripts/bench-resume.sh [--rows N] [--cols D] [--ranks P] [--k K]
 #          [--rounds R] [--kill-at F] [--victim RANK] [--checkpoint-every S]
-#          [--transport mpi|tcp|tls] [--out DIR] [--ringsim PATH]
+#          [--transport mpi|tcp|tls] [--out DIR]
+# The binary: $RINGSIM, else build/ringsim (scripts/ringsim-binary.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=100000; cols=128; ranks=4; k=10; rounds=2; kill_at=0.5; victim=1; every=1; transport=mpi
-out=""; ringsim="$root/build/ringsim"
+out=""
 while (($#)); do
   case $1 in
     --rows) rows=$2; shift ;; --cols) cols=$2; shift ;; --ranks) ranks=$2; shift ;; --k) k=$2; shift ;;
     --rounds) rounds=$2; shift ;; --kill-at) kill_at=$2; shift ;; --victim) victim=$2; shift ;;
     --checkpoint-every) every=$2; shift ;; --transport) transport=$2; shift ;;
-    --out) out=$2; shift ;; --ringsim) ringsim=$2; shift ;;
+    --out) out=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 ((rounds >= 1 && victim >= 0 && victim < ranks)) || { echo "need --rounds >= 1 and 0 <= --victim < --ranks" >&2; exit 2; }
 source "$root/scripts/env.sh"
+source "$root/scripts/ringsim-binary.sh"
 out=${out:-$root/bench/results/resume-$(date -u +%Y%m%d-%H%M%S)}
 if [[ -e $out && -n "$(ls -A "$out" 2>/dev/null)" ]]; then
   echo "bench-resume: $out exists and is not empty; give a new --out" >&2

@@ -13,17 +13,18 @@
 #
 # Usage: scripts/bench-scaling.sh [--rows N] [--cols D] [--ranks "1 2 4 8 16"]
 #          [--transports "mpi"] [--balance "even measured"] [--slow-rank R]
-#          [--slow-share 0.5] [--rounds 1] [--out DIR] [--ringsim PATH]
+#          [--slow-share 0.5] [--rounds 1] [--out DIR]
+# The binary: $RINGSIM, else build/ringsim (scripts/ringsim-binary.sh).
 # Example, the 2-core check: scripts/bench-scaling.sh --rows 60000 --ranks 2 \
 #          --slow-rank 1 --balance "even measured" --rounds 3
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rows=100000; cols=256; ranks="1 2 4 8 16"; transports="mpi"; out=""; ringsim="$root/build/ringsim"
+rows=100000; cols=256; ranks="1 2 4 8 16"; transports="mpi"; out=""
 balance="even"; slow_rank=""; slow_share=0.5; rounds=1
 while (($#)); do
   case $1 in
     --rows) rows=$2; shift ;; --cols) cols=$2; shift ;; --ranks) ranks=$2; shift ;;
-    --transports) transports=$2; shift ;; --out) out=$2; shift ;; --ringsim) ringsim=$2; shift ;;
+    --transports) transports=$2; shift ;; --out) out=$2; shift ;;
     --balance) balance=$2; shift ;; --slow-rank) slow_rank=$2; shift ;; --slow-share) slow_share=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -31,6 +32,7 @@ while (($#)); do
   shift
 done
 source "$root/scripts/env.sh"
+source "$root/scripts/ringsim-binary.sh"
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp  # no accelerator-aware transports
 work=$(mktemp -d)
 cgroup=""

@@ -34,18 +34,18 @@ if [[ -n $out && -e $out && -n "$(ls -A "$out" 2>/dev/null)" ]]; then
   echo "bench-threshold-memory: $out exists and is not empty; give a new --out" >&2
   exit 2
 fi
-build=${RINGSIM_BUILD_DIR:-$root/build}
+source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
 [[ -n "${RINGSIM_SKIP_BUILD:-}" ]] || { "$root/scripts/deps.sh"; "$root/scripts/build.sh" >/dev/null; }
 source "$root/scripts/env.sh"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-"$build/ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy" >/dev/null
+"$ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy" >/dev/null
 extra=(); [[ $transport == tls ]] && extra=(--tls-ephemeral)
 ((checkpoint)) && extra+=(--checkpoint-dir "$work/ckpt")
 # The output is about 25 bytes a pair: raise the output limit well above it
 # (this measures memory, not the guard).
 pairs_max=$((rows * (rows - 1) / 2))
 start=$(date +%s.%N)
-timeout -s KILL 1800 mpirun -np "$ranks" "$build/ringsim" run --input "$work/x.npy" --out "$work/out" \
+timeout -s KILL 1800 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/out" \
   --mode threshold --threshold "$threshold" --max-output-bytes $((pairs_max * 40 + (1 << 20))) --quiet \
   --transport "$transport" "${extra[@]}"
 seconds=$(echo "$(date +%s.%N) - $start" | bc)

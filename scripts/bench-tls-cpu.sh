@@ -10,6 +10,8 @@
 # Usage: scripts/bench-tls-cpu.sh [--rounds N]   (prints a markdown report)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/env.sh"
+source "$root/scripts/ringsim-binary.sh"
 rounds=4
 while (($#)); do
   case $1 in
@@ -18,14 +20,9 @@ while (($#)); do
   esac
   shift
 done
-source "$root/scripts/env.sh"
-ringsim=${RINGSIM_BUILD_DIR:-$root/build}/ringsim
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
-seal_rate() {  # GB/s of `openssl speed` on 16 KiB records; arguments: environment
-  env "$@" openssl speed -evp aes-128-gcm -bytes 16384 -seconds 2 2>/dev/null |
-    awk '/^AES-128-GCM/ {sub("k", "", $2); printf "%.2f", $2 * 1000 / 1e9}'
-}
+source "$root/scripts/seal-rate.sh"
 # One bench process: its ping-pong and ring tests move, per transport,
 # 4 x (reps + 4 warm-ups of max(2, reps / 10)) messages of 4 MiB.
 bytes_moved() {  # seconds -> bytes
@@ -44,8 +41,8 @@ echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores
   "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ);" \
   "git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 echo
-echo "AES-128-GCM, 16 KiB records, one core (openssl speed): $(seal_rate) GB/s;" \
-  "with VAES and VPCLMULQDQ hidden (OPENSSL_ia32cap=':~0x60000000000'): $(seal_rate OPENSSL_ia32cap=':~0x60000000000') GB/s."
+echo "AES-128-GCM, 16 KiB records, one core (openssl speed): $(seal_rate 2) GB/s;" \
+  "with VAES and VPCLMULQDQ hidden ($no_vaes): $(seal_rate 2 "$no_vaes") GB/s."
 echo
 echo "4 MiB ping-pong, MB/s one way (median), tcp and tls alternating in each process:"
 echo

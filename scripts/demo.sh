@@ -12,14 +12,15 @@ scripts/deps.sh
 # Only the binary the demo runs: the whole tree (tests, fuzzers, benchmarks)
 # is 100+ targets, a quarter of an hour on a busy 2-core machine.
 BUILD_TARGET=ringsim scripts/build.sh
+source scripts/ringsim-binary.sh
 source scripts/env.sh
 work=${RINGSIM_DEMO_DIR:-demo-out}
 mkdir -p "$work"
-build/ringsim gen --rows "$rows" --cols "$cols" --clusters 50 --seed 42 --out "$work/matrix.npy"
+"$ringsim" gen --rows "$rows" --cols "$cols" --clusters 50 --seed 42 --out "$work/matrix.npy"
 tls_args=()
 [[ "$transport" == tls ]] && tls_args=(--tls-ephemeral)
 echo "== mpirun -np 4 ringsim run --transport $transport on $rows x $cols"
-mpirun -np 4 build/ringsim run --input "$work/matrix.npy" --out "$work/result" --k 10 \
+mpirun -np 4 "$ringsim" run --input "$work/matrix.npy" --out "$work/result" --k 10 \
   --transport "$transport" "${tls_args[@]}"
 /usr/bin/python3 - "$work" <<'PY'
 import json, sys

@@ -1,5 +1,7 @@
 # Sourced by the scripts: lets mpirun start as root (containers, CI) and on a
-# machine with fewer cores than ranks.
+# machine with fewer cores than ranks. The `export OMPI_...` lines are also
+# the CTest environment of every test that runs mpirun
+# (cmake/RingsimTesting.cmake reads them): keep each a plain NAME=VALUE list.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 # ob1 (shared memory + TCP) is the right messaging layer without InfiniBand;

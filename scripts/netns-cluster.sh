@@ -11,15 +11,14 @@
 # also when interrupted.
 #
 # Usage: scripts/netns-cluster.sh N [--hostnames aws|random|algo] [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
-#          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--check] [--keep DIR]
-#          [--matrix NPY] [--capture FILE] [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--matrix NPY] [--check] [--keep DIR]
+#          [--foreign-certs HOST] [--capture FILE] [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#   (--sharded ... --keep: the options of scripts/cluster-job.sh, shared with scripts/local-sagemaker.sh)
 #   --hostnames  what each host's gethostname() says: aws (default, as in every SageMaker
 #                container), random (a 12-hex container id, as in the SDK's local mode) or
 #                algo (algo-K, its name in resourceconfig.json). algo-K names resolve
 #                through each host's /etc/hosts in every case.
 #   --bandwidth  cap every host's egress (tc tbf), e.g. 10gbit or 25gbit, as on EC2.
-#   --check      compare the leader's model with numpy's normalize-then-matmul.
-#   --matrix F   use this .npy as the job's matrix instead of a generated one.
 #   --foreign-certs HOST  with --transport tls: HOST's certificate channel
 #                comes from another job CA (a host with the wrong credentials).
 #   --capture F  record every frame on algo-1's link (its veth at the bridge)
@@ -35,40 +34,26 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: netns-cluster.sh N [options]}; shift
-hostnames=aws; bandwidth=""; sharded=0; transport=mpi; rows=503; cols=24; ppn=2; k=10; check=0; keep=""
-extra=(); delays=(); absent=(); faults=(); fault_pids=(); matrix=""; capture=""; capture_pid=""; foreign=""
-while (($#)); do
-  case $1 in
-    --hostnames) hostnames=$2; shift ;;
-    --bandwidth) bandwidth=$2; shift ;;
-    --sharded) sharded=1 ;;
-    --transport) transport=$2; shift ;;
-    --rows) rows=$2; shift ;;
-    --cols) cols=$2; shift ;;
-    --ppn) ppn=$2; shift ;;
-    --k) k=$2; shift ;;
-    --hp) extra+=("$2"); shift ;;
-    --check) check=1 ;;
-    --matrix) matrix=$2; shift ;;
-    --foreign-certs) foreign=$2; shift ;;
-    --capture) capture=$2; shift ;;
-    --keep) keep=$2; shift ;;
-    --delay) delays+=("$2"); shift ;;
-    --absent) absent+=("$2"); shift ;;
-    --fault) faults+=("$2"); shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-case $hostnames in aws | random | algo) ;; *) echo "--hostnames: aws, random or algo, not $hostnames" >&2; exit 2 ;; esac
+hostnames=aws; bandwidth=""; delays=(); absent=(); faults=(); fault_pids=(); capture=""; capture_pid=""; foreign=""
 skip() { echo "netns-cluster: skipped: $*" >&2; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root to make network namespaces"
 [[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd (install openssh-server: scripts/deps.sh --sshd)"
 command -v ssh >/dev/null || skip "no ssh client (install openssh-client: scripts/deps.sh --sshd)"
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
-ringsim=${RINGSIM:-$root/build/ringsim}
-[[ -x $ringsim ]] || "$root/scripts/build.sh"
-source "$root/scripts/env.sh"
+source "$root/scripts/cluster-job.sh"
+while (($#)); do
+  case $1 in
+    --hostnames) hostnames=$2; shift 2 ;;
+    --bandwidth) bandwidth=$2; shift 2 ;;
+    --foreign-certs) foreign=$2; shift 2 ;;
+    --capture) capture=$2; shift 2 ;;
+    --delay) delays+=("$2"); shift 2 ;;
+    --absent) absent+=("$2"); shift 2 ;;
+    --fault) faults+=("$2"); shift 2 ;;
+    *) job_option "$@" || { echo "unknown option $1" >&2; exit 2; }; shift "$job_option_words" ;;
+  esac
+done
+case $hostnames in aws | random | algo) ;; *) echo "--hostnames: aws, random or algo, not $hostnames" >&2; exit 2 ;; esac
 
 # Names unique to this cluster, so that clusters (and other users of the
 # machine) never collide: netns "rs<id>-algo-i", bridge "rsb<id>", veth
@@ -175,28 +160,11 @@ Host *
 EOF
 chmod 600 "$work/host_key"
 
-if [[ -n $matrix ]]; then
-  cp "$matrix" "$work/full.npy"
-else
-  "$ringsim" gen --rows "$rows" --cols "$cols" --seed 11 --clusters 8 --out "$work/full.npy" >/dev/null
-fi
-hp=(k="$k" transport="$transport" processes_per_host="$ppn" wait_seconds=60 timeout=60
-    sagemaker_program=train "${extra[@]}")
-((sharded)) && shard_option=--sharded || shard_option=""
-# tls: the job's certificates travel in a second channel, as on SageMaker.
-certs=()
-if [[ $transport == tls ]]; then
-  "$ringsim" certs --out "$work/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null
-  certs=(--certs "$work/certs")
-  hp+=(tls_channel=certs)
-fi
-/usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" --interface eth0 $shard_option "${certs[@]}" "${hp[@]}"
+make_job_roots --interface eth0
 if [[ -n $foreign ]]; then
   rm -rf "$work/$foreign/input/data/certs"
   "$ringsim" certs --out "$work/$foreign/input/data/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null
 fi
-sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
-chmod +x "$work/train"
 
 delay_of() {  # HOST -> seconds, 0 by default
   local d
@@ -266,24 +234,11 @@ for fault in "${faults[@]}"; do
   fault_pids+=($!)
 done
 
-status=0
-for i in $(seq 1 "$n"); do
-  [[ -n ${pids[$((i - 1))]} ]] || continue
-  code=0; wait "${pids[$((i - 1))]}" || code=$?
-  echo "algo-$i exited with $code after $((SECONDS - started)) s"
-  [[ $code -eq 0 || $status -ne 0 ]] || status=$code
-done
+wait_hosts
 if [[ -n $capture_pid ]]; then
   kill -TERM "$capture_pid" 2>/dev/null || true
   wait "$capture_pid" 2>/dev/null || true
   capture_pid=""
 fi
 logs_shown=1
-cat "$work/algo-1.log" 2>/dev/null || true
-for i in $(seq 1 "$n"); do
-  [[ -f "$work/algo-$i/output/failure" ]] && echo "algo-$i output/failure: $(cat "$work/algo-$i/output/failure")"
-done
-if [[ $status -eq 0 && $check -eq 1 ]]; then
-  /usr/bin/python3 "$root/tests/cli/numpy_reference.py" "$work/full.npy" "$work/algo-1/model" "$k"
-fi
-exit $status
+finish_job "$status"

@@ -83,21 +83,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-passed=0
-failed=0
-ok() {
-  echo "ok   $*"
-  passed=$((passed + 1))
-}
-fail() {
-  echo "FAIL $*"
-  failed=$((failed + 1))
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-  exit
-}
+source "$root/scripts/checks.sh"  # ok, fail, finish
 wanted() { [[ -z $only || ",$only," == *",$1,"* ]]; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -108,8 +94,8 @@ if [[ ${engine[0]} == podman ]] && ! "${engine[@]}" image exists "$base"; then
   echo "test-image: making the base image $base with mmdebstrap (no registry here)"
   start=$(now)
   mmdebstrap --variant=minbase bookworm "$work/base.tar" >"$work/mmdebstrap.log" 2>&1 \
-    || { tail -20 "$work/mmdebstrap.log"; fail "base image: mmdebstrap failed"; finish; }
-  "${engine[@]}" import "$work/base.tar" "docker.io/library/$base" >/dev/null || { fail "base image: import failed"; finish; }
+    || { tail -20 "$work/mmdebstrap.log"; fail "base image: mmdebstrap failed"; finish; exit; }
+  "${engine[@]}" import "$work/base.tar" "docker.io/library/$base" >/dev/null || { fail "base image: import failed"; finish; exit; }
   rm -f "$work/base.tar"
   echo "     base image $base made in $(since "$start") s"
 fi
@@ -121,6 +107,7 @@ if ! "${engine[@]}" build "${build_flags[@]}" --build-arg "RINGSIM_COMMIT=$commi
   tail -30 "$work/build.log"
   fail "image build (log above; Dockerfile)"
   finish
+  exit
 fi
 build_seconds=$(since "$start")
 size=$("${engine[@]}" image inspect --format '{{.Size}}' "$image")
@@ -161,6 +148,7 @@ make_network() {
   done
   fail "could not create a container network"
   finish
+  exit
 }
 # Starts container K of a job (detached) on ML root DIR/algo-K and sets
 # $started to its name; the rest of the arguments go to the image (train, or
@@ -211,6 +199,24 @@ check_model() {  # DIR -> "" or why not
     || echo "model differs from numpy: $(tail -1 "$1/check.log")"
 }
 failure_of() { cat "$1/output/failure" 2>/dev/null; }
+# Runs `train` on algo-1 and algo-2 of DIR's ML roots and waits up to
+# LEADER_SECONDS for the leader, 30 s more for the worker; sets c1, c2 (the
+# containers, logs kept), code1, code2, took, and why: "" when both exited 0
+# with a model equal to numpy's, else what went wrong.
+run_two_hosts() {  # DIR LEADER_SECONDS
+  local dir=$1 start
+  start=$(now)
+  start_host "$dir" 1 2 train; c1=$started
+  start_host "$dir" 2 2 train; c2=$started
+  code1=$(wait_exit "$c1" "$2")
+  code2=$(wait_exit "$c2" 30)
+  took=$(since "$start")
+  logs "$c1"
+  logs "$c2"
+  why=""
+  [[ $code1 == 0 && $code2 == 0 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
+  [[ $code1 != 0 ]] || why+=$(check_model "$dir")
+}
 sshd_started() { "${engine[@]}" diff "$1" 2>/dev/null | grep -q 'ssh_host_ed25519_key'; }
 
 # One host, `train`, then no argument: exit 0, the result equal to numpy, no
@@ -240,17 +246,7 @@ done
 if wanted two-hosts; then
   dir=$work/two-hosts
   make_job "$dir" 2 3000 32 processes_per_host=2 wait_seconds=120
-  start=$(now)
-  start_host "$dir" 1 2 train; c1=$started
-  start_host "$dir" 2 2 train; c2=$started
-  code1=$(wait_exit "$c1" 180)
-  code2=$(wait_exit "$c2" 30)
-  took=$(since "$start")
-  logs "$c1"
-  logs "$c2"
-  why=""
-  [[ $code1 == 0 && $code2 == 0 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
-  [[ $code1 != 0 ]] || why+=$(check_model "$dir")
+  run_two_hosts "$dir" 180
   "${engine[@]}" diff "$c2" | grep -q '/root/.ssh/authorized_keys' || why+="the worker got no job ssh key; "
   "${engine[@]}" diff "$c1" | grep -q '/tmp/ringsim-.*\.ssh' && why+="the leader left its job ssh key in /tmp; "
   grep -q 'kex_exchange_identification' "$work/$c2.log" && why+="the worker's sshd logged kex_exchange_identification (the leader's port probe); "
@@ -302,17 +298,7 @@ if wanted sigterm-mid-job || wanted spot-rerun; then
     else fail "sigterm-mid-job: $why"; show "$c1"; show "$c2"; fi
   fi
   if wanted spot-rerun; then
-    start=$(now)
-    start_host "$dir" 1 2 train; c1=$started
-    start_host "$dir" 2 2 train; c2=$started
-    code1=$(wait_exit "$c1" 300)
-    code2=$(wait_exit "$c2" 30)
-    took=$(since "$start")
-    logs "$c1"
-    logs "$c2"
-    why=""
-    [[ $code1 == 0 && $code2 == 0 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
-    [[ $code1 != 0 ]] || why+=$(check_model "$dir")
+    run_two_hosts "$dir" 300
     resumed=$(/usr/bin/python3 -c "import json; print(json.load(open('$dir/algo-1/model/report.json'))['resumed_steps'])" 2>/dev/null)
     [[ ${resumed:-0} -gt 0 ]] || why+="resumed_steps ${resumed:-?} (no resume from /opt/ml/checkpoints); "
     for k in 1 2; do

@@ -13,7 +13,7 @@
 //
 // A refusal names its cause on both sides: the refusing side from its
 // certificate check, the refused side from the alert it receives and what it
-// knows of its own certificate (see RefusalTest in tests/test_connection.cpp).
+// knows of its own certificate (see RefusalTest in tests/transport/test_connection.cpp).
 #include <cstdint>
 #include <memory>
 #include <string>

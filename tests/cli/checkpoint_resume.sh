@@ -7,7 +7,6 @@
 # truncated one is not a saved step; --balance measured is refused with
 # --checkpoint-dir.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 rng = np.random.default_rng(7)
@@ -17,7 +16,7 @@ np.save(sys.argv[1] + "/x.npy", x)
 PY
 job() {  # job OUT RANKS ARGS...
   local out=$1 ranks=$2; shift 2
-  timeout -s KILL 120 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$out" --quiet --timeout 20 "$@"
+  run_job "$ranks" --input "$work/x.npy" --out "$out" --timeout 20 "$@"
 }
 resumed_steps() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['resumed_steps'])" "$1/report.json"; }
 
@@ -37,7 +36,7 @@ case_() {  # case_ NAME RANKS KILL_AFTER_STEP ARGS...
     cmp -s "$ref/$f" "$out/$f" || { fail "$name: $f differs from the uninterrupted run"; return; }
   done
   [[ -z "$(ls -A "$ck")" ]] || { fail "$name: checkpoints left after success: $(ls "$ck")"; return; }
-  echo "ok   $name: resumed after step $step, outputs byte-identical ($(ls "$ref" | grep -v report.json | tr '\n' ' '))"
+  ok "$name: resumed after step $step, outputs byte-identical ($(ls "$ref" | grep -v report.json | tr '\n' ' '))"
 }
 
 case_ topk-p4-mpi 4 1 --k 7
@@ -56,7 +55,7 @@ ck="$work/other-ck"
 RINGSIM_FAULT="1:checkpoint-0:KILL" job "$work/o1" 3 --checkpoint-dir "$ck" --k 5 >/dev/null 2>&1
 job "$work/o2" 3 --checkpoint-dir "$ck" --k 6 2>"$work/other.err"
 if [[ $? -ne 0 ]] && grep -q "was made by another job" "$work/other.err"; then
-  echo "ok   other-job-refused: $(grep -m1 '^ringsim: error' "$work/other.err")"
+  ok "other-job-refused: $(grep -m1 '^ringsim: error' "$work/other.err")"
 else
   fail "other-job-refused"; cat "$work/other.err"
 fi
@@ -81,7 +80,7 @@ b = bytearray(open(sys.argv[1], 'rb').read()); b[40] ^= 1; open(sys.argv[1], 'wb
   if [[ $code -ne 0 ]] && [[ $(grep -c '^ringsim: error:' "$work/corrupt.err") -eq 1 ]] &&
     grep -q "rank-2.step-1.ckpt is corrupt (checksum mismatch)" "$work/corrupt.err" &&
     [[ -z "$(ls -A "$work/damaged" 2>/dev/null)" ]]; then
-    echo "ok   corrupt-checkpoint-refused: $(grep -m1 '^ringsim: error' "$work/corrupt.err")"
+    ok "corrupt-checkpoint-refused: $(grep -m1 '^ringsim: error' "$work/corrupt.err")"
   else
     fail "corrupt-checkpoint-refused: exit $code"; cat "$work/corrupt.err"
   fi
@@ -89,7 +88,7 @@ b = bytearray(open(sys.argv[1], 'rb').read()); b[40] ^= 1; open(sys.argv[1], 'wb
   if job "$work/damaged" 3 --checkpoint-dir "$ck" --k 5 2>"$work/truncated.err" &&
     [[ $(resumed_steps "$work/damaged") -eq 0 ]] && cmp -s "$work/damaged/neighbors.npy" "$work/damaged-ref/neighbors.npy" &&
     cmp -s "$work/damaged/scores.npy" "$work/damaged-ref/scores.npy"; then
-    echo "ok   truncated-checkpoint-skipped: started afresh, outputs byte-identical"
+    ok "truncated-checkpoint-skipped: started afresh, outputs byte-identical"
   else
     fail "truncated-checkpoint-skipped: resumed_steps $(resumed_steps "$work/damaged" 2>&1)"; cat "$work/truncated.err"
   fi
@@ -100,7 +99,7 @@ fi
 job "$work/measured" 2 --balance measured --checkpoint-dir "$work/measured-ck" 2>"$work/measured.err"
 if [[ $? -ne 0 ]] && grep -q -- "--balance measured cannot resume from --checkpoint-dir" "$work/measured.err" &&
   [[ -z "$(ls -A "$work/measured" 2>/dev/null)" ]]; then
-  echo "ok   measured-balance-refused: $(grep -m1 '^ringsim: error' "$work/measured.err")"
+  ok "measured-balance-refused: $(grep -m1 '^ringsim: error' "$work/measured.err")"
 else
   fail "measured-balance-refused"; cat "$work/measured.err"
 fi

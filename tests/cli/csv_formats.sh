@@ -7,7 +7,6 @@
 # np.savetxt without a header, with a "# ..." header, and with a bare
 # 0,...,d-1 header; --csv-header no / yes override auto.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 /usr/bin/python3 - "$work" <<'PY' || fail "writing the CSV files (needs numpy and pandas)"
 import sys, numpy as np, pandas as pd
 w = sys.argv[1]
@@ -27,7 +26,7 @@ PY
 run() {
   local name=$1
   shift
-  timeout 60 mpirun -np 2 "$ringsim" run --quiet --timeout 30 --k 5 --dtype float64 --out "$work/out_$name" "$@" \
+  job_seconds=60 run_job 2 --timeout 30 --k 5 --dtype float64 --out "$work/out_$name" "$@" \
     2>"$work/$name.err" || {
     fail "$name: run failed"
     cat "$work/$name.err"
@@ -43,7 +42,7 @@ run np_numbers --input "$work/np_numbers.csv"
 run junk_yes --input "$work/junk_header.csv" --csv-header yes
 # The override the other way: the pandas header read as a data row (n = 201).
 run pd_noindex_no --input "$work/pd_noindex.csv" --csv-header no
-/usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
+/usr/bin/python3 - "$work" <<'PY' || fail "the numpy checks printed above"
 import json, sys, numpy as np
 w = sys.argv[1]
 bad = 0
@@ -74,7 +73,7 @@ if n != 201:
 sys.exit(bad)
 PY
 # Without --csv-index-col the index is a feature, with a warning naming the flag.
-grep -q -- "--csv-index-col" <(timeout 60 mpirun -np 1 "$ringsim" run --quiet --input "$work/pd_default_index.csv" \
+grep -q -- "--csv-index-col" <(job_seconds=60 run_job 1 --input "$work/pd_default_index.csv" \
   --out "$work/out_warn" 2>&1) || fail "no warning naming --csv-index-col for an index column"
 # A bad value names the option.
 out=$("$ringsim" run --input "$work/x.npy" --out "$work/out_bad" --csv-header maybe 2>&1) && fail "--csv-header maybe accepted"

@@ -10,8 +10,6 @@
 #  - several hosts (local mode), through the same entrypoint;
 #  - a worker whose sshd cannot start fails at once, saying so.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
-export RINGSIM=$ringsim  # scripts/local-sagemaker.sh runs the binary under test, not build/ringsim
 sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
 chmod +x "$work/train"
 "$ringsim" gen --rows 301 --cols 16 --seed 5 --out "$work/X.npy" >/dev/null
@@ -57,12 +55,12 @@ for args in "train" ""; do
   [[ ! -e "$work/sshd-started" ]] || fail "$label: sshd was started for a one-host job"
   [[ ! -e "$dir/output/failure" ]] || fail "$label: failure file on success"
   check=$(/usr/bin/python3 "$root/tests/cli/numpy_reference.py" "$work/X.npy" "$dir/model" 5 2>&1) \
-    && echo "ok   $label: exit 0 in $((SECONDS-start)) s, no sshd, $check" || fail "$label: $check"
+    && ok "$label: exit 0 in $((SECONDS-start)) s, no sshd, $check" || fail "$label: $check"
 done
 
 # Several hosts: scripts/local-sagemaker.sh starts each through the entrypoint.
 if timeout 120 "$root/scripts/local-sagemaker.sh" 2 --sharded --check >"$work/local.log" 2>&1; then
-  echo "ok   train train --local, 2 hosts sharded: $(grep '^ok:' "$work/local.log")"
+  ok "train train --local, 2 hosts sharded: $(grep '^ok:' "$work/local.log")"
 else
   fail "2 hosts through the entrypoint"; cat "$work/local.log"
 fi
@@ -76,7 +74,7 @@ start=$SECONDS
 RINGSIM_ML_ROOT=$dir RINGSIM_SSHD="$work/fake-sshd" timeout 60 "$work/train" train >"$dir.log" 2>&1
 code=$?
 if [[ $code -ne 0 && $code -ne 124 ]] && grep -q "fake-sshd failed to start (exit code 1)" "$dir/output/failure" 2>/dev/null; then
-  echo "ok   worker without a working sshd: exit $code in $((SECONDS-start)) s: $(cat "$dir/output/failure")"
+  ok "worker without a working sshd: exit $code in $((SECONDS-start)) s: $(cat "$dir/output/failure")"
 else
   fail "worker with a failing sshd: exit $code, failure file: $(cat "$dir/output/failure" 2>&1)"; cat "$dir.log"
 fi

@@ -8,7 +8,6 @@
 # Usage: fault_injection.sh RINGSIM TRANSPORT [TABLE.md]
 #   TABLE.md: append one markdown row per case (docs/faults.md is made so).
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 transport=$2
 table=${3:-}
 timeout_s=4        # the job's --timeout
@@ -59,11 +58,10 @@ run_case() {  # run_case RANK POINT SIGNAL MODE [RANKS [ARGS...]]
   local message=${line:-"(none)"}
   message=${message//|/\\|}
   if ((${#problems[@]})); then
-    echo "FAIL $name (${seconds}s, exit $code): ${problems[*]}"
+    fail "$name (${seconds}s, exit $code): ${problems[*]}"
     sed 's/^/    /' "$work/$name.stderr" | head -20
-    failures=$((failures + 1))
   else
-    echo "ok   $name (${seconds}s, exit $code): $message"
+    ok "$name (${seconds}s, exit $code): $message"
   fi
   if [[ -n $table ]]; then
     printf '| %s | %s | %s | rank %s | %.1f | %s | %s | %s |\n' "$transport" "$point" "$signal" "$rank" "$seconds" \

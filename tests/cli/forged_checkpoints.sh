@@ -9,12 +9,11 @@
 #     similarity.npy), checksum recomputed;
 # each refused with one line, non-zero exit, and no result file written.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 "$ringsim" gen --rows 601 --cols 12 --seed 4 --out "$work/x.npy" >/dev/null
 head -c 64 /dev/urandom >"$work/job.key"
 job() {  # job OUT ARGS...
   local out=$1; shift
-  timeout -s KILL 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --out "$out" --quiet --timeout 20 --tile 64 "$@"
+  run_job 3 --input "$work/x.npy" --out "$out" --timeout 20 --tile 64 "$@"
 }
 forge() {  # forge FILE WHAT [KEYFILE]: rewrites a checkpoint as a forger would
   /usr/bin/python3 - "$@" <<'PY'
@@ -67,7 +66,7 @@ case_() {  # case_ NAME WHAT KEYED ARGS...
   local code=$?
   local line; line=$(grep -m1 "^ringsim: error" "$work/$name.log")
   if [[ $code -ne 0 ]] && grep -q "rank-0.step-0.ckpt\|refused" <<<"$line" && [[ -z "$(ls -A "$out" 2>/dev/null)" ]]; then
-    echo "ok   $name: exit $code in $((SECONDS - start)) s, no output: $line"
+    ok "$name: exit $code in $((SECONDS - start)) s, no output: $line"
   else
     fail "$name: exit $code, output: $(ls -A "$out" 2>/dev/null | tr '\n' ' '), error: ${line:-none}"
     tail -5 "$work/$name.log"
@@ -83,5 +82,5 @@ RINGSIM_FAULT="1:checkpoint-0:KILL" job "$work/resume" --checkpoint-dir "$work/r
 job "$work/resume" --checkpoint-dir "$work/resume-ck" --checkpoint-key-file "$work/job.key" --k 5 2>"$work/resume.err"
 resumed=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['resumed_steps'])" \
   "$work/resume/report.json" 2>/dev/null)
-[[ $resumed == 1 ]] && echo "ok   keyed resume: resumed_steps 1" || { fail "keyed resume: resumed_steps '$resumed'"; cat "$work/resume.err"; }
+[[ $resumed == 1 ]] && ok "keyed resume: resumed_steps 1" || { fail "keyed resume: resumed_steps '$resumed'"; cat "$work/resume.err"; }
 finish

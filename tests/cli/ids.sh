@@ -6,7 +6,6 @@
 # are written once as ids.txt, neighbor_ids.npy only with --id-matrix, and
 # 30-character ids cost at most 1.2x the output without ids plus ids.txt.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]
@@ -23,7 +22,7 @@ dup = list(ids); dup[40] = dup[12]; dup[200] = dup[3]
 open(f"{w}/dup.txt", "w", encoding="utf-8").write("\n".join(dup) + "\n")
 nums = np.arange(301, dtype=np.int64); nums[250] = nums[17]; np.save(f"{w}/dup.npy", nums)
 PY
-run() { timeout 120 mpirun -np 3 "$ringsim" run --input "$work/x.npy" --quiet --timeout 30 "$@"; }
+run() { run_job 3 --input "$work/x.npy" --timeout 30 "$@"; }
 run --out "$work/topk" --ids "$work/ids.txt" --k 320 --id-matrix 2>"$work/topk.err" || { fail "topk run"; cat "$work/topk.err"; }
 # Without --id-matrix string ids are written once, as the id table ids.txt;
 # the same from a string .npy; and the output with 30-character ids is at
@@ -34,7 +33,7 @@ run --out "$work/long" --ids "$work/long.txt" --k 10 2>/dev/null || fail "topk r
 run --out "$work/plain" --k 10 2>/dev/null || fail "topk run without ids"
 run --out "$work/pairs" --ids "$work/ids.txt" --mode threshold --threshold 0.6 2>/dev/null || fail "threshold run"
 run --out "$work/ints" --ids "$work/ids.npy" --k 5 2>/dev/null || fail "integer ids run"
-/usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
+/usr/bin/python3 - "$work" <<'PY' || fail "the numpy checks printed above"
 import csv, sys, numpy as np
 w = sys.argv[1]
 ids = open(f"{w}/ids.txt", encoding="utf-8").read().splitlines()
@@ -73,8 +72,8 @@ import numpy as np
 x = np.load('$work/x.npy')
 for name, a, b in [('p-1', 0, 50), ('p-2', 50, 51), ('p-10', 51, 200), ('p-11', 200, 301)]:
     np.save('$work/parts/' + name + '.npy', x[a:b])"
-timeout 120 mpirun -np 3 "$ringsim" run --input "$work/parts" --out "$work/manifest" --quiet 2>/dev/null || fail "parts run"
-/usr/bin/python3 - "$work" <<'PY' || failures=$((failures + 1))
+run_job 3 --input "$work/parts" --out "$work/manifest" 2>/dev/null || fail "parts run"
+/usr/bin/python3 - "$work" <<'PY' || fail "the numpy checks printed above"
 import json, os, sys
 w = sys.argv[1]
 m = json.load(open(f"{w}/manifest/rows.json"))
@@ -86,7 +85,7 @@ print("ok   rows.json maps global rows to files:", got)
 PY
 run --out "$work/bad" --ids "$work/short.txt" 2>"$work/bad.err"
 if [[ $? -ne 0 ]] && grep -q "holds 300 ids but the input has 301 rows" "$work/bad.err"; then
-  echo "ok   ids of the wrong length refused: $(grep -m1 '^ringsim: error' "$work/bad.err")"
+  ok "ids of the wrong length refused: $(grep -m1 '^ringsim: error' "$work/bad.err")"
 else
   fail "wrong length"; cat "$work/bad.err"
 fi
@@ -99,7 +98,7 @@ for kind in txt npy; do
   code=$?
   if [[ $code -ne 0 && $code -ne 124 ]] && [[ $(grep -c '^ringsim: error:' "$work/dup-$kind.err") -eq 1 ]] &&
     grep -qF -- "$want" "$work/dup-$kind.err" && [[ -z "$(ls -A "$work/dup-$kind" 2>/dev/null)" ]]; then
-    echo "ok   duplicate ids ($kind) refused: $(grep -m1 '^ringsim: error' "$work/dup-$kind.err")"
+    ok "duplicate ids ($kind) refused: $(grep -m1 '^ringsim: error' "$work/dup-$kind.err")"
   else
     fail "duplicate ids ($kind): exit $code, wanted '$want'"; cat "$work/dup-$kind.err"
   fi

@@ -8,7 +8,6 @@
 # whether that host is a worker or the leader.
 # A refused handshake is logged once per host and reason, not per attempt.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 bound=60
 
 "$ringsim" gen --rows 60 --cols 8 --seed 2 --out "$work/full.npy" >/dev/null
@@ -51,7 +50,7 @@ run_case() {  # LABEL BAD_HOST EXPECTED_TEXT FAULT...
     ((refused <= 3)) || why+="$host logged $refused refusal lines (once per host expected); "
   done
   if [[ -z $why ]]; then
-    echo "ok   $label: all exit non-zero (${codes[*]}) in $took s; algo-1: $(head -c 250 "$dir/algo-1/output/failure")"
+    ok "$label: all exit non-zero (${codes[*]}) in $took s; algo-1: $(head -c 250 "$dir/algo-1/output/failure")"
     echo "     algo-2: $(head -c 250 "$dir/algo-2/output/failure")"
   else
     fail "$label: $why"

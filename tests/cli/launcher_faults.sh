@@ -5,7 +5,6 @@
 #  - kill -9 of the leader's launcher: its mpirun and the ranks die with it
 #    (no orphan writes the model), the workers fail saying the leader vanished.
 source "$(dirname "$0")/lib.sh"
-export RINGSIM=$1
 
 # Starts a 3-host job big enough to run for a while; sets runner, leader
 # (the leader launcher's pid) and mpirun (its mpirun's pid).
@@ -43,7 +42,7 @@ for host in algo-1 algo-2 algo-3; do
   grep -q "rank 3 (host algo-2) was killed by signal 9" "$dir/$host/output/failure" 2>/dev/null \
     || fail "rank killed: $host's failure file: $(cat "$dir/$host/output/failure" 2>&1)"
 done
-echo "ok   kill -9 rank 3: every host ended in $((SECONDS-start)) s; algo-3 says: $(head -c 300 "$dir/algo-3/output/failure")"
+ok "kill -9 rank 3: every host ended in $((SECONDS-start)) s; algo-3 says: $(head -c 300 "$dir/algo-3/output/failure")"
 
 # 2. The leader's launcher killed: nothing it started may live on.
 dir="$work/leader"
@@ -59,7 +58,7 @@ for _ in $(seq 200); do
   [[ $alive -eq 0 ]] && { gone=1; break; }
   sleep 0.1
 done
-[[ $gone -eq 1 ]] && echo "ok   kill -9 leader launcher: mpirun and its ranks ($ranks) gone in $((SECONDS-start)) s" \
+[[ $gone -eq 1 ]] && ok "kill -9 leader launcher: mpirun and its ranks ($ranks) gone in $((SECONDS-start)) s" \
   || fail "leader killed: mpirun $mpirun or ranks $ranks still alive after 20 s"
 wait "$runner"; code=$?
 [[ ! -e "$dir/algo-1/model/neighbors.npy" ]] || fail "leader killed: an orphan wrote the model"
@@ -67,5 +66,5 @@ for host in algo-2 algo-3; do
   grep -q "lost the connection to the leader algo-1" "$dir/$host/output/failure" 2>/dev/null \
     || fail "leader killed: $host's failure file: $(cat "$dir/$host/output/failure" 2>&1)"
 done
-echo "ok   leader killed: workers ended in $((SECONDS-start)) s; algo-2 says: $(head -c 300 "$dir/algo-2/output/failure")"
+ok "leader killed: workers ended in $((SECONDS-start)) s; algo-2 says: $(head -c 300 "$dir/algo-2/output/failure")"
 finish

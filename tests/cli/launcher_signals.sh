@@ -11,7 +11,6 @@
 #    exchange): its job key folder must be gone, and the worker, told by the
 #    leader, must fail too.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 bound=5
 
 pid1=()
@@ -73,7 +72,7 @@ check() {  # LABEL DIR EXPECTED_TEXT
   local failure
   failure=$(cat "$2/output/failure" 2>/dev/null)
   if [[ $code -eq 143 ]] && awk -v t="$took" -v b="$bound" 'BEGIN { exit !(t <= b) }' && [[ $failure == *"$3"* ]]; then
-    echo "ok   $1: exit $code $took s after SIGTERM: $failure"
+    ok "$1: exit $code $took s after SIGTERM: $failure"
   elif [[ $took == 99 ]]; then
     fail "$1: still running 15 s after SIGTERM (want exit 143 within $bound s), failure file: '${failure:-none}'"
   else
@@ -129,7 +128,7 @@ else
   stop
   check "leader waiting for a worker's sshd" "$work/k/leader" "while the leader waited for sshd on 127.0.0.2"
   left=$(find "$work/tmp-leader" -mindepth 1)
-  [[ -z $left ]] && echo "ok   the leader removed its private folder (job key, hostfile)" || fail "sshd wait: left behind: $left"
+  [[ -z $left ]] && ok "the leader removed its private folder (job key, hostfile)" || fail "sshd wait: left behind: $left"
   for _ in $(seq 50); do kill -0 "$worker" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$worker" 2>/dev/null; then
     kill "$worker"
@@ -139,7 +138,7 @@ else
     worker_code=$?
     failure=$(cat "$work/k/worker/output/failure" 2>/dev/null)
     [[ $worker_code -ne 0 && $failure == *"leader 127.0.0.1 reports"*"stopped by signal 15"* ]] \
-      && echo "ok   its worker: exit $worker_code: $failure" \
+      && ok "its worker: exit $worker_code: $failure" \
       || fail "sshd wait: worker exit $worker_code, failure file '$failure'"
   fi
 fi

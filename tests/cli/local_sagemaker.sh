@@ -5,11 +5,10 @@
 # host exit non-zero quickly with output/failure saying why; SIGTERM to the
 # leader stops the job inside SageMaker's window with no result file.
 source "$(dirname "$0")/lib.sh"
-export RINGSIM=$1
 
 for mode in --sharded ""; do
   if timeout 120 "$root/scripts/local-sagemaker.sh" 3 $mode --check >"$work/run.log" 2>&1; then
-    echo "ok   3 hosts ${mode:-replicated}: $(grep '^ok:' "$work/run.log")"
+    ok "3 hosts ${mode:-replicated}: $(grep '^ok:' "$work/run.log")"
   else
     fail "3 hosts ${mode:-replicated}"; cat "$work/run.log"
   fi
@@ -23,7 +22,7 @@ for needle in "role: worker (algo-2)" "rank 2-3 -> algo-2" "localhost slots=6" "
               "--processes-per-host 2" "--hosts algo-1,algo-2,algo-3"; do
   [[ "$dry" == *"$needle"* ]] || fail "dry-run lacks '$needle': $dry"
 done
-echo "ok   --dry-run prints the rank table, hostfile and mpirun argv"
+ok "--dry-run prints the rank table, hostfile and mpirun argv"
 
 # A worker whose leader never shows up gives up after wait_seconds, non-zero.
 /usr/bin/python3 -c "import json,sys; p=sys.argv[1]; h=json.load(open(p)); h['wait_seconds']='\"3\"'; json.dump(h, open(p,'w'))" \
@@ -32,10 +31,10 @@ rm -f "$dir/algo-2/output/failure"
 start=$SECONDS
 timeout 60 "$RINGSIM" launch --local --ml-root "$dir/algo-2" >/dev/null 2>&1 && fail "lonely worker exited 0"
 grep -q "never connected" "$dir/algo-2/output/failure" 2>/dev/null \
-  && echo "ok   lonely worker gave up in $((SECONDS-start)) s: $(cat "$dir/algo-2/output/failure")" \
+  && ok "lonely worker gave up in $((SECONDS-start)) s: $(cat "$dir/algo-2/output/failure")" \
   || fail "lonely worker: no failure file saying the leader never connected"
 
-expect_failure() {  # NAME NEEDLE ARGS...
+expect_every_host_fails() {  # NAME NEEDLE ARGS...: every host exits non-zero, its failure file naming NEEDLE
   local name=$1 needle=$2; shift 2
   local dir="$work/$name" start=$SECONDS
   timeout 120 "$root/scripts/local-sagemaker.sh" 3 --keep "$dir" "$@" >"$work/$name.log" 2>&1
@@ -47,11 +46,11 @@ expect_failure() {  # NAME NEEDLE ARGS...
     grep -q -- "$needle" "$dir/$host/output/failure" || fail "$name: $host failure file: $(cat "$dir/$host/output/failure")"
   done
   [[ ! -e "$dir/algo-1/model/neighbors.npy" ]] || fail "$name: a result was written"
-  echo "ok   $name: every host failed in $((SECONDS-start)) s; algo-1 says: $(cat "$dir/algo-1/output/failure")"
+  ok "$name: every host failed in $((SECONDS-start)) s; algo-1 says: $(cat "$dir/algo-1/output/failure")"
 }
-expect_failure bad-hyperparameter "unknown hyperparameter 'bogus'" --hp bogus=1
-expect_failure bad-k "hyperparameter 'k' must be an integer" --k zero
-LOCAL_SAGEMAKER_NAN_ROW=300 expect_failure nan-in-shard "NaN at row 300" --sharded
+expect_every_host_fails bad-hyperparameter "unknown hyperparameter 'bogus'" --hp bogus=1
+expect_every_host_fails bad-k "hyperparameter 'k' must be an integer" --k zero
+LOCAL_SAGEMAKER_NAN_ROW=300 expect_every_host_fails nan-in-shard "NaN at row 300" --sharded
 
 # StopTrainingJob: SIGTERM to every container's entrypoint.
 dir="$work/stop"
@@ -66,5 +65,5 @@ wait $runner; code=$?
 [[ $((SECONDS-start)) -lt 60 ]] || fail "stop: took $((SECONDS-start)) s"
 leftovers=$(ls -A "$dir/algo-1/model" 2>/dev/null)
 [[ -z "$leftovers" ]] || fail "stop: model dir holds $leftovers"
-echo "ok   SIGTERM: stopped in $((SECONDS-start)) s with code $code, model dir empty"
+ok "SIGTERM: stopped in $((SECONDS-start)) s with code $code, model dir empty"
 finish

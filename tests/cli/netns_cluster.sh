@@ -9,7 +9,6 @@
 # ranks ran where the map put them; nothing the test bed made is left behind.
 # Skips (77, before any case ran) where namespaces cannot be made.
 source "$(dirname "$0")/lib.sh"
-export RINGSIM=$1
 ids=""
 ran=0
 
@@ -31,7 +30,7 @@ run_case() {  # HOSTNAMES HOSTS TRANSPORT LAYOUT
   fi
   ran=$((ran + 1))
   if [[ $code -eq 0 ]] && grep -q '^ok:' "$work/run.log" && [[ $(grep -c "exited with 0" "$work/run.log") -eq $n ]]; then
-    echo "ok   $label: every host exited 0 in $((SECONDS - start)) s; $(grep '^ok:' "$work/run.log")"
+    ok "$label: every host exited 0 in $((SECONDS - start)) s; $(grep '^ok:' "$work/run.log")"
   else
     fail "$label: exit $code"
     cat "$work/run.log"

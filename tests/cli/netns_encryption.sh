@@ -11,7 +11,6 @@
 # every model byte-identical to the mpi run's. Skips (77) where the bed
 # cannot run, before any case.
 source "$(dirname "$0")/lib.sh"
-export RINGSIM=$1
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]
@@ -55,7 +54,7 @@ run() {  # LABEL TRANSPORT [--hp encrypt=...] -> model in $work/LABEL/algo-1/mod
 }
 run mpi mpi && model_mpi="$work/mpi/algo-1/model"
 if run tcp tcp; then
-  found "$work/tcp.cap" && echo "ok   tcp: the marker rows are in the capture of algo-1's link ($(stat -c %s "$work/tcp.cap") bytes)" \
+  found "$work/tcp.cap" && ok "tcp: the marker rows are in the capture of algo-1's link ($(stat -c %s "$work/tcp.cap") bytes)" \
     || fail "tcp: no marker in the capture: the capture cannot see the rows"
 fi
 for encrypt in inter-host all; do
@@ -69,6 +68,6 @@ for encrypt in inter-host all; do
   for f in neighbors.npy scores.npy; do
     cmp -s "$model_mpi/$f" "$model/$f" || fail "$label: $f differs from the mpi run"
   done
-  echo "ok   $label: no marker in $(stat -c %s "$work/$label.cap") captured bytes; $summary; model byte-identical to mpi"
+  ok "$label: no marker in $(stat -c %s "$work/$label.cap") captured bytes; $summary; model byte-identical to mpi"
 done
 finish

@@ -12,7 +12,6 @@
 # The ranks' --timeout is 60 s, so a lost host must be noticed by mpirun and
 # the launchers themselves, not by the ranks' own timeouts.
 source "$(dirname "$0")/lib.sh"
-export RINGSIM=$1
 
 # run_case NAME CLUSTER-OPTIONS...: runs the cluster, keeps its folder in $work/NAME.
 # The test bed exits 77 where it cannot be built (no namespaces, no sshd):
@@ -37,8 +36,8 @@ run_case() {
 exit_of() { sed -n "s/^$2 exited with \([0-9]*\) after.*/\1/p" "$work/$1.log"; }   # CASE HOST
 seconds_of() { sed -n "s/^$2 exited with [0-9]* after \([0-9]*\) s/\1/p" "$work/$1.log"; }
 fault_at() { sed -n "s/^fault: .* at \([0-9]*\) s/\1/p" "$work/$1.log"; }
-# expect CASE HOST EXIT(nonzero|0) LATEST_SECONDS NEEDLE
-expect() {
+# expect_host CASE HOST EXIT(nonzero|0) LATEST_SECONDS NEEDLE
+expect_host() {
   local case=$1 host=$2 want=$3 latest=$4 needle=$5
   local code seconds
   code=$(exit_of "$case" "$host") seconds=$(seconds_of "$case" "$host")
@@ -57,38 +56,38 @@ big=(--rows 120000 --cols 128 --hp timeout=60)
 
 run_case link-down "${big[@]}" --fault link-down:algo-2:2
 at=$(fault_at link-down); at=${at:-0}
-expect link-down algo-1 nonzero $((at + 60)) "mpirun lost contact with host algo-2"
-expect link-down algo-3 nonzero $((at + 60)) "mpirun lost contact with host algo-2"
-expect link-down algo-2 nonzero $((at + 60)) "lost the connection to the leader algo-1"
-echo "ok   link-down algo-2 at $at s: hosts ended at $(seconds_of link-down algo-1)/$(seconds_of link-down algo-2)/$(seconds_of link-down algo-3) s"
+expect_host link-down algo-1 nonzero $((at + 60)) "mpirun lost contact with host algo-2"
+expect_host link-down algo-3 nonzero $((at + 60)) "mpirun lost contact with host algo-2"
+expect_host link-down algo-2 nonzero $((at + 60)) "lost the connection to the leader algo-1"
+ok "link-down algo-2 at $at s: hosts ended at $(seconds_of link-down algo-1)/$(seconds_of link-down algo-2)/$(seconds_of link-down algo-3) s"
 
 run_case kill "${big[@]}" --fault kill:algo-3:2
 at=$(fault_at kill); at=${at:-0}
-expect kill algo-1 nonzero $((at + 30)) "mpirun lost contact with host algo-3"
-expect kill algo-2 nonzero $((at + 30)) "mpirun lost contact with host algo-3"
-echo "ok   kill algo-3 at $at s: hosts ended at $(seconds_of kill algo-1)/$(seconds_of kill algo-2) s"
+expect_host kill algo-1 nonzero $((at + 30)) "mpirun lost contact with host algo-3"
+expect_host kill algo-2 nonzero $((at + 30)) "mpirun lost contact with host algo-3"
+ok "kill algo-3 at $at s: hosts ended at $(seconds_of kill algo-1)/$(seconds_of kill algo-2) s"
 
 run_case late --hp wait_seconds=6 --delay algo-3=12
-expect late algo-1 nonzero 16 "algo-3"
-expect late algo-2 nonzero 16 "algo-3"
-expect late algo-3 nonzero 28 "the leader algo-1 never connected"
-echo "ok   algo-3 12 s late, bound 6 s: hosts ended at $(seconds_of late algo-1)/$(seconds_of late algo-2)/$(seconds_of late algo-3) s"
+expect_host late algo-1 nonzero 16 "algo-3"
+expect_host late algo-2 nonzero 16 "algo-3"
+expect_host late algo-3 nonzero 28 "the leader algo-1 never connected"
+ok "algo-3 12 s late, bound 6 s: hosts ended at $(seconds_of late algo-1)/$(seconds_of late algo-2)/$(seconds_of late algo-3) s"
 
 run_case late-ok --hp wait_seconds=30 --delay algo-3=8 --check
-expect late-ok algo-1 0 60 ""
-expect late-ok algo-3 0 60 ""
+expect_host late-ok algo-1 0 60 ""
+expect_host late-ok algo-3 0 60 ""
 grep -q "^ok:" "$work/late-ok.log" || fail "late-ok: result differs from numpy"
-echo "ok   algo-3 8 s late, bound 30 s: the job ran, $(seconds_of late-ok algo-1) s"
+ok "algo-3 8 s late, bound 30 s: the job ran, $(seconds_of late-ok algo-1) s"
 
 run_case no-leader --hp wait_seconds=6 --absent algo-1
-expect no-leader algo-2 nonzero 16 "the leader algo-1 never connected"
-expect no-leader algo-3 nonzero 16 "the leader algo-1 never connected"
-echo "ok   no leader, bound 6 s: workers ended at $(seconds_of no-leader algo-2)/$(seconds_of no-leader algo-3) s"
+expect_host no-leader algo-2 nonzero 16 "the leader algo-1 never connected"
+expect_host no-leader algo-3 nonzero 16 "the leader algo-1 never connected"
+ok "no leader, bound 6 s: workers ended at $(seconds_of no-leader algo-2)/$(seconds_of no-leader algo-3) s"
 
 for bad in algo-2 algo-1; do
   run_case "foreign-$bad" --transport tls --hp wait_seconds=600 --foreign-certs "$bad"
-  for host in algo-1 algo-2 algo-3; do expect "foreign-$bad" "$host" nonzero 60 "$bad"; done
-  echo "ok   $bad with another CA's certificates, wait_seconds 600: hosts ended at" \
+  for host in algo-1 algo-2 algo-3; do expect_host "foreign-$bad" "$host" nonzero 60 "$bad"; done
+  ok "$bad with another CA's certificates, wait_seconds 600: hosts ended at" \
     "$(seconds_of "foreign-$bad" algo-1)/$(seconds_of "foreign-$bad" algo-2)/$(seconds_of "foreign-$bad" algo-3) s;" \
     "algo-3: $(cut -c1-160 "$work/foreign-$bad/algo-3/output/failure" 2>/dev/null)"
 done

@@ -8,12 +8,12 @@
 # alternating so that both meet every mode; then the same with --score dot
 # on those rows at norms from 0.2 to 5 (numpy's X @ X.T).
 source "$(dirname "$0")/lib.sh"
-ringsim=$1; here=$(dirname "$0")
+here=$(dirname "$0")
 reference() { /usr/bin/python3 "$here/numpy_reference.py" "$@"; }
 "$ringsim" gen --rows 1001 --cols 37 --seed 7 --out "$work/X.npy" >/dev/null
-if timeout 120 mpirun -np 3 "$ringsim" run --input "$work/X.npy" --out "$work/out" --k 10 --quiet &&
+if run_job 3 --input "$work/X.npy" --out "$work/out" --k 10 &&
   reference "$work/X.npy" "$work/out" topk --k 10; then
-  echo "ok   acceptance run"
+  ok "acceptance run"
 else
   fail "acceptance run: 1001 x 37, 3 ranks, k = 10"
 fi
@@ -45,12 +45,12 @@ for p in 1 2 3 4 5; do
     # pairs that must be written.
     t=0; [[ $dtype == float32 ]] && t=-0.25
     args=(--mode "$mode" --dtype "$dtype" --k 6 --threshold "$t" --tile 8)
-    if ! timeout 120 mpirun -np "$p" "$ringsim" run --input "$work/ties.npy" --out "$out" --quiet --timeout 60 \
+    if ! run_job "$p" --input "$work/ties.npy" --out "$out" --timeout 60 \
       "${args[@]}" 2>"$out.err"; then
       fail "$label: the job failed"; cat "$out.err"; continue
     fi
     if result=$(reference "$work/ties.npy" "$out" "$mode" --k 6 --threshold "$t" --dtype "$dtype" 2>&1); then
-      echo "ok   $label: $result"
+      ok "$label: $result"
     else
       fail "$label: $result"
     fi
@@ -61,12 +61,12 @@ for p in 1 2 3 4 5; do
     dtype=${dtypes[$(((p + m) % 2))]}; m=$((m + 1))
     label="P=$p $mode $dtype dot"
     out="$work/p$p-$mode-$dtype-dot"
-    if ! timeout 120 mpirun -np "$p" "$ringsim" run --input "$work/dot.npy" --out "$out" --quiet --timeout 60 \
+    if ! run_job "$p" --input "$work/dot.npy" --out "$out" --timeout 60 \
       --score dot --mode "$mode" --dtype "$dtype" --k 6 --threshold 2 --tile 8 2>"$out.err"; then
       fail "$label: the job failed"; cat "$out.err"; continue
     fi
     if result=$(reference "$work/dot.npy" "$out" "$mode" --k 6 --threshold 2 --dtype "$dtype" --score dot 2>&1); then
-      echo "ok   $label: $result"
+      ok "$label: $result"
     else
       fail "$label: $result"
     fi

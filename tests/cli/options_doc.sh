@@ -4,12 +4,10 @@
 # README appears there verbatim (same default, same range); docs/sagemaker.md
 # holds exactly the launcher's table that `ringsim options --launcher` prints.
 source "$(dirname "$0")/lib.sh"
-ringsim=$(realpath "$1")
 generated=$work/generated.md
 "$ringsim" options >"$generated" || { echo "FAIL: ringsim options exited $?"; exit 1; }
 if ! diff <(grep '^|' "$root/docs/options.md") "$generated"; then
-  echo "FAIL: docs/options.md differs from 'ringsim options' (regenerate the table)"
-  failures=$((failures + 1))
+  fail "docs/options.md differs from 'ringsim options' (regenerate the table)"
 fi
 "$ringsim" options --launcher >"$work/launcher.md" || { echo "FAIL: ringsim options --launcher exited $?"; exit 1; }
 if ! /usr/bin/python3 -c 'import sys; sys.exit(open(sys.argv[1]).read() not in open(sys.argv[2]).read())' \
@@ -21,8 +19,8 @@ fi
 rows=0
 while IFS= read -r row; do
   rows=$((rows + 1))
-  grep -qxF -- "$row" "$generated" || { echo "FAIL: README row not in the table: $row"; failures=$((failures + 1)); }
+  grep -qxF -- "$row" "$generated" || fail "README row not in the table: $row"
 done < <(grep '^| `--' "$root/README.md")
-[[ $rows -gt 0 ]] || { echo "FAIL: no option rows found in README.md"; failures=$((failures + 1)); }
-echo "$rows README rows checked, $failures failed"
-[[ $failures -eq 0 ]]
+[[ $rows -gt 0 ]] || fail "no option rows found in README.md"
+echo "$rows README rows checked"
+finish

@@ -11,7 +11,7 @@
 #     tcp, every rank fails within 30 s naming the swap, and no result is
 #     written.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1; tools="$root/tests/tools"
+tools="$root/tests/tools"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 "$ringsim" gen --rows 1203 --cols 24 --seed 8 --out "$work/X.npy" >/dev/null
 "$ringsim" certs --out "$work/certs" >/dev/null  # a job CA and this host's certificate
@@ -32,6 +32,17 @@ start_proxy() {
 tls_of() {  # TRANSPORT -> its credentials
   [[ $1 == tls ]] && echo "--tls-ca $work/certs/ca.pem --tls-cert $work/certs/{host}.pem --tls-key $work/certs/{host}.key"
 }
+# The 3-rank job over $transport into OUT (its log in OUT.log), rank 0
+# listening on $port and advertising the port of the proxy NAME in front of
+# it; sets code and took (seconds).
+run_behind_proxy() {  # OUT NAME
+  local out=$1 name=$2 start=$SECONDS
+  timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \
+    --bind "127.0.0.1:$port" --advertise "127.0.0.1:$(cat "$work/$name.port")" \
+    : -np 2 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") >"$out.log" 2>&1
+  code=$?
+  took=$((SECONDS - start))
+}
 
 for transport in tcp tls; do
   # 1. The scanner, on rank 0's port while the real peers are held back 1.5 s
@@ -41,11 +52,7 @@ for transport in tcp tls; do
   /usr/bin/python3 "$tools/stranger.py" scan --target "127.0.0.1:$port" --seconds 40 >"$work/scan.log" 2>&1 &
   scanner=$!
   out="$work/scan-$transport"
-  start=$SECONDS
-  timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \
-    --bind "127.0.0.1:$port" --advertise "127.0.0.1:$(cat "$work/delay.port")" \
-    : -np 2 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") >"$out.log" 2>&1
-  code=$?
+  run_behind_proxy "$out" delay
   kill "$scanner" "$proxy" 2>/dev/null; wait "$scanner" "$proxy" 2>/dev/null
   if [[ $code -ne 0 ]]; then
     fail "$transport with a scanner on rank 0's port: exit $code"; cat "$out.log"
@@ -54,7 +61,7 @@ for transport in tcp tls; do
       cmp -s "$work/reference/$file" "$out/$file" || fail "$transport with a scanner: $file differs from the mpi run"
     done
     if grep -q "ignored a connection to its port" "$out.log"; then
-      echo "ok   $transport: a scanner on rank 0's port while it accepted; exit 0 in $((SECONDS - start)) s," \
+      ok "$transport: a scanner on rank 0's port while it accepted; exit 0 in $took s," \
         "results byte-identical to mpi: $(grep -m1 'ignored a connection' "$out.log")"
     else
       fail "$transport: no stray connection reached rank 0 while it accepted ($(cat "$work/scan.log"))"
@@ -65,16 +72,11 @@ for transport in tcp tls; do
   port=$(free_port)
   start_proxy swap "$port" swap --ranks 1,2
   out="$work/swap-$transport"
-  start=$SECONDS
-  timeout 60 mpirun -np 1 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") \
-    --bind "127.0.0.1:$port" --advertise "127.0.0.1:$(cat "$work/swap.port")" \
-    : -np 2 "$ringsim" "${common[@]}" --out "$out" --transport "$transport" $(tls_of "$transport") >"$out.log" 2>&1
-  code=$?
-  took=$((SECONDS - start))
+  run_behind_proxy "$out" swap
   kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null
   if [[ $code -ne 0 && $took -le 30 ]] && grep -q "swapped or replayed" "$out.log" \
     && grep -q "swapped ranks 1 and 2" "$work/swap.log"; then
-    echo "ok   $transport: streams of ranks 1 and 2 swapped on the way to rank 0: exit $code in $took s:" \
+    ok "$transport: streams of ranks 1 and 2 swapped on the way to rank 0: exit $code in $took s:" \
       "$(grep -m1 'swapped or replayed' "$out.log")"
   else
     fail "$transport: a swapped stream was not refused by name within 30 s (exit $code in $took s)"

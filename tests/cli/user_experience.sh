@@ -2,13 +2,12 @@
 # What a user sees: progress lines with a growing share done and an ETA that
 # name rank and host, --version, and the warning when k exceeds the other rows.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1
 
-"$ringsim" --version | grep -Eq '^ringsim [0-9]+\.[0-9]+\.[0-9]+' && echo "ok   --version: $("$ringsim" --version)" ||
+"$ringsim" --version | grep -Eq '^ringsim [0-9]+\.[0-9]+\.[0-9]+' && ok "--version: $("$ringsim" --version)" ||
   fail "--version"
 
 "$ringsim" gen --rows 30000 --cols 96 --seed 2 --out "$work/x.npy" >/dev/null
-timeout 300 mpirun -np 2 "$ringsim" run --input "$work/x.npy" --out "$work/out" --quiet --progress-seconds 0.05 \
+job_seconds=300 run_job 2 --input "$work/x.npy" --out "$work/out" --progress-seconds 0.05 \
   --tile 256 2>"$work/progress.err"
 code=$?
 lines=$(grep -c "progress:" "$work/progress.err")
@@ -25,18 +24,18 @@ else
   shares=$(grep -oE '[0-9.]+ % of pairs' "$work/progress.err" | cut -d' ' -f1)
   if awk 'NR > 1 && $1 < prev { bad = 1 } { prev = $1 } END { exit bad }' <<<"$shares" &&
     (($(echo "$(tail -1 <<<"$shares") > $(head -1 <<<"$shares")" | bc))); then
-    echo "ok   progress: $lines lines, $(head -1 <<<"$shares") % -> $(tail -1 <<<"$shares") % of pairs"
+    ok "progress: $lines lines, $(head -1 <<<"$shares") % -> $(tail -1 <<<"$shares") % of pairs"
   else
     fail "progress: the share of pairs fell or did not grow: $(echo $shares)"; grep "progress:" "$work/progress.err"
   fi
 fi
 
 "$ringsim" gen --rows 5 --cols 3 --out "$work/small.npy" >/dev/null
-timeout 60 mpirun -np 2 "$ringsim" run --input "$work/small.npy" --out "$work/small" --quiet --k 7 2>"$work/k.err"
+job_seconds=60 run_job 2 --input "$work/small.npy" --out "$work/small" --k 7 2>"$work/k.err"
 code=$?
 if ((code == 0)) && grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots" "$work/k.err" &&
   /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$work/small/report.json'))['empty_slots_per_row'] != 3)"; then
-  echo "ok   k beyond the rows: warned and reported"
+  ok "k beyond the rows: warned and reported"
 else
   fail "k beyond the rows (exit $code)"; cat "$work/k.err"
 fi
@@ -54,21 +53,21 @@ for i, (a, b) in enumerate([(0, 30), (30, 70), (70, 120), (120, 240)]):
 PY
 for input in half single parts; do
   path="$work/$input.npy"; [[ $input == parts ]] && path="$work/parts"
-  timeout 60 mpirun -np 3 "$ringsim" run --input "$path" --out "$work/in-$input" --quiet --k 6 2>"$work/$input.err" ||
+  job_seconds=60 run_job 3 --input "$path" --out "$work/in-$input" --k 6 2>"$work/$input.err" ||
     { fail "$input input"; cat "$work/$input.err"; }
 done
 if cmp -s "$work/in-half/neighbors.npy" "$work/in-single/neighbors.npy" &&
   cmp -s "$work/in-parts/neighbors.npy" "$work/in-single/neighbors.npy"; then
-  echo "ok   float16 input and part files in natural order (part-2 before part-10) give float32's neighbours"
+  ok "float16 input and part files in natural order (part-2 before part-10) give float32's neighbours"
 else
   fail "float16 or part-file order"
 fi
 # A CSV whose first column counts the rows (pandas' default index) is warned about.
 printf ',a,b\n0,1.5,2\n1,0.5,1\n2,3,1\n3,1,1\n' >"$work/pandas.csv"
-timeout 60 mpirun -np 2 "$ringsim" run --input "$work/pandas.csv" --out "$work/pandas" --quiet --k 2 2>"$work/pandas.err"
+job_seconds=60 run_job 2 --input "$work/pandas.csv" --out "$work/pandas" --k 2 2>"$work/pandas.err"
 code=$?
 if ((code == 0)) && grep -q "pandas.csv: the first column counts the rows" "$work/pandas.err"; then
-  echo "ok   pandas index column warned about"
+  ok "pandas index column warned about"
 else
   fail "pandas index warning (exit $code)"; cat "$work/pandas.err"
 fi

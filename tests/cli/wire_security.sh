@@ -7,7 +7,7 @@
 #  3. tls with one byte flipped by the proxy: the job fails loudly, names the
 #     TLS error and the peer, exits non-zero, and writes no output.
 source "$(dirname "$0")/lib.sh"
-ringsim=$1; here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 /usr/bin/python3 - "$work" <<'PY'
 import sys, numpy as np
@@ -43,16 +43,16 @@ contains() { /usr/bin/python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); s
 
 run_pair tcp tcp -1
 [[ $rc -eq 0 ]] || fail "tcp run failed ($rc): $(cat "$work/tcp.err")"
-contains "$work/tcp.cap" "$work/marker.bin" && echo "ok   tcp: marker rows visible on the wire ($(stat -c %s "$work/tcp.cap") bytes captured)" \
+contains "$work/tcp.cap" "$work/marker.bin" && ok "tcp: marker rows visible on the wire ($(stat -c %s "$work/tcp.cap") bytes captured)" \
   || fail "tcp: marker not in the capture: the check cannot see plaintext"
 
 run_pair tls tls -1
 [[ $rc -eq 0 ]] || fail "tls run failed ($rc): $(cat "$work/tls.err")"
 size=$(stat -c %s "$work/tls.cap")
 [[ $size -gt 256000 ]] || fail "tls: capture too small ($size bytes): traffic did not go through the proxy"
-if contains "$work/tls.cap" "$work/marker.bin"; then fail "tls: marker visible on the wire"; else echo "ok   tls: marker absent from $size captured bytes"; fi
+if contains "$work/tls.cap" "$work/marker.bin"; then fail "tls: marker visible on the wire"; else ok "tls: marker absent from $size captured bytes"; fi
 printf '\x17\x03\x03' >"$work/appdata.bin"
-contains "$work/tls.cap" "$work/appdata.bin" && echo "ok   tls: TLS application-data records on the wire" || fail "tls: no TLS records in the capture"
+contains "$work/tls.cap" "$work/appdata.bin" && ok "tls: TLS application-data records on the wire" || fail "tls: no TLS records in the capture"
 cmp -s "$work/out-tcp/neighbors.npy" "$work/out-tls/neighbors.npy" || fail "tcp and tls results differ"
 
 run_pair tamper tls 200000
@@ -63,6 +63,6 @@ grep -q "flipped" "$work/tamper.proxy" || fail "tamper: the proxy flipped nothin
 # alert); the other may be ended before it prints.
 line=$(grep "^ringsim: error:" "$work/tamper.err" | grep -m1 "bad record MAC")
 [[ "$line" == *TLS* && ("$line" == *"from rank 1"* || "$line" == *"from rank 0"*"refused a record from this rank"*) ]] &&
-  echo "ok   tamper detected: $line" || fail "tamper: unclear error: $(cat "$work/tamper.err")"
+  ok "tamper detected: $line" || fail "tamper: unclear error: $(cat "$work/tamper.err")"
 [[ -z "$(ls -A "$work/out-tamper" 2>/dev/null)" ]] || fail "tamper: output written: $(ls -A "$work/out-tamper")"
 finish

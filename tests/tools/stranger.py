@@ -25,6 +25,8 @@ import struct
 import threading
 import time
 
+from loopback_proxy import listen_on_loopback, shut_down
+
 parser = argparse.ArgumentParser()
 parser.add_argument("mode", choices=["scan", "swap", "delay"])
 parser.add_argument("--target", required=True)
@@ -75,11 +77,7 @@ def pump(src, dst):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(src, dst)
 
 
 def read_exact(s, n):
@@ -92,19 +90,8 @@ def read_exact(s, n):
     return data
 
 
-def listen_for_proxy():
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.5)
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(listener.getsockname()[1]))
-    os.rename(args.port_file + ".tmp", args.port_file)
-    return listener
-
-
 def delay():
-    listener = listen_for_proxy()
+    listener = listen_on_loopback(args.port_file)
 
     def forward(client):
         time.sleep(args.delay)
@@ -128,7 +115,7 @@ def delay():
 
 def swap():
     a, b = (int(r) for r in args.ranks.split(","))
-    listener = listen_for_proxy()
+    listener = listen_on_loopback(args.port_file)
     clients = {}
     while len(clients) < 2 and time.time() < deadline:
         try:

@@ -15,6 +15,8 @@ import socket
 import threading
 import time
 
+from loopback_proxy import listen_on_loopback, shut_down
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--target", required=True)
 parser.add_argument("--port-file", required=True)
@@ -49,22 +51,10 @@ def pump(src, dst, upstream):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(src, dst)
 
 
-listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", 0))
-listener.listen(16)
-listener.settimeout(0.5)
-with open(args.port_file + ".tmp", "w") as f:
-    f.write(str(listener.getsockname()[1]))
-import os
-os.rename(args.port_file + ".tmp", args.port_file)
+listener = listen_on_loopback(args.port_file)
 
 deadline = time.time() + args.seconds
 while time.time() < deadline:

@@ -17,8 +17,8 @@
 #include <tuple>
 
 #include "common/errors.hpp"
-#include "tls_fixture.hpp"
-#include "tls_pair.hpp"
+#include "tests/tls_fixture.hpp"
+#include "tests/tls_pair.hpp"
 #include "transport/certificates.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_stream.hpp"
@@ -82,6 +82,19 @@ void exchange(Pair& pair, std::size_t size) {
   for (auto* r : {&s1, &s2, &r1, &r2}) (*r)->wait(Millis(120000));
   EXPECT_TRUE(in_right == out_left) << size << " bytes left -> right";
   EXPECT_TRUE(in_left == out_right) << size << " bytes right -> left";
+}
+
+// A pinned TLS pair between contexts a and b, both handshakes done, that has
+// carried 1 MiB + 3 bytes each way unchanged (checked here); returned for its
+// totals.
+TlsPair pinned_pair_after_exchange(const TlsContext& a_ctx, const TlsContext& b_ctx) {
+  TlsPair pair = connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
+  pair.client->wait_ready(Millis(10000));
+  pair.server->wait_ready(Millis(10000));
+  const std::vector<std::byte> out = pattern((1 << 20) + 3, 5);
+  EXPECT_TRUE(send_across(*pair.client, *pair.server, out) == out);
+  EXPECT_TRUE(send_across(*pair.server, *pair.client, out) == out);
+  return pair;
 }
 
 // Waiting for `connection`'s handshake, as a callable for the exception
@@ -323,13 +336,7 @@ TEST(TlsConnection, KernelTlsCarriesRecordsWhereOffered) {
   TlsContext a_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "auto");
   TlsContext b_ctx(new_ephemeral_identity(), "TLS_AES_128_GCM_SHA256", "auto");
   ASSERT_TRUE(a_ctx.tries_kernel_tls());
-  const ringsim::testing::TlsPair pair =
-      ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
-  pair.client->wait_ready(Millis(10000));
-  pair.server->wait_ready(Millis(10000));
-  const std::vector<std::byte> out = pattern((1 << 20) + 3, 5);
-  EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
-  EXPECT_TRUE(ringsim::testing::send_across(*pair.server, *pair.client, out) == out);
+  const TlsPair pair = pinned_pair_after_exchange(a_ctx, b_ctx);
   EXPECT_TRUE(pair.client->totals().kernel_tls_send)
       << describe_tls_records(pair.client->totals().kernel_tls_send, pair.client->totals().kernel_tls_receive);
 }
@@ -350,13 +357,7 @@ TEST(TlsConnection, OpenSslRecordsWhereKernelTlsIsNotUsed) {
       a_ctx.try_kernel_tls_anyway();
       b_ctx.try_kernel_tls_anyway();
     }
-    const ringsim::testing::TlsPair pair =
-        ringsim::testing::connect_tls_pair(a_ctx, "a", b_ctx, "b", a_ctx.fingerprint(), b_ctx.fingerprint());
-    pair.client->wait_ready(Millis(10000));
-    pair.server->wait_ready(Millis(10000));
-    const std::vector<std::byte> out = pattern((1 << 20) + 3, 5);
-    EXPECT_TRUE(ringsim::testing::send_across(*pair.client, *pair.server, out) == out);
-    EXPECT_TRUE(ringsim::testing::send_across(*pair.server, *pair.client, out) == out);
+    const TlsPair pair = pinned_pair_after_exchange(a_ctx, b_ctx);
     const auto totals = pair.client->totals();
     if (!offered || records == "openssl") {
       // The fallback: no kernel TLS in either direction, OpenSSL's records.

@@ -2,7 +2,6 @@
 // mode's pairs), as the job uses them; no MPI.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -14,24 +13,21 @@
 #include "engine/checkpoint.hpp"
 #include "engine/received_state.hpp"
 #include "kernels/tile_kernel.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
-using testing::AllOf;
-using testing::HasSubstr;
-using testing::ThrowsMessage;
+using ringsim::testing::ScratchDir;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 namespace {
 
-class CheckpointDir : public testing::Test {
+// dir_ does not exist yet: the store makes it, as a job's first save does.
+class CheckpointDir : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() / ("ringsim-ckpt-" + std::to_string(::getpid()) + "-" +
-                                                      testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  ScratchDir scratch_{"ckpt"};
+  std::string dir_ = scratch_.file("checkpoints");
 };
 
 }  // namespace

@@ -7,10 +7,10 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "common/hex.hpp"
 #include "engine/generate.hpp"
 #include "engine/matrix_source.hpp"
 #include "engine/npy.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
 using ::testing::AllOf;
@@ -23,12 +23,8 @@ namespace {
 
 class IoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ringsim-io-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  ringsim::testing::ScratchDir scratch_{"io"};
+  const fs::path& dir_ = scratch_.path();
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const std::string& bytes) const {
     std::ofstream(path(name), std::ios::binary) << bytes;
@@ -40,7 +36,6 @@ class IoTest : public ::testing::Test {
     if (fortran) header.replace(header.find("False"), 5, "True ");
     write(name, header + std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
   }
-  fs::path dir_;
 };
 
 }  // namespace
@@ -322,14 +317,4 @@ TEST_F(IoTest, UnwritableDirectoryIsReported) {
   write("plain-file", "x");
   EXPECT_THAT([&] { ensure_writable_directory(path("plain-file") + "/sub"); },
               ThrowsMessage<Error>(HasSubstr("cannot be created")));
-}
-
-TEST(Hex, RoundTripsAndRefusesWhatIsNotHex) {
-  const std::vector<unsigned char> bytes = {0x00, 0x0f, 0x5a, 0xa5, 0xf0, 0xff};
-  EXPECT_EQ(to_hex(bytes), "000f5aa5f0ff");
-  EXPECT_EQ(from_hex("000f5aa5f0ff"), bytes);
-  EXPECT_EQ(from_hex("000F5AA5F0FF"), bytes);
-  EXPECT_TRUE(from_hex("0g").empty());
-  EXPECT_TRUE(from_hex("abc").empty());
-  EXPECT_TRUE(from_hex("").empty());
 }

@@ -1,22 +1,19 @@
-// Where ranks run, without SageMaker's host names: current_host read the way
-// the rank (placement.cpp) and the gethostname() shim (current_host.cpp)
-// read it, and the check that ranks sharing a machine share a host.
-#include <gmock/gmock.h>
+// The gethostname() shim (launcher/hostname_shim/): current_host read from
+// resourceconfig.json the way the shim reads it inside every MPI process,
+// and the built library preloaded into hostname(1).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
-#include "common/errors.hpp"
-#include "common/rank_map.hpp"
-#include "engine/placement.hpp"
 #include "launcher/hostname_shim/current_host.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
-using ::testing::HasSubstr;
-using ::testing::ThrowsMessage;
+using ringsim::testing::ScratchDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -47,41 +44,11 @@ TEST(CurrentHost, TheShimRefusesWhatIsNotAPlainHostName) {
   EXPECT_EQ(extract(R"({"current_host":"algo-10"})", 8), "algo-10");
 }
 
-TEST(CurrentHost, TheRankReadsItOrNamesTheFile) {
-  const fs::path path = fs::temp_directory_path() / ("ringsim-rc-" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"current_host":"algo-3","hosts":["algo-3"]})";
-  EXPECT_EQ(read_current_host(path.string()), "algo-3");
-  std::ofstream(path) << R"({"hosts":["algo-3"]})";
-  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr(path.string())));
-  std::ofstream(path) << "{not json";
-  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("not a JSON object")));
-  fs::remove(path);
-  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("cannot read")));
-}
-
-TEST(Placement, RanksSharingAMachineMustShareAHost) {
-  const RankMap map({"algo-1", "algo-2"}, 2);
-  EXPECT_NO_THROW(check_machines_match_map(map, {"m0", "m0", "m2", "m2"}));
-  // Two hosts that are one machine (a host file naming one machine twice):
-  EXPECT_THAT(
-      [&] {
-        check_machines_match_map(map, {"m0", "m0", "m0", "m0"});
-      },
-      ThrowsMessage<ConfigError>(HasSubstr("ranks 0 and 2 run on one machine but the rank map places them on "
-                                           "hosts algo-1 and algo-2")));
-  // Round-robin placement instead of by slot:
-  EXPECT_THAT(
-      [&] {
-        check_machines_match_map(map, {"m0", "m1", "m0", "m1"});
-      },
-      ThrowsMessage<ConfigError>(HasSubstr("ranks 0 and 1 run on different machines")));
-}
-
 TEST(HostnameShim, AnswersWithCurrentHostOnlyWhereItCanReadIt) {
   const char* shim = std::getenv("RINGSIM_HOSTNAME_SHIM");
   if (!shim || !*shim) GTEST_SKIP() << "RINGSIM_HOSTNAME_SHIM (the built libringsim_hostname.so) not set";
-  const fs::path dir = fs::temp_directory_path() / ("ringsim-shim-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const ScratchDir scratch("shim");
+  const fs::path& dir = scratch.path();
   std::ofstream(dir / "rc.json") << R"({"current_host":"algo-7","hosts":["algo-7"]})";
   const auto hostname_with = [&](const std::string& config) {
     const std::string command = "env LD_PRELOAD='" + std::string(shim) + "' RINGSIM_RESOURCE_CONFIG='" + config +
@@ -95,5 +62,4 @@ TEST(HostnameShim, AnswersWithCurrentHostOnlyWhereItCanReadIt) {
   ::gethostname(real, sizeof real - 1);
   EXPECT_EQ(hostname_with((dir / "rc.json").string()), "algo-7");
   EXPECT_EQ(hostname_with((dir / "missing.json").string()), real) << "no file: the machine's own name";
-  fs::remove_all(dir);
 }

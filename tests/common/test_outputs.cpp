@@ -14,7 +14,7 @@
 #include "common/output_lock.hpp"
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
-#include "engine/output_budget.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace ringsim {
 namespace {
@@ -23,15 +23,11 @@ namespace fs = std::filesystem;
 
 class OutputsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ringsim-outputs-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::size_t entries() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
-  std::string dir_;
+  testing::ScratchDir scratch_{"outputs"};
+  std::string dir_ = scratch_.path().string();
 };
 
 TEST_F(OutputsTest, SecondLockOnAnOutputDirectoryNamesTheHolder) {
@@ -153,14 +149,6 @@ TEST(Phase, AnExceptionKeepsThePhaseItLeft) {
   }
   { PhaseScope ring("ring"); }
   EXPECT_STREQ(current_phase(), "connect") << "a scope left normally restores the phase before it";
-}
-
-TEST(OutputBudget, SizesAndRefusal) {
-  EXPECT_DOUBLE_EQ(topk_output_bytes(1000, 10), 256 + 1000.0 * 10 * 12);
-  EXPECT_DOUBLE_EQ(full_output_bytes(1000), 128 + 4e6);
-  EXPECT_EQ(pair_line_bytes(7, 12345), 1 + 5 + 2 + 10 + 1);
-  EXPECT_NO_THROW(check_output_budget(100, 100, "x"));
-  EXPECT_THROW(check_output_budget(101, 100, "x"), InputError);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 
 #include <atomic>
 
-#include "tls_pair.hpp"
+#include "tests/tls_pair.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;

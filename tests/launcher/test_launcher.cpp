@@ -1,5 +1,5 @@
-// The launcher's pure parts, without processes: config parsing, the rank
-// map, hyperparameters and the mpirun command line.
+// The launcher's pure parts, without processes: config parsing,
+// hyperparameters and the mpirun command line; and the control channel.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "common/errors.hpp"
-#include "common/natural_order.hpp"
 #include "common/rank_map.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/control_handshakes.hpp"
@@ -21,11 +20,13 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
-#include "tls_fixture.hpp"
+#include "tests/scratch_dir.hpp"
+#include "tests/tls_fixture.hpp"
 #include "transport/preshared_key.hpp"
 #include "transport/tls_stream.hpp"
 
 using namespace ringsim;
+using ringsim::testing::ScratchDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -39,18 +40,14 @@ namespace {
 
 class MlRoot : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("ringsim-ml-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(root_ / "input/config");
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  void SetUp() override { fs::create_directories(root_ / "input/config"); }
   void write(const std::string& name, const std::string& text) { std::ofstream(root_ / "input/config" / name) << text; }
   // Loading the config, as a callable for the exception matchers.
   auto loading(const Environment& environment = {}) {
     return [this, environment] { load_sagemaker_config(root_.string(), environment); };
   }
-  fs::path root_;
+  ScratchDir scratch_{"ml"};
+  const fs::path& root_ = scratch_.path();
 };
 
 // Parsing `hyperparameters`, as a callable for the exception matchers.
@@ -59,33 +56,6 @@ auto parsing(std::map<std::string, std::string> hyperparameters) {
 }
 
 }  // namespace
-
-TEST(NaturalOrder, NumbersCompareAsNumbers) {
-  EXPECT_TRUE(natural_less("algo-2", "algo-10"));
-  EXPECT_FALSE(natural_less("algo-10", "algo-2"));
-  EXPECT_TRUE(natural_less("algo-1-x7k2p", "algo-2-abcde"));
-  EXPECT_TRUE(natural_less("algo-9-zzzzz", "algo-10-aaaaa"));
-  EXPECT_EQ(natural_sorted({"algo-10", "algo-2", "algo-1", "algo-11", "algo-3"}),
-            (std::vector<std::string>{"algo-1", "algo-2", "algo-3", "algo-10", "algo-11"}));
-  // Total order: equal numbers with different zero padding still differ.
-  EXPECT_NE(natural_less("h01", "h1"), natural_less("h1", "h01"));
-}
-
-TEST(RankMap, ContiguousRanksPerHostInNaturalOrder) {
-  const RankMap map({"algo-10", "algo-2", "algo-1"}, 2);
-  EXPECT_EQ(map.ranks(), 6);
-  EXPECT_EQ(map.host_of(0), "algo-1");
-  EXPECT_EQ(map.host_of(1), "algo-1");
-  EXPECT_EQ(map.host_of(2), "algo-2");
-  EXPECT_EQ(map.host_of(5), "algo-10");
-  EXPECT_EQ(map.local_rank(3), 1);
-  EXPECT_EQ(map.host_index("algo-10"), 2);
-  EXPECT_EQ(map.host_index("algo-7"), -1);
-  EXPECT_EQ(map.table(), "rank 0-1 -> algo-1\nrank 2-3 -> algo-2\nrank 4-5 -> algo-10\n");
-  EXPECT_THROW(RankMap({"a", "a"}, 1), ConfigError);
-  EXPECT_THROW(RankMap({}, 1), ConfigError);
-  EXPECT_THROW(RankMap({"a"}, 0), ConfigError);
-}
 
 TEST(Hyperparameters, DoubleEncodedValuesAreDecoded) {
   EXPECT_EQ(decode_hyperparameter("\"abc\""), "abc");
@@ -500,9 +470,8 @@ void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const Tls
     leader.share_ssh_key(job_key, deadline);
     leader.announce({7, "the real outcome"});
   });
-  const auto keys =
-      std::filesystem::temp_directory_path() / ("ringsim-keys-" + std::to_string(::getpid())) / "authorized_keys";
-  std::filesystem::create_directories(keys.parent_path());
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
   std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
   const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", &worker_tls, keys.string());
   intruders.join();
@@ -523,7 +492,6 @@ void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const Tls
   // When the worker's channel ends (the job is over), the job's line goes.
   worker.reset();
   EXPECT_EQ(text_of(), "ssh-ed25519 AAAA-someone-elses-key admin\n");
-  std::filesystem::remove_all(keys.parent_path());
 }
 
 // With the job's certificates: the impostor's names another host.
@@ -695,8 +663,8 @@ TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
   WorkerChannel worker({"0.0.0.0", bound.port});
   worker.set_leader_address("127.0.0.2");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  const auto keys =
-      std::filesystem::temp_directory_path() / ("ringsim-keys-plain-" + std::to_string(::getpid())) / "authorized_keys";
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
   std::thread parties([&] {
     {
       Socket stranger = connect_to({"127.0.0.1", bound.port}, deadline);
@@ -726,5 +694,4 @@ TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
   EXPECT_EQ(outcome.exit_code, 9);
   EXPECT_EQ(outcome.reason, "the real outcome");
   EXPECT_FALSE(std::filesystem::exists(keys)) << "the stranger's key was installed";
-  std::filesystem::remove_all(keys.parent_path());
 }
