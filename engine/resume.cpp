@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -46,14 +44,9 @@ JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowParti
     saved = store_->saved_steps();
   });
   // Resume after the newest step every rank saved.
-  std::string mine;
-  for (const int step : saved) mine += std::to_string(step) + " ";
   std::vector<int> common = saved;
-  for (const auto& theirs : comm.allgather(mine)) {
-    std::istringstream in(theirs);
-    std::vector<int> steps{std::istream_iterator<int>(in), std::istream_iterator<int>()};
-    std::erase_if(common, [&](int step) { return std::find(steps.begin(), steps.end(), step) == steps.end(); });
-  }
+  for (const auto& theirs : comm.allgather(std::vector<std::int64_t>(saved.begin(), saved.end())))
+    std::erase_if(common, [&](int step) { return std::find(theirs.begin(), theirs.end(), step) == theirs.end(); });
   if (!common.empty()) {
     run_agreed(comm, [&] {
       mode.restore(mode.saves_increments() ? load_increments(*store_, common.back()) : store_->load(common.back()));
