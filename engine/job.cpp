@@ -27,6 +27,13 @@ void validate(const RunOptions& options) {
   check_job_config(options);
 }
 
+// The mode's settings and its memory bounds. No pairs.csv line is shorter
+// than 6 bytes ("0,1,1\n"): a rank holding more pairs than that allows is
+// over the limit whatever the others hold.
+ModeOptions mode_options(const RunOptions& options) {
+  return ModeOptions{{options}, options.max_output_bytes / 6, options.gather_chunk_pairs};
+}
+
 // Runs `work` as phase `name` (error lines name it), adding its time to `seconds`.
 template <class Work>
 auto timed_phase(const char* name, double& seconds, Work work) {
@@ -37,7 +44,7 @@ auto timed_phase(const char* name, double& seconds, Work work) {
 
 // The job's phases on this rank, in order (docs/architecture.md).
 template <class Scalar>
-void run_typed(const RunOptions& options, const MpiComm& comm) {
+void run_typed(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
   const double started = now_seconds();
   RankReport report;
   const int rank = comm.rank();
@@ -46,7 +53,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   // Connections are made now; TLS handshakes go on in the background while
   // the rows load and are collected (agreed) before the ring.
   auto transport = timed_phase("connect", report.connect_seconds, [&] {
-    auto made = make_transport(transport_options(options), comm);
+    auto made = make_transport(transport_options, comm);
     throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
     return made;
   });
@@ -100,18 +107,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
 }  // namespace
 
 TransportOptions transport_options(const RunOptions& options) {
-  TransportOptions transport;
-  transport.kind = options.transport;
-  transport.bind = options.bind;
-  transport.advertise = options.advertise;
-  transport.tls_ca = options.tls_ca;
-  transport.tls_cert = options.tls_cert;
-  transport.tls_key = options.tls_key;
-  transport.tls_ephemeral = options.tls_ephemeral;
-  transport.tls_ciphersuites = options.tls_ciphersuites;
-  transport.tls_crypto = options.tls_crypto;
-  transport.encrypt = options.encrypt;
-  transport.tls_identity_made_ahead = options.tls_identity_made_ahead;
+  TransportOptions transport{options};
   transport.connect_timeout_seconds = options.timeout;
   if (!options.hosts.empty()) {
     try {
@@ -124,20 +120,7 @@ TransportOptions transport_options(const RunOptions& options) {
   return transport;
 }
 
-ModeOptions mode_options(const RunOptions& options) {
-  ModeOptions mode;
-  mode.mode = options.mode;
-  mode.k = options.k;
-  mode.threshold = options.threshold;
-  mode.id_matrix = options.id_matrix;
-  // No pairs.csv line is shorter than 6 bytes ("0,1,1\n"): a rank holding
-  // more pairs than that allows is over the limit whatever the others hold.
-  mode.max_pairs_per_rank = options.max_output_bytes / 6;
-  mode.gather_chunk_pairs = options.gather_chunk_pairs;
-  return mode;
-}
-
-void run_similarity_job(const RunOptions& requested, MpiComm& comm) {
+void run_similarity_job(const RunOptions& requested, const TransportOptions& transport, MpiComm& comm) {
   RunOptions options = requested;
   try {
     run_agreed(comm, [&] { validate(requested); });
@@ -147,9 +130,9 @@ void run_similarity_job(const RunOptions& requested, MpiComm& comm) {
     comm.set_hosts(comm.allgather(identity_host()));
     set_rank_identity(comm.rank(), identity_host());
     if (options.dtype == Dtype::float64)
-      run_typed<double>(options, comm);
+      run_typed<double>(options, transport, comm);
     else
-      run_typed<float>(options, comm);
+      run_typed<float>(options, transport, comm);
   } catch (const std::exception& e) {
     if (!options.failure_file.empty()) {
       const bool agreed = dynamic_cast<const AgreedFailure*>(&e) != nullptr;
@@ -158,6 +141,10 @@ void run_similarity_job(const RunOptions& requested, MpiComm& comm) {
     }
     throw;
   }
+}
+
+void run_similarity_job(const RunOptions& options, MpiComm& comm) {
+  run_similarity_job(options, transport_options(options), comm);
 }
 
 }  // namespace ringsim
