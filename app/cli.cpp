@@ -102,13 +102,12 @@ int run_job_command(RunOptions options, int argc, char** argv) {
   const double bound = options.timeout > 0 && options.timeout <= kMaxTimeoutSeconds ? options.timeout : 300;
   MpiSession session(&argc, &argv, Millis(static_cast<std::int64_t>(bound * 1000)));
   warm_up.finish();
-  options.tls_identity_made_ahead = transport.tls_identity_made_ahead;
   install_stop_handler();
   use_single_threaded_gemm();
   MpiComm comm;
   set_rank_identity(comm.rank(), identity_host());
   try {
-    run_similarity_job(options, comm);
+    run_similarity_job(options, transport, comm);
     return 0;
   } catch (const AgreedFailure& e) {
     if (e.everyone_knows()) {

@@ -141,7 +141,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
     // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
     const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
     const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
-    parse_option(base_kind == "tls-openssl" ? "tls" : base_kind, transport_options.kind, "--transport");
+    parse_option(base_kind == "tls-openssl" ? "tls" : base_kind, transport_options.transport, "--transport");
     parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
                  "--tls-crypto");
     transport_options.tls_ephemeral = true;

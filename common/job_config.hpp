@@ -55,27 +55,39 @@ requires std::is_enum_v<Enum> std::string to_string(Enum value) {
   return std::string(choice_names(Enum{})[static_cast<std::size_t>(value)]);
 }
 
-struct JobConfig {
+// The transport's settings (transport/transport_factory.hpp's
+// TransportOptions takes them whole).
+struct TransportSettings {
+  TransportKind transport = TransportKind::mpi;
+  std::string bind;                       // ADDR|IFACE|HOST[:PORT] for tcp / tls
+  std::string advertise;                  // ADDR:PORT peers connect to instead (NAT, port forwarding)
+  std::string tls_ca, tls_cert, tls_key;  // PEM files
+  bool tls_ephemeral = false;             // a throwaway CA and certificates made at start-up
+  std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
+  TlsCrypto tls_crypto = TlsCrypto::automatic;
+  Encrypt encrypt = Encrypt::all;  // tls: every edge, or only those between hosts
+};
+
+// The output mode's settings (engine/ring_mode.hpp's ModeOptions takes them
+// whole).
+struct ModeSettings {
+  Mode mode = Mode::topk;
+  int k = 10;
+  double threshold = 0.5;
+  bool id_matrix = false;  // string ids: also neighbor_ids.npy, the ids of every neighbour (n x k unicode)
+};
+
+// The job's settings: the transport's and the mode's, and the rest. Fields
+// keep flat names (config.k, config.transport), as the table below binds them.
+struct JobConfig : TransportSettings, ModeSettings {
   std::string input;  // .npy, .csv, or a directory of them
   std::string out;    // output directory
   std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
   CsvHeader csv_header = CsvHeader::automatic;
   bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
-  bool id_matrix = false;      // string ids: also neighbor_ids.npy, the ids of every neighbour (n x k unicode)
-  Mode mode = Mode::topk;
   Score score = Score::cosine;
-  int k = 10;
-  double threshold = 0.5;
   Dtype dtype = Dtype::float32;
   Device device = Device::cpu;
-  TransportKind transport = TransportKind::mpi;
-  std::string bind;       // ADDR|IFACE|HOST[:PORT] for tcp / tls
-  std::string advertise;  // ADDR:PORT peers connect to instead (NAT, port forwarding)
-  std::string tls_ca, tls_cert, tls_key;
-  bool tls_ephemeral = false;
-  std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
-  TlsCrypto tls_crypto = TlsCrypto::automatic;
-  Encrypt encrypt = Encrypt::all;
   Balance balance = Balance::even;
   int tile = 512;                                         // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer

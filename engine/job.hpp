@@ -15,11 +15,8 @@
 namespace ringsim {
 
 // The job's settings (common/job_config.hpp: the options, their defaults
-// and ranges) and what the front end prepared for it.
+// and ranges) and what tests set beside them.
 struct RunOptions : JobConfig {
-  // --tls-ephemeral: this rank's certificate, made while MPI started
-  // (TransportWarmUp); null: made during set-up.
-  std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
   // Threshold mode: pairs per chunk rank 0 pulls from each rank while it
   // merges (tests make it small).
   std::int64_t gather_chunk_pairs = ModeOptions{}.gather_chunk_pairs;
@@ -30,14 +27,18 @@ struct RunOptions : JobConfig {
   std::string invalid_option;
 };
 
-// The transport's and the mode's shares of the options.
+// The transport's options from the job's: its settings, the connect
+// timeout and the rank map's hosts. Built once, before MPI starts, so that
+// TransportWarmUp can prepare them (app/cli.cpp).
 TransportOptions transport_options(const RunOptions& options);
-ModeOptions mode_options(const RunOptions& options);
 
 // Runs the job on every rank of `comm` (whose collectives it bounds by
-// --timeout). Throws AgreedFailure (with everyone_knows(), all ranks agree
+// --timeout) over a transport made from `transport`. Throws AgreedFailure (with everyone_knows(), all ranks agree
 // and may exit normally) or any other Error (this rank alone knows; the
 // caller must abort the job).
+void run_similarity_job(const RunOptions& options, const TransportOptions& transport, MpiComm& comm);
+// The same over transport_options(options), for callers with nothing to
+// prepare ahead (tests).
 void run_similarity_job(const RunOptions& options, MpiComm& comm);
 
 }  // namespace ringsim

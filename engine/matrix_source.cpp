@@ -14,6 +14,7 @@
 
 #include "common/errors.hpp"
 #include "common/natural_order.hpp"
+#include "engine/csv_fields.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {
@@ -24,40 +25,6 @@ namespace {
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  std::stringstream stream(line);
-  while (std::getline(stream, field, ',')) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
-}
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
-bool parse_double(const std::string& raw, double& value) {
-  const std::string text = trim(raw);
-  if (text.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  value = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size();
-}
-
-bool blank(const std::string& line) { return trim(line).empty(); }
-
-// Spreadsheet programs (Excel's "CSV UTF-8") start the file with a UTF-8
-// byte-order mark; left in place it would make the first value non-numeric
-// and the first row a "header".
-void strip_byte_order_mark(std::string& line, std::int64_t line_number) {
-  if (line_number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }
 
 MatrixFile probe_npy(const std::string& path) {
@@ -274,15 +241,17 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
   }
 }
 
-template <class Scalar>
-void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out,
-                   std::int64_t out_stride) {
+// The one walk over a probed CSV file's data rows (blank lines and the
+// header skipped): calls visit(fields, line_number, row) for rows
+// [begin, end) and stops there. Throws if the file now holds fewer rows.
+template <class Visit>
+void walk_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t end, Visit visit) {
   std::ifstream in(file.path);
   if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
   std::string line;
   std::int64_t line_number = 0, row = -1;
   bool header_pending = file.csv_header;
-  while (row + 1 < begin + count && std::getline(in, line)) {
+  while (row + 1 < end && std::getline(in, line)) {
     ++line_number;
     strip_byte_order_mark(line, line_number);
     if (blank(line)) continue;
@@ -291,25 +260,31 @@ void load_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
       continue;
     }
     if (++row < begin) continue;
-    const auto fields = split_csv_line(line);
-    const std::int64_t skip = file.csv_index_col ? 1 : 0;
-    if (static_cast<std::int64_t>(fields.size()) != file.cols + skip)
-      throw InputError(file.path + ":" + std::to_string(line_number) + ": expected " +
-                       std::to_string(file.cols + skip) + " values, found " + std::to_string(fields.size()));
-    for (std::int64_t c = 0; c < file.cols; ++c) {
-      double value = 0;
-      // Columns as the file counts them (the index column is column 0).
-      const std::string& field = fields[c + skip];
-      const std::string where = file.path + ":" + std::to_string(line_number) + ": column " + std::to_string(c + skip);
-      if (!parse_double(field, value)) throw InputError(where + " is not a number: '" + trim(field) + "'");
-      // strtod reads "nan", "inf" and "1e999" (as Inf): refuse them here,
-      // where the line is known.
-      if (!std::isfinite(value)) throw InputError(where + " is not a finite number: '" + trim(field) + "'");
-      if (!fits<Scalar>(value)) throw InputError(out_of_range(where, value));
-      out[(row - begin) * out_stride + c] = static_cast<Scalar>(value);
-    }
+    visit(split_csv_line(line), line_number, row);
   }
-  if (row + 1 < begin + count) throw InputError(file.path + ": fewer rows than when it was first read");
+  if (row + 1 < end) throw InputError(file.path + ": fewer rows than when it was first read");
+}
+
+// One data line's features into `out`, each checked where the line is known.
+template <class Scalar>
+void parse_csv_row(const MatrixFile& file, const std::vector<std::string>& fields, std::int64_t line_number,
+                   Scalar* out) {
+  const std::int64_t skip = file.csv_index_col ? 1 : 0;
+  const std::string at = file.path + ":" + std::to_string(line_number);
+  if (static_cast<std::int64_t>(fields.size()) != file.cols + skip)
+    throw InputError(at + ": expected " + std::to_string(file.cols + skip) + " values, found " +
+                     std::to_string(fields.size()));
+  for (std::int64_t c = 0; c < file.cols; ++c) {
+    double value = 0;
+    // Columns as the file counts them (the index column is column 0).
+    const std::string& field = fields[c + skip];
+    const std::string where = at + ": column " + std::to_string(c + skip);
+    if (!parse_double(field, value)) throw InputError(where + " is not a number: '" + trim(field) + "'");
+    // strtod reads "nan", "inf" and "1e999" (as Inf): refuse them here.
+    if (!std::isfinite(value)) throw InputError(where + " is not a finite number: '" + trim(field) + "'");
+    if (!fits<Scalar>(value)) throw InputError(out_of_range(where, value));
+    out[c] = static_cast<Scalar>(value);
+  }
 }
 
 }  // namespace
@@ -324,24 +299,9 @@ MatrixFile probe_matrix_file(const std::string& path, const CsvOptions& csv) {
 std::vector<std::string> read_csv_index_column(const MatrixFile& file) {
   std::vector<std::string> ids;
   if (file.format != "csv" || !file.csv_index_col) return ids;
-  std::ifstream in(file.path);
-  if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
-  std::string line;
-  std::int64_t line_number = 0;
-  bool header_pending = file.csv_header;
-  while (std::getline(in, line)) {
-    ++line_number;
-    strip_byte_order_mark(line, line_number);
-    if (blank(line)) continue;
-    if (header_pending) {
-      header_pending = false;
-      continue;
-    }
-    const auto fields = split_csv_line(line);
+  walk_csv_rows(file, 0, file.rows, [&](const std::vector<std::string>& fields, std::int64_t, std::int64_t) {
     ids.push_back(trim(fields.empty() ? std::string() : fields[0]));
-  }
-  if (static_cast<std::int64_t>(ids.size()) != file.rows)
-    throw InputError(file.path + ": fewer rows than when it was first read");
+  });
   return ids;
 }
 
@@ -391,7 +351,10 @@ RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count
       if (file.format == "npy")
         load_npy_rows(file, lo - file_row0, hi - lo, target, cols_, global_row0 + lo);
       else
-        load_csv_rows(file, lo - file_row0, hi - lo, target, cols_);
+        walk_csv_rows(file, lo - file_row0, hi - file_row0,
+                      [&](const std::vector<std::string>& fields, std::int64_t line_number, std::int64_t row) {
+                        parse_csv_row(file, fields, line_number, target + (row - (lo - file_row0)) * cols_);
+                      });
       for (std::int64_t r = lo; r < hi; ++r)
         for (std::int64_t c = 0; c < cols_; ++c) {
           const Scalar value = out(r - begin, c);

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "common/errors.hpp"
+#include "common/phase.hpp"
+#include "transport/agreement.hpp"
 
 namespace ringsim {
 
@@ -102,5 +104,38 @@ template ThresholdEstimate estimate_threshold_output<float>(const RowMatrix<floa
                                                             const MpiComm&, double);
 template ThresholdEstimate estimate_threshold_output<double>(const RowMatrix<double>&, const RowPartition&,
                                                              const MpiComm&, double);
+
+template <class Scalar>
+void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
+                           double threshold, std::int64_t limit) {
+  PhaseScope phase("plan");
+  const auto estimate = estimate_threshold_output(own, partition, comm, threshold);
+  // Every rank computed the same estimate: an agreed refusal.
+  try {
+    check_output_budget(estimate.bytes, limit,
+                        fmt::format("--mode threshold --threshold {} (about {:.3g} pairs of n = {}, estimated from "
+                                    "{} sampled rows)",
+                                    threshold, estimate.pairs, partition.rows(), estimate.sample_rows));
+  } catch (const InputError& e) {
+    throw AgreedFailure(e.what());
+  }
+}
+
+void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,
+                            std::int64_t limit) {
+  double bytes = 0;
+  for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(bytes_here)))
+    bytes += static_cast<double>(part);
+  try {
+    check_output_budget(bytes, limit, fmt::format("--mode threshold --threshold {} (n = {})", threshold, n));
+  } catch (const InputError& e) {
+    throw AgreedFailure(e.what());
+  }
+}
+
+template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const MpiComm&, double,
+                                           std::int64_t);
+template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const MpiComm&, double,
+                                            std::int64_t);
 
 }  // namespace ringsim

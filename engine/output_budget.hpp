@@ -38,4 +38,14 @@ ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const 
 // Throws InputError if `bytes` exceed `limit`; `what` describes the output.
 void check_output_budget(double bytes, std::int64_t limit, const std::string& what);
 
+// Threshold mode, collective: refuses (AgreedFailure) a threshold whose
+// estimated output exceeds `limit` before the ring ...
+template <class Scalar>
+void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
+                           double threshold, std::int64_t limit);
+// ... and the real size, `bytes_here` summed over the ranks, after it: the
+// estimate may have been low.
+void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,
+                            std::int64_t limit);
+
 }  // namespace ringsim

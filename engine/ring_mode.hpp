@@ -79,15 +79,8 @@ struct ModeContext {
   double score_bound = kScoreBound;
 };
 
-// The mode's share of the job's settings (common/job_config.hpp, whose
-// defaults these are), and its memory bounds.
-struct ModeOptions {
-  Mode mode = JobConfig{}.mode;
-  int k = JobConfig{}.k;
-  double threshold = JobConfig{}.threshold;
-  // Top-k mode with ids: neighbor_ids.npy for string ids too (integer ids
-  // always get it: it is no wider than neighbors.npy).
-  bool id_matrix = JobConfig{}.id_matrix;
+// The mode's settings (common/job_config.hpp) and its memory bounds.
+struct ModeOptions : ModeSettings {
   // Threshold mode: a rank holding more pairs than this fails (the output
   // would exceed --max-output-bytes anyway); keeps memory bounded.
   std::int64_t max_pairs_per_rank = std::numeric_limits<std::int64_t>::max();

@@ -331,6 +331,19 @@ std::vector<std::int64_t> MpiComm::allgather(std::int64_t value) const {
   return out;
 }
 
+std::vector<std::vector<std::int64_t>> MpiComm::allgather(const std::vector<std::int64_t>& values) const {
+  const auto all = exchange("allgather", std::string(reinterpret_cast<const char*>(values.data()),
+                                                     values.size() * sizeof(std::int64_t)))
+                       .values;
+  std::vector<std::vector<std::int64_t>> out(all.size());
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    RINGSIM_ENFORCE(all[r].size() % sizeof(std::int64_t) == 0, "control list of a partial value");
+    out[r].resize(all[r].size() / sizeof(std::int64_t));
+    if (!out[r].empty()) std::memcpy(out[r].data(), all[r].data(), all[r].size());
+  }
+  return out;
+}
+
 std::vector<std::string> MpiComm::allgather(const std::string& value) const {
   return exchange("allgather", value).values;
 }

@@ -61,6 +61,8 @@ class MpiComm {
   std::int64_t allreduce_min(std::int64_t value) const;
   double allreduce_max(double value) const;
   std::vector<std::int64_t> allgather(std::int64_t value) const;
+  // Every rank's list, in rank order (lists may differ in length).
+  std::vector<std::vector<std::int64_t>> allgather(const std::vector<std::int64_t>& values) const;
   // Every rank's string, in rank order.
   std::vector<std::string> allgather(const std::string& value) const;
   // Rank `root`'s string on every rank.

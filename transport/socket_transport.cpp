@@ -146,7 +146,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   Socket listener;
   Endpoint bound;
   run_agreed(comm, [&] {
-    if (options.kind == TransportKind::tls)
+    if (options.transport == TransportKind::tls)
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when

@@ -8,7 +8,7 @@
 namespace ringsim {
 
 TransportWarmUp::TransportWarmUp(TransportOptions& options) {
-  if (options.kind != TransportKind::tls) return;
+  if (options.transport != TransportKind::tls) return;
   if (options.tls_ephemeral) options.tls_identity_made_ahead = std::make_shared<TlsIdentity>();
   thread_ = std::thread([&options] {
     warm_up_tls();
@@ -27,7 +27,7 @@ void TransportWarmUp::finish() {
 }
 
 std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm) {
-  if (options.kind == TransportKind::mpi) return std::make_unique<MpiTransport>(comm);
+  if (options.transport == TransportKind::mpi) return std::make_unique<MpiTransport>(comm);
   return connect_socket_mesh(options, comm);
 }
 

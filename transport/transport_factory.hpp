@@ -12,17 +12,9 @@ namespace ringsim {
 
 struct TlsIdentity;
 
-// The transport's share of the job's settings (common/job_config.hpp,
-// whose defaults these are).
-struct TransportOptions {
-  TransportKind kind = JobConfig{}.transport;
-  std::string bind;                       // address, interface or host to listen on, optionally :port (tcp / tls)
-  std::string advertise;                  // address:port peers should connect to, when it differs (NAT, test proxies)
-  std::string tls_ca, tls_cert, tls_key;  // PEM files
-  bool tls_ephemeral = false;             // make a throwaway CA and certificates at start-up
-  std::string tls_ciphersuites = JobConfig{}.tls_ciphersuites;
-  TlsCrypto tls_crypto = JobConfig{}.tls_crypto;
-  Encrypt encrypt = JobConfig{}.encrypt;  // tls: every edge, or only those between hosts
+// The transport's settings (common/job_config.hpp) and what the front end
+// prepares for them.
+struct TransportOptions : TransportSettings {
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;

@@ -1,0 +1,80 @@
+#include "engine/local_input.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+
+#include "common/errors.hpp"
+#include "common/log.hpp"
+#include "engine/job.hpp"
+#include "engine/rank_rates.hpp"
+#include "transport/agreement.hpp"
+
+namespace ringsim {
+
+LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
+  LocalInput local;
+  std::int64_t cols = -1;
+  run_agreed(comm, [&] {
+    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded,
+                                      CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
+    if (local.source.rows() > 0 && local.source.cols() < 1) throw InputError(options.input + ": rows have no columns");
+    cols = local.source.rows() > 0 ? local.source.cols() : -1;
+  });
+  // Ranks must agree on the width; a rank without rows has no opinion.
+  const std::int64_t widest = comm.allreduce_max(cols);
+  const std::int64_t narrowest = comm.allreduce_min(cols < 0 ? widest : cols);
+  if (widest != narrowest)
+    throw AgreedFailure("input files disagree on the column count (" + std::to_string(narrowest) + " vs " +
+                        std::to_string(widest) + ")");
+  if (options.sharded) {
+    // Ranks that see the same files (same host, same path) split them evenly;
+    // global ids follow rank order, i.e. host order, then file-name order.
+    // A machine, never a host name: every SageMaker container is called "aws".
+    const auto machines = comm.machines();
+    const auto paths = comm.allgather(options.input);
+    std::vector<std::string> groups(machines.size());
+    for (std::size_t r = 0; r < groups.size(); ++r) groups[r] = machines[r] + "\n" + paths[r];
+    int members = 0, index = 0;
+    for (int r = 0; r < comm.size(); ++r)
+      if (groups[r] == groups[comm.rank()]) {
+        if (r < comm.rank()) ++index;
+        ++members;
+      }
+    const auto share = RowPartition::even(local.source.rows(), members);
+    local.source_begin = share.begin(index);
+    local.partition = RowPartition::from_sizes(comm.allgather(share.size(index)));
+  } else {
+    const auto rows = comm.allgather(local.source.rows());
+    for (int r = 0; r < comm.size(); ++r)
+      if (rows[r] != rows[0])
+        throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" + std::to_string(rows[0]) +
+                            " vs " + std::to_string(rows[r]) + " rows)");
+    if (!options.assumed_rank_gflops.empty()) {
+      local.rank_gflops = options.assumed_rank_gflops;
+    } else if (options.balance == Balance::measured && comm.size() > 1) {
+      local.rank_gflops = measure_rank_gflops(comm, widest, options.tile, std::min(options.k, 64));
+    }
+    // Blocks end on the tile grid, so a score does not depend on how rows are shared.
+    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size(), options.tile)
+                                                : RowPartition::weighted(rows[0], local.rank_gflops, options.tile);
+    local.source_begin = local.partition.begin(comm.rank());
+  }
+  return local;
+}
+
+void warn_about_input(const RunOptions& options, const LocalInput& input) {
+  const std::int64_t n = input.partition.rows();
+  for (const auto& file : input.source.files())
+    if (file.csv_first_column_is_counter)
+      log::warning(file.path +
+                   ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
+                   "read as a feature. Pass --csv-index-col if it is pandas' index (docs/input.md).");
+  if (options.mode == Mode::topk && options.k > n - 1)
+    log::warning(fmt::format(
+        "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",
+        options.k, std::max<std::int64_t>(0, n - 1), options.k - std::max<std::int64_t>(0, n - 1)));
+}
+
+}  // namespace ringsim

@@ -1,0 +1,39 @@
+#pragma once
+// The load phase's first half: which rows this rank owns, and where every
+// rank's rows sit globally (replicated input: shares on the tile grid, even
+// or by measured rates; sharded input: each rank's own files).
+#include <cstdint>
+#include <vector>
+
+#include "engine/matrix_source.hpp"
+#include "kernels/partition.hpp"
+#include "transport/mpi_comm.hpp"
+
+namespace ringsim {
+
+struct RunOptions;
+
+struct LocalInput {
+  MatrixSource source;
+  RowPartition partition = RowPartition::even(0, 1);
+  std::int64_t source_begin = 0;  // first row to read from `source`
+  // --balance: every rank's measured GEMM rate (GFLOP/s), the weights of
+  // the partition and of the ring's middle split; empty: even shares.
+  std::vector<double> rank_gflops;
+};
+
+// Opens the input on every rank and agrees on its shape and the partition.
+LocalInput open_input(const RunOptions& options, const MpiComm& comm);
+
+// This rank's rows, as the job's scalar type.
+template <class Scalar>
+RowMatrix<Scalar> load_own_rows(const LocalInput& input, int rank) {
+  return input.source.template load_rows<Scalar>(input.source_begin, input.partition.size(rank),
+                                                 input.partition.begin(rank) - input.source_begin);
+}
+
+// Rank 0: warns about input the job reads other than a user may expect (a
+// counter column read as a feature, fewer rows than --k).
+void warn_about_input(const RunOptions& options, const LocalInput& input);
+
+}  // namespace ringsim

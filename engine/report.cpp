@@ -1,0 +1,192 @@
+#include "engine/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/host.hpp"
+#include "engine/job.hpp"
+#include "kernels/gemm_backend.hpp"
+
+namespace ringsim {
+
+namespace {
+
+using nlohmann::json;
+
+// Per peer: whether the edge was encrypted, and the bytes each way.
+json edges_json(const std::vector<EdgeStats>& edges) {
+  json out = json::array();
+  for (const auto& e : edges)
+    out.push_back({{"peer", e.peer},
+                   {"peer_host", e.peer_host},
+                   {"encrypted", e.encrypted},
+                   {"bytes_sent", e.bytes_sent},
+                   {"bytes_received", e.bytes_received}});
+  return out;
+}
+
+json transport_json(const TransportStats& stats) {
+  return {{"transport", stats.transport},
+          {"cipher_suite", stats.cipher_suite},
+          {"tls_crypto", stats.tls_crypto},
+          {"ktls_send", stats.ktls_send},
+          {"ktls_receive", stats.ktls_receive},
+          {"handshake_seconds", stats.handshake_seconds},
+          {"bytes_sent", stats.bytes_sent},
+          {"bytes_received", stats.bytes_received},
+          {"send_seconds", stats.send_seconds},
+          {"receive_seconds", stats.receive_seconds},
+          {"encrypt_seconds", stats.encrypt_seconds},
+          {"decrypt_seconds", stats.decrypt_seconds},
+          {"edges", edges_json(stats.edges)}};
+}
+
+// Which rows of which input files this rank holds, as global row ranges:
+// rows.json, so that results (row numbers) map back to files even when
+// ShardedByS3Key decided which host got which file.
+json input_pieces(const LocalInput& input, int rank) {
+  json pieces = json::array();
+  const std::int64_t begin = input.source_begin, end = begin + input.partition.size(rank);
+  std::int64_t file_begin = 0;
+  for (const auto& file : input.source.files()) {
+    const std::int64_t a = std::max(begin, file_begin), b = std::min(end, file_begin + file.rows);
+    if (a < b) {
+      std::error_code ignored;
+      const auto absolute = std::filesystem::absolute(file.path, ignored).lexically_normal().string();
+      const std::int64_t global = input.partition.begin(rank) + (a - begin);
+      pieces.push_back({{"host", identity_host()},
+                        {"file", absolute},
+                        {"file_rows", {a - file_begin, b - file_begin}},
+                        {"global_rows", {global, global + (b - a)}}});
+    }
+    file_begin += file.rows;
+  }
+  return pieces;
+}
+
+// rows.json from every rank's pieces, in global order, with the pieces of
+// one file that neighbouring ranks hold joined again.
+std::string rows_manifest(const json& ranks, std::int64_t n, const std::string& ids) {
+  json files = json::array();
+  for (const auto& r : ranks)
+    for (const auto& piece : r["input_pieces"]) {
+      if (!files.empty()) {
+        json& last = files.back();
+        if (last["host"] == piece["host"] && last["file"] == piece["file"] &&
+            last["file_rows"][1] == piece["file_rows"][0] && last["global_rows"][1] == piece["global_rows"][0]) {
+          last["file_rows"][1] = piece["file_rows"][1];
+          last["global_rows"][1] = piece["global_rows"][1];
+          continue;
+        }
+      }
+      files.push_back(piece);
+    }
+  return json{{"n", n}, {"ids", ids.empty() ? json(nullptr) : json(ids)}, {"files", files}}.dump(2) + "\n";
+}
+
+}  // namespace
+
+JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
+                            const TransportStats& stats, const JobFacts& facts, const MpiComm& comm) {
+  const int rank = comm.rank();
+  const std::int64_t d = facts.cols;
+  const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);
+  json mine = {{"rank", rank},
+               {"host", identity_host()},
+               {"input_pieces", input_pieces(input, rank)},
+               {"rows", report.rows},
+               {"row_begin", input.partition.begin(rank)},
+               {"seconds",
+                {{"load", report.load_seconds},
+                 {"normalize", report.normalize_seconds},
+                 {"connect", report.connect_seconds},
+                 {"compute", report.compute_seconds},
+                 {"communication_wait", report.wait_seconds},
+                 {"ring", report.ring_seconds},
+                 {"write", report.write_seconds},
+                 {"checkpoint", report.checkpoint_seconds},
+                 {"total", report.total_seconds}}},
+               {"similarity_entries", report.entries},
+               {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
+               {"measured_gflops", input.rank_gflops.empty() ? json(nullptr) : json(input.rank_gflops[rank])},
+               {"middle_step_rows_given", report.rows_given},
+               {"middle_step_rows_taken", report.rows_taken},
+               {"peak_rss_bytes", peak_rss_bytes()},
+               {"transport", transport_json(stats)}};
+  const auto all = comm.allgather(mine.dump());
+  JobReport out;
+  if (rank != 0) return out;
+  json ranks = json::array();
+  double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0, ring_max = 0, rank_gflops_sum = 0;
+  std::uint64_t bytes_sent = 0;
+  for (const auto& text : all) {
+    json r = json::parse(text);
+    wall = std::max(wall, r["seconds"]["total"].get<double>());
+    compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
+    wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
+    ring_max = std::max(ring_max, r["seconds"]["ring"].get<double>());
+    rank_gflops_sum += r["gflops"].get<double>();
+    peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
+    total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
+    bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
+    ranks.push_back(std::move(r));
+  }
+  json document = {{"n", input.partition.rows()},
+                   {"d", d},
+                   {"P", comm.size()},
+                   {"mode", to_string(options.mode)},
+                   {"score", to_string(options.score)},
+                   {"dtype", to_string(options.dtype)},
+                   {"transport", to_string(options.transport)},
+                   {"cipher_suite", stats.cipher_suite},
+                   {"tls_crypto", stats.tls_crypto},
+                   {"tile", {options.tile, options.tile}},
+                   {"gemm_backend", gemm_backend()},
+                   {"resumed_steps", facts.resumed_steps},
+                   {"ring_steps", facts.schedule.steps()},
+                   {"balance", input.rank_gflops.empty() ? "even" : "measured"},
+                   // The ring's rate against the sum of what each rank achieved in its
+                   // own compute time: 1 when no rank ever waited for another.
+                   {"rank_gflops_sum", rank_gflops_sum},
+                   {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+                   {"ring_rate_vs_rank_sum",
+                    ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
+                   {"wall_seconds", wall},
+                   {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+                   {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+                   {"ranks", ranks}};
+  // Only the mode's own settings: a threshold in a top-k report reads as
+  // if it had been applied.
+  if (options.mode == Mode::topk) {
+    document["k"] = options.k;
+    document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - (input.partition.rows() - 1));
+  }
+  if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
+  out.rows_json = rows_manifest(ranks, input.partition.rows(), options.ids);
+  out.report_json = document.dump(2) + "\n";
+  if (!options.quiet) {
+    // Stable name=value lines: SageMaker metric regexes read these.
+    out.metric_lines =
+        fmt::format("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
+                    comm.size()) +
+        fmt::format("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max) +
+        fmt::format("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
+                    wall > 0 ? total_flops / wall / 1e9 : 0) +
+        fmt::format("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", bytes_sent, peak_rss / (1 << 20));
+  }
+  return out;
+}
+
+void print_metric_lines(const JobReport& report) {
+  if (report.metric_lines.empty()) return;
+  std::fputs(report.metric_lines.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace ringsim

@@ -1,0 +1,58 @@
+#pragma once
+// The report phase: every rank's figures gathered into report.json (and
+// rows.json, which rows of which files each rank held), and the name=value
+// metric lines rank 0 prints.
+#include <cstdint>
+#include <string>
+
+#include "engine/local_input.hpp"
+#include "engine/ring_loop.hpp"
+#include "kernels/ring_schedule.hpp"
+#include "transport/mpi_comm.hpp"
+#include "transport/transport.hpp"
+
+namespace ringsim {
+
+struct RunOptions;
+
+// This rank's figures, filled in phase by phase.
+struct RankReport {
+  double load_seconds = 0, normalize_seconds = 0, connect_seconds = 0, ring_seconds = 0;
+  double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0, checkpoint_seconds = 0;
+  std::int64_t rows = 0, entries = 0;
+  std::int64_t rows_given = 0, rows_taken = 0;  // shared middle step
+
+  // The ring's figures; `mode_wait`: time the mode blocked on the transport.
+  void record_ring(const RingTimes& times, double mode_wait) {
+    compute_seconds = times.compute_seconds;
+    wait_seconds = times.wait_seconds + mode_wait;
+    entries = times.entries;
+    rows_given = times.rows_given;
+    rows_taken = times.rows_taken;
+  }
+};
+
+// The job's figures that are the same on every rank.
+struct JobFacts {
+  std::int64_t cols = 0;
+  int resumed_steps = 0;
+  const RingSchedule& schedule;
+};
+
+// The report's files' contents and the metric lines: filled on rank 0,
+// empty on the others.
+struct JobReport {
+  std::string rows_json;
+  std::string report_json;
+  std::string metric_lines;  // empty with --quiet
+};
+
+// Collective: every rank calls it.
+JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
+                            const TransportStats& stats, const JobFacts& facts, const MpiComm& comm);
+
+// Rank 0: the metric lines on stdout, at once (SageMaker metric regexes
+// read them).
+void print_metric_lines(const JobReport& report);
+
+}  // namespace ringsim

@@ -1,0 +1,16 @@
+#pragma once
+// The rows as the score needs them: cosine normalises them; dot keeps them
+// and bounds the scores by the largest squared row norm (Cauchy-Schwarz),
+// the bound on what a peer or a checkpoint may claim (received_state.hpp).
+#include "common/job_config.hpp"
+#include "kernels/matrix.hpp"
+#include "transport/mpi_comm.hpp"
+
+namespace ringsim {
+
+// Collective. Returns the largest |score| a valid result may hold;
+// `normalize_seconds` accumulates the time spent normalising.
+template <class Scalar>
+double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const MpiComm& comm, double& normalize_seconds);
+
+}  // namespace ringsim
