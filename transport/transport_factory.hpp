@@ -23,6 +23,9 @@ struct TransportOptions {
   std::string tls_ciphersuites = JobConfig{}.tls_ciphersuites;
   TlsCrypto tls_crypto = JobConfig{}.tls_crypto;
   Encrypt encrypt = JobConfig{}.encrypt;  // tls: every edge, or only those between hosts
+  // tls: seal the next records while the last ones are sent (a sender
+  // thread per edge that carries blocks); false only to measure without it.
+  bool tls_pipelined_sending = true;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
