@@ -205,7 +205,7 @@ md = [f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, {machine.ge
       "(transports alternated); the ratios are taken within each repetition (side by side): median (min-max):", "",
       "| rows/rank | d | " + " | ".join(f"{t} s" for t in JOB_T) + " | tls/tcp | tls/mpi | tcp/mpi | tls compute s "
       "| tls wait s | handshake s | encrypt s | decrypt s | GFLOP/s/rank | model tls s | measured s |",
-      "|---:|---:|" + "---:|" * (len(JOB_T) + 13)]
+      "|---:|---:|" + "---:|" * (len(JOB_T) + 11)]
 for r in table:
     walls = " | ".join(f"{r[t.replace('-', '_') + '_s']:.3f}" for t in JOB_T)
     md.append(f"| {r['rows_per_rank']} | {r['d']} | {walls} | {cell(r['tls_over_tcp_per_rep'])} | "
