@@ -1,13 +1,16 @@
 #include "bench/bench_transport.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/tls_context.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {
@@ -45,6 +48,39 @@ Summary summarise(std::vector<double> samples) {
 }
 
 }  // namespace
+
+double cipher_seal_rate(double seconds, std::size_t record_bytes) {
+  // What the tls transport runs per record: AES-128-GCM from the provider a
+  // TLS context fetches (kTlsPropertyQuery), a fresh nonce per record,
+  // `record_bytes` of plaintext (16 KiB in TLS) and the 16-byte tag, sealed
+  // into a separate buffer.
+  const std::size_t kRecord = record_bytes;
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", kTlsPropertyQuery);
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (!cipher || !ctx) {
+    EVP_CIPHER_free(cipher);
+    EVP_CIPHER_CTX_free(ctx);
+    throw Error("cannot fetch AES-128-GCM from OpenSSL");
+  }
+  std::vector<unsigned char> key(16, 0x11), nonce(12, 0), in(kRecord, 0x5a), out(kRecord + 16), aad(5, 0x17);
+  std::uint64_t records = 0;
+  const double start = now_seconds();
+  double elapsed = 0;
+  while ((elapsed = now_seconds() - start) < seconds || records < 16) {
+    for (int i = 0; i < 16; ++i, ++records) {
+      std::memcpy(nonce.data() + 4, &records, sizeof records);
+      int length = 0;
+      EVP_EncryptInit_ex2(ctx, cipher, key.data(), nonce.data(), nullptr);
+      EVP_EncryptUpdate(ctx, nullptr, &length, aad.data(), static_cast<int>(aad.size()));
+      EVP_EncryptUpdate(ctx, out.data(), &length, in.data(), static_cast<int>(in.size()));
+      EVP_EncryptFinal_ex(ctx, out.data() + length, &length);
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + kRecord);
+    }
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  EVP_CIPHER_free(cipher);
+  return static_cast<double>(records * kRecord) / elapsed;
+}
 
 std::vector<std::int64_t> parse_sizes(const std::string& text) {
   std::vector<std::int64_t> sizes;
@@ -123,8 +159,8 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
   std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
   if (rank == 0)
-    fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10}\n", "kind", "test", "bytes", "reps", "median_us",
-               "p10_us", "p90_us", "MB/s");
+    fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8}\n", "kind", "test", "bytes", "reps",
+               "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher");
   // Every transport is connected first; then, per size and test, the
   // transports take turns in rounds (A B C, B C A, ...), so that this
   // machine's drift over seconds hits them alike and ratios between them
@@ -138,10 +174,13 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   for (const auto& kind : options.transports) {
     TransportOptions transport_options;
     // "tls-openssl": TLS with records in user space only (no kTLS), to compare in one run;
+    // "tls-serial": TLS without pipelined sending (seal, then send, one after the other);
     // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
     const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
     const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
-    parse_option(base_kind == "tls-openssl" ? "tls" : base_kind, transport_options.transport, "--transport");
+    const bool tls_variant = base_kind == "tls-openssl" || base_kind == "tls-serial";
+    parse_option(tls_variant ? "tls" : base_kind, transport_options.transport, "--transport");
+    transport_options.tls_pipelined_sending = base_kind != "tls-serial";
     parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
                  "--tls-crypto");
     transport_options.tls_ephemeral = true;
@@ -167,7 +206,10 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
       const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 8, 1000));
       const int warmup = std::max(2, reps / 10);
       std::vector<std::vector<double>> samples(measured.size());
+      std::vector<double> cipher_rates;  // rank 0's own seal rate, once per round, between the transports' turns
       for (int round = 0; round < kRounds; ++round) {
+        comm.barrier();
+        if (rank == 0) cipher_rates.push_back(cipher_seal_rate(std::min(0.05, options.seconds_per_size / kRounds)));
         for (std::size_t turn = 0; turn < measured.size(); ++turn) {
           const std::size_t which = (turn + static_cast<std::size_t>(round)) % measured.size();
           Transport& transport = *measured[which].transport;
@@ -198,11 +240,13 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
         }
       }
       if (rank != 0) continue;
+      const double cipher = summarise(cipher_rates).median / 1e6;
       for (std::size_t which = 0; which < measured.size(); ++which) {
         const Summary s = summarise(samples[which]);
         const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
-        fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f}\n", measured[which].kind, test,
-                   bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth);
+        fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f}\n",
+                   measured[which].kind, test, bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
+                   bandwidth / cipher);
         results.push_back({{"transport", measured[which].kind},
                            {"test", test},
                            {"ranks", test == "ring" ? size : 2},
@@ -214,6 +258,9 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
                            {"p10_seconds", s.p10},
                            {"p90_seconds", s.p90},
                            {"bandwidth_MBps", bandwidth},
+                           {"cipher_seal_MBps", cipher},
+                           {"cipher_seal_samples_MBps", cipher_rates},
+                           {"over_cipher", bandwidth / cipher},
                            {"cipher_suite", measured[which].stats.cipher_suite},
                            {"tls_crypto", measured[which].stats.tls_crypto},
                            {"ktls_send", measured[which].stats.ktls_send},

@@ -3,6 +3,7 @@
 // (warm-up, then timed repetitions; median and spread) and a ring test in
 // which every rank sends to its right and receives from its left at once,
 // as the similarity ring does; for each transport asked for.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ struct TransportBenchOptions {
 
 // "1KiB..4MiB" -> 1024, 2048, ..., 4194304; "4096,1MiB" -> 4096, 1048576.
 std::vector<std::int64_t> parse_sizes(const std::string& text);
+
+// Bytes per second one core seals with AES-128-GCM on records of
+// `record_bytes` (16 KiB: the tls transport's records; about 1400: an ESP
+// packet at MTU 1500), measured for about `seconds`.
+double cipher_seal_rate(double seconds, std::size_t record_bytes = 16384);
 
 void run_transport_bench(const TransportBenchOptions& options, const MpiComm& comm);
 

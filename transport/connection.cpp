@@ -260,8 +260,12 @@ void Connection::serve() {
       events |= want == Want::Read ? POLLIN : want == Want::Write ? POLLOUT : 0;
     // With nothing to wait for on the socket, leave it out of the poll: a
     // closed peer would otherwise report POLLHUP forever and spin the thread.
-    pollfd fds[2] = {{events ? stream_->fd() : -1, events, 0}, {wake_fd_, POLLIN, 0}};
-    const int n = ::poll(fds, 2, 200);
+    // A full queue of sealed records (TLS) has its own descriptor.
+    const bool queue_full = send && send_want_ == Want::SendQueue;
+    pollfd fds[3] = {{events ? stream_->fd() : -1, events, 0},
+                     {wake_fd_, POLLIN, 0},
+                     {queue_full ? stream_->send_queue_fd() : -1, POLLIN, 0}};
+    const int n = ::poll(fds, 3, 200);
     if (n < 0 && errno != EINTR) throw_errno("poll");
     if (n > 0 && fds[1].revents) {
       std::uint64_t drained;

@@ -12,7 +12,10 @@
 
 namespace ringsim {
 
-enum class Want { Nothing, Read, Write };
+// Read / Write: wait until fd() is readable / writable. SendQueue: the
+// stream's own queue of sealed records is full; wait until send_queue_fd()
+// is readable.
+enum class Want { Nothing, Read, Write, SendQueue };
 
 struct IoStep {
   std::size_t bytes = 0;  // moved by this call; 0 means "wait for `want`"
@@ -34,6 +37,8 @@ class Stream {
   virtual IoStep write_some(std::span<const std::byte> bytes) = 0;
   virtual IoStep read_some(std::span<std::byte> bytes) = 0;
   virtual int fd() const = 0;
+  // Readable when a stream that said Want::SendQueue has room again (-1: none).
+  virtual int send_queue_fd() const { return -1; }
   virtual std::string cipher_suite() const { return ""; }
   // TLS: whether the kernel seals the records this side sends (kTLS) / opens
   // those it receives; valid once the handshake is done.

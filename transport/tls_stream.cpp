@@ -1,43 +1,20 @@
 #include "transport/tls_stream.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/crypto.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <ctime>
+#include <cstring>
 #include <mutex>
-#include <vector>
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "common/host.hpp"
-#include "transport/certificates.hpp"
 #include "transport/openssl_util.hpp"
-#include "transport/preshared_key.hpp"
+#include "transport/peer_verification.hpp"
+#include "transport/record_sender.hpp"
 #include "transport/socket_read_bio.hpp"
 
-#ifndef TCP_ULP
-#define TCP_ULP 31  // linux/tcp.h; older libc headers lack it
-#endif
-
 namespace ringsim {
-
-TlsIdentity parse_tls_credentials(const TlsCredentials& credentials) {
-  return {parse_certificate(credentials.ca_certificate, "--tls-ca"),
-          parse_certificate(credentials.certificate, "--tls-cert"),
-          parse_private_key(credentials.private_key, "--tls-key")};
-}
-
-TlsIdentity new_ephemeral_identity() {
-  CertifiedKey mine = new_self_signed_certificate("ringsim ephemeral peer", 2);
-  return {nullptr, std::move(mine.certificate), std::move(mine.key)};
-}
 
 namespace {
 
@@ -49,234 +26,13 @@ constexpr unsigned char kAlertRecord = 0x15, kHandshakeRecord = 0x16;
 // refusal (the alert) during set-up instead of on its first read.
 constexpr unsigned char kAccepted = 0x01;
 constexpr std::size_t kMaxRecord = 16384;  // plaintext bytes per TLS record
-
-// "2026-12-01 13:00:00 UTC"
-std::string format_time(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (!time || ASN1_TIME_to_tm(time, &tm) != 1) return "an unreadable date";
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
-
-// The host names a certificate is for: its subjectAltName DNS and IP
-// entries, else its common name; "a or b".
-std::string certificate_hosts(X509* certificate) {
-  std::string names;
-  const auto add = [&](const std::string& name) { names += (names.empty() ? "" : " or ") + name; };
-  auto* alt_names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; alt_names && i < sk_GENERAL_NAME_num(alt_names); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(alt_names, i);
-    if (name->type == GEN_DNS) {
-      add(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
-                      static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName))));
-    } else if (name->type == GEN_IPADD) {
-      const int length = ASN1_STRING_length(name->d.iPAddress);
-      char text[INET6_ADDRSTRLEN] = "?";
-      ::inet_ntop(length == 16 ? AF_INET6 : AF_INET, ASN1_STRING_get0_data(name->d.iPAddress), text, sizeof text);
-      add(text);
-    }
-  }
-  GENERAL_NAMES_free(alt_names);
-  if (names.empty()) {
-    char common_name[256] = "";
-    X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, common_name, sizeof common_name);
-    add(common_name[0] ? common_name : "(no name)");
-  }
-  return names;
-}
-
-// What one connection's certificate check found, and what the peer said.
-struct PeerCheck {
-  std::string expected_host;
-  std::string expected_fingerprint;  // pinning contexts
-  std::string refusal;               // why this side refused the peer's certificate
-  int alert = -1;                    // the alert the peer sent, if any
-};
-
-int check_index() {
-  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
-}
-
-PeerCheck* check_of(const SSL* ssl) { return static_cast<PeerCheck*>(SSL_get_ex_data(ssl, check_index())); }
-PeerCheck* check_of(X509_STORE_CTX* store) {
-  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  return ssl ? check_of(ssl) : nullptr;
-}
-
-// " (issued by NAME)", the common name of the certificate's issuer (a job
-// CA names its job), or "".
-std::string issuer_of(X509* certificate) {
-  char name[256] = "";
-  if (!certificate ||
-      X509_NAME_get_text_by_NID(X509_get_issuer_name(certificate), NID_commonName, name, sizeof name) <= 0)
-    return "";
-  return std::string(" (issued by '") + name + "')";
-}
-
-// Why a peer certificate is refused, in words, from the refusing side.
-std::string describe_refusal(int error, X509* failing, X509* leaf, const std::string& expected_host) {
-  switch (error) {
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-      return "its certificate is not signed by the job CA" + issuer_of(leaf);
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-      return "its certificate is for host " + (leaf ? certificate_hosts(leaf) : "?") + ", expected " + expected_host;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-      return "its certificate expired on " + format_time(failing ? X509_get0_notAfter(failing) : nullptr);
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-      return "its certificate is not valid before " + format_time(failing ? X509_get0_notBefore(failing) : nullptr);
-    case X509_V_ERR_CERT_REJECTED:
-      return "its certificate is not the one that rank published (fingerprint mismatch)";
-    default:
-      return std::string("its certificate failed verification: ") + X509_verify_cert_error_string(error);
-  }
-}
-
-// CA contexts: OpenSSL verifies the chain and the host name; this records
-// the first failure in words (the alert the peer gets is coarser).
-int on_verify(int ok, X509_STORE_CTX* store) {
-  PeerCheck* check = check_of(store);
-  if (!ok && check && check->refusal.empty())
-    check->refusal = describe_refusal(X509_STORE_CTX_get_error(store), X509_STORE_CTX_get_current_cert(store),
-                                      X509_STORE_CTX_get0_cert(store), check->expected_host);
-  return ok;
-}
-
-// Replaces chain verification in pinning contexts: the peer's certificate
-// must be exactly the one that rank published, and within its validity.
-// (TLS 1.3's CertificateVerify then proves the peer holds its key.)
-int verify_pinned(X509_STORE_CTX* store, void*) {
-  PeerCheck* check = check_of(store);
-  X509* presented = X509_STORE_CTX_get0_cert(store);
-  int error = X509_V_OK;
-  if (!check || !presented || certificate_fingerprint(presented) != check->expected_fingerprint)
-    error = X509_V_ERR_CERT_REJECTED;
-  else if (X509_cmp_current_time(X509_get0_notBefore(presented)) >= 0)
-    error = X509_V_ERR_CERT_NOT_YET_VALID;
-  else if (X509_cmp_current_time(X509_get0_notAfter(presented)) <= 0)
-    error = X509_V_ERR_CERT_HAS_EXPIRED;
-  X509_STORE_CTX_set_error(store, error);
-  if (error == X509_V_OK) return 1;
-  if (check && check->refusal.empty()) check->refusal = describe_refusal(error, presented, presented, "");
-  return 0;
-}
-
-// Remembers the alert a peer sends (its reason for refusing us).
-void on_info(const SSL* ssl, int where, int value) {
-  if (!(where & SSL_CB_READ_ALERT)) return;
-  if (PeerCheck* check = check_of(ssl); check && check->alert < 0) check->alert = value & 0xff;
-}
-
-bool probe_kernel_tls() {
-  const auto close_all = [](std::initializer_list<int> fds) {
-    for (int fd : fds)
-      if (fd >= 0) ::close(fd);
-  };
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), client = -1, accepted = -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bool offered = false;
-  if (listener >= 0 && ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::listen(listener, 1) == 0 && ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
-      (client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
-      ::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      (accepted = ::accept(listener, nullptr, nullptr)) >= 0)
-    offered = ::setsockopt(client, IPPROTO_TCP, TCP_ULP, "tls", sizeof "tls") == 0;
-  close_all({listener, client, accepted});
-  return offered;
-}
-
-}  // namespace
-
-bool kernel_offers_tls() {
-  static const bool offered = probe_kernel_tls();
-  return offered;
-}
-
-std::string describe_tls_records(bool kernel_send, bool kernel_receive) {
-  std::string text = std::string(OpenSSL_version(OPENSSL_VERSION)) + " record layer";
-  if (kernel_send || kernel_receive)
-    text += std::string("; kernel TLS: ") + (kernel_send && kernel_receive ? "send and receive"
-                                             : kernel_send                 ? "send"
-                                                                           : "receive");
-  return text;
-}
-
-TlsContext::TlsContext(const TlsCredentials& credentials, const std::string& ciphersuites, const std::string& records,
-                       std::string own_host)
-    : TlsContext(parse_tls_credentials(credentials), ciphersuites, records, std::move(own_host)) {}
-
-TlsContext::TlsContext(const TlsIdentity& identity, const std::string& ciphersuites, const std::string& records,
-                       std::string own_host)
-    : own_host_(own_host.empty() ? identity_host() : std::move(own_host)) {
-  if (records != "auto" && records != "openssl")
-    throw InputError(
-        "--tls-crypto must be auto (OpenSSL, with kernel TLS where offered) or openssl (OpenSSL in "
-        "user space only), not '" +
-        records + "'");
-  tries_kernel_tls_ = records == "auto" && kernel_offers_tls();
-  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, kTlsPropertyQuery, TLS_method()));
-  if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
-  SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
-  if (SSL_CTX_set_ciphersuites(ctx.get(), ciphersuites.c_str()) != 1)
-    throw TlsError("unknown --tls-ciphersuites '" + ciphersuites + "' (" + openssl_errors() + ")");
-  if (identity.ca_certificate) {
-    if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), identity.ca_certificate.get()) != 1)
-      throw TlsError("cannot trust the CA certificate: " + openssl_errors());
-  } else {
-    SSL_CTX_set_cert_verify_callback(ctx.get(), &verify_pinned, nullptr);
-    fingerprint_ = certificate_fingerprint(identity.certificate.get());
-  }
-  if (SSL_CTX_use_certificate(ctx.get(), identity.certificate.get()) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx.get(), identity.private_key.get()) != 1 || SSL_CTX_check_private_key(ctx.get()) != 1)
-    throw TlsError("--tls-key does not match --tls-cert (" + openssl_errors() + ")");
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &on_verify);
-  SSL_CTX_set_info_callback(ctx.get(), &on_info);
-  SSL_CTX_set_num_tickets(ctx.get(), 0);  // no resumption: nothing unsolicited on the wire after the handshake
-  // No partial writes: with them OpenSSL returns after every 16 KiB record,
-  // one call per record; without, one call encrypts and sends a whole chunk
-  // (or keeps its place and asks to be called again when the socket drains).
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  if (tries_kernel_tls_) SSL_CTX_set_options(ctx.get(), SSL_OP_ENABLE_KTLS);
-  ctx_ = ctx.release();
-}
-
-TlsContext::TlsContext(const PresharedKey& key, std::string own_host)
-    : own_host_(std::move(own_host)), psk_(std::make_unique<PresharedKey>(key)) {
-  SslCtxPtr ctx(SSL_CTX_new_ex(nullptr, kTlsPropertyQuery, TLS_method()));
-  if (!ctx) throw TlsError("SSL_CTX_new failed: " + openssl_errors());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
-  SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
-  if (SSL_CTX_set_ciphersuites(ctx.get(), "TLS_AES_128_GCM_SHA256") != 1)
-    throw TlsError("TLS_AES_128_GCM_SHA256 is not available: " + openssl_errors());
-  // No certificate of this side's, and an empty trust store: a peer that
-  // answers with a certificate instead of the key is refused.
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  SSL_CTX_set_info_callback(ctx.get(), &on_info);
-  SSL_CTX_set_num_tickets(ctx.get(), 0);
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  use_preshared_key(ctx.get(), psk_.get());
-  ctx_ = ctx.release();
-}
-
-TlsContext::~TlsContext() { SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
-
-void TlsContext::try_kernel_tls_anyway() {
-  tries_kernel_tls_ = true;
-  SSL_CTX_set_options(static_cast<SSL_CTX*>(ctx_), SSL_OP_ENABLE_KTLS);
-}
-
-namespace {
+// Writes of at least this many bytes move the connection to pipelined
+// sending (record_sender.hpp): one thread more per edge that carries blocks,
+// none for edges that only carry small messages.
+constexpr std::size_t kPipelineFrom = std::size_t{64} << 10;
+// Sealed bytes that may wait for the socket: four of the connection's
+// 256 KiB chunks, enough to cover one chunk's sealing time at any link rate.
+constexpr std::size_t kSendQueueBytes = std::size_t{1} << 20;
 
 class TlsStream : public Stream {
  public:
@@ -288,6 +44,7 @@ class TlsStream : public Stream {
         pinned_(context.pins_peers()),
         preshared_(context.uses_preshared_key()),
         server_(server),
+        pipelined_sending_(context.pipelined_sending()),
         records_per_key_(context.records_per_key()) {
     RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
                     "a pinning TLS context needs the peer's fingerprint, and only it");
@@ -328,7 +85,7 @@ class TlsStream : public Stream {
       reader_ = &socket_reader_of(read_bio);
     }
     if (SSL_set1_host(ssl_.get(), expected_host.c_str()) != 1) throw TlsError("SSL_set1_host failed");
-    SSL_set_ex_data(ssl_.get(), check_index(), &check_);
+    attach_peer_check(ssl_.get(), &check_);
     if (server)
       SSL_set_accept_state(ssl_.get());
     else
@@ -339,6 +96,7 @@ class TlsStream : public Stream {
   }
 
   int fd() const override { return socket_.fd(); }
+  int send_queue_fd() const override { return sender_ ? sender_->wake_fd() : -1; }
   std::string cipher_suite() const override { return SSL_get_cipher_name(ssl_.get()); }
   bool kernel_tls_send() const override { return kernel_send_; }
   bool kernel_tls_receive() const override { return kernel_receive_; }
@@ -394,6 +152,12 @@ class TlsStream : public Stream {
       unflushed_ = 0;
       return {done, Want::Nothing};
     }
+    if (!sender_ && pipelined_sending_ && reader_ && bytes.size() >= kPipelineFrom && !write_pending_) start_pipeline();
+    if (sender_ && !write_pending_ && !sender_->has_room()) {
+      if (const int error = sender_->error())
+        throw IoError(peer_ + " closed the connection while sending (" + std::strerror(error) + ")");
+      return {0, Want::SendQueue};
+    }
     // OpenSSL 3.0 does not change keys by itself: a fresh one (KeyUpdate,
     // sent ahead of the next record) long before AES-GCM's limit per key.
     if (records_with_key_ >= records_per_key_ && !write_pending_ && kernel_send_) {
@@ -417,6 +181,12 @@ class TlsStream : public Stream {
     write_pending_ = result != 1;  // (retried with the same bytes; no KeyUpdate in between)
     if (result != 1) return {0, classify(result, "sending to")};
     records_with_key_ += (written + kMaxRecord - 1) / kMaxRecord;
+    if (sender_) {
+      // Sealed and queued: the sender's thread takes it from here.
+      (void)flush();
+      times_.socket_write_seconds = socket_write_before_pipeline_ + sender_->socket_seconds();
+      return {written, Want::Nothing};
+    }
     // Report the bytes only once they have left the buffer for the socket.
     if (!flush()) {
       unflushed_ = written;
@@ -469,30 +239,9 @@ class TlsStream : public Stream {
       throw TlsError("TLS: " + peer_ + " refused this host's job secret: the two hold different job secrets");
   }
 
-  // The peer's alert, read against this side's own certificate: which of
-  // the refusal reasons applies. Empty when the alert is not about our
-  // certificate.
+  // The peer's alert, read against this side's own certificate.
   std::string refused_because() const {
-    X509* mine = SSL_get_certificate(ssl_.get());
-    switch (check_.alert) {
-      case SSL_AD_UNKNOWN_CA:
-      case SSL_AD_DECRYPT_ERROR:  // the chain's signature did not verify against the peer's CA
-        return pinned_ ? "it does not accept this rank's certificate (not the one this rank published)"
-                       : "not signed by the job CA";
-      case SSL_AD_CERTIFICATE_EXPIRED:
-        return "expired on " + format_time(mine ? X509_get0_notAfter(mine) : nullptr);
-      case SSL_AD_BAD_CERTIFICATE:
-      case SSL_AD_CERTIFICATE_UNKNOWN:
-      case SSL_AD_UNSUPPORTED_CERTIFICATE:
-        if (mine && X509_cmp_current_time(X509_get0_notBefore(mine)) >= 0)
-          return "not valid before " + format_time(X509_get0_notBefore(mine));
-        if (pinned_) return "not the certificate this rank published (fingerprint mismatch)";
-        if (mine && X509_check_host(mine, own_host_.c_str(), own_host_.size(), 0, nullptr) != 1)
-          return "certificate is for host " + certificate_hosts(mine) + ", expected " + own_host_;
-        return std::string("alert ") + SSL_alert_desc_string_long(check_.alert);
-      default:
-        return "";
-    }
+    return refusal_of_own_certificate(check_, SSL_get_certificate(ssl_.get()), pinned_, own_host_);
   }
 
   Want classify(int result, const char* direction) {
@@ -529,6 +278,20 @@ class TlsStream : public Stream {
     return ret;
   }
 
+  // From now on sealed records go to a sender thread (record_sender.hpp)
+  // instead of through the buffered socket BIO, which SSL_set0_wbio frees;
+  // it holds nothing by now (every earlier write returned flushed), checked
+  // all the same, as an SSL_read may have queued a record to send.
+  void start_pipeline() {
+    if (BIO_wpending(SSL_get_wbio(ssl_.get())) != 0) return;  // (tried again on the next write)
+    auto sender = std::make_unique<RecordSender>(socket_.fd(), kSendQueueBytes);
+    BIO* bio = sender->new_bio();
+    if (!bio) throw TlsError("BIO_new failed: " + openssl_errors());
+    socket_write_before_pipeline_ = times_.socket_write_seconds;
+    sender_ = std::move(sender);
+    SSL_set0_wbio(ssl_.get(), bio);
+  }
+
   bool flush() {
     BIO* out = SSL_get_wbio(ssl_.get());
     if (BIO_flush(out) == 1) return true;
@@ -537,6 +300,8 @@ class TlsStream : public Stream {
   }
 
   Socket socket_;
+  std::unique_ptr<RecordSender> sender_;  // pipelined sending; outlives ssl_, whose write BIO points at it
+  double socket_write_before_pipeline_ = 0;
   SslPtr ssl_;
   std::size_t unflushed_ = 0;  // bytes accepted by SSL_write still in the write buffer
   std::string peer_;
@@ -552,51 +317,13 @@ class TlsStream : public Stream {
   bool handshake_done_ = false;
   bool accepted_sent_ = false;
   bool kernel_send_ = false, kernel_receive_ = false;
+  const bool pipelined_sending_;
   const std::uint64_t records_per_key_;
   std::uint64_t records_with_key_ = 0, key_updates_ = 0;
   bool write_pending_ = false;  // the last SSL_write wants to be repeated
 };
 
 }  // namespace
-
-void warm_up_tls() {
-  // OpenSSL 3.0 fetches each algorithm, encoder and decoder from its
-  // providers the first time it is used (and again for a new property
-  // query): about 7 ms here. A throwaway CA, certificate and a complete
-  // handshake over an in-memory BIO pair pay all of it in advance.
-  try {
-    kernel_offers_tls();  // probed once; costs a loopback connection
-    // (make_host_certificate's PEM round trip warms the decoders that
-    // --tls-ca/--tls-cert/--tls-key files go through.)
-    const PemPair authority = make_certificate_authority("ringsim warm-up", 1);
-    const PemPair host = make_host_certificate(authority, "warm-up", {}, 1);
-    const TlsContext context(TlsCredentials{authority.certificate, host.certificate, host.private_key},
-                             "TLS_AES_128_GCM_SHA256", "openssl", "warm-up");
-    SslPtr client(SSL_new(static_cast<SSL_CTX*>(context.native())));
-    SslPtr server(SSL_new(static_cast<SSL_CTX*>(context.native())));
-    BIO *client_end = nullptr, *server_end = nullptr;
-    if (!client || !server || BIO_new_bio_pair(&client_end, 0, &server_end, 0) != 1) return;
-    SSL_set_bio(client.get(), client_end, client_end);
-    SSL_set_bio(server.get(), server_end, server_end);
-    SSL_set1_host(client.get(), "warm-up");
-    SSL_set1_host(server.get(), "warm-up");
-    SSL_set_connect_state(client.get());
-    SSL_set_accept_state(server.get());
-    for (int round = 0; round < 8 && !(SSL_is_init_finished(client.get()) && SSL_is_init_finished(server.get()));
-         ++round) {
-      SSL_do_handshake(client.get());
-      SSL_do_handshake(server.get());
-    }
-    // One record each way warms the record cipher too.
-    const char byte = 0;
-    char got = 0;
-    std::size_t moved = 0;
-    if (SSL_write_ex(client.get(), &byte, 1, &moved) == 1) SSL_read_ex(server.get(), &got, 1, &moved);
-  } catch (const Error&) {
-    // A warm-up only; the real set-up reports any problem.
-  }
-  ERR_clear_error();
-}
 
 std::unique_ptr<Stream> make_tls_stream(Socket socket, const TlsContext& context, bool server,
                                         const std::string& expected_host, std::string peer,

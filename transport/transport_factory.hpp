@@ -15,6 +15,9 @@ struct TlsIdentity;
 // The transport's settings (common/job_config.hpp) and what the front end
 // prepares for them.
 struct TransportOptions : TransportSettings {
+  // tls: seal the next records while the last ones are sent (a sender
+  // thread per edge that carries blocks); false only to measure without it.
+  bool tls_pipelined_sending = true;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
