@@ -27,6 +27,7 @@
 #include "engine/placement.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_ids.hpp"
+#include "engine/tile_device.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "kernels/normalize.hpp"
 #include "kernels/rate_probe.hpp"
@@ -239,6 +240,13 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
   LocalInput input;
   RowMatrix<Scalar> own;
   std::unique_ptr<Transport> transport;
+  // --device: before any work, so a rank without its GPU fails the job at once.
+  std::unique_ptr<TileBackend<Scalar>> tiles;
+  json device;
+  {
+    PhaseScope phase("device");
+    run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, device); });
+  }
   {
     PhaseScope phase("load");
     ScopedTimer timer(report.load_seconds);
@@ -387,7 +395,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
     ScopedTimer timer(report.ring_seconds);
     ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
     const RingTimes times =
-        run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints, &progress);
+        run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints, &progress, tiles.get());
     report.compute_seconds = times.compute_seconds;
     report.wait_seconds = times.wait_seconds + mode_wait;
     report.entries = times.entries;
@@ -438,6 +446,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                {"middle_step_rows_given", report.rows_given},
                {"middle_step_rows_taken", report.rows_taken},
                {"peak_rss_bytes", peak_rss_bytes()},
+               {"device", device},
                {"transport", transport_json(stats)}};
   const auto all = comm.allgather(mine.dump());
   if (rank == 0) {
@@ -467,6 +476,7 @@ void run_typed(const RunOptions& options, const MpiComm& comm) {
                      {"tls_crypto", stats.tls_crypto},
                      {"tile", {options.tile, options.tile}},
                      {"gemm_backend", gemm_backend()},
+                     {"device", to_string(options.device)},
                      {"resumed_steps", checkpoints.resume_step},
                      {"ring_steps", schedule.steps()},
                      {"balance", input.rank_gflops.empty() ? "even" : "measured"},
