@@ -20,6 +20,7 @@
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
+#include "launcher/gpu_ranks.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"
@@ -170,8 +171,11 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config) {
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel +
                       "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
-  const int per_host =
-      settings.processes_per_host > 0 ? settings.processes_per_host : std::min(config.cpus, kMaxProcessesPerHost);
+  const auto device = config.hyperparameters.find("device");
+  const bool device_cuda = device != config.hyperparameters.end() && device->second == "cuda";
+  const int per_host = settings.processes_per_host > 0
+                           ? settings.processes_per_host
+                           : default_processes_per_host(config.cpus, config.gpus, device_cuda, kMaxProcessesPerHost);
   RankMap ranks(config.hosts, per_host);
   Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}};
   plan.leader_host = plan.ranks.hosts().front().host;
