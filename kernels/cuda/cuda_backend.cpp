@@ -89,8 +89,9 @@ class CudaTileBackend final : public TileBackend<Scalar> {
     check(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cublasCreate(&blas_), "cublasCreate");
     check(cublasSetStream(blas_, compute_), "cublasSetStream");
-    // fp32 products in fp32: no TF32 tensor-core shortcut behind the user's back.
-    check(cublasSetMathMode(blas_, CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+    // The default math mode keeps fp32 products in fp32 (TF32 tensor cores only
+    // when asked for), without the pedantic mode's ban on faster fp32 algorithms.
+    check(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
   }
   CudaTileBackend(const CudaTileBackend&) = delete;
   CudaTileBackend& operator=(const CudaTileBackend&) = delete;
