@@ -18,7 +18,13 @@ namespace {
 constexpr std::array<std::string_view, 3> kModeNames = {"topk", "threshold", "full"};
 constexpr std::array<std::string_view, 3> kTransportNames = {"mpi", "tcp", "tls"};
 constexpr std::array<std::string_view, 2> kDtypeNames = {"float32", "float64"};
+// A build without CUDA does not offer it: --device cuda is then an unknown
+// value (Device::cuda stays in the enum for the engine's sake).
+#ifdef RINGSIM_WITH_CUDA
 constexpr std::array<std::string_view, 2> kDeviceNames = {"cpu", "cuda"};
+#else
+constexpr std::array<std::string_view, 1> kDeviceNames = {"cpu"};
+#endif
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
 constexpr std::array<std::string_view, 2> kBalanceNames = {"even", "measured"};
 constexpr std::array<std::string_view, 2> kEncryptNames = {"all", "inter-host"};
@@ -200,8 +206,8 @@ void check_job_config(const JobConfig& config, OptionNaming naming) {
     throw InputError(
         "--balance measured cannot resume from --checkpoint-dir: a rerun must cut the rows exactly as the first run "
         "did, so checkpointed jobs share rows evenly");
-  if (config.device == Device::cuda)
-    throw InputError(fmt::format("{} cuda: this ringsim was built without CUDA; use cpu",
+  if (config.device == Device::cuda && config.balance == Balance::measured)
+    throw InputError(fmt::format("{} cuda shares rows evenly: --balance measured times this core's CPU tiles",
                                  naming == OptionNaming::flags ? "--device" : "hyperparameter 'device'"));
 }
 

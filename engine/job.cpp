@@ -16,6 +16,7 @@
 #include "engine/resume.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_scores.hpp"
+#include "engine/tile_device.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {
@@ -49,6 +50,12 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   RankReport report;
   const int rank = comm.rank();
   const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
+  // --device: before any work, so a rank without its GPU fails the job at once.
+  std::unique_ptr<TileBackend<Scalar>> tiles;
+  {
+    PhaseScope phase("device");
+    run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
+  }
   LocalInput input = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
   // Connections are made now; TLS handshakes go on in the background while
   // the rows load and are collected (agreed) before the ring.
@@ -83,8 +90,8 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   const RingSchedule schedule(comm.size(), input.rank_gflops, options.tile);
   timed_phase("ring", report.ring_seconds, [&] {
     ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
-    const RingTimes times =
-        run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints.ring(), &progress);
+    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints.ring(),
+                                     &progress, tiles.get());
     report.record_ring(times, mode_wait);
   });
   StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {

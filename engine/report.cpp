@@ -118,6 +118,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                {"middle_step_rows_given", report.rows_given},
                {"middle_step_rows_taken", report.rows_taken},
                {"peak_rss_bytes", peak_rss_bytes()},
+               {"device", report.device},
                {"transport", transport_json(stats)}};
   const auto all = comm.allgather(mine.dump());
   JobReport out;
@@ -148,6 +149,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                    {"tls_crypto", stats.tls_crypto},
                    {"tile", {options.tile, options.tile}},
                    {"gemm_backend", gemm_backend()},
+                   {"device", to_string(options.device)},
                    {"resumed_steps", facts.resumed_steps},
                    {"ring_steps", facts.schedule.steps()},
                    {"balance", input.rank_gflops.empty() ? "even" : "measured"},

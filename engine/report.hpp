@@ -3,6 +3,7 @@
 // rows.json, which rows of which files each rank held), and the name=value
 // metric lines rank 0 prints.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "engine/local_input.hpp"
@@ -21,6 +22,7 @@ struct RankReport {
   double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0, checkpoint_seconds = 0;
   std::int64_t rows = 0, entries = 0;
   std::int64_t rows_given = 0, rows_taken = 0;  // shared middle step
+  nlohmann::json device;                        // what computes the tiles (--device): the GPU's name and memory
 
   // The ring's figures; `mode_wait`: time the mode blocked on the transport.
   void record_ring(const RingTimes& times, double mode_wait) {

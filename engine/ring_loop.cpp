@@ -11,8 +11,11 @@ namespace ringsim {
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
                    Transport& transport, RingMode<Scalar>& mode, Millis timeout, const RingCheckpoints& checkpoints,
-                   ProgressReporter* progress) {
+                   ProgressReporter* progress, TileBackend<Scalar>* backend) {
   RingTimes times;
+  CpuTileBackend<Scalar> cpu;
+  TileBackend<Scalar>& tiles = backend ? *backend : cpu;
+  tiles.upload_own(own);
   const TileGrid grid{schedule.grain()};
   const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
   const int rank = transport.rank();
@@ -88,8 +91,8 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
       times.rows_taken += shared_times.rows_received;
     } else {
       ScopedTimer timer(times.compute_seconds);
-      times.entries +=
-          compute_assignment(own, own_global0, *current, visiting_global0, assignment, grid, consumer, after_tile);
+      tiles.upload_visiting(*current);
+      times.entries += compute_assignment(tiles, own_global0, visiting_global0, assignment, grid, consumer, after_tile);
     }
     mode.end_step(step, assignment);
     if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {
@@ -108,8 +111,10 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
 }
 
 template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, const RingSchedule&, Transport&,
-                                   RingMode<float>&, Millis, const RingCheckpoints&, ProgressReporter*);
+                                   RingMode<float>&, Millis, const RingCheckpoints&, ProgressReporter*,
+                                   TileBackend<float>*);
 template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, const RingSchedule&, Transport&,
-                                    RingMode<double>&, Millis, const RingCheckpoints&, ProgressReporter*);
+                                    RingMode<double>&, Millis, const RingCheckpoints&, ProgressReporter*,
+                                    TileBackend<double>*);
 
 }  // namespace ringsim

@@ -5,6 +5,7 @@
 #include "engine/progress.hpp"
 #include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
+#include "kernels/tile_backend.hpp"
 
 namespace ringsim {
 
@@ -29,10 +30,12 @@ struct RingCheckpoints {
 // assignments to `mode` (tiles of the grid of edge schedule.grain()). With speeds in `schedule` (measured shares), an
 // even ring's middle step is shared as the work goes (shared_step.hpp). Blocks move right one rank per step; the block
 // for step s+1 is in flight while step s is computed (double buffering), so no rank ever holds more than its own block
-// and two visiting ones.
+// and two visiting ones. Tiles go through `backend` (tile_backend.hpp; null: this core's CPU backend), which is handed
+// each block as it arrives; a shared middle step (measured shares) is computed on the CPU.
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
                    Transport& transport, RingMode<Scalar>& mode, Millis timeout,
-                   const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr);
+                   const RingCheckpoints& checkpoints = {}, ProgressReporter* progress = nullptr,
+                   TileBackend<Scalar>* backend = nullptr);
 
 }  // namespace ringsim

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "kernels/tile_backend.hpp"
 
 namespace ringsim {
 
@@ -12,36 +13,10 @@ std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_g
                                 const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
                                 const TileAssignment& assignment, const TileGrid& grid, TileConsumer<Scalar>& consumer,
                                 const std::function<void(std::int64_t)>& after_tile) {
-  RINGSIM_ENFORCE(grid.edge > 0, "tile edge must be > 0");
-  std::int64_t entries = 0;
-  if (assignment.empty()) return entries;
-  const bool upper_only = assignment.diagonal && !consumer.wants_full_diagonal();
-  ColMatrix<Scalar> tile;
-  for (std::int64_t i0 = assignment.own_begin, i1 = 0; i0 < assignment.own_end; i0 = i1) {
-    i1 = std::min(assignment.own_end, grid.line_after(own_global0 + i0) - own_global0);
-    const std::int64_t m = i1 - i0;
-    for (std::int64_t j0 = assignment.visiting_begin, j1 = 0; j0 < assignment.visiting_end; j0 = j1) {
-      j1 = std::min(assignment.visiting_end, grid.line_after(visiting_global0 + j0) - visiting_global0);
-      const std::int64_t nc = j1 - j0;
-      // On the diagonal block the two sides are cut alike: a tile of the
-      // lower triangle repeats one of the upper.
-      const bool visiting_first = visiting_global0 + j0 < own_global0 + i0;
-      if (upper_only && visiting_first) continue;
-      const TilePlace place{i0, j0, own_global0, visiting_global0, upper_only};
-      if (!visiting_first) {
-        tile.resize(m, nc);
-        tile.noalias() = own.middleRows(i0, m) * visiting.middleRows(j0, nc).transpose();
-        consumer.consume(tile, place);
-      } else {
-        tile.resize(nc, m);
-        tile.noalias() = visiting.middleRows(j0, nc) * own.middleRows(i0, m).transpose();
-        consumer.consume_transposed(tile, place);
-      }
-      entries += m * nc;
-      if (after_tile) after_tile(m * nc);
-    }
-  }
-  return entries;
+  CpuTileBackend<Scalar> backend;
+  backend.upload_own(own);
+  backend.upload_visiting(visiting);
+  return compute_assignment(backend, own_global0, visiting_global0, assignment, grid, consumer, after_tile);
 }
 
 namespace {
@@ -125,6 +100,11 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
       }
     }
   }
+  check_bound();
+}
+
+template <class Scalar>
+void ThresholdConsumer<Scalar>::check_bound() const {
   if (static_cast<std::int64_t>(pairs_.size()) > max_pairs_)
     throw InputError(
         "the threshold qualifies more than " + std::to_string(max_pairs_) +

@@ -71,6 +71,10 @@ class TopKConsumer : public TileConsumer<Scalar> {
   TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting) : own_(own), visiting_(visiting) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  // The two sides' lists, for a backend that selects elsewhere (the GPU) and
+  // offers only its candidates.
+  TopKAccumulator<Scalar>& own_lists() { return own_; }
+  TopKAccumulator<Scalar>& visiting_lists() { return visiting_; }
 
  private:
   TopKAccumulator<Scalar>& own_;
@@ -96,6 +100,10 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
   const std::vector<ScoredPair<Scalar>>& pairs() const { return pairs_; }
   Scalar threshold() const { return threshold_; }
+  // A pair selected elsewhere (the GPU): global ids in either order.
+  void add(std::int64_t a, std::int64_t b, Scalar score) { pairs_.push_back({a < b ? a : b, a < b ? b : a, score}); }
+  // Throws InputError, as consume() does, when more than max_pairs are held.
+  void check_bound() const;
 
  private:
   Scalar threshold_;

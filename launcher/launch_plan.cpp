@@ -10,6 +10,7 @@
 #include "common/hex.hpp"
 #include "common/log.hpp"
 #include "launcher/child_process.hpp"
+#include "launcher/gpu_ranks.hpp"
 #include "transport/certificates.hpp"
 #include "transport/preshared_key.hpp"
 #include "transport/tls_stream.hpp"
@@ -129,8 +130,11 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel +
                       "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
-  const int per_host =
-      settings.processes_per_host > 0 ? settings.processes_per_host : std::min(config.cpus, kMaxProcessesPerHost);
+  const auto device = config.hyperparameters.find("device");
+  const bool device_cuda = device != config.hyperparameters.end() && device->second == "cuda";
+  const int per_host = settings.processes_per_host > 0
+                           ? settings.processes_per_host
+                           : default_processes_per_host(config.cpus, config.gpus, device_cuda, kMaxProcessesPerHost);
   RankMap ranks(config.hosts, per_host);
   Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}, false, scratch};
   plan.has_job_secret = !plan.settings.job_secret.empty() || !plan.settings.job_secret_channel.empty();

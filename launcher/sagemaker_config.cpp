@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "launcher/gpu_ranks.hpp"
 
 extern char** environ;
 
@@ -178,6 +179,7 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
   config.cpus =
       cpus.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : parse_cpu_count(cpus);
+  config.gpus = parse_gpu_count(lookup(environment, "SM_NUM_GPUS"));
   return config;
 }
 

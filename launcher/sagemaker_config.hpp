@@ -25,6 +25,7 @@ struct SageMakerConfig {
   std::map<std::string, std::string> hyperparameters;  // values decoded to plain strings
   std::map<std::string, ChannelConfig> channels;
   int cpus = 1;  // SM_NUM_CPUS, else this machine's
+  int gpus = 0;  // SM_NUM_GPUS (gpu_ranks.hpp)
 };
 
 // Throws ConfigError naming the file (or variable) and the problem:

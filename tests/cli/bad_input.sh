@@ -26,7 +26,10 @@ expect_failure --one-error-line ragged    "ragged.csv:2"               --input "
 expect_failure --one-error-line k0        "--k must be between 1 and"  --input "$work/good.npy" --k 0
 expect_failure --one-error-line mode      "--mode must be one of topk, threshold, full, got 'nope'" --input "$work/good.npy" --mode nope
 expect_failure --one-error-line k_text    "--k must be an integer, got 'ten'" --input "$work/good.npy" --k ten
-expect_failure --one-error-line device    "--device cuda: this ringsim was built without CUDA" --input "$work/good.npy" --device cuda
+# A build without CUDA does not offer it (a CUDA build's refusal without a GPU: cuda_no_gpu.sh).
+if [[ "$("$ringsim" options)" != *"| cpu, cuda |"* ]]; then
+  expect_failure --one-error-line device "--device must be one of cpu, got 'cuda'" --input "$work/good.npy" --device cuda
+fi
 expect_failure --one-error-line --out "$work/blocker/sub" unwritable "cannot be created" --input "$work/good.npy"
 expect_failure --one-error-line timeout_nan  "--timeout must be a finite number, got 'nan'" --input "$work/good.npy" --timeout nan
 expect_failure --one-error-line timeout_huge "--timeout must be between 0.001 and 1000000 seconds" --input "$work/good.npy" --timeout 1e300

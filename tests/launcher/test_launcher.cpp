@@ -16,6 +16,7 @@
 #include "launcher/control_channel.hpp"
 #include "launcher/control_handshakes.hpp"
 #include "launcher/failure_report.hpp"
+#include "launcher/gpu_ranks.hpp"
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
@@ -97,9 +98,10 @@ TEST(Hyperparameters, MapToSettingsAndRejectUnknownOrIllTyped) {
               ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'k' must be between 1 and 1048576, got 0")));
   EXPECT_THAT(parsing({{"max_output_bytes", "5"}, {"max_full_bytes", "6"}}),
               ThrowsMessage<ConfigError>(HasSubstr("which another key already set")));
-  EXPECT_THAT(
-      parsing({{"device", "cuda"}}),
-      ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'device' cuda: this ringsim was built without CUDA")));
+#ifndef RINGSIM_WITH_CUDA
+  EXPECT_THAT(parsing({{"device", "cuda"}}),
+              ThrowsMessage<ConfigError>(HasSubstr("hyperparameter 'device' must be one of cpu, got 'cuda'")));
+#endif
   EXPECT_THAT(parsing({{"threshold", "high"}}),
               ThrowsMessage<ConfigError>(HasSubstr("'threshold' must be a finite number")));
   EXPECT_THAT(parsing({{"transport", "udp"}}), ThrowsMessage<ConfigError>(HasSubstr("'transport' must be one of")));
@@ -136,6 +138,46 @@ TEST_F(MlRoot, ReadsTheContract) {
   EXPECT_EQ(config.hyperparameters.at("mode"), "full");
   EXPECT_EQ(config.channels.at("train").distribution, "ShardedByS3Key");
   EXPECT_EQ(config.cpus, 36);
+}
+
+// GPU instances: one rank per GPU when the tiles run there (device cuda),
+// else one per CPU; SM_NUM_GPUS is read strictly.
+TEST(GpuRanks, OneRankPerGpuWhenTheDeviceIsCuda) {
+  EXPECT_EQ(default_processes_per_host(192, 8, true, 4096), 8);     // ml.p5.48xlarge, device cuda
+  EXPECT_EQ(default_processes_per_host(192, 8, false, 4096), 192);  // the same host, device cpu
+  EXPECT_EQ(default_processes_per_host(36, 0, true, 4096), 36);     // no GPU: the ranks say so themselves
+  EXPECT_EQ(default_processes_per_host(8192, 0, false, 4096), 4096);
+  EXPECT_EQ(parse_gpu_count(""), 0);
+  EXPECT_EQ(parse_gpu_count("8"), 8);
+  EXPECT_THAT(
+      [] { parse_gpu_count("8 gpus"); },
+      ThrowsMessage<ConfigError>(HasSubstr("SM_NUM_GPUS must be a whole number of GPUs (0 or more), got '8 gpus'")));
+  EXPECT_THAT([] { parse_gpu_count("-1"); }, ThrowsMessage<ConfigError>(HasSubstr("SM_NUM_GPUS")));
+}
+
+TEST_F(MlRoot, GpuInstanceRunsOneRankPerGpu) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  const auto np = [&](std::string hyperparameters, std::map<std::string, std::string> environment) {
+    hyperparameters.insert(1, R"("job_secret":"0123456789abcdef0123456789abcdef",)");
+    write("hyperparameters.json", hyperparameters);
+    const auto config = load_sagemaker_config(root_.string(), environment);
+    const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
+    const auto it = std::find(argv.begin(), argv.end(), "-np");
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}});
+  EXPECT_EQ(config.gpus, 4);
+  // Device cpu on the GPU instance: a rank per CPU, as before.
+  EXPECT_EQ(np(R"({"k":"5"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "32");
+#ifdef RINGSIM_WITH_CUDA
+  EXPECT_EQ(np(R"({"device":"cuda"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "8");
+  EXPECT_EQ(np(R"({"device":"cuda","processes_per_host":"2"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "4");
+#endif
+  EXPECT_THAT(
+      [&] {
+        load_sagemaker_config(root_.string(), {{"SM_NUM_GPUS", "four"}});
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("SM_NUM_GPUS must be a whole number")));
 }
 
 TEST_F(MlRoot, MissingInterfaceFallsBackToEth0) {

@@ -1,0 +1,93 @@
+#include "kernels/tile_backend.hpp"
+
+#include <algorithm>
+
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+template <class Scalar>
+void CpuTileBackend<Scalar>::tile(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first,
+                                  TileConsumer<Scalar>& consumer) {
+  if (!visiting_first) {
+    tile_.resize(m, nc);
+    tile_.noalias() =
+        own_->middleRows(place.own_local, m) * visiting_->middleRows(place.visiting_local, nc).transpose();
+    consumer.consume(tile_, place);
+  } else {
+    tile_.resize(nc, m);
+    tile_.noalias() =
+        visiting_->middleRows(place.visiting_local, nc) * own_->middleRows(place.own_local, m).transpose();
+    consumer.consume_transposed(tile_, place);
+  }
+}
+
+template <class Scalar>
+std::int64_t compute_assignment(TileBackend<Scalar>& backend, std::int64_t own_global0, std::int64_t visiting_global0,
+                                const TileAssignment& assignment, const TileGrid& grid, TileConsumer<Scalar>& consumer,
+                                const std::function<void(std::int64_t)>& after_tile) {
+  RINGSIM_ENFORCE(grid.edge > 0, "tile edge must be > 0");
+  std::int64_t entries = 0;
+  if (assignment.empty()) return entries;
+  const bool upper_only = assignment.diagonal && !consumer.wants_full_diagonal();
+  for (std::int64_t i0 = assignment.own_begin, i1 = 0; i0 < assignment.own_end; i0 = i1) {
+    i1 = std::min(assignment.own_end, grid.line_after(own_global0 + i0) - own_global0);
+    const std::int64_t m = i1 - i0;
+    for (std::int64_t j0 = assignment.visiting_begin, j1 = 0; j0 < assignment.visiting_end; j0 = j1) {
+      j1 = std::min(assignment.visiting_end, grid.line_after(visiting_global0 + j0) - visiting_global0);
+      const std::int64_t nc = j1 - j0;
+      // On the diagonal block the two sides are cut alike: a tile of the
+      // lower triangle repeats one of the upper.
+      const bool visiting_first = visiting_global0 + j0 < own_global0 + i0;
+      if (upper_only && visiting_first) continue;
+      backend.tile(TilePlace{i0, j0, own_global0, visiting_global0, upper_only}, m, nc, visiting_first, consumer);
+      entries += m * nc;
+      if (after_tile) after_tile(m * nc);
+    }
+  }
+  backend.flush();
+  return entries;
+}
+
+SelectTileShape select_shape(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first) {
+  SelectTileShape shape;
+  shape.diagonal = place.diagonal;
+  const std::int64_t own_id0 = place.own_global0 + place.own_local;
+  const std::int64_t visiting_id0 = place.visiting_global0 + place.visiting_local;
+  if (!visiting_first) {
+    shape.m = m, shape.nc = nc, shape.row_local = place.own_local, shape.col_local = place.visiting_local;
+    shape.row_id0 = own_id0, shape.col_id0 = visiting_id0;
+  } else {
+    shape.m = nc, shape.nc = m, shape.row_local = place.visiting_local, shape.col_local = place.own_local;
+    shape.row_id0 = visiting_id0, shape.col_id0 = own_id0;
+  }
+  return shape;
+}
+
+template <class Scalar>
+void offer_selected(const SelectTileShape& shape, int k, const Scalar* scores, const std::int64_t* ids,
+                    TopKAccumulator<Scalar>& rows, TopKAccumulator<Scalar>& columns) {
+  for (std::int64_t list = 0; list < shape.m + shape.nc; ++list) {
+    const bool is_row = list < shape.m;
+    TopKAccumulator<Scalar>& target = is_row ? rows : columns;
+    const std::int64_t local = is_row ? shape.row_local + list : shape.col_local + (list - shape.m);
+    for (int slot = 0; slot < k; ++slot) {
+      const std::int64_t id = ids[list * k + slot];
+      if (id == kSelectEmptyId) break;  // sorted: the rest are empty too
+      target.offer(local, scores[list * k + slot], id);
+    }
+  }
+}
+
+#define RINGSIM_INSTANTIATE(S)                                                                                     \
+  template class CpuTileBackend<S>;                                                                                \
+  template std::int64_t compute_assignment<S>(TileBackend<S>&, std::int64_t, std::int64_t, const TileAssignment&,  \
+                                              const TileGrid&, TileConsumer<S>&,                                   \
+                                              const std::function<void(std::int64_t)>&);                           \
+  template void offer_selected<S>(const SelectTileShape&, int, const S*, const std::int64_t*, TopKAccumulator<S>&, \
+                                  TopKAccumulator<S>&);
+RINGSIM_INSTANTIATE(float)
+RINGSIM_INSTANTIATE(double)
+#undef RINGSIM_INSTANTIATE
+
+}  // namespace ringsim

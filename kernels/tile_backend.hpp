@@ -1,0 +1,89 @@
+#pragma once
+// Where a rank's tiles are computed: the ring loop hands each block to a
+// backend (upload) and walks the tile grid through it; for every tile the
+// backend runs the GEMM and the fused selection and hands what it selected
+// to the mode's consumer (tile_kernel.hpp). The CPU backend is the Eigen /
+// OpenBLAS GEMM of tile_kernel.cpp with the consumer selecting on the host;
+// the CUDA backend (kernels/cuda/, -DRINGSIM_CUDA) keeps both blocks and the
+// tile on the GPU and selects there, so only k candidates per row, the pairs
+// over a threshold, or (full mode) the tile itself come back.
+//
+// Worked example, P = 2, n = 1024, tile 256, rank 1 at step 1: upload_own(rows
+// 512..1023), upload_visiting(rows 0..511); the assignment is own 0..512 x
+// visiting 0..512, four grid tiles wide and four high; each tile's visiting
+// rows come first in the matrix, so each is the GEMM visiting x own^T and
+// reaches the consumer through consume_transposed, as on one rank.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kernels/matrix.hpp"
+#include "kernels/ring_schedule.hpp"
+#include "kernels/select_row.hpp"
+#include "kernels/tile_kernel.hpp"
+
+namespace ringsim {
+
+template <class Scalar>
+class TileBackend {
+ public:
+  virtual ~TileBackend() = default;
+  // What computes the tiles, for the report: "cpu" or "cuda".
+  virtual std::string name() const = 0;
+  // Upload of a block: `rows` is the own (visiting) operand of the tiles that
+  // follow, until the next call. The caller keeps `rows` alive and unchanged
+  // until then (a backend may read it while it computes).
+  virtual void upload_own(const RowMatrix<Scalar>& rows) = 0;
+  virtual void upload_visiting(const RowMatrix<Scalar>& rows) = 0;
+  // GEMM of one tile and fused selection into `consumer`: own rows
+  // [place.own_local, + m) x visiting rows [place.visiting_local, + nc). With
+  // `visiting_first` (the visiting rows come first in the matrix) the GEMM is
+  // visiting x own^T and the consumer gets consume_transposed, so a pair is
+  // always the same product whoever computes it.
+  virtual void tile(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first,
+                    TileConsumer<Scalar>& consumer) = 0;
+  // Every tile given so far has reached its consumer (a backend may run
+  // tiles ahead of their selection).
+  virtual void flush() {}
+};
+
+// The Eigen / OpenBLAS GEMM on this core; the consumer selects on the host.
+template <class Scalar>
+class CpuTileBackend final : public TileBackend<Scalar> {
+ public:
+  std::string name() const override { return "cpu"; }
+  void upload_own(const RowMatrix<Scalar>& rows) override { own_ = &rows; }
+  void upload_visiting(const RowMatrix<Scalar>& rows) override { visiting_ = &rows; }
+  void tile(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first,
+            TileConsumer<Scalar>& consumer) override;
+
+ private:
+  const RowMatrix<Scalar>* own_ = nullptr;
+  const RowMatrix<Scalar>* visiting_ = nullptr;
+  ColMatrix<Scalar> tile_;  // reused: one allocation for the whole ring
+};
+
+// Runs every grid tile of `assignment` through `backend` (whose own and
+// visiting blocks start at global rows own_global0 and visiting_global0);
+// `after_tile` runs after each with its entry count. Returns the entries
+// computed (each costs 2 * cols flops). The upper triangle only on a
+// diagonal, unless the consumer wants the whole block (full mode).
+template <class Scalar>
+std::int64_t compute_assignment(TileBackend<Scalar>& backend, std::int64_t own_global0, std::int64_t visiting_global0,
+                                const TileAssignment& assignment, const TileGrid& grid, TileConsumer<Scalar>& consumer,
+                                const std::function<void(std::int64_t)>& after_tile);
+
+// For a backend that selects elsewhere (select_row.hpp): the tile it computes
+// for `place` (own rows [own_local, + m) x visiting rows [visiting_local,
+// + nc)); with `visiting_first` its row side is the visiting block.
+SelectTileShape select_shape(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first);
+
+// Offers a tile's selected candidates (select_tile_list's lists: shape.m row
+// lists, then shape.nc column lists, k slots each, empty slots last) to the
+// row side's and the column side's lists.
+template <class Scalar>
+void offer_selected(const SelectTileShape& shape, int k, const Scalar* scores, const std::int64_t* ids,
+                    TopKAccumulator<Scalar>& rows, TopKAccumulator<Scalar>& columns);
+
+}  // namespace ringsim
