@@ -49,6 +49,23 @@ bool has_option(const std::vector<std::pair<std::string, std::string>>& argument
   return false;
 }
 
+// The one file in `channel` under `ml_root` (the leader's view; every host
+// holds the same, FullyReplicated). Throws ConfigError when there is not
+// exactly one.
+std::string single_file(const std::string& ml_root, const std::string& channel) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(channel_dir(ml_root, channel), error))
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
+  if (error)
+    throw ConfigError("channel '" + channel + "' (" + channel_dir(ml_root, channel) +
+                      ") cannot be read: " + error.message());
+  if (names.size() != 1)
+    throw ConfigError("channel '" + channel + "' must hold exactly one file (the row ids, text or .npy); it holds " +
+                      std::to_string(names.size()));
+  return names.front();
+}
+
 std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& options) {
   const auto& s = plan.settings;
   // Every host reads its own ML root: the same path on SageMaker, sibling
@@ -75,6 +92,10 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   // the same defaults for the rest.
   for (const auto& [flag, text] : s.job_arguments) command.insert(command.end(), {flag, text});
   if (sharded) command.push_back("--sharded");
+  // An `ids` channel: the row ids, one file (text, one per line, or a 1-D
+  // .npy), as --ids takes them.
+  if (plan.config.channels.count("ids") && !has_option(s.job_arguments, "--ids"))
+    command.insert(command.end(), {"--ids", channel_dir(root, "ids") + "/" + single_file(leader_root, "ids")});
   // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
   // when the job asks for checkpoints: managed spot training resumes there.
   if (fs::is_directory(checkpoint_dir(leader_root))) {

@@ -623,6 +623,26 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
   EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
 }
 
+// An `ids` channel holds the row ids as one file: the ranks get --ids.
+TEST_F(MlRoot, AnIdsChannelBecomesTheRowIds) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  write("hyperparameters.json", "{}");
+  write("inputdataconfig.json", R"({"train":{"S3DistributionType":"FullyReplicated"},
+                                    "ids":{"S3DistributionType":"FullyReplicated"}})");
+  fs::create_directories(root_ / "input/data/ids");
+  std::ofstream(root_ / "input/data/ids/titles.txt") << "a\nb\n";
+  const auto argv = [&] {
+    return launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  };
+  const auto words = argv();
+  const auto it = std::find(words.begin(), words.end(), "--ids");
+  ASSERT_NE(it, words.end());
+  ASSERT_NE(it + 1, words.end());
+  EXPECT_EQ(*(it + 1), (root_ / "input/data/ids/titles.txt").string());
+  std::ofstream(root_ / "input/data/ids/more.txt") << "c\n";
+  EXPECT_THAT(argv, ThrowsMessage<ConfigError>(HasSubstr("channel 'ids' must hold exactly one file")));
+}
+
 // With a job secret instead, each host's launcher derives the key and
 // writes it to the same path on every host, outside what SageMaker uploads.
 TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {
