@@ -105,6 +105,19 @@ std::string lookup(const Environment& environment, const std::string& key) {
   return it == environment.end() ? "" : it->second;
 }
 
+// The JSON object in `path`, else in the environment variable `variable`
+// (how SageMaker's toolkit also passes it), else {}.
+json read_config_object(const std::string& path, const std::string& variable, const Environment& environment) {
+  std::string text;
+  json value = json::object();
+  if (read_if_exists(path, text))
+    value = parse_json(text, path);
+  else if (!lookup(environment, variable).empty())
+    value = parse_json(lookup(environment, variable), variable);
+  if (!value.is_object()) throw ConfigError(path + ": expected a JSON object");
+  return value;
+}
+
 }  // namespace
 
 SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
@@ -145,24 +158,13 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   }
 
   // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
-  const std::string hp_path = config_dir + "/hyperparameters.json";
-  json hyperparameters = json::object();
-  if (read_if_exists(hp_path, text))
-    hyperparameters = parse_json(text, hp_path);
-  else if (!lookup(environment, "SM_HPS").empty())
-    hyperparameters = parse_json(lookup(environment, "SM_HPS"), "SM_HPS");
-  if (!hyperparameters.is_object()) throw ConfigError(hp_path + ": expected a JSON object");
+  const json hyperparameters = read_config_object(config_dir + "/hyperparameters.json", "SM_HPS", environment);
   for (const auto& [key, value] : hyperparameters.items())
     config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
 
   // Channels.
   const std::string data_path = config_dir + "/inputdataconfig.json";
-  json channels = json::object();
-  if (read_if_exists(data_path, text))
-    channels = parse_json(text, data_path);
-  else if (!lookup(environment, "SM_INPUT_DATA_CONFIG").empty())
-    channels = parse_json(lookup(environment, "SM_INPUT_DATA_CONFIG"), "SM_INPUT_DATA_CONFIG");
-  if (!channels.is_object()) throw ConfigError(data_path + ": expected a JSON object");
+  const json channels = read_config_object(data_path, "SM_INPUT_DATA_CONFIG", environment);
   for (const auto& [name, channel] : channels.items()) {
     ChannelConfig c;
     if (channel.is_object()) {
