@@ -26,6 +26,17 @@ using ringsim::testing::ScratchDir;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
+namespace {
+
+// The control channel's TLS context for `host`, keyed from a job secret.
+TlsContext job_secret_context(const std::string& host) {
+  return TlsContext(
+      PresharedKey{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"), "ringsim-control"},
+      host);
+}
+
+}  // namespace
+
 // A worker on an authenticated control channel hears the outcome only from
 // the leader: a plaintext "RSIMEXIT 0" from anyone and an impostor whose
 // credentials the worker refuses are ignored (no key installed, no fake
@@ -109,9 +120,7 @@ TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithTheJobSecret) {
 // that stay silent (a scanner, a stranger) do not hold up the leader's. One
 // at a time, five of them would delay it by five handshake limits (25 s).
 TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
-  const PresharedKey key{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"),
-                         "ringsim-control"};
-  TlsContext worker_tls(key, "algo-2"), leader_tls(key, "algo-1");
+  TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
   Endpoint bound;
   { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
   WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
@@ -136,9 +145,7 @@ TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
 // leader's (once known) gets no handshake: even the right secret from there
 // is not heard.
 TEST(ControlChannel, OnlyTheLeadersAddressGetsAHandshake) {
-  const PresharedKey key{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"),
-                         "ringsim-control"};
-  TlsContext worker_tls(key, "algo-2"), leader_tls(key, "algo-1");
+  TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
   Endpoint bound;
   { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
   WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
