@@ -1,0 +1,209 @@
+// The launchers' control channel (launcher/control_channel): who a worker
+// hears the job's outcome and key from.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "launcher/control_channel.hpp"
+#include "launcher/control_handshakes.hpp"
+#include "tests/scratch_dir.hpp"
+#include "tests/tls_fixture.hpp"
+#include "transport/preshared_key.hpp"
+#include "transport/tls_stream.hpp"
+
+using namespace ringsim;
+using ringsim::testing::ScratchDir;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+namespace {
+
+// The control channel's TLS context for `host`, keyed from a job secret.
+TlsContext job_secret_context(const std::string& host) {
+  return TlsContext(
+      PresharedKey{derive_job_key("0123456789abcdef0123456789abcdef", "ringsim control channel"), "ringsim-control"},
+      host);
+}
+
+}  // namespace
+
+// A worker on an authenticated control channel hears the outcome only from
+// the leader: a plaintext "RSIMEXIT 0" from anyone and an impostor whose
+// credentials the worker refuses are ignored (no key installed, no fake
+// outcome), and the worker keeps listening for the real leader.
+void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const TlsContext& leader_tls,
+                                         const TlsContext& impostor_tls) {
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  std::optional<WorkerChannel> worker;
+  worker.emplace(Endpoint{"127.0.0.1", bound.port});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const std::string job_key =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ringsim-job";
+  std::thread intruders([&] {
+    {
+      Socket plain = connect_to({"127.0.0.1", bound.port}, deadline);
+      const std::string fake = "RSIMEXIT 0 all fine\n";
+      write_exact(plain.fd(), {reinterpret_cast<const std::byte*>(fake.data()), fake.size()}, deadline, "fake");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    try {
+      // TLS 1.3 lets the client finish before the server has checked its
+      // certificate: the impostor may get as far as sending.
+      LeaderChannel impostor;
+      impostor.connect({{"algo-2", {"127.0.0.1", bound.port}}},
+                       std::chrono::steady_clock::now() + std::chrono::seconds(3), &impostor_tls);
+      impostor.share_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImpostorsKey impostor",
+                             std::chrono::steady_clock::now() + std::chrono::seconds(2));
+      impostor.announce({0, "impostor"});
+    } catch (const Error&) {
+    }
+    LeaderChannel leader;
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
+    leader.share_ssh_key(job_key, deadline);
+    leader.announce({7, "the real outcome"});
+  });
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
+  std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
+  const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", &worker_tls, keys.string());
+  intruders.join();
+  EXPECT_EQ(outcome.exit_code, 7);
+  EXPECT_EQ(outcome.reason, "the real outcome");
+  // The job's key, installed before the outcome, usable only from the
+  // leader's address and for commands, and nothing the impostors sent.
+  const auto text_of = [&] {
+    std::ifstream installed(keys);
+    return std::string((std::istreambuf_iterator<char>(installed)), {});
+  };
+  EXPECT_EQ(text_of(),
+            "ssh-ed25519 AAAA-someone-elses-key admin\nfrom=\"127.0.0.1\",no-agent-forwarding,"
+            "no-port-forwarding,no-X11-forwarding,no-user-rc " +
+                job_key + "\n");
+  EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // When the worker's channel ends (the job is over), the job's line goes.
+  worker.reset();
+  EXPECT_EQ(text_of(), "ssh-ed25519 AAAA-someone-elses-key admin\n");
+}
+
+// With the job's certificates: the impostor's names another host.
+TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithItsCertificate) {
+  const auto context_for = [](const std::string& host) {
+    return ringsim::testing::tls_context(ringsim::testing::host_certificate(host), "openssl");
+  };
+  expect_worker_hears_only_the_leader(*context_for("algo-2"), *context_for("algo-1"), *context_for("algo-9"));
+}
+
+// With a job secret: the impostor holds another.
+TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithTheJobSecret) {
+  const auto context_for = [](const std::string& secret, const std::string& host) {
+    return std::make_unique<TlsContext>(
+        PresharedKey{derive_job_key(secret, "ringsim control channel"), "ringsim-control"}, host);
+  };
+  const std::string secret = "0123456789abcdef0123456789abcdef", guess = "0123456789abcdef0123456789abcdeF";
+  expect_worker_hears_only_the_leader(*context_for(secret, "algo-2"), *context_for(secret, "algo-1"),
+                                      *context_for(guess, "algo-9"));
+}
+
+// Handshakes are served side by side, each with its own limit: connections
+// that stay silent (a scanner, a stranger) do not hold up the leader's. One
+// at a time, five of them would delay it by five handshake limits (25 s).
+TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
+  TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
+  std::vector<Socket> silent;
+  for (int i = 0; i < 5; ++i) silent.push_back(connect_to({"127.0.0.1", bound.port}, deadline));
+  std::thread leader_side([&] {
+    LeaderChannel leader;
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
+    leader.announce({0, ""});
+  });
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", &worker_tls);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  leader_side.join();
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_LT(took, std::chrono::duration<double>(ControlHandshakes::kHandshakeLimit).count())
+      << "the leader waited behind the silent connections";
+}
+
+// With credentials too, a connection from another address than the
+// leader's (once known) gets no handshake: even the right secret from there
+// is not heard.
+TEST(ControlChannel, OnlyTheLeadersAddressGetsAHandshake) {
+  TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  worker.set_leader_address("127.0.0.2");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::thread elsewhere([&] {
+    try {
+      LeaderChannel from_127_0_0_1;
+      from_127_0_0_1.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, &leader_tls);
+      from_127_0_0_1.announce({0, "from the wrong address"});
+    } catch (const Error&) {
+    }
+  });
+  EXPECT_THAT([&] { worker.await_outcome(deadline, "algo-1", &worker_tls); },
+              ThrowsMessage<TimeoutError>(HasSubstr("never connected")));
+  elsewhere.join();
+}
+
+// Without a certificate channel a worker hears only the leader's address: a
+// stranger elsewhere that sends a key and "RSIMEXIT 0" first is refused,
+// installs nothing, and the real outcome still arrives. (Here every party
+// is on loopback, so the stranger is told apart by the leader address the
+// worker expects: 127.0.0.2.)
+TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
+  Endpoint bound;
+  { Socket probe = listen_on({"0.0.0.0", 0}, bound); }
+  WorkerChannel worker({"0.0.0.0", bound.port});
+  worker.set_leader_address("127.0.0.2");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const ScratchDir scratch("keys");
+  const auto keys = scratch.path() / "authorized_keys";
+  std::thread parties([&] {
+    {
+      Socket stranger = connect_to({"127.0.0.1", bound.port}, deadline);
+      const std::string lines =
+          "RSIMKEY ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl evil\n"
+          "RSIMEXIT 0 all fine\n";
+      write_exact(stranger.fd(), {reinterpret_cast<const std::byte*>(lines.data()), lines.size()}, deadline, "x");
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    // The leader, from its own address.
+    Socket leader(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+    ASSERT_EQ(::bind(leader.fd(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(bound.port));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    ASSERT_EQ(::connect(leader.fd(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    const std::string outcome = "RSIMEXIT 9 the real outcome\n";
+    write_exact(leader.fd(), {reinterpret_cast<const std::byte*>(outcome.data()), outcome.size()}, deadline, "x");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  });
+  const JobOutcome outcome = worker.await_outcome(deadline, "algo-1", nullptr, keys.string());
+  parties.join();
+  EXPECT_EQ(outcome.exit_code, 9);
+  EXPECT_EQ(outcome.reason, "the real outcome");
+  EXPECT_FALSE(std::filesystem::exists(keys)) << "the stranger's key was installed";
+}

@@ -1,0 +1,217 @@
+// From SageMaker's config to the mpirun command line the leader runs
+// (launcher/launch: launch_mpirun_argv).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "common/errors.hpp"
+#include "launcher/launch.hpp"
+#include "launcher/launch_settings.hpp"
+#include "launcher/sagemaker_config.hpp"
+#include "tests/launcher/ml_root.hpp"
+
+using namespace ringsim;
+using ringsim::testing::MlRoot;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::ThrowsMessage;
+
+namespace fs = std::filesystem;
+
+TEST_F(MlRoot, GpuInstanceRunsOneRankPerGpu) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  const auto np = [&](std::string hyperparameters, std::map<std::string, std::string> environment) {
+    hyperparameters.insert(1, R"("job_secret":"0123456789abcdef0123456789abcdef",)");
+    write("hyperparameters.json", hyperparameters);
+    const auto config = load_sagemaker_config(root_.string(), environment);
+    const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
+    const auto it = std::find(argv.begin(), argv.end(), "-np");
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}});
+  EXPECT_EQ(config.gpus, 4);
+  // Device cpu on the GPU instance: a rank per CPU, as before.
+  EXPECT_EQ(np(R"({"k":"5"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "32");
+#ifdef RINGSIM_WITH_CUDA
+  EXPECT_EQ(np(R"({"device":"cuda"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "8");
+  EXPECT_EQ(np(R"({"device":"cuda","processes_per_host":"2"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "4");
+#endif
+  EXPECT_THAT(
+      [&] {
+        load_sagemaker_config(root_.string(), {{"SM_NUM_GPUS", "four"}});
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("SM_NUM_GPUS must be a whole number")));
+}
+
+TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  // As the Python SDK writes them: every value JSON-encoded a second time.
+  write("hyperparameters.json",
+        R"({"threshold":"0.99999995","k":"\"12\"","timeout":"2.50","mode":"\"threshold\"",
+            "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096",
+            "job_secret":"\"0123456789abcdef0123456789abcdef\""})");
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
+  const auto value_of = [&](const std::string& option) {
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--threshold"), "0.99999995");
+  EXPECT_EQ(value_of("--timeout"), "2.50");
+  EXPECT_EQ(value_of("--k"), "12");
+  EXPECT_EQ(value_of("--tile"), "4096");
+  EXPECT_EQ(value_of("-np"), "4");
+  EXPECT_EQ(value_of("btl_tcp_if_include"), "eth7");  // the toolkit's option overrides the default eth0
+
+  write("hyperparameters.json", R"({"processes_per_host":"2147483647"})");
+  EXPECT_THAT(
+      [&] {
+        launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+      },
+      ThrowsMessage<ConfigError>(HasSubstr("'processes_per_host' is out of range")))
+      << "2147483647 ranks per host accepted";
+}
+
+// Every SageMaker container's host name is "aws": a rank learns its host
+// from its own resourceconfig.json, and over several hosts listens on the
+// job's interface; mpirun and the ranks run with the gethostname() shim.
+TEST_F(MlRoot, RanksTakeTheirHostFromResourceConfigNotTheHostName) {
+  write("resourceconfig.json",
+        R"({"current_host":"algo-1","hosts":["algo-1","algo-2"],"network_interface_name":"eth1"})");
+  write("hyperparameters.json", R"({"insecure_unauthenticated_control":"true"})");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto value_of = [&](const std::string& option) {
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--resource-config"), (root_ / "input/config/resourceconfig.json").string());
+  EXPECT_EQ(value_of("--bind"), "eth1");
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "--check-hosts"), argv.end()) << "gethostname() says aws there";
+  EXPECT_NE(value_of("--hostfile"), "(absent)");
+}
+
+TEST_F(MlRoot, OneHostRunsItsRanksWithoutSshOrNames) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"],"network_interface_name":"eth1"})");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  std::string joined;
+  for (const auto& word : argv) joined += word + " ";
+  EXPECT_EQ(argv.front(), "mpirun") << "no shim: one host has no name to mix up";
+  EXPECT_THAT(joined, HasSubstr("--oversubscribe"));
+  EXPECT_THAT(joined, Not(HasSubstr("plm_rsh_args"))) << "no ssh for one host: " << joined;
+  EXPECT_THAT(joined, Not(HasSubstr("btl_tcp_if_include")));
+  EXPECT_THAT(joined, Not(HasSubstr("--bind ")));
+  EXPECT_THAT(joined, HasSubstr("--resource-config "));
+}
+
+// With a certificate channel and SageMaker's checkpoint folder, the ranks'
+// checkpoints are keyed from the leader's private key in that channel.
+TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  fs::create_directories(root_ / "checkpoints");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
+  ASSERT_NE(it, argv.end());
+  ASSERT_NE(it + 1, argv.end());
+  EXPECT_EQ(*(it + 1), (root_ / "input/data/certs/algo-1.key").string());
+  write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
+  const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
+}
+
+// An `ids` channel holds the row ids as one file: the ranks get --ids.
+TEST_F(MlRoot, AnIdsChannelBecomesTheRowIds) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  write("hyperparameters.json", "{}");
+  write("inputdataconfig.json", R"({"train":{"S3DistributionType":"FullyReplicated"},
+                                    "ids":{"S3DistributionType":"FullyReplicated"}})");
+  fs::create_directories(root_ / "input/data/ids");
+  std::ofstream(root_ / "input/data/ids/titles.txt") << "a\nb\n";
+  const auto argv = [&] {
+    return launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  };
+  const auto words = argv();
+  const auto it = std::find(words.begin(), words.end(), "--ids");
+  ASSERT_NE(it, words.end());
+  ASSERT_NE(it + 1, words.end());
+  EXPECT_EQ(*(it + 1), (root_ / "input/data/ids/titles.txt").string());
+  std::ofstream(root_ / "input/data/ids/more.txt") << "c\n";
+  EXPECT_THAT(argv, ThrowsMessage<ConfigError>(HasSubstr("channel 'ids' must hold exactly one file")));
+}
+
+// With a job secret instead, each host's launcher derives the key and
+// writes it to the same path on every host, outside what SageMaker uploads.
+TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"job_secret":"0123456789abcdef0123456789abcdef"})");
+  fs::create_directories(root_ / "checkpoints");
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
+  ASSERT_NE(it, argv.end());
+  ASSERT_NE(it + 1, argv.end());
+  EXPECT_EQ(*(it + 1), (root_ / "ringsim/checkpoint.key").string());
+}
+
+// The launchers' control channel must be authenticated on several hosts: a
+// certificate channel or a job secret (from a hyperparameter or a channel's
+// file), or the risk asked for by name. One host has no control channel.
+TEST_F(MlRoot, SeveralHostsNeedAnAuthenticatedControlChannel) {
+  const auto planning = [&](const std::string& hyperparameters) {
+    write("hyperparameters.json", hyperparameters);
+    return [&] { launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {})); };
+  };
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  EXPECT_THAT(planning("{}"), ThrowsMessage<ConfigError>(AllOf(HasSubstr("needs an authenticated control channel"),
+                                                               HasSubstr("job_secret"), HasSubstr("tls_channel"),
+                                                               HasSubstr("insecure_unauthenticated_control=true"))));
+  EXPECT_NO_THROW(planning(R"({"insecure_unauthenticated_control":"true"})")());
+  EXPECT_NO_THROW(planning(R"({"job_secret":"0123456789abcdef0123456789abcdef"})")());
+  EXPECT_THAT(planning(R"({"job_secret":"too-short"})"),
+              ThrowsMessage<ConfigError>(HasSubstr("'job_secret' has 9 characters; it needs at least 32")));
+  // From a channel's file (not visible in the job's description), read when
+  // the control channel opens.
+  EXPECT_NO_THROW(planning(R"({"job_secret_channel":"secret"})")());
+  const auto secret_of = [&](const std::string& hyperparameters) {
+    write("hyperparameters.json", hyperparameters);
+    return read_job_secret(parse_launch_settings(load_sagemaker_config(root_.string(), {}).hyperparameters),
+                           root_.string());
+  };
+  EXPECT_THAT([&] { secret_of(R"({"job_secret_channel":"secret"})"); },
+              ThrowsMessage<ConfigError>(AllOf(HasSubstr("input/data/secret/job_secret"),
+                                               HasSubstr("job_secret_channel=secret"), HasSubstr("cannot be read"))));
+  fs::create_directories(root_ / "input/data/secret");
+  std::ofstream(root_ / "input/data/secret/job_secret") << "0123456789abcdef0123456789abcdef\n";
+  EXPECT_EQ(secret_of(R"({"job_secret_channel":"secret"})"), "0123456789abcdef0123456789abcdef");
+  std::ofstream(root_ / "input/data/secret/job_secret") << "short\n";
+  EXPECT_THAT([&] { secret_of(R"({"job_secret_channel":"secret"})"); },
+              ThrowsMessage<ConfigError>(HasSubstr("holds 5 characters; a job secret needs at least 32")));
+  EXPECT_EQ(secret_of(R"({"job_secret":"0123456789abcdef0123456789abcdeX"})"), "0123456789abcdef0123456789abcdeX");
+  EXPECT_EQ(secret_of("{}"), "");
+  EXPECT_THAT(planning(R"({"job_secret_channel":"secret","job_secret":"0123456789abcdef0123456789abcdef"})"),
+              ThrowsMessage<ConfigError>(HasSubstr("give one")));
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  EXPECT_NO_THROW(planning("{}")()) << "one host has no control channel to secure";
+}
+
+// SageMaker's inter-container encryption covers traffic between instances:
+// transport=tls does the same unless the job asks for every edge.
+TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
+  const auto value_of = [&](const std::string& option) {
+    const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+    const auto it = std::find(argv.begin(), argv.end(), option);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  EXPECT_EQ(value_of("--encrypt"), "inter-host");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs","encrypt":"all"})");
+  EXPECT_EQ(value_of("--encrypt"), "all");
+  write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
+  EXPECT_EQ(value_of("--encrypt"), "(absent)");
+}
