@@ -34,6 +34,21 @@ try:
     torch.cuda.synchronize()
     compute = time.time() - t0
 except ImportError:
+
+    def chunked_topk(xp, y, to_host):
+        """Each row's top-k against all rows, a chunk of rows at a time, with the
+        array module xp (cupy or numpy): exact, the row itself left out."""
+        sort_options = {"kind": "stable"} if xp is np else {}
+        for i in range(0, n, chunk):
+            s = y[i:i + chunk] @ y.T
+            r = xp.arange(s.shape[0])
+            s[r, r + i] = -xp.inf
+            part = xp.argpartition(-s, k, axis=1)[:, :k]
+            ps = xp.take_along_axis(s, part, 1)
+            order = xp.argsort(-ps, axis=1, **sort_options)
+            ids[i:i + chunk] = to_host(xp.take_along_axis(part, order, 1))
+            scores[i:i + chunk] = to_host(xp.take_along_axis(ps, order, 1))
+
     try:
         import cupy as cp
 
@@ -45,15 +60,7 @@ except ImportError:
         y = cp.asarray(x)
         norms = cp.linalg.norm(y, axis=1, keepdims=True)
         y = cp.where(norms > 0, y / cp.where(norms > 0, norms, 1), 0)
-        for i in range(0, n, chunk):
-            s = y[i:i + chunk] @ y.T
-            r = cp.arange(s.shape[0])
-            s[r, r + i] = -cp.inf
-            part = cp.argpartition(-s, k, axis=1)[:, :k]
-            ps = cp.take_along_axis(s, part, 1)
-            order = cp.argsort(-ps, axis=1)
-            ids[i:i + chunk] = cp.take_along_axis(part, order, 1).get()
-            scores[i:i + chunk] = cp.take_along_axis(ps, order, 1).get()
+        chunked_topk(cp, y, lambda a: a.get())
         cp.cuda.Stream.null.synchronize()
         compute = time.time() - t0
     except ImportError:
@@ -61,15 +68,7 @@ except ImportError:
         t0 = time.time()
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         y = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-        for i in range(0, n, chunk):
-            s = y[i:i + chunk] @ y.T
-            r = np.arange(s.shape[0])
-            s[r, r + i] = -np.inf
-            part = np.argpartition(-s, k, axis=1)[:, :k]
-            ps = np.take_along_axis(s, part, 1)
-            order = np.argsort(-ps, axis=1, kind="stable")
-            ids[i:i + chunk] = np.take_along_axis(part, order, 1)
-            scores[i:i + chunk] = np.take_along_axis(ps, order, 1)
+        chunked_topk(np, y, lambda a: a)
         compute = time.time() - t0
 np.save(f"{out}.ids.npy", ids)
 np.save(f"{out}.scores.npy", scores)
