@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
+#include "common/log.hpp"
 
 namespace ringsim {
 
@@ -77,7 +78,10 @@ std::vector<int> CheckpointStore::saved_steps() const {
     if (!std::regex_match(file, match, name)) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     char header[kHeaderBytes];
-    if (!in.read(header, kHeaderBytes) || std::memcmp(header, kMagic, 8) != 0) continue;  // torn: not saved
+    if (!in.read(header, kHeaderBytes) || std::memcmp(header, kMagic, 8) != 0) {  // torn: not saved
+      log::warning("checkpoint " + entry.path().string() + " has no complete header; not used");
+      continue;
+    }
     std::uint64_t fingerprint = 0, bytes = 0;
     std::int64_t step = 0;
     std::memcpy(&fingerprint, header + 8, 8);
@@ -88,8 +92,16 @@ std::vector<int> CheckpointStore::saved_steps() const {
           fmt::format("checkpoint {} was made by another job (its input rows or options differ from "
                       "this run's); remove it, or give this job another --checkpoint-dir",
                       entry.path().string()));
-    if (step != std::stoll(match[1].str())) continue;
-    if (entry.file_size() != kHeaderBytes + bytes + trailer_bytes()) continue;  // truncated copy
+    if (step != std::stoll(match[1].str())) {
+      log::warning("checkpoint " + entry.path().string() + " holds step " + std::to_string(step) + "; not used");
+      continue;
+    }
+    if (entry.file_size() != kHeaderBytes + bytes + trailer_bytes()) {  // truncated copy, or keyed otherwise
+      log::warning(fmt::format("checkpoint {} is {} bytes, not {} ({}); not used", entry.path().string(),
+                               entry.file_size(), kHeaderBytes + bytes + trailer_bytes(),
+                               mac_key_.empty() ? "this run has no checkpoint key" : "this run keys checkpoints"));
+      continue;
+    }
     steps.push_back(static_cast<int>(step));
   }
   std::sort(steps.begin(), steps.end());

@@ -8,6 +8,7 @@
 
 #include "common/clock.hpp"
 #include "common/fault_injection.hpp"
+#include "common/log.hpp"
 #include "common/phase.hpp"
 #include "engine/job.hpp"
 #include "transport/agreement.hpp"
@@ -47,6 +48,11 @@ JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowParti
   std::vector<int> common = saved;
   for (const auto& theirs : comm.allgather(std::vector<std::int64_t>(saved.begin(), saved.end())))
     std::erase_if(common, [&](int step) { return std::find(theirs.begin(), theirs.end(), step) == theirs.end(); });
+  if (comm.rank() == 0)
+    log::info(common.empty() ? fmt::format("checkpoints: no step saved by every rank (rank 0 holds {}); starting "
+                                           "from the first step",
+                                           saved.size())
+                             : fmt::format("checkpoints: resuming after step {}, saved by every rank", common.back()));
   if (!common.empty()) {
     run_agreed(comm, [&] {
       mode.restore(mode.saves_increments() ? load_increments(*store_, common.back()) : store_->load(common.back()));
