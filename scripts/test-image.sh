@@ -260,13 +260,15 @@ fi
 # file, and so must the worker. Then the spot rerun on the same ML roots
 # (checkpoints kept, as SageMaker restores them) resumes and succeeds.
 # To hold the job mid-way whatever the machine's speed, rank 0 stops itself
-# (SIGSTOP, RINGSIM_FAULT) right after every rank saved step 0 of 5, and the
-# matrix is wide (4000 x 4096: seconds of GEMM left after step 0, cheap for
-# numpy): mpirun wakes the stopped rank (SIGCONT) as it passes SIGTERM on, and
-# the job must not simply finish then.
+# (SIGSTOP, RINGSIM_FAULT) right after every rank saved step 0 of 5; and the
+# matrix is large (8000 x 8192: about ten seconds of GEMM on two cores, still
+# cheap for numpy), because the stop alone did not always hold the job: a
+# job that finished before the SIGTERM removed its checkpoints, and the
+# rerun resumed nothing. mpirun wakes the stopped rank (SIGCONT) as it
+# passes SIGTERM on.
 if wanted sigterm-mid-job || wanted spot-rerun; then
   dir=$work/spot
-  make_job "$dir" 2 4000 4096 processes_per_host=4 wait_seconds=120
+  make_job "$dir" 2 8000 8192 processes_per_host=4 wait_seconds=120
   mkdir -p "$dir/algo-1/checkpoints" "$dir/algo-2/checkpoints"
   run_env=(-e RINGSIM_FAULT=0:checkpoint-0:STOP)
   start_host "$dir" 1 2 train; c1=$started
@@ -298,9 +300,10 @@ if wanted sigterm-mid-job || wanted spot-rerun; then
     else fail "sigterm-mid-job: $why"; show "$c1"; show "$c2"; fi
   fi
   if wanted spot-rerun; then
+    kept=$(cd "$dir" && ls algo-*/checkpoints/ | tr '\n' ' ')  # what the rerun should resume from
     run_two_hosts "$dir" 300
     resumed=$(/usr/bin/python3 -c "import json; print(json.load(open('$dir/algo-1/model/report.json'))['resumed_steps'])" 2>/dev/null)
-    [[ ${resumed:-0} -gt 0 ]] || why+="resumed_steps ${resumed:-?} (no resume from /opt/ml/checkpoints); "
+    [[ ${resumed:-0} -gt 0 ]] || why+="resumed_steps ${resumed:-?} (no resume from /opt/ml/checkpoints, which held: $kept); "
     for k in 1 2; do
       [[ -z $(failure_of "$dir/algo-$k") ]] || why+="algo-$k keeps a failure file: $(failure_of "$dir/algo-$k" | cut -c1-100); "
       left=$(ls "$dir/algo-$k/checkpoints" | wc -l)
