@@ -133,30 +133,24 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       }
     }
     const bool from_leader = !from.empty() && from == leader_address;
-    if (!tls) {
-      // No credentials (insecure_unauthenticated_control): only a connection
-      // from the leader's address is heard (a stranger elsewhere on the
-      // network must not install keys or end the job).
-      if (from_leader) {
-        link.emplace(std::move(connection), nullptr);
-        link_from = from;
-        break;
-      }
-      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
-               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
-                   ": not the leader's address " +
+    // The leader connects from its own address. Without credentials
+    // (insecure_unauthenticated_control) nothing else is heard, so a
+    // stranger elsewhere on the network cannot install keys or end the job;
+    // with them, once that address is known, others are not worth a
+    // handshake.
+    if (!from_leader && (!tls || !leader_address.empty())) {
+      const std::string source = from.empty() ? std::string("?") : from;
+      log_once(source + ": not the leader's address",
+               "refused a control connection from " + source + ": not the leader's address " +
                    (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
                                            : "(" + leader_address + ")") +
                    "; logged once per address");
       continue;
     }
-    // Credentials or not, the leader connects from its own address: once
-    // that is known, others are not worth a handshake.
-    if (!from_leader && !leader_address.empty()) {
-      log_once((from.empty() ? std::string("?") : from) + ": not the leader's address",
-               "refused a control connection from " + (from.empty() ? std::string("?") : from) +
-                   ": not the leader's address (" + leader_address + "); logged once per address");
-      continue;
+    if (!tls) {
+      link.emplace(std::move(connection), nullptr);
+      link_from = from;
+      break;
     }
     if (!handshakes->start(std::move(connection), from, from_leader, connect_deadline))
       log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
