@@ -58,10 +58,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
             "job_secret":"\"0123456789abcdef0123456789abcdef\""})");
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
-  const auto value_of = [&](const std::string& option) {
-    const auto it = std::find(argv.begin(), argv.end(), option);
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
-  };
+  const auto value_of = [&](const std::string& option) { return value_after(argv, option); };
   EXPECT_EQ(value_of("--threshold"), "0.99999995");
   EXPECT_EQ(value_of("--timeout"), "2.50");
   EXPECT_EQ(value_of("--k"), "12");
@@ -86,10 +83,7 @@ TEST_F(MlRoot, RanksTakeTheirHostFromResourceConfigNotTheHostName) {
         R"({"current_host":"algo-1","hosts":["algo-1","algo-2"],"network_interface_name":"eth1"})");
   write("hyperparameters.json", R"({"insecure_unauthenticated_control":"true"})");
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
-  const auto value_of = [&](const std::string& option) {
-    const auto it = std::find(argv.begin(), argv.end(), option);
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
-  };
+  const auto value_of = [&](const std::string& option) { return value_after(argv, option); };
   EXPECT_EQ(value_of("--resource-config"), (root_ / "input/config/resourceconfig.json").string());
   EXPECT_EQ(value_of("--bind"), "eth1");
   EXPECT_EQ(std::find(argv.begin(), argv.end(), "--check-hosts"), argv.end()) << "gethostname() says aws there";
@@ -116,10 +110,7 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheCertificateChannel) {
   write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
   fs::create_directories(root_ / "checkpoints");
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
-  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
-  ASSERT_NE(it, argv.end());
-  ASSERT_NE(it + 1, argv.end());
-  EXPECT_EQ(*(it + 1), (root_ / "input/data/certs/algo-1.key").string());
+  EXPECT_EQ(value_after(argv, "--checkpoint-key-file"), (root_ / "input/data/certs/algo-1.key").string());
   write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
   const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   EXPECT_EQ(std::find(plain.begin(), plain.end(), "--checkpoint-key-file"), plain.end()) << "no secret to key from";
@@ -136,11 +127,7 @@ TEST_F(MlRoot, AnIdsChannelBecomesTheRowIds) {
   const auto argv = [&] {
     return launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   };
-  const auto words = argv();
-  const auto it = std::find(words.begin(), words.end(), "--ids");
-  ASSERT_NE(it, words.end());
-  ASSERT_NE(it + 1, words.end());
-  EXPECT_EQ(*(it + 1), (root_ / "input/data/ids/titles.txt").string());
+  EXPECT_EQ(value_after(argv(), "--ids"), (root_ / "input/data/ids/titles.txt").string());
   std::ofstream(root_ / "input/data/ids/more.txt") << "c\n";
   EXPECT_THAT(argv, ThrowsMessage<ConfigError>(HasSubstr("channel 'ids' must hold exactly one file")));
 }
@@ -152,10 +139,7 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {
   write("hyperparameters.json", R"({"job_secret":"0123456789abcdef0123456789abcdef"})");
   fs::create_directories(root_ / "checkpoints");
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
-  const auto it = std::find(argv.begin(), argv.end(), "--checkpoint-key-file");
-  ASSERT_NE(it, argv.end());
-  ASSERT_NE(it + 1, argv.end());
-  EXPECT_EQ(*(it + 1), (root_ / "ringsim/checkpoint.key").string());
+  EXPECT_EQ(value_after(argv, "--checkpoint-key-file"), (root_ / "ringsim/checkpoint.key").string());
 }
 
 // The launchers' control channel must be authenticated on several hosts: a
@@ -204,9 +188,8 @@ TEST_F(MlRoot, SeveralHostsNeedAnAuthenticatedControlChannel) {
 TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
   const auto value_of = [&](const std::string& option) {
-    const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
-    const auto it = std::find(argv.begin(), argv.end(), option);
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+    return value_after(launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {})),
+                       option);
   };
   write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
   EXPECT_EQ(value_of("--encrypt"), "inter-host");
