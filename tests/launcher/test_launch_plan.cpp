@@ -30,9 +30,7 @@ TEST_F(MlRoot, GpuInstanceRunsOneRankPerGpu) {
     hyperparameters.insert(1, R"("job_secret":"0123456789abcdef0123456789abcdef",)");
     write("hyperparameters.json", hyperparameters);
     const auto config = load_sagemaker_config(root_.string(), environment);
-    const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
-    const auto it = std::find(argv.begin(), argv.end(), "-np");
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+    return value_after(launch_mpirun_argv({root_.string(), false, false}, config), "-np");
   };
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}});
   EXPECT_EQ(config.gpus, 4);
