@@ -114,7 +114,8 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
 }  // namespace
 
 TransportOptions transport_options(const RunOptions& options) {
-  TransportOptions transport{options};
+  TransportOptions transport;
+  static_cast<TransportSettings&>(transport) = options;  // the job's transport settings, whole
   transport.connect_timeout_seconds = options.timeout;
   if (!options.hosts.empty()) {
     try {

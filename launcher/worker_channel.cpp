@@ -102,12 +102,12 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
   std::optional<ControlHandshakes> handshakes;
   if (tls) handshakes.emplace(*tls, leader);
   while (!link && !plain_outcome) {
-    if (handshakes)
-      while (!link && !plain_outcome)
-        if (auto result = handshakes->next())
-          take(std::move(*result));
-        else
-          break;
+    // The handshakes that finished since the last look, in order.
+    while (handshakes && !link && !plain_outcome) {
+      auto result = handshakes->next();
+      if (!result) break;
+      take(std::move(*result));
+    }
     if (link || plain_outcome) break;
     Socket connection;
     try {
