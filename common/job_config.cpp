@@ -206,6 +206,11 @@ void check_job_config(const JobConfig& config, OptionNaming naming) {
     throw InputError(
         "--balance measured cannot resume from --checkpoint-dir: a rerun must cut the rows exactly as the first run "
         "did, so checkpointed jobs share rows evenly");
+  if (!config.query_ids.empty() && config.queries.empty())
+    throw InputError("--query-ids names query rows, but no --queries were given");
+  if (!config.queries.empty() && config.mode == Mode::full)
+    throw InputError(
+        "--mode full with --queries is not offered: use --mode topk with --k up to the corpus rows, or --threshold");
   if (config.device == Device::cuda && config.balance == Balance::measured)
     throw InputError(fmt::format("{} cuda shares rows evenly: --balance measured times this core's CPU tiles",
                                  naming == OptionNaming::flags ? "--device" : "hyperparameter 'device'"));

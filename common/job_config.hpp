@@ -80,9 +80,11 @@ struct ModeSettings {
 // The job's settings: the transport's and the mode's, and the rest. Fields
 // keep flat names (config.k, config.transport), as the table below binds them.
 struct JobConfig : TransportSettings, ModeSettings {
-  std::string input;  // .npy, .csv, or a directory of them
-  std::string out;    // output directory
-  std::string ids;    // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
+  std::string input;      // .npy, .csv, or a directory of them
+  std::string out;        // output directory
+  std::string ids;        // row ids: text (one per line) or a 1-D integer .npy; empty: row numbers
+  std::string queries;    // query rows (formats as input): each query's results among the input rows
+  std::string query_ids;  // the query rows' ids, as --ids
   CsvHeader csv_header = CsvHeader::automatic;
   bool csv_index_col = false;  // a CSV's first column is row ids (pandas' index), not a feature
   Score score = Score::cosine;
@@ -146,6 +148,15 @@ void visit_job_options(Config& c, Visit&& visit) {
                            "writes the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and "
                            "neighbor_ids.npy for integer ids"},
         c.ids);
+  visit(OptionInfo{.name = "queries",
+                   .help = "Query rows (formats as --input, any number of rows, the same width): each query's top-k "
+                           "or pairs above --threshold among the --input rows (the corpus), instead of all pairs "
+                           "within --input (docs/queries.md)"},
+        c.queries);
+  visit(OptionInfo{.name = "query_ids",
+                   .help = "Ids of the --queries rows in row order, as --ids; writes the id table query_ids.txt "
+                           "(query_ids.npy for integers) and the query's id column in pairs.csv"},
+        c.query_ids);
   visit(OptionInfo{.name = "id_matrix",
                    .help = "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
                            "neighbors.npy; without it, ids.txt[neighbors] gives the same)",

@@ -7,11 +7,13 @@
 #include "common/phase.hpp"
 #include "common/rank_map.hpp"
 #include "common/stop_signal.hpp"
+#include "engine/job_phases.hpp"
 #include "engine/local_input.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/output_claim.hpp"
 #include "engine/placement.hpp"
 #include "engine/publish.hpp"
+#include "engine/query_job.hpp"
 #include "engine/report.hpp"
 #include "engine/resume.hpp"
 #include "engine/ring_loop.hpp"
@@ -26,21 +28,6 @@ namespace {
 void validate(const RunOptions& options) {
   if (!options.invalid_option.empty()) throw InputError(options.invalid_option);
   check_job_config(options);
-}
-
-// The mode's settings and its memory bounds. No pairs.csv line is shorter
-// than 6 bytes ("0,1,1\n"): a rank holding more pairs than that allows is
-// over the limit whatever the others hold.
-ModeOptions mode_options(const RunOptions& options) {
-  return ModeOptions{{options}, options.max_output_bytes / 6, options.gather_chunk_pairs};
-}
-
-// Runs `work` as phase `name` (error lines name it), adding its time to `seconds`.
-template <class Work>
-auto timed_phase(const char* name, double& seconds, Work work) {
-  PhaseScope phase(name);
-  ScopedTimer timer(seconds);
-  return work();
 }
 
 // The job's phases on this rank, in order (docs/architecture.md).
@@ -78,7 +65,7 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   const std::int64_t d = comm.allreduce_max(input.source.cols());
   if (own.rows() == 0) own.resize(0, d);
   const double score_bound = prepare_rows_for_score(own, options.score, comm, report.normalize_seconds);
-  if (rank == 0) warn_about_input(options, input);
+  if (rank == 0) warn_about_input(options, {&input.source}, input.partition.rows() - 1);
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, input.partition, comm, options.threshold, options.max_output_bytes);
   timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
@@ -103,7 +90,7 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   PhaseScope report_phase("report");
   report.total_seconds = now_seconds() - started;
   const JobReport job_report = gather_job_report(options, report, input, transport->stats(),
-                                                 JobFacts{d, checkpoints.resume_step(), schedule}, comm);
+                                                 JobFacts{d, checkpoints.resume_step(), schedule.steps()}, comm);
   if (rank == 0) {
     publish_results(options.out, std::move(outputs), job_report, output.ids_or_null());
     print_metric_lines(job_report);
@@ -137,10 +124,11 @@ void run_similarity_job(const RunOptions& requested, const TransportOptions& tra
     // Names for messages: each rank's host, once placed.
     comm.set_hosts(comm.allgather(identity_host()));
     set_rank_identity(comm.rank(), identity_host());
+    const bool queries = !options.queries.empty();
     if (options.dtype == Dtype::float64)
-      run_typed<double>(options, transport, comm);
+      queries ? run_query_job<double>(options, transport, comm) : run_typed<double>(options, transport, comm);
     else
-      run_typed<float>(options, transport, comm);
+      queries ? run_query_job<float>(options, transport, comm) : run_typed<float>(options, transport, comm);
   } catch (const std::exception& e) {
     if (!options.failure_file.empty()) {
       const bool agreed = dynamic_cast<const AgreedFailure*>(&e) != nullptr;

@@ -64,17 +64,20 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   return local;
 }
 
-void warn_about_input(const RunOptions& options, const LocalInput& input) {
-  const std::int64_t n = input.partition.rows();
-  for (const auto& file : input.source.files())
-    if (file.csv_first_column_is_counter)
-      log::warning(file.path +
-                   ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
-                   "read as a feature. Pass --csv-index-col if it is pandas' index (docs/input.md).");
-  if (options.mode == Mode::topk && options.k > n - 1)
-    log::warning(fmt::format(
-        "--k {} but each row has only {} other rows: the last {} slots of every row hold id -1 and score NaN",
-        options.k, std::max<std::int64_t>(0, n - 1), options.k - std::max<std::int64_t>(0, n - 1)));
+void warn_about_input(const RunOptions& options, const std::vector<const MatrixSource*>& sources,
+                      std::int64_t candidates) {
+  for (const MatrixSource* source : sources)
+    for (const auto& file : source->files())
+      if (file.csv_first_column_is_counter)
+        log::warning(file.path +
+                     ": the first column counts the rows (0, 1, 2, ...), like the index pandas' to_csv writes; it is "
+                     "read as a feature. Pass --csv-index-col if it is pandas' index (docs/input.md).");
+  candidates = std::max<std::int64_t>(0, candidates);
+  if (options.mode == Mode::topk && options.k > candidates)
+    log::warning(
+        fmt::format("--k {} but each row has only {} candidate rows: the last {} slots of every row hold id "
+                    "-1 and score NaN",
+                    options.k, candidates, options.k - candidates));
 }
 
 }  // namespace ringsim

@@ -33,7 +33,9 @@ RowMatrix<Scalar> load_own_rows(const LocalInput& input, int rank) {
 }
 
 // Rank 0: warns about input the job reads other than a user may expect (a
-// counter column read as a feature, fewer rows than --k).
-void warn_about_input(const RunOptions& options, const LocalInput& input);
+// counter column read as a feature in `sources`, fewer `candidates` per
+// row than --k: n - 1 other rows, or a queries job's n corpus rows).
+void warn_about_input(const RunOptions& options, const std::vector<const MatrixSource*>& sources,
+                      std::int64_t candidates);
 
 }  // namespace ringsim

@@ -1,6 +1,6 @@
 #pragma once
-// What the three output modes share (engine/topk_mode.cpp,
-// threshold_mode.cpp, full_mode.cpp): their factories, for make_ring_mode,
+// What the output modes share (engine/topk_mode.cpp, threshold_mode.cpp,
+// full_mode.cpp, query_topk_mode.cpp): their factories, for make_ring_mode,
 // and the byte and file helpers each uses to ship and write results.
 #include <cstring>
 #include <filesystem>
@@ -23,6 +23,10 @@ template <class Scalar>
 ModePtr<Scalar> make_threshold_mode(const ModeOptions& options, const ModeContext& context);
 template <class Scalar>
 ModePtr<Scalar> make_full_mode(const ModeContext& context);
+// Queries mode (context.query_partition): top-k lists of the queries; its
+// threshold mode is make_threshold_mode's, pairs kept query first.
+template <class Scalar>
+ModePtr<Scalar> make_query_topk_mode(const ModeOptions& options, const ModeContext& context);
 
 namespace mode_detail {
 

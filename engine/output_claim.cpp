@@ -8,25 +8,40 @@
 
 namespace ringsim {
 
-void claim_output(const RunOptions& options, const LocalInput& input, OutputClaim& claim) {
+namespace {
+
+// A CSV's index column names the rows, as --ids would (replicated input:
+// rank 0's files are every rank's files); nothing when it does not hold
+// one id per row.
+std::optional<RowIds> ids_from_index_column(const MatrixSource& source, std::int64_t rows) {
+  std::vector<std::string> index;
+  for (const auto& file : source.files())
+    for (auto& id : read_csv_index_column(file)) index.push_back(std::move(id));
+  if (static_cast<std::int64_t>(index.size()) != rows) return std::nullopt;
+  return RowIds::from_lines(index, rows, "--csv-index-col");
+}
+
+}  // namespace
+
+void claim_output(const RunOptions& options, const LocalInput& input, OutputClaim& claim, const QueryInput* queries) {
   const std::int64_t n = input.partition.rows();
   ensure_writable_directory(options.out);
   claim.lock.emplace(options.out);
-  if (!options.ids.empty()) {
+  if (!options.ids.empty())
     claim.ids = RowIds::load(options.ids, n);
-  } else if (options.csv_index_col && !options.sharded) {
-    // The index column names the rows, as --ids would (replicated input:
-    // rank 0's files are every rank's files).
-    std::vector<std::string> index;
-    for (const auto& file : input.source.files())
-      for (auto& id : read_csv_index_column(file)) index.push_back(std::move(id));
-    if (static_cast<std::int64_t>(index.size()) == n) claim.ids = RowIds::from_lines(index, n, "--csv-index-col");
-  }
+  else if (options.csv_index_col && !options.sharded)
+    claim.ids = ids_from_index_column(input.source, n);
+  // The output's rows: the input's, or a queries job's queries.
+  const std::int64_t rows = queries ? queries->partition.rows() : n;
+  if (queries && !options.query_ids.empty())
+    claim.query_ids = RowIds::load(options.query_ids, rows);
+  else if (queries && options.csv_index_col)
+    claim.query_ids = ids_from_index_column(queries->source, rows);
   if (options.mode == Mode::full)
     check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));
   if (options.mode == Mode::topk)
-    check_output_budget(topk_output_bytes(n, options.k), options.max_output_bytes,
-                        fmt::format("--mode topk (n = {}, k = {})", n, options.k));
+    check_output_budget(topk_output_bytes(rows, options.k), options.max_output_bytes,
+                        fmt::format("--mode topk ({} = {}, k = {})", queries ? "queries" : "n", rows, options.k));
 }
 
 }  // namespace ringsim

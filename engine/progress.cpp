@@ -13,14 +13,17 @@ namespace ringsim {
 
 ProgressReporter::ProgressReporter(double interval, int rank, const RowPartition& partition,
                                    const RingSchedule& schedule, std::int64_t cols)
+    : ProgressReporter(interval, rank, schedule.planned_entries(rank, partition), schedule.steps(), cols) {}
+
+ProgressReporter::ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps,
+                                   std::int64_t cols)
     : on_(interval > 0 && rank == 0),
+      steps_(steps),
       interval_(interval),
       started_(now_seconds()),
       last_print_(started_),
-      flops_per_entry_(2.0 * static_cast<double>(cols)) {
-  steps_ = schedule.steps();
-  planned_ = std::max<std::int64_t>(schedule.planned_entries(rank, partition), 1);
-}
+      planned_(std::max<std::int64_t>(planned_entries, 1)),
+      flops_per_entry_(2.0 * static_cast<double>(cols)) {}
 
 void ProgressReporter::tile_done(std::int64_t entries) {
   done_ += entries;

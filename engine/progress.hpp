@@ -17,6 +17,8 @@ class ProgressReporter {
   // `interval` <= 0: silent. `rank`: only rank 0 prints.
   ProgressReporter(double interval, int rank, const RowPartition& partition, const RingSchedule& schedule,
                    std::int64_t cols);
+  // A ring of `steps` steps in which this rank computes `planned_entries`.
+  ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps, std::int64_t cols);
   void start_step(int step) { step_ = step; }
   // After each tile: `entries` similarity entries more.
   void tile_done(std::int64_t entries);

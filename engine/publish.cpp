@@ -16,11 +16,14 @@ void stage(StagedOutputs& outputs, const std::string& out_dir, const std::string
 
 }  // namespace
 
-void publish_results(const std::string& out_dir, StagedOutputs outputs, const JobReport& report, const RowIds* ids) {
+void publish_results(const std::string& out_dir, StagedOutputs outputs, const JobReport& report, const RowIds* ids,
+                     const RowIds* query_ids) {
   stage(outputs, out_dir, "rows.json", report.rows_json);
   // The id table, once, in row order: ids.txt[neighbors] names every
   // neighbour without an n x k matrix of strings.
   if (ids) stage(outputs, out_dir, ids->integers() ? "ids.npy" : "ids.txt", ids->table_bytes());
+  if (query_ids)
+    stage(outputs, out_dir, query_ids->integers() ? "query_ids.npy" : "query_ids.txt", query_ids->table_bytes());
   stage(outputs, out_dir, "report.json", report.report_json);
   // Removing other modes' results first: they would read as this job's.
   // Flushing first keeps the renames close together.

@@ -11,7 +11,9 @@ namespace ringsim {
 
 class RowIds;
 
-// `ids`: the rows' names (--ids, --csv-index-col), or null.
-void publish_results(const std::string& out_dir, StagedOutputs outputs, const JobReport& report, const RowIds* ids);
+// `ids`: the rows' names (--ids, --csv-index-col), or null; `query_ids`: a
+// queries job's queries' names (--query-ids), or null.
+void publish_results(const std::string& out_dir, StagedOutputs outputs, const JobReport& report, const RowIds* ids,
+                     const RowIds* query_ids = nullptr);
 
 }  // namespace ringsim

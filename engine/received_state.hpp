@@ -46,16 +46,44 @@ void check_topk_lists(std::span<const std::int64_t> ids, std::span<const Scalar>
   }
 }
 
-// Threshold pairs (ScoredPair: i, j, score): 0 <= i < j < n, a finite
-// cosine at or above `threshold`, and with `sorted` in (i, j) order after
-// `previous` (null: the first).
+// Which pairs a result can hold: all pairs within one matrix of n rows
+// (0 <= i < j < n), or every (query i, corpus j) of queries x corpus.
+struct PairSpace {
+  std::int64_t rows_i = 0, rows_j = 0;
+  bool across = false;  // i counts queries, j corpus rows
+  // All pairs of n rows; implicit, so a row count reads as its pair space.
+  PairSpace(std::int64_t n) : rows_i(n), rows_j(n) {}  // NOLINT(google-explicit-constructor)
+  static PairSpace queries_by_corpus(std::int64_t queries, std::int64_t corpus) {
+    PairSpace space(corpus);
+    space.rows_i = queries;
+    space.across = true;
+    return space;
+  }
+  bool holds(std::int64_t i, std::int64_t j) const {
+    return across ? i >= 0 && i < rows_i && j >= 0 && j < rows_j : i >= 0 && i < j && j < rows_j;
+  }
+  // How many pairs there are (what a peer may announce at most).
+  std::int64_t pairs() const {
+    if (across) return rows_i * rows_j;
+    const std::int64_t n = rows_j;
+    return n > 1 ? (n % 2 == 0 ? n / 2 * (n - 1) : (n - 1) / 2 * n) : 0;
+  }
+  std::string rule() const {
+    return across ? "i < " + std::to_string(rows_i) + " queries, j < " + std::to_string(rows_j) + " corpus rows"
+                  : "i < j < n = " + std::to_string(rows_j);
+  }
+};
+
+// Threshold pairs (ScoredPair: i, j, score) that `space` holds, with a
+// finite score in bounds at or above `threshold`, and with `sorted` in
+// (i, j) order after `previous` (null: the first).
 template <class Pair, class Scalar>
-void check_pairs(std::span<const Pair> pairs, std::int64_t n, Scalar threshold, const Pair* previous, bool sorted,
-                 const std::string& source, double bound = kScoreBound) {
+void check_pairs(std::span<const Pair> pairs, const PairSpace& space, Scalar threshold, const Pair* previous,
+                 bool sorted, const std::string& source, double bound = kScoreBound) {
   for (const auto& pair : pairs) {
-    if (pair.i < 0 || pair.j <= pair.i || pair.j >= n)
-      throw IoError(source + ": a pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
-                    ") that is not i < j < n = " + std::to_string(n) + "; refused");
+    if (!space.holds(pair.i, pair.j))
+      throw IoError(source + ": a pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) + ") that is not " +
+                    space.rule() + "; refused");
     if (!std::isfinite(pair.score) || std::abs(static_cast<double>(pair.score)) > bound || pair.score < threshold)
       throw IoError(source + ": pair (" + std::to_string(pair.i) + ", " + std::to_string(pair.j) +
                     ") has a score outside [-bound, bound] or below the threshold; refused");

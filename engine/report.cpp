@@ -120,6 +120,10 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                {"peak_rss_bytes", peak_rss_bytes()},
                {"device", report.device},
                {"transport", transport_json(stats)}};
+  if (facts.queries) {
+    mine["query_rows"] = facts.queries->size(rank);
+    mine["query_begin"] = facts.queries->begin(rank);
+  }
   const auto all = comm.allgather(mine.dump());
   JobReport out;
   if (rank != 0) return out;
@@ -151,7 +155,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                    {"gemm_backend", gemm_backend()},
                    {"device", to_string(options.device)},
                    {"resumed_steps", facts.resumed_steps},
-                   {"ring_steps", facts.schedule.steps()},
+                   {"ring_steps", facts.ring_steps},
                    {"balance", input.rank_gflops.empty() ? "even" : "measured"},
                    // The ring's rate against the sum of what each rank achieved in its
                    // own compute time: 1 when no rank ever waited for another.
@@ -165,9 +169,13 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                    {"ranks", ranks}};
   // Only the mode's own settings: a threshold in a top-k report reads as
   // if it had been applied.
+  // A queries job: its queries are the output's rows; every corpus row is a
+  // candidate (all-pairs: every other row).
+  const std::int64_t candidates = facts.queries ? input.partition.rows() : input.partition.rows() - 1;
+  if (facts.queries) document["queries"] = facts.queries->rows();
   if (options.mode == Mode::topk) {
     document["k"] = options.k;
-    document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - (input.partition.rows() - 1));
+    document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - candidates);
   }
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
   out.rows_json = rows_manifest(ranks, input.partition.rows(), options.ids);

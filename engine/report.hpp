@@ -38,7 +38,8 @@ struct RankReport {
 struct JobFacts {
   std::int64_t cols = 0;
   int resumed_steps = 0;
-  const RingSchedule& schedule;
+  int ring_steps = 0;
+  const RowPartition* queries = nullptr;  // a queries job's shares of the queries
 };
 
 // The report's files' contents and the metric lines: filled on rank 0,

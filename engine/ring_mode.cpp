@@ -15,8 +15,9 @@ void timed_wait(const ModeContext& context, Request& request) {
 }
 
 const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy",  "scores.npy", "neighbor_ids.npy", "pairs.csv",
-                                              "similarity.npy", "ids.txt",    "ids.npy"};
+  static const std::vector<std::string> names{"neighbors.npy", "scores.npy",     "neighbor_ids.npy",
+                                              "pairs.csv",     "similarity.npy", "ids.txt",
+                                              "ids.npy",       "query_ids.txt",  "query_ids.npy"};
   return names;
 }
 
@@ -24,10 +25,12 @@ template <class Scalar>
 std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context) {
   switch (options.mode) {
     case Mode::topk:
-      return make_topk_mode<Scalar>(options, context);
+      return context.query_partition ? make_query_topk_mode<Scalar>(options, context)
+                                     : make_topk_mode<Scalar>(options, context);
     case Mode::threshold:
       return make_threshold_mode<Scalar>(options, context);
     case Mode::full:
+      if (context.query_partition) throw InputError("--mode full with --queries is not offered");
       return make_full_mode<Scalar>(context);
   }
   throw InputError("unknown mode " + std::to_string(static_cast<int>(options.mode)));

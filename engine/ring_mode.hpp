@@ -77,6 +77,16 @@ struct ModeContext {
   // The largest |score| a received or restored list or pair may hold
   // (received_state.hpp): cosines 1 (+ rounding), dot scores more.
   double score_bound = kScoreBound;
+  // Queries mode (--queries, query_ring.hpp): `partition` shares out the
+  // corpus; results belong to query rows, and name a query first.
+  const RowPartition* query_partition = nullptr;
+  const RowIds* query_ids = nullptr;  // rank 0, with --query-ids
+
+  // The pairs a result may hold: within the input, or queries x corpus.
+  PairSpace pair_space() const {
+    return query_partition ? PairSpace::queries_by_corpus(query_partition->rows(), partition.rows())
+                           : PairSpace(partition.rows());
+  }
 };
 
 // The mode's settings (common/job_config.hpp) and its memory bounds.

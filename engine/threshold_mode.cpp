@@ -45,7 +45,8 @@ class ThresholdMode : public RingMode<Scalar> {
  public:
   ThresholdMode(const ModeContext& context, double threshold, std::int64_t max_pairs_per_rank, std::int64_t chunk_pairs)
       : context_(context),
-        consumer_(static_cast<Scalar>(threshold), max_pairs_per_rank),
+        consumer_(static_cast<Scalar>(threshold), max_pairs_per_rank,
+                  context.query_partition ? PairOrder::own_first : PairOrder::by_id),
         chunk_pairs_(std::max<std::int64_t>(1, chunk_pairs)) {}
 
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
@@ -70,7 +71,7 @@ class ThresholdMode : public RingMode<Scalar> {
                     " bytes, not whole pairs); refused");
     pairs.resize(state.size() / sizeof(Pair));
     copy_bytes(pairs.data(), state.data(), state.size());
-    check_pairs<Pair>(std::span<const Pair>(pairs), context_.partition.rows(), consumer_.threshold(), nullptr, false,
+    check_pairs<Pair>(std::span<const Pair>(pairs), context_.pair_space(), consumer_.threshold(), nullptr, false,
                       "a threshold checkpoint", context_.score_bound);
     saved_pairs_ = pairs.size();
   }
@@ -130,7 +131,7 @@ class ThresholdMode : public RingMode<Scalar> {
     stream.chunk.resize(static_cast<std::size_t>(size));
     const Pair last = stream.chunk.empty() ? Pair{-1, -1, Scalar{}} : stream.chunk.back();
     transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
-    check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.partition.rows(), consumer_.threshold(),
+    check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.pair_space(), consumer_.threshold(),
                       stream.requested > 0 ? &last : nullptr, true,
                       "the pairs rank " + std::to_string(stream.source) + " sent", context_.score_bound);
     stream.requested += size;
@@ -146,9 +147,7 @@ class ThresholdMode : public RingMode<Scalar> {
       Stream& stream = streams[source];
       stream.source = source;
       transport.recv(source, as_writable_bytes_of(&stream.total, 1), context_.timeout);
-      const std::int64_t n = context_.partition.rows();
-      if (stream.total < 0 || (n > 1 && stream.total > n / 2 * (n - 1) + (n % 2) * ((n - 1) / 2)) ||
-          (n <= 1 && stream.total > 0))
+      if (stream.total < 0 || stream.total > context_.pair_space().pairs())
         throw IoError("rank " + std::to_string(source) + " announced " + std::to_string(stream.total) +
                       " pairs, more than the matrix has; refused");
       if (stream.total > 0) pull(stream);
@@ -163,7 +162,11 @@ class ThresholdMode : public RingMode<Scalar> {
     StagedOutputs staged;
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
     AtomicFile& file = *staged[0];
-    const RowIds* names = context_.ids;
+    // Names for i and j: one table within the input; with --queries, the
+    // query ids for i and the corpus ids for j (a side without ids: its row number).
+    const RowIds* names_i = context_.query_partition ? context_.query_ids : context_.ids;
+    const RowIds* names_j = context_.ids;
+    const bool names = names_i || names_j;
     file.append(std::string(names ? "i,j,score,id_i,id_j\n" : "i,j,score\n"));
     inject_fault_at("write-file", 0);
     std::string text;
@@ -175,9 +178,9 @@ class ThresholdMode : public RingMode<Scalar> {
       fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
       if (names) {
         text += ',';
-        append_csv_field(text, names->text(pair.i));
+        append_csv_field(text, names_i ? names_i->text(pair.i) : std::to_string(pair.i));
         text += ',';
-        append_csv_field(text, names->text(pair.j));
+        append_csv_field(text, names_j ? names_j->text(pair.j) : std::to_string(pair.j));
       }
       text += '\n';
       ++stream.at;

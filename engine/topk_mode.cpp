@@ -16,7 +16,7 @@
 #include "engine/npy.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/received_state.hpp"
-#include "engine/row_ids.hpp"
+#include "engine/topk_output.hpp"
 
 namespace ringsim {
 
@@ -153,62 +153,11 @@ class TopKMode : public RingMode<Scalar> {
   }
 
   StagedOutputs gather_and_write(const std::string& out_dir) override {
-    Transport& transport = context_.transport;
     if (rank_ != 0) {
-      transport.send(0, as_bytes_of(own_.score_data().data(), own_.score_data().size()), context_.timeout);
-      transport.send(0, as_bytes_of(own_.id_data().data(), own_.id_data().size()), context_.timeout);
+      send_topk_lists(context_, own_);
       return {};
     }
-    const std::int64_t n = context_.partition.rows();
-    StagedOutputs staged;
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbors.npy")));
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
-    AtomicFile& neighbors = *staged[0];
-    AtomicFile& scores = *staged[1];
-    const RowIds* names = context_.ids && (context_.ids->integers() || id_matrix_) ? context_.ids : nullptr;
-    std::string names_header;
-    std::int64_t name_bytes = 0;
-    if (names) {
-      staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbor_ids.npy")));
-      names_header = make_npy_header(names->npy_descr(), {n, k_});
-      name_bytes = static_cast<std::int64_t>(names->npy_bytes({-1}).size());
-      staged.back()->append(names_header);
-    }
-    const std::string neighbors_header = make_npy_header("<i8", {n, k_});
-    const std::string scores_header = make_npy_header("<f4", {n, k_});
-    neighbors.append(neighbors_header);
-    scores.append(scores_header);
-    for (int source = 0; source < transport.size(); ++source) {
-      const std::int64_t rows = context_.partition.size(source);
-      TopKAccumulator<Scalar> received(rows, k_);
-      TopKAccumulator<Scalar>& block = source == 0 ? own_ : received;
-      if (source != 0) {
-        transport.recv(source, as_writable_bytes_of(received.score_data().data(), received.score_data().size()),
-                       context_.timeout);
-        transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
-                       context_.timeout);
-        check_topk_lists<Scalar>(received.id_data(), received.score_data(), n,
-                                 "the top-k lists rank " + std::to_string(source) + " sent", context_.score_bound);
-      }
-      // Empty slots (fewer than k other rows) become id -1 and score NaN.
-      std::vector<std::int64_t> ids(block.id_data().begin(), block.id_data().end());
-      std::vector<float> values(ids.size());
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const bool empty = ids[i] == TopKAccumulator<Scalar>::kEmptyId;
-        values[i] = empty ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(block.score_data()[i]);
-        if (empty) ids[i] = -1;
-      }
-      const std::int64_t row0 = context_.partition.begin(source);
-      neighbors.write_at(static_cast<std::int64_t>(neighbors_header.size()) + row0 * k_ * 8, bytes_of(ids));
-      scores.write_at(static_cast<std::int64_t>(scores_header.size()) + row0 * k_ * 4, bytes_of(values));
-      if (names) {
-        const std::string bytes = names->npy_bytes(ids);
-        staged[2]->write_at(static_cast<std::int64_t>(names_header.size()) + row0 * k_ * name_bytes,
-                            std::as_bytes(std::span(bytes)));
-      }
-      if (source == 0) inject_fault_at("write-file", rank_);
-    }
-    return staged;
+    return write_topk_lists(out_dir, context_, context_.partition, own_, id_matrix_);
   }
 
  private:

@@ -37,6 +37,9 @@ struct TileAssignment {
   std::int64_t own_begin = 0, own_end = 0;            // local rows of own block
   std::int64_t visiting_begin = 0, visiting_end = 0;  // local rows of visiting block
   bool diagonal = false;
+  // Queries x corpus (query_ring.hpp): two matrices, so the own rows (the
+  // queries) are always the GEMM's left operand.
+  bool across = false;
   bool empty() const { return own_begin >= own_end || visiting_begin >= visiting_end; }
 };
 

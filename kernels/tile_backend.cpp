@@ -38,7 +38,7 @@ std::int64_t compute_assignment(TileBackend<Scalar>& backend, std::int64_t own_g
       const std::int64_t nc = j1 - j0;
       // On the diagonal block the two sides are cut alike: a tile of the
       // lower triangle repeats one of the upper.
-      const bool visiting_first = visiting_global0 + j0 < own_global0 + i0;
+      const bool visiting_first = !assignment.across && visiting_global0 + j0 < own_global0 + i0;
       if (upper_only && visiting_first) continue;
       backend.tile(TilePlace{i0, j0, own_global0, visiting_global0, upper_only}, m, nc, visiting_first, consumer);
       entries += m * nc;

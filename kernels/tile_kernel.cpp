@@ -94,10 +94,7 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
     const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(vis_local - place.own_local, 0, m) : m;
     const Scalar* column = tile.col(j).data();
     for (std::int64_t i = 0; i < i_end; ++i) {
-      if (column[i] >= threshold_) {
-        const std::int64_t own_id = own_id0 + i;
-        pairs_.push_back({std::min(own_id, vis_id), std::max(own_id, vis_id), column[i]});
-      }
+      if (column[i] >= threshold_) add(own_id0 + i, vis_id, column[i]);
     }
   }
   check_bound();
@@ -113,7 +110,9 @@ void ThresholdConsumer<Scalar>::check_bound() const {
 
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  // Pairs are kept as (smaller id, larger id), so the sides may swap.
+  // Queries are always the own (left) operand, so only pairs kept as
+  // (smaller id, larger id) come here, and their sides may swap.
+  RINGSIM_ENFORCE(order_ == PairOrder::by_id, "a query tile computed the corpus side first");
   consume(tile,
           TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0, place.diagonal});
 }

@@ -83,31 +83,44 @@ class TopKConsumer : public TileConsumer<Scalar> {
 
 template <class Scalar>
 struct ScoredPair {
-  std::int64_t i, j;  // global ids, i < j
+  std::int64_t i, j;  // global ids: i < j, or (PairOrder::own_first) query i, corpus j
   Scalar score;
 };
 
-// Collects every pair with score >= threshold, as (smaller id, larger id).
+// How a pair's two ids are kept: all pairs within one matrix as (smaller id,
+// larger id); queries against a corpus as (own id, visiting id), the query
+// first, since the two ids count rows of different matrices.
+enum class PairOrder { by_id, own_first };
+
+// Collects every pair with score >= threshold, in `order`.
 template <class Scalar>
 class ThresholdConsumer : public TileConsumer<Scalar> {
  public:
   // More than `max_pairs` pairs throws InputError (bounds memory when a low
   // threshold would qualify nearly every pair).
-  explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max())
-      : threshold_(threshold), max_pairs_(max_pairs) {}
+  explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
+                             PairOrder order = PairOrder::by_id)
+      : threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
   const std::vector<ScoredPair<Scalar>>& pairs() const { return pairs_; }
   Scalar threshold() const { return threshold_; }
-  // A pair selected elsewhere (the GPU): global ids in either order.
-  void add(std::int64_t a, std::int64_t b, Scalar score) { pairs_.push_back({a < b ? a : b, a < b ? b : a, score}); }
+  // A pair of own row `own` and visiting row `visiting` (global ids), as
+  // `order` keeps it; also for a pair selected elsewhere (the GPU).
+  void add(std::int64_t own, std::int64_t visiting, Scalar score) {
+    if (order_ == PairOrder::own_first || own < visiting)
+      pairs_.push_back({own, visiting, score});
+    else
+      pairs_.push_back({visiting, own, score});
+  }
   // Throws InputError, as consume() does, when more than max_pairs are held.
   void check_bound() const;
 
  private:
   Scalar threshold_;
   std::int64_t max_pairs_;
+  PairOrder order_;
   std::vector<ScoredPair<Scalar>> pairs_;
 };
 

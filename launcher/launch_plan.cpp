@@ -96,6 +96,13 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   // .npy), as --ids takes them.
   if (plan.config.channels.count("ids") && !has_option(s.job_arguments, "--ids"))
     command.insert(command.end(), {"--ids", channel_dir(root, "ids") + "/" + single_file(leader_root, "ids")});
+  // A `queries` channel makes it a queries job: its files (stacked, as the
+  // input channel's) against the input; `query_ids` names them as `ids` does.
+  if (plan.config.channels.count("queries") && !has_option(s.job_arguments, "--queries"))
+    command.insert(command.end(), {"--queries", channel_dir(root, "queries")});
+  if (plan.config.channels.count("query_ids") && !has_option(s.job_arguments, "--query-ids"))
+    command.insert(command.end(),
+                   {"--query-ids", channel_dir(root, "query_ids") + "/" + single_file(leader_root, "query_ids")});
   // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
   // when the job asks for checkpoints: managed spot training resumes there.
   if (fs::is_directory(checkpoint_dir(leader_root))) {

@@ -15,13 +15,23 @@ namespace ringsim::testing {
 
 Dense reference_similarity(const RowMatrix<float>& x) { return reference_similarity(Dense(x.cast<double>())); }
 
-Dense reference_similarity(const Dense& x) {
-  Dense y = x;
+namespace {
+Dense normalized(Dense y) {
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
     const double norm = y.row(r).norm();
     if (norm > 0) y.row(r) /= norm;
   }
+  return y;
+}
+}  // namespace
+
+Dense reference_similarity(const Dense& x) {
+  const Dense y = normalized(x);
   return y * y.transpose();
+}
+
+Dense reference_similarity(const Dense& queries, const Dense& corpus) {
+  return normalized(queries) * normalized(corpus).transpose();
 }
 
 bool close_enough(double got, double want, Tolerance tolerance) {
@@ -43,15 +53,16 @@ std::string number(double value) {
 double margin(double value, Tolerance tol) { return tol.absolute + tol.relative * std::abs(value); }
 }  // namespace
 
-std::string check_topk(const Dense& s, const TopKResult& result, Tolerance tol, bool exact_ids) {
+std::string check_topk(const Dense& s, const TopKResult& result, Tolerance tol, bool exact_ids, Pairs pairs) {
   const std::int64_t n = s.rows();
   const int k = result.k;
+  const bool within = pairs == Pairs::within;
   if (result.n != n) return "row count " + std::to_string(result.n) + " != " + std::to_string(n);
   for (std::int64_t i = 0; i < n; ++i) {
     // Reference order: score descending, then smaller id.
     std::vector<std::int64_t> order;
-    for (std::int64_t j = 0; j < n; ++j)
-      if (j != i) order.push_back(j);
+    for (std::int64_t j = 0; j < s.cols(); ++j)
+      if (!within || j != i) order.push_back(j);
     std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return s(i, a) > s(i, b); });
     const std::string where = "row " + std::to_string(i) + ": ";
     std::vector<std::int64_t> seen;
@@ -62,7 +73,7 @@ std::string check_topk(const Dense& s, const TopKResult& result, Tolerance tol, 
         if (id != -1 || !std::isnan(score)) return where + "slot " + std::to_string(t) + " should be padding";
         continue;
       }
-      if (id < 0 || id >= n || id == i) return where + "bad id " + std::to_string(id);
+      if (id < 0 || id >= s.cols() || (within && id == i)) return where + "bad id " + std::to_string(id);
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) return where + "repeated id " + std::to_string(id);
       seen.push_back(id);
       if (!close_enough(score, s(i, id), tol))
@@ -90,12 +101,15 @@ std::string check_full(const Dense& s, const std::vector<float>& full, Tolerance
   return "";
 }
 
-std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, double threshold, Tolerance tol) {
+std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, double threshold, Tolerance tol,
+                            Pairs space) {
   const double band = margin(threshold, tol);
+  const bool within = space == Pairs::within;
   for (std::size_t p = 0; p < pairs.size(); ++p) {
     const auto& pair = pairs[p];
     const std::string where = "pair (" + std::to_string(pair.i) + "," + std::to_string(pair.j) + "): ";
-    if (!(pair.i < pair.j) || pair.i < 0 || pair.j >= s.rows()) return where + "bad ids";
+    if ((within && !(pair.i < pair.j)) || pair.i < 0 || pair.i >= s.rows() || pair.j < 0 || pair.j >= s.cols())
+      return where + "bad ids";
     if (p > 0 && !(std::make_pair(pairs[p - 1].i, pairs[p - 1].j) < std::make_pair(pair.i, pair.j)))
       return where + "not sorted by (i, j)";
     if (!close_enough(pair.score, s(pair.i, pair.j), tol))
@@ -103,7 +117,7 @@ std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, doub
     if (!(s(pair.i, pair.j) >= threshold - band)) return where + "below the threshold";
   }
   for (std::int64_t i = 0; i < s.rows(); ++i)
-    for (std::int64_t j = i + 1; j < s.rows(); ++j)
+    for (std::int64_t j = within ? i + 1 : 0; j < s.cols(); ++j)
       if (!std::isfinite(s(i, j)))
         return "reference (" + std::to_string(i) + "," + std::to_string(j) + ") is not finite";
       else if (s(i, j) >= threshold + band &&

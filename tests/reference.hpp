@@ -19,6 +19,8 @@ Dense reference_similarity(const RowMatrix<float>& x);
 // The same of rows held in double precision (a CSV's decimal values as
 // float64 reads them).
 Dense reference_similarity(const Dense& x);
+// Queries x corpus (--queries): row q, column c is the cosine of query q and corpus row c.
+Dense reference_similarity(const Dense& queries, const Dense& corpus);
 
 struct TopKResult {
   std::int64_t n = 0;
@@ -47,8 +49,14 @@ struct Tolerance {
 // for by itself.
 bool close_enough(double got, double want, Tolerance tolerance);
 
+// Which pairs a similarity matrix holds: all pairs within one matrix (a row
+// is not its own neighbour, pairs i < j), or queries x corpus (every column
+// a candidate for every row).
+enum class Pairs { within, across };
+
 // Returns "" when `result` is a correct top-k of `similarity`, else the first problem.
-std::string check_topk(const Dense& similarity, const TopKResult& result, Tolerance tolerance, bool exact_ids);
+std::string check_topk(const Dense& similarity, const TopKResult& result, Tolerance tolerance, bool exact_ids,
+                       Pairs pairs = Pairs::within);
 std::string check_full(const Dense& similarity, const std::vector<float>& full, Tolerance tolerance);
 struct Pair {
   std::int64_t i, j;
@@ -60,7 +68,7 @@ struct Pair {
 // open: a pair exactly at the threshold must be present (the contract is
 // score >= threshold), one below it absent.
 std::string check_threshold(const Dense& similarity, const std::vector<Pair>& pairs, double threshold,
-                            Tolerance tolerance);
+                            Tolerance tolerance, Pairs space = Pairs::within);
 
 // Reading ringsim's output files.
 template <class T>

@@ -14,6 +14,8 @@ sits in, else ``ringsim`` on PATH.
     >>> neighbors, scores = ringsim.topk(X, k=10, ranks=2)
     >>> pairs = ringsim.threshold(X, 0.4)           # DataFrame i, j, score
     >>> S = ringsim.full(X)                          # n x n float32
+    >>> Q = X[:5] + 0.1
+    >>> neighbors, scores = ringsim.topk(X, k=3, queries=Q)  # 5 x 3: Q's nearest rows of X
 """
 
 from __future__ import annotations
@@ -87,34 +89,34 @@ def _flags(options: dict) -> list:
     return args
 
 
-def _write_matrix(X, folder: Path) -> str:
+def _write_matrix(X, folder: Path, name: str = "input") -> str:
     if isinstance(X, (str, os.PathLike)):
         return str(Path(X).resolve())
     X = np.asarray(X)
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D, got shape {X.shape}")
+        raise ValueError(f"{'X' if name == 'input' else name} must be 2-D, got shape {X.shape}")
     if X.dtype not in (np.float16, np.float32, np.float64):
         X = X.astype(np.float64)
-    path = folder / "input.npy"
+    path = folder / f"{name}.npy"
     np.save(path, np.ascontiguousarray(X))
     return str(path)
 
 
-def _write_ids(ids, folder: Path) -> str:
+def _write_ids(ids, folder: Path, name: str = "ids") -> str:
     if isinstance(ids, (str, os.PathLike)):
         return str(Path(ids).resolve())
     values = np.asarray(ids)
     if values.ndim != 1:
-        raise ValueError("ids must be 1-D")
+        raise ValueError(f"{name} must be 1-D")
     if values.dtype.kind in "iu":
-        path = folder / "ids.npy"
+        path = folder / f"{name}.npy"
         np.save(path, values.astype(np.int64))
         return str(path)
     texts = [str(v) for v in values]
     for row, text in enumerate(texts):
         if "\n" in text or "\r" in text or text == "":
             raise ValueError(f"id at row {row} is empty or holds a line break: {text!r}")
-    path = folder / "ids.txt"
+    path = folder / f"{name}.txt"
     path.write_text("\n".join(texts) + "\n", encoding="utf-8")
     return str(path)
 
@@ -152,7 +154,8 @@ def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = 
         raise RingsimError(reason, "\n".join(lines), status)
 
 
-def _job(X, mode: str, ids, ranks: int, transport: str, progress, options: dict) -> dict:
+def _job(X, mode: str, ids, ranks: int, transport: str, progress, options: dict, queries=None,
+         query_ids=None) -> dict:
     with tempfile.TemporaryDirectory(prefix="ringsim-") as scratch:
         folder = Path(scratch)
         os.chmod(folder, 0o700)
@@ -160,6 +163,10 @@ def _job(X, mode: str, ids, ranks: int, transport: str, progress, options: dict)
                 "--transport", transport, "--quiet", "--failure-file", str(folder / "failure.txt")]
         if ids is not None:
             args += ["--ids", _write_ids(ids, folder)]
+        if queries is not None:
+            args += ["--queries", _write_matrix(queries, folder, "queries")]
+        if query_ids is not None:
+            args += ["--query-ids", _write_ids(query_ids, folder, "query_ids")]
         if transport == "tls" and not any(k in options for k in ("tls_ca", "tls_ephemeral")):
             options = dict(options, tls_ephemeral=True)
         args += _flags(options)
@@ -180,24 +187,28 @@ def _neighbor_ids(result: dict):
     return np.where(nb >= 0, out, np.array(empty, dtype=out.dtype))
 
 
-def topk(X, k: int = 10, ids=None, ranks: int = 1, transport: str = "mpi",
-         progress: Optional[Callable[[str], None]] = None, **options):
+def topk(X, k: int = 10, queries=None, ids=None, ranks: int = 1, transport: str = "mpi",
+         progress: Optional[Callable[[str], None]] = None, query_ids=None, **options):
     """Each row's k nearest other rows: (neighbors int64 n x k, scores
     float32 n x k), plus the neighbours' ids when ``ids`` is given. Missing
-    slots (k > n - 1) hold -1 and NaN. Other ringsim options as keywords
-    (score="dot", dtype="float64", tile=256, ...)."""
-    result = _job(X, "topk", ids, ranks, transport, progress, dict(options, k=k))
+    slots (k > n - 1) hold -1 and NaN. With ``queries`` (an array or a
+    path), each query row's k nearest rows of X instead (q x k; every row of
+    X is a candidate; ``query_ids`` names the queries in the result folder).
+    Other ringsim options as keywords (score="dot", dtype="float64",
+    tile=256, ...)."""
+    result = _job(X, "topk", ids, ranks, transport, progress, dict(options, k=k), queries, query_ids)
     if ids is None:
         return result["neighbors"], result["scores"]
     return result["neighbors"], result["scores"], _neighbor_ids(result)
 
 
-def threshold(X, t: float, ids=None, ranks: int = 1, transport: str = "mpi",
-              progress: Optional[Callable[[str], None]] = None, **options):
+def threshold(X, t: float, queries=None, ids=None, ranks: int = 1, transport: str = "mpi",
+              progress: Optional[Callable[[str], None]] = None, query_ids=None, **options):
     """Every pair i < j with score >= t: a pandas DataFrame (columns i, j,
     score, and id_i, id_j with ids) when pandas is importable, else a dict of
-    numpy arrays."""
-    return _job(X, "threshold", ids, ranks, transport, progress, dict(options, threshold=t))["pairs"]
+    numpy arrays. With ``queries``, every (query i, row j of X) pair instead."""
+    return _job(X, "threshold", ids, ranks, transport, progress, dict(options, threshold=t), queries,
+                query_ids)["pairs"]
 
 
 def full(X, ranks: int = 1, transport: str = "mpi", progress: Optional[Callable[[str], None]] = None, **options):
@@ -227,8 +238,8 @@ def _read_pairs(path: Path):
 
 def read(out_dir) -> dict:
     """The results in a ringsim output folder, by name: ``neighbors``,
-    ``scores`` (topk), ``neighbor_ids`` (topk with ids), ``ids`` (the id
-    table, when written), ``pairs`` (threshold), ``similarity`` (full) and
+    ``scores`` (topk), ``neighbor_ids`` (topk with ids), ``ids`` and
+    ``query_ids`` (the id tables, when written), ``pairs`` (threshold), ``similarity`` (full) and
     ``report`` (report.json), whichever are there."""
     out = Path(out_dir)
     if not out.is_dir():
@@ -237,10 +248,11 @@ def read(out_dir) -> dict:
     for name in ("neighbors", "scores", "similarity", "neighbor_ids"):
         if (out / f"{name}.npy").is_file():
             result[name] = np.load(out / f"{name}.npy")
-    if (out / "ids.npy").is_file():
-        result["ids"] = np.load(out / "ids.npy")
-    elif (out / "ids.txt").is_file():
-        result["ids"] = np.array((out / "ids.txt").read_text(encoding="utf-8").split("\n")[:-1])
+    for table in ("ids", "query_ids"):
+        if (out / f"{table}.npy").is_file():
+            result[table] = np.load(out / f"{table}.npy")
+        elif (out / f"{table}.txt").is_file():
+            result[table] = np.array((out / f"{table}.txt").read_text(encoding="utf-8").split("\n")[:-1])
     if (out / "pairs.csv").is_file():
         result["pairs"] = _read_pairs(out / "pairs.csv")
     if (out / "report.json").is_file():

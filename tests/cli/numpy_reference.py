@@ -2,11 +2,14 @@
 """Checks a ringsim result, in any mode, against numpy's normalize-then-matmul.
 
 Usage: numpy_reference.py MATRIX.npy RESULT_DIR MODE [--k K] [--threshold T] [--dtype D] [--score S]
+                           [--queries QUERIES.npy]
        numpy_reference.py MATRIX.npy RESULT_DIR K      (topk, float32, K neighbours)
 MODE is topk, threshold or full. The reference is float64 numpy, with zero
 rows scoring 0 with every row (itself included), as ringsim's contract says;
 with --score dot it is X @ X.T (no normalisation) and the tolerances below
-are scaled by the largest |score|.
+are scaled by the largest |score|. With --queries the reference is the
+queries against MATRIX (the corpus): Q @ X.T of the normalised rows (or the
+rows as they are with dot), every corpus row a candidate for every query.
 
 Tolerance: float32 runs 1e-5 absolute; float64 runs must give the float64
 answer rounded to float32 (3e-7 relative, 1e-13 absolute), which float32
@@ -41,13 +44,15 @@ def check(condition, message):
         sys.exit(f"numpy_reference: FAIL: {message}")
 
 
-def reference(path, score="cosine"):
-    x = np.load(path).astype(np.float64)
-    if score == "dot":
-        return x @ x.T
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    y = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-    return y @ y.T
+def reference(path, score="cosine", queries=None):
+    def rows(p):
+        x = np.load(p).astype(np.float64)
+        if score == "dot":
+            return x
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+    y = rows(path)
+    return (rows(queries) if queries else y) @ y.T
 
 
 def within(got, want, tol):
@@ -58,15 +63,16 @@ def within(got, want, tol):
         return np.isfinite(got) & np.isfinite(want) & (np.abs(got - want) <= tol[0] + tol[1] * np.abs(want))
 
 
-def check_topk(s, out, k, tol, ordered_ties):
-    n = s.shape[0]
+def check_topk(s, out, k, tol, ordered_ties, across):
+    n, corpus = s.shape
     nb = np.load(f"{out}/neighbors.npy")
     sc = np.load(f"{out}/scores.npy")
     check(nb.shape == (n, k) and nb.dtype == np.int64, f"neighbors.npy is {nb.shape} {nb.dtype}, want ({n}, {k}) int64")
     check(sc.shape == (n, k) and sc.dtype == np.float32, f"scores.npy is {sc.shape} {sc.dtype}, want ({n}, {k}) float32")
-    others = min(k, n - 1)
+    others = min(k, corpus if across else n - 1)
     masked = s.copy()
-    np.fill_diagonal(masked, -np.inf)
+    if not across:
+        np.fill_diagonal(masked, -np.inf)
     order = np.argsort(-masked, axis=1, kind="stable")[:, :others]
     ref_scores = np.take_along_axis(masked, order, axis=1)
     near_ties = 0
@@ -74,8 +80,8 @@ def check_topk(s, out, k, tol, ordered_ties):
         ids, scores = nb[i, :others], sc[i, :others]
         check(np.all(nb[i, others:] == -1) and np.all(np.isnan(sc[i, others:])),
               f"row {i}: slots {others}.. should be padding (-1, NaN), got {nb[i, others:]} {sc[i, others:]}")
-        check(np.all((ids >= 0) & (ids < n)), f"row {i}: id out of range: {ids}")
-        check(i not in ids, f"row {i} lists itself")
+        check(np.all((ids >= 0) & (ids < corpus)), f"row {i}: id out of range: {ids}")
+        check(across or i not in ids, f"row {i} lists itself")
         check(len(set(ids.tolist())) == len(ids), f"row {i}: repeated id: {ids}")
         bad = ~within(scores, ref_scores[i], tol)
         check(not bad.any(), f"row {i}: scores {scores[bad]} but numpy's {ref_scores[i][bad]} at slots {np.where(bad)[0]}")
@@ -94,8 +100,8 @@ def check_topk(s, out, k, tol, ordered_ties):
     return f"{n} rows (k={k}; {near_ties} differ only by a tie at the k-th place)"
 
 
-def check_threshold(s, out, threshold, tol):
-    n = s.shape[0]
+def check_threshold(s, out, threshold, tol, across):
+    n, corpus = s.shape
     with open(f"{out}/pairs.csv", newline="") as f:
         rows = list(csv.reader(f))
     check(rows and rows[0] == ["i", "j", "score"], f"pairs.csv header {rows[:1]}")
@@ -104,7 +110,7 @@ def check_threshold(s, out, threshold, tol):
     for line, row in enumerate(rows[1:], start=2):
         check(len(row) == 3, f"pairs.csv:{line}: {row}")
         i, j, score = int(row[0]), int(row[1]), float(row[2])
-        check(0 <= i < j < n, f"pairs.csv:{line}: bad pair ({i}, {j})")
+        check(0 <= i < n and 0 <= j < corpus if across else 0 <= i < j < n, f"pairs.csv:{line}: bad pair ({i}, {j})")
         check((i, j) > previous, f"pairs.csv:{line}: ({i}, {j}) not after {previous}")
         previous = (i, j)
         check(within(score, s[i, j], tol), f"pairs.csv:{line}: ({i}, {j}) score {row[2]}, numpy {s[i, j]!r}")
@@ -112,10 +118,10 @@ def check_threshold(s, out, threshold, tol):
         check(s[i, j] >= threshold - band, f"pairs.csv:{line}: ({i}, {j}) score {s[i, j]!r} below {threshold}")
         listed.add((i, j))
     band = tol[0] + tol[1] * abs(threshold)
-    iu, ju = np.triu_indices(n, 1)
+    iu, ju = np.indices(s.shape).reshape(2, -1) if across else np.triu_indices(n, 1)
     for i, j in zip(iu[s[iu, ju] >= threshold + band], ju[s[iu, ju] >= threshold + band]):
         check((int(i), int(j)) in listed, f"pair ({i}, {j}) with score {s[i, j]!r} >= {threshold} is missing")
-    return f"{len(listed)} pairs of {n * (n - 1) // 2} at threshold {threshold}"
+    return f"{len(listed)} pairs of {n * corpus if across else n * (n - 1) // 2} at threshold {threshold}"
 
 
 def check_full(s, out, tol):
@@ -143,9 +149,10 @@ def main():
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--score", choices=["cosine", "dot"], default="cosine")
+    parser.add_argument("--queries")
     a = parser.parse_args(argv)
     tol = (1e-5, 0.0) if a.dtype == "float32" else (1e-13, 3e-7)
-    s = reference(a.matrix, a.score)
+    s = reference(a.matrix, a.score, a.queries)
     if a.score == "dot":  # absolute rounding grows with the scores' size
         scale = max(1.0, float(np.abs(s).max()))
         tol = (tol[0] * scale, max(tol[1], 1e-6 if a.dtype == "float32" else 0.0))
@@ -155,12 +162,12 @@ def main():
           ("threshold" in report) == (a.mode == "threshold"),
           f"report.json of a {a.mode} job holds k: {'k' in report}, threshold: {'threshold' in report}")
     if a.mode == "topk":
-        what = check_topk(s, a.out, a.k, tol, a.dtype == "float32")
+        what = check_topk(s, a.out, a.k, tol, a.dtype == "float32", bool(a.queries))
     elif a.mode == "threshold":
-        what = check_threshold(s, a.out, a.threshold, tol)
+        what = check_threshold(s, a.out, a.threshold, tol, bool(a.queries))
     else:
         what = check_full(s, a.out, tol)
-    print(f"ok: {a.mode} {a.dtype} {a.score} matches numpy: {what}")
+    print(f"ok: {a.mode} {a.dtype} {a.score}{' queries' if a.queries else ''} matches numpy: {what}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ fi
 "$ringsim" gen --rows 5 --cols 3 --out "$work/small.npy" >/dev/null
 job_seconds=60 run_job 2 --input "$work/small.npy" --out "$work/small" --k 7 2>"$work/k.err"
 code=$?
-if ((code == 0)) && grep -q "warning: --k 7 but each row has only 4 other rows: the last 3 slots" "$work/k.err" &&
+if ((code == 0)) && grep -q "warning: --k 7 but each row has only 4 candidate rows: the last 3 slots" "$work/k.err" &&
   /usr/bin/python3 -c "import json,sys; sys.exit(json.load(open('$work/small/report.json'))['empty_slots_per_row'] != 3)"; then
   ok "k beyond the rows: warned and reported"
 else

@@ -130,6 +130,25 @@ TEST_F(MlRoot, AnIdsChannelBecomesTheRowIds) {
   EXPECT_THAT(argv, ThrowsMessage<ConfigError>(HasSubstr("channel 'ids' must hold exactly one file")));
 }
 
+// A `queries` channel makes a queries job: its folder is --queries, and a
+// `query_ids` channel's one file --query-ids.
+TEST_F(MlRoot, AQueriesChannelMakesAQueriesJob) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  write("hyperparameters.json", "{}");
+  write("inputdataconfig.json", R"({"train":{"S3DistributionType":"FullyReplicated"},
+                                    "queries":{"S3DistributionType":"FullyReplicated"},
+                                    "query_ids":{"S3DistributionType":"FullyReplicated"}})");
+  fs::create_directories(root_ / "input/data/queries");
+  fs::create_directories(root_ / "input/data/query_ids");
+  std::ofstream(root_ / "input/data/query_ids/names.txt") << "q0\n";
+  const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  EXPECT_EQ(value_after(argv, "--queries"), (root_ / "input/data/queries").string());
+  EXPECT_EQ(value_after(argv, "--query-ids"), (root_ / "input/data/query_ids/names.txt").string());
+  write("inputdataconfig.json", R"({"train":{"S3DistributionType":"FullyReplicated"}})");
+  const auto plain = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), "--queries"), plain.end()) << "no queries channel";
+}
+
 // With a job secret instead, each host's launcher derives the key and
 // writes it to the same path on every host, outside what SageMaker uploads.
 TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {

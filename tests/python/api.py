@@ -47,7 +47,7 @@ check(np.array_equal(nb, order) or np.allclose(np.take_along_axis(S, order, 1), 
 # have fewer than k = 7 other rows.
 lines = []
 ringsim.topk(X[:5], k=7, progress=lines.append)
-check(any("each row has only 4 other rows" in l for l in lines), f"the warning did not reach the callback: {lines}")
+check(any("each row has only 4 candidate rows" in l for l in lines), f"the warning did not reach the callback: {lines}")
 
 # Keyword options reach ringsim: --score dot gives numpy's X @ X.T.
 D = X @ X.T
@@ -55,6 +55,20 @@ np.fill_diagonal(D, -np.inf)
 nbd, scd = ringsim.topk(X, k=4, ranks=2, score="dot", dtype="float64", progress=lambda l: None, timeout=60)
 check(np.array_equal(nbd, np.argsort(-D, axis=1, kind="stable")[:, :4]) and
       np.allclose(scd, -np.sort(-D, axis=1)[:, :4], rtol=1e-6), "score='dot' differs from X @ X.T")
+
+# queries: each query's nearest rows of X, numpy's Q @ X.T of the normalised
+# rows (no row excluded: a query equal to a row of X finds it at score 1).
+Q = rng.standard_normal((9, 12))
+Q[0] = X[20]
+V = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+QS = V @ U.T
+nbq, scq = ringsim.topk(X, k=5, queries=Q, ranks=2, dtype="float64", progress=lambda l: None, timeout=60)
+check(nbq.shape == (9, 5) and np.array_equal(nbq, np.argsort(-QS, axis=1, kind="stable")[:, :5]),
+      f"queries: neighbours differ from numpy's Q @ X.T: {nbq[:2]}")
+check(nbq[0, 0] == 20 and np.allclose(scq, -np.sort(-QS, axis=1)[:, :5], atol=1e-6), "queries: scores")
+qpairs = ringsim.threshold(X, 0.5, queries=Q, ranks=2, dtype="float64", progress=lambda l: None, timeout=60)
+check(set(zip(qpairs["i"], qpairs["j"])) == {(int(i), int(j)) for i, j in zip(*np.nonzero(QS >= 0.5))},
+      "queries: threshold pairs differ from numpy's")
 
 # threshold: a DataFrame equal to numpy's pairs.
 import pandas as pd  # noqa: E402

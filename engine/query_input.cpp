@@ -1,0 +1,29 @@
+#include "engine/query_input.hpp"
+
+#include <fmt/format.h>
+
+#include "common/errors.hpp"
+#include "engine/job.hpp"
+#include "transport/agreement.hpp"
+
+namespace ringsim {
+
+QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std::int64_t cols, const MpiComm& comm) {
+  QueryInput queries;
+  run_agreed(comm, [&] {
+    queries.source = MatrixSource::open(options.queries, /*allow_empty=*/false,
+                                        CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
+    if (queries.source.rows() > 0 && queries.source.cols() != cols)
+      throw InputError(fmt::format("--queries {} has {} columns, the corpus (--input {}) {}; they must match",
+                                   options.queries, queries.source.cols(), options.input, cols));
+  });
+  const auto rows = comm.allgather(queries.source.rows());
+  for (int r = 0; r < comm.size(); ++r)
+    if (rows[r] != rows[0])
+      throw AgreedFailure(fmt::format("ranks 0 and {} see different --queries ({} vs {} rows)", r, rows[0], rows[r]));
+  queries.partition = corpus.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size(), options.tile)
+                                                 : RowPartition::weighted(rows[0], corpus.rank_gflops, options.tile);
+  return queries;
+}
+
+}  // namespace ringsim

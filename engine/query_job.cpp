@@ -1,0 +1,98 @@
+#include "engine/query_job.hpp"
+
+#include <cmath>
+
+#include "common/log.hpp"
+#include "common/stop_signal.hpp"
+#include "engine/job_phases.hpp"
+#include "engine/local_input.hpp"
+#include "engine/output_budget.hpp"
+#include "engine/output_claim.hpp"
+#include "engine/publish.hpp"
+#include "engine/query_input.hpp"
+#include "engine/query_ring.hpp"
+#include "engine/report.hpp"
+#include "engine/row_scores.hpp"
+#include "engine/tile_device.hpp"
+#include "transport/agreement.hpp"
+
+namespace ringsim {
+
+// The phases of a queries job on this rank, in order: those of run_typed
+// (job.cpp) without the rate probe's plan for the ring's middle step and
+// without checkpoints, a queries job being one pass of the corpus.
+template <class Scalar>
+void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
+  const double started = now_seconds();
+  RankReport report;
+  const int rank = comm.rank();
+  const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
+  std::unique_ptr<TileBackend<Scalar>> tiles;
+  {
+    PhaseScope phase("device");
+    run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
+  }
+  LocalInput corpus = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
+  const std::int64_t d = comm.allreduce_max(corpus.source.cols());
+  QueryInput queries = timed_phase("load", report.load_seconds, [&] { return open_queries(options, corpus, d, comm); });
+  auto transport = timed_phase("connect", report.connect_seconds, [&] {
+    auto made = make_transport(transport_options, comm);
+    throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
+    return made;
+  });
+  OutputClaim output;
+  RowMatrix<Scalar> own, own_queries;
+  timed_phase("load", report.load_seconds, [&] {
+    run_agreed(comm, [&] {
+      if (rank == 0) claim_output(options, corpus, output, &queries);
+      own = load_own_rows<Scalar>(corpus, rank);
+      own_queries = load_own_queries<Scalar>(queries, rank);
+    });
+  });
+  report.rows = own.rows();
+  if (own.rows() == 0) own.resize(0, d);
+  if (own_queries.rows() == 0) own_queries.resize(0, d);
+  // Dot scores: |q . c| <= max |q| max |c| (Cauchy-Schwarz), so the bound a
+  // received score must keep is the geometric mean of the two squared bounds.
+  const double corpus_bound = prepare_rows_for_score(own, options.score, comm, report.normalize_seconds);
+  const double query_bound = prepare_rows_for_score(own_queries, options.score, comm, report.normalize_seconds);
+  const double score_bound = options.score == Score::cosine ? corpus_bound : std::sqrt(corpus_bound * query_bound);
+  if (rank == 0) {
+    warn_about_input(options, {&corpus.source, &queries.source}, corpus.partition.rows());
+    if (!options.checkpoint_dir.empty())
+      log::info("--queries: a queries job is one pass of the corpus and does not checkpoint; --checkpoint-dir unused");
+  }
+  timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
+
+  double mode_wait = 0;
+  ModeContext context{*transport, corpus.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  context.query_partition = &queries.partition;
+  context.query_ids = output.query_ids_or_null();
+  auto mode = make_ring_mode<Scalar>(mode_options(options), context);
+  timed_phase("ring", report.ring_seconds, [&] {
+    ProgressReporter progress(options.progress_seconds, rank, own_queries.rows() * corpus.partition.rows(), comm.size(),
+                              d);
+    const RingTimes times = run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition,
+                                           options.tile, *transport, *mode, timeout, &progress, tiles.get());
+    report.record_ring(times, mode_wait);
+  });
+  StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {
+    if (options.mode == Mode::threshold)
+      check_threshold_output(mode->output_bytes_here(), comm, options.threshold, corpus.partition.rows(),
+                             options.max_output_bytes);
+    return mode->gather_and_write(options.out);
+  });
+  PhaseScope report_phase("report");
+  report.total_seconds = now_seconds() - started;
+  const JobReport job_report = gather_job_report(options, report, corpus, transport->stats(),
+                                                 JobFacts{d, 0, comm.size(), &queries.partition}, comm);
+  if (rank == 0) {
+    publish_results(options.out, std::move(outputs), job_report, output.ids_or_null(), output.query_ids_or_null());
+    print_metric_lines(job_report);
+  }
+}
+
+template void run_query_job<float>(const RunOptions&, const TransportOptions&, const MpiComm&);
+template void run_query_job<double>(const RunOptions&, const TransportOptions&, const MpiComm&);
+
+}  // namespace ringsim
