@@ -288,7 +288,8 @@ void visit_job_options(Config& c, Visit&& visit) {
                    .max = 1 << 20},
         c.checkpoint_every);
   visit(OptionInfo{.name = "progress_seconds",
-                   .help = "Seconds between rank 0's progress lines: step, share done, ETA, GFLOP/s (0: none)",
+                   .help = "Seconds between rank 0's progress lines: step, share of the job done (all ranks), "
+                           "ETA, GFLOP/s, the slowest rank; then the share written (0: none)",
                    .hyperparameter = sagemaker,
                    .min = 0,
                    .max = 1e6,

@@ -15,6 +15,7 @@
 #include "engine/mode_common.hpp"
 #include "engine/npy.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/progress.hpp"
 #include "engine/received_state.hpp"
 #include "engine/row_ids.hpp"
 
@@ -91,11 +92,15 @@ class FullMode : public RingMode<Scalar> {
     AtomicFile& file = *staged[0];
     const std::string header = make_npy_header("<f4", {n, n});
     file.append(header);
+    WriteProgress progress(context_.progress_seconds, static_cast<double>(n) * static_cast<double>(n));
+    double written = 0;  // entries
     const auto place = [&](const TileAssignment& a, const RowMatrix<float>& band) {
       const std::int64_t own0 = context_.partition.begin(a.own_block) + a.own_begin;
       const std::int64_t vis0 = context_.partition.begin(a.visiting_block) + a.visiting_begin;
       write_rows(file, header.size(), n, own0, vis0, band);
       if (!a.diagonal) write_rows(file, header.size(), n, vis0, own0, band.transpose());
+      written += static_cast<double>(band.size()) * (a.diagonal ? 1 : 2);
+      progress.done(written, written * 4);
     };
     for (std::size_t b = 0; b < assignments_.size(); ++b) place(assignments_[b], consumers_[b]->band());
     inject_fault_at("write-file", 0);

@@ -71,14 +71,18 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   double mode_wait = 0;
-  const ModeContext context{*transport, input.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  ProgressChannel progress_channel(comm);
+  ModeContext context{*transport, input.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  context.progress_seconds = options.progress_seconds;
   auto mode = make_ring_mode<Scalar>(mode_options(options), context);
   JobCheckpoints<Scalar> checkpoints(options, input.partition, own, comm, *mode, report.checkpoint_seconds);
   const RingSchedule schedule(comm.size(), input.rank_gflops, options.tile);
   timed_phase("ring", report.ring_seconds, [&] {
-    ProgressReporter progress(options.progress_seconds, rank, input.partition, schedule, d);
+    ProgressReporter progress(options.progress_seconds, rank, schedule.planned_entries(rank, input.partition),
+                              schedule.steps(), d, &progress_channel);
     const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints.ring(),
                                      &progress, tiles.get());
+    progress.ring_done();
     report.record_ring(times, mode_wait);
   });
   StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {

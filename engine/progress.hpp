@@ -1,37 +1,53 @@
 #pragma once
-// Progress lines for long jobs: rank 0 prints, every `interval` seconds of
-// the ring, the step, the share of its similarity entries done, elapsed
-// time, an ETA and the current GFLOP/s. The ring is balanced (every rank
-// computes the same number of entries, give or take a tile), so rank 0's
-// share is the job's. The launcher passes rank 0's stderr through, so the
-// lines also reach SageMaker's job log.
+// Progress lines for long jobs. During the ring, rank 0 prints every
+// `interval` seconds the step, the share of the job's similarity entries
+// done (all ranks': each reports its count to rank 0 over a
+// ProgressChannel), the slowest rank's share, elapsed time, an ETA from the
+// slowest rank and the job's GFLOP/s; when its own ring is done it goes on
+// printing while the other ranks finish theirs. During the write, rank 0
+// prints the share of the result rows written (WriteProgress). The launcher
+// passes rank 0's stderr through, so the lines also reach SageMaker's job log.
 #include <cstdint>
+#include <string>
 
-#include "kernels/partition.hpp"
-#include "kernels/ring_schedule.hpp"
+#include "transport/progress_channel.hpp"
 
 namespace ringsim {
 
 class ProgressReporter {
  public:
-  // `interval` <= 0: silent. `rank`: only rank 0 prints.
-  ProgressReporter(double interval, int rank, const RowPartition& partition, const RingSchedule& schedule,
-                   std::int64_t cols);
-  // A ring of `steps` steps in which this rank computes `planned_entries`.
-  ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps, std::int64_t cols);
+  // `interval` <= 0: silent (and no rank reports). This rank computes
+  // `planned_entries` in a ring of `steps` steps; `channel` carries the
+  // ranks' counts to rank 0 (null: rank 0's own share only).
+  ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps, std::int64_t cols,
+                   ProgressChannel* channel);
   void start_step(int step) { step_ = step; }
   // After each tile: `entries` similarity entries more.
   void tile_done(std::int64_t entries);
-  // Entries this rank will compute in all (an estimate on diagonal blocks).
-  std::int64_t planned_entries() const { return planned_; }
+  // This rank's ring is done: it says so to rank 0; rank 0 keeps printing
+  // while the others finish, as long as they keep reporting (a rank silent
+  // for 2 s is left to the write phase's waits and their bounds).
+  void ring_done();
 
  private:
   void print(double now);
-  bool on_ = false;
-  int steps_ = 1, step_ = 0;
-  double interval_, started_, last_print_;
-  std::int64_t planned_ = 1, done_ = 0, done_at_last_print_ = 0;
+  bool printing_, reporting_, ring_done_ = false;
+  int rank_, steps_, step_ = 0;
+  double interval_, started_, last_print_, last_report_;
+  std::int64_t planned_, done_ = 0, job_done_at_last_print_ = 0;
   double flops_per_entry_;
+  ProgressChannel* channel_;
+};
+
+// Rank 0's lines while it writes the results: the share of `total` units
+// (result rows, or pairs) written, the bytes, elapsed time and an ETA.
+class WriteProgress {
+ public:
+  WriteProgress(double interval, double total);
+  void done(double units, double bytes);
+
+ private:
+  double interval_, total_, started_, last_print_;
 };
 
 }  // namespace ringsim

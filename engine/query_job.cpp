@@ -65,15 +65,18 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   double mode_wait = 0;
+  ProgressChannel progress_channel(comm);
   ModeContext context{*transport, corpus.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  context.progress_seconds = options.progress_seconds;
   context.query_partition = &queries.partition;
   context.query_ids = output.query_ids_or_null();
   auto mode = make_ring_mode<Scalar>(mode_options(options), context);
   timed_phase("ring", report.ring_seconds, [&] {
     ProgressReporter progress(options.progress_seconds, rank, own_queries.rows() * corpus.partition.rows(), comm.size(),
-                              d);
+                              d, &progress_channel);
     const RingTimes times = run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition,
                                            options.tile, *transport, *mode, timeout, &progress, tiles.get());
+    progress.ring_done();
     report.record_ring(times, mode_wait);
   });
   StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {

@@ -81,6 +81,7 @@ struct ModeContext {
   // corpus; results belong to query rows, and name a query first.
   const RowPartition* query_partition = nullptr;
   const RowIds* query_ids = nullptr;  // rank 0, with --query-ids
+  double progress_seconds = 0;        // rank 0's write progress lines (WriteProgress); 0: none
 
   // The pairs a result may hold: within the input, or queries x corpus.
   PairSpace pair_space() const {

@@ -15,6 +15,7 @@
 #include "engine/mode_common.hpp"
 #include "engine/npy.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/progress.hpp"
 #include "engine/received_state.hpp"
 #include "engine/row_ids.hpp"
 
@@ -171,6 +172,9 @@ class ThresholdMode : public RingMode<Scalar> {
     inject_fault_at("write-file", 0);
     std::string text;
     auto last_keep_alive = Clock::now();
+    double total_pairs = 0, pairs_written = 0, bytes_written = 0;
+    for (const auto& stream : streams) total_pairs += static_cast<double>(stream.total);
+    WriteProgress progress(context_.progress_seconds, total_pairs);
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
@@ -184,6 +188,7 @@ class ThresholdMode : public RingMode<Scalar> {
       }
       text += '\n';
       ++stream.at;
+      ++pairs_written;
       if (stream.left_in_chunk() > 0) {
         std::push_heap(heap.begin(), heap.end(), later);
       } else if (!stream.own && stream.requested < stream.total) {
@@ -194,7 +199,9 @@ class ThresholdMode : public RingMode<Scalar> {
       }
       if (text.size() > (1 << 20)) {
         file.append(text);
+        bytes_written += static_cast<double>(text.size());
         text.clear();
+        progress.done(pairs_written, bytes_written);
         if (Clock::now() - last_keep_alive > std::chrono::seconds(1)) {
           for (auto& waiting : streams)
             if (!waiting.own && waiting.requested < waiting.total)

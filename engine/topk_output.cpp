@@ -7,6 +7,7 @@
 #include "common/fault_injection.hpp"
 #include "engine/mode_common.hpp"
 #include "engine/npy.hpp"
+#include "engine/progress.hpp"
 #include "engine/received_state.hpp"
 #include "engine/row_ids.hpp"
 
@@ -44,6 +45,7 @@ StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& co
   const std::string scores_header = make_npy_header("<f4", {n, k});
   neighbors.append(neighbors_header);
   scores.append(scores_header);
+  WriteProgress progress(context.progress_seconds, static_cast<double>(n));
   for (int source = 0; source < transport.size(); ++source) {
     TopKAccumulator<Scalar> received(rows.size(source), k);
     if (source != 0) {
@@ -72,6 +74,8 @@ StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& co
                           std::as_bytes(std::span(bytes)));
     }
     if (source == 0) inject_fault_at("write-file", transport.rank());
+    const double rows_written = static_cast<double>(rows.end(source));
+    progress.done(rows_written, rows_written * k * (12 + static_cast<double>(name_bytes)));
   }
   return staged;
 }

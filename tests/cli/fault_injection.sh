@@ -14,13 +14,14 @@ timeout_s=4        # the job's --timeout
 kill_bound=12      # seconds for a killed or terminated rank to end the job
 stall_bound=$((timeout_s + 12))  # a stalled rank: the survivors' timeout + grace + abort
 "$ringsim" gen --rows 3001 --cols 24 --seed 5 --out "$work/x.npy" >/dev/null
+"$ringsim" gen --rows 700 --cols 24 --seed 6 --out "$work/queries.npy" >/dev/null
 extra=()
 [[ $transport == tls ]] && extra=(--tls-ephemeral)
 
 run_case() {  # run_case RANK POINT SIGNAL MODE [RANKS [ARGS...]]
   local rank=$1 point=$2 signal=$3 mode=$4 ranks=${5:-3}
   shift $(($# < 5 ? $# : 5))
-  local name="$transport-$mode-r$rank-$point-$signal"
+  local name="$transport-$mode${case_label:-}-r$rank-$point-$signal"
   local out="$work/out-$name"
   local start; start=$(date +%s.%N)
   RINGSIM_FAULT="$rank:$point:$signal" timeout -s KILL 60 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" \
@@ -80,4 +81,8 @@ run_case 0 write-file KILL threshold
 # The shared middle step (--balance measured, an even ring): a partner that
 # dies, stalls or is stopped while the two trade rows.
 for signal in KILL STOP TERM; do run_case 1 shared-step "$signal" topk 2 --balance measured; done
+# A queries job (--queries): a rank that dies or stalls in its ring, and rank
+# 0 stopped with the top-k file half written.
+for signal in KILL STOP; do case_label=-queries run_case 1 ring "$signal" topk 3 --queries "$work/queries.npy"; done
+case_label=-queries run_case 0 write-file TERM topk 3 --queries "$work/queries.npy"
 finish

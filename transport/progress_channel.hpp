@@ -1,0 +1,49 @@
+#pragma once
+// Rank 0 hears how far every rank's ring has come, without a collective:
+// each rank sends its count of finished similarity entries now and then (a
+// small message with a tag of its own on the job's communicator, so it
+// matches nothing else), and rank 0 reads what has arrived whenever it
+// prints a progress line. A rank that is done sends a last count; rank 0
+// reads every rank's last count before the job writes, so no message is
+// left unread when MPI ends.
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "transport/mpi_comm.hpp"
+
+namespace ringsim {
+
+struct RankProgress {
+  std::int64_t done = 0;     // similarity entries computed
+  std::int64_t planned = 0;  // entries in all (0: not heard from yet)
+  bool finished = false;
+};
+
+class ProgressChannel {
+ public:
+  explicit ProgressChannel(const MpiComm& comm);
+  ~ProgressChannel();
+  ProgressChannel(const ProgressChannel&) = delete;
+  ProgressChannel& operator=(const ProgressChannel&) = delete;
+
+  // Ranks other than 0: tells rank 0 this rank's count, unless the last
+  // report is still in flight (a report is a hint; the last one, `finished`,
+  // always goes).
+  void report(std::int64_t done, std::int64_t planned, bool finished);
+  // Rank 0: every rank's latest count, with what has arrived (rank 0's own
+  // entry is its caller's to fill in).
+  const std::vector<RankProgress>& poll();
+  // Rank 0: true once every other rank has sent its last count.
+  bool all_finished() const;
+
+ private:
+  MPI_Comm comm_;
+  int rank_, size_;
+  std::vector<RankProgress> ranks_;  // rank 0
+  std::int64_t message_[3] = {0, 0, 0};
+  MPI_Request request_ = MPI_REQUEST_NULL;  // ranks > 0: the report in flight
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace ringsim
