@@ -36,21 +36,10 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   const double started = now_seconds();
   RankReport report;
   const int rank = comm.rank();
-  const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
-  // --device: before any work, so a rank without its GPU fails the job at once.
-  std::unique_ptr<TileBackend<Scalar>> tiles;
-  {
-    PhaseScope phase("device");
-    run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
-  }
+  const Millis timeout = peer_timeout(options);
+  const auto tiles = open_tile_backend<Scalar>(options, comm, report);
   LocalInput input = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
-  // Connections are made now; TLS handshakes go on in the background while
-  // the rows load and are collected (agreed) before the ring.
-  auto transport = timed_phase("connect", report.connect_seconds, [&] {
-    auto made = make_transport(transport_options, comm);
-    throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
-    return made;
-  });
+  auto transport = connect_transport(transport_options, comm, report);
   OutputClaim output;
   RowMatrix<Scalar> own = timed_phase("load", report.load_seconds, [&] {
     RowMatrix<Scalar> rows;
@@ -85,20 +74,9 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
     progress.ring_done();
     report.record_ring(times, mode_wait);
   });
-  StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {
-    if (options.mode == Mode::threshold)
-      check_threshold_output(mode->output_bytes_here(), comm, options.threshold, input.partition.rows(),
-                             options.max_output_bytes);
-    return mode->gather_and_write(options.out);
-  });
-  PhaseScope report_phase("report");
-  report.total_seconds = now_seconds() - started;
-  const JobReport job_report = gather_job_report(options, report, input, transport->stats(),
-                                                 JobFacts{d, checkpoints.resume_step(), schedule.steps()}, comm);
-  if (rank == 0) {
-    publish_results(options.out, std::move(outputs), job_report, output.ids_or_null());
-    print_metric_lines(job_report);
-  }
+  StagedOutputs outputs = write_results(options, *mode, input.partition.rows(), comm, report);
+  report_and_publish(options, report, started, input, transport->stats(),
+                     JobFacts{d, checkpoints.resume_step(), schedule.steps()}, comm, std::move(outputs), output);
   checkpoints.remove_after_publish();
 }
 

@@ -1,10 +1,19 @@
 #pragma once
 // What the all-pairs job (job.cpp) and the queries job (query_job.cpp)
 // share in walking through their phases.
+#include <memory>
+
 #include "common/clock.hpp"
 #include "common/phase.hpp"
+#include "common/stop_signal.hpp"
 #include "engine/job.hpp"
+#include "engine/output_budget.hpp"
+#include "engine/output_claim.hpp"
+#include "engine/publish.hpp"
+#include "engine/report.hpp"
 #include "engine/ring_mode.hpp"
+#include "engine/tile_device.hpp"
+#include "transport/agreement.hpp"
 
 namespace ringsim {
 
@@ -14,6 +23,60 @@ auto timed_phase(const char* name, double& seconds, Work work) {
   PhaseScope phase(name);
   ScopedTimer timer(seconds);
   return work();
+}
+
+// How long any wait for a peer may last (--timeout).
+inline Millis peer_timeout(const RunOptions& options) {
+  return Millis(static_cast<std::int64_t>(options.timeout * 1000));
+}
+
+// The device phase: where tiles are computed (--device), opened before any
+// work, so that a rank without its GPU fails the job at once.
+template <class Scalar>
+std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options, const MpiComm& comm,
+                                                       RankReport& report) {
+  PhaseScope phase("device");
+  std::unique_ptr<TileBackend<Scalar>> tiles;
+  run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
+  return tiles;
+}
+
+// The connect phase's first half: connections are made now; TLS handshakes
+// go on in the background while the rows load, and are collected (agreed)
+// before the ring.
+inline std::unique_ptr<Transport> connect_transport(const TransportOptions& transport_options, const MpiComm& comm,
+                                                    RankReport& report) {
+  return timed_phase("connect", report.connect_seconds, [&] {
+    auto made = make_transport(transport_options, comm);
+    throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
+    return made;
+  });
+}
+
+// The write phase: in threshold mode the output's real size agreed first
+// (`n`: the input's rows), then the mode's results shipped to rank 0 and
+// staged there.
+template <class Scalar>
+StagedOutputs write_results(const RunOptions& options, RingMode<Scalar>& mode, std::int64_t n, const MpiComm& comm,
+                            RankReport& report) {
+  return timed_phase("write", report.write_seconds, [&] {
+    if (options.mode == Mode::threshold)
+      check_threshold_output(mode.output_bytes_here(), comm, options.threshold, n, options.max_output_bytes);
+    return mode.gather_and_write(options.out);
+  });
+}
+
+// The report and publish phases: every rank's figures gathered, then rank 0
+// renames the staged results, the id tables and report.json into --out.
+inline void report_and_publish(const RunOptions& options, RankReport& report, double started, const LocalInput& input,
+                               const TransportStats& stats, const JobFacts& facts, const MpiComm& comm,
+                               StagedOutputs outputs, const OutputClaim& output) {
+  PhaseScope report_phase("report");
+  report.total_seconds = now_seconds() - started;
+  const JobReport job_report = gather_job_report(options, report, input, stats, facts, comm);
+  if (comm.rank() != 0) return;
+  publish_results(options.out, std::move(outputs), job_report, output.ids_or_null(), output.query_ids_or_null());
+  print_metric_lines(job_report);
 }
 
 // The mode's settings and its memory bounds. No pairs.csv line is shorter

@@ -24,22 +24,14 @@ namespace ringsim {
 template <class Scalar>
 void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
   const double started = now_seconds();
-  RankReport report;
   const int rank = comm.rank();
-  const Millis timeout(static_cast<std::int64_t>(options.timeout * 1000));
-  std::unique_ptr<TileBackend<Scalar>> tiles;
-  {
-    PhaseScope phase("device");
-    run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
-  }
+  RankReport report;
+  const auto tiles = open_tile_backend<Scalar>(options, comm, report);
+  const Millis timeout = peer_timeout(options);
   LocalInput corpus = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
   const std::int64_t d = comm.allreduce_max(corpus.source.cols());
   QueryInput queries = timed_phase("load", report.load_seconds, [&] { return open_queries(options, corpus, d, comm); });
-  auto transport = timed_phase("connect", report.connect_seconds, [&] {
-    auto made = make_transport(transport_options, comm);
-    throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
-    return made;
-  });
+  auto transport = connect_transport(transport_options, comm, report);
   OutputClaim output;
   RowMatrix<Scalar> own, own_queries;
   timed_phase("load", report.load_seconds, [&] {
@@ -79,20 +71,9 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
     progress.ring_done();
     report.record_ring(times, mode_wait);
   });
-  StagedOutputs outputs = timed_phase("write", report.write_seconds, [&] {
-    if (options.mode == Mode::threshold)
-      check_threshold_output(mode->output_bytes_here(), comm, options.threshold, corpus.partition.rows(),
-                             options.max_output_bytes);
-    return mode->gather_and_write(options.out);
-  });
-  PhaseScope report_phase("report");
-  report.total_seconds = now_seconds() - started;
-  const JobReport job_report = gather_job_report(options, report, corpus, transport->stats(),
-                                                 JobFacts{d, 0, comm.size(), &queries.partition}, comm);
-  if (rank == 0) {
-    publish_results(options.out, std::move(outputs), job_report, output.ids_or_null(), output.query_ids_or_null());
-    print_metric_lines(job_report);
-  }
+  StagedOutputs outputs = write_results(options, *mode, corpus.partition.rows(), comm, report);
+  report_and_publish(options, report, started, corpus, transport->stats(),
+                     JobFacts{d, 0, comm.size(), &queries.partition}, comm, std::move(outputs), output);
 }
 
 template void run_query_job<float>(const RunOptions&, const TransportOptions&, const MpiComm&);

@@ -1,7 +1,6 @@
 #include "engine/query_ring.hpp"
 
 #include "common/clock.hpp"
-#include "common/stop_signal.hpp"
 
 namespace ringsim {
 
@@ -25,12 +24,7 @@ RingTimes run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_gl
   RequestPtr block_send, block_recv;
   const auto after_tile = [&](std::int64_t entries) {
     transport.progress();
-    // Testing the block transfers moves them on (ring_loop.cpp says why).
-    const double until = now_seconds() + 100e-6;
-    while ((block_send && !block_send->test()) || (block_recv && !block_recv->test()))
-      if (now_seconds() > until) break;
-    throw_if_stopped();
-    if (progress) progress->tile_done(entries);
+    after_tile_of_ring(block_send, block_recv, progress, entries);
   };
   for (int step = 0; step < ranks; ++step) {
     if (step > 0) {

@@ -18,11 +18,11 @@ using namespace mode_detail;
 template <class Scalar>
 class QueryTopKMode : public RingMode<Scalar> {
  public:
-  QueryTopKMode(const ModeOptions& options, const ModeContext& context)
+  QueryTopKMode(const ModeContext& context, int k, bool id_matrix)
       : context_(context),
-        id_matrix_(options.id_matrix),
-        own_(context.query_partition->size(context.transport.rank()), options.k),
-        corpus_side_(largest_block(context.partition), options.k) {
+        id_matrix_(id_matrix),
+        own_(context.query_partition->size(context.transport.rank()), k),
+        corpus_side_(largest_block(context.partition), k) {
     // The tile consumer offers every score to both sides; the corpus side's
     // bar is out of reach, so its lists stay empty and cost only the test.
     corpus_side_.raise_floor(
@@ -66,7 +66,7 @@ class QueryTopKMode : public RingMode<Scalar> {
 
 template <class Scalar>
 ModePtr<Scalar> make_query_topk_mode(const ModeOptions& options, const ModeContext& context) {
-  return std::make_unique<QueryTopKMode<Scalar>>(options, context);
+  return std::make_unique<QueryTopKMode<Scalar>>(context, options.k, options.id_matrix);
 }
 template ModePtr<float> make_query_topk_mode(const ModeOptions&, const ModeContext&);
 template ModePtr<double> make_query_topk_mode(const ModeOptions&, const ModeContext&);

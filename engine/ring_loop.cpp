@@ -8,6 +8,20 @@
 
 namespace ringsim {
 
+void after_tile_of_ring(const RequestPtr& block_send, const RequestPtr& block_recv, ProgressReporter* progress,
+                        std::int64_t entries) {
+  // Testing the block transfers themselves moves them on: Open MPI's
+  // shared-memory path without single-copy (containers) pushes a large
+  // message a little per test of its own request, so a block left alone
+  // while its owner computes reaches the next rank late, and a faster
+  // neighbour idles. Up to 100 us of tests per tile keeps it moving.
+  const double until = now_seconds() + 100e-6;
+  while ((block_send && !block_send->test()) || (block_recv && !block_recv->test()))
+    if (now_seconds() > until) break;
+  throw_if_stopped();
+  if (progress) progress->tile_done(entries);
+}
+
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
                    Transport& transport, RingMode<Scalar>& mode, Millis timeout, const RingCheckpoints& checkpoints,
@@ -28,16 +42,7 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
   const auto after_tile = [&transport, &mode, &block_send, &block_recv, progress](std::int64_t entries) {
     transport.progress();
     mode.between_tiles();
-    // Testing the block transfers themselves moves them on: Open MPI's
-    // shared-memory path without single-copy (containers) pushes a large
-    // message a little per test of its own request, so a block left alone
-    // while its owner computes reaches the next rank late, and a faster
-    // neighbour idles. Up to 100 us of tests per tile keeps it moving.
-    const double until = now_seconds() + 100e-6;
-    while ((block_send && !block_send->test()) || (block_recv && !block_recv->test()))
-      if (now_seconds() > until) break;
-    throw_if_stopped();
-    if (progress) progress->tile_done(entries);
+    after_tile_of_ring(block_send, block_recv, progress, entries);
   };
 
   const int first_step = checkpoints.resume_step;

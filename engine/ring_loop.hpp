@@ -32,6 +32,12 @@ struct RingCheckpoints {
 // for step s+1 is in flight while step s is computed (double buffering), so no rank ever holds more than its own block
 // and two visiting ones. Tiles go through `backend` (tile_backend.hpp; null: this core's CPU backend), which is handed
 // each block as it arrives; a shared middle step (measured shares) is computed on the CPU.
+// What both rings do after each tile, once the transport and the mode had
+// their turn: push the block transfers on (`block_send`, `block_recv`, either
+// null), stop when a signal asked to, and count the tile's `entries`.
+void after_tile_of_ring(const RequestPtr& block_send, const RequestPtr& block_recv, ProgressReporter* progress,
+                        std::int64_t entries);
+
 template <class Scalar>
 RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
                    Transport& transport, RingMode<Scalar>& mode, Millis timeout,

@@ -17,13 +17,7 @@ while (($#)); do
   esac
   shift
 done
-source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
-if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then
-  "$root/scripts/deps.sh" --faiss
-  "$root/scripts/build.sh" >/dev/null
-fi
-source "$root/scripts/env.sh"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$root/scripts/bench-setup.sh" --faiss  # $ringsim, built; MPI's environment; $work
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 9 --clusters 64 --out "$work/x.npy"
 echo "n=$rows d=$cols k=$k, $ranks processes/threads, $reps repetitions (median), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
 
@@ -65,13 +59,6 @@ scores, ids = index.search(x, k + 1)
 np.save(f"{out}.ids.npy", ids)
 PY
 
-have_faiss=0
-/usr/bin/python3 -c "import faiss" 2>/dev/null && have_faiss=1
-time_of() {  # wall seconds of a command
-  local start=$EPOCHREALTIME
-  "$@" >/dev/null 2>&1
-  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'
-}
 declare -A times
 for rep in $(seq 1 "$reps"); do
   times[ringsim]+=" $(time_of mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/ringsim" --k "$k" --quiet)"

@@ -13,10 +13,7 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;; esac
   shift
 done
-source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
-[[ -n "${RINGSIM_SKIP_BUILD:-}" ]] || { "$root/scripts/deps.sh"; "$root/scripts/build.sh" >/dev/null; }
-source "$root/scripts/env.sh"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$root/scripts/bench-setup.sh"  # $ringsim, built; MPI's environment; $work
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy"
 extra=(); [[ $transport == tls ]] && extra=(--tls-ephemeral)
 mpirun -np "$ranks" "$ringsim" run --input "$work/x.npy" --out "$work/out" --k 10 --quiet \

@@ -26,13 +26,7 @@ while (($#)); do
   esac
   shift
 done
-source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
-if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then  # CTest runs this on its own build
-  "$root/scripts/deps.sh" --bench
-  "$root/scripts/build.sh" >/dev/null
-fi
-source "$root/scripts/env.sh"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$root/scripts/bench-setup.sh" --bench  # $ringsim, built; MPI's environment; $work
 mkdir -p "$out" "$work/runs"
 
 if ((quick)); then

@@ -20,13 +20,7 @@ while (($#)); do
   shift
 done
 [[ -e $out ]] && { echo "bench-queries: $out exists; give another --out" >&2; exit 2; }
-source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
-if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then
-  "$root/scripts/deps.sh" --faiss
-  "$root/scripts/build.sh" >/dev/null
-fi
-source "$root/scripts/env.sh"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$root/scripts/bench-setup.sh" --faiss  # $ringsim, built; MPI's environment; $work
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 9 --clusters 64 --out "$work/c.npy" >/dev/null
 "$ringsim" gen --rows "$queries" --cols "$cols" --seed 10 --clusters 64 --out "$work/q.npy" >/dev/null
 
@@ -64,13 +58,6 @@ _, ids = index.search(q, k)
 np.save(out, ids)
 PY
 
-have_faiss=0
-/usr/bin/python3 -c "import faiss" 2>/dev/null && have_faiss=1
-time_of() {  # wall seconds of a command
-  local start=$EPOCHREALTIME
-  "$@" >/dev/null 2>&1
-  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'
-}
 mkdir -p "$out"
 declare -A times
 for rep in $(seq 1 "$reps"); do

@@ -34,10 +34,7 @@ if [[ -n $out && -e $out && -n "$(ls -A "$out" 2>/dev/null)" ]]; then
   echo "bench-threshold-memory: $out exists and is not empty; give a new --out" >&2
   exit 2
 fi
-source "$root/scripts/ringsim-binary.sh"  # sets $ringsim and $build
-[[ -n "${RINGSIM_SKIP_BUILD:-}" ]] || { "$root/scripts/deps.sh"; "$root/scripts/build.sh" >/dev/null; }
-source "$root/scripts/env.sh"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$root/scripts/bench-setup.sh"  # $ringsim, built; MPI's environment; $work
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 2 --out "$work/x.npy" >/dev/null
 extra=(); [[ $transport == tls ]] && extra=(--tls-ephemeral)
 ((checkpoint)) && extra+=(--checkpoint-dir "$work/ckpt")

@@ -128,6 +128,11 @@ std::string check_threshold(const Dense& s, const std::vector<Pair>& pairs, doub
   return "";
 }
 
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 template <class T>
 std::vector<T> read_npy(const std::string& path, std::vector<std::int64_t>& shape) {
   const NpyHeader header = read_npy_header(path);

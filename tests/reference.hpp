@@ -70,7 +70,8 @@ struct Pair {
 std::string check_threshold(const Dense& similarity, const std::vector<Pair>& pairs, double threshold,
                             Tolerance tolerance, Pairs space = Pairs::within);
 
-// Reading ringsim's output files.
+// Reading ringsim's output files: a whole file's bytes ("" when missing), .npy, pairs.csv.
+std::string file_bytes(const std::string& path);
 template <class T>
 std::vector<T> read_npy(const std::string& path, std::vector<std::int64_t>& shape);
 std::vector<Pair> read_pairs_csv(const std::string& path);

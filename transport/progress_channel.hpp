@@ -23,9 +23,9 @@ struct RankProgress {
 class ProgressChannel {
  public:
   explicit ProgressChannel(const MpiComm& comm);
-  ~ProgressChannel();
   ProgressChannel(const ProgressChannel&) = delete;
   ProgressChannel& operator=(const ProgressChannel&) = delete;
+  ~ProgressChannel();  // lets the last report reach rank 0 (or go, when rank 0 is gone)
 
   // Ranks other than 0: tells rank 0 this rank's count, unless the last
   // report is still in flight (a report is a hint; the last one, `finished`,

@@ -13,9 +13,11 @@
 #include "engine/checkpoint.hpp"
 #include "engine/received_state.hpp"
 #include "kernels/tile_kernel.hpp"
+#include "tests/reference.hpp"
 #include "tests/scratch_dir.hpp"
 
 using namespace ringsim;
+using ringsim::testing::file_bytes;
 using ringsim::testing::ScratchDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -136,10 +138,6 @@ TEST(ReceivedState, ListsPairsAndBandsOutsideTheMatrixAreRefused) {
 
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }

@@ -20,11 +20,6 @@ using namespace ringsim::testing;
 
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // "" when `o`'s outputs are the reference's for `queries` against `corpus`.
 std::string check_against_reference(const RowMatrix<float>& queries, const RowMatrix<float>& corpus,
                                     const RunOptions& o, bool exact_ids) {

@@ -24,11 +24,6 @@ using namespace ringsim::testing;
 
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The files every mode writes, to compare byte for byte.
 const std::vector<std::pair<std::string, std::string>> kResultFiles = {
     {"topk", "neighbors.npy"}, {"topk", "scores.npy"}, {"full", "similarity.npy"}, {"threshold", "pairs.csv"}};
