@@ -211,7 +211,7 @@ int run_launch(const LaunchOptions& options) {
   try {
     SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
     host = config.current_host;
-    const PrivateFolder scratch("ringsim-" + host);
+    const RemoveAtExit scratch = make_private_folder("ringsim-" + host);
     const Plan plan = make_plan(options, std::move(config), scratch.path());
     if (options.dry_run) {
       std::printf("role: %s (%s)\n%s", plan.leader ? "leader" : "worker", host.c_str(), plan.ranks.table().c_str());
