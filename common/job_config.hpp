@@ -107,7 +107,8 @@ struct JobConfig : TransportSettings, ModeSettings {
   double progress_seconds = 10;
 };
 
-// One row of the table.
+// One row of the table, written option(name, help) and then what sets the
+// option apart: .sagemaker(), .needed(), .range(min, max, unit), .formerly(alias).
 struct OptionInfo {
   std::string_view name;  // hyperparameter key; the flag is --name with '-' for '_'
   std::string_view help;
@@ -119,7 +120,31 @@ struct OptionInfo {
   double max = std::numeric_limits<double>::infinity();
   std::string_view unit = {};   // printed after the range ("seconds")
   std::string_view alias = {};  // an earlier name, still accepted
+
+  constexpr OptionInfo sagemaker() const {
+    OptionInfo row = *this;
+    row.hyperparameter = true;
+    return row;
+  }
+  constexpr OptionInfo needed() const {
+    OptionInfo row = *this;
+    row.required = true;
+    return row;
+  }
+  constexpr OptionInfo range(double low, double high = std::numeric_limits<double>::infinity(),
+                             std::string_view in = {}) const {
+    OptionInfo row = *this;
+    row.min = low, row.max = high, row.unit = in;
+    return row;
+  }
+  constexpr OptionInfo formerly(std::string_view earlier) const {
+    OptionInfo row = *this;
+    row.alias = earlier;
+    return row;
+  }
 };
+
+constexpr OptionInfo option(std::string_view name, std::string_view help) { return {.name = name, .help = help}; }
 
 // Bounds: far beyond any sensible job, yet small enough that sizes derived
 // from them cannot overflow.
@@ -133,167 +158,133 @@ inline constexpr int kMaxProcessesPerHost = 4096;  // far above any instance's C
 // JobConfig or const JobConfig.
 template <class Config, class Visit>
 void visit_job_options(Config& c, Visit&& visit) {
-  constexpr bool sagemaker = true;
-  visit(OptionInfo{.name = "input",
-                   .help = "Input matrix: a 2-D .npy (float16, float32 or float64), a .csv, or a folder of them "
-                           "stacked in natural name order",
-                   .required = true},
+  visit(option("input",
+               "Input matrix: a 2-D .npy (float16, float32 or float64), a .csv, or a folder of them stacked "
+               "in natural name order")
+            .needed(),
         c.input);
-  visit(
-      OptionInfo{
-          .name = "out", .help = "Output folder (created if missing; one job at a time holds it)", .required = true},
-      c.out);
-  visit(OptionInfo{.name = "ids",
-                   .help = "Row ids in row order: a text file (one per line), or a 1-D .npy of integers or strings; "
-                           "writes the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and "
-                           "neighbor_ids.npy for integer ids"},
+  visit(option("out", "Output folder (created if missing; one job at a time holds it)").needed(), c.out);
+  visit(option("ids",
+               "Row ids in row order: a text file (one per line), or a 1-D .npy of integers or strings; writes "
+               "the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and neighbor_ids.npy for "
+               "integer ids"),
         c.ids);
-  visit(OptionInfo{.name = "queries",
-                   .help = "Query rows (formats as --input, any number of rows, the same width): each query's top-k "
-                           "or pairs above --threshold among the --input rows (the corpus), instead of all pairs "
-                           "within --input (docs/queries.md)"},
+  visit(option("queries",
+               "Query rows (formats as --input, any number of rows, the same width): each query's top-k "
+               "or pairs above --threshold among the --input rows (the corpus), instead of all pairs "
+               "within --input (docs/queries.md)"),
         c.queries);
-  visit(OptionInfo{.name = "query_ids",
-                   .help = "Ids of the --queries rows in row order, as --ids; writes the id table query_ids.txt "
-                           "(query_ids.npy for integers) and the query's id column in pairs.csv"},
+  visit(option("query_ids",
+               "Ids of the --queries rows in row order, as --ids; writes the id table query_ids.txt "
+               "(query_ids.npy for integers) and the query's id column in pairs.csv"),
         c.query_ids);
-  visit(OptionInfo{.name = "id_matrix",
-                   .help = "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
-                           "neighbors.npy; without it, ids.txt[neighbors] gives the same)",
-                   .hyperparameter = sagemaker},
+  visit(option("id_matrix",
+               "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
+               "neighbors.npy; without it, ids.txt[neighbors] gives the same)")
+            .sagemaker(),
         c.id_matrix);
-  visit(OptionInfo{.name = "csv_header",
-                   .help = "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
-                           "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)",
-                   .hyperparameter = sagemaker},
+  visit(option("csv_header",
+               "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
+               "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)")
+            .sagemaker(),
         c.csv_header);
-  visit(OptionInfo{.name = "csv_index_col",
-                   .help = "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from the "
-                           "features and, without --ids and --sharded, gives the row ids as --ids would",
-                   .hyperparameter = sagemaker},
+  visit(option("csv_index_col",
+               "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from "
+               "the features and, without --ids and --sharded, gives the row ids as --ids would")
+            .sagemaker(),
         c.csv_index_col);
-  visit(
-      OptionInfo{.name = "mode",
-                 .help = "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix",
-                 .hyperparameter = sagemaker},
-      c.mode);
-  visit(OptionInfo{.name = "score",
-                   .help = "Pair score: cosine, or dot (the inner product of the rows as given, no normalisation; a "
-                           "zero row scores 0)",
-                   .hyperparameter = sagemaker},
+  visit(option("mode", "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix")
+            .sagemaker(),
+        c.mode);
+  visit(option("score",
+               "Pair score: cosine, or dot (the inner product of the rows as given, no normalisation; a "
+               "zero row scores 0)")
+            .sagemaker(),
         c.score);
-  visit(
-      OptionInfo{
-          .name = "k", .help = "Neighbours per row in topk mode", .hyperparameter = sagemaker, .min = 1, .max = kMaxK},
-      c.k);
-  visit(OptionInfo{.name = "threshold", .help = "Minimum score in threshold mode", .hyperparameter = sagemaker},
-        c.threshold);
-  visit(
-      OptionInfo{
-          .name = "dtype", .help = "Compute precision (scores are written as float32)", .hyperparameter = sagemaker},
-      c.dtype);
-  visit(OptionInfo{.name = "device", .help = "Where tiles are computed", .hyperparameter = sagemaker}, c.device);
-  visit(
-      OptionInfo{
-          .name = "transport",
-          .help = "How row blocks travel between ranks (tls: with --tls-ca/--tls-cert/--tls-key or --tls-ephemeral)",
-          .hyperparameter = sagemaker},
-      c.transport);
-  visit(OptionInfo{.name = "bind",
-                   .help = "ADDR|IFACE|HOST[:PORT] the tcp/tls transports listen on (default: loopback on one "
-                           "machine, else the host name's address)"},
+  visit(option("k", "Neighbours per row in topk mode").sagemaker().range(1, kMaxK), c.k);
+  visit(option("threshold", "Minimum score in threshold mode").sagemaker(), c.threshold);
+  visit(option("dtype", "Compute precision (scores are written as float32)").sagemaker(), c.dtype);
+  visit(option("device", "Where tiles are computed").sagemaker(), c.device);
+  visit(option("transport",
+               "How row blocks travel between ranks (tls: with --tls-ca/--tls-cert/--tls-key or "
+               "--tls-ephemeral)")
+            .sagemaker(),
+        c.transport);
+  visit(option("bind",
+               "ADDR|IFACE|HOST[:PORT] the tcp/tls transports listen on (default: loopback on one machine, "
+               "else the host name's address)"),
         c.bind);
-  visit(OptionInfo{.name = "advertise",
-                   .help = "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)"},
+  visit(option("advertise", "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)"),
         c.advertise);
-  visit(OptionInfo{.name = "tls_ca", .help = "Job CA certificate (PEM)"}, c.tls_ca);
-  visit(OptionInfo{.name = "tls_cert", .help = "This host's certificate (PEM; {host} is replaced)"}, c.tls_cert);
-  visit(OptionInfo{.name = "tls_key", .help = "This host's private key (PEM; {host} is replaced)"}, c.tls_key);
-  visit(OptionInfo{.name = "tls_ephemeral", .help = "Generate a throwaway CA and certificates at start-up"},
-        c.tls_ephemeral);
-  visit(OptionInfo{.name = "tls_ciphersuites", .help = "TLS 1.3 cipher suites", .hyperparameter = sagemaker},
-        c.tls_ciphersuites);
-  visit(OptionInfo{.name = "tls_crypto",
-                   .help = "Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where both offer it "
-                           "(auto), or OpenSSL in user space only (openssl)",
-                   .hyperparameter = sagemaker},
+  visit(option("tls_ca", "Job CA certificate (PEM)"), c.tls_ca);
+  visit(option("tls_cert", "This host's certificate (PEM; {host} is replaced)"), c.tls_cert);
+  visit(option("tls_key", "This host's private key (PEM; {host} is replaced)"), c.tls_key);
+  visit(option("tls_ephemeral", "Generate a throwaway CA and certificates at start-up"), c.tls_ephemeral);
+  visit(option("tls_ciphersuites", "TLS 1.3 cipher suites").sagemaker(), c.tls_ciphersuites);
+  visit(option("tls_crypto",
+               "Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where both offer it "
+               "(auto), or OpenSSL in user space only (openssl)")
+            .sagemaker(),
         c.tls_crypto);
-  visit(OptionInfo{.name = "encrypt",
-                   .help = "With --transport tls: encrypt every edge (all), or only edges between hosts, leaving "
-                           "ranks of one host in plain TCP as SageMaker's inter-container encryption does "
-                           "(inter-host; hosts from --hosts, else the machines MPI sees)",
-                   .hyperparameter = sagemaker},
+  visit(option("encrypt",
+               "With --transport tls: encrypt every edge (all), or only edges between hosts, leaving ranks "
+               "of one host in plain TCP as SageMaker's inter-container encryption does (inter-host; hosts "
+               "from --hosts, else the machines MPI sees)")
+            .sagemaker(),
         c.encrypt);
-  visit(OptionInfo{.name = "balance",
-                   .help = "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
-                           "start-up (measured: for unequal or throttled cores; replicated input without "
-                           "--checkpoint-dir)",
-                   .hyperparameter = sagemaker},
+  visit(option("balance",
+               "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
+               "start-up (measured: for unequal or throttled cores; replicated input without "
+               "--checkpoint-dir)")
+            .sagemaker(),
         c.balance);
-  visit(OptionInfo{.name = "tile",
-                   .help = "Tile edge in rows: one GEMM per tile of a grid over the whole matrix, and rows are shared "
-                           "out in whole tiles, so scores are bit-identical for any rank count, balance and "
-                           "transport with replicated input (memory per tile is tile^2 scores)",
-                   .hyperparameter = sagemaker,
-                   .min = 1,
-                   .max = kMaxTile},
+  visit(option("tile",
+               "Tile edge in rows: one GEMM per tile of a grid over the whole matrix, and rows are shared out "
+               "in whole tiles, so scores are bit-identical for any rank count, balance and transport with "
+               "replicated input (memory per tile is tile^2 scores)")
+            .sagemaker()
+            .range(1, kMaxTile),
         c.tile);
-  visit(OptionInfo{.name = "timeout",
-                   .help = "Seconds to wait for a peer before failing",
-                   .hyperparameter = sagemaker,
-                   .min = kMinTimeoutSeconds,
-                   .max = kMaxTimeoutSeconds,
-                   .unit = "seconds"},
+  visit(option("timeout", "Seconds to wait for a peer before failing")
+            .sagemaker()
+            .range(kMinTimeoutSeconds, kMaxTimeoutSeconds, "seconds"),
         c.timeout);
-  visit(OptionInfo{.name = "max_output_bytes",
-                   .help = "Largest output (all result files) a job may write; threshold mode estimates it before "
-                           "computing",
-                   .hyperparameter = sagemaker,
-                   .min = 1,
-                   .alias = "max_full_bytes"},
+  visit(option("max_output_bytes",
+               "Largest output (all result files) a job may write; threshold mode estimates it before computing")
+            .sagemaker()
+            .range(1)
+            .formerly("max_full_bytes"),
         c.max_output_bytes);
-  visit(OptionInfo{.name = "sharded", .help = "Each rank's --input holds only its own rows (in rank order)"},
-        c.sharded);
-  visit(OptionInfo{.name = "quiet", .help = "No name=value summary on stdout"}, c.quiet);
-  visit(OptionInfo{.name = "hosts",
-                   .help = "Place ranks on these hosts (comma separated; natural order, contiguous "
-                           "per host)"},
-        c.hosts);
-  visit(
-      OptionInfo{
-          .name = "processes_per_host", .help = "Ranks per host with --hosts", .min = 1, .max = kMaxProcessesPerHost},
-      c.processes_per_host);
-  visit(OptionInfo{.name = "check_hosts",
-                   .help = "Fail unless each rank's host name is the host the map gives it, and ranks that share "
-                           "a machine share a host"},
+  visit(option("sharded", "Each rank's --input holds only its own rows (in rank order)"), c.sharded);
+  visit(option("quiet", "No name=value summary on stdout"), c.quiet);
+  visit(option("hosts", "Place ranks on these hosts (comma separated; natural order, contiguous per host)"), c.hosts);
+  visit(option("processes_per_host", "Ranks per host with --hosts").range(1, kMaxProcessesPerHost),
+        c.processes_per_host);
+  visit(option("check_hosts",
+               "Fail unless each rank's host name is the host the map gives it, and ranks that share "
+               "a machine share a host"),
         c.check_hosts);
-  visit(OptionInfo{.name = "resource_config",
-                   .help = "Like --check-hosts, but each rank's host is current_host in this resourceconfig.json "
-                           "as its own host sees it, not its host name (SageMaker: every host is called aws)"},
+  visit(option("resource_config",
+               "Like --check-hosts, but each rank's host is current_host in this "
+               "resourceconfig.json as its own host sees it, not its host name (SageMaker: every "
+               "host is called aws)"),
         c.resource_config);
-  visit(OptionInfo{.name = "failure_file", .help = "Write the failure reason here if the job fails"}, c.failure_file);
-  visit(OptionInfo{.name = "checkpoint_dir",
-                   .help = "Save partial results after ring steps and resume from them when rerun ({host} is "
-                           "replaced)"},
+  visit(option("failure_file", "Write the failure reason here if the job fails"), c.failure_file);
+  visit(option("checkpoint_dir",
+               "Save partial results after ring steps and resume from them when rerun ({host} is replaced)"),
         c.checkpoint_dir);
-  visit(OptionInfo{.name = "checkpoint_key_file",
-                   .help = "A secret file every host has (the launcher uses the leader's key in the certificate "
-                           "channel): checkpoints carry an HMAC keyed from it, and a changed or forged file is "
-                           "refused ({host} is replaced)"},
+  visit(option("checkpoint_key_file",
+               "A secret file every host has (the launcher uses the leader's key in the "
+               "certificate channel): checkpoints carry an HMAC keyed from it, and a changed "
+               "or forged file is refused ({host} is replaced)"),
         c.checkpoint_key_file);
-  visit(OptionInfo{.name = "checkpoint_every",
-                   .help = "Save after every N-th ring step (and the last)",
-                   .hyperparameter = sagemaker,
-                   .min = 1,
-                   .max = 1 << 20},
+  visit(option("checkpoint_every", "Save after every N-th ring step (and the last)").sagemaker().range(1, 1 << 20),
         c.checkpoint_every);
-  visit(OptionInfo{.name = "progress_seconds",
-                   .help = "Seconds between rank 0's progress lines: step, share of the job done (all ranks), "
-                           "ETA, GFLOP/s, the slowest rank; then the share written (0: none)",
-                   .hyperparameter = sagemaker,
-                   .min = 0,
-                   .max = 1e6,
-                   .unit = "seconds"},
+  visit(option("progress_seconds",
+               "Seconds between rank 0's progress lines: step, share of the job done (all ranks), ETA, "
+               "GFLOP/s, the slowest rank; then the share written (0: none)")
+            .sagemaker()
+            .range(0, 1e6, "seconds"),
         c.progress_seconds);
 }
 

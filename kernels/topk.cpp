@@ -4,15 +4,11 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "kernels/select_row.hpp"
 
 namespace ringsim {
 
-namespace {
-template <class Scalar>
-bool ranks_before(Scalar score_a, std::int64_t id_a, Scalar score_b, std::int64_t id_b) {
-  return score_a > score_b || (score_a == score_b && id_a < id_b);
-}
-}  // namespace
+static_assert(TopKAccumulator<float>::kEmptyId == kSelectEmptyId);
 
 template <class Scalar>
 TopKAccumulator<Scalar>::TopKAccumulator(std::int64_t rows, int k)
@@ -26,18 +22,9 @@ TopKAccumulator<Scalar>::TopKAccumulator(std::int64_t rows, int k)
 
 template <class Scalar>
 void TopKAccumulator<Scalar>::insert(std::int64_t row, Scalar score, std::int64_t id) {
+  // The same insertion the GPU's selection makes (select_row.hpp).
   Scalar* s = scores_.data() + row * k_;
-  std::int64_t* ids = ids_.data() + row * k_;
-  if (!ranks_before(score, id, s[k_ - 1], ids[k_ - 1])) return;
-  int slot = k_ - 1;
-  // Shift worse entries down one slot until the candidate's place is found.
-  while (slot > 0 && ranks_before(score, id, s[slot - 1], ids[slot - 1])) {
-    s[slot] = s[slot - 1];
-    ids[slot] = ids[slot - 1];
-    --slot;
-  }
-  s[slot] = score;
-  ids[slot] = id;
+  select_insert(s, ids_.data() + row * k_, k_, score, id);
   kth_[row] = std::max(kth_[row], s[k_ - 1]);  // never below a raised floor
 }
 
@@ -59,7 +46,7 @@ void TopKAccumulator<Scalar>::merge(const TopKAccumulator& other) {
     const std::int64_t* b_i = other.ids_.data() + row * k_;
     int a = 0, b = 0;
     for (int out = 0; out < k_; ++out) {
-      if (ranks_before(b_s[b], b_i[b], a_s[a], a_i[a])) {
+      if (select_ranks_before(b_s[b], b_i[b], a_s[a], a_i[a])) {
         merged_scores[out] = b_s[b];
         merged_ids[out] = b_i[b++];
       } else {

@@ -1,5 +1,7 @@
 #include "launcher/host_resources.hpp"
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -12,6 +14,12 @@
 namespace ringsim {
 
 namespace fs = std::filesystem;
+
+RemoveAtExit make_private_folder(const std::string& prefix) {
+  std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) throw_errno("cannot make a private folder " + pattern);
+  return RemoveAtExit(pattern);
+}
 
 std::string make_job_ssh_key(const std::string& path) {
   const fs::path dir = fs::path(path).parent_path();

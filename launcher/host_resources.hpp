@@ -1,46 +1,37 @@
 #pragma once
 // What a launcher sets up on its host for one job and takes down again: a
 // private scratch folder, the job's ssh key, sshd for mpirun's logins.
-#include <stdlib.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/errors.hpp"
 #include "launcher/child_process.hpp"
 
 namespace ringsim {
 
-// A fresh folder only this user can enter, under a name no one can guess
-// beforehand (mkdtemp), removed with all it holds when the launcher ends.
-class PrivateFolder {
+// Removes `path` (a file, or a folder with all it holds; empty: nothing)
+// when it goes out of scope.
+class RemoveAtExit {
  public:
-  explicit PrivateFolder(const std::string& prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (!::mkdtemp(pattern.data())) throw_errno("cannot make a private folder " + pattern);
-    path_ = pattern;
-  }
-  ~PrivateFolder() {
+  explicit RemoveAtExit(std::string path) : path_(std::move(path)) {}
+  ~RemoveAtExit() {
     std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
-  PrivateFolder(const PrivateFolder&) = delete;
-  PrivateFolder& operator=(const PrivateFolder&) = delete;
+  RemoveAtExit(const RemoveAtExit&) = delete;
+  RemoveAtExit& operator=(const RemoveAtExit&) = delete;
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
 };
 
-// Removes `path` (a file or folder; empty: nothing) when it goes out of scope.
-struct RemoveAtExit {
-  std::string path;  // empty: nothing
-  ~RemoveAtExit() {
-    std::error_code ignored;
-    if (!path.empty()) std::filesystem::remove_all(path, ignored);
-  }
-};
+// A fresh folder only this user can enter, under a name no one can guess
+// beforehand (mkdtemp), removed with all it holds when the result goes out
+// of scope.
+RemoveAtExit make_private_folder(const std::string& prefix);
 
 // Makes a fresh ed25519 key pair at `path` (ssh-keygen, as the image has
 // OpenSSH); returns the public key line.

@@ -47,9 +47,9 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
   LeaderChannel channel;
   const std::string& self = plan.config.current_host;
-  std::unique_ptr<TlsContext> tls;
+  LaunchCredentials credentials;
   try {
-    tls = control_tls(plan, options);
+    credentials = launch_credentials(plan, options);
   } catch (const Error& e) {
     // Without usable credentials this leader cannot open the control channel:
     // tell the workers in plaintext (they would otherwise wait wait_seconds).
@@ -59,12 +59,12 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
                               std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
     throw TlsError(reason);
   }
-  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(plan, options)};
+  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(credentials.checkpoint_key, options)};
   try {
     std::string hosts;
     for (const auto& [host, unused] : workers) hosts += (hosts.empty() ? "" : ", ") + host;
     g_waiting_for = "the leader waited for the workers (" + hosts + ") to open their control ports";
-    channel.connect(workers, deadline, tls.get(), self);
+    channel.connect(workers, deadline, credentials.control.get(), self);
     g_waiting_for = "the leader handed the workers the job's ssh key";
     const bool over_ssh = !options.local && !workers.empty();
     if (over_ssh) channel.share_ssh_key(make_job_ssh_key(plan.scratch + "/id_ed25519"), deadline);
@@ -160,9 +160,9 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
   g_waiting_for = "this worker waited for the leader " + plan.leader_host + " (to connect, then for the job's outcome)";
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
-  std::unique_ptr<TlsContext> tls;
+  LaunchCredentials credentials;
   try {
-    tls = control_tls(plan, options);
+    credentials = launch_credentials(plan, options);
   } catch (const Error& e) {
     // Without usable credentials this worker cannot join the control
     // channel: it answers the leader's connections with why (the leader would
@@ -173,7 +173,7 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
                        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
     throw TlsError(reason);
   }
-  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(plan, options)};
+  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(credentials.checkpoint_key, options)};
   // Where sshd looks for root's keys (a test cluster names its own file).
   std::string authorized_keys;
   if (!options.local) {
@@ -181,8 +181,8 @@ int run_worker(const Plan& plan, const LaunchOptions& options) {
     const char* home = std::getenv("HOME");
     authorized_keys = configured ? configured : std::string(home ? home : "/root") + "/.ssh/authorized_keys";
   }
-  const JobOutcome outcome =
-      channel.await_outcome(deadline, plan.leader_host, tls.get(), authorized_keys, plan.config.current_host);
+  const JobOutcome outcome = channel.await_outcome(deadline, plan.leader_host, credentials.control.get(),
+                                                   authorized_keys, plan.config.current_host);
   if (outcome.exit_code != 0) {
     const std::string reason = "job failed (leader " + plan.leader_host + " reports): " + outcome.reason;
     log::error(reason);
@@ -211,7 +211,7 @@ int run_launch(const LaunchOptions& options) {
   try {
     SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
     host = config.current_host;
-    const PrivateFolder scratch("ringsim-" + host);
+    const RemoveAtExit scratch = make_private_folder("ringsim-" + host);
     const Plan plan = make_plan(options, std::move(config), scratch.path());
     if (options.dry_run) {
       std::printf("role: %s (%s)\n%s", plan.leader ? "leader" : "worker", host.c_str(), plan.ranks.table().c_str());

@@ -214,31 +214,33 @@ Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const 
   return {host, plan.settings.control_port};
 }
 
-std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& options) {
+LaunchCredentials launch_credentials(const Plan& plan, const LaunchOptions& options) {
+  LaunchCredentials credentials;
   if (plan.settings.tls_channel.empty()) {
-    if (!plan.has_job_secret) return nullptr;
-    return std::make_unique<TlsContext>(
-        PresharedKey{derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim control channel"),
-                     "ringsim-control"},
-        plan.config.current_host);
+    if (!plan.has_job_secret) return credentials;
+    const std::string secret = read_job_secret(plan.settings, options.ml_root);
+    credentials.control = std::make_unique<TlsContext>(
+        PresharedKey{derive_job_key(secret, "ringsim control channel"), "ringsim-control"}, plan.config.current_host);
+    if (fs::is_directory(checkpoint_dir(options.ml_root)))
+      credentials.checkpoint_key = derive_job_key(secret, "ringsim checkpoints");
+    return credentials;
   }
   const std::string dir = channel_dir(options.ml_root, plan.settings.tls_channel);
   const std::string& host = plan.config.current_host;
-  const TlsCredentials credentials{read_text_file(dir + "/ca.pem", "the certificate channel's ca.pem"),
-                                   read_text_file(dir + "/" + host + ".pem", "this host's certificate"),
-                                   read_text_file(dir + "/" + host + ".key", "this host's key")};
-  return std::make_unique<TlsContext>(credentials, "TLS_AES_128_GCM_SHA256", "openssl");
+  const TlsCredentials certificates{read_text_file(dir + "/ca.pem", "the certificate channel's ca.pem"),
+                                    read_text_file(dir + "/" + host + ".pem", "this host's certificate"),
+                                    read_text_file(dir + "/" + host + ".key", "this host's key")};
+  credentials.control = std::make_unique<TlsContext>(certificates, "TLS_AES_128_GCM_SHA256", "openssl");
+  return credentials;
 }
 
-std::string write_checkpoint_key(const Plan& plan, const LaunchOptions& options) {
-  if (!plan.has_job_secret || !plan.settings.tls_channel.empty() || !fs::is_directory(checkpoint_dir(options.ml_root)))
-    return "";
+std::string write_checkpoint_key(const std::vector<unsigned char>& checkpoint_key, const LaunchOptions& options) {
+  if (checkpoint_key.empty()) return "";
   const std::string path = checkpoint_key_path(options.ml_root);
   fs::create_directories(fs::path(path).parent_path());
   fs::permissions(fs::path(path).parent_path(), fs::perms::owner_all, fs::perm_options::replace);
-  const auto key = derive_job_key(read_job_secret(plan.settings, options.ml_root), "ringsim checkpoints");
   AtomicFile file(path, 0600);
-  file.append(to_hex(key));
+  file.append(to_hex(checkpoint_key));
   file.commit();
   return path;
 }

@@ -4,6 +4,7 @@
 // where the control channel listens and with which credentials.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/rank_map.hpp"
 #include "common/socket.hpp"
@@ -23,7 +24,7 @@ struct Plan {
   bool leader = false;
   std::string leader_host;
   MpirunPlan mpirun;
-  bool has_job_secret = false;  // job_secret or job_secret_channel given (read when needed: read_job_secret)
+  bool has_job_secret = false;  // job_secret or job_secret_channel given (read once: launch_credentials)
   std::string scratch;          // this launcher's private folder (mkdtemp)
 };
 
@@ -35,16 +36,26 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::
 // Where `host`'s launcher listens for the leader.
 Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const std::string& host);
 
-// The control channel's TLS context: from the job's certificate channel
-// (this host's certificate and key), else from the job secret, else null
-// (plain TCP, which make_plan allows only when asked for by name).
-std::unique_ptr<TlsContext> control_tls(const Plan& plan, const LaunchOptions& options);
+// What this host's launcher authenticates with, read once at start-up.
+struct LaunchCredentials {
+  // The control channel's TLS context: from the job's certificate channel
+  // (this host's certificate and key), else from the job secret, else null
+  // (plain TCP, which make_plan allows only when asked for by name).
+  std::unique_ptr<TlsContext> control;
+  // With a job secret and checkpoints: the key this host's ranks sign and
+  // check checkpoint files with (--checkpoint-key-file); else empty. A
+  // certificate channel keys checkpoints from the leader's key instead.
+  std::vector<unsigned char> checkpoint_key;
+};
 
-// With a job secret and checkpoints: the key this host's ranks sign and
-// check checkpoint files with (--checkpoint-key-file), written before any
-// rank starts (the leader starts mpirun only once every worker has
-// connected); "" when none is needed.
-std::string write_checkpoint_key(const Plan& plan, const LaunchOptions& options);
+// Reads the job secret once and derives both keys from it, one HKDF per
+// purpose (transport/preshared_key.hpp), or reads the certificate channel.
+LaunchCredentials launch_credentials(const Plan& plan, const LaunchOptions& options);
+
+// Writes `checkpoint_key` where the ranks' --checkpoint-key-file points,
+// before any rank starts (the leader starts mpirun only once every worker
+// has connected); returns its path, "" when the key is empty.
+std::string write_checkpoint_key(const std::vector<unsigned char>& checkpoint_key, const LaunchOptions& options);
 
 // `word` as a POSIX shell reads it back (for printing commands).
 std::string shell_quote(const std::string& word);

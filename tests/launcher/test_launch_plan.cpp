@@ -10,10 +10,14 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "common/hex.hpp"
 #include "launcher/launch.hpp"
+#include "launcher/launch_plan.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "tests/launcher/ml_root.hpp"
+#include "transport/preshared_key.hpp"
+#include "transport/tls_context.hpp"
 
 using namespace ringsim;
 using ringsim::testing::MlRoot;
@@ -157,6 +161,33 @@ TEST_F(MlRoot, CheckpointsAreKeyedFromTheJobSecret) {
   fs::create_directories(root_ / "checkpoints");
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {}));
   EXPECT_EQ(value_after(argv, "--checkpoint-key-file"), (root_ / "ringsim/checkpoint.key").string());
+}
+
+// Both keys come from one read of the secret: the control channel's
+// context, and the checkpoint key (HKDF with its own purpose) that the
+// launcher writes in hex, 0600, only when the job has a checkpoints folder.
+TEST_F(MlRoot, OneReadOfTheJobSecretGivesBothKeys) {
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"job_secret":")" + secret + R"("})");
+  const LaunchOptions options{root_.string(), false, false};
+  const auto credentials = [&] {
+    return launch_credentials(make_plan(options, load_sagemaker_config(root_.string(), {}), root_.string()), options);
+  };
+  EXPECT_NE(credentials().control, nullptr);
+  EXPECT_TRUE(credentials().checkpoint_key.empty()) << "no checkpoints folder";
+  EXPECT_EQ(write_checkpoint_key({}, options), "");
+  fs::create_directories(root_ / "checkpoints");
+  const auto keyed = credentials();
+  EXPECT_NE(keyed.control, nullptr);
+  EXPECT_EQ(keyed.checkpoint_key, derive_job_key(secret, "ringsim checkpoints"));
+  EXPECT_NE(keyed.checkpoint_key, derive_job_key(secret, "ringsim control channel"));
+  const std::string path = write_checkpoint_key(keyed.checkpoint_key, options);
+  EXPECT_EQ(path, (root_ / "ringsim/checkpoint.key").string());
+  std::string text;
+  std::ifstream(path) >> text;
+  EXPECT_EQ(text, to_hex(keyed.checkpoint_key));
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 // The launchers' control channel must be authenticated on several hosts: a
