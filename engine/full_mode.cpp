@@ -77,12 +77,12 @@ class FullMode : public RingMode<Scalar> {
     Transport& transport = context_.transport;
     if (transport.rank() != 0) {
       std::int64_t count = static_cast<std::int64_t>(assignments_.size());
-      transport.send(0, as_bytes_of(&count, 1), context_.timeout);
+      transport.send(0, as_bytes_of(&count, 1), context_.follower_timeout());
       for (std::size_t b = 0; b < assignments_.size(); ++b) {
         const auto header = encode(assignments_[b]);
-        transport.send(0, bytes_of(header), context_.timeout);
+        transport.send(0, bytes_of(header), context_.follower_timeout());
         auto& band = consumers_[b]->band();
-        transport.send(0, as_bytes_of(band.data(), static_cast<std::size_t>(band.size())), context_.timeout);
+        transport.send(0, as_bytes_of(band.data(), static_cast<std::size_t>(band.size())), context_.follower_timeout());
       }
       return {};
     }

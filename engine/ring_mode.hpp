@@ -83,6 +83,12 @@ struct ModeContext {
   const RowIds* query_ids = nullptr;  // rank 0, with --query-ids
   double progress_seconds = 0;        // rank 0's write progress lines (WriteProgress); 0: none
 
+  // How long a rank waits on rank 0 while shipping its results: longer
+  // than rank 0 waits on any one rank, so that when a rank is missing rank 0
+  // notices first and names it (and not a healthy rank, rank 0 then being
+  // busy waiting for the missing one).
+  Millis follower_timeout() const { return timeout + std::chrono::seconds(3); }
+
   // The pairs a result may hold: within the input, or queries x corpus.
   PairSpace pair_space() const {
     return query_partition ? PairSpace::queries_by_corpus(query_partition->rows(), partition.rows())

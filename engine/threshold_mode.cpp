@@ -102,14 +102,14 @@ class ThresholdMode : public RingMode<Scalar> {
   void serve(const std::vector<Pair>& pairs) {
     Transport& transport = context_.transport;
     const std::int64_t count = static_cast<std::int64_t>(pairs.size());
-    transport.send(0, as_bytes_of(&count, 1), context_.timeout);
+    transport.send(0, as_bytes_of(&count, 1), context_.follower_timeout());
     for (std::int64_t sent = 0; sent < count;) {
       std::int64_t word = 0;
-      transport.recv(0, as_writable_bytes_of(&word, 1), context_.timeout);
+      transport.recv(0, as_writable_bytes_of(&word, 1), context_.follower_timeout());
       if (word == kStillWriting) continue;
       RINGSIM_ENFORCE(word == kRequest, "unknown control word from rank 0");
       const std::int64_t size = chunk_size(count, sent);
-      transport.send(0, as_bytes_of(pairs.data() + sent, static_cast<std::size_t>(size)), context_.timeout);
+      transport.send(0, as_bytes_of(pairs.data() + sent, static_cast<std::size_t>(size)), context_.follower_timeout());
       sent += size;
     }
   }

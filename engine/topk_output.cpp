@@ -17,8 +17,8 @@ using namespace mode_detail;
 
 template <class Scalar>
 void send_topk_lists(const ModeContext& context, const TopKAccumulator<Scalar>& own) {
-  context.transport.send(0, as_bytes_of(own.score_data().data(), own.score_data().size()), context.timeout);
-  context.transport.send(0, as_bytes_of(own.id_data().data(), own.id_data().size()), context.timeout);
+  context.transport.send(0, as_bytes_of(own.score_data().data(), own.score_data().size()), context.follower_timeout());
+  context.transport.send(0, as_bytes_of(own.id_data().data(), own.id_data().size()), context.follower_timeout());
 }
 
 template <class Scalar>
