@@ -1,9 +1,7 @@
 #include "transport/record_sender.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -51,11 +49,7 @@ BIO_METHOD* method() {
 
 }  // namespace
 
-RecordSender::RecordSender(int fd, std::size_t capacity) : fd_(fd), capacity_(capacity) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) throw_errno("eventfd");
-  thread_ = std::thread([this] { run(); });
-}
+RecordSender::RecordSender(int fd, std::size_t capacity) : fd_(fd), capacity_(capacity), thread_([this] { run(); }) {}
 
 RecordSender::~RecordSender() {
   {
@@ -64,7 +58,6 @@ RecordSender::~RecordSender() {
   }
   changed_.notify_all();
   thread_.join();
-  ::close(wake_fd_);
 }
 
 BIO* RecordSender::new_bio() {
@@ -75,14 +68,8 @@ BIO* RecordSender::new_bio() {
   return bio;
 }
 
-void RecordSender::signal() {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-}
-
 bool RecordSender::has_room() {
-  std::uint64_t drained;
-  [[maybe_unused]] const ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+  wake_.drain();
   std::lock_guard lock(mutex_);
   return error_ == 0 && queued_bytes_ < capacity_;
 }
@@ -150,7 +137,7 @@ void RecordSender::run() {
       batch.clear();
       if (spare_.size() < kSpareBatches) spare_.push_back(std::move(batch));
     }
-    signal();
+    wake_.signal();
     if (failure) return;
   }
 }
