@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/custom_bio.hpp"
 
 namespace ringsim {
 
@@ -41,12 +42,7 @@ long control(BIO* bio, int command, long, void*) {
 }
 
 BIO_METHOD* method() {
-  static BIO_METHOD* instance = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ringsim record receiver");
-    BIO_meth_set_read_ex(m, &read_bytes);
-    BIO_meth_set_ctrl(m, &control);
-    return m;
-  }();
+  static BIO_METHOD* instance = new_bio_method("ringsim record receiver", {.read = &read_bytes, .control = &control});
   return instance;
 }
 
@@ -70,13 +66,7 @@ RecordReceiver::~RecordReceiver() {
   thread_.join();
 }
 
-BIO* RecordReceiver::new_bio() {
-  BIO* bio = BIO_new(method());
-  if (!bio) return nullptr;
-  BIO_set_data(bio, this);
-  BIO_set_init(bio, 1);
-  return bio;
-}
+BIO* RecordReceiver::new_bio() { return new_bio_over(method(), this); }
 
 std::size_t RecordReceiver::take(char* out, std::size_t wanted) {
   const std::size_t size = ring_.size();

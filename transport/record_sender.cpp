@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/custom_bio.hpp"
 
 namespace ringsim {
 
@@ -38,12 +39,7 @@ long control(BIO* bio, int command, long, void*) {
 }
 
 BIO_METHOD* method() {
-  static BIO_METHOD* instance = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ringsim record sender");
-    BIO_meth_set_write_ex(m, &write_bytes);
-    BIO_meth_set_ctrl(m, &control);
-    return m;
-  }();
+  static BIO_METHOD* instance = new_bio_method("ringsim record sender", {.write = &write_bytes, .control = &control});
   return instance;
 }
 
@@ -60,13 +56,7 @@ RecordSender::~RecordSender() {
   thread_.join();
 }
 
-BIO* RecordSender::new_bio() {
-  BIO* bio = BIO_new(method());
-  if (!bio) return nullptr;
-  BIO_set_data(bio, this);
-  BIO_set_init(bio, 1);
-  return bio;
-}
+BIO* RecordSender::new_bio() { return new_bio_over(method(), this); }
 
 bool RecordSender::has_room() {
   wake_.drain();
