@@ -88,8 +88,12 @@ std::size_t RecordReceiver::take(char* out, std::size_t wanted) {
     // only into the free part of the ring.
     std::memcpy(out, ring_.bytes() + at, got);
     taken_ += got;
-    wake_thread = receiver_waits_;
-    receiver_waits_ = false;
+    // A thread that found the ring full waits for a quarter of it: one
+    // wake-up and one large recv per 256 KiB, not one per record opened.
+    if (receiver_waits_ && size - (written_ - taken_) >= size / 4) {
+      receiver_waits_ = false;
+      wake_thread = true;
+    }
   }
   if (wake_thread) room_.notify_one();
   return got;
@@ -111,10 +115,10 @@ void RecordReceiver::run() {
     std::size_t at = 0, room = 0;
     {
       std::unique_lock lock(mutex_);
-      room_.wait(lock, [&] {
-        receiver_waits_ = written_ - taken_ == size;
-        return stopping_ || !receiver_waits_;
-      });
+      if (written_ - taken_ == size) {
+        receiver_waits_ = true;
+        room_.wait(lock, [&] { return stopping_ || !receiver_waits_; });
+      }
       if (stopping_) return;
       at = written_ % size;
       room = std::min(size - static_cast<std::size_t>(written_ - taken_), size - at);

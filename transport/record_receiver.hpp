@@ -64,7 +64,7 @@ class RecordReceiver {
   // Bytes ever written into / taken from the ring; ring_[taken_ % size, written_ % size) is unread.
   std::uint64_t written_ = 0, taken_ = 0;
   bool reader_waits_ = false;    // the progress thread found the ring empty
-  bool receiver_waits_ = false;  // the thread found the ring full
+  bool receiver_waits_ = false;  // the thread found the ring full and waits for a quarter of it
   bool closed_ = false;          // the peer closed (or reset) the connection
   bool stopping_ = false;
   std::atomic<std::uint64_t> socket_nanoseconds_{0};
