@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -34,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t at = already; at < payload.size();) {
       const std::size_t piece = std::min<std::size_t>(1 + payload[at] % 97, payload.size() - at);
       const ssize_t n = ::send(fds[1], payload.data() + at, piece, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;  // (libFuzzer's timer signal)
       if (n <= 0) break;
       at += static_cast<std::size_t>(n);
     }
@@ -56,8 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (BIO_eof(bio) != 1) ringsim::fuzz::violated("a failed read that is neither a retry nor EOF");
         break;
       }
+      // (libFuzzer's -timeout sends SIGALRM every timeout / 2 s: an
+      // interrupted poll is asked again.)
       pollfd entry{receiver.wake_fd(), POLLIN, 0};
-      if (::poll(&entry, 1, 5000) != 1) ringsim::fuzz::violated("an empty read not followed by a wake-up");
+      int ready;
+      do ready = ::poll(&entry, 1, 5000);
+      while (ready < 0 && errno == EINTR);
+      if (ready != 1) ringsim::fuzz::violated("an empty read not followed by a wake-up within 5 s");
     }
     BIO_free(bio);
   }

@@ -51,7 +51,7 @@ BIO_METHOD* method() {
 RecordReceiver::RecordReceiver(int fd, std::size_t capacity, std::span<const unsigned char> already)
     : fd_(fd), ring_(capacity, "a TLS receive ring") {
   RINGSIM_ENFORCE(already.size() <= capacity, "more bytes read ahead than the receive ring holds");
-  std::memcpy(ring_.bytes(), already.data(), already.size());
+  if (!already.empty()) std::memcpy(ring_.bytes(), already.data(), already.size());  // (data() may be null when empty)
   written_ = already.size();
   thread_ = std::thread([this] { run(); });
 }
@@ -127,8 +127,9 @@ void RecordReceiver::run() {
     // written here is this thread's until written_ moves.
     const double started = now_seconds();
     const ssize_t n = ::recv(fd_, ring_.bytes() + at, room, 0);
+    const int error = errno;  // (before the clock is read)
     socket_nanoseconds_ += static_cast<std::uint64_t>((now_seconds() - started) * 1e9);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    if (n < 0 && (error == EAGAIN || error == EWOULDBLOCK || error == EINTR)) {
       pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
       ::poll(fds, 2, -1);
       continue;
