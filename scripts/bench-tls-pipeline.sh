@@ -22,6 +22,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/env.sh" >/dev/null
 source "$root/scripts/ringsim-binary.sh"
+source "$root/scripts/machine-info.sh"
 reps=5; sizes=1MiB,4MiB,16MiB; seconds=0.5; rate=""; out=""
 transports=tcp,tls,tls-serial-receive,tls-serial
 while (($#)); do
@@ -54,12 +55,7 @@ if [[ -n $rate ]]; then
 fi
 
 {
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "git_revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-  echo "cores=$(nproc)"
-  echo "kernel=$(uname -r)"
-  echo "openssl=$(openssl version)"
+  machine_info
   if [[ -n $rate ]]; then
     echo "link=loopback of a network namespace, tc tbf $rate, MTU 9001 (both directions share it)"
   else
