@@ -159,7 +159,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
   std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
   if (rank == 0)
-    fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8}\n", "kind", "test", "bytes", "reps",
+    fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8}\n", "kind", "test", "bytes", "reps",
                "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher");
   // Every transport is connected first; then, per size and test, the
   // transports take turns in rounds (A B C, B C A, ...), so that this
@@ -174,13 +174,16 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   for (const auto& kind : options.transports) {
     TransportOptions transport_options;
     // "tls-openssl": TLS with records in user space only (no kTLS), to compare in one run;
-    // "tls-serial": TLS without pipelined sending (seal, then send, one after the other);
+    // "tls-serial": TLS without pipelining (seal, then send; read, then open);
+    // "tls-serial-receive": TLS with pipelined sending only (read, then open);
     // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
     const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
     const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
-    const bool tls_variant = base_kind == "tls-openssl" || base_kind == "tls-serial";
+    const bool tls_variant =
+        base_kind == "tls-openssl" || base_kind == "tls-serial" || base_kind == "tls-serial-receive";
     parse_option(tls_variant ? "tls" : base_kind, transport_options.transport, "--transport");
     transport_options.tls_pipelined_sending = base_kind != "tls-serial";
+    transport_options.tls_pipelined_receiving = base_kind != "tls-serial" && base_kind != "tls-serial-receive";
     parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
                  "--tls-crypto");
     transport_options.tls_ephemeral = true;
@@ -244,7 +247,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
       for (std::size_t which = 0; which < measured.size(); ++which) {
         const Summary s = summarise(samples[which]);
         const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
-        fmt::print("{:<11} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f}\n",
+        fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f}\n",
                    measured[which].kind, test, bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
                    bandwidth / cipher);
         results.push_back({{"transport", measured[which].kind},

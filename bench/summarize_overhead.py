@@ -102,7 +102,7 @@ def ring_rate(transport, size):
 # Series: only those the run measured. tls-openssl (TLS records in user
 # space only) is run only where the kernel offers kTLS: elsewhere it is the
 # same record layer as tls. tls-serial (bench transport only): TLS without
-# pipelined sending, what the pipelining gains.
+# pipelined sending or receiving, what the pipelining gains.
 JOB_T = [t for t in ("mpi", "tcp", "tls", "tls-openssl") if any(r["transport"] == t for r in runs)]
 PP_T = [t for t in ("mpi", "tcp", "tls", "tls-serial", "tls-openssl") if any(p["transport"] == t for p in pingpong)]
 GOAL_T = [t for t in ("tcp", "tls", "tls-serial", "tls-openssl") if goal_rounds and t in goal_rounds[0]]
@@ -219,7 +219,7 @@ md += ["", "Model: predicted = compute + max(0, transfer + crypto - overlap), wi
        "tls run's compute + communication wait (the ring phase the model describes).", "",
        "Ping-pong (one-way, median) and ring bandwidth per transport, MB/s; 'cipher' is one core's AES-128-GCM "
        "sealing rate on 16 KiB records measured by the same process between the transports' rounds. tls-serial "
-       "is tls without pipelined sending (seal, then send). 'mpi (alt.)' and 'plain MPI' are "
+       "is tls without pipelining (seal, then send; read, then open). 'mpi (alt.)' and 'plain MPI' are "
        "medians of three rounds that alternate ringsim's mpi ping-pong with an independent plain MPI ping-pong "
        "(bench/plain_pingpong.cpp); 'mpi/plain' is their ratio. 'plain TCP' is an independent blocking-socket "
        "loopback ping-pong (bench/plain_tcp_pingpong.cpp) alternated the same way with ringsim's tcp and tls "

@@ -23,6 +23,7 @@
 # communication-heavy (0.54 GFLOP per step per rank against 27 ms at 10 Gbit/s).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/scripts/machine-info.sh"
 reps=3; hosts_list="2 3"; rates="10gbit 25gbit"; rpr=64; cols=131072
 out="$root/bench/results/netns-encryption-$(date -u +%Y%m%d-%H%M%S)"
 while (($#)); do
@@ -46,12 +47,7 @@ work=$(mktemp -d /tmp/rs-bench-netns-enc.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 {
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "git_revision=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-  echo "cores=$(nproc)"
-  echo "kernel=$(uname -r)"
-  echo "openssl=$(openssl version)"
+  machine_info
   echo "command=scripts/bench-netns-encryption.sh --reps $reps --hosts \"$hosts_list\" --rates \"$rates\" --rows-per-rank $rpr --cols $cols"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "cipher_before_MBps=$("$ringsim" bench cipher --seconds 1 | sed 's/.*MBps=\([0-9]*\).*/\1/')"

@@ -5,7 +5,7 @@
 # alternating transports within each repetition (A B C, B C A, ...)
 # so that drift on a shared machine hits them alike, over a grid of
 # sizes from communication-bound to compute-bound; plus ping-pong / ring
-# bandwidth per transport (with tls-serial: TLS without pipelined sending,
+# bandwidth per transport (with tls-serial: TLS without pipelined sending or receiving,
 # and one core's cipher rate measured in the same process), an independent
 # MPI ping-pong, the record sealing
 # rate (openssl speed, AES-128-GCM on 16 KiB records, as OpenSSL runs it on

@@ -22,7 +22,7 @@ if [[ -z "${TMPDIR:-}" && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 # Leaks are real findings here (no MPI in a harness).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-for name in npy_header npy_loader csv sagemaker_config current_host checkpoint control_message; do
+for name in npy_header npy_loader csv sagemaker_config current_host checkpoint control_message record_receiver; do
   corpus="$work/$name"
   [[ -n "${FUZZ_CORPUS_OUT:-}" ]] && corpus="$FUZZ_CORPUS_OUT/$name"
   artifacts="$build/fuzz/artifacts/$name/"

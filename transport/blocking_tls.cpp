@@ -24,8 +24,7 @@ void BlockingTls::wait_for(Want want, Deadline deadline) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) throw TimeoutError("no answer from " + peer_ + " in time");
-    pollfd entry{want == Want::SendQueue ? stream_->send_queue_fd() : stream_->fd(),
-                 static_cast<short>(want == Want::Write ? POLLOUT : POLLIN), 0};
+    pollfd entry = poll_entry(*stream_, want);
     const int ready = ::poll(&entry, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 100)));
     if (ready > 0) return;
     if (ready < 0 && errno != EINTR) throw_errno("poll on the connection to " + peer_);

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -89,25 +87,15 @@ class ConnectionRequest : public Request {
 }  // namespace
 
 Connection::Connection(std::unique_ptr<Stream> stream, std::string peer)
-    : stream_(std::move(stream)), peer_(std::move(peer)) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) throw_errno("eventfd");
-  thread_ = std::thread([this] { run(); });
-}
+    : stream_(std::move(stream)), peer_(std::move(peer)), thread_([this] { run(); }) {}
 
 Connection::~Connection() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  wake();
-  if (thread_.joinable()) thread_.join();
-  ::close(wake_fd_);
-}
-
-void Connection::wake() {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+  wake_.signal();
+  thread_.join();
 }
 
 void Connection::wait_ready(Millis timeout) {
@@ -123,29 +111,26 @@ RequestPtr Connection::post_send(std::span<const std::byte> data) {
   op->buffer = {const_cast<std::byte*>(data.data()), data.size()};
   const std::uint64_t length = data.size();
   std::memcpy(op->header, &length, kHeader);
-  {
-    std::lock_guard lock(mutex_);
-    if (error_)
-      op->error = error_;
-    else
-      sends_.push_back(op);
-  }
-  wake();
-  return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "send to " + peer_);
+  return post(sends_, std::move(op), "send to " + peer_);
 }
 
 RequestPtr Connection::post_receive(std::span<std::byte> data) {
   auto op = std::make_shared<Operation>();
   op->buffer = data;
+  return post(receives_, std::move(op), "receive from " + peer_);
+}
+
+RequestPtr Connection::post(std::deque<std::shared_ptr<Operation>>& queue, std::shared_ptr<Operation> op,
+                            std::string what) {
   {
     std::lock_guard lock(mutex_);
     if (error_)
       op->error = error_;
     else
-      receives_.push_back(op);
+      queue.push_back(op);
   }
-  wake();
-  return std::make_unique<ConnectionRequest>(op, mutex_, changed_, "receive from " + peer_);
+  wake_.signal();
+  return std::make_unique<ConnectionRequest>(std::move(op), mutex_, changed_, std::move(what));
 }
 
 Connection::Totals Connection::totals() const {
@@ -170,12 +155,10 @@ void Connection::run() {
   try {
     const double started = now_seconds();
     for (Want want = stream_->handshake_step(); want != Want::Nothing; want = stream_->handshake_step()) {
-      pollfd fds[2] = {{stream_->fd(), static_cast<short>(want == Want::Read ? POLLIN : POLLOUT), 0},
-                       {wake_fd_, POLLIN, 0}};
+      pollfd fds[2] = {poll_entry(*stream_, want), {wake_.fd(), POLLIN, 0}};
       if (::poll(fds, 2, 200) < 0 && errno != EINTR) throw_errno("poll");
       if (fds[1].revents) {
-        std::uint64_t drained;
-        [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+        wake_.drain();
         std::lock_guard lock(mutex_);
         if (stopping_) return;
       }
@@ -255,22 +238,16 @@ void Connection::serve() {
     if (error) std::rethrow_exception(error);
     if (progressed) continue;
 
-    short events = 0;
-    for (Want want : {send ? send_want_ : Want::Nothing, receive ? receive_want_ : Want::Nothing})
-      events |= want == Want::Read ? POLLIN : want == Want::Write ? POLLOUT : 0;
-    // With nothing to wait for on the socket, leave it out of the poll: a
-    // closed peer would otherwise report POLLHUP forever and spin the thread.
-    // A full queue of sealed records (TLS) has its own descriptor.
-    const bool queue_full = send && send_want_ == Want::SendQueue;
-    pollfd fds[3] = {{events ? stream_->fd() : -1, events, 0},
-                     {wake_fd_, POLLIN, 0},
-                     {queue_full ? stream_->send_queue_fd() : -1, POLLIN, 0}};
+    // What each direction waits for: the socket, or (TLS) a queue of sealed
+    // records with room again, or one of received records with bytes. A
+    // direction with nothing to wait for stays out of the poll: a closed
+    // peer would otherwise report POLLHUP forever and spin the thread.
+    pollfd fds[3] = {poll_entry(*stream_, send ? send_want_ : Want::Nothing),
+                     poll_entry(*stream_, receive ? receive_want_ : Want::Nothing),
+                     {wake_.fd(), POLLIN, 0}};
     const int n = ::poll(fds, 3, 200);
     if (n < 0 && errno != EINTR) throw_errno("poll");
-    if (n > 0 && fds[1].revents) {
-      std::uint64_t drained;
-      [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
-    }
+    if (n > 0 && fds[2].revents) wake_.drain();
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "transport/event_fd.hpp"
 #include "transport/stream.hpp"
 #include "transport/transport.hpp"
 
@@ -51,8 +52,10 @@ class Connection {
   // One direction's header + payload through `step` (the stream's write or read).
   template <class Step>
   bool transfer(Operation& op, Want& want, std::uint64_t& counter, Step step);
+  // Queues `op` on `queue` (or fails it at once on a broken connection)
+  // and wakes the progress thread; `what` names the transfer in a timeout.
+  RequestPtr post(std::deque<std::shared_ptr<Operation>>& queue, std::shared_ptr<Operation> op, std::string what);
   void fail(std::exception_ptr error);
-  void wake();
 
   std::unique_ptr<Stream> stream_;
   std::string peer_;
@@ -63,7 +66,7 @@ class Connection {
   bool stopping_ = false;
   std::exception_ptr error_;  // set once: the connection is broken
   Totals totals_;
-  int wake_fd_ = -1;
+  EventFd wake_;  // the progress thread's: new operations, stopping
   Want send_want_ = Want::Nothing, receive_want_ = Want::Nothing;
   std::thread thread_;
 };

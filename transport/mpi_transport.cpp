@@ -83,19 +83,25 @@ class MpiRequest : public Request {
   bool finished_ = false;
 };
 
-template <class Post>
-std::vector<MPI_Request> post_pieces(std::size_t bytes, std::vector<int>& sizes, Post post) {
+// Posts one message of `bytes` at `data` to (is_receive: from) `peer`, in
+// pieces of at most kMaxPiece (MPI counts are int); a send's buffer is only
+// read.
+RequestPtr post_message(MPI_Comm comm, int peer, std::byte* data, std::size_t bytes, bool is_receive) {
   std::vector<MPI_Request> requests;
+  std::vector<int> sizes;
   std::size_t offset = 0;
   do {
-    const std::size_t piece = std::min(kMaxPiece, bytes - offset);
+    const int piece = static_cast<int>(std::min(kMaxPiece, bytes - offset));
     MPI_Request request = MPI_REQUEST_NULL;
-    post(offset, static_cast<int>(piece), &request);
+    if (is_receive)
+      check_mpi(MPI_Irecv(data + offset, piece, MPI_BYTE, peer, kTag, comm, &request), "MPI_Irecv");
+    else
+      check_mpi(MPI_Isend(data + offset, piece, MPI_BYTE, peer, kTag, comm, &request), "MPI_Isend");
     requests.push_back(request);
-    sizes.push_back(static_cast<int>(piece));
-    offset += piece;
+    sizes.push_back(piece);
+    offset += static_cast<std::size_t>(piece);
   } while (offset < bytes);
-  return requests;
+  return std::make_unique<MpiRequest>(std::move(requests), std::move(sizes), peer, is_receive);
 }
 
 }  // namespace
@@ -109,22 +115,16 @@ MpiTransport::MpiTransport(const MpiComm& comm) : comm_(comm.raw()), rank_(comm.
 
 RequestPtr MpiTransport::isend(int peer, std::span<const std::byte> data) {
   RINGSIM_ENFORCE(peer >= 0 && peer < size_, "bad peer rank");
-  std::vector<int> sizes;
-  auto requests = post_pieces(data.size(), sizes, [&](std::size_t offset, int piece, MPI_Request* request) {
-    check_mpi(MPI_Isend(data.data() + offset, piece, MPI_BYTE, peer, kTag, comm_, request), "MPI_Isend");
-  });
-  stats_.bytes_sent += data.size();
-  return std::make_unique<MpiRequest>(std::move(requests), std::move(sizes), peer, false);
+  auto request = post_message(comm_, peer, const_cast<std::byte*>(data.data()), data.size(), false);
+  stats_.bytes_sent += data.size();  // (once posted)
+  return request;
 }
 
 RequestPtr MpiTransport::irecv(int peer, std::span<std::byte> data) {
   RINGSIM_ENFORCE(peer >= 0 && peer < size_, "bad peer rank");
-  std::vector<int> sizes;
-  auto requests = post_pieces(data.size(), sizes, [&](std::size_t offset, int piece, MPI_Request* request) {
-    check_mpi(MPI_Irecv(data.data() + offset, piece, MPI_BYTE, peer, kTag, comm_, request), "MPI_Irecv");
-  });
+  auto request = post_message(comm_, peer, data.data(), data.size(), true);
   stats_.bytes_received += data.size();
-  return std::make_unique<MpiRequest>(std::move(requests), std::move(sizes), peer, true);
+  return request;
 }
 
 void MpiTransport::progress() {

@@ -1,9 +1,7 @@
 #include "transport/record_sender.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -11,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/custom_bio.hpp"
 
 namespace ringsim {
 
@@ -40,22 +39,13 @@ long control(BIO* bio, int command, long, void*) {
 }
 
 BIO_METHOD* method() {
-  static BIO_METHOD* instance = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ringsim record sender");
-    BIO_meth_set_write_ex(m, &write_bytes);
-    BIO_meth_set_ctrl(m, &control);
-    return m;
-  }();
+  static BIO_METHOD* instance = new_bio_method("ringsim record sender", {.write = &write_bytes, .control = &control});
   return instance;
 }
 
 }  // namespace
 
-RecordSender::RecordSender(int fd, std::size_t capacity) : fd_(fd), capacity_(capacity) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) throw_errno("eventfd");
-  thread_ = std::thread([this] { run(); });
-}
+RecordSender::RecordSender(int fd, std::size_t capacity) : fd_(fd), capacity_(capacity), thread_([this] { run(); }) {}
 
 RecordSender::~RecordSender() {
   {
@@ -64,25 +54,12 @@ RecordSender::~RecordSender() {
   }
   changed_.notify_all();
   thread_.join();
-  ::close(wake_fd_);
 }
 
-BIO* RecordSender::new_bio() {
-  BIO* bio = BIO_new(method());
-  if (!bio) return nullptr;
-  BIO_set_data(bio, this);
-  BIO_set_init(bio, 1);
-  return bio;
-}
-
-void RecordSender::signal() {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-}
+BIO* RecordSender::new_bio() { return new_bio_over(method(), this); }
 
 bool RecordSender::has_room() {
-  std::uint64_t drained;
-  [[maybe_unused]] const ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+  wake_.drain();
   std::lock_guard lock(mutex_);
   return error_ == 0 && queued_bytes_ < capacity_;
 }
@@ -150,7 +127,7 @@ void RecordSender::run() {
       batch.clear();
       if (spare_.size() < kSpareBatches) spare_.push_back(std::move(batch));
     }
-    signal();
+    wake_.signal();
     if (failure) return;
   }
 }

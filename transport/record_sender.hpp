@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "transport/event_fd.hpp"
+
 namespace ringsim {
 
 class RecordSender {
@@ -43,7 +45,7 @@ class RecordSender {
   // Resets wake_fd() first, so a wait on it after a `false` is not missed.
   bool has_room();
   // Readable when a batch has left (room may have freed) or sending failed.
-  int wake_fd() const { return wake_fd_; }
+  int wake_fd() const { return wake_.fd(); }
   // The errno of a failed send(2) (0: none); after one, nothing more is sent.
   int error() const;
   // Seconds this sender's thread spent inside send(2).
@@ -55,11 +57,10 @@ class RecordSender {
 
  private:
   void run();
-  void signal();
 
   int fd_;
   std::size_t capacity_;
-  int wake_fd_ = -1;
+  EventFd wake_;
   std::vector<unsigned char> open_;  // the batch being sealed into (progress thread only)
   mutable std::mutex mutex_;
   std::condition_variable changed_;

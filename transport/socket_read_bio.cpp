@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
+#include <memory>
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/custom_bio.hpp"
 
 namespace ringsim {
 
@@ -82,41 +83,25 @@ int destroy(BIO* bio) {
   return 1;
 }
 
-int type() {
-  static const int index = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
-  return index;
-}
+int reader_type = 0;  // the method's type, set when it is made
 
-BIO_METHOD* method() {
-  static BIO_METHOD* instance = [] {
-    BIO_METHOD* m = BIO_meth_new(type(), "ringsim socket reader");
-    BIO_meth_set_read_ex(m, &read_bytes);
-    BIO_meth_set_ctrl(m, &control);
-    BIO_meth_set_destroy(m, &destroy);
-    return m;
-  }();
+const BIO_METHOD* method() {
+  static BIO_METHOD* instance = new_bio_method(
+      "ringsim socket reader", {.read = &read_bytes, .control = &control, .destroy = &destroy}, &reader_type);
   return instance;
 }
 
 }  // namespace
 
 BIO* new_socket_read_bio(int fd, std::size_t buffer_bytes, double* socket_seconds) {
-  BIO* bio = BIO_new(method());
-  if (!bio) return nullptr;
-  SocketReader* reader = nullptr;
-  try {
-    reader = new SocketReader(fd, buffer_bytes, socket_seconds);
-  } catch (...) {
-    BIO_free(bio);
-    throw;
-  }
-  BIO_set_data(bio, reader);
-  BIO_set_init(bio, 1);
+  auto reader = std::make_unique<SocketReader>(fd, buffer_bytes, socket_seconds);
+  BIO* bio = new_bio_over(method(), reader.get());
+  if (bio) reader.release();  // (the BIO's now: destroy() deletes it)
   return bio;
 }
 
 SocketReader& socket_reader_of(BIO* bio) {
-  RINGSIM_ENFORCE(bio && BIO_method_type(bio) == type() && reader_of(bio), "not a socket reader BIO");
+  RINGSIM_ENFORCE(bio && BIO_method_type(bio) == reader_type && reader_of(bio), "not a socket reader BIO");
   return *reader_of(bio);
 }
 

@@ -149,7 +149,10 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
     if (options.transport == TransportKind::tls)
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
-    if (tls) tls->set_pipelined_sending(options.tls_pipelined_sending);
+    if (tls) {
+      tls->set_pipelined_sending(options.tls_pipelined_sending);
+      tls->set_pipelined_receiving(options.tls_pipelined_receiving);
+    }
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
     // every rank shares this machine, else the address this rank's host (its
     // place in the rank map, or its host name) resolves to. The launcher

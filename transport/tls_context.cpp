@@ -74,7 +74,7 @@ TlsContext::TlsContext(const PresharedKey& key, std::string own_host)
   SSL_CTX_set_num_tickets(ctx.get(), 0);
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   use_preshared_key(ctx.get(), psk_.get());
-  pipelined_sending_ = false;  // small control messages only
+  pipelined_sending_ = pipelined_receiving_ = false;  // small control messages only
   ctx_ = ctx.release();
 }
 

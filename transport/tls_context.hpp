@@ -70,6 +70,10 @@ class TlsContext {
   // (record_sender.hpp); off only to measure what it gains.
   void set_pipelined_sending(bool on) { pipelined_sending_ = on; }
   bool pipelined_sending() const { return pipelined_sending_; }
+  // Reads of 64 KiB or more move a connection to pipelined receiving
+  // (record_receiver.hpp); off only to measure what it gains.
+  void set_pipelined_receiving(bool on) { pipelined_receiving_ = on; }
+  bool pipelined_receiving() const { return pipelined_receiving_; }
   bool pins_peers() const { return !fingerprint_.empty(); }
   bool uses_preshared_key() const { return psk_ != nullptr; }
   // Pinned contexts: this side's certificate fingerprint, to publish.
@@ -83,6 +87,7 @@ class TlsContext {
   std::unique_ptr<PresharedKey> psk_;
   std::uint64_t records_per_key_ = std::uint64_t{1} << 23;
   bool pipelined_sending_ = true;
+  bool pipelined_receiving_ = true;
 };
 
 // Pays OpenSSL's one-time start-up (provider fetches, encoders, decoders,

@@ -11,6 +11,7 @@
 #include "common/errors.hpp"
 #include "transport/openssl_util.hpp"
 #include "transport/peer_verification.hpp"
+#include "transport/record_receiver.hpp"
 #include "transport/record_sender.hpp"
 #include "transport/socket_read_bio.hpp"
 
@@ -26,13 +27,16 @@ constexpr unsigned char kAlertRecord = 0x15, kHandshakeRecord = 0x16;
 // refusal (the alert) during set-up instead of on its first read.
 constexpr unsigned char kAccepted = 0x01;
 constexpr std::size_t kMaxRecord = 16384;  // plaintext bytes per TLS record
-// Writes of at least this many bytes move the connection to pipelined
-// sending (record_sender.hpp): one thread more per edge that carries blocks,
-// none for edges that only carry small messages.
+// Writes (reads) of at least this many bytes move the connection to
+// pipelined sending (receiving): record_sender.hpp, record_receiver.hpp. One
+// thread more per direction of an edge that carries blocks, none for edges
+// that only carry small messages.
 constexpr std::size_t kPipelineFrom = std::size_t{64} << 10;
 // Sealed bytes that may wait for the socket: four of the connection's
 // 256 KiB chunks, enough to cover one chunk's sealing time at any link rate.
+// Received bytes that may wait for OpenSSL: as many.
 constexpr std::size_t kSendQueueBytes = std::size_t{1} << 20;
+constexpr std::size_t kReceiveRingBytes = std::size_t{1} << 20;
 
 class TlsStream : public Stream {
  public:
@@ -45,6 +49,7 @@ class TlsStream : public Stream {
         preshared_(context.uses_preshared_key()),
         server_(server),
         pipelined_sending_(context.pipelined_sending()),
+        pipelined_receiving_(context.pipelined_receiving()),
         records_per_key_(context.records_per_key()) {
     RINGSIM_ENFORCE(context.pins_peers() == !expected_fingerprint.empty(),
                     "a pinning TLS context needs the peer's fingerprint, and only it");
@@ -97,6 +102,7 @@ class TlsStream : public Stream {
 
   int fd() const override { return socket_.fd(); }
   int send_queue_fd() const override { return sender_ ? sender_->wake_fd() : -1; }
+  int receive_queue_fd() const override { return receiver_ ? receiver_->wake_fd() : -1; }
   std::string cipher_suite() const override { return SSL_get_cipher_name(ssl_.get()); }
   bool kernel_tls_send() const override { return kernel_send_; }
   bool kernel_tls_receive() const override { return kernel_receive_; }
@@ -152,7 +158,8 @@ class TlsStream : public Stream {
       unflushed_ = 0;
       return {done, Want::Nothing};
     }
-    if (!sender_ && pipelined_sending_ && reader_ && bytes.size() >= kPipelineFrom && !write_pending_) start_pipeline();
+    if (!sender_ && pipelined_sending_ && !times_socket_reads_ && bytes.size() >= kPipelineFrom && !write_pending_)
+      start_sending_pipeline();
     if (sender_ && !write_pending_ && !sender_->has_room()) {
       if (const int error = sender_->error())
         throw IoError(peer_ + " closed the connection while sending (" + std::strerror(error) + ")");
@@ -196,13 +203,18 @@ class TlsStream : public Stream {
   }
 
   IoStep read_some(std::span<std::byte> bytes) override {
+    if (!receiver_ && pipelined_receiving_ && reader_ && bytes.size() >= kPipelineFrom && handshake_done_)
+      start_receiving_pipeline();
     std::size_t read = 0;
+    // (Pipelined, the socket's time is the receiver thread's, not inside this call.)
     const double socket_before = times_.socket_read_seconds;
     const double started = now_seconds();
     const int result = SSL_read_ex(ssl_.get(), bytes.data(), bytes.size(), &read);
     times_.decrypt_seconds += now_seconds() - started - (times_.socket_read_seconds - socket_before);
+    if (receiver_) times_.socket_read_seconds = socket_read_before_pipeline_ + receiver_->socket_seconds();
     if (result == 1) return {read, Want::Nothing};
-    return {0, classify(result, "receiving from")};
+    const Want want = classify(result, "receiving from");
+    return {0, receiver_ && want == Want::Read ? Want::ReceiveQueue : want};
   }
 
  private:
@@ -282,7 +294,7 @@ class TlsStream : public Stream {
   // instead of through the buffered socket BIO, which SSL_set0_wbio frees;
   // it holds nothing by now (every earlier write returned flushed), checked
   // all the same, as an SSL_read may have queued a record to send.
-  void start_pipeline() {
+  void start_sending_pipeline() {
     if (BIO_wpending(SSL_get_wbio(ssl_.get())) != 0) return;  // (tried again on the next write)
     auto sender = std::make_unique<RecordSender>(socket_.fd(), kSendQueueBytes);
     BIO* bio = sender->new_bio();
@@ -290,6 +302,19 @@ class TlsStream : public Stream {
     socket_write_before_pipeline_ = times_.socket_write_seconds;
     sender_ = std::move(sender);
     SSL_set0_wbio(ssl_.get(), bio);
+  }
+
+  // From now on a receiver thread (record_receiver.hpp) reads the socket
+  // ahead of OpenSSL, starting with the bytes the serial reader already
+  // holds; SSL_set0_rbio frees that reader with its BIO.
+  void start_receiving_pipeline() {
+    auto receiver = std::make_unique<RecordReceiver>(socket_.fd(), kReceiveRingBytes, reader_->unread());
+    BIO* bio = receiver->new_bio();
+    if (!bio) throw TlsError("BIO_new failed: " + openssl_errors());
+    socket_read_before_pipeline_ = times_.socket_read_seconds;
+    receiver_ = std::move(receiver);
+    reader_ = nullptr;
+    SSL_set0_rbio(ssl_.get(), bio);
   }
 
   bool flush() {
@@ -302,6 +327,8 @@ class TlsStream : public Stream {
   Socket socket_;
   std::unique_ptr<RecordSender> sender_;  // pipelined sending; outlives ssl_, whose write BIO points at it
   double socket_write_before_pipeline_ = 0;
+  std::unique_ptr<RecordReceiver> receiver_;  // pipelined receiving; outlives ssl_, whose read BIO points at it
+  double socket_read_before_pipeline_ = 0;
   SslPtr ssl_;
   std::size_t unflushed_ = 0;  // bytes accepted by SSL_write still in the write buffer
   std::string peer_;
@@ -310,7 +337,7 @@ class TlsStream : public Stream {
   const bool preshared_;  // peers proven by a job secret, not certificates
   const bool server_;
   PeerCheck check_;                  // read by OpenSSL's callbacks during the handshake
-  SocketReader* reader_ = nullptr;   // the read BIO's buffer (user-space path), owned by ssl_
+  SocketReader* reader_ = nullptr;   // the read BIO's buffer (user-space path, serial), owned by ssl_
   bool times_socket_reads_ = false;  // reads go through the socket BIO (kTLS path)
   double socket_call_started_ = 0;
   bool checked_first_byte_ = false;
@@ -318,6 +345,7 @@ class TlsStream : public Stream {
   bool accepted_sent_ = false;
   bool kernel_send_ = false, kernel_receive_ = false;
   const bool pipelined_sending_;
+  const bool pipelined_receiving_;
   const std::uint64_t records_per_key_;
   std::uint64_t records_with_key_ = 0, key_updates_ = 0;
   bool write_pending_ = false;  // the last SSL_write wants to be repeated

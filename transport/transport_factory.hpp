@@ -18,6 +18,9 @@ struct TransportOptions : TransportSettings {
   // tls: seal the next records while the last ones are sent (a sender
   // thread per edge that carries blocks); false only to measure without it.
   bool tls_pipelined_sending = true;
+  // tls: open the records already received while a receiver thread per edge
+  // that carries blocks reads the next ones; false only to measure without it.
+  bool tls_pipelined_receiving = true;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
   std::shared_ptr<TlsIdentity> tls_identity_made_ahead;

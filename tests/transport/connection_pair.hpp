@@ -19,7 +19,11 @@ struct Pair {
   std::unique_ptr<Connection> left, right;
 };
 
-inline Pair make_pair(bool tls, int buffer_bytes = 0) {
+// tls_serial: TLS that seals and sends, reads and opens one after the other
+// (no record_sender.hpp, no record_receiver.hpp).
+enum class PairKind { tcp, tls, tls_serial };
+
+inline Pair make_pair(PairKind kind, int buffer_bytes = 0) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) throw std::runtime_error("socketpair");
   if (buffer_bytes > 0)
@@ -29,13 +33,17 @@ inline Pair make_pair(bool tls, int buffer_bytes = 0) {
     }
   Socket a(fds[0]), b(fds[1]);
   Pair pair;
-  if (!tls) {
+  if (kind == PairKind::tcp) {
     pair.left = std::make_unique<Connection>(make_plain_stream(std::move(a), "left"), "left peer");
     pair.right = std::make_unique<Connection>(make_plain_stream(std::move(b), "right"), "right peer");
   } else {
     static std::unique_ptr<TlsContext> left_ctx, right_ctx;
     left_ctx = tls_context(host_certificate("left-host"));
     right_ctx = tls_context(host_certificate("right-host"));
+    for (auto* ctx : {left_ctx.get(), right_ctx.get()}) {
+      ctx->set_pipelined_sending(kind == PairKind::tls);
+      ctx->set_pipelined_receiving(kind == PairKind::tls);
+    }
     pair.left = std::make_unique<Connection>(make_tls_stream(std::move(a), *left_ctx, false, "right-host", "right"),
                                              "right peer");
     pair.right =

@@ -33,7 +33,7 @@ using ::testing::ThrowsMessage;
 
 namespace {
 
-class ConnectionTest : public ::testing::TestWithParam<bool> {};
+class ConnectionTest : public ::testing::TestWithParam<PairKind> {};
 
 }  // namespace
 
@@ -42,7 +42,7 @@ TEST_P(ConnectionTest, SizesAcrossChunkBoundaries) {
   for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{(1 << 20) + 1}, std::size_t{256} << 20})
     exchange(pair, size);
   EXPECT_EQ(pair.left->totals().bytes_sent, 1u + (1 << 20) + 1 + (std::size_t{256} << 20));
-  if (GetParam()) {
+  if (GetParam() != PairKind::tcp) {
     EXPECT_EQ(pair.left->totals().cipher_suite, "TLS_AES_128_GCM_SHA256");
   }
 }
@@ -98,8 +98,12 @@ TEST_P(ConnectionTest, SilentPeerTimesOut) {
   EXPECT_THROW(r->wait(Millis(200)), TimeoutError);
 }
 
-INSTANTIATE_TEST_SUITE_P(PlainAndTls, ConnectionTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "tls" : "tcp"; });
+INSTANTIATE_TEST_SUITE_P(PlainAndTls, ConnectionTest,
+                         ::testing::Values(PairKind::tcp, PairKind::tls, PairKind::tls_serial), [](const auto& info) {
+                           return info.param == PairKind::tcp   ? "tcp"
+                                  : info.param == PairKind::tls ? "tls"
+                                                                : "tls_serial";
+                         });
 
 namespace {
 
@@ -130,16 +134,25 @@ void forward_flipping(int a, int b, std::size_t flip_at) {
 
 }  // namespace
 
-TEST(TlsConnection, PipelinedRecordsAreStillAuthenticated) {
+// (byte of the client's stream to flip, whether the server receives pipelined)
+class TamperTest : public ::testing::TestWithParam<std::tuple<std::size_t, bool>> {};
+
+TEST_P(TamperTest, AlteredRecordFailsTheReceiverWithBadRecordMac) {
   // A 4 MiB message goes through pipelined sending (writes of 64 KiB and
-  // more: record_sender.hpp); one bit flipped 2 MiB into it on the wire
-  // fails the receiver's wait with the bad record MAC, not altered data.
+  // more: record_sender.hpp) and, unless asked otherwise, pipelined
+  // receiving (record_receiver.hpp); one bit flipped on the wire fails the
+  // receiver's wait with the bad record MAC, not altered data. 64 KiB in:
+  // usually a record the serial reader had already read when the receiver
+  // took over (its first recv takes up to 256 KiB); 2 MiB in: one the
+  // receiver's thread read.
+  const auto [flip_at, pipelined_receiving] = GetParam();
   int client_side[2], server_side[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, client_side), 0);
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, server_side), 0);
-  std::thread proxy(forward_flipping, client_side[1], server_side[1], std::size_t{2} << 20);
+  std::thread proxy(forward_flipping, client_side[1], server_side[1], flip_at);
   auto client_ctx = tls_context(host_certificate("client-host"));
   auto server_ctx = tls_context(host_certificate("server-host"));
+  server_ctx->set_pipelined_receiving(pipelined_receiving);
   {
     Connection client(make_tls_stream(Socket(client_side[0]), *client_ctx, false, "server-host", "server"), "server");
     Connection server(make_tls_stream(Socket(server_side[0]), *server_ctx, true, "client-host", "client"), "client");
@@ -159,11 +172,19 @@ TEST(TlsConnection, PipelinedRecordsAreStillAuthenticated) {
   ::close(server_side[1]);
 }
 
+INSTANTIATE_TEST_SUITE_P(TlsConnection, TamperTest,
+                         ::testing::Combine(::testing::Values(std::size_t{64} << 10, std::size_t{2} << 20),
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           return "at_" + std::to_string(std::get<0>(info.param) >> 10) + "KiB_" +
+                                  (std::get<1>(info.param) ? "pipelined" : "serial");
+                         });
+
 TEST(TlsConnection, QueuedRecordsReachThePeerAfterTheSenderIsGone) {
   // A send completes once its records are sealed and queued; a connection
   // closed right after still delivers them (as a closed socket sends what
   // its buffer holds), here through 64 KiB kernel buffers.
-  Pair pair = make_pair(true, 64 << 10);
+  Pair pair = make_pair(PairKind::tls, 64 << 10);
   const auto out = pattern(std::size_t{32} << 20, 3);
   std::vector<std::byte> in(out.size());
   auto receive = pair.right->post_receive(in);
