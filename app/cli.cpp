@@ -199,7 +199,8 @@ int run_cli(int argc, char** argv) {
   transport_cmd
       ->add_option("--transport", transport_bench.transports,
                    "Transports, comma separated: mpi, tcp, tls, tls-openssl (user-space records only), tls-serial "
-                   "(no pipelined sending); a -x2 suffix "
+                   "(neither sending nor receiving pipelined), tls-serial-receive (pipelined sending only); a "
+                   "-x2 suffix "
                    "stripes each message over "
                    "two connections per peer")
       ->delimiter(',')
