@@ -89,12 +89,23 @@ def _flags(options: dict) -> list:
     return args
 
 
+def _given_path(value) -> Optional[str]:
+    """A file the caller named, as an absolute path; None for data to write."""
+    return str(Path(value).resolve()) if isinstance(value, (str, os.PathLike)) else None
+
+
+def _array(value, ndim: int, label: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.ndim != ndim:
+        raise ValueError(f"{label} must be {ndim}-D, got shape {array.shape}")
+    return array
+
+
 def _write_matrix(X, folder: Path, name: str = "input") -> str:
-    if isinstance(X, (str, os.PathLike)):
-        return str(Path(X).resolve())
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{'X' if name == 'input' else name} must be 2-D, got shape {X.shape}")
+    given = _given_path(X)
+    if given:
+        return given
+    X = _array(X, 2, "X" if name == "input" else name)
     if X.dtype not in (np.float16, np.float32, np.float64):
         X = X.astype(np.float64)
     path = folder / f"{name}.npy"
@@ -103,11 +114,10 @@ def _write_matrix(X, folder: Path, name: str = "input") -> str:
 
 
 def _write_ids(ids, folder: Path, name: str = "ids") -> str:
-    if isinstance(ids, (str, os.PathLike)):
-        return str(Path(ids).resolve())
-    values = np.asarray(ids)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be 1-D")
+    given = _given_path(ids)
+    if given:
+        return given
+    values = _array(ids, 1, name)
     if values.dtype.kind in "iu":
         path = folder / f"{name}.npy"
         np.save(path, values.astype(np.int64))
