@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -56,15 +55,12 @@ void ProgressReporter::ring_done() {
   ring_done_ = true;
   if (!printing_ || !channel_) return;
   double last_heard = now_seconds();
-  std::vector<RankProgress> before = channel_->poll();
+  channel_->poll();
   while (!channel_->all_finished()) {
     throw_if_stopped();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const double now = now_seconds();
-    const auto& ranks = channel_->poll();
-    for (std::size_t r = 1; r < ranks.size(); ++r)
-      if (ranks[r].done != before[r].done || ranks[r].finished != before[r].finished) last_heard = now;
-    before = ranks;
+    if (channel_->poll() > 0) last_heard = now;
     if (now - last_heard > kSilentSeconds) return;
     if (now - last_print_ >= interval_) print(now);
   }
@@ -78,9 +74,10 @@ void ProgressReporter::print(double now) {
   std::int64_t job_done = done_, job_planned = planned_;
   double slowest = std::min(0.999, static_cast<double>(done_) / static_cast<double>(planned_));
   int slowest_rank = rank_;
-  const bool others = channel_ && channel_->poll().size() > 1;
+  const bool others = channel_ && channel_->ranks().size() > 1;
   if (others) {
-    const auto& ranks = channel_->poll();
+    channel_->poll();
+    const auto& ranks = channel_->ranks();
     for (std::size_t r = 1; r < ranks.size(); ++r) {
       const bool heard = ranks[r].planned > 0;
       const std::int64_t planned = heard ? ranks[r].planned : planned_;

@@ -42,8 +42,9 @@ void ProgressChannel::report(std::int64_t done, std::int64_t planned, bool finis
   check_mpi(MPI_Isend(message_, 3, MPI_INT64_T, 0, kProgressTag, comm_, &request_), "MPI_Isend");
 }
 
-const std::vector<RankProgress>& ProgressChannel::poll() {
-  for (;;) {
+int ProgressChannel::poll() {
+  int read = 0;
+  for (;; ++read) {
     int arrived = 0;
     MPI_Status status;
     check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kProgressTag, comm_, &arrived, &status), "MPI_Iprobe");
@@ -53,7 +54,7 @@ const std::vector<RankProgress>& ProgressChannel::poll() {
     RankProgress& from = ranks_[static_cast<std::size_t>(status.MPI_SOURCE)];
     from = RankProgress{message[0], message[1], message[2] != 0};
   }
-  return ranks_;
+  return read;
 }
 
 bool ProgressChannel::all_finished() const {

@@ -31,9 +31,11 @@ class ProgressChannel {
   // report is still in flight (a report is a hint; the last one, `finished`,
   // always goes).
   void report(std::int64_t done, std::int64_t planned, bool finished);
-  // Rank 0: every rank's latest count, with what has arrived (rank 0's own
+  // Rank 0: reads every report that has arrived; returns how many.
+  int poll();
+  // Rank 0: every rank's latest count as of the last poll (rank 0's own
   // entry is its caller's to fill in).
-  const std::vector<RankProgress>& poll();
+  const std::vector<RankProgress>& ranks() const { return ranks_; }
   // Rank 0: true once every other rank has sent its last count.
   bool all_finished() const;
 
