@@ -12,13 +12,11 @@
 #include "engine/output_budget.hpp"
 #include "engine/output_claim.hpp"
 #include "engine/placement.hpp"
-#include "engine/publish.hpp"
 #include "engine/query_job.hpp"
 #include "engine/report.hpp"
 #include "engine/resume.hpp"
 #include "engine/ring_loop.hpp"
 #include "engine/row_scores.hpp"
-#include "engine/tile_device.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {

@@ -13,6 +13,14 @@
 
 namespace ringsim {
 
+std::int64_t agreed_rows(const MpiComm& comm, std::int64_t rows, const std::string& what) {
+  const auto all = comm.allgather(rows);
+  for (int r = 0; r < comm.size(); ++r)
+    if (all[r] != all[0])
+      throw AgreedFailure(fmt::format("ranks 0 and {} see different {} ({} vs {} rows)", r, what, all[0], all[r]));
+  return all[0];
+}
+
 LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   LocalInput local;
   std::int64_t cols = -1;
@@ -46,19 +54,15 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     local.source_begin = share.begin(index);
     local.partition = RowPartition::from_sizes(comm.allgather(share.size(index)));
   } else {
-    const auto rows = comm.allgather(local.source.rows());
-    for (int r = 0; r < comm.size(); ++r)
-      if (rows[r] != rows[0])
-        throw AgreedFailure("ranks 0 and " + std::to_string(r) + " see different inputs (" + std::to_string(rows[0]) +
-                            " vs " + std::to_string(rows[r]) + " rows)");
+    const std::int64_t rows = agreed_rows(comm, local.source.rows(), "inputs");
     if (!options.assumed_rank_gflops.empty()) {
       local.rank_gflops = options.assumed_rank_gflops;
     } else if (options.balance == Balance::measured && comm.size() > 1) {
       local.rank_gflops = measure_rank_gflops(comm, widest, options.tile, std::min(options.k, 64));
     }
     // Blocks end on the tile grid, so a score does not depend on how rows are shared.
-    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size(), options.tile)
-                                                : RowPartition::weighted(rows[0], local.rank_gflops, options.tile);
+    local.partition = local.rank_gflops.empty() ? RowPartition::even(rows, comm.size(), options.tile)
+                                                : RowPartition::weighted(rows, local.rank_gflops, options.tile);
     local.source_begin = local.partition.begin(comm.rank());
   }
   return local;

@@ -3,6 +3,7 @@
 // rank's rows sit globally (replicated input: shares on the tile grid, even
 // or by measured rates; sharded input: each rank's own files).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/matrix_source.hpp"
@@ -21,6 +22,11 @@ struct LocalInput {
   // the partition and of the ring's middle split; empty: even shares.
   std::vector<double> rank_gflops;
 };
+
+// Collective: every rank's count of rows of a replicated input (`what`:
+// "inputs", "--queries"), which must be the same; throws AgreedFailure
+// naming the first rank that differs from rank 0.
+std::int64_t agreed_rows(const MpiComm& comm, std::int64_t rows, const std::string& what);
 
 // Opens the input on every rank and agrees on its shape and the partition.
 LocalInput open_input(const RunOptions& options, const MpiComm& comm);

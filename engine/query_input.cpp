@@ -17,12 +17,9 @@ QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std
       throw InputError(fmt::format("--queries {} has {} columns, the corpus (--input {}) {}; they must match",
                                    options.queries, queries.source.cols(), options.input, cols));
   });
-  const auto rows = comm.allgather(queries.source.rows());
-  for (int r = 0; r < comm.size(); ++r)
-    if (rows[r] != rows[0])
-      throw AgreedFailure(fmt::format("ranks 0 and {} see different --queries ({} vs {} rows)", r, rows[0], rows[r]));
-  queries.partition = corpus.rank_gflops.empty() ? RowPartition::even(rows[0], comm.size(), options.tile)
-                                                 : RowPartition::weighted(rows[0], corpus.rank_gflops, options.tile);
+  const std::int64_t rows = agreed_rows(comm, queries.source.rows(), "--queries");
+  queries.partition = corpus.rank_gflops.empty() ? RowPartition::even(rows, comm.size(), options.tile)
+                                                 : RowPartition::weighted(rows, corpus.rank_gflops, options.tile);
   return queries;
 }
 

@@ -3,17 +3,13 @@
 #include <cmath>
 
 #include "common/log.hpp"
-#include "common/stop_signal.hpp"
 #include "engine/job_phases.hpp"
 #include "engine/local_input.hpp"
-#include "engine/output_budget.hpp"
 #include "engine/output_claim.hpp"
-#include "engine/publish.hpp"
 #include "engine/query_input.hpp"
 #include "engine/query_ring.hpp"
 #include "engine/report.hpp"
 #include "engine/row_scores.hpp"
-#include "engine/tile_device.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {
