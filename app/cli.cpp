@@ -215,6 +215,12 @@ int run_cli(int argc, char** argv) {
   transport_cmd->add_option("--tls-crypto", transport_bench.tls_crypto, "auto | openssl (or list tls-openssl)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "openssl"}));
+  transport_cmd->add_option("--bind", transport_bench.bind,
+                            "ADDR|IFACE each rank listens on (as `run --bind`); default: loopback on one machine");
+  transport_cmd->add_option("--netns", transport_bench.netns,
+                            "Network namespace (ip netns) this rank's connections use, entered after MPI starts: "
+                            "ranks in two namespaces joined by a capped veth measure a link (root; give each rank "
+                            "its own with mpirun's MPMD ':')");
 
   LaunchOptions launch;
   auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");

@@ -1,11 +1,17 @@
 #include "bench/bench_transport.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
@@ -45,6 +51,53 @@ Summary summarise(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
   const auto at = [&](double q) { return samples[static_cast<std::size_t>(q * (samples.size() - 1) + 0.5)]; };
   return {at(0.5), at(0.1), at(0.9)};
+}
+
+// CPU seconds this process has used so far, every thread, user and system
+// (the kernel's socket work runs in the system calls, so it counts too).
+double process_cpu_seconds() {
+  timespec now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+// The cores the ranks share: per machine, the union of its ranks' CPU
+// affinity masks (mpirun may bind each rank to one core; its threads then
+// share that core, but the ranks together use them all). A machine is told
+// by its kernel's boot id, not its host name (every SageMaker container is
+// called "aws"; network namespaces on one machine share its cores).
+int cores_of_machines(const MpiComm& comm) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) throw_errno("sched_getaffinity");
+  std::vector<std::int64_t> mask;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) mask.push_back(cpu);
+  std::ifstream boot_id_file("/proc/sys/kernel/random/boot_id");
+  std::string boot_id;
+  std::getline(boot_id_file, boot_id);
+  const auto machines = comm.allgather(boot_id);
+  const auto masks = comm.allgather(mask);
+  std::set<std::pair<std::string, std::int64_t>> cores;  // (machine, cpu)
+  for (std::size_t rank = 0; rank < machines.size(); ++rank)
+    for (const std::int64_t cpu : masks[rank])
+      cores.emplace(machines[rank].empty() ? "rank " + std::to_string(rank) : machines[rank], cpu);
+  return static_cast<int>(cores.size());
+}
+
+// Makes the sockets this thread opens from now on belong to network
+// namespace `name` (/var/run/netns/NAME, as `ip netns` makes them). Entered
+// after MPI started, so MPI's own connections (its launcher's, on loopback)
+// stay where they work, while the transports' cross the namespaces' link.
+void enter_network_namespace(const std::string& name) {
+  const std::string path = "/var/run/netns/" + name;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno("--netns " + name + ": opening " + path);
+  const int entered = ::setns(fd, CLONE_NEWNET);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (entered != 0) throw_errno("--netns " + name + ": entering it (root needed)");
 }
 
 }  // namespace
@@ -156,11 +209,13 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   const Millis timeout(120000);
   nlohmann::json results = nlohmann::json::array();
   const int rank = comm.rank(), size = comm.size();
+  if (!options.netns.empty()) enter_network_namespace(options.netns);
   const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
   std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
   if (rank == 0)
-    fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8}\n", "kind", "test", "bytes", "reps",
-               "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher");
+    fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8} {:>6} {:>8} {:>8}\n", "kind", "test",
+               "bytes", "reps", "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher", "busy", "cpu_ns/B",
+               "ceil/ciph");
   // Every transport is connected first; then, per size and test, the
   // transports take turns in rounds (A B C, B C A, ...), so that this
   // machine's drift over seconds hits them alike and ratios between them
@@ -188,6 +243,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
                  "--tls-crypto");
     transport_options.tls_ephemeral = true;
     transport_options.tls_ciphersuites = options.tls_ciphersuites;
+    transport_options.bind = options.bind;
     std::unique_ptr<Transport> transport;
     if (striped) {
       std::vector<std::unique_ptr<Transport>> parts;
@@ -200,6 +256,12 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
     const auto stats = transport->stats();
     measured.push_back({kind, std::move(transport), stats});
   }
+  // CPU cost per byte: every rank's process CPU time over its timed
+  // repetitions, summed, over the bytes they moved. With `cores` the cores
+  // the ranks share, cores / (CPU per byte) is the most this transport's
+  // work could move if every core did nothing else: its ceiling on this
+  // machine, whatever the threads' schedule.
+  const int cores = cores_of_machines(comm);
   constexpr int kRounds = 4;
   for (const std::int64_t bytes : sizes) {
     const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));
@@ -208,7 +270,10 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
       // Repetitions: as many as fit the time budget at ~1 GB/s, 8..1000.
       const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 8, 1000));
       const int warmup = std::max(2, reps / 10);
+      // A ping-pong moves the message twice per repetition; a ring step, once per rank.
+      const double bytes_per_rep = static_cast<double>(bytes) * (test == "pingpong" ? 2 : size);
       std::vector<std::vector<double>> samples(measured.size());
+      std::vector<double> cpu_seconds(measured.size()), wall_seconds(measured.size()), bytes_moved(measured.size());
       std::vector<double> cipher_rates;  // rank 0's own seal rate, once per round, between the transports' turns
       for (int round = 0; round < kRounds; ++round) {
         comm.barrier();
@@ -217,8 +282,14 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
           const std::size_t which = (turn + static_cast<std::size_t>(round)) % measured.size();
           Transport& transport = *measured[which].transport;
           const int round_reps = reps / kRounds + (round < reps % kRounds ? 1 : 0);
+          std::vector<std::int64_t> turn_ns;
+          double cpu_start = 0, wall_start = 0;
           comm.barrier();
           for (int r = 0; r < warmup + round_reps; ++r) {
+            if (r == warmup) {
+              cpu_start = process_cpu_seconds();
+              wall_start = now_seconds();
+            }
             const double start = now_seconds();
             if (test == "pingpong") {
               if (rank == 0) {
@@ -235,11 +306,26 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
               receive->wait(timeout);
             }
             // One-way time: half a round trip; a ring step is one transfer.
-            double sample = (now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0);
-            // The ring's pace is set by the slowest rank.
-            if (test == "ring") sample = comm.allreduce_max(sample);
-            if (r >= warmup) samples[which].push_back(sample);
+            const double sample = (now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0);
+            if (r >= warmup) turn_ns.push_back(static_cast<std::int64_t>(sample * 1e9));
           }
+          const double wall = now_seconds() - wall_start;
+          const double cpu = process_cpu_seconds() - cpu_start;
+          // Gathered after the turn, not per repetition: MPI waits by
+          // spinning, which would count as the transport's CPU time.
+          const auto every_rank_ns = comm.allgather(turn_ns);
+          std::int64_t cpu_ns_all = 0;
+          for (const std::int64_t ns : comm.allgather(static_cast<std::int64_t>(cpu * 1e9))) cpu_ns_all += ns;
+          for (std::size_t r = 0; r < turn_ns.size(); ++r) {
+            // Ping-pong: rank 0's clock; a ring step's pace is the slowest rank's.
+            std::int64_t ns = every_rank_ns[0][r];
+            if (test == "ring")
+              for (const auto& of_rank : every_rank_ns) ns = std::max(ns, of_rank[r]);
+            samples[which].push_back(static_cast<double>(ns) * 1e-9);
+          }
+          cpu_seconds[which] += static_cast<double>(cpu_ns_all) * 1e-9;
+          wall_seconds[which] += wall;
+          bytes_moved[which] += bytes_per_rep * round_reps;
         }
       }
       if (rank != 0) continue;
@@ -247,9 +333,15 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
       for (std::size_t which = 0; which < measured.size(); ++which) {
         const Summary s = summarise(samples[which]);
         const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
-        fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f}\n",
-                   measured[which].kind, test, bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
-                   bandwidth / cipher);
+        const double busy_cores = cpu_seconds[which] / wall_seconds[which];
+        const double cpu_ns_per_byte = cpu_seconds[which] / bytes_moved[which] * 1e9;
+        // The ceiling in the bandwidth's own unit (one way; per direction in the ring).
+        const double ceiling = bandwidth * cores / busy_cores;
+        fmt::print(
+            "{:<18} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f} {:>6.2f} {:>8.3f} "
+            "{:>8.2f}\n",
+            measured[which].kind, test, bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
+            bandwidth / cipher, busy_cores, cpu_ns_per_byte, ceiling / cipher);
         results.push_back({{"transport", measured[which].kind},
                            {"test", test},
                            {"ranks", test == "ring" ? size : 2},
@@ -264,6 +356,13 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
                            {"cipher_seal_MBps", cipher},
                            {"cipher_seal_samples_MBps", cipher_rates},
                            {"over_cipher", bandwidth / cipher},
+                           {"cores", cores},
+                           {"cpu_seconds", cpu_seconds[which]},
+                           {"wall_seconds", wall_seconds[which]},
+                           {"bytes_moved", bytes_moved[which]},
+                           {"busy_cores", busy_cores},
+                           {"cpu_ns_per_byte", cpu_ns_per_byte},
+                           {"cpu_ceiling_MBps", ceiling},
                            {"cipher_suite", measured[which].stats.cipher_suite},
                            {"tls_crypto", measured[which].stats.tls_crypto},
                            {"ktls_send", measured[which].stats.ktls_send},

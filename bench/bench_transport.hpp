@@ -19,6 +19,8 @@ struct TransportBenchOptions {
   double seconds_per_size = 0.5;      // time budget per size and test
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   std::string tls_crypto = "auto";  // auto | openssl, as `run --tls-crypto`
+  std::string bind;                 // ADDR|IFACE to listen on, as `run --bind`; empty: the transports' default
+  std::string netns;                // network namespace (ip netns) for this rank's sockets; empty: the process's
 };
 
 // "1KiB..4MiB" -> 1024, 2048, ..., 4194304; "4096,1MiB" -> 4096, 1048576.
