@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <type_traits>
 
 #include "common/errors.hpp"
 #include "common/socket.hpp"
@@ -180,6 +181,15 @@ std::vector<std::string> hyperparameter_names() {
     if (info.hyperparameter) names.emplace_back(info.name);
   });
   return names;
+}
+
+bool is_switch_flag(std::string_view flag) {
+  bool is_switch = false;
+  JobConfig config;
+  visit_job_options(config, [&](const OptionInfo& info, auto& field) {
+    if (flag_of(info) == flag) is_switch = std::is_same_v<std::decay_t<decltype(field)>, bool>;
+  });
+  return is_switch;
 }
 
 void check_job_config(const JobConfig& config, OptionNaming naming) {

@@ -66,6 +66,7 @@ struct TransportSettings {
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
   Encrypt encrypt = Encrypt::all;  // tls: every edge, or only those between hosts
+  bool tls_serial = false;         // tls: seal then send, read then open, on each connection's own thread
 };
 
 // The output mode's settings (engine/ring_mode.hpp's ModeOptions takes them
@@ -232,6 +233,13 @@ void visit_job_options(Config& c, Visit&& visit) {
                "from --hosts, else the machines MPI sees)")
             .sagemaker(),
         c.encrypt);
+  visit(option("tls_serial",
+               "With --transport tls: seal then send, and read then open, on each connection's thread, instead "
+               "of sending and receiving on a thread of their own per edge (pipelined, the default). Pipelining "
+               "needs a spare core per rank; with as many busy ranks as cores, serial can be faster "
+               "(docs/performance.md)")
+            .sagemaker(),
+        c.tls_serial);
   visit(option("balance",
                "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
                "start-up (measured: for unequal or throttled cores; replicated input without "
@@ -344,6 +352,9 @@ std::string choices_text(const Field&, std::string_view separator = " | ") {
 std::string set_hyperparameter(JobConfig& config, std::string_view key, std::string_view text);
 // The names SageMaker users may set, in table order.
 std::vector<std::string> hyperparameter_names();
+// Whether `flag` ("--id-matrix") is a switch (a bool option): on a command
+// line it takes its value as "--id-matrix=false", never as a word of its own.
+bool is_switch_flag(std::string_view flag);
 
 // Everything one rank can check alone, before any rank starts work: ranges,
 // required options (command line only), URLs where paths belong, --bind and

@@ -19,8 +19,8 @@ namespace ringsim {
 // names, each written once here.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EdgeStats, peer, peer_host, encrypted, bytes_sent, bytes_received)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TransportStats, transport, cipher_suite, tls_crypto, ktls_send, ktls_receive,
-                                   handshake_seconds, bytes_sent, bytes_received, send_seconds, receive_seconds,
-                                   encrypt_seconds, decrypt_seconds, edges)
+                                   tls_pipelined, handshake_seconds, bytes_sent, bytes_received, send_seconds,
+                                   receive_seconds, encrypt_seconds, decrypt_seconds, edges)
 
 namespace {
 
@@ -130,6 +130,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                    {"transport", to_string(options.transport)},
                    {"cipher_suite", stats.cipher_suite},
                    {"tls_crypto", stats.tls_crypto},
+                   {"tls_pipelined", stats.tls_pipelined},
                    {"tile", {options.tile, options.tile}},
                    {"gemm_backend", gemm_backend()},
                    {"device", to_string(options.device)},

@@ -89,8 +89,14 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
                                       "--failure-file", failure_file(root)};
   // clang-format on
   // The job options the user set, as the text they gave; ringsim run has
-  // the same defaults for the rest.
-  for (const auto& [flag, text] : s.job_arguments) command.insert(command.end(), {flag, text});
+  // the same defaults for the rest. A switch takes its value joined to it
+  // (id_matrix=true: "--id-matrix=true"; "--id-matrix true" is refused).
+  for (const auto& [flag, text] : s.job_arguments) {
+    if (is_switch_flag(flag))
+      command.push_back(flag + "=" + text);
+    else
+      command.insert(command.end(), {flag, text});
+  }
   if (sharded) command.push_back("--sharded");
   // An `ids` channel: the row ids, one file (text, one per line, or a 1-D
   // .npy), as --ids takes them.

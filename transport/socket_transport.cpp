@@ -48,12 +48,14 @@ std::string describe(int rank, const std::vector<std::string>& hosts, const std:
 }  // namespace
 
 SocketTransport::SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                                 double connect_seconds, std::string tls_crypto, PeerIdentities identities)
+                                 double connect_seconds, std::string tls_crypto, bool tls_pipelined,
+                                 PeerIdentities identities)
     : rank_(rank),
       kind_(std::move(kind)),
       connections_(std::move(connections)),
       setup_seconds_(connect_seconds),
       tls_crypto_(std::move(tls_crypto)),
+      tls_pipelined_(tls_pipelined),
       identities_(std::move(identities)) {}
 
 void SocketTransport::await_ready(Millis timeout) {
@@ -124,6 +126,7 @@ TransportStats SocketTransport::stats() const {
     stats.ktls_send = kernel_send;
     stats.ktls_receive = kernel_receive;
     stats.tls_crypto = describe_tls_records(kernel_send, kernel_receive);
+    stats.tls_pipelined = tls_pipelined_;
   }
   return stats;
 }
@@ -150,8 +153,8 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     if (tls) {
-      tls->set_pipelined_sending(options.tls_pipelined_sending);
-      tls->set_pipelined_receiving(options.tls_pipelined_receiving);
+      tls->set_pipelined_sending(options.tls_pipelined_sending && !options.tls_serial);
+      tls->set_pipelined_receiving(options.tls_pipelined_receiving && !options.tls_serial);
     }
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
     // every rank shares this machine, else the address this rank's host (its
@@ -243,7 +246,9 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   PeerIdentities identities{job, hosts, [hosts, endpoints](int peer) { return describe(peer, hosts, endpoints); },
                             encrypted};
   return std::make_unique<SocketTransport>(rank, plain ? "tcp" : "tls", std::move(connections), now_seconds() - started,
-                                           plain ? "" : describe_tls_records(false, false), std::move(identities));
+                                           plain ? "" : describe_tls_records(false, false),
+                                           !plain && tls->pipelined_sending() && tls->pipelined_receiving(),
+                                           std::move(identities));
 }
 
 }  // namespace ringsim

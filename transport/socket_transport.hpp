@@ -32,7 +32,7 @@ class SocketTransport : public Transport {
   // connections[peer] is null for this rank itself.
   // `connect_seconds`: how long the synchronous part of set-up took.
   SocketTransport(int rank, std::string kind, std::vector<std::unique_ptr<Connection>> connections,
-                  double connect_seconds, std::string tls_crypto, PeerIdentities identities);
+                  double connect_seconds, std::string tls_crypto, bool tls_pipelined, PeerIdentities identities);
   int rank() const override { return rank_; }
   int size() const override { return static_cast<int>(connections_.size()); }
   std::string name() const override { return kind_; }
@@ -51,6 +51,7 @@ class SocketTransport : public Transport {
   std::vector<std::unique_ptr<Connection>> connections_;
   double setup_seconds_;  // connecting and greeting, before the handshakes
   std::string tls_crypto_;
+  bool tls_pipelined_;  // tls: records sealed and opened apart from the socket's threads
   PeerIdentities identities_;
 };
 

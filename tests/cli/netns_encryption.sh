@@ -8,6 +8,8 @@
 #    report.json names 2 of the 4 ring edges encrypted (the two between
 #    hosts), each rank's edge to its host-mate plain;
 #  - tls, encrypt=all: no marker, 4 of 4 ring edges encrypted;
+#  - tls, encrypt=all, tls_serial=true (a boolean hyperparameter, as the SDK
+#    writes it): the same, and report.json says the records were not pipelined;
 # every model byte-identical to the mpi run's. Skips (77) where the bed
 # cannot run, before any case.
 source "$(dirname "$0")/lib.sh"
@@ -57,9 +59,11 @@ if run tcp tcp; then
   found "$work/tcp.cap" && ok "tcp: the marker rows are in the capture of algo-1's link ($(stat -c %s "$work/tcp.cap") bytes)" \
     || fail "tcp: no marker in the capture: the capture cannot see the rows"
 fi
-for encrypt in inter-host all; do
-  label="tls-$encrypt"
-  run "$label" tls --hp "encrypt=$encrypt" || continue
+for variant in inter-host all all-serial; do
+  label="tls-$variant" encrypt=${variant%-serial}
+  hp=(--hp "encrypt=$encrypt")
+  [[ $variant == *-serial ]] && hp+=(--hp tls_serial=true)
+  run "$label" tls "${hp[@]}" || continue
   model="$work/$label/algo-1/model"
   found "$work/$label.cap" && fail "$label: marker rows in plaintext on the link between hosts"
   summary=$(ring_edges "$model/report.json")
@@ -68,6 +72,8 @@ for encrypt in inter-host all; do
   for f in neighbors.npy scores.npy; do
     cmp -s "$model_mpi/$f" "$model/$f" || fail "$label: $f differs from the mpi run"
   done
-  ok "$label: no marker in $(stat -c %s "$work/$label.cap") captured bytes; $summary; model byte-identical to mpi"
+  pipelined=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tls_pipelined"])' "$model/report.json")
+  [[ $pipelined == $([[ $variant == *-serial ]] && echo False || echo True) ]] || fail "$label: report.json's tls_pipelined is $pipelined"
+  ok "$label: no marker in $(stat -c %s "$work/$label.cap") captured bytes; $summary; tls_pipelined $pipelined; model byte-identical to mpi"
 done
 finish

@@ -5,7 +5,10 @@
 #  1. tcp: the marker rows' bytes are in the capture (the check can see them),
 #  2. tls: the same job, the marker is not in the capture, TLS records are,
 #  3. tls with one byte flipped by the proxy: the job fails loudly, names the
-#     TLS error and the peer, exits non-zero, and writes no output.
+#     TLS error and the peer, exits non-zero, and writes no output;
+#  4. 2 and 3 again with --tls-serial (records sealed and opened on the
+#     connection's thread, not pipelined): the same guarantees, the same
+#     results, and report.json says which record path ran.
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
@@ -24,8 +27,9 @@ np.save(f"{w}/X.npy", x)
 open(f"{w}/marker.bin", "wb").write(np.where(bits, -0.125, 0.125).astype("<f4").tobytes())
 PY
 
-run_pair() {  # run_pair NAME TRANSPORT FLIP -> sets rc; capture in $work/NAME.cap
+run_pair() {  # run_pair NAME TRANSPORT FLIP [RUN-OPTION...] -> sets rc; capture in $work/NAME.cap
   local name=$1 transport=$2 flip=$3
+  shift 3
   local p0; p0=$(free_port)
   rm -f "$work/$name.port"
   /usr/bin/python3 "$here/../tools/wire_proxy.py" --target "127.0.0.1:$p0" --port-file "$work/$name.port" \
@@ -33,7 +37,7 @@ run_pair() {  # run_pair NAME TRANSPORT FLIP -> sets rc; capture in $work/NAME.c
   for _ in $(seq 100); do [[ -s "$work/$name.port" ]] && break; sleep 0.1; done
   local px; px=$(cat "$work/$name.port")
   local common=(run --input "$work/X.npy" --out "$work/out-$name" --k 5 --quiet --timeout 30
-                --transport "$transport" --tls-ephemeral)
+                --transport "$transport" --tls-ephemeral "$@")
   timeout 90 mpirun -np 1 "$ringsim" "${common[@]}" --bind "127.0.0.1:$p0" --advertise "127.0.0.1:$px" \
     : -np 1 "$ringsim" "${common[@]}" >"$work/$name.out" 2>"$work/$name.err"
   rc=$?
@@ -46,23 +50,41 @@ run_pair tcp tcp -1
 contains "$work/tcp.cap" "$work/marker.bin" && ok "tcp: marker rows visible on the wire ($(stat -c %s "$work/tcp.cap") bytes captured)" \
   || fail "tcp: marker not in the capture: the check cannot see plaintext"
 
-run_pair tls tls -1
-[[ $rc -eq 0 ]] || fail "tls run failed ($rc): $(cat "$work/tls.err")"
-size=$(stat -c %s "$work/tls.cap")
-[[ $size -gt 256000 ]] || fail "tls: capture too small ($size bytes): traffic did not go through the proxy"
-if contains "$work/tls.cap" "$work/marker.bin"; then fail "tls: marker visible on the wire"; else ok "tls: marker absent from $size captured bytes"; fi
-printf '\x17\x03\x03' >"$work/appdata.bin"
-contains "$work/tls.cap" "$work/appdata.bin" && ok "tls: TLS application-data records on the wire" || fail "tls: no TLS records in the capture"
-cmp -s "$work/out-tcp/neighbors.npy" "$work/out-tls/neighbors.npy" || fail "tcp and tls results differ"
+check_tls() {  # check_tls NAME [RUN-OPTION...]: encrypted on the wire, same results as tcp
+  local name=$1
+  shift
+  run_pair "$name" tls -1 "$@"
+  [[ $rc -eq 0 ]] || fail "$name run failed ($rc): $(cat "$work/$name.err")"
+  local size; size=$(stat -c %s "$work/$name.cap")
+  [[ $size -gt 256000 ]] || fail "$name: capture too small ($size bytes): traffic did not go through the proxy"
+  if contains "$work/$name.cap" "$work/marker.bin"; then fail "$name: marker visible on the wire"; else ok "$name: marker absent from $size captured bytes"; fi
+  printf '\x17\x03\x03' >"$work/appdata.bin"
+  contains "$work/$name.cap" "$work/appdata.bin" && ok "$name: TLS application-data records on the wire" || fail "$name: no TLS records in the capture"
+  cmp -s "$work/out-tcp/neighbors.npy" "$work/out-$name/neighbors.npy" || fail "tcp and $name results differ"
+}
 
-run_pair tamper tls 200000
-grep -q "flipped" "$work/tamper.proxy" || fail "tamper: the proxy flipped nothing"
-[[ $rc -ne 0 && $rc -ne 124 ]] || fail "tamper: exit code $rc (expected a non-zero failure, not a timeout)"
-# Either side may speak first: the rank that opens the forged record names
-# its sender, the sender names the peer that refused its record (from the
-# alert); the other may be ended before it prints.
-line=$(grep "^ringsim: error:" "$work/tamper.err" | grep -m1 "bad record MAC")
-[[ "$line" == *TLS* && ("$line" == *"from rank 1"* || "$line" == *"from rank 0"*"refused a record from this rank"*) ]] &&
-  ok "tamper detected: $line" || fail "tamper: unclear error: $(cat "$work/tamper.err")"
-[[ -z "$(ls -A "$work/out-tamper" 2>/dev/null)" ]] || fail "tamper: output written: $(ls -A "$work/out-tamper")"
+check_tamper() {  # check_tamper NAME [RUN-OPTION...]: a flipped byte fails the job, by name, with no output
+  local name=$1
+  shift
+  run_pair "$name" tls 200000 "$@"
+  grep -q "flipped" "$work/$name.proxy" || fail "$name: the proxy flipped nothing"
+  [[ $rc -ne 0 && $rc -ne 124 ]] || fail "$name: exit code $rc (expected a non-zero failure, not a timeout)"
+  # Either side may speak first: the rank that opens the forged record names
+  # its sender, the sender names the peer that refused its record (from the
+  # alert); the other may be ended before it prints.
+  local line; line=$(grep "^ringsim: error:" "$work/$name.err" | grep -m1 "bad record MAC")
+  [[ "$line" == *TLS* && ("$line" == *"from rank 1"* || "$line" == *"from rank 0"*"refused a record from this rank"*) ]] &&
+    ok "$name detected: $line" || fail "$name: unclear error: $(cat "$work/$name.err")"
+  [[ -z "$(ls -A "$work/out-$name" 2>/dev/null)" ]] || fail "$name: output written: $(ls -A "$work/out-$name")"
+}
+
+pipelined_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tls_pipelined"])' "$1"; }
+
+check_tls tls
+check_tamper tamper
+check_tls tls-serial --tls-serial
+check_tamper tamper-serial --tls-serial
+[[ $(pipelined_of "$work/out-tls/report.json") == True && $(pipelined_of "$work/out-tls-serial/report.json") == False ]] &&
+  ok "report.json: tls_pipelined true by default, false with --tls-serial" ||
+  fail "report.json's tls_pipelined: $(pipelined_of "$work/out-tls/report.json") and $(pipelined_of "$work/out-tls-serial/report.json")"
 finish
