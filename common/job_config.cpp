@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, 1> kDeviceNames = {"cpu"};
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
 constexpr std::array<std::string_view, 2> kBalanceNames = {"even", "measured"};
 constexpr std::array<std::string_view, 2> kEncryptNames = {"all", "inter-host"};
+constexpr std::array<std::string_view, 3> kTlsPipeliningNames = {"auto", "on", "off"};
 constexpr std::array<std::string_view, 3> kCsvHeaderNames = {"auto", "yes", "no"};
 constexpr std::array<std::string_view, 2> kScoreNames = {"cosine", "dot"};
 
@@ -74,6 +75,7 @@ std::span<const std::string_view> choice_names(Device) { return kDeviceNames; }
 std::span<const std::string_view> choice_names(TlsCrypto) { return kTlsCryptoNames; }
 std::span<const std::string_view> choice_names(Balance) { return kBalanceNames; }
 std::span<const std::string_view> choice_names(Encrypt) { return kEncryptNames; }
+std::span<const std::string_view> choice_names(TlsPipelining) { return kTlsPipeliningNames; }
 std::span<const std::string_view> choice_names(CsvHeader) { return kCsvHeaderNames; }
 std::span<const std::string_view> choice_names(Score) { return kScoreNames; }
 

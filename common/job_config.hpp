@@ -32,6 +32,10 @@ enum class Balance { even, measured };
 // those between hosts (as SageMaker's inter-container traffic encryption
 // does: traffic inside an instance stays in the clear).
 enum class Encrypt { all, inter_host };
+// TLS records sealed and opened on threads apart from the socket's
+// (pipelined), or one after the other on the connection's thread (serial);
+// auto: pipelined where this machine has 2 cores or more per rank on it.
+enum class TlsPipelining { automatic, on, off };
 // Whether a CSV file's first line is a header: auto (when it is not all
 // numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
 enum class CsvHeader { automatic, yes, no };
@@ -47,6 +51,7 @@ std::span<const std::string_view> choice_names(Device);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
 std::span<const std::string_view> choice_names(Encrypt);
+std::span<const std::string_view> choice_names(TlsPipelining);
 std::span<const std::string_view> choice_names(CsvHeader);
 std::span<const std::string_view> choice_names(Score);
 
@@ -65,8 +70,8 @@ struct TransportSettings {
   bool tls_ephemeral = false;             // a throwaway CA and certificates made at start-up
   std::string tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
   TlsCrypto tls_crypto = TlsCrypto::automatic;
-  Encrypt encrypt = Encrypt::all;  // tls: every edge, or only those between hosts
-  bool tls_serial = false;         // tls: seal then send, read then open, on each connection's own thread
+  Encrypt encrypt = Encrypt::all;                           // tls: every edge, or only those between hosts
+  TlsPipelining tls_pipelining = TlsPipelining::automatic;  // tls: sealing and opening apart from the socket's threads
 };
 
 // The output mode's settings (engine/ring_mode.hpp's ModeOptions takes them
@@ -233,13 +238,13 @@ void visit_job_options(Config& c, Visit&& visit) {
                "from --hosts, else the machines MPI sees)")
             .sagemaker(),
         c.encrypt);
-  visit(option("tls_serial",
-               "With --transport tls: seal then send, and read then open, on each connection's thread, instead "
-               "of sending and receiving on a thread of their own per edge (pipelined, the default). Pipelining "
-               "needs a spare core per rank; with as many busy ranks as cores, serial can be faster "
-               "(docs/performance.md)")
+  visit(option("tls_pipelining",
+               "With --transport tls: send and receive on a thread of their own per edge while the connection's "
+               "thread seals and opens (on), or seal then send and read then open on the connection's thread "
+               "(off); auto: on where this machine has 2 cores or more per rank on it, so the threads have "
+               "cores to run on (docs/performance.md)")
             .sagemaker(),
-        c.tls_serial);
+        c.tls_pipelining);
   visit(option("balance",
                "Rows per rank: even, or in proportion to each rank's tile rate measured for 0.3 s at "
                "start-up (measured: for unequal or throttled cores; replicated input without "

@@ -1,6 +1,7 @@
 #include "transport/socket_transport.hpp"
 
 #include <openssl/rand.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +44,18 @@ JobId agree_job_id(const MpiComm& comm) {
 
 std::string describe(int rank, const std::vector<std::string>& hosts, const std::vector<std::string>& endpoints) {
   return "rank " + std::to_string(rank) + " (host " + hosts[rank] + ", " + endpoints[rank] + ")";
+}
+
+// Whether this rank pipelines its TLS records: as asked, or (auto) where
+// this machine has 2 cores or more for each rank on it. The sender and
+// receiver threads pay off only on cores of their own; where every core
+// already runs a rank they add hand-offs and move less (docs/performance.md).
+bool pipelines_tls(TlsPipelining asked, int ranks_on_machine) {
+  if (asked != TlsPipelining::automatic) return asked == TlsPipelining::on;
+  cpu_set_t usable;
+  CPU_ZERO(&usable);
+  const int cores = ::sched_getaffinity(0, sizeof usable, &usable) == 0 ? CPU_COUNT(&usable) : 1;
+  return cores >= 2 * ranks_on_machine;
 }
 
 }  // namespace
@@ -153,8 +166,10 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     if (tls) {
-      tls->set_pipelined_sending(options.tls_pipelined_sending && !options.tls_serial);
-      tls->set_pipelined_receiving(options.tls_pipelined_receiving && !options.tls_serial);
+      const int ranks_here = static_cast<int>(std::count(machines.begin(), machines.end(), machines[rank]));
+      const bool pipelined = pipelines_tls(options.tls_pipelining, ranks_here);
+      tls->set_pipelined_sending(pipelined && options.tls_pipelined_sending);
+      tls->set_pipelined_receiving(pipelined && options.tls_pipelined_receiving);
     }
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
     // every rank shares this machine, else the address this rank's host (its

@@ -15,11 +15,11 @@ struct TlsIdentity;
 // The transport's settings (common/job_config.hpp) and what the front end
 // prepares for them.
 struct TransportOptions : TransportSettings {
-  // tls: seal the next records while the last ones are sent (a sender
-  // thread per edge that carries blocks); false only to measure without it.
+  // Where tls_pipelining says pipelined: seal the next records while the
+  // last ones are sent (a sender thread per edge that carries blocks), and
+  // open the records already received while a receiver thread reads the
+  // next ones. Each false only to measure without that half.
   bool tls_pipelined_sending = true;
-  // tls: open the records already received while a receiver thread per edge
-  // that carries blocks reads the next ones; false only to measure without it.
   bool tls_pipelined_receiving = true;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.

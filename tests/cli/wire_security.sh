@@ -6,9 +6,10 @@
 #  2. tls: the same job, the marker is not in the capture, TLS records are,
 #  3. tls with one byte flipped by the proxy: the job fails loudly, names the
 #     TLS error and the peer, exits non-zero, and writes no output;
-#  4. 2 and 3 again with --tls-serial (records sealed and opened on the
-#     connection's thread, not pipelined): the same guarantees, the same
-#     results, and report.json says which record path ran.
+#  4. 2 and 3 with each record path forced (--tls-pipelining on: sending and
+#     receiving threads per edge; off: sealed and opened on the connection's
+#     thread): the same guarantees, the same results, and report.json says
+#     which path ran (auto: pipelined where the machine has 2 cores per rank).
 source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
@@ -81,10 +82,13 @@ check_tamper() {  # check_tamper NAME [RUN-OPTION...]: a flipped byte fails the 
 pipelined_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tls_pipelined"])' "$1"; }
 
 check_tls tls
-check_tamper tamper
-check_tls tls-serial --tls-serial
-check_tamper tamper-serial --tls-serial
-[[ $(pipelined_of "$work/out-tls/report.json") == True && $(pipelined_of "$work/out-tls-serial/report.json") == False ]] &&
-  ok "report.json: tls_pipelined true by default, false with --tls-serial" ||
-  fail "report.json's tls_pipelined: $(pipelined_of "$work/out-tls/report.json") and $(pipelined_of "$work/out-tls-serial/report.json")"
+check_tls tls-on --tls-pipelining on
+check_tamper tamper-on --tls-pipelining on
+check_tls tls-off --tls-pipelining off
+check_tamper tamper-off --tls-pipelining off
+auto=$([[ $(nproc) -ge 4 ]] && echo True || echo False)  # 2 ranks on this machine
+got="$(pipelined_of "$work/out-tls/report.json") $(pipelined_of "$work/out-tls-on/report.json") $(pipelined_of "$work/out-tls-off/report.json")"
+[[ $got == "$auto True False" ]] &&
+  ok "report.json's tls_pipelined: auto $auto on $(nproc) cores for 2 ranks, on True, off False" ||
+  fail "report.json's tls_pipelined for auto, on, off: $got (expected $auto True False on $(nproc) cores)"
 finish

@@ -58,7 +58,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
   write("hyperparameters.json",
         R"({"threshold":"0.99999995","k":"\"12\"","timeout":"2.50","mode":"\"threshold\"",
             "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096",
-            "id_matrix":"true","tls_serial":"\"false\"",
+            "id_matrix":"true","tls_pipelining":"\"off\"",
             "job_secret":"\"0123456789abcdef0123456789abcdef\""})");
   const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
@@ -69,7 +69,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
   EXPECT_EQ(value_of("--tile"), "4096");
   // Switches take their value joined: `ringsim run` refuses "--id-matrix true".
   EXPECT_THAT(argv, Contains("--id-matrix=true"));
-  EXPECT_THAT(argv, Contains("--tls-serial=false"));
+  EXPECT_EQ(value_of("--tls-pipelining"), "off");
   EXPECT_THAT(argv, Not(Contains("--id-matrix")));
   EXPECT_EQ(value_of("-np"), "4");
   EXPECT_EQ(value_of("btl_tcp_if_include"), "eth7");  // the toolkit's option overrides the default eth0

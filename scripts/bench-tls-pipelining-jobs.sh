@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Whole TLS jobs with pipelined records (the default) against --tls-serial,
-# alternating inside each repetition (A B, B A, ...), on this machine's
+# Whole TLS jobs with pipelined records (--tls-pipelining on) against serial
+# ones (off), alternating inside each repetition (A B, B A, ...), on this machine's
 # cores: a communication-heavy job at P = 2 and P = 4 (n = 1024, d = 65536:
 # 32 flops per byte moved at P = 2) and the demo's job (n = 20000, d = 128,
 # P = 4, compute-bound). Per job: in-job wall and ring phase (report.json),
 # each variant's median and range, and serial/pipelined per repetition.
 # Both variants' neighbours are compared every time (they must be identical).
 #
-# Usage: scripts/bench-tls-serial.sh [--reps R] [--out DIR]
-#   writes DIR/runs.csv, DIR/machine.txt and DIR/tls-serial.md; DIR
-#   defaults to a new bench/results/tls-serial-DATE-TIME (never an existing one).
+# What --tls-pipelining auto (the default) picks here is in report.json's
+# tls_pipelined: on only where the machine has 2 cores per rank on it.
+#
+# Usage: scripts/bench-tls-pipelining-jobs.sh [--reps R] [--out DIR]
+#   writes DIR/runs.csv, DIR/machine.txt and DIR/tls-pipelining-jobs.md; DIR
+#   defaults to a new bench/results/tls-pipelining-jobs-DATE-TIME (never an existing one).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 reps=5
-out="$root/bench/results/tls-serial-$(date -u +%Y%m%d-%H%M%S)"
+out="$root/bench/results/tls-pipelining-jobs-$(date -u +%Y%m%d-%H%M%S)"
 while (($#)); do
   case $1 in
     --reps) reps=$2; shift ;;
@@ -30,7 +33,7 @@ mkdir -p "$out"
 "$ringsim" gen --rows 20000 --cols 128 --seed 42 --clusters 50 --out "$work/demo.npy" >/dev/null
 {
   machine_info
-  echo "command=scripts/bench-tls-serial.sh --reps $reps"
+  echo "command=scripts/bench-tls-pipelining-jobs.sh --reps $reps"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 
@@ -38,14 +41,15 @@ mkdir -p "$out"
 jobs=("wide-p2 2 $work/wide.npy 256" "wide-p4 4 $work/wide.npy 128" "demo-p4 4 $work/demo.npy 512")
 echo "job,ranks,variant,rep,wall_s,ring_s,load" >"$out/runs.csv"
 one() {  # JOB RANKS INPUT TILE VARIANT REP
-  local flags=(); [[ $5 == serial ]] && flags=(--tls-serial)
+  local flags=(--tls-pipelining on); [[ $5 == serial ]] && flags=(--tls-pipelining off)
   rm -rf "$work/out-$5"
   mpirun -np "$2" --bind-to none "$ringsim" run --input "$3" --out "$work/out-$5" --k 10 --tile "$4" --quiet \
     --transport tls --tls-ephemeral "${flags[@]}" >"$work/log" 2>&1 || { cat "$work/log"; exit 1; }
   /usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"{sys.argv[2]},{r[\"wall_seconds\"]:.4f},{max(x[\"seconds\"][\"ring\"] for x in r[\"ranks\"]):.4f},{sys.argv[3]}")' \
+wall, ring = r["wall_seconds"], max(x["seconds"]["ring"] for x in r["ranks"])
+print(f"{sys.argv[2]},{wall:.4f},{ring:.4f},{sys.argv[3]}")' \
     "$work/out-$5/report.json" "$1,$2,$5,$6" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/runs.csv"
 }
 for rep in $(seq 1 "$reps"); do
@@ -67,14 +71,14 @@ def spread(v, d=3):
     v = sorted(v)
     return f"{statistics.median(v):.{d}f} ({v[0]:.{d}f}-{v[-1]:.{d}f})"
 lines = [
-    "# Whole TLS jobs: pipelined records against --tls-serial",
+    "# Whole TLS jobs: pipelined records (--tls-pipelining on) against serial (off)",
     "",
     f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; {machine.get('date', '?')}, git "
     f"{machine.get('git_revision', '?')}; load average before {machine.get('load_before', '?')}, after "
     f"{machine.get('load_after', '?')}. Remade by: `{machine.get('command', '?')}`",
     "",
     "In-job wall and ring phase (report.json), median (range) over the repetitions; serial/pipelined: "
-    "per repetition, min / median / max (below 1: --tls-serial is faster). Neighbours identical every time.",
+    "per repetition, min / median / max (below 1: serial is faster). Neighbours identical every time.",
     "",
     "| job | ranks | pipelined wall s | serial wall s | pipelined ring s | serial ring s | serial/pipelined wall |",
     "|---|---:|---:|---:|---:|---:|---:|",
@@ -87,6 +91,6 @@ for job in dict.fromkeys(r["job"] for r in rows):
     lines.append(f"| {job} | {ranks} | {cell('pipelined', 'wall_s')} | {cell('serial', 'wall_s')} | "
                  f"{cell('pipelined', 'ring_s')} | {cell('serial', 'ring_s')} | "
                  f"{ratio[0]:.2f} / {statistics.median(ratio):.2f} / {ratio[-1]:.2f} |")
-open(f"{out}/tls-serial.md", "w").write("\n".join(lines) + "\n")
+open(f"{out}/tls-pipelining-jobs.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
