@@ -198,8 +198,9 @@ int run_cli(int argc, char** argv) {
   auto* transport_cmd = bench_cmd->add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
   transport_cmd
       ->add_option("--transport", transport_bench.transports,
-                   "Transports, comma separated: mpi, tcp, tls, tls-openssl (user-space records only), tls-serial "
-                   "(neither sending nor receiving pipelined), tls-serial-receive (pipelined sending only); a "
+                   "Transports, comma separated: mpi, tcp, tls (pipelined records, as run --tls-pipelining on), "
+                   "tls-openssl (user-space records only), tls-serial (neither sending nor receiving pipelined, as "
+                   "--tls-pipelining off), tls-serial-receive (pipelined sending only); a "
                    "-x2 suffix "
                    "stripes each message over "
                    "two connections per peer")
