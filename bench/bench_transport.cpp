@@ -9,13 +9,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "transport/machine_cores.hpp"
 #include "transport/tls_context.hpp"
 #include "transport/transport_factory.hpp"
 
@@ -59,30 +58,6 @@ double process_cpu_seconds() {
   timespec now{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
-
-// The cores the ranks share: per machine, the union of its ranks' CPU
-// affinity masks (mpirun may bind each rank to one core; its threads then
-// share that core, but the ranks together use them all). A machine is told
-// by its kernel's boot id, not its host name (every SageMaker container is
-// called "aws"; network namespaces on one machine share its cores).
-int cores_of_machines(const MpiComm& comm) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) throw_errno("sched_getaffinity");
-  std::vector<std::int64_t> mask;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) mask.push_back(cpu);
-  std::ifstream boot_id_file("/proc/sys/kernel/random/boot_id");
-  std::string boot_id;
-  std::getline(boot_id_file, boot_id);
-  const auto machines = comm.allgather(boot_id);
-  const auto masks = comm.allgather(mask);
-  std::set<std::pair<std::string, std::int64_t>> cores;  // (machine, cpu)
-  for (std::size_t rank = 0; rank < machines.size(); ++rank)
-    for (const std::int64_t cpu : masks[rank])
-      cores.emplace(machines[rank].empty() ? "rank " + std::to_string(rank) : machines[rank], cpu);
-  return static_cast<int>(cores.size());
 }
 
 // Makes the sockets this thread opens from now on belong to network
@@ -262,7 +237,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
   // the ranks share, cores / (CPU per byte) is the most this transport's
   // work could move if every core did nothing else: its ceiling on this
   // machine, whatever the threads' schedule.
-  const int cores = cores_of_machines(comm);
+  const int cores = machine_cores(comm).all;
   constexpr int kRounds = 4;
   for (const std::int64_t bytes : sizes) {
     const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));

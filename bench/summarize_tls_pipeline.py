@@ -9,6 +9,7 @@ run (tls / tcp, tls / tls-serial-receive, tls / tls-serial), as min / median
 (its CPU floor: tcp's CPU per byte plus one seal and one open per byte).
 """
 import json
+import math
 import pathlib
 import statistics
 import sys
@@ -26,11 +27,12 @@ order = ["tcp", "tls", "tls-serial-receive", "tls-serial"]
 table = {}
 for run in runs:
     for row in run:
+        # Runs from before the CPU accounting (no busy_cores) summarise with NaN there.
         table.setdefault((row["test"], row["bytes"], row["transport"]), []).append(
-            (row["bandwidth_MBps"], row["cipher_seal_MBps"], row["busy_cores"], row["cpu_ns_per_byte"],
-             row["cpu_ceiling_MBps"])
+            (row["bandwidth_MBps"], row["cipher_seal_MBps"], row.get("busy_cores", math.nan),
+             row.get("cpu_ns_per_byte", math.nan), row.get("cpu_ceiling_MBps", math.nan))
         )
-cores = runs[0][0]["cores"]
+cores = runs[0][0].get("cores", "?")
 
 
 def spread(values, digits):
@@ -138,5 +140,5 @@ if any(k[2] == "tcp" for k in table):
             summary.append({"test": test, "bytes": size, "any_tls_ceiling_over_cipher": stats(bound),
                             "any_tls_most_over_tcp": stats(bound_tcp)})
 (out / "tls-pipeline.md").write_text("\n".join(lines) + "\n")
-(out / "tls-pipeline.json").write_text(json.dumps({"machine": machine, "rows": summary}, indent=1) + "\n")
+(out / "tls-pipeline.json").write_text(json.dumps({"machine": machine, "cores": cores, "rows": summary}, indent=1) + "\n")
 print("\n".join(lines))

@@ -34,7 +34,8 @@ enum class Balance { even, measured };
 enum class Encrypt { all, inter_host };
 // TLS records sealed and opened on threads apart from the socket's
 // (pipelined), or one after the other on the connection's thread (serial);
-// auto: pipelined where this machine has 2 cores or more per rank on it.
+// auto: pipelined where the rank may use 2 cores or more and its machine
+// has 2 or more per rank on it.
 enum class TlsPipelining { automatic, on, off };
 // Whether a CSV file's first line is a header: auto (when it is not all
 // numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
@@ -241,8 +242,8 @@ void visit_job_options(Config& c, Visit&& visit) {
   visit(option("tls_pipelining",
                "With --transport tls: send and receive on a thread of their own per edge while the connection's "
                "thread seals and opens (on), or seal then send and read then open on the connection's thread "
-               "(off); auto: on where this machine has 2 cores or more per rank on it, so the threads have "
-               "cores to run on (docs/performance.md)")
+               "(off); auto: on where the rank may run on 2 cores or more and its machine has 2 or more per "
+               "rank on it, so the threads have cores to run on (docs/performance.md)")
             .sagemaker(),
         c.tls_pipelining);
   visit(option("balance",

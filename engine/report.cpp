@@ -109,6 +109,10 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
   json ranks = json::array();
   double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0, ring_max = 0, rank_gflops_sum = 0;
   std::uint64_t bytes_sent = 0;
+  // Each rank decides alone whether it pipelines its TLS records: the job's
+  // answer is theirs when the ranks with encrypted edges agree, else null.
+  json tls_pipelined = false;
+  bool first_tls_rank = true;
   for (const auto& text : all) {
     json r = json::parse(text);
     wall = std::max(wall, r["seconds"]["total"].get<double>());
@@ -119,6 +123,13 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
     peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
     total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
     bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
+    bool encrypts = false;
+    for (const auto& edge : r["transport"]["edges"]) encrypts |= edge["encrypted"].get<bool>();
+    if (encrypts) {
+      const json pipelined = r["transport"]["tls_pipelined"];
+      tls_pipelined = first_tls_rank || tls_pipelined == pipelined ? pipelined : json(nullptr);
+      first_tls_rank = false;
+    }
     ranks.push_back(std::move(r));
   }
   json document = {{"n", input.partition.rows()},
@@ -130,7 +141,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
                    {"transport", to_string(options.transport)},
                    {"cipher_suite", stats.cipher_suite},
                    {"tls_crypto", stats.tls_crypto},
-                   {"tls_pipelined", stats.tls_pipelined},
+                   {"tls_pipelined", tls_pipelined},
                    {"tile", {options.tile, options.tile}},
                    {"gemm_backend", gemm_backend()},
                    {"device", to_string(options.device)},

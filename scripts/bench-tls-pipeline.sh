@@ -55,11 +55,11 @@ mkdir -p "$out/runs"
 # namespace (mpirun's MPMD ':'; rank 0's writes the JSON). Unbound, as the
 # launcher starts a job's ranks: a rank's TLS threads may use any core.
 bench=("$ringsim" bench transport --transport "$transports" --sizes "$sizes" --seconds "$seconds")
-ranks_of() {  # JSON-FILE -> mpirun's arguments
+ranks_of() {  # JSON-FILE -> sets ranks: mpirun's arguments
   if [[ -n $rate && -z $shared ]]; then
-    echo -np 1 "${bench[@]}" --bind eth0 --netns "$ns-a" --out "$1" : -np 1 "${bench[@]}" --bind eth0 --netns "$ns-b"
+    ranks=(-np 1 "${bench[@]}" --bind eth0 --netns "$ns-a" --out "$1" : -np 1 "${bench[@]}" --bind eth0 --netns "$ns-b")
   else
-    echo -np 2 "${bench[@]}" --out "$1"
+    ranks=(-np 2 "${bench[@]}" --out "$1")
   fi
 }
 run_in=()
@@ -67,17 +67,20 @@ if [[ -n $rate ]]; then
   [[ $(id -u) -eq 0 ]] || { echo "--rate needs root (network namespaces)" >&2; exit 2; }
   ns="rstlspipe$$"
   if [[ -n $shared ]]; then
-    ip netns add "$ns"
     trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+    ip netns add "$ns"
     ip -n "$ns" link set lo mtu 9001
     ip -n "$ns" link set lo up
     # Burst: at least 10 ms worth of the rate, as scripts/netns-cluster.sh.
     ip netns exec "$ns" tc qdisc add dev lo root tbf rate "$rate" burst 16mbit latency 50ms
     run_in=(ip netns exec "$ns")
   else
+    # Set before anything is made, so a failure half-way leaves nothing behind.
+    # (|| true each: set -e holds inside the trap too.)
+    trap 'ip link del "rsp$$a" 2>/dev/null || true; ip netns del "$ns-a" 2>/dev/null || true
+          ip netns del "$ns-b" 2>/dev/null || true' EXIT
     ip netns add "$ns-a"
     ip netns add "$ns-b"
-    trap 'ip netns del "$ns-a" 2>/dev/null || true; ip netns del "$ns-b" 2>/dev/null || true' EXIT
     ip link add "rsp$$a" type veth peer name "rsp$$b"
     for side in a b; do
       ip link set "rsp$$$side" netns "$ns-$side"
@@ -104,8 +107,8 @@ fi
 } | tee "$out/machine.txt"
 
 for rep in $(seq 1 "$reps"); do
-  # shellcheck disable=SC2046 # ranks_of's words: no spaces in these paths
-  "${run_in[@]}" mpirun --oversubscribe --bind-to none $(ranks_of "$out/runs/run-$rep.json") 2>/dev/null | tee "$out/runs/run-$rep.txt" |
+  ranks_of "$out/runs/run-$rep.json"
+  "${run_in[@]}" mpirun --oversubscribe --bind-to none "${ranks[@]}" 2>"$out/runs/run-$rep.err" | tee "$out/runs/run-$rep.txt" |
     awk -v rep="$rep" '$2 == "ring" && $1 == "tls" {printf "run %s: tls ring %s B: %s MB/s, %s of cipher\n", rep, $3, $8, $10}'
   echo "run $rep: load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/machine.txt"
 done

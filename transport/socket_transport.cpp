@@ -1,7 +1,6 @@
 #include "transport/socket_transport.hpp"
 
 #include <openssl/rand.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include "common/errors.hpp"
 #include "common/host.hpp"
 #include "transport/agreement.hpp"
+#include "transport/machine_cores.hpp"
 #include "transport/peer_greeting.hpp"
 #include "transport/rank_binding.hpp"
 #include "transport/tls_credentials.hpp"
@@ -46,16 +46,14 @@ std::string describe(int rank, const std::vector<std::string>& hosts, const std:
   return "rank " + std::to_string(rank) + " (host " + hosts[rank] + ", " + endpoints[rank] + ")";
 }
 
-// Whether this rank pipelines its TLS records: as asked, or (auto) where
-// this machine has 2 cores or more for each rank on it. The sender and
-// receiver threads pay off only on cores of their own; where every core
-// already runs a rank they add hand-offs and move less (docs/performance.md).
-bool pipelines_tls(TlsPipelining asked, int ranks_on_machine) {
+// Whether this rank pipelines its TLS records: as asked, or (auto) where it
+// may run on 2 cores or more and its machine has 2 or more per rank on it.
+// The sender and receiver threads pay off only on cores of their own; where
+// every core already runs a rank they add hand-offs and move less
+// (docs/performance.md).
+bool pipelines_tls(TlsPipelining asked, const MachineCores& cores) {
   if (asked != TlsPipelining::automatic) return asked == TlsPipelining::on;
-  cpu_set_t usable;
-  CPU_ZERO(&usable);
-  const int cores = ::sched_getaffinity(0, sizeof usable, &usable) == 0 ? CPU_COUNT(&usable) : 1;
-  return cores >= 2 * ranks_on_machine;
+  return cores.own >= 2 && cores.machine >= 2 * cores.machine_ranks;
 }
 
 }  // namespace
@@ -154,6 +152,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   const JobId job = agree_job_id(comm);
   const auto machines = comm.machines();
   const bool single_machine = std::all_of(machines.begin(), machines.end(), [&](auto& m) { return m == machines[0]; });
+  const MachineCores cores = machine_cores(comm);
 
   // What can fail on one rank alone (credentials, a port already taken) is
   // done first and agreed on, with no collective inside: a rank failing
@@ -166,8 +165,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
       tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
                                          to_string(options.tls_crypto));
     if (tls) {
-      const int ranks_here = static_cast<int>(std::count(machines.begin(), machines.end(), machines[rank]));
-      const bool pipelined = pipelines_tls(options.tls_pipelining, ranks_here);
+      const bool pipelined = pipelines_tls(options.tls_pipelining, cores);
       tls->set_pipelined_sending(pipelined && options.tls_pipelined_sending);
       tls->set_pipelined_receiving(pipelined && options.tls_pipelined_receiving);
     }

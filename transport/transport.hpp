@@ -41,7 +41,7 @@ struct TransportStats {
   std::string tls_crypto;        // what framed and sealed the TLS records (describe_tls_records), empty otherwise
   bool ktls_send = false;        // TLS: the kernel sealed the records this rank sent (every connection)
   bool ktls_receive = false;     // TLS: the kernel opened the records this rank received (every connection)
-  bool tls_pipelined = false;    // TLS: sending and receiving on threads of their own per edge (not --tls-serial)
+  bool tls_pipelined = false;    // TLS: sending and receiving on threads of their own per edge (--tls-pipelining)
   double handshake_seconds = 0;  // connection set-up incl. TLS handshakes
   std::uint64_t bytes_sent = 0;  // payload bytes
   std::uint64_t bytes_received = 0;

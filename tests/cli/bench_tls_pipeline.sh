@@ -16,7 +16,8 @@ if [[ $(id -u) -eq 0 ]] && ip netns add "rsprobe$$" 2>/dev/null; then
   "$root/scripts/bench-tls-pipeline.sh" "${quick[@]}" --rate 10gbit --out "$out/veth" >"$out/veth.log" 2>&1 \
     || { cat "$out/veth.log"; exit 1; }
   links+=(veth)
-  ! ip netns list | grep -q "rstlspipe" || { echo "namespaces left behind: $(ip netns list)"; exit 1; }
+  left=$(ip netns list | grep rstlspipe || true)$(ip -o link show | grep -o 'rsp[0-9]*[ab]' || true)
+  [[ -z $left ]] || { echo "the bed left namespaces or veths behind: $left"; exit 1; }
 else
   echo "no network namespaces here (root needed): the capped link is not tried"
 fi
@@ -31,11 +32,11 @@ for link in links:
         for key in ("MBps", "over_cipher", "busy_cores", "cpu_ns_per_byte", "ceiling_over_cipher"):
             v = r[key]
             assert all(math.isfinite(v[q]) and v[q] > 0 for q in ("min", "median", "max")), (link, key, r)
-        assert r["busy_cores"]["max"] <= 2 * 64, r  # cores busy, not a stray unit
+        assert r["busy_cores"]["max"] <= summary["cores"] + 0.1, (summary["cores"], r)  # at most every core busy
     bounds = [r for r in summary["rows"] if "any_tls_ceiling_over_cipher" in r]
     assert {r["test"] for r in bounds} == {"pingpong", "ring"}, bounds
     for r in bounds:
-        assert 0 < r["any_tls_most_over_tcp"]["max"] <= 1, r
+        assert 0 < r["any_tls_ceiling_over_cipher"]["min"] and 0 < r["any_tls_most_over_tcp"]["min"], r
     assert "The most any TLS over this machine's TCP could move" in open(f"{out}/{link}/tls-pipeline.md").read()
     if link == "veth":
         sent = [int(n) for n in re.findall(r"Sent (\d+) bytes", open(f"{out}/veth/qdisc.txt").read())]

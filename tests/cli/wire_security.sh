@@ -39,7 +39,8 @@ run_pair() {  # run_pair NAME TRANSPORT FLIP [RUN-OPTION...] -> sets rc; capture
   local px; px=$(cat "$work/$name.port")
   local common=(run --input "$work/X.npy" --out "$work/out-$name" --k 5 --quiet --timeout 30
                 --transport "$transport" --tls-ephemeral "$@")
-  timeout 90 mpirun -np 1 "$ringsim" "${common[@]}" --bind "127.0.0.1:$p0" --advertise "127.0.0.1:$px" \
+  # Unbound, as the launcher starts ranks (Open MPI binds each of 2 ranks to a core otherwise).
+  timeout 90 mpirun --bind-to none -np 1 "$ringsim" "${common[@]}" --bind "127.0.0.1:$p0" --advertise "127.0.0.1:$px" \
     : -np 1 "$ringsim" "${common[@]}" >"$work/$name.out" 2>"$work/$name.err"
   rc=$?
 }
