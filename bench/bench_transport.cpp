@@ -213,8 +213,7 @@ void run_transport_bench(const TransportBenchOptions& options, const MpiComm& co
         base_kind == "tls-openssl" || base_kind == "tls-serial" || base_kind == "tls-serial-receive";
     parse_option(tls_variant ? "tls" : base_kind, transport_options.transport, "--transport");
     transport_options.tls_pipelining = base_kind == "tls-serial" ? TlsPipelining::off : TlsPipelining::on;
-    transport_options.tls_pipelined_sending = base_kind != "tls-serial";
-    transport_options.tls_pipelined_receiving = base_kind != "tls-serial" && base_kind != "tls-serial-receive";
+    transport_options.tls_pipelined_receiving = base_kind != "tls-serial-receive";
     parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
                  "--tls-crypto");
     transport_options.tls_ephemeral = true;

@@ -166,7 +166,7 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
                                          to_string(options.tls_crypto));
     if (tls) {
       const bool pipelined = pipelines_tls(options.tls_pipelining, cores);
-      tls->set_pipelined_sending(pipelined && options.tls_pipelined_sending);
+      tls->set_pipelined_sending(pipelined);
       tls->set_pipelined_receiving(pipelined && options.tls_pipelined_receiving);
     }
     // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when

@@ -15,11 +15,9 @@ struct TlsIdentity;
 // The transport's settings (common/job_config.hpp) and what the front end
 // prepares for them.
 struct TransportOptions : TransportSettings {
-  // Where tls_pipelining says pipelined: seal the next records while the
-  // last ones are sent (a sender thread per edge that carries blocks), and
-  // open the records already received while a receiver thread reads the
-  // next ones. Each false only to measure without that half.
-  bool tls_pipelined_sending = true;
+  // Where tls_pipelining says pipelined: also open the records already
+  // received while a receiver thread reads the next ones (sending is always
+  // pipelined then); false only to measure pipelined sending alone.
   bool tls_pipelined_receiving = true;
   // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
   // during set-up.
