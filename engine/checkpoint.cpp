@@ -6,9 +6,11 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <regex>
 
 #include "common/atomic_file.hpp"
@@ -76,6 +78,16 @@ std::vector<int> CheckpointStore::saved_steps() const {
     std::smatch match;
     const std::string file = entry.path().filename().string();
     if (!std::regex_match(file, match, name)) continue;
+    // The step in the name, within what a job writes (0 .. INT_MAX): a name
+    // of 20 digits is not this job's file, and no step is cut to an int.
+    int named_step = -1;
+    const std::string digits = match[1].str();
+    if (const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), named_step);
+        parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
+      log::warning("checkpoint " + entry.path().string() + ": its step is not a number from 0 to " +
+                   std::to_string(std::numeric_limits<int>::max()) + "; not used");
+      continue;
+    }
     std::ifstream in(entry.path(), std::ios::binary);
     char header[kHeaderBytes];
     if (!in.read(header, kHeaderBytes) || std::memcmp(header, kMagic, 8) != 0) {  // torn: not saved
@@ -92,7 +104,7 @@ std::vector<int> CheckpointStore::saved_steps() const {
           fmt::format("checkpoint {} was made by another job (its input rows or options differ from "
                       "this run's); remove it, or give this job another --checkpoint-dir",
                       entry.path().string()));
-    if (step != std::stoll(match[1].str())) {
+    if (step != named_step) {
       log::warning("checkpoint " + entry.path().string() + " holds step " + std::to_string(step) + "; not used");
       continue;
     }

@@ -132,32 +132,41 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
     }
     ranks.push_back(std::move(r));
   }
-  json document = {{"n", input.partition.rows()},
-                   {"d", d},
-                   {"P", comm.size()},
-                   {"mode", to_string(options.mode)},
-                   {"score", to_string(options.score)},
-                   {"dtype", to_string(options.dtype)},
-                   {"transport", to_string(options.transport)},
-                   {"cipher_suite", stats.cipher_suite},
-                   {"tls_crypto", stats.tls_crypto},
-                   {"tls_pipelined", tls_pipelined},
-                   {"tile", {options.tile, options.tile}},
-                   {"gemm_backend", gemm_backend()},
-                   {"device", to_string(options.device)},
-                   {"resumed_steps", facts.resumed_steps},
-                   {"ring_steps", facts.ring_steps},
-                   {"balance", input.rank_gflops.empty() ? "even" : "measured"},
-                   // The ring's rate against the sum of what each rank achieved in its
-                   // own compute time: 1 when no rank ever waited for another.
-                   {"rank_gflops_sum", rank_gflops_sum},
-                   {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
-                   {"ring_rate_vs_rank_sum",
-                    ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
-                   {"wall_seconds", wall},
-                   {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-                   {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-                   {"ranks", ranks}};
+  json document = {
+      {"n", input.partition.rows()},
+      {"d", d},
+      {"P", comm.size()},
+      {"mode", to_string(options.mode)},
+      {"score", to_string(options.score)},
+      {"dtype", to_string(options.dtype)},
+      {"transport", to_string(options.transport)},
+      {"cipher_suite", stats.cipher_suite},
+      {"tls_crypto", stats.tls_crypto},
+      {"tls_pipelined", tls_pipelined},
+      // The policy asked for (--encrypt); each edge's `encrypted`
+      // says what it did. null: no TLS, nothing to encrypt.
+      {"encrypt", options.transport == TransportKind::tls ? json(to_string(options.encrypt)) : json(nullptr)},
+      // Whether checkpoints carry an HMAC (--checkpoint-key-file):
+      // an unkeyed one trusts whoever can write the folder.
+      // null: no checkpoints.
+      {"checkpoints_keyed",
+       options.checkpoint_dir.empty() ? json(nullptr) : json(!options.checkpoint_key_file.empty())},
+      {"tile", {options.tile, options.tile}},
+      {"gemm_backend", gemm_backend()},
+      {"device", to_string(options.device)},
+      {"resumed_steps", facts.resumed_steps},
+      {"ring_steps", facts.ring_steps},
+      {"balance", input.rank_gflops.empty() ? "even" : "measured"},
+      // The ring's rate against the sum of what each rank achieved in its
+      // own compute time: 1 when no rank ever waited for another.
+      {"rank_gflops_sum", rank_gflops_sum},
+      {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+      {"ring_rate_vs_rank_sum",
+       ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
+      {"wall_seconds", wall},
+      {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
+      {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
+      {"ranks", ranks}};
   // Only the mode's own settings: a threshold in a top-k report reads as
   // if it had been applied.
   // A queries job: its queries are the output's rows; every corpus row is a

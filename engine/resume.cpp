@@ -37,6 +37,13 @@ JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowParti
     : comm_(comm), mode_(mode), save_seconds_(save_seconds) {
   if (options.checkpoint_dir.empty()) return;
   PhaseScope phase("resume");
+  // Without a key a checkpoint carries only a checksum: whoever can write
+  // the folder (on SageMaker: the checkpoint_s3_uri prefix) can change this
+  // job's results through it (docs/checkpoints.md).
+  if (comm.rank() == 0 && options.checkpoint_key_file.empty())
+    log::warning("checkpoints in " + options.checkpoint_dir +
+                 " are not keyed (no --checkpoint-key-file; on SageMaker: no job_secret, job_secret_channel or "
+                 "tls_channel): whoever can write there can change this job's results (docs/checkpoints.md)");
   std::vector<int> saved;
   run_agreed(comm, [&] {
     store_.emplace(

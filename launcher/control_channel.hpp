@@ -81,11 +81,14 @@ class WorkerChannel {
   // TimeoutError if it never connects, IoError if it vanishes. With `tls`,
   // only a peer whose certificate names `leader` is heard. A job ssh key the
   // leader sends on the way is added to `authorized_keys` (a path).
-  // A certificate refused either way on a connection from the leader's
-  // address ends the wait at once with TlsError (the job cannot start);
-  // refusals from other addresses are logged once per address and reason,
-  // and it keeps listening. A plaintext RSIMFAIL line from the leader's
-  // address (a leader without usable credentials) is the job's outcome.
+  // A refused handshake, from the leader's address or any other, is logged
+  // (once per address and reason) and dropped, and it keeps listening: a
+  // stranger who can send from the leader's address cannot end the wait.
+  // At `connect_deadline` without the leader: TlsError naming every attempt
+  // refused from the leader's address, else TimeoutError. A plaintext
+  // RSIMFAIL line from the leader's address (a leader without usable
+  // credentials, or the leader's verdict on a refused certificate) is the
+  // job's outcome, its reason quoted as the leader's words.
   // `self` (this host) names the certificate the leader refused.
   JobOutcome await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls = nullptr,
                            const std::string& authorized_keys = "", const std::string& self = "");

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/errors.hpp"
+#include "common/peer_text.hpp"
 #include "transport/blocking_tls.hpp"
 
 namespace ringsim {
@@ -43,7 +44,8 @@ bool ControlHandshakes::start(Socket connection, const std::string& from, bool f
       // A leader that cannot use its own credentials says so in plaintext.
       if (from_leader && peek_byte(socket.fd(), limit, "the leader's first bytes") == std::byte{'R'}) {
         const std::string line = read_plain_line(socket.fd(), limit, "the leader's refusal");
-        if (line.rfind("RSIMFAIL ", 0) == 0) result.plain_fail = line.substr(9);
+        // The leader's words, unauthenticated: one printable line, quoted.
+        if (line.rfind("RSIMFAIL ", 0) == 0) result.plain_fail = "the leader says " + peer_words(line.substr(9), 1000);
       }
       if (!result.plain_fail)
         result.link.emplace(Socket(),

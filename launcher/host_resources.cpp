@@ -5,10 +5,10 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/no_follow_file.hpp"
 #include "launcher/mpirun_command.hpp"
 
 namespace ringsim {
@@ -30,9 +30,8 @@ std::string make_job_ssh_key(const std::string& path) {
   const int code = run_child({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ringsim-job", "-f", path});
   if (code != 0)
     throw ConfigError("ssh-keygen failed to make the job's ssh key (exit code " + std::to_string(code) + ")");
-  std::ifstream in(path + ".pub");
-  std::string line;
-  std::getline(in, line);
+  const std::string text = read_file_no_follow(path + ".pub", 64 * 1024).value_or("");
+  const std::string line = text.substr(0, text.find('\n'));
   if (line.empty()) throw ConfigError("ssh-keygen wrote no public key to " + path + ".pub");
   return line;
 }

@@ -1,14 +1,13 @@
 #include "launcher/job_outcome_files.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
+#include "common/errors.hpp"
 #include "common/log.hpp"
+#include "common/no_follow_file.hpp"
 #include "launcher/sagemaker_config.hpp"
 
 namespace ringsim {
@@ -20,24 +19,21 @@ namespace fs = std::filesystem;
 // a worker whose ranks were stopped because another rank died must say which
 // rank died, not only "stopped by signal 15".
 void record_job_failure(const std::string& path, const std::string& reason) {
+  // Never through a link planted at the file or its temporary's name
+  // (common/no_follow_file.hpp): one at `path` is replaced, not read.
   std::string existing;
-  if (std::ifstream in(path); in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    existing = text.str();
+  try {
+    existing = read_file_no_follow(path, 64 * 1024).value_or("");
+  } catch (const Error& e) {
+    log::warning(std::string(e.what()) + "; the failure file is written anew");
   }
   if (existing.rfind(reason, 0) == 0) return;
   const std::string text = (existing.empty() ? reason : reason + " | on this host: " + existing).substr(0, 1024);
-  std::error_code ignored;
-  fs::create_directories(fs::path(path).parent_path(), ignored);
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out) return;  // the message still went to the log
+  try {
+    replace_file_no_follow(path, text, 0644);
+  } catch (const Error& e) {
+    log::warning(std::string(e.what()) + "; the failure went to the log only");
   }
-  fs::rename(temporary, path, ignored);
-  if (ignored) fs::remove(temporary, ignored);
 }
 
 // After a job succeeded: every checkpoint file of it on this host. SageMaker

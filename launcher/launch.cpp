@@ -6,19 +6,20 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
+#include "common/no_follow_file.hpp"
 #include "common/rank_map.hpp"
 #include "common/stop_signal.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/failure_report.hpp"
 #include "launcher/host_resources.hpp"
+#include "launcher/hyperparameter_environment.hpp"
 #include "launcher/job_outcome_files.hpp"
 #include "launcher/launch_plan.hpp"
 #include "transport/tls_stream.hpp"
@@ -80,11 +81,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     channel.announce({1, e.what()});
     throw;
   }
-  {
-    std::ofstream hostfile(plan.mpirun.hostfile_path);
-    hostfile << plan.mpirun.hostfile;
-    if (!hostfile) throw IoError("cannot write the hostfile " + plan.mpirun.hostfile_path);
-  }
+  replace_file_no_follow(plan.mpirun.hostfile_path, plan.mpirun.hostfile, 0600);
   RemoveAtExit remove_hostfile{plan.mpirun.hostfile_path};
   log::info(fmt::format("leader {} starts {} ranks on {} hosts\n{}", plan.leader_host, plan.ranks.ranks(),
                         plan.ranks.hosts().size(), plan.ranks.table()));
@@ -210,6 +207,9 @@ int run_launch(const LaunchOptions& options) {
   std::string host;
   try {
     SageMakerConfig config = load_sagemaker_config(options.ml_root, current_environment());
+    // Read: from here on they would only carry the job secret into every
+    // child's environment (launcher/hyperparameter_environment.hpp).
+    remove_hyperparameter_variables();
     host = config.current_host;
     const RemoveAtExit scratch = make_private_folder("ringsim-" + host);
     const Plan plan = make_plan(options, std::move(config), scratch.path());

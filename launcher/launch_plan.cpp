@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "common/hex.hpp"
 #include "common/log.hpp"
+#include "common/no_follow_file.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/gpu_ranks.hpp"
 #include "transport/certificates.hpp"
@@ -245,9 +245,7 @@ std::string write_checkpoint_key(const std::vector<unsigned char>& checkpoint_ke
   const std::string path = checkpoint_key_path(options.ml_root);
   fs::create_directories(fs::path(path).parent_path());
   fs::permissions(fs::path(path).parent_path(), fs::perms::owner_all, fs::perm_options::replace);
-  AtomicFile file(path, 0600);
-  file.append(to_hex(checkpoint_key));
-  file.commit();
+  replace_file_no_follow(path, to_hex(checkpoint_key), 0600);
   return path;
 }
 

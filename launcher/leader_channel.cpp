@@ -13,8 +13,10 @@
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
+#include "common/peer_text.hpp"
 #include "common/stop_signal.hpp"
 #include "launcher/control_channel.hpp"
+#include "launcher/control_message.hpp"
 #include "launcher/control_peer.hpp"
 #include "transport/blocking_tls.hpp"
 
@@ -79,7 +81,8 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
           try {
             Socket plain = connect_to({numeric_address, it->endpoint.port}, try_end);
             const std::string line = read_plain_line(plain.fd(), try_end, "reading worker " + it->host + "'s refusal");
-            if (line.rfind("RSIMFAIL ", 0) == 0) reason = line.substr(9);
+            // The worker's words, unauthenticated: one printable line, quoted.
+            if (line.rfind("RSIMFAIL ", 0) == 0) reason = "it says " + peer_words(line.substr(9), 1000);
           } catch (const StoppedError&) {
             throw;
           } catch (const Error&) {
@@ -186,10 +189,16 @@ void LeaderChannel::share_ssh_key(const std::string& public_key, Deadline deadli
   for (auto& [host, link] : workers_)
     link.write_all("RSIMKEY " + public_key + "\n", deadline, "sending " + host + " the job's ssh key");
   for (auto& [host, link] : workers_) {
+    // Capped like every control line: a worker cannot make the leader
+    // hold more than kMaxControlLine bytes of its answer.
     std::string ack;
-    for (char c; (c = link.read_byte(deadline, "waiting for " + host + " to install the job's ssh key")) != '\n';)
+    for (char c; (c = link.read_byte(deadline, "waiting for " + host + " to install the job's ssh key")) != '\n';) {
+      if (ack.size() >= kMaxControlLine)
+        throw IoError(host + " answered the job's ssh key with a line over " + std::to_string(kMaxControlLine) +
+                      " bytes; refused");
       ack += c;
-    if (ack != "RSIMKEYOK") throw IoError(host + " did not install the job's ssh key: " + ack);
+    }
+    if (ack != "RSIMKEYOK") throw IoError(host + " did not install the job's ssh key: it says " + peer_words(ack, 200));
   }
 }
 

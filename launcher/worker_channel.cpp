@@ -7,12 +7,13 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <thread>
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
+#include "common/no_follow_file.hpp"
+#include "common/peer_text.hpp"
 #include "common/stop_signal.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/control_handshakes.hpp"
@@ -31,6 +32,12 @@ WorkerChannel::WorkerChannel(const Endpoint& listen) {
 
 namespace {
 
+// Refused attempts from the leader's address named when it never comes.
+constexpr std::size_t kMaxRefusalsNamed = 8;
+
+// A larger authorized_keys is not ours to rewrite.
+constexpr std::size_t kMaxAuthorizedKeysBytes = 1 << 20;
+
 // Appends the leader's key line to `path` (0600, its folder 0700), once.
 // Adds the job's key to `path`, usable only from the leader's address and
 // for nothing but running commands; returns the line written (removed again
@@ -44,12 +51,11 @@ std::string authorize_key(const std::string& path, const std::string& key, const
   std::filesystem::create_directories(file.parent_path());
   std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
-  std::ofstream out(file, std::ios::app);
-  out << line << "\n";
-  if (!out) throw IoError("cannot add the job's ssh key to " + path);
-  out.close();
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace);
+  // Never through a link at the file or at its temporary's name: sshd's
+  // file is rewritten whole, by a rename.
+  const std::string existing = read_file_no_follow(path, kMaxAuthorizedKeysBytes).value_or("");
+  replace_file_no_follow(path, existing + (existing.empty() || existing.back() == '\n' ? "" : "\n") + line + "\n",
+                         0600);
   return line;
 }
 
@@ -60,15 +66,19 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
   std::optional<ControlLink> link;
   std::string leader_address = leader_address_;  // else resolved when first needed (names may resolve late)
   std::vector<std::string> logged_refusals;      // "address: reason", each logged once
-  std::string refused_by_leader;                 // a certificate refused on a connection from the leader
-  std::string link_from;                         // the address the leader's link came from
+  // Every refused attempt from the leader's address, in order (at most
+  // kMaxRefusalsNamed): anyone who can send from there (a stranger beside
+  // the leader, a forged certificate) can be refused, and none of them ends
+  // the wait; if the real leader never authenticates, they are named.
+  std::vector<std::string> refused_from_leader;
+  std::string link_from;  // the address the leader's link came from
   const auto log_once = [&](const std::string& key, const std::string& text) {
     if (std::find(logged_refusals.begin(), logged_refusals.end(), key) != logged_refusals.end()) return;
     logged_refusals.push_back(key);
     log::warning(text);
   };
   // A finished handshake: the leader's link, its plaintext refusal (the
-  // job's outcome), or a refusal to weigh.
+  // job's outcome), or a refusal, logged and dropped.
   std::optional<JobOutcome> plain_outcome;
   const auto take = [&](ControlHandshakes::Result result) {
     if (result.plain_fail) {
@@ -81,23 +91,12 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       return;
     }
     const std::string reason = as_host(result.error, self);
-    // The leader's credentials refused, or ours refused by the leader: no
-    // retry mends that, so the job cannot start. From another address it
-    // is not the leader (or not yet able to prove it): keep listening, and
-    // say so once per address and reason, not once per attempt.
-    // Wait a little for the leader's verdict, which names the host at
-    // fault (it sees all the workers); without one, say what this side saw.
-    if (result.from_leader && is_refusal(reason)) {
-      if (refused_by_leader.empty()) {
-        log::error("control channel: " + reason + " (waiting for the leader's verdict)");
-        refused_by_leader = reason;
-        connect_deadline = std::min(connect_deadline, Clock::now() + std::chrono::seconds(15));
-      }
-      return;
-    }
     const std::string& from = result.from.empty() ? std::string("?") : result.from;
+    if (result.from_leader && refused_from_leader.size() < kMaxRefusalsNamed)
+      refused_from_leader.push_back("from " + from + ": " + reason);
     log_once(from + ": " + reason,
-             "refused a control connection from " + from + ": " + reason + " (logged once per address and reason)");
+             "refused a control connection from " + from + (result.from_leader ? " (the leader's address)" : "") +
+                 ": " + reason + "; still waiting for the leader " + leader + " (logged once per address and reason)");
   };
   std::optional<ControlHandshakes> handshakes;
   if (tls) handshakes.emplace(*tls, leader);
@@ -115,7 +114,13 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       connection = accept_one(listener_, std::min(connect_deadline, Clock::now() + std::chrono::milliseconds(100)));
     } catch (const TimeoutError&) {
       if (Clock::now() < connect_deadline) continue;
-      if (!refused_by_leader.empty()) throw TlsError("control channel: " + refused_by_leader);
+      if (!refused_from_leader.empty()) {
+        std::string attempts;
+        for (const auto& attempt : refused_from_leader) attempts += (attempts.empty() ? "" : "; ") + attempt;
+        throw TlsError(
+            "control channel: the leader " + leader +
+            " never authenticated within the wait_seconds bound; refused from the leader's address: " + attempts);
+      }
       throw TimeoutError("the leader " + leader + " never connected to this worker" +
                          (tls ? " with the job's credentials" : ""));
     }
@@ -184,7 +189,10 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
     } catch (const IoError& e) {
       throw IoError("the leader " + leader + ": " + e.what());
     }
-    if (const auto* ended = std::get_if<JobEnded>(&message)) return {ended->exit_code, ended->reason};
+    // The leader's words go into this host's log and failure file: one
+    // printable line (common/peer_text.hpp).
+    if (const auto* ended = std::get_if<JobEnded>(&message))
+      return {ended->exit_code, printable_line(ended->reason, 1000)};
     if (authorized_keys.empty()) throw IoError("the leader sent an ssh key but this worker takes none");
     // Usable only from where the leader's link came from.
     installed_key_ = authorize_key(authorized_keys, std::get<InstallKey>(message).public_key, link_from);
@@ -199,22 +207,20 @@ WorkerChannel::~WorkerChannel() { remove_installed_key(); }
 void WorkerChannel::remove_installed_key() {
   if (installed_key_.empty()) return;
   // Rewrite the file without the job's line (a fresh file renamed over the
-  // old one, so sshd never reads half of it).
-  std::ifstream in(installed_key_file_);
-  std::string kept, entry;
-  while (std::getline(in, entry))
-    if (entry != installed_key_) kept += entry + "\n";
-  in.close();
-  const std::string temporary = installed_key_file_ + ".ringsim." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << kept;
+  // old one, so sshd never reads half of it; never through a link).
+  try {
+    const std::string text = read_file_no_follow(installed_key_file_, kMaxAuthorizedKeysBytes).value_or("");
+    std::string kept;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+      const std::size_t end = std::min(text.find('\n', begin), text.size());
+      if (text.compare(begin, end - begin, installed_key_) != 0) kept += text.substr(begin, end - begin) + "\n";
+      begin = end + 1;
+    }
+    replace_file_no_follow(installed_key_file_, kept, 0600);
+  } catch (const Error& e) {
+    log::error("the job's ssh key could not be taken out of " + installed_key_file_ + ": " + e.what());
   }
-  std::error_code ignored;
-  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace, ignored);
-  std::filesystem::rename(temporary, installed_key_file_, ignored);
-  if (ignored) std::filesystem::remove(temporary, ignored);
   installed_key_.clear();
 }
 

@@ -1,14 +1,17 @@
 #include "transport/peer_greeting.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
@@ -19,6 +22,10 @@ namespace ringsim {
 namespace {
 
 constexpr char kMagic[4] = {'R', 'S', 'I', 'M'};
+// At most this many accepted connections wait for their greeting at once:
+// a rank's real peers are fewer, and a flood of silent connections must not
+// take all of its descriptors.
+constexpr std::size_t kMaxPendingGreetings = 64;
 using Clock = std::chrono::steady_clock;
 
 std::string address_of(const sockaddr_storage& address) {
@@ -43,6 +50,33 @@ struct Pending {
   std::array<std::byte, kGreetingBytes> bytes{};
   std::size_t got = 0;
 };
+
+// Out of descriptors (a flood of connections, or a low `ulimit -n`): never
+// fatal. The oldest waiting connection is dropped to free one; with none
+// waiting, the connection at the head of the queue is taken with the one
+// descriptor kept spare for this and dropped at once, so the queue moves on
+// and the real peers behind it still get in.
+template <typename Drop>
+void make_room_for_accept(const Socket& listener, Socket& spare, std::vector<Pending>& pending, const Drop& drop,
+                          int own_rank, bool& told) {
+  const int error = errno;
+  if (!told)
+    log::warning("rank " + std::to_string(own_rank) + " ran out of file descriptors accepting connections (" +
+                 std::strerror(error) + "): the oldest waiting connections are dropped (logged once)");
+  told = true;
+  if (!pending.empty()) {
+    drop(pending.front(), "dropped: this rank is out of file descriptors");
+    pending.erase(pending.begin());
+    return;
+  }
+  spare = Socket();
+  const int taken = ::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (taken >= 0) ::close(taken);
+  spare = Socket(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  // Nothing could be freed (the descriptors are held elsewhere): wait a
+  // moment instead of spinning on a listener that stays readable.
+  if (taken < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 }  // namespace
 
@@ -76,6 +110,9 @@ AcceptedPeers accept_peers(const Socket& listener, int own_rank, int size, const
   int missing = size - 1 - own_rank;
   std::vector<Pending> pending;
   std::set<std::string> told;  // source addresses already logged
+  bool out_of_descriptors_told = false;
+  // One descriptor held back for make_room_for_accept.
+  Socket spare(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const auto drop = [&](Pending& p, const std::string& why) {
     ++result.ignored;
     const std::string host = p.from.substr(0, p.from.rfind(':'));
@@ -139,18 +176,27 @@ AcceptedPeers accept_peers(const Socket& listener, int own_rank, int size, const
         --missing;
       }
     }
+    std::erase_if(pending, [](const Pending& p) { return !p.socket.valid(); });
     if (fds[0].revents & POLLIN) {
+      // Room for one more: the oldest waiting connection goes first (a real
+      // peer greets as soon as it connects, so the oldest is the idlest).
+      if (pending.size() >= kMaxPendingGreetings) {
+        drop(pending.front(),
+             "dropped to make room: " + std::to_string(kMaxPendingGreetings) + " connections were waiting to greet");
+        pending.erase(pending.begin());
+      }
       sockaddr_storage address{};
       socklen_t length = sizeof address;
       Socket accepted(::accept4(listener.fd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC));
       if (accepted.valid()) {
         set_socket_options(accepted.fd());
         pending.push_back({std::move(accepted), address_of(address), Clock::now() + per_connection, {}, 0});
+      } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        make_room_for_accept(listener, spare, pending, drop, own_rank, out_of_descriptors_told);
       } else if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
         throw IoError(std::string("accept on the listening port: ") + std::strerror(errno));
       }
     }
-    std::erase_if(pending, [](const Pending& p) { return !p.socket.valid(); });
   }
   return result;
 }

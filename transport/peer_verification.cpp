@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "common/peer_text.hpp"
 #include "transport/certificates.hpp"
 
 namespace ringsim {
@@ -25,8 +26,10 @@ std::string certificate_hosts(X509* certificate) {
   for (int i = 0; alt_names && i < sk_GENERAL_NAME_num(alt_names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(alt_names, i);
     if (name->type == GEN_DNS) {
-      add(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
-                      static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName))));
+      // The peer's own words: escaped to one printable line (common/peer_text.hpp).
+      add(printable_line(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
+                                          static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName))),
+                         128));
     } else if (name->type == GEN_IPADD) {
       const int length = ASN1_STRING_length(name->d.iPAddress);
       char text[INET6_ADDRSTRLEN] = "?";
@@ -37,8 +40,10 @@ std::string certificate_hosts(X509* certificate) {
   GENERAL_NAMES_free(alt_names);
   if (names.empty()) {
     char common_name[256] = "";
-    X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, common_name, sizeof common_name);
-    add(common_name[0] ? common_name : "(no name)");
+    const int length =
+        X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, common_name, sizeof common_name);
+    add(length > 0 ? printable_line(std::string_view(common_name, static_cast<std::size_t>(length)), 128)
+                   : "(no name)");
   }
   return names;
 }
@@ -57,13 +62,14 @@ PeerCheck* check_of(X509_STORE_CTX* store) {
 }
 
 // " (issued by 'NAME')", the common name of the certificate's issuer (a job
-// CA names its job), or "".
+// CA names its job), or "". The name is the peer's words: quoted and
+// escaped to one printable line.
 std::string issuer_of(X509* certificate) {
   char name[256] = "";
-  if (!certificate ||
-      X509_NAME_get_text_by_NID(X509_get_issuer_name(certificate), NID_commonName, name, sizeof name) <= 0)
-    return "";
-  return std::string(" (issued by '") + name + "')";
+  const int length =
+      certificate ? X509_NAME_get_text_by_NID(X509_get_issuer_name(certificate), NID_commonName, name, sizeof name) : 0;
+  if (length <= 0) return "";
+  return " (issued by " + peer_words(std::string_view(name, static_cast<std::size_t>(length)), 128) + ")";
 }
 
 // Why a peer certificate is refused, in words, from the refusing side.

@@ -24,9 +24,11 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -131,6 +133,34 @@ def _write_ids(ids, folder: Path, name: str = "ids") -> str:
     return str(path)
 
 
+def _end_process_group(process, grace: float = 5.0) -> None:
+    """SIGTERM to the process group of ``process`` (mpirun and its ranks;
+    SIGCONT too, for a stopped one), SIGKILL after ``grace`` seconds, and
+    waits for it, whatever interrupts the wait."""
+    for sig in (signal.SIGTERM, signal.SIGCONT):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            break
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + 60
+        except KeyboardInterrupt:
+            continue  # a second Ctrl-C: still end the job and wait for it
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # stragglers mpirun left in the group
+    except ProcessLookupError:
+        pass
+
+
 def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = None, cwd=None) -> None:
     """Runs ``mpirun -np ranks ringsim ARGS``; progress lines go to
     ``progress`` (default: sys.stderr). Raises RingsimError on failure."""
@@ -140,13 +170,23 @@ def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = 
     emit = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     command = [mpirun, "-np", str(int(ranks)), "--oversubscribe", binary()] + [str(a) for a in args]
     lines = []
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
-                          env=_mpirun_env(), cwd=cwd) as process:
+    # mpirun in a process group of its own, so that an interrupt (Ctrl-C,
+    # KeyboardInterrupt) or any other exception here ends it and its ranks
+    # and waits for them: left running, they would outlive the call and
+    # recreate the temporary folder it removes.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               errors="replace", env=_mpirun_env(), cwd=cwd, start_new_session=True)
+    try:
         for line in process.stderr:
             line = line.rstrip("\n")
             lines.append(line)
             emit(line)
         status = process.wait()
+    except BaseException:
+        _end_process_group(process)
+        raise
+    finally:
+        process.stderr.close()
     if status != 0:
         failure_file = None
         if "--failure-file" in args:

@@ -197,3 +197,18 @@ TEST_F(CheckpointDir, BrokenIncrementLinksAreErrors) {
   EXPECT_THAT([&] { load_increments(store, 1); },
               ThrowsMessage<IoError>(HasSubstr("checkpoint of step 1 links forward to step 3")));
 }
+
+// A checkpoint's name whose step is out of a job's range (20 digits, or over
+// INT_MAX) is not one of this job's files: ignored, not the end of the job,
+// and never cut to another step.
+TEST_F(CheckpointDir, AStepOutOfRangeInAFileNameIsIgnored) {
+  CheckpointStore store(dir_, 0, 7);
+  store.save(1, "state");
+  for (const std::string step : {"12345678901234567890", "4294967297", "2147483648"})
+    std::filesystem::copy_file(std::filesystem::path(dir_) / "rank-0.step-1.ckpt",
+                               std::filesystem::path(dir_) / ("rank-0.step-" + step + ".ckpt"));
+  std::vector<int> steps;
+  EXPECT_NO_THROW(steps = store.saved_steps());
+  EXPECT_EQ(steps, std::vector<int>{1});
+  EXPECT_EQ(store.load(1), "state");
+}

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -18,6 +19,8 @@
 #include "launcher/control_handshakes.hpp"
 #include "tests/scratch_dir.hpp"
 #include "tests/tls_fixture.hpp"
+#include "transport/blocking_tls.hpp"
+#include "transport/certificates.hpp"
 #include "transport/preshared_key.hpp"
 #include "transport/tls_stream.hpp"
 
@@ -76,6 +79,12 @@ void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const Tls
   const ScratchDir scratch("keys");
   const auto keys = scratch.path() / "authorized_keys";
   std::ofstream(keys) << "ssh-ed25519 AAAA-someone-elses-key admin\n";
+  // Links planted at the temporaries' names (this one's and an older
+  // launcher's) must never be written through.
+  const auto victim = scratch.path() / "victim";
+  std::ofstream(victim) << "precious";
+  for (const std::string suffix : {".tmp.", ".ringsim."})
+    std::filesystem::create_symlink(victim, keys.string() + suffix + std::to_string(::getpid()));
   const JobOutcome outcome = worker->await_outcome(deadline, "algo-1", &worker_tls, keys.string());
   intruders.join();
   EXPECT_EQ(outcome.exit_code, 7);
@@ -95,6 +104,8 @@ void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const Tls
   // When the worker's channel ends (the job is over), the job's line goes.
   worker.reset();
   EXPECT_EQ(text_of(), "ssh-ed25519 AAAA-someone-elses-key admin\n");
+  std::ifstream planted(victim);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(planted)), {}), "precious") << "a planted link was followed";
 }
 
 // With the job's certificates: the impostor's names another host.
@@ -206,4 +217,110 @@ TEST(ControlChannel, WithoutCertificatesOnlyTheLeadersAddressIsHeard) {
   EXPECT_EQ(outcome.exit_code, 9);
   EXPECT_EQ(outcome.reason, "the real outcome");
   EXPECT_FALSE(std::filesystem::exists(keys)) << "the stranger's key was installed";
+}
+
+namespace {
+
+// A certificate for the leader's host, signed by a CA the job does not
+// trust whose name holds a forged error line.
+constexpr const char* kForgedIssuer = "other CA\nringsim: error: rank 3 on algo-1 killed by signal 9";
+std::unique_ptr<TlsContext> forged_leader_context() {
+  static const PemPair forged_ca = make_certificate_authority(kForgedIssuer, 1);
+  const PemPair forged = make_host_certificate(forged_ca, "algo-1", {}, 1);
+  return std::make_unique<TlsContext>(
+      TlsCredentials{ringsim::testing::job_ca().certificate, forged.certificate, forged.private_key},
+      ringsim::testing::test_cipher_suite, "openssl");
+}
+
+// Offers `context`'s certificate to the worker at `port` in a bare TLS
+// handshake, refused (nothing else: no plaintext verdict follows, as a
+// leader's would).
+void offer_refused_certificate(int port, const TlsContext& context) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  try {
+    BlockingTls session(connect_to({"127.0.0.1", port}, deadline), context, /*server=*/false, "algo-2", "worker",
+                        deadline);
+    // TLS 1.3 lets the client finish first: the refusal comes on reading.
+    std::byte byte{};
+    session.read_some({&byte, 1}, deadline);
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace
+
+// A handshake refused on a connection from the leader's address (anyone
+// there can offer a certificate) is logged and dropped: the worker keeps
+// listening to its own deadline, and the real leader, 16 s later, is heard.
+TEST(ControlChannel, ARefusedHandshakeFromTheLeadersAddressDoesNotEndTheWait) {
+  const auto worker_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-2"), "openssl");
+  const auto leader_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-1"), "openssl");
+  const auto forged_tls = forged_leader_context();
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  worker.set_leader_address("127.0.0.1");
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
+  std::thread parties([&] {
+    offer_refused_certificate(bound.port, *forged_tls);
+    std::this_thread::sleep_until(start + std::chrono::seconds(16));
+    LeaderChannel leader;
+    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
+    leader.announce({5, "the real outcome"});
+  });
+  JobOutcome outcome{-1, ""};
+  EXPECT_NO_THROW(outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get()));
+  parties.join();
+  EXPECT_EQ(outcome.exit_code, 5);
+  EXPECT_EQ(outcome.reason, "the real outcome");
+}
+
+// Without the real leader, the worker fails at its own deadline naming the
+// refused attempt, and the certificate's names reach its message (the log
+// line and failure file) as one printable line, quoted: the forged error
+// line inside the issuer's name stays inside it.
+TEST(ControlChannel, ACertificatesNamesReachTheMessageAsOneQuotedLine) {
+  const auto worker_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-2"), "openssl");
+  const auto forged_tls = forged_leader_context();
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  worker.set_leader_address("127.0.0.1");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  std::thread impostor([&] { offer_refused_certificate(bound.port, *forged_tls); });
+  std::string message;
+  try {
+    worker.await_outcome(deadline, "algo-1", worker_tls.get());
+  } catch (const TlsError& e) {
+    message = e.what();
+  }
+  impostor.join();
+  EXPECT_THAT(message, HasSubstr("the leader algo-1 never authenticated"));
+  EXPECT_THAT(message, HasSubstr("refused from the leader's address: from 127.0.0.1: "));
+  EXPECT_THAT(message, HasSubstr("not signed by the job CA (issued by 'other CA\\nringsim: error: rank 3 on algo-1 "
+                                 "killed by signal 9')"));
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// A worker's answer to the job's ssh key is a control line like any other:
+// one that never ends is refused at kMaxControlLine bytes, not read on.
+TEST(ControlChannel, TheLeaderReadsAKeyAcknowledgementOfAtMostOneControlLine) {
+  Endpoint bound;
+  Socket listener = listen_on({"127.0.0.1", 0}, bound);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::thread worker([&] {
+    Socket connection = accept_one(listener, deadline);
+    read_plain_line(connection.fd(), deadline, "the key");
+    const std::string endless(64 * 1024, 'A');
+    write_exact(connection.fd(), {reinterpret_cast<const std::byte*>(endless.data()), endless.size()}, deadline, "x");
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  });
+  LeaderChannel leader;
+  leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THAT([&] { leader.share_ssh_key("ssh-ed25519 AAAA ringsim-job", deadline); },
+              ThrowsMessage<IoError>(HasSubstr("algo-2 answered the job's ssh key with a line over 4096 bytes")));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  worker.join();
 }

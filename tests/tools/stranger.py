@@ -11,6 +11,11 @@ delay --target HOST:PORT --port-file F --delay D --seconds S
     A proxy in front of a rank that holds each connection D seconds before
     forwarding it untouched: the real peers arrive late, so a scanner's
     connections are certain to reach the rank while it accepts.
+flood --target HOST:PORT --count N --seconds S
+    Tries to connect until the port listens, then opens silent connections
+    as fast as it can and holds each for 10 s, up to N open at once (its own
+    descriptor limit raised to fit), until S has passed. Prints the most it
+    held at once and the connections made.
 swap --target HOST:PORT --port-file F --ranks A,B --seconds S
     A proxy in front of a rank: listens on an ephemeral loopback port
     (written to F), accepts two connections, reads each one's 24-byte
@@ -20,6 +25,7 @@ swap --target HOST:PORT --port-file F --ranks A,B --seconds S
 """
 import argparse
 import os
+import signal
 import socket
 import struct
 import threading
@@ -28,7 +34,8 @@ import time
 from loopback_proxy import listen_on_loopback, shut_down
 
 parser = argparse.ArgumentParser()
-parser.add_argument("mode", choices=["scan", "swap", "delay"])
+parser.add_argument("mode", choices=["scan", "swap", "delay", "flood"])
+parser.add_argument("--count", type=int, default=600)
 parser.add_argument("--target", required=True)
 parser.add_argument("--port-file")
 parser.add_argument("--ranks", default="1,2")
@@ -65,6 +72,40 @@ def scan():
         idle = idle[-40:]
         time.sleep(0.02)
     print(f"stranger: {bursts} bursts", flush=True)
+
+
+def flood():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.count + 64)), hard))
+    while time.time() < deadline:
+        try:
+            socket.create_connection(target, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.001)
+    held = []  # (socket, opened at)
+    made = most = 0
+
+    def report(*_):
+        print(f"stranger: held up to {most} silent connections at once, {made} made", flush=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, report)  # the test ends it when the job is done
+    while time.time() < deadline:
+        now = time.time()
+        while held and now - held[0][1] > 10:
+            held.pop(0)[0].close()
+        if len(held) >= args.count:
+            time.sleep(0.01)
+            continue
+        try:
+            held.append((socket.create_connection(target, timeout=1), now))
+            made += 1
+            most = max(most, len(held))
+        except OSError:
+            time.sleep(0.01)  # the rank may be done with its port
+    report()
 
 
 def pump(src, dst):
@@ -142,4 +183,4 @@ def swap():
         time.sleep(0.2)
 
 
-{"scan": scan, "swap": swap, "delay": delay}[args.mode]()
+{"scan": scan, "swap": swap, "delay": delay, "flood": flood}[args.mode]()
