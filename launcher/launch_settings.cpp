@@ -198,7 +198,8 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
         "hyperparameters tls_channel and tls_trust=launch-channel-fingerprints contradict each other: "
         "give one");
   if (!s.job_secret.empty() && !s.job_secret_channel.empty())
-    throw ConfigError("hyperparameters job_secret and job_secret_channel both give the job secret: give one");
+    throw ConfigError(
+        "hyperparameters job_secret (deprecated) and job_secret_channel both give the job secret: drop job_secret");
   if (!s.job_secret.empty() && s.job_secret.size() < 32)
     throw ConfigError(
         "hyperparameter 'job_secret' has " + std::to_string(s.job_secret.size()) +
