@@ -5,6 +5,22 @@
 #   docker build --build-arg RINGSIM_COMMIT=$(git rev-parse --short HEAD) -t ringsim .
 # (.dockerignore keeps .git out of the context, so the commit that
 # `ringsim --version` names comes in as a build argument.)
+#
+# This is the CPU image. The CUDA variant (GPU instances, hyperparameter
+# device=cuda, docs/gpu.md) needs nvcc and cuBLAS at build time and cuBLAS at
+# run time, so both stages start from NVIDIA's CUDA images instead:
+#   build stage:   FROM nvidia/cuda:13.0.1-devel-ubuntu24.04, the same
+#                  apt-get line, and -DRINGSIM_CUDA=ON added to the cmake line
+#                  (it fails naming what is missing rather than build a CPU
+#                  binary);
+#   runtime stage: FROM nvidia/cuda:13.0.1-runtime-ubuntu24.04 (cuBLAS; the
+#                  CUDA runtime itself is linked statically), the same packages
+#                  with Ubuntu 24.04's names (libfmt9 -> libfmt9t64 ...).
+# Nothing else changes: SageMaker's GPU hosts run the container with NVIDIA's
+# runtime, which mounts the driver (libcuda, libnvidia-ml) and creates
+# /dev/nvidia0..N for the instance's GPUs. The launcher counts those GPUs
+# itself (NVML, else the device nodes; a bring-your-own image gets no
+# SM_NUM_GPUS) and runs one rank per GPU.
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \

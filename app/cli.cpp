@@ -34,6 +34,7 @@ namespace {
 void write_certificates(const std::string& dir, std::vector<std::string> hosts, int days,
                         const std::string& ca_key_path, const std::string& job) {
   if (hosts.empty()) hosts.push_back(identity_host());
+  hosts = expand_host_ranges(hosts);
   const std::string named = write_job_certificates(dir, hosts, days, ca_key_path, job);
   std::printf(
       "wrote %s/ca.pem (CA of job %s) and a certificate and key per host (%zu hosts, valid %d days, files "
@@ -170,7 +171,12 @@ int run_cli(int argc, char** argv) {
       ->required();
   certs_cmd->add_option("--ca-key", certs_ca_key,
                         "Also keep the CA's private key here (outside the channel), to issue more certificates");
-  certs_cmd->add_option("--hosts", certs_hosts, "Host names (comma separated; default: this host)")->delimiter(',');
+  certs_cmd
+      ->add_option(
+          "--hosts", certs_hosts,
+          "Host names (comma separated; algo-1..8 is algo-1,...,algo-8, SageMaker's names for 8 instances; default: "
+          "this host)")
+      ->delimiter(',');
   certs_cmd->add_option("--days", certs_days, "Validity in days (cover the job's max_wait or max_run)")
       ->capture_default_str();
   certs_cmd->add_option("--job", certs_job, "The job these certificates are for, named in the CA (default: random)");

@@ -6,7 +6,9 @@
 // POINT: a phase name (load, connect, ring, gather, write) or a finer point
 // named in the code (write-file: rank 0 with an output file half written;
 // shared-step: entering the even ring's shared middle step; checkpoint-S:
-// right after step S was saved).
+// right after step S was saved; checkpoint-writing-S: before this rank
+// writes step S; checkpoint-written-S: every rank wrote step S, the older
+// step not yet removed).
 // Raising the signal on itself makes every fault land exactly in the phase a
 // test names, which an outside `kill` at a guessed moment cannot.
 namespace ringsim {

@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <regex>
+
+#include "common/errors.hpp"
 
 namespace ringsim {
 
@@ -35,6 +38,24 @@ std::string identity_host() {
 std::string short_host_name() {
   const std::string full = host_name();
   return full.substr(0, full.find('.'));
+}
+
+std::vector<std::string> expand_host_ranges(const std::vector<std::string>& names) {
+  // PREFIX FIRST .. [PREFIX] LAST
+  static const std::regex range(R"(^(.*?)([0-9]+)\.\.(?:\1)?([0-9]+)$)");
+  std::vector<std::string> hosts;
+  for (const auto& name : names) {
+    std::smatch match;
+    if (!std::regex_match(name, match, range)) {
+      hosts.push_back(name);
+      continue;
+    }
+    const long first = std::stol(match[2].str()), last = std::stol(match[3].str());
+    if (last < first || last - first >= 4096)
+      throw InputError("host range '" + name + "' must run upwards over at most 4096 hosts (e.g. algo-1..8)");
+    for (long i = first; i <= last; ++i) hosts.push_back(match[1].str() + std::to_string(i));
+  }
+  return hosts;
 }
 
 std::string expand_host(std::string text, const std::string& host) {

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <vector>
 
 namespace ringsim {
 
@@ -13,6 +14,11 @@ void set_identity_host(const std::string& host);
 std::string host_name();
 // The machine's host name without its domain ("algo-1" of "algo-1.internal").
 std::string short_host_name();
+// Host names with ranges written out: "algo-1..3" (or "algo-1..algo-3") is
+// algo-1, algo-2, algo-3, as SageMaker names a job's instances; other names
+// pass as they are. Throws InputError for a range that runs backwards or
+// names more than 4096 hosts.
+std::vector<std::string> expand_host_ranges(const std::vector<std::string>& names);
 // Replaces every "{host}" in `text` with `host`.
 std::string expand_host(std::string text, const std::string& host);
 

@@ -87,7 +87,15 @@ void JobCheckpoints<Scalar>::save(int step) {
   if (mode_.saves_increments()) {
     run_agreed(comm_, [&] { save_increment(*store_, step, last_saved_step_, mode_.save()); });
   } else {
-    run_agreed(comm_, [&] { store_->save(step, mode_.save()); });
+    // Write the new step, agree every rank has it on disk, only then remove
+    // the old one: SageMaker uploads /opt/ml/checkpoints as files appear,
+    // and a job stopped anywhere in between still holds a step every rank
+    // saved (the old one until the agreement, then both).
+    run_agreed(comm_, [&] {
+      inject_fault_at(("checkpoint-writing-" + std::to_string(step)).c_str(), comm_.rank());
+      store_->save(step, mode_.save());
+    });
+    inject_fault_at(("checkpoint-written-" + std::to_string(step)).c_str(), comm_.rank());
     store_->keep_only(step);  // every rank holds `step` now
   }
   last_saved_step_ = step;

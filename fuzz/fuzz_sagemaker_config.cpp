@@ -49,6 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     environment["SM_CURRENT_HOST"] = parts[4];
   }
   if (!parts[3].empty()) environment["SM_NUM_CPUS"] = parts[3];
+  // No machine's own CPU topology or GPUs: SM_NUM_CPUS decides, every run alike.
+  environment["RINGSIM_SYSFS_ROOT"] = ml_root + "/no-sysfs";
+  environment["RINGSIM_DEV_ROOT"] = ml_root + "/no-dev";
   try {
     const auto config = ringsim::load_sagemaker_config(ml_root, environment);
     if (config.hosts.empty()) ringsim::fuzz::violated("a configuration without hosts");

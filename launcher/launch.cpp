@@ -83,8 +83,9 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   }
   replace_file_no_follow(plan.mpirun.hostfile_path, plan.mpirun.hostfile, 0600);
   RemoveAtExit remove_hostfile{plan.mpirun.hostfile_path};
-  log::info(fmt::format("leader {} starts {} ranks on {} hosts\n{}", plan.leader_host, plan.ranks.ranks(),
-                        plan.ranks.hosts().size(), plan.ranks.table()));
+  log::info(fmt::format("leader {} starts {} ranks on {} hosts ({} per host: {})\n{}", plan.leader_host,
+                        plan.ranks.ranks(), plan.ranks.hosts().size(), plan.ranks.hosts().front().ranks,
+                        plan.per_host_why, plan.ranks.table()));
   std::vector<std::string> host_of_rank;
   for (int r = 0; r < plan.ranks.ranks(); ++r) host_of_rank.push_back(plan.ranks.host_of(r));
   FailureReport report(std::move(host_of_rank));
@@ -219,6 +220,7 @@ int run_launch(const LaunchOptions& options) {
       std::string argv;
       for (const auto& word : plan.mpirun.argv) argv += (argv.empty() ? "" : " ") + shell_quote(word);
       std::printf("mpirun argv:\n%s\n", argv.c_str());
+      std::printf("%s", dry_run_checks(plan, options).c_str());
       return 0;
     }
     // output/failure describes this job: a rerun on the same ML root starts

@@ -9,6 +9,7 @@
 #include "common/hex.hpp"
 #include "common/log.hpp"
 #include "common/no_follow_file.hpp"
+#include "launcher/certificate_check.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/gpu_ranks.hpp"
 #include "transport/certificates.hpp"
@@ -64,6 +65,26 @@ std::string single_file(const std::string& ml_root, const std::string& channel) 
     throw ConfigError("channel '" + channel + "' must hold exactly one file (the row ids, text or .npy); it holds " +
                       std::to_string(names.size()));
   return names.front();
+}
+
+// Pipe mode hands a channel over as a FIFO per epoch
+// (/opt/ml/input/data/NAME_0), with no files in the channel's folder: every
+// channel ringsim reads must be File or FastFile. Refused here, before any
+// rank starts, rather than as "input file not found" in the ranks.
+void check_input_modes(const SageMakerConfig& config, const LaunchSettings& settings) {
+  std::vector<std::string> read = {settings.channel, "ids", "queries", "query_ids"};
+  if (!settings.tls_channel.empty()) read.push_back(settings.tls_channel);
+  if (!settings.job_secret_channel.empty()) read.push_back(settings.job_secret_channel);
+  for (const auto& name : read) {
+    const auto channel = config.channels.find(name);
+    if (channel == config.channels.end() || channel->second.input_mode == "File" ||
+        channel->second.input_mode == "FastFile")
+      continue;
+    throw ConfigError("channel '" + name + "' has TrainingInputMode " + channel->second.input_mode +
+                      ", which ringsim cannot read (Pipe mode streams the objects through a FIFO, not as files): "
+                      "give the channel input_mode 'File' or 'FastFile' (TrainingInput(..., input_mode='File'), "
+                      "or the estimator's input_mode)");
+  }
 }
 
 std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& options) {
@@ -149,6 +170,14 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
   return command;
 }
 
+// `ringsim certs --hosts` for `hosts`: "algo-1..8" for SageMaker's names
+// algo-1 ... algo-8, else the names with commas.
+std::string certs_hosts_argument(const std::vector<std::string>& hosts) {
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    if (hosts[i] != "algo-" + std::to_string(i + 1)) return join(hosts, ",");
+  return hosts.size() == 1 ? hosts.front() : "algo-1.." + std::to_string(hosts.size());
+}
+
 }  // namespace
 
 std::string shell_quote(const std::string& word) {
@@ -164,13 +193,19 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::
   if (!config.channels.empty() && !config.channels.count(settings.channel))
     throw ConfigError("channel '" + settings.channel +
                       "' is not in inputdataconfig.json (set the 'channel' hyperparameter)");
+  check_input_modes(config, settings);
   const auto device = config.hyperparameters.find("device");
   const bool device_cuda = device != config.hyperparameters.end() && device->second == "cuda";
   const int per_host = settings.processes_per_host > 0
                            ? settings.processes_per_host
                            : default_processes_per_host(config.cpus, config.gpus, device_cuda, kMaxProcessesPerHost);
+  std::string per_host_why = settings.processes_per_host > 0 ? "the hyperparameter processes_per_host"
+                             : device_cuda && config.gpus > 0
+                                 ? "one per GPU (device cuda): " + config.gpus_why
+                                 : config.cpus_why + "; set processes_per_host to override";
   RankMap ranks(config.hosts, per_host);
-  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}, false, scratch};
+  Plan plan{std::move(config), std::move(settings), std::move(ranks), false, "", {}, "", false, scratch};
+  plan.per_host_why = std::move(per_host_why);
   plan.has_job_secret = !plan.settings.job_secret.empty() || !plan.settings.job_secret_channel.empty();
   // The hosts' launchers take orders from each other (an ssh key to
   // install, the job's outcome): on a shared network that channel must be
@@ -178,10 +213,10 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::
   if (plan.ranks.hosts().size() > 1 && plan.settings.tls_channel.empty() && !plan.has_job_secret) {
     if (!plan.settings.insecure_unauthenticated_control)
       throw ConfigError(
-          "a job on several hosts needs an authenticated control channel between its launchers: set the "
-          "hyperparameter job_secret to a random string of 32 or more characters (python3 -c 'import secrets; "
-          "print(secrets.token_hex(32))'), or give the job's certificates as a channel (tls_channel, see `ringsim "
-          "certs`); insecure_unauthenticated_control=true runs without one, trusting every host on the network");
+          "a job on several hosts needs an authenticated control channel between its launchers, keyed by a job "
+          "secret: " +
+          std::string(kJobSecretChannelAdvice) +
+          "; insecure_unauthenticated_control=true runs without one, trusting every host on the network");
     log::warning(
         "insecure_unauthenticated_control=true: the launchers' control channel is plain TCP, and any host on this "
         "network that connects from the leader's address can install an ssh key or end the job");
@@ -212,6 +247,24 @@ Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::
   }
   plan.mpirun = plan_mpirun(request);
   return plan;
+}
+
+std::string dry_run_checks(const Plan& plan, const LaunchOptions& options) {
+  std::string text = "ranks per host: " + std::to_string(plan.ranks.hosts().front().ranks) + " (" + plan.per_host_why +
+                     ")\nGPUs: " + plan.config.gpus_why + "\n";
+  if (plan.settings.tls_channel.empty()) return text;
+  std::vector<std::string> hosts;
+  for (const auto& h : plan.ranks.hosts()) hosts.push_back(h.host);
+  const std::string dir = channel_dir(options.ml_root, plan.settings.tls_channel);
+  const auto problems = certificate_channel_problems(dir, hosts);
+  if (!problems.empty()) {
+    throw ConfigError("the certificate channel '" + plan.settings.tls_channel + "' (" + dir +
+                      ") does not fit the job's hosts: " + join(problems, "; ") +
+                      ". Make it for exactly these hosts: ringsim certs --out certs --hosts " +
+                      certs_hosts_argument(hosts));
+  }
+  return text + "certificates (" + dir + "): ca.pem and a valid certificate and key for each of " + join(hosts, ", ") +
+         "\n";
 }
 
 Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const std::string& host) {

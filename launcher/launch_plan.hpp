@@ -24,6 +24,7 @@ struct Plan {
   bool leader = false;
   std::string leader_host;
   MpirunPlan mpirun;
+  std::string per_host_why;     // where the ranks per host came from (the dry run prints it)
   bool has_job_secret = false;  // job_secret or job_secret_channel given (read once: launch_credentials)
   std::string scratch;          // this launcher's private folder (mkdtemp)
 };
@@ -32,6 +33,13 @@ struct Plan {
 // Throws ConfigError on bad settings, and when a job of several hosts has no
 // credentials for its control channel and does not opt out by name.
 Plan make_plan(const LaunchOptions& options, SageMakerConfig config, const std::string& scratch);
+
+// What `ringsim launch --dry-run` checks and prints beyond the plan: where
+// the ranks per host and the GPU count came from, and whether the
+// certificate channel (tls_channel) holds a valid pair for every host.
+// Throws ConfigError naming the hosts whose certificates are missing or
+// wrong.
+std::string dry_run_checks(const Plan& plan, const LaunchOptions& options);
 
 // Where `host`'s launcher listens for the leader.
 Endpoint control_endpoint(const Plan& plan, const LaunchOptions& options, const std::string& host);

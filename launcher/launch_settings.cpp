@@ -75,19 +75,24 @@ std::vector<LaunchSetting> launch_setting_table(LaunchSettings& s) {
     return static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
   };
   return {
-      {{"processes_per_host", "instance vCPUs", "ranks per host, 1 to 4096"},
+      {{"processes_per_host", "physical cores",
+        "ranks per host, 1 to 4096; by default one per physical core the container may use (not per vCPU), or "
+        "with `device=cuda` one per GPU it sees"},
        [&s, per_host](auto& k, auto& v) { s.processes_per_host = per_host(k, v); }},
       {{"channel", "`train`", "the input channel"}, [&s](auto&, auto& v) { s.channel = v; }},
       {{"tls_channel", "",
         "a channel holding `ca.pem`, `HOST.pem`, `HOST.key` (`ringsim certs`): the certificates of "
         "`transport=tls` and of the control channel"},
        [&s](auto&, auto& v) { s.tls_channel = v; }},
-      {{"job_secret", "",
-        "32 or more characters every host holds (`secrets.token_hex(32)`): authenticates the control channel "
-        "when there is no `tls_channel`, and keys checkpoint files"},
-       [&s](auto&, auto& v) { s.job_secret = v; }},
-      {{"job_secret_channel", "", "instead of `job_secret`: a channel holding the secret as the file `job_secret`"},
+      {{"job_secret_channel", "",
+        "a channel holding the job secret as the file `job_secret` (32 or more characters, "
+        "`secrets.token_hex(32)`): authenticates the control channel when there is no `tls_channel`, and keys "
+        "checkpoint files"},
        [&s](auto&, auto& v) { s.job_secret_channel = v; }},
+      {{"job_secret", "",
+        "deprecated, read with a warning: hyperparameters are shown in the console, `DescribeTrainingJob` and "
+        "CloudTrail; use `job_secret_channel` or `tls_channel`"},
+       [&s](auto&, auto& v) { s.job_secret = v; }},
       {{"insecure_unauthenticated_control", "`false`",
         "`true`: a job of several hosts without `tls_channel` or a job secret runs its control channel over "
         "plain TCP"},
@@ -193,15 +198,23 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
         "hyperparameters tls_channel and tls_trust=launch-channel-fingerprints contradict each other: "
         "give one");
   if (!s.job_secret.empty() && !s.job_secret_channel.empty())
-    throw ConfigError("hyperparameters job_secret and job_secret_channel both give the job secret: give one");
+    throw ConfigError(
+        "hyperparameters job_secret (deprecated) and job_secret_channel both give the job secret: drop job_secret");
   if (!s.job_secret.empty() && s.job_secret.size() < 32)
-    throw ConfigError("hyperparameter 'job_secret' has " + std::to_string(s.job_secret.size()) +
-                      " characters; it needs at least 32 (make one with: python3 -c 'import secrets; "
-                      "print(secrets.token_hex(32))')");
+    throw ConfigError(
+        "hyperparameter 'job_secret' has " + std::to_string(s.job_secret.size()) +
+        " characters; it needs at least 32, and belongs in a channel: " + std::string(kJobSecretChannelAdvice));
+  if (!s.job_secret.empty()) log::warning(job_secret_deprecation());
   // Both are the user's: the toolkit's first, so mpi_options has the last word.
   if (!toolkit_options.empty())
     s.mpi_options = s.mpi_options.empty() ? toolkit_options : toolkit_options + " " + s.mpi_options;
   return s;
+}
+
+std::string job_secret_deprecation() {
+  return "hyperparameter job_secret is deprecated and will be removed: SageMaker shows hyperparameters in the "
+         "console, in DescribeTrainingJob and in CloudTrail, and AWS says to keep secrets out of them. Instead, " +
+         std::string(kJobSecretChannelAdvice);
 }
 
 std::string read_job_secret(const LaunchSettings& settings, const std::string& ml_root) {

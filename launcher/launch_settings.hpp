@@ -34,8 +34,9 @@ struct LaunchSettings {
   std::string tls_trust = "job-ca";
   // The control channel between the hosts' launchers is authenticated by the
   // certificate channel when there is one, else by a job secret every host
-  // holds (TLS 1.3 with a key derived from it): given here, or as the file
-  // `job_secret` in the channel job_secret_channel. Without either, a
+  // holds (TLS 1.3 with a key derived from it): the file `job_secret` in the
+  // channel job_secret_channel, or (deprecated: hyperparameters show in the
+  // job's description) the hyperparameter job_secret. Without either, a
   // multi-host job refuses to start unless insecure_unauthenticated_control.
   std::string job_secret;
   std::string job_secret_channel;
@@ -70,6 +71,15 @@ std::string launch_settings_markdown();
 //   sagemaker_mpi_num_of_processes_per_host  = processes_per_host (both given: equal)
 //   sagemaker_mpi_custom_mpi_options         mpirun options, before mpi_options
 LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters);
+
+// How a job secret reaches the hosts without showing in the job's
+// description: every message that mentions the secret says this.
+inline constexpr std::string_view kJobSecretChannelAdvice =
+    "write it (python3 -c 'import secrets; print(secrets.token_hex(32))') to a file named job_secret, upload it "
+    "to S3 as its own FullyReplicated input channel (e.g. 'secret') and set the hyperparameter "
+    "job_secret_channel=secret; or give the job's certificates as a channel (tls_channel, see `ringsim certs`)";
+// The warning a `job_secret` hyperparameter gets: it still works, for now.
+std::string job_secret_deprecation();
 
 // The job secret, from the hyperparameter or the file `job_secret` in the
 // channel job_secret_channel under `ml_root` (its last line break dropped),

@@ -125,7 +125,7 @@ void LeaderChannel::connect(const std::vector<std::pair<std::string, Endpoint>>&
       std::string hosts;
       for (const auto& h : secret_refused) hosts += (hosts.empty() ? "" : ", ") + h;
       verdict = "the job secret of the leader " + (self.empty() ? "host" : self) + " differs from every worker's (" +
-                hosts + "): its job_secret is from another job";
+                hosts + "): the job_secret file in its job_secret_channel is from another job";
     } else if (ca_refused.size() == workers.size() && workers.size() >= 2) {
       std::string hosts;
       for (const auto& h : ca_refused) hosts += (hosts.empty() ? "" : ", ") + h;

@@ -11,6 +11,7 @@
 
 #include "common/errors.hpp"
 #include "launcher/gpu_ranks.hpp"
+#include "launcher/host_cores.hpp"
 
 extern char** environ;
 
@@ -172,6 +173,8 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
         c.distribution = channel["S3DistributionType"].get<std::string>();
       if (channel.contains("ContentType") && channel["ContentType"].is_string())
         c.content_type = channel["ContentType"].get<std::string>();
+      if (channel.contains("TrainingInputMode") && channel["TrainingInputMode"].is_string())
+        c.input_mode = channel["TrainingInputMode"].get<std::string>();
     }
     if (c.distribution != "FullyReplicated" && c.distribution != "ShardedByS3Key")
       throw ConfigError(data_path + ": channel '" + name + "' has unknown S3DistributionType '" + c.distribution + "'");
@@ -179,9 +182,24 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   }
 
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
-  config.cpus =
-      cpus.empty() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : parse_cpu_count(cpus);
-  config.gpus = parse_gpu_count(lookup(environment, "SM_NUM_GPUS"));
+  const int sm_num_cpus = cpus.empty() ? 0 : parse_cpu_count(cpus);  // checked even when the cores decide
+  const std::string sys_root = lookup(environment, "RINGSIM_SYSFS_ROOT");
+  if (const auto cores = physical_cores(sys_root.empty() ? "/sys" : sys_root)) {
+    config.cpus = cores->cores;
+    config.cpus_why = "one per physical core the container may use: " + cores->why;
+  } else if (sm_num_cpus > 0) {
+    config.cpus = sm_num_cpus;
+    config.cpus_why = "one per vCPU: SM_NUM_CPUS=" + cpus + " (the CPU topology in sysfs cannot be read)";
+  } else {
+    config.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    config.cpus_why =
+        "one per CPU of this machine: " + std::to_string(config.cpus) + " (no CPU topology in sysfs, no SM_NUM_CPUS)";
+  }
+  const std::string dev_root = lookup(environment, "RINGSIM_DEV_ROOT");
+  const GpuCount gpus =
+      count_gpus(lookup(environment, "SM_NUM_GPUS"), dev_root.empty() ? "/dev" : dev_root, dev_root.empty());
+  config.gpus = gpus.gpus;
+  config.gpus_why = gpus.why;
   return config;
 }
 

@@ -14,6 +14,9 @@ Environment current_environment();
 struct ChannelConfig {
   std::string distribution = "FullyReplicated";  // or ShardedByS3Key
   std::string content_type;
+  // TrainingInputMode: File (copied before the job), FastFile (streamed on
+  // read, files all the same) or Pipe (a FIFO per epoch, no files).
+  std::string input_mode = "File";
 };
 
 struct SageMakerConfig {
@@ -24,9 +27,19 @@ struct SageMakerConfig {
   std::string instance_type;
   std::map<std::string, std::string> hyperparameters;  // values decoded to plain strings
   std::map<std::string, ChannelConfig> channels;
-  int cpus = 1;  // SM_NUM_CPUS, else this machine's
-  int gpus = 0;  // SM_NUM_GPUS (gpu_ranks.hpp)
+  // The CPUs ranks go by by default: the physical cores the container may
+  // use (host_cores.hpp), else SM_NUM_CPUS, else this machine's CPUs; and
+  // what that number is and where it came from ("one per physical core the
+  // container may use: 36 physical cores: ..."), for the dry run and the log.
+  int cpus = 1;
+  std::string cpus_why;
+  int gpus = 0;  // the GPUs this container sees (gpu_ranks.hpp: count_gpus)
+  std::string gpus_why;
 };
+
+// Test beds point these at a fake sysfs (RINGSIM_SYSFS_ROOT, default /sys)
+// and a fake device folder (RINGSIM_DEV_ROOT, default /dev; set: NVML is
+// not asked) through the environment load_sagemaker_config is given.
 
 // Throws ConfigError naming the file (or variable) and the problem:
 // malformed JSON, missing hosts, current_host not in hosts, ...

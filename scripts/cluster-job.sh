@@ -59,6 +59,12 @@ make_job_roots() {
     arguments+=(--certs "$work/certs" tls_channel=certs)
   fi
   /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" "$n" "${arguments[@]}"
+  write_entrypoint
+}
+
+# write_entrypoint: WORK/train, the image's entrypoint running this build's
+# binary instead of the image's.
+write_entrypoint() {
   sed "s|/opt/ringsim/bin/ringsim|$ringsim|" "$root/scripts/train" >"$work/train"
   chmod +x "$work/train"
 }

@@ -10,9 +10,10 @@ Usage: make-ml-roots.py WORK N [--sharded] [--interface eth0] [KEY=VALUE ...]
                holds the whole matrix (FullyReplicated).
   --interface  network_interface_name to write (absent: left out, as it may be).
   --certs DIR  a second channel 'certs' holding DIR's files (ringsim certs output).
-  --no-secret  no job_secret hyperparameter: without one (and without
-               tls_channel or job_secret_channel) a random job_secret is
-               added, as docs/sagemaker.md's SDK example does.
+  --no-secret  no job secret: without it (and without tls_channel or
+               job_secret_channel) a random secret is written as the file
+               job_secret of a channel 'secret', and job_secret_channel=secret
+               set, as docs/sagemaker.md says to.
   KEY=VALUE    hyperparameters.
 RINGSIM_NAN_ROW=r puts a NaN into row r (to test failure handling).
 """
@@ -43,8 +44,10 @@ weights = [0 if (i == 1 and n > 1) else i + 1 for i in range(n)]
 bounds = np.concatenate([[0], np.cumsum(np.array(weights) * len(x) // max(1, sum(weights)))])
 bounds[-1] = len(x)
 hp = dict(kv.split("=", 1) for kv in args.hyperparameters)
+secret = None
 if not args.no_secret and not {"job_secret", "job_secret_channel", "tls_channel"} & hp.keys():
-    hp["job_secret"] = secrets.token_hex(32)
+    secret = secrets.token_hex(32)
+    hp["job_secret_channel"] = "secret"
 for i, host in enumerate(hosts):
     root = f"{work}/{host}"
     cfg = f"{root}/input/config"
@@ -63,6 +66,13 @@ for i, host in enumerate(hosts):
         channels["certs"] = {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated",
                              "RecordWrapperType": "None"}
         shutil.copytree(args.certs, f"{root}/input/data/certs", dirs_exist_ok=True)
+    if secret:
+        channels["secret"] = {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated",
+                              "RecordWrapperType": "None"}
+        os.makedirs(f"{root}/input/data/secret", exist_ok=True)
+        with open(os.open(f"{root}/input/data/secret/job_secret", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                  "w") as f:
+            f.write(secret + "\n")
     json.dump(channels, open(f"{cfg}/inputdataconfig.json", "w"))
     if args.sharded:
         part = x[bounds[i]:bounds[i + 1]]

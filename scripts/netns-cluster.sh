@@ -13,6 +13,7 @@
 # Usage: scripts/netns-cluster.sh N [--hostnames aws|random|algo] [--bandwidth RATE] [--sharded] [--transport mpi|tcp|tls]
 #          [--rows R] [--cols D] [--ppn P] [--k K] [--hp KEY=VALUE]... [--matrix NPY] [--check] [--keep DIR]
 #          [--foreign-certs HOST] [--capture FILE] [--delay HOST=SECONDS]... [--absent HOST]... [--fault KIND:HOST:SECONDS]...
+#          [--roots DIR] [--check-isolated]
 #   (--sharded ... --keep: the options of scripts/cluster-job.sh, shared with scripts/local-sagemaker.sh)
 #   --hostnames  what each host's gethostname() says: aws (default, as in every SageMaker
 #                container), random (a 12-hex container id, as in the SDK's local mode) or
@@ -28,6 +29,13 @@
 #   --fault      SECONDS after the ranks are up (rank 0 printed its host table): link-down (that host's
 #                veth goes down at the bridge, a cut cable) or kill (every
 #                process of that host killed, a lost instance).
+#   --roots DIR  the hosts' ML roots as made elsewhere (DIR/algo-1 ... DIR/algo-N, their channels
+#                filled; tests/cli/sagemaker_guide.py --roots writes the docs' SDK example so),
+#                instead of making them; --matrix names the input for --check.
+#   --check-isolated  before the job, check that no host has a route beyond the
+#                bridge (only its own /24, no default route) and that this machine's
+#                own address is unreachable from it, as with SageMaker's
+#                enable_network_isolation; fail (exit 1) otherwise.
 # Exit code: the leader's (or the first non-zero host's); 77 when this machine
 # cannot host the cluster (not root, no network namespaces, no sshd), with the
 # reason on stderr.
@@ -35,6 +43,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:?usage: netns-cluster.sh N [options]}; shift
 hostnames=aws; bandwidth=""; delays=(); absent=(); faults=(); fault_pids=(); capture=""; capture_pid=""; foreign=""
+roots=""; check_isolated=0
 skip() { echo "netns-cluster: skipped: $*" >&2; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root to make network namespaces"
 [[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd (install openssh-server: scripts/deps.sh --sshd)"
@@ -50,6 +59,8 @@ while (($#)); do
     --delay) delays+=("$2"); shift 2 ;;
     --absent) absent+=("$2"); shift 2 ;;
     --fault) faults+=("$2"); shift 2 ;;
+    --roots) roots=$(realpath "$2"); shift 2 ;;
+    --check-isolated) check_isolated=1; shift ;;
     *) job_option "$@" || { echo "unknown option $1" >&2; exit 2; }; shift "$job_option_words" ;;
   esac
 done
@@ -160,7 +171,35 @@ Host *
 EOF
 chmod 600 "$work/host_key"
 
-make_job_roots --interface eth0
+if [[ -n $roots ]]; then
+  for i in $(seq 1 "$n"); do
+    [[ -d $roots/algo-$i ]] || { echo "netns-cluster: --roots $roots has no algo-$i" >&2; exit 2; }
+    cp -a "$roots/algo-$i" "$work/"
+  done
+  [[ -z $matrix ]] || cp "$matrix" "$work/full.npy"
+  write_entrypoint
+else
+  make_job_roots --interface eth0
+fi
+
+# SageMaker's enable_network_isolation: the hosts reach each other and
+# nothing else.
+if ((check_isolated)); then
+  outside=$(ip -4 -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }')
+  for i in $(seq 1 "$n"); do
+    routes=$(ip -n "$(ns_of "$i")" -4 route show)
+    if [[ $routes != "$net.0/24 dev eth0 "* || $(wc -l <<<"$routes") -ne 1 ]]; then
+      echo "netns-cluster: algo-$i has routes beyond its bridge: $routes" >&2; exit 1
+    fi
+    if ip netns exec "$(ns_of "$i")" ip route get 192.0.2.1 >/dev/null 2>&1; then
+      echo "netns-cluster: algo-$i has a route to 192.0.2.1" >&2; exit 1
+    fi
+    if [[ -n $outside ]] && ip netns exec "$(ns_of "$i")" timeout 3 bash -c "exec 3<>/dev/tcp/$outside/22" 2>/dev/null; then
+      echo "netns-cluster: algo-$i reached this machine's $outside:22" >&2; exit 1
+    fi
+  done
+  echo "isolated: every host's only route is $net.0/24 on eth0; no default route; this machine's ${outside:-address} unreachable"
+fi
 if [[ -n $foreign ]]; then
   rm -rf "$work/$foreign/input/data/certs"
   "$ringsim" certs --out "$work/$foreign/input/data/certs" --hosts "$(seq -s, -f 'algo-%g' 1 "$n")" >/dev/null

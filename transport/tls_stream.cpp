@@ -244,7 +244,8 @@ class TlsStream : public Stream {
   // A handshake by job secret that failed: which side lacks the secret.
   void refuse_preshared(unsigned long code, const std::string& detail) {
     if (ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_BINDER_DOES_NOT_VERIFY)
-      throw TlsError("TLS: refused " + peer_ + ": it holds a different job secret (job_secret differs)");
+      throw TlsError("TLS: refused " + peer_ +
+                     ": it holds a different job secret (the job_secret file in job_secret_channel differs)");
     if (server_ && reader_ && reader_->first_byte() == kHandshakeRecord)
       throw TlsError("TLS: refused " + peer_ + ": it did not prove it holds this job's secret (" + detail + ")");
     if (check_.alert >= 0)

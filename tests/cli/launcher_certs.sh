@@ -77,23 +77,27 @@ run_case "worker certificate for another host" algo-2 "certificate is for host a
 run_case "worker certificate missing" algo-2 "cannot be read" worker_missing
 run_case "leader key missing" algo-1 "cannot be read" leader_missing
 
-# The same faults with a job secret instead of certificates.
+# The same faults with a job secret instead of certificates: the file
+# job_secret in the channel job_secret_channel names.
 secret=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')
+secret_files() {  # DIR [HOST...]: the secret as the channel's file on every host but HOST...
+  local dir=$1 host
+  shift
+  for host in algo-1 algo-2 algo-3; do
+    [[ " $* " == *" $host "* ]] && continue
+    mkdir -p "$dir/$host/input/data/secret"
+    echo "$secret" >"$dir/$host/input/data/secret/job_secret"
+  done
+}
 other_secret() {  # HOST DIR: HOST holds another job's secret
-  /usr/bin/python3 -c 'import json, sys; p = sys.argv[1]; h = json.load(open(p)); h["job_secret"] = json.dumps(sys.argv[2])
-json.dump(h, open(p, "w"))' "$2/$1/input/config/hyperparameters.json" "$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')"
+  secret_files "$2"
+  /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$2/$1/input/data/secret/job_secret"
 }
 worker_other_secret() { other_secret algo-2 "$1"; }
 leader_other_secret() { other_secret algo-1 "$1"; }
-credentials=(job_secret="$secret")
+worker_secret_missing() { secret_files "$1" algo-2; }
+credentials=(job_secret_channel=secret)
 run_case "worker job secret from another job" algo-2 "job secret" worker_other_secret
 run_case "leader job secret from another job" algo-1 "job secret" leader_other_secret
-secret_files() {  # DIR: the secret as a channel's file on every host but algo-2
-  for host in algo-1 algo-3; do
-    mkdir -p "$1/$host/input/data/secret"
-    echo "$secret" >"$1/$host/input/data/secret/job_secret"
-  done
-}
-credentials=(job_secret_channel=secret)
-run_case "worker job secret file missing" algo-2 "cannot be read" secret_files
+run_case "worker job secret file missing" algo-2 "cannot be read" worker_secret_missing
 finish

@@ -16,6 +16,7 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "tests/launcher/ml_root.hpp"
+#include "transport/certificates.hpp"
 #include "transport/preshared_key.hpp"
 #include "transport/tls_context.hpp"
 
@@ -29,6 +30,9 @@ using ::testing::ThrowsMessage;
 
 namespace fs = std::filesystem;
 
+// SM_NUM_CPUS decides only where sysfs cannot be read (host_cores.hpp).
+const std::pair<const std::string, std::string> kNoSysfs{"RINGSIM_SYSFS_ROOT", "/nonexistent"};
+
 TEST_F(MlRoot, GpuInstanceRunsOneRankPerGpu) {
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1","algo-2"]})");
   const auto np = [&](std::string hyperparameters, std::map<std::string, std::string> environment) {
@@ -37,13 +41,15 @@ TEST_F(MlRoot, GpuInstanceRunsOneRankPerGpu) {
     const auto config = load_sagemaker_config(root_.string(), environment);
     return value_after(launch_mpirun_argv({root_.string(), false, false}, config), "-np");
   };
-  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}});
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}, kNoSysfs});
   EXPECT_EQ(config.gpus, 4);
   // Device cpu on the GPU instance: a rank per CPU, as before.
-  EXPECT_EQ(np(R"({"k":"5"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "32");
+  EXPECT_EQ(np(R"({"k":"5"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}, kNoSysfs}), "32");
 #ifdef RINGSIM_WITH_CUDA
-  EXPECT_EQ(np(R"({"device":"cuda"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "8");
-  EXPECT_EQ(np(R"({"device":"cuda","processes_per_host":"2"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}}), "4");
+  EXPECT_EQ(np(R"({"device":"cuda"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}, kNoSysfs}), "8");
+  EXPECT_EQ(
+      np(R"({"device":"cuda","processes_per_host":"2"})", {{"SM_NUM_CPUS", "16"}, {"SM_NUM_GPUS", "4"}, kNoSysfs}),
+      "4");
 #endif
   EXPECT_THAT(
       [&] {
@@ -60,7 +66,7 @@ TEST_F(MlRoot, HyperparametersReachTheRankCommandAsGiven) {
             "sagemaker_mpi_custom_mpi_options":"\"-mca btl_tcp_if_include eth7\"","tile":"4096",
             "id_matrix":"true","tls_pipelining":"\"off\"",
             "job_secret":"\"0123456789abcdef0123456789abcdef\""})");
-  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}});
+  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "2"}, kNoSysfs});
   const auto argv = launch_mpirun_argv({root_.string(), false, false}, config);
   const auto value_of = [&](const std::string& option) { return value_after(argv, option); };
   EXPECT_EQ(value_of("--threshold"), "0.99999995");
@@ -205,9 +211,13 @@ TEST_F(MlRoot, SeveralHostsNeedAnAuthenticatedControlChannel) {
     return [&] { launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {})); };
   };
   write("resourceconfig.json", R"({"current_host":"algo-2","hosts":["algo-1","algo-2"]})");
-  EXPECT_THAT(planning("{}"), ThrowsMessage<ConfigError>(AllOf(HasSubstr("needs an authenticated control channel"),
-                                                               HasSubstr("job_secret"), HasSubstr("tls_channel"),
-                                                               HasSubstr("insecure_unauthenticated_control=true"))));
+  // The refusal names only ways that keep the secret out of the job's
+  // description: a channel file, or the certificate channel.
+  EXPECT_THAT(planning("{}"),
+              ThrowsMessage<ConfigError>(AllOf(
+                  HasSubstr("needs an authenticated control channel"), HasSubstr("file named job_secret"),
+                  HasSubstr("job_secret_channel=secret"), HasSubstr("tls_channel"),
+                  Not(HasSubstr("hyperparameter job_secret ")), HasSubstr("insecure_unauthenticated_control=true"))));
   EXPECT_NO_THROW(planning(R"({"insecure_unauthenticated_control":"true"})")());
   EXPECT_NO_THROW(planning(R"({"job_secret":"0123456789abcdef0123456789abcdef"})")());
   EXPECT_THAT(planning(R"({"job_secret":"too-short"})"),
@@ -251,4 +261,57 @@ TEST_F(MlRoot, TlsEncryptsBetweenHostsUnlessTheJobSaysAll) {
   EXPECT_EQ(value_of("--encrypt"), "all");
   write("hyperparameters.json", R"({"transport":"tcp","insecure_unauthenticated_control":"true"})");
   EXPECT_EQ(value_of("--encrypt"), "(absent)");
+}
+
+// Pipe mode gives a channel as a FIFO, not files: refused at launch naming
+// the channel and the modes that work, instead of "input file not found" in
+// the ranks. File and FastFile (files, streamed on read) both run.
+TEST_F(MlRoot, PipeModeIsRefusedNamingTheChannel) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
+  write("hyperparameters.json", R"({"k":"5"})");
+  const auto planning = [&](const std::string& channels) {
+    write("inputdataconfig.json", channels);
+    return [&] { launch_mpirun_argv({root_.string(), false, false}, load_sagemaker_config(root_.string(), {})); };
+  };
+  EXPECT_THAT(planning(R"({"train":{"TrainingInputMode":"Pipe","S3DistributionType":"FullyReplicated"}})"),
+              ThrowsMessage<ConfigError>(
+                  AllOf(HasSubstr("channel 'train' has TrainingInputMode Pipe"), HasSubstr("'File' or 'FastFile'"))));
+  EXPECT_NO_THROW(planning(R"({"train":{"TrainingInputMode":"File"}})")());
+  EXPECT_NO_THROW(planning(R"({"train":{"TrainingInputMode":"FastFile"}})")());
+  // Every channel the job reads, not only the input.
+  EXPECT_THAT(planning(R"({"train":{"TrainingInputMode":"FastFile"},"ids":{"TrainingInputMode":"Pipe"}})"),
+              ThrowsMessage<ConfigError>(HasSubstr("channel 'ids' has TrainingInputMode Pipe")));
+  // A channel the job does not read may stream as it likes.
+  EXPECT_NO_THROW(planning(R"({"train":{"TrainingInputMode":"File"},"other":{"TrainingInputMode":"Pipe"}})")());
+}
+
+// The certificates must name algo-1 ... algo-N: the dry run checks the
+// channel against the hosts before any rank starts and names what is
+// missing or wrong, with the `ringsim certs` line that makes it right.
+TEST_F(MlRoot, DryRunChecksTheCertificatesAgainstTheHosts) {
+  write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-3","algo-1","algo-2"]})");
+  write("hyperparameters.json", R"({"transport":"tls","tls_channel":"certs"})");
+  write("inputdataconfig.json", R"({"train":{},"certs":{}})");
+  const std::string certs = (root_ / "input/data/certs").string();
+  const LaunchOptions options{root_.string(), true, false};
+  const auto checks = [&] {
+    return dry_run_checks(make_plan(options, load_sagemaker_config(root_.string(), {}), scratch_.file("s")), options);
+  };
+  write_job_certificates(certs, {"algo-1", "algo-2"}, 1, "");
+  EXPECT_THAT(checks, ThrowsMessage<ConfigError>(AllOf(HasSubstr("does not fit the job's hosts"),
+                                                       HasSubstr("algo-3: no algo-3.pem, no algo-3.key"),
+                                                       HasSubstr("ringsim certs --out certs --hosts algo-1..3"))));
+  write_job_certificates(certs, {"algo-1", "algo-2", "algo-3"}, 1, "");
+  EXPECT_THAT(checks(), HasSubstr("a valid certificate and key for each of algo-1, algo-2, algo-3"));
+  // Another host's certificate under algo-2's name; a key that is not its certificate's.
+  fs::copy_file(certs + "/algo-3.pem", certs + "/algo-2.pem", fs::copy_options::overwrite_existing);
+  fs::copy_file(certs + "/algo-1.key", certs + "/algo-3.key", fs::copy_options::overwrite_existing);
+  EXPECT_THAT(checks, ThrowsMessage<ConfigError>(AllOf(HasSubstr("algo-2: algo-2.pem does not name algo-2"),
+                                                       HasSubstr("algo-3: algo-3.key is not the key of algo-3.pem"))));
+  // Another job's CA.
+  write_job_certificates(certs + "-other", {"algo-1"}, 1, "");
+  write_job_certificates(certs, {"algo-1", "algo-2", "algo-3"}, 1, "");
+  fs::copy_file(certs + "-other/ca.pem", certs + "/ca.pem", fs::copy_options::overwrite_existing);
+  EXPECT_THAT(checks,
+              ThrowsMessage<ConfigError>(HasSubstr("algo-1: algo-1.pem is not signed by the channel's ca.pem")));
 }

@@ -135,3 +135,24 @@ TEST(Hyperparameters, ToolkitMpiKeys) {
   // Other SageMaker keys stay ignored.
   EXPECT_NO_THROW(parse_launch_settings({{"sagemaker_program", "train"}, {"sagemaker_region", "us-east-1"}}));
 }
+
+// AWS: "Do not include any security-sensitive information ... in
+// hyperparameters" (they show in the console, DescribeTrainingJob and
+// CloudTrail). The hyperparameter still works, with a warning that says why
+// and what to use; the channel way says nothing.
+TEST(Hyperparameters, JobSecretHyperparameterWarnsAndNamesTheChannelWay) {
+  ::testing::internal::CaptureStderr();
+  const auto s = parse_launch_settings({{"job_secret", "0123456789abcdef0123456789abcdef"}});
+  const std::string warned = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.job_secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_THAT(warned,
+              AllOf(HasSubstr("warning"), HasSubstr("job_secret is deprecated"), HasSubstr("DescribeTrainingJob"),
+                    HasSubstr("CloudTrail"), HasSubstr("job_secret_channel="), HasSubstr("tls_channel")));
+  ::testing::internal::CaptureStderr();
+  const auto quiet = parse_launch_settings({{"job_secret_channel", "secret"}});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(quiet.job_secret_channel, "secret");
+  // Too short: refused, pointing at the channel.
+  EXPECT_THAT(parsing({{"job_secret", "short"}}),
+              ThrowsMessage<ConfigError>(AllOf(HasSubstr("needs at least 32"), HasSubstr("job_secret_channel="))));
+}

@@ -31,7 +31,8 @@ TEST_F(MlRoot, ReadsTheContract) {
   write("hyperparameters.json", R"({"k":"\"7\"","mode":"\"full\"","sagemaker_region":"\"us-east-1\""})");
   write("inputdataconfig.json",
         R"({"train":{"ContentType":"application/x-npy","S3DistributionType":"ShardedByS3Key"}})");
-  const auto config = load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "36"}});
+  const auto config =
+      load_sagemaker_config(root_.string(), {{"SM_NUM_CPUS", "36"}, {"RINGSIM_SYSFS_ROOT", "/nonexistent"}});
   EXPECT_EQ(config.current_host, "algo-2");
   EXPECT_EQ(config.hosts.size(), 3u);
   EXPECT_EQ(config.network_interface, "eth1");
