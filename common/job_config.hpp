@@ -37,8 +37,9 @@ enum class Encrypt { all, inter_host };
 // auto: pipelined where the rank may use 2 cores or more and its machine
 // has 2 or more per rank on it.
 enum class TlsPipelining { automatic, on, off };
-// Whether a CSV file's first line is a header: auto (when it is not all
-// numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
+// Whether a CSV file's first line is a header: auto (docs/input.md's rules:
+// a word after the first field, an empty first field, or the integers
+// 0..d-1 or 1..d as pandas names columns), yes, no.
 enum class CsvHeader { automatic, yes, no };
 // The pair score: the cosine (rows normalised to unit length first), or the
 // inner product of the rows as given (embeddings meant unnormalised).
@@ -191,13 +192,15 @@ void visit_job_options(Config& c, Visit&& visit) {
             .sagemaker(),
         c.id_matrix);
   visit(option("csv_header",
-               "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
-               "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)")
+               "Whether a CSV's first line is a header: auto (when a field after the first is not a "
+               "number, the first is empty, or the fields are the integers 0..d-1 or 1..d as pandas "
+               "names columns), yes or no (see docs/input.md)")
             .sagemaker(),
         c.csv_header);
   visit(option("csv_index_col",
                "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from "
-               "the features and, without --ids and --sharded, gives the row ids as --ids would")
+               "the features and, without --ids and --sharded, gives the row ids as --ids would "
+               "(found without the flag where pandas' header or a column of words marks it)")
             .sagemaker(),
         c.csv_index_col);
   visit(option("mode", "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix")
