@@ -104,6 +104,7 @@ struct JobConfig : TransportSettings, ModeSettings {
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
   bool sharded = false;                                   // each rank's --input holds only its rows
   bool quiet = false;                                     // no name=value summary on stdout
+  bool hash_inputs = false;                               // report.json: each input file's SHA-256
   std::vector<std::string> hosts;                         // rank map: ranks contiguous per host
   int processes_per_host = 1;
   bool check_hosts = false;
@@ -274,6 +275,11 @@ void visit_job_options(Config& c, Visit&& visit) {
         c.max_output_bytes);
   visit(option("sharded", "Each rank's --input holds only its own rows (in rank order)"), c.sharded);
   visit(option("quiet", "No name=value summary on stdout"), c.quiet);
+  visit(option("hash_inputs",
+               "Record each input file's SHA-256 in report.json (reads every input file once more; path, "
+               "size and modification time are always recorded)")
+            .sagemaker(),
+        c.hash_inputs);
   visit(option("hosts", "Place ranks on these hosts (comma separated; natural order, contiguous per host)"), c.hosts);
   visit(option("processes_per_host", "Ranks per host with --hosts").range(1, kMaxProcessesPerHost),
         c.processes_per_host);
