@@ -11,6 +11,7 @@
 #include "bench/bench_gemm.hpp"
 #include "bench/bench_transport.hpp"
 #include "common/atomic_file.hpp"
+#include "common/build_info.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
 #include "common/job_config.hpp"
@@ -85,6 +86,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
 }
 
 int run_job_command(RunOptions options, int argc, char** argv) {
+  options.command_line.assign(argv, argv + argc);
   // The transport's own start-up (OpenSSL's, an ephemeral certificate)
   // overlaps MPI's instead of adding to the job.
   if (options.balance == Balance::measured) {
@@ -134,7 +136,7 @@ int run_job_command(RunOptions options, int argc, char** argv) {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"ringsim: exact all-pairs cosine similarity over a ring of MPI ranks"};
-  app.set_version_flag("--version", std::string("ringsim ") + RINGSIM_VERSION);
+  app.set_version_flag("--version", "ringsim " + ringsim_version_text());
   app.require_subcommand(1);
   // Accepted before or after the subcommand (ringsim run --log-level debug).
   app.fallthrough();

@@ -37,8 +37,9 @@ enum class Encrypt { all, inter_host };
 // auto: pipelined where the rank may use 2 cores or more and its machine
 // has 2 or more per rank on it.
 enum class TlsPipelining { automatic, on, off };
-// Whether a CSV file's first line is a header: auto (when it is not all
-// numbers, or is exactly 0,1,...,d-1 as pandas' to_csv writes), yes, no.
+// Whether a CSV file's first line is a header: auto (docs/input.md's rules:
+// a word after the first field, an empty first field, or the integers
+// 0..d-1 or 1..d as pandas names columns), yes, no.
 enum class CsvHeader { automatic, yes, no };
 // The pair score: the cosine (rows normalised to unit length first), or the
 // inner product of the rows as given (embeddings meant unnormalised).
@@ -103,6 +104,7 @@ struct JobConfig : TransportSettings, ModeSettings {
   std::int64_t max_output_bytes = std::int64_t{4} << 30;  // all result files together
   bool sharded = false;                                   // each rank's --input holds only its rows
   bool quiet = false;                                     // no name=value summary on stdout
+  bool hash_inputs = false;                               // report.json: each input file's SHA-256
   std::vector<std::string> hosts;                         // rank map: ranks contiguous per host
   int processes_per_host = 1;
   bool check_hosts = false;
@@ -191,13 +193,15 @@ void visit_job_options(Config& c, Visit&& visit) {
             .sagemaker(),
         c.id_matrix);
   visit(option("csv_header",
-               "Whether a CSV's first line is a header: auto (when it is not all numbers, or is exactly "
-               "0,1,...,d-1 as pandas' to_csv writes), yes or no (see docs/input.md)")
+               "Whether a CSV's first line is a header: auto (when a field after the first is not a "
+               "number, the first is empty, or the fields are the integers 0..d-1 or 1..d as pandas "
+               "names columns), yes or no (see docs/input.md)")
             .sagemaker(),
         c.csv_header);
   visit(option("csv_index_col",
                "A CSV's first column is row ids (pandas' index), not a feature: it is dropped from "
-               "the features and, without --ids and --sharded, gives the row ids as --ids would")
+               "the features and, without --ids and --sharded, gives the row ids as --ids would "
+               "(found without the flag where pandas' header or a column of words marks it)")
             .sagemaker(),
         c.csv_index_col);
   visit(option("mode", "What to write: each row's k nearest rows, every pair above a threshold, or the whole matrix")
@@ -271,6 +275,11 @@ void visit_job_options(Config& c, Visit&& visit) {
         c.max_output_bytes);
   visit(option("sharded", "Each rank's --input holds only its own rows (in rank order)"), c.sharded);
   visit(option("quiet", "No name=value summary on stdout"), c.quiet);
+  visit(option("hash_inputs",
+               "Record each input file's SHA-256 in report.json (reads every input file once more; path, "
+               "size and modification time are always recorded)")
+            .sagemaker(),
+        c.hash_inputs);
   visit(option("hosts", "Place ranks on these hosts (comma separated; natural order, contiguous per host)"), c.hosts);
   visit(option("processes_per_host", "Ranks per host with --hosts").range(1, kMaxProcessesPerHost),
         c.processes_per_host);

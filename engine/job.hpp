@@ -25,6 +25,8 @@ struct RunOptions : JobConfig {
   // The first option the command line could not parse ("--k must be an
   // integer, got 'x'"): reported by the job, agreed, before anything else.
   std::string invalid_option;
+  // The command line as given (argv), for report.json's provenance.
+  std::vector<std::string> command_line;
 };
 
 // The transport's options from the job's: its settings, the connect

@@ -79,11 +79,11 @@ inline void report_and_publish(const RunOptions& options, RankReport& report, do
   print_metric_lines(job_report);
 }
 
-// The mode's settings and its memory bounds. No pairs.csv line is shorter
-// than 6 bytes ("0,1,1\n"): a rank holding more pairs than that allows is
-// over the limit whatever the others hold.
+// The mode's settings and its memory bounds. No pair costs less than 6
+// bytes of pairs.csv ("0,1,1\n") and its pairs.npy record: a rank holding
+// more pairs than that allows is over the limit whatever the others hold.
 inline ModeOptions mode_options(const RunOptions& options) {
-  return ModeOptions{{options}, options.max_output_bytes / 6, options.gather_chunk_pairs};
+  return ModeOptions{{options}, options.max_output_bytes / (6 + kPairRecordBytes), options.gather_chunk_pairs};
 }
 
 }  // namespace ringsim

@@ -68,8 +68,33 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
   return local;
 }
 
+namespace {
+
+// One info line per way ringsim read the CSV files' layout (a folder of
+// parts written alike gives one line, not one per part).
+void describe_csv_layout(const MatrixSource& source) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> notes;  // note, the files it is about
+  for (const auto& file : source.files()) {
+    std::string note;
+    if (!file.csv_header_rule.empty()) note = "first line read as a header: " + file.csv_header_rule;
+    if (!file.csv_index_rule.empty())
+      note += (note.empty() ? "" : "; ") + std::string("first column read as row ids, not a feature (as ") +
+              "--csv-index-col does): " + file.csv_index_rule;
+    if (note.empty()) continue;
+    auto same = std::find_if(notes.begin(), notes.end(), [&](const auto& entry) { return entry.first == note; });
+    if (same == notes.end()) same = notes.insert(notes.end(), {note, {}});
+    same->second.push_back(file.path);
+  }
+  for (const auto& [note, paths] : notes)
+    log::info(fmt::format("{}{}: {} (docs/input.md)", paths.front(),
+                          paths.size() > 1 ? fmt::format(" and {} more files", paths.size() - 1) : "", note));
+}
+
+}  // namespace
+
 void warn_about_input(const RunOptions& options, const std::vector<const MatrixSource*>& sources,
                       std::int64_t candidates) {
+  for (const MatrixSource* source : sources) describe_csv_layout(*source);
   for (const MatrixSource* source : sources)
     for (const auto& file : source->files())
       if (file.csv_first_column_is_counter)

@@ -15,6 +15,7 @@
 #include "common/errors.hpp"
 #include "common/natural_order.hpp"
 #include "engine/csv_fields.hpp"
+#include "engine/csv_layout.hpp"
 #include "engine/npy.hpp"
 
 namespace ringsim {
@@ -70,67 +71,92 @@ MatrixFile probe_npy(const std::string& path) {
   return file;
 }
 
-// pandas' to_csv(index=False) names the columns 0, 1, ..., d-1: a header line
-// that is all numbers. Exactly that text (no "0.0", no "1,2,3") counts.
-bool counts_columns(const std::vector<std::string>& fields, std::size_t from) {
-  for (std::size_t i = from; i < fields.size(); ++i)
-    if (trim(fields[i]) != std::to_string(i - from)) return false;
-  return fields.size() > from;
+// The first `count` non-blank lines' fields and line numbers.
+std::vector<std::pair<std::vector<std::string>, std::int64_t>> first_lines(const std::string& path, std::size_t count) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
+  std::vector<std::pair<std::vector<std::string>, std::int64_t>> lines;
+  std::string line;
+  std::int64_t line_number = 0;
+  while (lines.size() < count && std::getline(in, line)) {
+    ++line_number;
+    strip_byte_order_mark(line, line_number);
+    if (blank(line)) continue;
+    // pandas' to_csv(sep=';') or sep='\t': one field per line to a comma
+    // reader, which would read a header and then fail on row 1 (or worse).
+    for (const char separator : {';', '\t'})
+      if (lines.empty() && line.find(',') == std::string::npos && line.find(separator) != std::string::npos)
+        throw InputError(path + ":" + std::to_string(line_number) + ": values are separated by '" +
+                         (separator == ';' ? ";" : "\\t") +
+                         "', not commas; ringsim reads comma-separated values (pandas: to_csv(path, sep=','))");
+    lines.emplace_back(split_csv_line(line), line_number);
+  }
+  return lines;
 }
 
-// A first line is a header when any field is not a number, or when its
-// (feature) fields read exactly 0,1,...,d-1; --csv-header yes/no decides
-// instead.
-bool is_header(const std::vector<std::string>& fields, const CsvOptions& csv) {
-  if (csv.header != CsvHeader::automatic) return csv.header == CsvHeader::yes;
-  double ignored = 0;
-  for (const auto& field : fields)
-    if (!parse_double(field, ignored)) return true;
-  return counts_columns(fields, csv.index_col ? 1 : 0);
+// Whether any feature field (after `skip` index fields) is not an integer.
+bool has_fraction(const std::vector<std::string>& fields, std::size_t skip) {
+  for (std::size_t i = skip; i < fields.size(); ++i)
+    if (!integer_field(fields[i])) return true;
+  return false;
 }
 
 MatrixFile probe_csv(const std::string& path, const CsvOptions& csv) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
   MatrixFile file;
   file.path = path;
   file.format = "csv";
   file.element_bytes = 8;
-  file.csv_index_col = csv.index_col;
-  const std::int64_t skip = csv.index_col ? 1 : 0;
-  std::int64_t fields_per_line = 0;
+  const auto head = first_lines(path, 2);
+  if (head.empty()) return file;
+  const CsvLayout layout =
+      decide_csv_layout(head[0].first, head.size() > 1 ? head[1].first : std::vector<std::string>{}, csv);
+  file.csv_header = layout.header;
+  file.csv_header_rule = layout.header_rule;
+  file.csv_index_col = layout.index_col;
+  file.csv_index_rule = layout.index_rule;
+  const std::int64_t skip = layout.index_col ? 1 : 0;
+  const auto fields_per_line = static_cast<std::int64_t>(head[0].first.size());
+  if (fields_per_line <= skip)
+    throw InputError(path + ":" + std::to_string(head[0].second) +
+                     ": --csv-index-col, but the line has one column: no features left");
+  file.cols = fields_per_line - skip;
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
   std::string line;
   std::int64_t line_number = 0;
-  bool first = true;
-  int counter_from = -1;  // the first column's start if it counts rows so far; 2: it does not
+  bool header_pending = layout.header;
+  // The first column while it holds only integers: pandas' index written
+  // without a header (or under a header of names) is one.
+  std::vector<std::int64_t> first_column;
+  bool first_column_integers = !layout.index_col && file.cols > 1, fractions = false;
   while (std::getline(in, line)) {
     ++line_number;
     strip_byte_order_mark(line, line_number);
     if (blank(line)) continue;
-    const auto fields = split_csv_line(line);
-    if (first) {
-      first = false;
-      fields_per_line = static_cast<std::int64_t>(fields.size());
-      if (fields_per_line <= skip)
-        throw InputError(path + ":" + std::to_string(line_number) +
-                         ": --csv-index-col, but the line has one column: no features left");
-      file.cols = fields_per_line - skip;
-      if (is_header(fields, csv)) {
-        file.csv_header = true;
-        continue;
-      }
+    if (header_pending) {
+      header_pending = false;
+      continue;
     }
+    const auto fields = split_csv_line(line);
     if (static_cast<std::int64_t>(fields.size()) != fields_per_line)
       throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(fields_per_line) +
                        " values, found " + std::to_string(fields.size()));
-    double first_value = 0;
-    if (counter_from < 2 && parse_double(fields[0], first_value)) {
-      if (file.rows == 0 && (first_value == 0 || first_value == 1)) counter_from = static_cast<int>(first_value);
-      if (first_value != static_cast<double>(file.rows + counter_from)) counter_from = 2;  // not a counter
+    if (first_column_integers) {
+      const auto value = integer_field(fields[0]);
+      if (value)
+        first_column.push_back(*value);
+      else
+        first_column_integers = false;
+      fractions = fractions || has_fraction(fields, 1);
     }
     ++file.rows;
   }
-  file.csv_first_column_is_counter = !csv.index_col && file.cols > 1 && file.rows >= 3 && counter_from < 2;
+  file.csv_first_column_is_counter = first_column_integers && fractions && file.rows >= 3 && counts_rows(first_column);
+  if (file.csv_first_column_is_counter && csv.header == CsvHeader::automatic)
+    throw InputError(path +
+                     ": the first column holds the integers 0..n-1 (or 1..n) and the others fractions: it looks like "
+                     "the index pandas' to_csv writes; pass --csv-index-col to read it as row ids, or "
+                     "--csv-header yes/no to read the file as it is (the column a feature)");
   return file;
 }
 
@@ -287,12 +313,22 @@ void parse_csv_row(const MatrixFile& file, const std::vector<std::string>& field
   }
 }
 
+// pandas writes to_csv("x.csv.gz") compressed; read as text it is bytes.
+void refuse_compressed(const std::string& path) {
+  for (const char* suffix : {".gz", ".bz2", ".xz", ".zst", ".zip"})
+    if (ends_with(path, suffix))
+      throw InputError(path +
+                       ": a compressed file; ringsim reads plain .csv and .npy: decompress it first (gunzip -k " +
+                       "for .gz) or save the matrix with np.save");
+}
+
 }  // namespace
 
 MatrixFile probe_matrix_file(const std::string& path, const CsvOptions& csv) {
   if (!fs::exists(path)) throw InputError(path + ": input file not found");
   if (ends_with(path, ".npy")) return probe_npy(path);
   if (ends_with(path, ".csv")) return probe_csv(path, csv);
+  refuse_compressed(path);
   throw InputError(path + ": unknown input format; expected a .npy or .csv file");
 }
 
@@ -311,7 +347,11 @@ MatrixSource MatrixSource::open(const std::string& path, bool allow_empty, const
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(path)) {
     const std::string name = entry.path().string();
-    if (entry.is_regular_file() && (ends_with(name, ".npy") || ends_with(name, ".csv"))) names.push_back(name);
+    if (!entry.is_regular_file()) continue;
+    if (ends_with(name, ".npy") || ends_with(name, ".csv"))
+      names.push_back(name);
+    else if (ends_with(name, ".csv.gz") || ends_with(name, ".npy.gz"))
+      refuse_compressed(name);  // a shard skipped silently would drop its rows
   }
   // Natural order, as part files are numbered: part-2 before part-10.
   names = natural_sorted(std::move(names));
@@ -323,11 +363,17 @@ MatrixSource MatrixSource::open(const std::string& path, bool allow_empty, const
 
 MatrixSource MatrixSource::from_files(std::vector<MatrixFile> files) {
   MatrixSource source;
+  const MatrixFile* reference = nullptr;  // the first file with rows
   for (const auto& file : files) {
     // An empty shard says nothing about the width; every other file must agree.
     if (file.rows == 0) continue;
-    if (source.cols_ == 0)
+    if (source.cols_ == 0) {
       source.cols_ = file.cols;
+      reference = &file;
+    } else if (file.csv_index_col != reference->csv_index_col)
+      throw InputError(file.path + ": " + (file.csv_index_col ? "has" : "has no") + " index column, " +
+                       reference->path + (file.csv_index_col ? " has none" : " has one") +
+                       "; write every part the same way (or pass --csv-index-col)");
     else if (file.cols != source.cols_)
       throw InputError(file.path + ": has " + std::to_string(file.cols) + " columns, other input files have " +
                        std::to_string(source.cols_));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/job_config.hpp"
+#include "engine/csv_layout.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ringsim {
@@ -23,15 +24,11 @@ struct MatrixFile {
   std::int64_t data_offset = 0;  // npy only
   bool csv_header = false;       // csv only: first line is a header
   bool csv_index_col = false;    // csv only: the first column is row ids, not a feature (cols excludes it)
+  std::string csv_header_rule;   // csv only: why the first line was taken as a header, when ringsim decided
+  std::string csv_index_rule;    // csv only: why the first column was taken as row ids, when ringsim decided
   // csv only: the first column counts 0, 1, 2, ... (or 1, 2, 3, ...), as an
   // index that pandas' to_csv writes by default: probably not a feature.
   bool csv_first_column_is_counter = false;
-};
-
-// How CSV files are read (--csv-header, --csv-index-col; docs/input.md).
-struct CsvOptions {
-  CsvHeader header = CsvHeader::automatic;
-  bool index_col = false;
 };
 
 // Reads the shape and layout of one file (.npy or .csv by extension);

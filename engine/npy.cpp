@@ -176,14 +176,11 @@ NpyHeader read_npy_header(const std::string& path) {
   return parse_npy_header(prefix, path);
 }
 
-std::string make_npy_header(const std::string& descr, const std::vector<std::int64_t>& shape) {
-  std::string dims;
-  for (auto extent : shape) dims += std::to_string(extent) + ", ";
-  if (shape.size() > 1)
-    dims.erase(dims.size() - 2);  // "(3, 4)"; a 1-D shape keeps "(3,)"
-  else if (shape.size() == 1)
-    dims.erase(dims.size() - 1);
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+namespace {
+
+// Magic, version 1.0, the length and `dict` padded so that the data starts
+// on a multiple of 64 bytes.
+std::string npy_header_with(std::string dict) {
   const std::size_t unpadded = kMagicLength + 4 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict.push_back('\n');
@@ -193,6 +190,25 @@ std::string make_npy_header(const std::string& descr, const std::vector<std::int
   header.push_back(static_cast<char>(dict.size() & 0xff));
   header.push_back(static_cast<char>((dict.size() >> 8) & 0xff));
   return header + dict;
+}
+
+}  // namespace
+
+std::string make_npy_header(const std::string& descr, const std::vector<std::int64_t>& shape) {
+  std::string dims;
+  for (auto extent : shape) dims += std::to_string(extent) + ", ";
+  if (shape.size() > 1)
+    dims.erase(dims.size() - 2);  // "(3, 4)"; a 1-D shape keeps "(3,)"
+  else if (shape.size() == 1)
+    dims.erase(dims.size() - 1);
+  return npy_header_with("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }");
+}
+
+std::string make_npy_record_header(const std::vector<std::pair<std::string, std::string>>& fields, std::int64_t rows) {
+  std::string descr;
+  for (const auto& [name, type] : fields) descr += (descr.empty() ? "" : ", ") + ("('" + name + "', '" + type + "')");
+  return npy_header_with("{'descr': [" + descr + "], 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                         ",), }");
 }
 
 }  // namespace ringsim

@@ -2,6 +2,7 @@
 // NumPy .npy headers: parsing (versions 1-3) and writing (version 1).
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ringsim {
@@ -20,5 +21,9 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& path);
 NpyHeader read_npy_header(const std::string& path);
 // A complete version 1.0 header for a C-order array, padded to 64 bytes.
 std::string make_npy_header(const std::string& descr, const std::vector<std::int64_t>& shape);
+// The header of a 1-D array of records (a structured dtype, packed as numpy
+// packs a list descr): fields {{"i", "<i8"}, {"score", "<f4"}} give
+// np.load(...)["i"], and pandas.DataFrame(np.load(...)) its columns.
+std::string make_npy_record_header(const std::vector<std::pair<std::string, std::string>>& fields, std::int64_t rows);
 
 }  // namespace ringsim

@@ -36,7 +36,7 @@ double full_output_bytes(std::int64_t n) {
 }
 
 std::int64_t pair_line_bytes(std::int64_t i, std::int64_t j) {
-  return decimal_digits(i) + decimal_digits(j) + 2 + 10 + 1;
+  return decimal_digits(i) + decimal_digits(j) + 2 + 10 + 1 + kPairRecordBytes;
 }
 
 void check_output_budget(double bytes, std::int64_t limit, const std::string& what) {

@@ -20,8 +20,11 @@ namespace ringsim {
 double topk_output_bytes(std::int64_t n, std::int64_t k);
 double full_output_bytes(std::int64_t n);
 
-// Bytes of one pairs.csv line for ids i, j (the score taken as 10 bytes,
-// typical of a shortest round-trip float in [-1, 1]).
+// Bytes of one record of pairs.npy: i, j (int64) and the score (float32).
+constexpr std::int64_t kPairRecordBytes = 20;
+// Bytes one pair costs in the output: its pairs.csv line for ids i, j (the
+// score taken as 10 bytes, typical of a shortest round-trip float in
+// [-1, 1]) and its pairs.npy record.
 std::int64_t pair_line_bytes(std::int64_t i, std::int64_t j);
 
 struct ThresholdEstimate {

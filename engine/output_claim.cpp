@@ -15,10 +15,15 @@ namespace {
 // one id per row.
 std::optional<RowIds> ids_from_index_column(const MatrixSource& source, std::int64_t rows) {
   std::vector<std::string> index;
-  for (const auto& file : source.files())
+  bool any = false;
+  for (const auto& file : source.files()) {
+    any = any || file.csv_index_col;
     for (auto& id : read_csv_index_column(file)) index.push_back(std::move(id));
-  if (static_cast<std::int64_t>(index.size()) != rows) return std::nullopt;
-  return RowIds::from_lines(index, rows, "--csv-index-col");
+  }
+  if (!any || static_cast<std::int64_t>(index.size()) != rows) return std::nullopt;
+  const std::string label = source.files().size() == 1 ? source.files().front().path + ": the index column"
+                                                       : "the input files' index columns";
+  return RowIds::from_lines(index, rows, label);
 }
 
 }  // namespace
@@ -29,13 +34,13 @@ void claim_output(const RunOptions& options, const LocalInput& input, OutputClai
   claim.lock.emplace(options.out);
   if (!options.ids.empty())
     claim.ids = RowIds::load(options.ids, n);
-  else if (options.csv_index_col && !options.sharded)
+  else if (!options.sharded)
     claim.ids = ids_from_index_column(input.source, n);
   // The output's rows: the input's, or a queries job's queries.
   const std::int64_t rows = queries ? queries->partition.rows() : n;
   if (queries && !options.query_ids.empty())
     claim.query_ids = RowIds::load(options.query_ids, rows);
-  else if (queries && options.csv_index_col)
+  else if (queries)
     claim.query_ids = ids_from_index_column(queries->source, rows);
   if (options.mode == Mode::full)
     check_output_budget(full_output_bytes(n), options.max_output_bytes, fmt::format("--mode full (n = {})", n));

@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/host.hpp"
 #include "engine/job.hpp"
+#include "engine/provenance.hpp"
 #include "kernels/gemm_backend.hpp"
 
 namespace ringsim {
@@ -103,6 +104,10 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
     mine["query_rows"] = facts.queries->size(rank);
     mine["query_begin"] = facts.queries->begin(rank);
   }
+  // Each machine's files once: its first rank describes (and hashes) them.
+  const auto machines = comm.machines();
+  const bool first_on_machine = std::find(machines.begin(), machines.end(), machines[rank]) - machines.begin() == rank;
+  mine["inputs"] = first_on_machine ? describe_inputs_here(options) : json::array();
   const auto all = comm.allgather(mine.dump());
   JobReport out;
   if (rank != 0) return out;
@@ -113,8 +118,14 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
   // answer is theirs when the ranks with encrypted edges agree, else null.
   json tls_pipelined = false;
   bool first_tls_rank = true;
+  json inputs = json::array();
+  std::vector<std::string> hosts;
   for (const auto& text : all) {
     json r = json::parse(text);
+    for (auto& file : r["inputs"]) inputs.push_back(std::move(file));
+    r.erase("inputs");
+    if (std::find(hosts.begin(), hosts.end(), r["host"].get<std::string>()) == hosts.end())
+      hosts.push_back(r["host"].get<std::string>());
     wall = std::max(wall, r["seconds"]["total"].get<double>());
     compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
     wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
@@ -178,6 +189,7 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
     document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - candidates);
   }
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
+  document["provenance"] = job_provenance(options, inputs, hosts);
   out.rows_json = rows_manifest(ranks, input.partition.rows(), options.ids);
   out.report_json = document.dump(2) + "\n";
   if (!options.quiet) {

@@ -15,9 +15,9 @@ void timed_wait(const ModeContext& context, Request& request) {
 }
 
 const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy", "scores.npy",     "neighbor_ids.npy",
-                                              "pairs.csv",     "similarity.npy", "ids.txt",
-                                              "ids.npy",       "query_ids.txt",  "query_ids.npy"};
+  static const std::vector<std::string> names{"neighbors.npy", "scores.npy",     "neighbor_ids.npy", "pairs.csv",
+                                              "pairs.npy",     "similarity.npy", "ids.txt",          "ids.npy",
+                                              "query_ids.txt", "query_ids.npy"};
   return names;
 }
 

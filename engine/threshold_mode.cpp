@@ -97,6 +97,18 @@ class ThresholdMode : public RingMode<Scalar> {
  private:
   static bool before(const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; }
 
+  // One record of pairs.npy: numpy packs a list descr without padding.
+  struct __attribute__((packed)) PairRecord {
+    std::int64_t i, j;
+    float score;
+  };
+  static_assert(sizeof(PairRecord) == kPairRecordBytes);
+
+  static void append_records(AtomicFile& file, std::vector<PairRecord>& buffer) {
+    file.append(std::as_bytes(std::span<const PairRecord>(buffer)));
+    buffer.clear();
+  }
+
   std::int64_t chunk_size(std::int64_t total, std::int64_t sent) const { return std::min(chunk_pairs_, total - sent); }
 
   void serve(const std::vector<Pair>& pairs) {
@@ -160,9 +172,19 @@ class ThresholdMode : public RingMode<Scalar> {
       if (streams[s].total > 0) heap.push_back(s);
     std::make_heap(heap.begin(), heap.end(), later);
 
+    double total_pairs = 0, pairs_written = 0, bytes_written = 0;
+    for (const auto& stream : streams) total_pairs += static_cast<double>(stream.total);
     StagedOutputs staged;
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.npy")));
     AtomicFile& file = *staged[0];
+    // The same pairs as records a program loads at memory speed (np.load:
+    // pairs["i"], pairs["j"], pairs["score"]); the CSV's text is for people
+    // and spreadsheets.
+    AtomicFile& records = *staged[1];
+    records.append(
+        make_npy_record_header({{"i", "<i8"}, {"j", "<i8"}, {"score", "<f4"}}, static_cast<std::int64_t>(total_pairs)));
+    std::vector<PairRecord> record_buffer;
     // Names for i and j: one table within the input; with --queries, the
     // query ids for i and the corpus ids for j (a side without ids: its row number).
     const RowIds* names_i = context_.query_partition ? context_.query_ids : context_.ids;
@@ -172,14 +194,13 @@ class ThresholdMode : public RingMode<Scalar> {
     inject_fault_at("write-file", 0);
     std::string text;
     auto last_keep_alive = Clock::now();
-    double total_pairs = 0, pairs_written = 0, bytes_written = 0;
-    for (const auto& stream : streams) total_pairs += static_cast<double>(stream.total);
     WriteProgress progress(context_.progress_seconds, total_pairs);
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
       const Pair& pair = stream.head();
       fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
+      record_buffer.push_back(PairRecord{pair.i, pair.j, static_cast<float>(pair.score)});
       if (names) {
         text += ',';
         append_csv_field(text, names_i ? names_i->text(pair.i) : std::to_string(pair.i));
@@ -199,6 +220,7 @@ class ThresholdMode : public RingMode<Scalar> {
       }
       if (text.size() > (1 << 20)) {
         file.append(text);
+        append_records(records, record_buffer);
         bytes_written += static_cast<double>(text.size());
         text.clear();
         progress.done(pairs_written, bytes_written);
@@ -211,6 +233,7 @@ class ThresholdMode : public RingMode<Scalar> {
       }
     }
     file.append(text);
+    append_records(records, record_buffer);
     return staged;
   }
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 import os
 import shutil
 import signal
@@ -35,7 +36,9 @@ from typing import Callable, Optional
 import numpy as np
 
 __all__ = ["RingsimError", "topk", "threshold", "full", "read", "run", "binary"]
-__version__ = "0.1.0"
+# One version for the package and the binary: CMake reads the same file
+# (``ringsim --version`` prints it).
+__version__ = (Path(__file__).resolve().parent / "VERSION").read_text(encoding="utf-8").strip()
 
 
 class RingsimError(RuntimeError):
@@ -103,13 +106,48 @@ def _array(value, ndim: int, label: str) -> np.ndarray:
     return array
 
 
+def _numeric_matrix(X, label: str) -> np.ndarray:
+    """X as the float array ringsim reads: floats as they are, integers as
+    float64; complex, boolean, object, text and time values refused by dtype
+    (a cast would drop the imaginary part or turn True into 1.0 unasked)."""
+    X = _array(X, 2, label)
+    if X.dtype.kind in "iu":
+        return X.astype(np.float64)
+    if X.dtype.kind != "f":
+        kinds = {"c": "complex", "b": "boolean", "O": "object", "U": "text", "S": "bytes", "M": "datetime",
+                 "m": "timedelta", "V": "structured"}
+        raise TypeError(f"{label} has dtype {X.dtype} ({kinds.get(X.dtype.kind, X.dtype.kind)}); ringsim "
+                        f"compares real numbers: pass float16/32/64 or integers (e.g. {label}.real or "
+                        f"{label}.astype(np.float32) if that is what you mean)")
+    if X.dtype not in (np.float16, np.float32, np.float64):
+        X = X.astype(np.float64)  # longdouble
+    return X
+
+
+def _checked_ranks(ranks) -> int:
+    if isinstance(ranks, bool) or not isinstance(ranks, (int, np.integer)) or ranks < 1:
+        raise ValueError(f"ranks must be an integer >= 1 (the MPI processes to start), got {ranks!r}")
+    return int(ranks)
+
+
+def _explain_k(k, X, queries) -> None:
+    """Warns, before the job, when k asks for more neighbours than a row
+    has: the last slots of every row will hold -1 and NaN."""
+    if _given_path(X) is not None or isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        return
+    n = len(np.asarray(X))
+    candidates = n if queries is not None else n - 1
+    if k > candidates:
+        warnings.warn(f"k={k} but each {'query' if queries is not None else 'row'} has only {candidates} candidate "
+                      f"rows (X has {n}): the last {k - candidates} columns of neighbors hold -1 and of scores NaN",
+                      stacklevel=3)
+
+
 def _write_matrix(X, folder: Path, name: str = "input") -> str:
     given = _given_path(X)
     if given:
         return given
-    X = _array(X, 2, "X" if name == "input" else name)
-    if X.dtype not in (np.float16, np.float32, np.float64):
-        X = X.astype(np.float64)
+    X = _numeric_matrix(X, "X" if name == "input" else name)
     path = folder / f"{name}.npy"
     np.save(path, np.ascontiguousarray(X))
     return str(path)
@@ -164,6 +202,7 @@ def _end_process_group(process, grace: float = 5.0) -> None:
 def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = None, cwd=None) -> None:
     """Runs ``mpirun -np ranks ringsim ARGS``; progress lines go to
     ``progress`` (default: sys.stderr). Raises RingsimError on failure."""
+    ranks = _checked_ranks(ranks)
     mpirun = shutil.which("mpirun")
     if mpirun is None:
         raise RingsimError("mpirun not found on PATH (Debian: apt-get install openmpi-bin)")
@@ -206,6 +245,7 @@ def run(args: list, ranks: int = 1, progress: Optional[Callable[[str], None]] = 
 
 def _job(X, mode: str, ids, ranks: int, transport: str, progress, options: dict, queries=None,
          query_ids=None) -> dict:
+    ranks = _checked_ranks(ranks)
     with tempfile.TemporaryDirectory(prefix="ringsim-") as scratch:
         folder = Path(scratch)
         os.chmod(folder, 0o700)
@@ -246,6 +286,7 @@ def topk(X, k: int = 10, queries=None, ids=None, ranks: int = 1, transport: str 
     X is a candidate; ``query_ids`` names the queries in the result folder).
     Other ringsim options as keywords (score="dot", dtype="float64",
     tile=256, ...)."""
+    _explain_k(k, X, queries)
     result = _job(X, "topk", ids, ranks, transport, progress, dict(options, k=k), queries, query_ids)
     if ids is None:
         return result["neighbors"], result["scores"]
@@ -264,6 +305,35 @@ def threshold(X, t: float, queries=None, ids=None, ranks: int = 1, transport: st
 def full(X, ranks: int = 1, transport: str = "mpi", progress: Optional[Callable[[str], None]] = None, **options):
     """The whole n x n float32 similarity matrix."""
     return _job(X, "full", None, ranks, transport, progress, options)["similarity"]
+
+
+def _pairs_frame(columns: dict, header: list):
+    try:
+        import pandas as pd
+    except ImportError:
+        return columns
+    # copy=False: the columns become the frame's own arrays (pandas 1.5
+    # would otherwise copy i and j into one block: 0.5 s for 3 M pairs).
+    return pd.DataFrame(columns, columns=header, copy=False)
+
+
+def _read_pair_records(out: Path, tables: dict, queries: bool):
+    """pairs.npy (records i, j, score) as columns, with id_i and id_j looked
+    up in the id tables when the folder has them (i names a query row in a
+    queries job)."""
+    # Mapped, not read: each column is copied out of the page cache once
+    # (np.load would first read the records into memory, twice the time).
+    records = np.load(out / "pairs.npy", mmap_mode="r")
+    columns = {name: np.array(records[name]) for name in ("i", "j", "score")}
+    del records
+    names_i = tables.get("query_ids") if queries else tables.get("ids")
+    names_j = tables.get("ids")
+    header = ["i", "j", "score"]
+    if names_i is not None or names_j is not None:
+        for side, names in (("i", names_i), ("j", names_j)):
+            columns[f"id_{side}"] = columns[side].copy() if names is None else np.asarray(names)[columns[side]]
+        header += ["id_i", "id_j"]
+    return _pairs_frame(columns, header)
 
 
 def _read_pairs(path: Path):
@@ -303,10 +373,12 @@ def read(out_dir) -> dict:
             result[table] = np.load(out / f"{table}.npy")
         elif (out / f"{table}.txt").is_file():
             result[table] = np.array((out / f"{table}.txt").read_text(encoding="utf-8").split("\n")[:-1])
-    if (out / "pairs.csv").is_file():
-        result["pairs"] = _read_pairs(out / "pairs.csv")
     if (out / "report.json").is_file():
         result["report"] = json.loads((out / "report.json").read_text())
+    if (out / "pairs.npy").is_file():
+        result["pairs"] = _read_pair_records(out, result, "queries" in result.get("report", {}))
+    elif (out / "pairs.csv").is_file():
+        result["pairs"] = _read_pairs(out / "pairs.csv")
     if len(result) <= ("report" in result):
         raise RingsimError(f"{out}: holds no ringsim results")
     return result

@@ -117,6 +117,13 @@ def check_threshold(s, out, threshold, tol, across):
         band = tol[0] + tol[1] * abs(threshold)
         check(s[i, j] >= threshold - band, f"pairs.csv:{line}: ({i}, {j}) score {s[i, j]!r} below {threshold}")
         listed.add((i, j))
+    # pairs.npy: the same pairs as records, the score the CSV's float32.
+    records = np.load(f"{out}/pairs.npy")
+    check(records.dtype.names == ("i", "j", "score") and records["score"].dtype == np.float32 and
+          records["i"].tolist() == [int(r[0]) for r in rows[1:]] and
+          records["j"].tolist() == [int(r[1]) for r in rows[1:]] and
+          np.array_equal(records["score"], np.array([r[2] for r in rows[1:]], dtype=np.float32)),
+          f"pairs.npy ({records.dtype}, {records.shape}) is not pairs.csv's pairs")
     band = tol[0] + tol[1] * abs(threshold)
     iu, ju = np.indices(s.shape).reshape(2, -1) if across else np.triu_indices(n, 1)
     for i, j in zip(iu[s[iu, ju] >= threshold + band], ju[s[iu, ju] >= threshold + band]):

@@ -108,7 +108,7 @@ TEST_F(IoTest, BadInputsNameTheProblem) {
   write_npy<float>("inf.npy", "<f4", {2, 1}, {1, INFINITY});
   write("garbage.npy", "hello world, not numpy");
   write("ragged.csv", "1,2\n3\n");
-  write("word.csv", "1,2\n3,x\n");
+  write("word.csv", "1,5\n3,x\n");
   write("data.txt", "1,2\n");
   EXPECT_THAT([&] { MatrixSource::open(path("missing.npy")); }, ThrowsMessage<Error>(HasSubstr("not found")));
   EXPECT_THAT([&] { MatrixSource::open(path("three_d.npy")); }, ThrowsMessage<Error>(HasSubstr("2-D")));
@@ -219,7 +219,7 @@ TEST_F(IoTest, TruncatedNpyDataIsRefusedNamingTheFile) {
 TEST_F(IoTest, Float64BeyondFloat32RangeIsRefusedForFloat32Compute) {
   write_npy<double>("big.npy", "<f8", {2, 2}, {1, 2, 3, 1e300});
   write_npy<double>("big-f.npy", "<f8", {2, 2}, {1, 1e300, 2, 3}, true);  // column-major: (1, 0) is 1e300
-  write("big.csv", "1,2\n3,1e300\n");
+  write("big.csv", "1,5\n3,1e300\n");
   EXPECT_THAT([&] { MatrixSource::open(path("big.npy")).load_rows<float>(0, 2, 10); },
               ThrowsMessage<Error>(
                   HasSubstr("big.npy: row 11, column 1: value 1e+300 does not fit float32; use --dtype float64")));
@@ -231,7 +231,7 @@ TEST_F(IoTest, Float64BeyondFloat32RangeIsRefusedForFloat32Compute) {
 }
 
 TEST_F(IoTest, CsvByteOrderMarkIsSkipped) {
-  const std::string data = "1,2\n3,4\n5,6\n";
+  const std::string data = "1,5\n3,4\n5,6\n";  // (1,2 would be a header: 1..d)
   write("plain.csv", data);
   write("bom.csv", "\xEF\xBB\xBF" + data);
   write("bom-header.csv",
@@ -262,8 +262,11 @@ TEST_F(IoTest, CsvHeaderRules) {
   EXPECT_TRUE(header("a,b,c"));
   EXPECT_TRUE(header("1,x,3")) << "a word after the first field";
   EXPECT_FALSE(header("0.0,1.0,2.0")) << "not the integers pandas writes";
-  EXPECT_FALSE(header("1,2,3"));
+  EXPECT_TRUE(header("1,2,3")) << "columns renamed 1..d";
+  EXPECT_TRUE(header("2,0,1")) << "numbered columns in another order";
   EXPECT_FALSE(header("0,1,3"));
+  EXPECT_FALSE(header("5,0,1"));
+  EXPECT_FALSE(header("1,1,2"));
   EXPECT_FALSE(header("0,1,2", CsvOptions{.header = CsvHeader::no}));
   EXPECT_TRUE(header("4,5,6", CsvOptions{.header = CsvHeader::yes}));
   // With an index column the counted fields are those after it.
@@ -278,10 +281,91 @@ TEST_F(IoTest, CsvHeaderRules) {
               ThrowsMessage<InputError>(HasSubstr("no features left")));
 }
 
+// With --csv-index-col the header test reads the fields after the index:
+// "0,1,2" is the row with id 0 (1,2 are not 0..d-1), "5,0,1" a header whose
+// index field is 5. Counting the index field as a column name would turn
+// both around.
+TEST_F(IoTest, CsvHeaderRulesWithIndexColumn) {
+  const CsvOptions indexed{.index_col = true};
+  write("zero.csv", "0,1,2\n1,0.5,1.5\n2,7,8\n");
+  const auto zero = MatrixSource::open(path("zero.csv"), false, indexed);
+  EXPECT_FALSE(zero.files()[0].csv_header);
+  EXPECT_EQ(zero.rows(), 3);
+  EXPECT_EQ(zero.cols(), 2);
+  EXPECT_EQ(read_csv_index_column(zero.files()[0]), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(zero.load_rows<double>(0, 1)(0, 0), 1.0);
+  write("five.csv", "5,0,1\n1,0.5,1.5\n2,7,8\n");
+  const auto five = MatrixSource::open(path("five.csv"), false, indexed);
+  EXPECT_TRUE(five.files()[0].csv_header);
+  EXPECT_EQ(five.rows(), 2);
+  EXPECT_EQ(read_csv_index_column(five.files()[0]), (std::vector<std::string>{"1", "2"}));
+  write("word.csv", "pkg,0.5,1.5\nlib,7,8\n");
+  const auto word = MatrixSource::open(path("word.csv"), false, indexed);
+  EXPECT_FALSE(word.files()[0].csv_header) << "a string id, not a header";
+  EXPECT_EQ(word.rows(), 2);
+}
+
+// Without --csv-index-col: the layouts pandas writes, each read as pandas
+// meant it, with the rule that decided it.
+TEST_F(IoTest, CsvIndexColumnIsFoundWhereItIsUnambiguous) {
+  const auto open = [&](const std::string& text) {
+    write("p.csv", text);
+    return MatrixSource::open(path("p.csv"));
+  };
+  const auto unnamed = open(",0,1\n7,0.5,1.5\n3,2,8\n");  // to_csv() after a shuffle
+  EXPECT_TRUE(unnamed.files()[0].csv_header);
+  EXPECT_TRUE(unnamed.files()[0].csv_index_col);
+  EXPECT_THAT(unnamed.files()[0].csv_index_rule, HasSubstr("unnamed index"));
+  EXPECT_EQ(unnamed.cols(), 2);
+  EXPECT_EQ(unnamed.rows(), 2);
+  EXPECT_EQ(read_csv_index_column(unnamed.files()[0]), (std::vector<std::string>{"7", "3"}));
+  const auto named = open("id,0,1\n7,0.5,1.5\n3,2,8\n");
+  EXPECT_TRUE(named.files()[0].csv_index_col);
+  EXPECT_THAT(named.files()[0].csv_index_rule, HasSubstr("'id'"));
+  const auto strings = open("apt,0.5,1.5\nvim,2,8\n");  // to_csv(header=False), string index
+  EXPECT_FALSE(strings.files()[0].csv_header);
+  EXPECT_TRUE(strings.files()[0].csv_index_col);
+  EXPECT_EQ(strings.rows(), 2);
+  const auto named_columns = open(",a,b\napt,0.5,1.5\nvim,2,8\n");
+  EXPECT_TRUE(named_columns.files()[0].csv_index_col);
+  EXPECT_EQ(named_columns.cols(), 2);
+  const auto features = open("a,b,c\n0.5,1.5,2\n1,2,3\n");
+  EXPECT_FALSE(features.files()[0].csv_index_col);
+  EXPECT_EQ(features.cols(), 3);
+  EXPECT_EQ(open("1,2,3\n0.5,1.5,2\n").files()[0].csv_header_rule, "its fields are the integers 1..d");
+  // An index pandas wrote without a header: refused (which column is
+  // meant cannot be told), unless --csv-header says the layout.
+  EXPECT_THAT([&] { open("2,0.5,1.5\n0,2,8\n1,3,4\n"); }, ThrowsMessage<InputError>(HasSubstr("pass --csv-index-col")));
+  const auto as_is = MatrixSource::open(path("p.csv"), false, CsvOptions{.header = CsvHeader::no});
+  EXPECT_EQ(as_is.cols(), 3);
+  EXPECT_TRUE(as_is.files()[0].csv_first_column_is_counter);
+  EXPECT_EQ(open("2,1,1\n0,2,8\n1,3,4\n").cols(), 3) << "an integer matrix";
+}
+
+TEST_F(IoTest, CsvSeparatorsAndCompressionAreRefusedByName) {
+  write("semi.csv", ";0;1\n0;0.5;1.5\n");
+  EXPECT_THAT([&] { MatrixSource::open(path("semi.csv")); },
+              ThrowsMessage<InputError>(HasSubstr("semi.csv:1: values are separated by ';'")));
+  write("tab.csv", "0.5\t1.5\n");
+  EXPECT_THAT([&] { MatrixSource::open(path("tab.csv")); }, ThrowsMessage<InputError>(HasSubstr("'\\t'")));
+  write("x.csv.gz", "\x1f\x8b");
+  EXPECT_THAT([&] { MatrixSource::open(path("x.csv.gz")); },
+              ThrowsMessage<InputError>(HasSubstr("x.csv.gz: a compressed file")));
+  std::filesystem::create_directories(path("parts"));
+  write("parts/a.csv", "0.5,2\n");
+  write("parts/b.csv.gz", "\x1f\x8b");
+  EXPECT_THAT([&] { MatrixSource::open(path("parts")); },
+              ThrowsMessage<InputError>(HasSubstr("b.csv.gz: a compressed file")));
+  write("parts/b.csv.gz", "");
+  std::filesystem::remove(path("parts/b.csv.gz"));
+  write("parts/c.csv", ",0,1\n0,3,4\n");
+  EXPECT_THAT([&] { MatrixSource::open(path("parts")); }, ThrowsMessage<InputError>(HasSubstr("index column")));
+}
+
 TEST_F(IoTest, CsvNonFiniteAndRaggedRowsNameTheLine) {
   write("nan.csv", "x,y\n1,2\n3,nan\n");
-  write("inf.csv", "1,2\n-inf,4\n");
-  write("overflow.csv", "1,2\n\n3,1e999\n");
+  write("inf.csv", "1,5\n-inf,4\n");
+  write("overflow.csv", "1,5\n\n3,1e999\n");
   write("ragged.csv", "1,2\n3,4\n5,6,7\n");
   write("short.csv", "1,2,3\n4,5\n");
   EXPECT_THAT([&] { MatrixSource::open(path("nan.csv")).load_rows<float>(0, 2); },

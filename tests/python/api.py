@@ -124,9 +124,10 @@ else:
                                "--no-build-isolation", f"{d}/src"], capture_output=True, text=True, cwd=d)
         check(done.returncode == 0, f"pip install failed: {done.stderr[-2000:]}")
         code = ("import ringsim, numpy as np; nb, sc = ringsim.topk(np.eye(4) + 1, k=2, progress=lambda l: None); "
-                "print(ringsim.__file__, nb.shape)")
+                "print(ringsim.__file__, nb.shape, 'version', ringsim.__version__)")
         done = subprocess.run([f"{d}/v/bin/python", "-c", code], capture_output=True, text=True, cwd=d, env=env)
-        check(done.returncode == 0 and "site-packages" in done.stdout and "(4, 2)" in done.stdout,
+        check(done.returncode == 0 and "site-packages" in done.stdout and "(4, 2)" in done.stdout and
+              f"version {ringsim.__version__}" in done.stdout,
               f"the installed package: {done.stdout} {done.stderr[-2000:]}")
         print(f"pip install into a venv and a run: {time.time() - started:.1f} s")
 
