@@ -101,9 +101,8 @@ json describe_inputs_here(const RunOptions& options) {
 
 json job_provenance(const RunOptions& options, const json& inputs, const std::vector<std::string>& hosts) {
   json parsed = json::object();
-  visit_job_options(static_cast<const JobConfig&>(options), [&](const OptionInfo& info, const auto& field) {
-    parsed[std::string(info.name)] = option_text(field);
-  });
+  visit_job_options(static_cast<const JobConfig&>(options),
+                    [&](const OptionInfo& info, const auto& field) { parsed[flag_of(info)] = option_text(field); });
   return json{{"ringsim_version", ringsim_release()},
               {"source_revision", ringsim_revision().empty() ? json(nullptr) : json(ringsim_revision())},
               {"command_line", options.command_line},

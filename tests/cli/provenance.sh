@@ -32,8 +32,8 @@ check(p["ringsim_version"] == ringsim.__version__, f"version {p['ringsim_version
 check(not revision or p["source_revision"] == revision, f"revision {p['source_revision']} vs HEAD {revision}")
 check(p["command_line"][0].endswith("ringsim") and p["command_line"][1] == "run" and "--hash-inputs" in p["command_line"]
       and p["command_line"][p["command_line"].index("--k") + 1] == "3", f"command line {p['command_line']}")
-check(p["options"]["k"] == "3" and p["options"]["mode"] == "topk" and p["options"]["hash_inputs"] == "true"
-      and p["options"]["tile"] == "512", f"options {p['options']}")
+check(p["options"]["--k"] == "3" and p["options"]["--mode"] == "topk" and p["options"]["--hash-inputs"] == "true"
+      and p["options"]["--tile"] == "512", f"options {p['options']}")
 utc = lambda text: datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 start, end = utc(p["started_utc"]), utc(p["finished_utc"])
 now = datetime.datetime.now(datetime.timezone.utc)
