@@ -189,7 +189,8 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
   // could swap them. That must be asked for by name, never fallen into.
   if (s.job.transport == TransportKind::tls && s.tls_channel.empty() && s.tls_trust != "launch-channel-fingerprints")
     throw ConfigError(
-        "transport=tls needs the job's certificates: run `ringsim certs --out certs --hosts algo-1,...,algo-N`, "
+        "transport=tls needs the job's certificates: run `ringsim certs --out certs --hosts algo-1..N` (N: the "
+        "instance count), "
         "upload the folder to S3, add it as a FullyReplicated input channel (e.g. 'certs') and set the "
         "hyperparameter tls_channel=certs; or set tls_trust=launch-channel-fingerprints to accept self-signed "
         "certificates pinned through the unauthenticated launch channel (see docs/security.md)");

@@ -9,7 +9,8 @@
 #   hyperparameter works with a warning that says why and what to use;
 # - ranks per host default to physical cores (a fake sysfs, 2 threads per
 #   core), GPUs are the devices the container sees (a fake /dev);
-# - docs/security.md says what `ringsim certs` writes.
+# - docs/security.md says what `ringsim certs` writes; the docs give the job
+#   secret only as a channel file.
 source "$(dirname "$0")/lib.sh"
 "$ringsim" gen --rows 40 --cols 4 --out "$work/full.npy" >/dev/null
 
@@ -26,6 +27,17 @@ if grep -q 'writes `ca.pem`, `ca.key`' "$root/docs/security.md"; then
   fail "docs/security.md says ringsim certs writes ca.key, which it does not"
 else
   ok "docs/security.md does not claim a ca.key"
+fi
+
+# Every mention of job_secret in the docs is the channel way or the
+# deprecated hyperparameter's warning, never advice to put it in hyperparameters.
+stray=$(grep -n "job_secret" "$root/README.md" "$root"/docs/*.md |
+  grep -v -e "job_secret_channel" -e 'file `job_secret`' -e "file named job_secret" -e "/job_secret" \
+    -e "> job_secret" -e "deprecat" -e "warning")
+if [[ -z $stray ]]; then
+  ok "the docs give the job secret only as a channel file (or say the hyperparameter is deprecated)"
+else
+  fail "the docs mention job_secret otherwise: $stray"
 fi
 
 roots() {  # DIR HOSTS ARGS...: fresh ML roots

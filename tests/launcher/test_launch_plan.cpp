@@ -242,7 +242,7 @@ TEST_F(MlRoot, SeveralHostsNeedAnAuthenticatedControlChannel) {
   EXPECT_EQ(secret_of(R"({"job_secret":"0123456789abcdef0123456789abcdeX"})"), "0123456789abcdef0123456789abcdeX");
   EXPECT_EQ(secret_of("{}"), "");
   EXPECT_THAT(planning(R"({"job_secret_channel":"secret","job_secret":"0123456789abcdef0123456789abcdef"})"),
-              ThrowsMessage<ConfigError>(HasSubstr("give one")));
+              ThrowsMessage<ConfigError>(HasSubstr("drop job_secret")));
   write("resourceconfig.json", R"({"current_host":"algo-1","hosts":["algo-1"]})");
   EXPECT_NO_THROW(planning("{}")()) << "one host has no control channel to secure";
 }
