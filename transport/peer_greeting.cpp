@@ -22,10 +22,10 @@ namespace ringsim {
 namespace {
 
 constexpr char kMagic[4] = {'R', 'S', 'I', 'M'};
-// At most this many accepted connections wait for their greeting at once:
-// a rank's real peers are fewer, and a flood of silent connections must not
-// take all of its descriptors.
-constexpr std::size_t kMaxPendingGreetings = 64;
+// At most this many accepted connections wait for their greeting at once
+// beyond the rank's own peers (which greet as soon as they connect): a flood
+// of silent connections must not take all of its descriptors.
+constexpr std::size_t kMaxStrangersPending = 64;
 using Clock = std::chrono::steady_clock;
 
 std::string address_of(const sockaddr_storage& address) {
@@ -111,6 +111,7 @@ AcceptedPeers accept_peers(const Socket& listener, int own_rank, int size, const
   std::vector<Pending> pending;
   std::set<std::string> told;  // source addresses already logged
   bool out_of_descriptors_told = false;
+  const std::size_t max_pending = kMaxStrangersPending + static_cast<std::size_t>(std::max(missing, 0));
   // One descriptor held back for make_room_for_accept.
   Socket spare(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const auto drop = [&](Pending& p, const std::string& why) {
@@ -180,9 +181,9 @@ AcceptedPeers accept_peers(const Socket& listener, int own_rank, int size, const
     if (fds[0].revents & POLLIN) {
       // Room for one more: the oldest waiting connection goes first (a real
       // peer greets as soon as it connects, so the oldest is the idlest).
-      if (pending.size() >= kMaxPendingGreetings) {
+      if (pending.size() >= max_pending) {
         drop(pending.front(),
-             "dropped to make room: " + std::to_string(kMaxPendingGreetings) + " connections were waiting to greet");
+             "dropped to make room: " + std::to_string(max_pending) + " connections were waiting to greet");
         pending.erase(pending.begin());
       }
       sockaddr_storage address{};

@@ -2,7 +2,7 @@
 # A flood of silent connections on a rank's port under a low descriptor
 # limit (`ulimit -n 256` for the job): tests/tools/stranger.py opens up to
 # 600 at once while rank 0 accepts (its real peers reach it through a proxy
-# that holds them 1.5 s). Over tcp and tls the job still ends 0 with results
+# that holds them 3 s). Over tcp and tls the job still ends 0 with results
 # byte-identical to an mpi run: a rank keeps at most a capped number of
 # connections waiting for their greeting (the oldest dropped first), and a
 # full descriptor table (EMFILE) drops connections, never the job.
@@ -19,7 +19,7 @@ for transport in tcp tls; do
   port=$(free_port)
   rm -f "$work/delay.port"
   /usr/bin/python3 "$tools/stranger.py" delay --target "127.0.0.1:$port" --port-file "$work/delay.port" \
-    --seconds 60 --delay 1.5 >"$work/delay.log" 2>&1 &
+    --seconds 60 --delay 3 >"$work/delay.log" 2>&1 &
   proxy=$!
   for _ in $(seq 100); do [[ -s "$work/delay.port" ]] && break; sleep 0.1; done
   /usr/bin/python3 "$tools/stranger.py" flood --target "127.0.0.1:$port" --count 600 --seconds 60 \

@@ -2,8 +2,10 @@
 // double-encoded hyperparameters (launcher/sagemaker_config).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "common/errors.hpp"
+#include "launcher/hyperparameter_environment.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "tests/launcher/ml_root.hpp"
 
@@ -73,4 +75,26 @@ TEST_F(MlRoot, EnvironmentIsTheFallback) {
   EXPECT_EQ(config.network_interface, "eth3");
   EXPECT_EQ(config.hyperparameters.at("k"), "3");
   EXPECT_THAT(loading(), ThrowsMessage<ConfigError>(HasSubstr("not found and SM_HOSTS not set")));
+}
+
+// The variables that carry hyperparameters (and so the job secret) leave the
+// launcher's environment; the rest of SageMaker's stay (cli.child_environment
+// reads a rank's /proc/PID/environ).
+TEST(HyperparameterEnvironment, OnlyTheVariablesCarryingHyperparametersAreRemoved) {
+  for (const char* name : {"SM_HPS", "SM_HP_JOB_SECRET", "SM_HP_K", "SM_TRAINING_ENV", "SM_USER_ARGS"}) {
+    EXPECT_TRUE(carries_hyperparameters(name)) << name;
+    ::setenv(name, "secret", 1);
+  }
+  for (const char* name : {"SM_HOSTS", "SM_NUM_GPUS", "SM_CHANNEL_TRAIN", "SM_HPX", "RINGSIM_SM_HPS"}) {
+    EXPECT_FALSE(carries_hyperparameters(name)) << name;
+    ::setenv(name, "kept", 1);
+  }
+  const auto removed = remove_hyperparameter_variables();
+  EXPECT_EQ(removed.size(), 5u);
+  for (const char* name : {"SM_HPS", "SM_HP_JOB_SECRET", "SM_HP_K", "SM_TRAINING_ENV", "SM_USER_ARGS"})
+    EXPECT_EQ(std::getenv(name), nullptr) << name;
+  for (const char* name : {"SM_HOSTS", "SM_NUM_GPUS", "SM_CHANNEL_TRAIN", "SM_HPX", "RINGSIM_SM_HPS"}) {
+    EXPECT_STREQ(std::getenv(name), "kept") << name;
+    ::unsetenv(name);
+  }
 }
