@@ -46,7 +46,6 @@ CsvLayout decide_header(const std::vector<std::string>& first, const std::vector
     layout.header = csv.header == CsvHeader::yes;
     return layout;
   }
-  const std::size_t features = csv.index_col ? 1 : 0;
   const auto take = [&](const std::string& rule) {
     layout.header = true;
     layout.header_rule = rule;
