@@ -7,7 +7,9 @@
 #   --image: podman (with runc and its network stack), buildah and mmdebstrap for
 #   scripts/test-image.sh, which builds and runs the image without a Docker daemon.
 set -euo pipefail
-packages=(build-essential cmake ninja-build pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
+# ccache: scripts/build.sh compiles through it, so a second build of the same
+# sources (the CUDA variant, the image's build stage in .ci/run) reuses objects.
+packages=(build-essential cmake ninja-build ccache pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
           python3 python3-numpy python3-pandas python3-venv python3-pip procps iproute2 libopenblas-dev clang-format libspdlog-dev)
 for option in "$@"; do
