@@ -24,12 +24,18 @@
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
-      libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
+      libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev ccache && rm -rf /var/lib/apt/lists/*
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
 # Only the binary and its gethostname() shim: no tests or benchmark tools.
-RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
-      -DRINGSIM_COMMIT="$RINGSIM_COMMIT" && cmake --build /build --target ringsim ringsim_hostname
+# Through ccache only where a cache is mounted at /ccache: scripts/test-image.sh
+# mounts the host's (podman build -v), so CI compiles ringsim once. Paths are
+# hashed relative to /src and the build folder is /src/build, as the host's
+# build/ is to its checkout, so the host's objects match.
+RUN if [ -d /ccache ]; then export CCACHE_DIR=/ccache CCACHE_BASEDIR=/src; else export CCACHE_DISABLE=1; fi \
+    && cmake -S /src -B /src/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DRINGSIM_COMMIT="$RINGSIM_COMMIT" \
+    && cmake --build /src/build --target ringsim ringsim_hostname
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -48,10 +54,10 @@ RUN mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh && rm -f /etc/ssh/ssh_
     && sed -i -e 's/^#\?PermitRootLogin.*/PermitRootLogin prohibit-password/' -e 's/^#\?LogLevel.*/LogLevel ERROR/' \
          -e 's/^#\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config \
     && grep -q '^PasswordAuthentication no' /etc/ssh/sshd_config
-COPY --from=build /build/ringsim /opt/ringsim/bin/ringsim
+COPY --from=build /src/build/ringsim /opt/ringsim/bin/ringsim
 # The gethostname() shim a multi-host launch preloads (every container here
 # is called "aws"); the launcher finds it in ../lib beside bin/.
-COPY --from=build /build/libringsim_hostname.so /opt/ringsim/lib/libringsim_hostname.so
+COPY --from=build /src/build/libringsim_hostname.so /opt/ringsim/lib/libringsim_hostname.so
 COPY scripts/train /usr/local/bin/train
 ENV PATH=/opt/ringsim/bin:$PATH
 # Every library the binary links is in this stage (a missing one fails the

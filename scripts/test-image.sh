@@ -68,6 +68,14 @@ hard_procs=$(ulimit -Hu)
 [[ $hard_procs == unlimited || $hard_procs -gt 32768 ]] && hard_procs=32768
 limits=(--ulimit "nofile=$hard_files:$hard_files" --ulimit "nproc=$hard_procs:$hard_procs")
 build_flags+=("${limits[@]}")
+# This machine's ccache at the build stage's /ccache (Dockerfile): the objects
+# scripts/test.sh compiled serve the image's build (podman only; docker build
+# mounts nothing, and the image then compiles everything, as a user's does).
+if [[ ${engine[0]} == podman ]] && command -v ccache >/dev/null; then
+  ccache_dir=$(ccache -k cache_dir)
+  mkdir -p "$ccache_dir"
+  build_flags+=(-v "$ccache_dir:/ccache")
+fi
 
 work=$(mktemp -d /tmp/ringsim-image.XXXXXX)
 chmod 755 "$work"
@@ -93,7 +101,11 @@ base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$root/Dockerfile" | head -1)
 if [[ ${engine[0]} == podman ]] && ! "${engine[@]}" image exists "$base"; then
   echo "test-image: making the base image $base with mmdebstrap (no registry here)"
   start=$(now)
-  mmdebstrap --variant=minbase bookworm "$work/base.tar" >"$work/mmdebstrap.log" 2>&1 \
+  # The suites debian:12-slim has, so the build stage gets the same package
+  # versions (compiler, headers) as this machine, and ccache's objects match.
+  mirror=http://deb.debian.org
+  mmdebstrap --variant=minbase bookworm "$work/base.tar" "deb $mirror/debian bookworm main" \
+    "deb $mirror/debian bookworm-updates main" "deb $mirror/debian-security bookworm-security main" >"$work/mmdebstrap.log" 2>&1 \
     || { tail -20 "$work/mmdebstrap.log"; fail "base image: mmdebstrap failed"; finish; exit; }
   "${engine[@]}" import "$work/base.tar" "docker.io/library/$base" >/dev/null || { fail "base image: import failed"; finish; exit; }
   rm -f "$work/base.tar"
