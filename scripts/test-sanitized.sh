@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite again, built with AddressSanitizer and
+# The test suite again, built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (RINGSIM_SANITIZE=ON) in build-asan/. Any
 # memory error, leak in ringsim's own code or undefined behaviour aborts the
-# process that has it, which fails its test. Extra arguments go to ctest
-# (e.g. -R io to run a subset).
+# process that has it, which fails its test. Every entry runs but those
+# named below and those labelled slow (tests/CMakeLists.txt: each repeats, in
+# a variant that makes no difference to ringsim's code, what a faster entry
+# here runs). Extra arguments go to ctest (e.g. -R io to run a subset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --bench
@@ -26,4 +28,5 @@ cd build-asan
 # ssh, which passes no sanitizer settings (so Open MPI's own allocations are
 # reported as leaks); the ranks' code runs under the sanitizers in every
 # other multi-rank test, and the launcher in cli.local_sagemaker.
-ctest --output-on-failure --timeout 900 -j 2 -E '^(bench\.|cli\.netns_)' "$@"
+# Nor the entries labelled slow (above).
+ctest --output-on-failure --timeout 900 -j 2 -E '^(bench\.|cli\.netns_)' -LE slow "$@"
