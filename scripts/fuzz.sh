@@ -16,8 +16,9 @@ seconds=${1:-30}
 cd "$root"
 scripts/deps.sh --fuzz
 build=${FUZZ_BUILD_DIR:-build-fuzz}
+# -g1 (line tables, what a finding's stack trace prints), as test-sanitized.sh.
 BUILD_DIR=$build BUILD_TARGET=fuzzers scripts/build.sh -DCMAKE_CXX_COMPILER=clang++-14 -DRINGSIM_FUZZ=ON \
-  -DRINGSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  -DRINGSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 work=$(mktemp -d)
 running=()  # the harnesses' process ids, ended if this script stops early
 trap 'for pid in "${running[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
