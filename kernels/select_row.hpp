@@ -1,7 +1,7 @@
 #pragma once
 // The per-row logic of fused selection, written once for the host compiler
 // and for nvcc (`__host__ __device__`), so the GPU's selection is the code the
-// host unit tests run (tests/test_select_row.cpp checks it against the CPU
+// host unit tests run (tests/kernels/test_select_row.cpp checks it against the CPU
 // consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows).
 //
 // Order, as TopKAccumulator's: higher score first, equal scores by smaller
