@@ -65,17 +65,6 @@ RINGSIM_HD inline void select_row_topk(const Scalar* values, std::int64_t stride
   }
 }
 
-// Threshold mode: how many of values[i * stride], i in [begin, end), are at
-// or above `threshold` (the comparison the CPU consumer makes, in the
-// compute precision).
-template <class Scalar>
-RINGSIM_HD inline std::int64_t select_row_count(const Scalar* values, std::int64_t stride, std::int64_t begin,
-                                                std::int64_t end, Scalar threshold) {
-  std::int64_t count = 0;
-  for (std::int64_t i = begin; i < end; ++i) count += values[i * stride] >= threshold;
-  return count;
-}
-
 // On a diagonal tile only pairs whose row-side row comes before the
 // column-side row count: for column-side local row `column_local` and
 // row-side rows starting at local `row_local`, the row-side rows [0, end)
