@@ -57,7 +57,7 @@ void add_run_options(CLI::App& run, RunOptions& options) {
     const std::string flag = flag_of(info);
     std::string names = flag;
     if (!info.alias.empty()) names += "," + alias_flag(info);
-    const std::string help(info.help);
+    const std::string help = help_text(info);
     if constexpr (std::is_same_v<Field, bool>) {
       run.add_flag(names, field, help);
     } else {

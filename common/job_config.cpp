@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "common/socket.hpp"
 
 namespace ringsim {
@@ -96,6 +97,20 @@ std::string alias_flag(const OptionInfo& info) { return info.alias.empty() ? "" 
 
 std::string display_name(const OptionInfo& info, OptionNaming naming) {
   return naming == OptionNaming::flags ? flag_of(info) : "hyperparameter '" + std::string(info.name) + "'";
+}
+
+std::string help_text(const OptionInfo& info) {
+  std::string help(info.help);
+  if (!info.host_path) return help;
+  // Inside a closing parenthesis where the help ends with one: "(PEM; {host} is replaced)".
+  return help.ends_with(')') ? help.insert(help.size() - 1, "; {host} is replaced") : help + " ({host} is replaced)";
+}
+
+void expand_host_paths(JobConfig& config, const std::string& host) {
+  visit_job_options(config, [&host](const OptionInfo& info, auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+      if (info.host_path) field = expand_host(field, host);
+  });
 }
 
 void parse_option(std::string_view text, std::string& field, const std::string&) { field = text; }
@@ -251,7 +266,7 @@ std::string job_options_markdown() {
     std::string value = option_text(field);
     if constexpr (std::is_same_v<Field, bool>) value = "off";
     value = info.required ? "required" : value.empty() ? "" : "`" + value + "`";
-    std::string help(info.help);
+    std::string help = help_text(info);
     for (std::size_t bar = help.find('|'); bar != std::string::npos; bar = help.find('|', bar + 2))
       help.replace(bar, 1, "\\|");
     text += fmt::format("| {} | {} | {} | {} | {} |\n", flag, hyperparameter, value, values, help);

@@ -117,7 +117,8 @@ struct JobConfig : TransportSettings, ModeSettings {
 };
 
 // One row of the table, written option(name, help) and then what sets the
-// option apart: .sagemaker(), .needed(), .range(min, max, unit), .formerly(alias).
+// option apart: .sagemaker(), .needed(), .range(min, max, unit), .formerly(alias),
+// .per_host().
 struct OptionInfo {
   std::string_view name;  // hyperparameter key; the flag is --name with '-' for '_'
   std::string_view help;
@@ -129,26 +130,33 @@ struct OptionInfo {
   double max = std::numeric_limits<double>::infinity();
   std::string_view unit = {};   // printed after the range ("seconds")
   std::string_view alias = {};  // an earlier name, still accepted
+  // A path in which "{host}" becomes the rank's host (expand_host_paths), so
+  // that one command line serves every host.
+  bool host_path = false;
 
   constexpr OptionInfo sagemaker() const {
-    OptionInfo row = *this;
-    row.hyperparameter = true;
-    return row;
+    return with([](OptionInfo& row) { row.hyperparameter = true; });
   }
   constexpr OptionInfo needed() const {
-    OptionInfo row = *this;
-    row.required = true;
-    return row;
+    return with([](OptionInfo& row) { row.required = true; });
   }
   constexpr OptionInfo range(double low, double high = std::numeric_limits<double>::infinity(),
                              std::string_view in = {}) const {
-    OptionInfo row = *this;
-    row.min = low, row.max = high, row.unit = in;
-    return row;
+    return with([&](OptionInfo& row) { row.min = low, row.max = high, row.unit = in; });
   }
   constexpr OptionInfo formerly(std::string_view earlier) const {
+    return with([&](OptionInfo& row) { row.alias = earlier; });
+  }
+  constexpr OptionInfo per_host() const {
+    return with([](OptionInfo& row) { row.host_path = true; });
+  }
+
+ private:
+  // A copy of this row with `set` applied: the modifiers above.
+  template <class Set>
+  constexpr OptionInfo with(Set set) const {
     OptionInfo row = *this;
-    row.alias = earlier;
+    set(row);
     return row;
   }
 };
@@ -170,22 +178,26 @@ void visit_job_options(Config& c, Visit&& visit) {
   visit(option("input",
                "Input matrix: a 2-D .npy (float16, float32 or float64), a .csv, or a folder of them stacked "
                "in natural name order")
-            .needed(),
+            .needed()
+            .per_host(),
         c.input);
-  visit(option("out", "Output folder (created if missing; one job at a time holds it)").needed(), c.out);
+  visit(option("out", "Output folder (created if missing; one job at a time holds it)").needed().per_host(), c.out);
   visit(option("ids",
                "Row ids in row order: a text file (one per line), or a 1-D .npy of integers or strings; writes "
                "the id table ids.txt (ids.npy for integers), id columns in pairs.csv, and neighbor_ids.npy for "
-               "integer ids"),
+               "integer ids")
+            .per_host(),
         c.ids);
   visit(option("queries",
                "Query rows (formats as --input, any number of rows, the same width): each query's top-k "
                "or pairs above --threshold among the --input rows (the corpus), instead of all pairs "
-               "within --input (docs/queries.md)"),
+               "within --input (docs/queries.md)")
+            .per_host(),
         c.queries);
   visit(option("query_ids",
                "Ids of the --queries rows in row order, as --ids; writes the id table query_ids.txt "
-               "(query_ids.npy for integers) and the query's id column in pairs.csv"),
+               "(query_ids.npy for integers) and the query's id column in pairs.csv")
+            .per_host(),
         c.query_ids);
   visit(option("id_matrix",
                "With string --ids, also write neighbor_ids.npy (n x k fixed-width unicode, often 30x "
@@ -227,9 +239,9 @@ void visit_job_options(Config& c, Visit&& visit) {
         c.bind);
   visit(option("advertise", "ADDR:PORT peers should connect to instead of the bound address (NAT, port forwarding)"),
         c.advertise);
-  visit(option("tls_ca", "Job CA certificate (PEM)"), c.tls_ca);
-  visit(option("tls_cert", "This host's certificate (PEM; {host} is replaced)"), c.tls_cert);
-  visit(option("tls_key", "This host's private key (PEM; {host} is replaced)"), c.tls_key);
+  visit(option("tls_ca", "Job CA certificate (PEM)").per_host(), c.tls_ca);
+  visit(option("tls_cert", "This host's certificate (PEM)").per_host(), c.tls_cert);
+  visit(option("tls_key", "This host's private key (PEM)").per_host(), c.tls_key);
   visit(option("tls_ephemeral", "Generate a throwaway CA and certificates at start-up"), c.tls_ephemeral);
   visit(option("tls_ciphersuites", "TLS 1.3 cipher suites").sagemaker(), c.tls_ciphersuites);
   visit(option("tls_crypto",
@@ -292,14 +304,14 @@ void visit_job_options(Config& c, Visit&& visit) {
                "resourceconfig.json as its own host sees it, not its host name (SageMaker: every "
                "host is called aws)"),
         c.resource_config);
-  visit(option("failure_file", "Write the failure reason here if the job fails"), c.failure_file);
-  visit(option("checkpoint_dir",
-               "Save partial results after ring steps and resume from them when rerun ({host} is replaced)"),
+  visit(option("failure_file", "Write the failure reason here if the job fails").per_host(), c.failure_file);
+  visit(option("checkpoint_dir", "Save partial results after ring steps and resume from them when rerun").per_host(),
         c.checkpoint_dir);
   visit(option("checkpoint_key_file",
                "A secret file every host has (the launcher uses the leader's key in the "
                "certificate channel): checkpoints carry an HMAC keyed from it, and a changed "
-               "or forged file is refused ({host} is replaced)"),
+               "or forged file is refused")
+            .per_host(),
         c.checkpoint_key_file);
   visit(option("checkpoint_every", "Save after every N-th ring step (and the last)").sagemaker().range(1, 1 << 20),
         c.checkpoint_every);
@@ -317,6 +329,11 @@ enum class OptionNaming { flags, hyperparameters };
 std::string flag_of(const OptionInfo& info);     // "--max-output-bytes"
 std::string alias_flag(const OptionInfo& info);  // "--max-full-bytes"; empty without an alias
 std::string display_name(const OptionInfo& info, OptionNaming naming);
+// The help the command line prints and docs/options.md shows: the table's,
+// and for a per-host path, that {host} is replaced.
+std::string help_text(const OptionInfo& info);
+// "{host}" replaced with `host` in every per-host path option of `config`.
+void expand_host_paths(JobConfig& config, const std::string& host);
 
 // Text -> value, the same for the command line and hyperparameters: the
 // whole text must be the value (no blanks, no "10 ", no "1.5" for an

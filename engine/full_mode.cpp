@@ -17,6 +17,7 @@
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
 #include "engine/received_state.hpp"
+#include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 
 namespace ringsim {
@@ -88,7 +89,7 @@ class FullMode : public RingMode<Scalar> {
     }
     const std::int64_t n = context_.partition.rows();
     StagedOutputs staged;
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "similarity.npy")));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kSimilarity)));
     AtomicFile& file = *staged[0];
     const std::string header = make_npy_header("<f4", {n, n});
     file.append(header);

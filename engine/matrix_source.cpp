@@ -71,17 +71,33 @@ MatrixFile probe_npy(const std::string& path) {
   return file;
 }
 
-// The first `count` non-blank lines' fields and line numbers.
-std::vector<std::pair<std::vector<std::string>, std::int64_t>> first_lines(const std::string& path, std::size_t count) {
+// The one walk over a CSV file's lines: calls visit(line, line_number) for
+// each non-blank line after the header (when `header`), a byte-order mark
+// stripped, while it returns true.
+template <class Visit>
+void walk_csv_lines(const std::string& path, bool header, Visit visit) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
-  std::vector<std::pair<std::vector<std::string>, std::int64_t>> lines;
   std::string line;
   std::int64_t line_number = 0;
-  while (lines.size() < count && std::getline(in, line)) {
+  bool header_pending = header;
+  while (std::getline(in, line)) {
     ++line_number;
     strip_byte_order_mark(line, line_number);
     if (blank(line)) continue;
+    if (header_pending) {
+      header_pending = false;
+      continue;
+    }
+    if (!visit(line, line_number)) return;
+  }
+}
+
+// The first `count` non-blank lines' fields and line numbers.
+std::vector<std::pair<std::vector<std::string>, std::int64_t>> first_lines(const std::string& path, std::size_t count) {
+  std::vector<std::pair<std::vector<std::string>, std::int64_t>> lines;
+  if (count == 0) return lines;
+  walk_csv_lines(path, /*header=*/false, [&](const std::string& line, std::int64_t line_number) {
     // pandas' to_csv(sep=';') or sep='\t': one field per line to a comma
     // reader, which would read a header and then fail on row 1 (or worse).
     for (const char separator : {';', '\t'})
@@ -90,7 +106,8 @@ std::vector<std::pair<std::vector<std::string>, std::int64_t>> first_lines(const
                          (separator == ';' ? ";" : "\\t") +
                          "', not commas; ringsim reads comma-separated values (pandas: to_csv(path, sep=','))");
     lines.emplace_back(split_csv_line(line), line_number);
-  }
+    return lines.size() < count;
+  });
   return lines;
 }
 
@@ -120,23 +137,11 @@ MatrixFile probe_csv(const std::string& path, const CsvOptions& csv) {
     throw InputError(path + ":" + std::to_string(head[0].second) +
                      ": --csv-index-col, but the line has one column: no features left");
   file.cols = fields_per_line - skip;
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open input file (" + std::strerror(errno) + ")");
-  std::string line;
-  std::int64_t line_number = 0;
-  bool header_pending = layout.header;
   // The first column while it holds only integers: pandas' index written
   // without a header (or under a header of names) is one.
   std::vector<std::int64_t> first_column;
   bool first_column_integers = !layout.index_col && file.cols > 1, fractions = false;
-  while (std::getline(in, line)) {
-    ++line_number;
-    strip_byte_order_mark(line, line_number);
-    if (blank(line)) continue;
-    if (header_pending) {
-      header_pending = false;
-      continue;
-    }
+  walk_csv_lines(path, layout.header, [&](const std::string& line, std::int64_t line_number) {
     const auto fields = split_csv_line(line);
     if (static_cast<std::int64_t>(fields.size()) != fields_per_line)
       throw InputError(path + ":" + std::to_string(line_number) + ": expected " + std::to_string(fields_per_line) +
@@ -150,7 +155,8 @@ MatrixFile probe_csv(const std::string& path, const CsvOptions& csv) {
       fractions = fractions || has_fraction(fields, 1);
     }
     ++file.rows;
-  }
+    return true;
+  });
   file.csv_first_column_is_counter = first_column_integers && fractions && file.rows >= 3 && counts_rows(first_column);
   if (file.csv_first_column_is_counter && csv.header == CsvHeader::automatic)
     throw InputError(path +
@@ -272,22 +278,12 @@ void load_npy_rows(const MatrixFile& file, std::int64_t begin, std::int64_t coun
 // [begin, end) and stops there. Throws if the file now holds fewer rows.
 template <class Visit>
 void walk_csv_rows(const MatrixFile& file, std::int64_t begin, std::int64_t end, Visit visit) {
-  std::ifstream in(file.path);
-  if (!in) throw InputError(file.path + ": cannot open input file (" + std::strerror(errno) + ")");
-  std::string line;
-  std::int64_t line_number = 0, row = -1;
-  bool header_pending = file.csv_header;
-  while (row + 1 < end && std::getline(in, line)) {
-    ++line_number;
-    strip_byte_order_mark(line, line_number);
-    if (blank(line)) continue;
-    if (header_pending) {
-      header_pending = false;
-      continue;
-    }
-    if (++row < begin) continue;
-    visit(split_csv_line(line), line_number, row);
-  }
+  std::int64_t row = -1;
+  if (end > 0)
+    walk_csv_lines(file.path, file.csv_header, [&](const std::string& line, std::int64_t line_number) {
+      if (++row >= begin) visit(split_csv_line(line), line_number, row);
+      return row + 1 < end;
+    });
   if (row + 1 < end) throw InputError(file.path + ": fewer rows than when it was first read");
 }
 

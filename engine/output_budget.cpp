@@ -25,6 +25,64 @@ std::int64_t decimal_digits(std::int64_t v) {
   return digits;
 }
 
+// About kSampleRows rows of a job's rows, each rank's `own` giving rows in
+// proportion to its share, evenly spaced, with their global row numbers:
+// every rank gets all of them.
+template <class Scalar>
+struct Sample {
+  RowMatrix<Scalar> rows;
+  std::vector<std::int64_t> ids;
+};
+
+template <class Scalar>
+Sample<Scalar> gather_sample(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm) {
+  const std::int64_t n = partition.rows(), rows = own.rows(), d = own.cols();
+  const std::int64_t take = std::min<std::int64_t>(rows, (kSampleRows * rows + n - 1) / n);
+  const std::size_t record = sizeof(std::int64_t) + sizeof(Scalar) * d;
+  std::string mine(static_cast<std::size_t>(take) * record, '\0');
+  char* out = mine.data();
+  for (std::int64_t t = 0; t < take; ++t) {
+    const std::int64_t local = (2 * t + 1) * rows / (2 * take);
+    const std::int64_t global = partition.begin(comm.rank()) + local;
+    std::memcpy(out, &global, sizeof global);
+    out += sizeof global;
+    std::memcpy(out, own.row(local).data(), sizeof(Scalar) * d);
+    out += sizeof(Scalar) * d;
+  }
+  const auto all = comm.allgather(mine);
+  std::int64_t sampled = 0;
+  for (const auto& part : all) sampled += static_cast<std::int64_t>(part.size() / record);
+  Sample<Scalar> sample{RowMatrix<Scalar>(sampled, d), std::vector<std::int64_t>(static_cast<std::size_t>(sampled))};
+  std::int64_t row = 0;
+  for (const auto& part : all)
+    for (const char* in = part.data(); in < part.data() + part.size(); ++row) {
+      std::memcpy(&sample.ids[row], in, sizeof(std::int64_t));
+      in += sizeof(std::int64_t);
+      std::memcpy(sample.rows.row(row).data(), in, sizeof(Scalar) * d);
+      in += sizeof(Scalar) * d;
+    }
+  return sample;
+}
+
+// The sample's scores against `own` (global rows from `own0`) at or above
+// `threshold`; with `same_rows` (all pairs) a sampled row's pair with itself
+// left out.
+template <class Scalar>
+std::int64_t count_hits(const Sample<Scalar>& sample, const RowMatrix<Scalar>& own, std::int64_t own0, double threshold,
+                        bool same_rows) {
+  std::int64_t hits = 0;
+  const std::int64_t rows = own.rows(), sampled = sample.rows.rows();
+  constexpr std::int64_t kSlab = 4096;  // own rows per product: bounds the scores to sampled x 4096
+  for (std::int64_t c0 = 0; c0 < rows && sampled > 0; c0 += kSlab) {
+    const std::int64_t width = std::min(kSlab, rows - c0);
+    const RowMatrix<Scalar> scores = sample.rows * own.middleRows(c0, width).transpose();
+    for (std::int64_t s = 0; s < sampled; ++s)
+      for (std::int64_t c = 0; c < width; ++c)
+        if (scores(s, c) >= static_cast<Scalar>(threshold) && !(same_rows && own0 + c0 + c == sample.ids[s])) ++hits;
+  }
+  return hits;
+}
+
 }  // namespace
 
 double topk_output_bytes(std::int64_t n, std::int64_t k) {
@@ -49,73 +107,46 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const MpiComm& comm, double threshold) {
-  const std::int64_t n = partition.rows();
+                                            const MpiComm& comm, double threshold, const QueryRows<Scalar>& queries) {
+  const bool across = queries.own != nullptr;
+  const RowPartition& sampled_partition = across ? *queries.partition : partition;
+  const std::int64_t n = partition.rows(), rows_out = sampled_partition.rows();
+  // Each sampled row's candidates: every corpus row, or every other row.
+  const std::int64_t candidates = across ? n : n - 1;
   ThresholdEstimate estimate;
-  if (n < 2) return estimate;
-  // Each rank contributes rows in proportion to its share, evenly spaced.
-  const std::int64_t rows = own.rows(), d = own.cols();
-  const std::int64_t take = std::min<std::int64_t>(rows, (kSampleRows * rows + n - 1) / n);
-  std::string mine(static_cast<std::size_t>(take) * (sizeof(std::int64_t) + sizeof(Scalar) * d), '\0');
-  char* out = mine.data();
-  for (std::int64_t t = 0; t < take; ++t) {
-    const std::int64_t local = (2 * t + 1) * rows / (2 * take);
-    const std::int64_t global = partition.begin(comm.rank()) + local;
-    std::memcpy(out, &global, sizeof global);
-    out += sizeof global;
-    std::memcpy(out, own.row(local).data(), sizeof(Scalar) * d);
-    out += sizeof(Scalar) * d;
-  }
-  const auto all = comm.allgather(mine);
-  std::int64_t sampled = 0;
-  for (const auto& part : all)
-    sampled += static_cast<std::int64_t>(part.size() / (sizeof(std::int64_t) + sizeof(Scalar) * d));
-  RowMatrix<Scalar> sample(sampled, d);
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(sampled));
-  std::int64_t row = 0;
-  for (const auto& part : all)
-    for (const char* in = part.data(); in < part.data() + part.size(); ++row) {
-      std::memcpy(&ids[row], in, sizeof(std::int64_t));
-      in += sizeof(std::int64_t);
-      std::memcpy(sample.row(row).data(), in, sizeof(Scalar) * d);
-      in += sizeof(Scalar) * d;
-    }
-  // Sampled rows against this rank's rows, each sampled row's own pair left out.
+  if (candidates < 1 || rows_out < 1) return estimate;
+  const Sample<Scalar> sample = gather_sample(across ? *queries.own : own, sampled_partition, comm);
   std::int64_t hits = 0;
-  constexpr std::int64_t kSlab = 4096;  // own rows per product: bounds the scores to sampled x 4096
-  const std::int64_t own0 = partition.begin(comm.rank());
-  for (std::int64_t c0 = 0; c0 < rows && sampled > 0; c0 += kSlab) {
-    const std::int64_t width = std::min(kSlab, rows - c0);
-    const RowMatrix<Scalar> scores = sample * own.middleRows(c0, width).transpose();
-    for (std::int64_t s = 0; s < sampled; ++s)
-      for (std::int64_t c = 0; c < width; ++c)
-        if (scores(s, c) >= static_cast<Scalar>(threshold) && own0 + c0 + c != ids[s]) ++hits;
-  }
-  std::int64_t total_hits = 0;
-  for (const std::int64_t h : comm.allgather(hits)) total_hits += h;
-  const double fraction = static_cast<double>(total_hits) / (static_cast<double>(sampled) * static_cast<double>(n - 1));
-  estimate.sample_rows = sampled;
-  estimate.pairs = fraction * static_cast<double>(n) * static_cast<double>(n - 1) / 2;
-  estimate.bytes = estimate.pairs * static_cast<double>(pair_line_bytes(n - 1, n - 1));
+  for (const std::int64_t h : comm.allgather(count_hits(sample, own, partition.begin(comm.rank()), threshold, !across)))
+    hits += h;
+  const auto sampled = static_cast<double>(sample.rows.rows());
+  if (sampled == 0) return estimate;
+  const double fraction = static_cast<double>(hits) / (sampled * static_cast<double>(candidates));
+  estimate.sample_rows = sample.rows.rows();
+  // All pairs: each pair once.
+  estimate.pairs = fraction * static_cast<double>(rows_out) * static_cast<double>(candidates) / (across ? 1 : 2);
+  estimate.bytes = estimate.pairs * static_cast<double>(pair_line_bytes(rows_out - 1, n - 1));
   return estimate;
 }
 
 template ThresholdEstimate estimate_threshold_output<float>(const RowMatrix<float>&, const RowPartition&,
-                                                            const MpiComm&, double);
+                                                            const MpiComm&, double, const QueryRows<float>&);
 template ThresholdEstimate estimate_threshold_output<double>(const RowMatrix<double>&, const RowPartition&,
-                                                             const MpiComm&, double);
+                                                             const MpiComm&, double, const QueryRows<double>&);
 
 template <class Scalar>
 void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
-                           double threshold, std::int64_t limit) {
+                           double threshold, std::int64_t limit, const QueryRows<Scalar>& queries) {
   PhaseScope phase("plan");
-  const auto estimate = estimate_threshold_output(own, partition, comm, threshold);
+  const auto estimate = estimate_threshold_output(own, partition, comm, threshold, queries);
+  const std::string among = queries.partition ? fmt::format("{} queries against ", queries.partition->rows()) : "";
   // Every rank computed the same estimate: an agreed refusal.
   try {
     check_output_budget(estimate.bytes, limit,
-                        fmt::format("--mode threshold --threshold {} (about {:.3g} pairs of n = {}, estimated from "
-                                    "{} sampled rows)",
-                                    threshold, estimate.pairs, partition.rows(), estimate.sample_rows));
+                        fmt::format("--mode threshold --threshold {} (about "
+                                    "{:.3g} pairs of {}n = {}, estimated "
+                                    "from {} sampled rows)",
+                                    threshold, estimate.pairs, among, partition.rows(), estimate.sample_rows));
   } catch (const InputError& e) {
     throw AgreedFailure(e.what());
   }
@@ -134,8 +165,8 @@ void check_threshold_output(double bytes_here, const MpiComm& comm, double thres
 }
 
 template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const MpiComm&, double,
-                                           std::int64_t);
+                                           std::int64_t, const QueryRows<float>&);
 template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const MpiComm&, double,
-                                            std::int64_t);
+                                            std::int64_t, const QueryRows<double>&);
 
 }  // namespace ringsim

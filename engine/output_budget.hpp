@@ -5,8 +5,9 @@
 //
 // topk and full sizes follow from n, k; threshold mode's depends on the
 // data, so it is estimated from a sample of rows scored against every row
-// (about 1024 rows: ~1024 / n of the job's work), and checked exactly after
-// the ring, before anything is written.
+// (about 1024 rows: ~1024 / n of the job's work; a queries job samples its
+// queries and scores them against the corpus), and checked exactly after the
+// ring, before anything is written.
 #include <cstdint>
 #include <string>
 
@@ -33,10 +34,21 @@ struct ThresholdEstimate {
   std::int64_t sample_rows = 0;
 };
 
-// Collective. `own`: this rank's normalised rows.
+// A queries job's queries: this rank's normalised rows of them and their
+// partition; both null in an all-pairs job.
+template <class Scalar>
+struct QueryRows {
+  const RowMatrix<Scalar>* own = nullptr;
+  const RowPartition* partition = nullptr;
+};
+
+// Collective. `own`: this rank's normalised rows of the input (a queries
+// job's corpus). All pairs count each pair once and none of a row with
+// itself; with `queries`, every query is paired with every corpus row.
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const MpiComm& comm, double threshold);
+                                            const MpiComm& comm, double threshold,
+                                            const QueryRows<Scalar>& queries = {});
 
 // Throws InputError if `bytes` exceed `limit`; `what` describes the output.
 void check_output_budget(double bytes, std::int64_t limit, const std::string& what);
@@ -45,7 +57,7 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 // estimated output exceeds `limit` before the ring ...
 template <class Scalar>
 void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
-                           double threshold, std::int64_t limit);
+                           double threshold, std::int64_t limit, const QueryRows<Scalar>& queries = {});
 // ... and the real size, `bytes_here` summed over the ranks, after it: the
 // estimate may have been low.
 void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,

@@ -85,12 +85,7 @@ void apply_rank_map(JobConfig& options, const MpiComm& comm) {
     for (int r = 0; r < comm.size(); ++r) table += " " + std::to_string(r) + "->" + placements[r];
     log::info(table);
   }
-  options.input = expand_host(options.input, host);
-  options.out = expand_host(options.out, host);
-  options.failure_file = expand_host(options.failure_file, host);
-  options.checkpoint_dir = expand_host(options.checkpoint_dir, host);
-  options.checkpoint_key_file = expand_host(options.checkpoint_key_file, host);
-  options.ids = expand_host(options.ids, host);
+  expand_host_paths(options, host);
 }
 
 }  // namespace ringsim

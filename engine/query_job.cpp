@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "engine/job_phases.hpp"
 #include "engine/local_input.hpp"
+#include "engine/output_budget.hpp"
 #include "engine/output_claim.hpp"
 #include "engine/query_input.hpp"
 #include "engine/query_ring.hpp"
@@ -16,7 +17,8 @@ namespace ringsim {
 
 // The phases of a queries job on this rank, in order: those of run_typed
 // (job.cpp) without the rate probe's plan for the ring's middle step and
-// without checkpoints, a queries job being one pass of the corpus.
+// without checkpoints, a queries job being one pass of the corpus; threshold
+// mode's output estimated from sampled queries before the ring.
 template <class Scalar>
 void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
   const double started = now_seconds();
@@ -50,6 +52,9 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
     if (!options.checkpoint_dir.empty())
       log::info("--queries: a queries job is one pass of the corpus and does not checkpoint; --checkpoint-dir unused");
   }
+  if (options.mode == Mode::threshold)
+    plan_threshold_output(own, corpus.partition, comm, options.threshold, options.max_output_bytes,
+                          QueryRows<Scalar>{&own_queries, &queries.partition});
   timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   double mode_wait = 0;

@@ -14,13 +14,6 @@ void timed_wait(const ModeContext& context, Request& request) {
   request.wait(context.timeout);
 }
 
-const std::vector<std::string>& result_file_names() {
-  static const std::vector<std::string> names{"neighbors.npy", "scores.npy",     "neighbor_ids.npy", "pairs.csv",
-                                              "pairs.npy",     "similarity.npy", "ids.txt",          "ids.npy",
-                                              "query_ids.txt", "query_ids.npy"};
-  return names;
-}
-
 template <class Scalar>
 std::unique_ptr<RingMode<Scalar>> make_ring_mode(const ModeOptions& options, const ModeContext& context) {
   switch (options.mode) {

@@ -20,10 +20,6 @@ namespace ringsim {
 
 using StagedOutputs = std::vector<std::unique_ptr<AtomicFile>>;
 
-// The result files of every mode, so that a job can remove another mode's
-// results left in a reused --out (they would read as this job's).
-const std::vector<std::string>& result_file_names();
-
 template <class Scalar>
 class RingMode {
  public:

@@ -17,6 +17,7 @@
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
 #include "engine/received_state.hpp"
+#include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 
 namespace ringsim {
@@ -175,8 +176,8 @@ class ThresholdMode : public RingMode<Scalar> {
     double total_pairs = 0, pairs_written = 0, bytes_written = 0;
     for (const auto& stream : streams) total_pairs += static_cast<double>(stream.total);
     StagedOutputs staged;
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.csv")));
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "pairs.npy")));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsCsv)));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsNpy)));
     AtomicFile& file = *staged[0];
     // The same pairs as records a program loads at memory speed (np.load:
     // pairs["i"], pairs["j"], pairs["score"]); the CSV's text is for people

@@ -9,6 +9,7 @@
 #include "engine/npy.hpp"
 #include "engine/progress.hpp"
 #include "engine/received_state.hpp"
+#include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 
 namespace ringsim {
@@ -28,15 +29,15 @@ StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& co
   const std::int64_t n = rows.rows();
   const int k = own.k();
   StagedOutputs staged;
-  staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbors.npy")));
-  staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "scores.npy")));
+  staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kNeighbors)));
+  staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kScores)));
   AtomicFile& neighbors = *staged[0];
   AtomicFile& scores = *staged[1];
   const RowIds* names = context.ids && (context.ids->integers() || id_matrix) ? context.ids : nullptr;
   std::string names_header;
   std::int64_t name_bytes = 0;
   if (names) {
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, "neighbor_ids.npy")));
+    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kNeighborIds)));
     names_header = make_npy_header(names->npy_descr(), {n, k});
     name_bytes = static_cast<std::int64_t>(names->npy_bytes({-1}).size());
     staged.back()->append(names_header);

@@ -69,12 +69,6 @@ RowPartition RowPartition::weighted(std::int64_t rows, const std::vector<double>
   return RowPartition(std::move(offsets));
 }
 
-std::int64_t RowPartition::max_size() const {
-  std::int64_t best = 0;
-  for (int b = 0; b < blocks(); ++b) best = std::max(best, size(b));
-  return best;
-}
-
 int RowPartition::owner(std::int64_t row) const {
   RINGSIM_ENFORCE(row >= 0 && row < rows(), "row " + std::to_string(row) + " out of range");
   // upper_bound finds the first offset > row; the block before it holds row.

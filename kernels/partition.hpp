@@ -28,7 +28,6 @@ class RowPartition {
   std::int64_t begin(int block) const { return offsets_.at(block); }
   std::int64_t end(int block) const { return offsets_.at(block + 1); }
   std::int64_t size(int block) const { return end(block) - begin(block); }
-  std::int64_t max_size() const;
   // The block that holds global row `row` (the first non-empty one).
   int owner(std::int64_t row) const;
 

@@ -59,10 +59,6 @@ std::int64_t RingSchedule::planned_entries(int rank, const RowPartition& partiti
   return entries;
 }
 
-double RingSchedule::planned_time(int rank, const RowPartition& partition) const {
-  return static_cast<double>(planned_entries(rank, partition)) / speed(rank);
-}
-
 int RingSchedule::visiting_block(int rank, int step) const { return ((rank - step) % ranks_ + ranks_) % ranks_; }
 
 TileAssignment RingSchedule::assignment(int rank, int step, const RowPartition& partition) const {

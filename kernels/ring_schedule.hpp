@@ -62,10 +62,8 @@ class RingSchedule {
   // The rank whose step-`step` tile holds partial results for `rank`'s rows.
   int partial_source(int rank, int step) const { return (rank + step) % ranks_; }
   TileAssignment assignment(int rank, int step, const RowPartition& partition) const;
-  // Similarity entries `rank` computes in all its steps, and the time that
-  // takes at its speed (entries / speed; speed 1 without speeds).
+  // Similarity entries `rank` computes in all its steps.
   std::int64_t planned_entries(int rank, const RowPartition& partition) const;
-  double planned_time(int rank, const RowPartition& partition) const;
 
  private:
   // The middle step's split of block b's rows (even P): rank a takes

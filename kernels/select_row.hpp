@@ -1,7 +1,7 @@
 #pragma once
 // The per-row logic of fused selection, written once for the host compiler
 // and for nvcc (`__host__ __device__`), so the GPU's selection is the code the
-// host unit tests run (tests/test_select_row.cpp checks it against the CPU
+// host unit tests run (tests/kernels/test_select_row.cpp checks it against the CPU
 // consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows).
 //
 // Order, as TopKAccumulator's: higher score first, equal scores by smaller
@@ -63,17 +63,6 @@ RINGSIM_HD inline void select_row_topk(const Scalar* values, std::int64_t stride
     if (s < floor || s < scores[k - 1]) continue;
     select_insert(scores, ids, k, s, id0 + i);
   }
-}
-
-// Threshold mode: how many of values[i * stride], i in [begin, end), are at
-// or above `threshold` (the comparison the CPU consumer makes, in the
-// compute precision).
-template <class Scalar>
-RINGSIM_HD inline std::int64_t select_row_count(const Scalar* values, std::int64_t stride, std::int64_t begin,
-                                                std::int64_t end, Scalar threshold) {
-  std::int64_t count = 0;
-  for (std::int64_t i = begin; i < end; ++i) count += values[i * stride] >= threshold;
-  return count;
 }
 
 // On a diagonal tile only pairs whose row-side row comes before the

@@ -53,7 +53,6 @@ class TopKAccumulator {
 
   std::int64_t id(std::int64_t row, int slot) const { return ids_[row * k_ + slot]; }
   Scalar score(std::int64_t row, int slot) const { return scores_[row * k_ + slot]; }
-  bool is_empty_slot(std::int64_t row, int slot) const { return id(row, slot) == kEmptyId; }
 
  private:
   void insert(std::int64_t row, Scalar score, std::int64_t id);

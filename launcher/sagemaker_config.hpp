@@ -1,7 +1,7 @@
 #pragma once
 // The SageMaker training-container contract, read from the ML root
 // (/opt/ml by default) with the toolkit's SM_* environment variables as the
-// fallback. See shared/SAGEMAKER.md for the facts this follows.
+// fallback; docs/sagemaker.md ("How a job runs") describes the contract.
 #include <map>
 #include <string>
 #include <vector>

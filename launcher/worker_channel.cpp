@@ -38,10 +38,9 @@ constexpr std::size_t kMaxRefusalsNamed = 8;
 // A larger authorized_keys is not ours to rewrite.
 constexpr std::size_t kMaxAuthorizedKeysBytes = 1 << 20;
 
-// Appends the leader's key line to `path` (0600, its folder 0700), once.
-// Adds the job's key to `path`, usable only from the leader's address and
-// for nothing but running commands; returns the line written (removed again
-// when the worker's channel ends).
+// Appends the job's key line to `path` (0600, its folder 0700), usable only
+// from the leader's address and for nothing but running commands; returns
+// the line written (removed again when the worker's channel ends).
 std::string authorize_key(const std::string& path, const std::string& key, const std::string& leader_address) {
   if (key.find_first_of("\r\n") != std::string::npos || key.rfind("ssh-ed25519 ", 0) != 0)
     throw IoError("the leader sent a malformed ssh key");

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "common/errors.hpp"
-#include "common/host.hpp"
+#include "common/job_config.hpp"
 #include "common/log.hpp"
 #include "transport/certificates.hpp"
 
@@ -27,9 +27,12 @@ TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm&
   if (options.tls_ca.empty() || options.tls_cert.empty() || options.tls_key.empty())
     throw InputError(
         "--transport tls needs --tls-ca, --tls-cert and --tls-key (see `ringsim certs`), or --tls-ephemeral");
-  return parse_tls_credentials({read_text_file(expand_host(options.tls_ca, host), "--tls-ca"),
-                                read_text_file(expand_host(options.tls_cert, host), "--tls-cert"),
-                                read_text_file(expand_host(options.tls_key, host), "--tls-key")});
+  // "{host}" replaced as in the job table's other per-host paths.
+  JobConfig files;
+  static_cast<TransportSettings&>(files) = options;
+  expand_host_paths(files, host);
+  return parse_tls_credentials({read_text_file(files.tls_ca, "--tls-ca"), read_text_file(files.tls_cert, "--tls-cert"),
+                                read_text_file(files.tls_key, "--tls-key")});
 }
 
 }  // namespace ringsim

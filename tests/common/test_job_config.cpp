@@ -242,6 +242,31 @@ TEST(JobConfig, MarkdownListsEveryOptionWithItsDefault) {
   EXPECT_THAT(markdown, HasSubstr("| `--k` | `k` | `10` | integer from 1 to 1048576 |"));
 }
 
+// One list of per-host paths: every path option a host may hold in a place
+// of its own, --queries, --query-ids and the TLS files included. Each one
+// listed expands, each says so in its help (docs/options.md), and no other
+// option changes.
+TEST(JobConfig, EveryPerHostPathExpandsAndSaysSo) {
+  JobConfig config;
+  std::set<std::string> per_host;
+  visit_job_options(config, [&](const OptionInfo& info, auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>) field = "/data/{host}/x";
+    if (info.host_path) per_host.insert(std::string(info.name));
+    EXPECT_EQ(info.host_path, help_text(info).find("{host} is replaced") != std::string::npos) << info.name;
+  });
+  EXPECT_EQ(per_host, (std::set<std::string>{"input", "out", "ids", "queries", "query_ids", "tls_ca", "tls_cert",
+                                             "tls_key", "failure_file", "checkpoint_dir", "checkpoint_key_file"}));
+  expand_host_paths(config, "algo-2");
+  visit_job_options(config, [&](const OptionInfo& info, const auto& field) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+      EXPECT_EQ(field, info.host_path ? "/data/algo-2/x" : "/data/{host}/x") << info.name;
+    else
+      EXPECT_FALSE(info.host_path) << info.name << ": only text holds a path";
+  });
+  EXPECT_THAT(job_options_markdown(),
+              HasSubstr("| `--tls-ca` |  |  |  | Job CA certificate (PEM; {host} is replaced) |"));
+}
+
 TEST(HostPort, SplitsWhatBindAccepts) {
   auto split = [](const std::string& text) { return split_host_port(text, "--bind"); };
   EXPECT_EQ(split("10.0.0.5:7000").host, "10.0.0.5");

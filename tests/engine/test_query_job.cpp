@@ -120,3 +120,16 @@ TEST_F(QueryJob, QueriesOfAnotherWidthAreRefused) {
   o.queries = queries_path;
   expect_failure(o, "has 9 columns, the corpus (--input " + corpus_path + ") 8");
 }
+
+// A threshold whose pairs would pass --max-output-bytes is refused from the
+// estimate before the ring, as an all-pairs job's is (output_budget.hpp):
+// -2 keeps all 60 x 80 pairs, about 30 bytes each.
+TEST_F(QueryJob, ThresholdOutputLargerThanTheLimitIsRefusedBeforeComputing) {
+  const std::string corpus_path = write_input(random_matrix(80, 4, 12), "corpus.npy");
+  const std::string queries_path = write_input(random_matrix(60, 4, 13), "queries.npy");
+  auto o = options(corpus_path, "threshold", "every-pair");
+  o.queries = queries_path;
+  o.threshold = -2;
+  o.max_output_bytes = 20000;
+  expect_failure(o, "--mode threshold --threshold -2 (about 4.8e+03 pairs of 60 queries against n = 80, estimated");
+}

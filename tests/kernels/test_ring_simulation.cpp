@@ -52,7 +52,7 @@ TopKResult simulate_topk(const RowMatrix<float>& x, int p, int k, std::int64_t t
   for (int r = 0; r < p; ++r)
     for (std::int64_t i = 0; i < part.size(r); ++i)
       for (int t = 0; t < k; ++t) {
-        const bool empty = own[r].is_empty_slot(i, t);
+        const bool empty = own[r].id(i, t) == TopKAccumulator<Scalar>::kEmptyId;
         result.ids.push_back(empty ? -1 : own[r].id(i, t));
         result.scores.push_back(empty ? std::nanf("") : static_cast<float>(own[r].score(i, t)));
       }

@@ -25,8 +25,8 @@ TEST(TopK, FewerCandidatesThanKLeavesEmptySlots) {
   TopKAccumulator<double> acc(2, 4);
   acc.offer(1, -0.25, 5);
   EXPECT_EQ(acc.id(1, 0), 5);
-  EXPECT_TRUE(acc.is_empty_slot(1, 1));
-  EXPECT_TRUE(acc.is_empty_slot(0, 0));
+  EXPECT_EQ(acc.id(1, 1), TopKAccumulator<double>::kEmptyId);
+  EXPECT_EQ(acc.id(0, 0), TopKAccumulator<double>::kEmptyId);
 }
 
 TEST(TopK, ResultIndependentOfArrivalOrderAndSplitting) {
@@ -74,7 +74,7 @@ TEST(TopK, RaisedFloorDropsOnlyWhatCannotWin) {
   }
   EXPECT_EQ(floored.id(0, 0), 5);
   EXPECT_EQ(floored.id(0, 1), 4);  // the tie at the floor is kept: id 4 beats id 8
-  EXPECT_TRUE(floored.is_empty_slot(0, 2)) << "0.4 cannot reach the final list";
+  EXPECT_EQ(floored.id(0, 2), TopKAccumulator<float>::kEmptyId) << "0.4 cannot reach the final list";
   EXPECT_EQ(floored.kth_score(0), 0.5f) << "the bar never drops below the floor";
   TopKAccumulator<float> with_floored = owner, with_plain = owner;
   with_floored.merge(floored);

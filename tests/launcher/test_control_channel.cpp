@@ -31,6 +31,13 @@ using ::testing::ThrowsMessage;
 
 namespace {
 
+// 127.0.0.1 and a port nothing listens on (one the kernel just handed out).
+Endpoint free_local_endpoint() {
+  Endpoint bound;
+  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }
+  return Endpoint{"127.0.0.1", bound.port};
+}
+
 // The control channel's TLS context for `host`, keyed from a job secret.
 TlsContext job_secret_context(const std::string& host) {
   return TlsContext(
@@ -46,10 +53,9 @@ TlsContext job_secret_context(const std::string& host) {
 // outcome), and the worker keeps listening for the real leader.
 void expect_worker_hears_only_the_leader(const TlsContext& worker_tls, const TlsContext& leader_tls,
                                          const TlsContext& impostor_tls) {
-  Endpoint bound;
-  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
+  const Endpoint bound = free_local_endpoint();
   std::optional<WorkerChannel> worker;
-  worker.emplace(Endpoint{"127.0.0.1", bound.port});
+  worker.emplace(bound);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   const std::string job_key =
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ringsim-job";
@@ -132,9 +138,8 @@ TEST(ControlChannel, WorkerHearsOnlyTheLeaderWithTheJobSecret) {
 // at a time, five of them would delay it by five handshake limits (25 s).
 TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
   TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
-  Endpoint bound;
-  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
-  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  const Endpoint bound = free_local_endpoint();
+  WorkerChannel worker(bound);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::seconds(60);
   std::vector<Socket> silent;
@@ -157,9 +162,8 @@ TEST(ControlChannel, SilentConnectionsDoNotHoldUpTheLeader) {
 // is not heard.
 TEST(ControlChannel, OnlyTheLeadersAddressGetsAHandshake) {
   TlsContext worker_tls = job_secret_context("algo-2"), leader_tls = job_secret_context("algo-1");
-  Endpoint bound;
-  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
-  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
+  const Endpoint bound = free_local_endpoint();
+  WorkerChannel worker(bound);
   worker.set_leader_address("127.0.0.2");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   std::thread elsewhere([&] {
@@ -232,6 +236,17 @@ std::unique_ptr<TlsContext> forged_leader_context() {
       ringsim::testing::test_cipher_suite, "openssl");
 }
 
+// A worker (algo-2) on a free port whose leader connects from 127.0.0.1, and
+// a forged leader's credentials to offer it.
+struct WorkerAndForgedLeader {
+  std::unique_ptr<TlsContext> worker_tls =
+      ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-2"), "openssl");
+  std::unique_ptr<TlsContext> forged_tls = forged_leader_context();
+  Endpoint bound = free_local_endpoint();
+  WorkerChannel worker{bound};
+  WorkerAndForgedLeader() { worker.set_leader_address("127.0.0.1"); }
+};
+
 // Offers `context`'s certificate to the worker at `port` in a bare TLS
 // handshake, refused (nothing else: no plaintext verdict follows, as a
 // leader's would).
@@ -253,24 +268,19 @@ void offer_refused_certificate(int port, const TlsContext& context) {
 // there can offer a certificate) is logged and dropped: the worker keeps
 // listening to its own deadline, and the real leader, 16 s later, is heard.
 TEST(ControlChannel, ARefusedHandshakeFromTheLeadersAddressDoesNotEndTheWait) {
-  const auto worker_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-2"), "openssl");
+  WorkerAndForgedLeader local;
   const auto leader_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-1"), "openssl");
-  const auto forged_tls = forged_leader_context();
-  Endpoint bound;
-  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
-  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
-  worker.set_leader_address("127.0.0.1");
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::seconds(60);
   std::thread parties([&] {
-    offer_refused_certificate(bound.port, *forged_tls);
+    offer_refused_certificate(local.bound.port, *local.forged_tls);
     std::this_thread::sleep_until(start + std::chrono::seconds(16));
     LeaderChannel leader;
-    leader.connect({{"algo-2", {"127.0.0.1", bound.port}}}, deadline, leader_tls.get());
+    leader.connect({{"algo-2", local.bound}}, deadline, leader_tls.get());
     leader.announce({5, "the real outcome"});
   });
   JobOutcome outcome{-1, ""};
-  EXPECT_NO_THROW(outcome = worker.await_outcome(deadline, "algo-1", worker_tls.get()));
+  EXPECT_NO_THROW(outcome = local.worker.await_outcome(deadline, "algo-1", local.worker_tls.get()));
   parties.join();
   EXPECT_EQ(outcome.exit_code, 5);
   EXPECT_EQ(outcome.reason, "the real outcome");
@@ -281,17 +291,12 @@ TEST(ControlChannel, ARefusedHandshakeFromTheLeadersAddressDoesNotEndTheWait) {
 // line and failure file) as one printable line, quoted: the forged error
 // line inside the issuer's name stays inside it.
 TEST(ControlChannel, ACertificatesNamesReachTheMessageAsOneQuotedLine) {
-  const auto worker_tls = ringsim::testing::tls_context(ringsim::testing::host_certificate("algo-2"), "openssl");
-  const auto forged_tls = forged_leader_context();
-  Endpoint bound;
-  { Socket probe = listen_on({"127.0.0.1", 0}, bound); }  // a free port
-  WorkerChannel worker(Endpoint{"127.0.0.1", bound.port});
-  worker.set_leader_address("127.0.0.1");
+  WorkerAndForgedLeader local;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-  std::thread impostor([&] { offer_refused_certificate(bound.port, *forged_tls); });
+  std::thread impostor([&] { offer_refused_certificate(local.bound.port, *local.forged_tls); });
   std::string message;
   try {
-    worker.await_outcome(deadline, "algo-1", worker_tls.get());
+    local.worker.await_outcome(deadline, "algo-1", local.worker_tls.get());
   } catch (const TlsError& e) {
     message = e.what();
   }

@@ -20,8 +20,6 @@
 using namespace ringsim;
 using ringsim::testing::MlRoot;
 using ringsim::testing::ScratchDir;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
@@ -54,8 +52,8 @@ TEST(HostCores, TwoThreadsPerCoreCountOnce) {
   auto cores = physical_cores(sys.path().string());
   ASSERT_TRUE(cores);
   EXPECT_EQ(cores->cores, 36);
-  EXPECT_THAT(cores->why,
-              AllOf(HasSubstr("36 physical cores"), HasSubstr("72 CPUs online 0-71"), HasSubstr("2 threads per core")));
+  EXPECT_THAT(cores->why, ::testing::AllOf(HasSubstr("36 physical cores"), HasSubstr("72 CPUs online 0-71"),
+                                           HasSubstr("2 threads per core")));
   // The container's cgroup cpuset: CPUs 0-3 and their siblings 36-39 are 4
   // cores; 0-7 alone (one thread of 8 cores) are 8.
   put(sys.path() / "fs/cgroup/cpuset.cpus.effective", "0-3,36-39");
@@ -73,7 +71,7 @@ TEST(HostCores, TwoThreadsPerCoreCountOnce) {
   EXPECT_FALSE(physical_cores((sys.path() / "absent").string()));
   put(sys.path() / "fs/cgroup/cpuset/cpuset.effective_cpus", "3-1");
   EXPECT_THAT([&] { physical_cores(sys.path().string()); }, ThrowsMessage<ConfigError>(HasSubstr("runs backwards")));
-  EXPECT_THAT(parse_cpu_list("0-2,5,7-8", "x"), ElementsAre(0, 1, 2, 5, 7, 8));
+  EXPECT_THAT(parse_cpu_list("0-2,5,7-8", "x"), ::testing::ElementsAre(0, 1, 2, 5, 7, 8));
 }
 
 // ml.c5.18xlarge: SM_NUM_CPUS=72 (vCPUs), 36 cores. The default is 36 ranks
@@ -89,9 +87,10 @@ TEST_F(MlRoot, RanksPerHostDefaultToPhysicalCores) {
   };
   const Plan plan = plan_with({{"SM_NUM_CPUS", "72"}, {"RINGSIM_SYSFS_ROOT", sys.path().string()}});
   EXPECT_EQ(plan.ranks.ranks(), 72);  // 36 per host
-  EXPECT_THAT(dry_run_checks(plan, options),
-              AllOf(HasSubstr("ranks per host: 36 (one per physical core the container may use: 36 physical cores"),
-                    HasSubstr("2 threads per core")));
+  EXPECT_THAT(
+      dry_run_checks(plan, options),
+      ::testing::AllOf(HasSubstr("ranks per host: 36 (one per physical core the container may use: 36 physical cores"),
+                       HasSubstr("2 threads per core")));
   const Plan fallback = plan_with({{"SM_NUM_CPUS", "72"}, {"RINGSIM_SYSFS_ROOT", sys.file("absent")}});
   EXPECT_EQ(fallback.ranks.ranks(), 144);
   EXPECT_THAT(dry_run_checks(fallback, options),
@@ -109,7 +108,8 @@ TEST(GpuCount, DevicesTheContainerSees) {
     std::ofstream(dev.path() / name);
   const GpuCount seen = count_gpus("", dev.path().string(), false);
   EXPECT_EQ(seen.gpus, 3);
-  EXPECT_THAT(seen.why, AllOf(HasSubstr("nvidia0"), HasSubstr("nvidia3"), ::testing::Not(HasSubstr("nvidiactl"))));
+  EXPECT_THAT(seen.why,
+              ::testing::AllOf(HasSubstr("nvidia0"), HasSubstr("nvidia3"), ::testing::Not(HasSubstr("nvidiactl"))));
   EXPECT_EQ(count_gpus("8", dev.path().string(), false).gpus, 8);
   EXPECT_THAT(count_gpus("8", dev.path().string(), false).why, HasSubstr("SM_NUM_GPUS"));
   EXPECT_EQ(count_gpus("", dev.file("none"), false).gpus, 0);

@@ -47,13 +47,18 @@ target = (host, int(port))
 deadline = time.time() + args.seconds
 
 
-def scan():
+def wait_for_listener():
+    """Returns once the target accepts a connection (or at the deadline)."""
     while time.time() < deadline:
         try:
             socket.create_connection(target, timeout=1).close()
-            break
+            return
         except OSError:
             time.sleep(0.001)
+
+
+def scan():
+    wait_for_listener()
     idle = []
     bursts = 0
     while time.time() < deadline:
@@ -78,12 +83,7 @@ def flood():
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.count + 64)), hard))
-    while time.time() < deadline:
-        try:
-            socket.create_connection(target, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.001)
+    wait_for_listener()
     held = []  # (socket, opened at)
     made = most = 0
 
