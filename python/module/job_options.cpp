@@ -16,9 +16,10 @@ RunOptions job_options(const std::map<std::string, std::string>& named) {
       parse_option(text, field, fmt::format("keyword '{}'", name));
     });
     if (!known)
-      throw InputError(fmt::format("unknown keyword '{}': ringsim takes the options of `ringsim run` (docs/options.md) "
-                                   "with '_' for '-', e.g. max_output_bytes",
-                                   name));
+      throw InputError(
+          fmt::format("unknown keyword '{}': ringsim takes the options of `ringsim run` (docs/options.md) "
+                      "with '_' for '-', e.g. max_output_bytes",
+                      name));
   }
   options.quiet = true;  // no name=value summary on the caller's stdout
   return options;

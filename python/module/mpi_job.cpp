@@ -14,12 +14,14 @@ namespace ringsim {
 
 namespace {
 
-MPI_Comm communicator_of(std::uintptr_t handle) {
-  // Open MPI's MPI_Comm is a pointer, MPICH's an int: mpi4py hands out either as an integer.
-  if constexpr (std::is_pointer_v<MPI_Comm>) {
-    return reinterpret_cast<MPI_Comm>(handle);
+// Open MPI's MPI_Comm is a pointer, MPICH's an int: mpi4py hands out either
+// as an integer. (A template, so that the branch for the other kind is not compiled.)
+template <class Handle>
+Handle handle_of(std::uintptr_t value) {
+  if constexpr (std::is_pointer_v<Handle>) {
+    return reinterpret_cast<Handle>(value);
   } else {
-    return static_cast<MPI_Comm>(handle);
+    return static_cast<Handle>(value);
   }
 }
 
@@ -29,7 +31,7 @@ void run_mpi_job(const RunOptions& options, std::uintptr_t comm_handle) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) throw ConfigError("comm= needs MPI started: import mpi4py.MPI first (it starts MPI)");
-  MpiComm comm(communicator_of(comm_handle));
+  MpiComm comm(handle_of<MPI_Comm>(comm_handle));
   use_single_threaded_gemm();
   set_rank_identity(comm.rank(), identity_host());
   run_similarity_job(options, comm);

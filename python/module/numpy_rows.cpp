@@ -18,8 +18,8 @@ InMemoryRows rows_of(const py::array& array, const char* label) {
   } else if (array.dtype().is(py::dtype::of<double>())) {
     rows.dtype = Dtype::float64;
   } else {
-    throw InputError(fmt::format("{} must be float32 or float64, got {}", label,
-                                 py::str(array.dtype()).cast<std::string>()));
+    throw InputError(
+        fmt::format("{} must be float32 or float64, got {}", label, py::str(array.dtype()).cast<std::string>()));
   }
   rows.data = array.data();
   rows.rows = array.shape(0);
