@@ -56,3 +56,25 @@ def installed_package():
     if not check(ringsim.in_process(), "ringsim runs jobs in this process (ringsim._engine loaded)"):
         finish()
     return ringsim
+
+
+def cosines(X):
+    """(U, S): X's rows normalised (a zero row stays zero) and their cosines,
+    the diagonal -inf (a row is not its own neighbour): the reference."""
+    import numpy as np
+
+    U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-300)
+    S = U @ U.T
+    np.fill_diagonal(S, -np.inf)
+    return U, S
+
+
+def output_of(child, timeout: float):
+    """child.communicate(timeout=...), killing the child when it overruns: (stdout, stderr)."""
+    import subprocess
+
+    try:
+        return child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        return child.communicate()

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import check, finish, root
+from harness import check, finish, output_of, root
 
 tag = f"ringsim-interrupt-test-{os.getpid()}"
 
@@ -54,11 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(stopped is not None, "rank 0 stopped itself in the ring while ringsim.topk waited", verbose=True)
     job = {pid: what for pid, what in ours().items() if pid != child.pid}
     child.send_signal(signal.SIGINT)
-    try:
-        _, stderr = child.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        _, stderr = child.communicate()
+    _, stderr = output_of(child, 30)
     check("KeyboardInterrupt" in stderr, f"the call raised KeyboardInterrupt (exit {child.returncode})", verbose=True)
     left = {pid: what for pid, what in ours().items() if pid != child.pid}
     check(not left, f"no process of the job ({len(job)} of them) outlived the call: left {left}", verbose=True)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from harness import check, finish
+from harness import check, finish, output_of
 
 program = r"""
 import json, os, sys, time
@@ -45,11 +45,7 @@ with tempfile.TemporaryDirectory() as tmp:
     time.sleep(3)  # well inside the ring
     sent = time.clock_gettime(time.CLOCK_MONOTONIC)
     child.send_signal(signal.SIGINT)
-    try:
-        out, _ = child.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        out, _ = child.communicate()
+    out, _ = output_of(child, 60)
     check(child.returncode == 0, f"the child exited normally after the interrupt (exit {child.returncode})",
           verbose=True)
     check("finished" not in out, "the call was still running when SIGINT came (make the job longer)", verbose=True)

@@ -4,6 +4,9 @@ dtypes and tiles of 65 rows and more equal to numpy; a few cases bit-identical
 to the files `mpirun ringsim run` writes; the memory, tcp and tls transports;
 progress callbacks; errors; repeated calls leaving no thread or descriptor
 behind. Usage: module_results.py RINGSIM_BINARY (run by the venv's python)."""
+import contextlib
+import importlib.util
+import io
 import os
 import subprocess
 import sys
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import check, finish, installed_package
+from harness import check, cosines, finish, installed_package
 
 binary = os.path.abspath(sys.argv[1])
 ringsim = installed_package()
@@ -21,9 +24,7 @@ ringsim = installed_package()
 rng = np.random.default_rng(11)
 X = rng.standard_normal((157, 12))  # float64: the reference is exact up to the last bit of a cosine
 X[5] = 0  # a zero row: cosine 0 with every row
-U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-300)
-S = U @ U.T
-np.fill_diagonal(S, -np.inf)
+U, S = cosines(X)
 Q = rng.standard_normal((9, 12))
 Q[0] = X[20]
 QS = (Q / np.linalg.norm(Q, axis=1, keepdims=True)) @ U.T
@@ -102,18 +103,13 @@ seen = []
 ringsim.topk(X, k=3, ranks=3, progress=seen.append)
 check(seen and seen == sorted(seen) and 0 <= seen[0] and seen[-1] == 1.0, f"progress fractions: {seen}")
 # progress=True: a tqdm bar on stderr, when tqdm is importable.
-try:
-    import contextlib
-    import io
-
-    import tqdm  # noqa: F401
-
+if importlib.util.find_spec("tqdm") is None:
+    print("skipped: progress=True (tqdm is not installed)")
+else:
     drawn = io.StringIO()
     with contextlib.redirect_stderr(drawn):
         ringsim.topk(X, k=3, ranks=2, progress=True)
     check("100/100%" in drawn.getvalue(), f"progress=True drew no finished tqdm bar: {drawn.getvalue()[-300:]!r}")
-except ImportError:
-    print("skipped: progress=True (tqdm is not installed)")
 # An exception in the callback stops the job and surfaces.
 try:
     ringsim.topk(X, k=3, ranks=2, progress=lambda f: 1 / 0)
