@@ -27,8 +27,8 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
-# Only the binary and its gethostname() shim: no tests or benchmark tools.
-RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
+# Only the binary and its gethostname() shim: no tests, benchmark tools or Python module.
+RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF -DRINGSIM_PYTHON=OFF \
       -DRINGSIM_COMMIT="$RINGSIM_COMMIT" && cmake --build /build --target ringsim ringsim_hostname
 
 FROM debian:12-slim
