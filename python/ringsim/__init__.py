@@ -87,8 +87,9 @@ def _job(X, mode: str, ids, ranks, transport, progress, options: dict, queries, 
         from . import _in_process
         return _in_process.job(X, mode, ids, ranks, transport, progress, options, queries, query_ids, out)
     from . import _subprocess
-    return _subprocess.job(X, mode, ids, 1 if ranks is None else ranks, transport or "mpi", progress, options,
-                           queries, query_ids, out)
+    lines = None if progress is True else progress  # True: ringsim's lines on stderr, the path's default
+    return _subprocess.job(X, mode, ids, 1 if ranks is None else ranks, transport or "mpi", lines, options, queries,
+                           query_ids, out)
 
 
 def topk(X, k: int = 10, queries=None, ids=None, ranks: Optional[int] = None, transport: Optional[str] = None,
