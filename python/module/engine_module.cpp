@@ -12,6 +12,7 @@
 #include "common/build_info.hpp"
 #include "common/errors.hpp"
 #include "engine/thread_job.hpp"
+#include "kernels/gemm_backend.hpp"
 #include "launcher/host_cores.hpp"
 #include "python/module/job_options.hpp"
 #include "python/module/mpi_job.hpp"
@@ -86,6 +87,11 @@ PYBIND11_MODULE(_engine, module) {
              "Runs one job over an mpi4py communicator (MPI._handleof(comm)); rank 0 writes options['out'].");
   module.def("physical_cores", &physical_core_count,
              "(cores, why): the physical cores this process may use, or None when sysfs cannot tell.");
+  module.def("gemm_backend", &gemm_backend, "The GEMM the tiles use, e.g. 'openblas (SkylakeX kernels)'.");
+  // OpenBLAS chose its kernels when the process loaded it (numpy usually
+  // does, before ringsim): "" when they are the CPU's best, else the core
+  // type to start Python with (OPENBLAS_CORETYPE, kernels/gemm_backend.hpp).
+  module.def("preferred_openblas_coretype", &preferred_openblas_coretype);
   module.attr("version") = ringsim_version_text();
   module.attr("release") = ringsim_release();
 }

@@ -59,6 +59,10 @@ def _load_engine():
     if _engine.release != __version__:
         raise ImportError(f"ringsim._engine is release {_engine.release}, the package {__version__}: "
                           "reinstall (pip install --no-build-isolation ./python)")
+    better = _engine.preferred_openblas_coretype()
+    if better:  # OpenBLAS read the environment when it loaded, before ringsim could set it
+        warnings.warn(f"OpenBLAS runs {_engine.gemm_backend()} on a CPU that has faster ones: start Python with "
+                      f"OPENBLAS_CORETYPE={better} for up to twice the speed (docs/python.md)", stacklevel=3)
     return _engine
 
 
