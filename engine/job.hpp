@@ -11,7 +11,7 @@
 #include "common/job_config.hpp"
 #include "engine/in_memory_rows.hpp"
 #include "engine/ring_mode.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {
@@ -47,9 +47,9 @@ TransportOptions transport_options(const RunOptions& options);
 // --timeout) over a transport made from `transport`. Throws AgreedFailure (with everyone_knows(), all ranks agree
 // and may exit normally) or any other Error (this rank alone knows; the
 // caller must abort the job).
-void run_similarity_job(const RunOptions& options, const TransportOptions& transport, MpiComm& comm);
+void run_similarity_job(const RunOptions& options, const TransportOptions& transport, Communicator& comm);
 // The same over transport_options(options), for callers with nothing to
 // prepare ahead (tests).
-void run_similarity_job(const RunOptions& options, MpiComm& comm);
+void run_similarity_job(const RunOptions& options, Communicator& comm);
 
 }  // namespace ringsim

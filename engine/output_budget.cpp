@@ -49,7 +49,7 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const MpiComm& comm, double threshold) {
+                                            const Communicator& comm, double threshold) {
   const std::int64_t n = partition.rows();
   ThresholdEstimate estimate;
   if (n < 2) return estimate;
@@ -101,12 +101,12 @@ ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const 
 }
 
 template ThresholdEstimate estimate_threshold_output<float>(const RowMatrix<float>&, const RowPartition&,
-                                                            const MpiComm&, double);
+                                                            const Communicator&, double);
 template ThresholdEstimate estimate_threshold_output<double>(const RowMatrix<double>&, const RowPartition&,
-                                                             const MpiComm&, double);
+                                                             const Communicator&, double);
 
 template <class Scalar>
-void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
+void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const Communicator& comm,
                            double threshold, std::int64_t limit) {
   PhaseScope phase("plan");
   const auto estimate = estimate_threshold_output(own, partition, comm, threshold);
@@ -121,7 +121,7 @@ void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& par
   }
 }
 
-void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,
+void check_threshold_output(double bytes_here, const Communicator& comm, double threshold, std::int64_t n,
                             std::int64_t limit) {
   double bytes = 0;
   for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(bytes_here)))
@@ -133,9 +133,9 @@ void check_threshold_output(double bytes_here, const MpiComm& comm, double thres
   }
 }
 
-template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const MpiComm&, double,
+template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const Communicator&, double,
                                            std::int64_t);
-template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const MpiComm&, double,
+template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const Communicator&, double,
                                             std::int64_t);
 
 }  // namespace ringsim

@@ -6,7 +6,7 @@
 // of one process). The engine, the transport factory, the agreement and the
 // progress channel hold a Communicator and never know which.
 //
-// No collective can hang: each backend implements one primitive, exchange()
+// No collective can hang: each backend implements one primitive, meet()
 // (every rank's bytes on every rank, through rank 0, within timeout()), and
 // the typed collectives below are built on it here, once. Going through
 // rank 0 lets rank 0 name the ranks that never arrived, and check that every
@@ -90,11 +90,22 @@ class Communicator {
   // The one primitive: every rank's bytes on every rank, within the timeout
   // (see gather_outcomes for `grace`). `collective` names it in messages;
   // with every collective but "error agreement" a stopped rank throws
-  // StoppedError instead of contributing.
-  virtual Outcomes exchange(const char* collective, const std::string& value,
-                            std::chrono::milliseconds grace = std::chrono::milliseconds::max()) const = 0;
+  // StoppedError instead of contributing. One rank alone returns its own.
+  Outcomes exchange(const char* collective, const std::string& value,
+                    std::chrono::milliseconds grace = std::chrono::milliseconds::max()) const;
+  // The backend's part of exchange(), for 2 ranks or more: `label` (the
+  // collective and this rank's phase) must be every rank's, else rank 0
+  // throws out_of_step_message.
+  virtual Outcomes meet(const char* collective, const std::string& label, const std::string& value,
+                        std::chrono::milliseconds grace) const = 0;
   // "rank 3 (host algo-2)", or "rank 3" without hosts.
   std::string describe(int rank) const;
+  // The errors every backend's exchange() raises, worded alike: rank 0
+  // waited past the timeout for the ranks not `arrived`; a rank waited past
+  // it (and a grace) for rank 0; rank `other` is in another collective.
+  std::string missing_ranks_message(const char* collective, const std::vector<bool>& arrived) const;
+  std::string silent_root_message(const char* collective) const;
+  std::string out_of_step_message(const std::string& label, int other, const std::string& theirs) const;
 
  private:
   int rank_ = 0;
