@@ -54,7 +54,9 @@ def _rows(X, label: str):
 
 
 def _named_options(X, mode, transport, options, folder: Path, out_dir: Path, ids, queries, query_ids) -> dict:
-    named = dict(options, mode=mode, out=str(out_dir), transport=_TRANSPORTS.get(transport, transport))
+    # No progress lines on the process's stderr unless asked for: progress goes to the callback.
+    named = dict({"progress_seconds": 0}, **options, mode=mode, out=str(out_dir),
+                 transport=_TRANSPORTS.get(transport, transport))
     if transport == "tls" and not any(k in options for k in ("tls_ca", "tls_ephemeral")):
         named["tls_ephemeral"] = True
     for name, value in (("input", X), ("queries", queries)):
