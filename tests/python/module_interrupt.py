@@ -48,7 +48,7 @@ with tempfile.TemporaryDirectory() as tmp:
     out, _ = output_of(child, 60)
     check(child.returncode == 0, f"the child exited normally after the interrupt (exit {child.returncode})",
           verbose=True)
-    check("finished" not in out, "the call was still running when SIGINT came (make the job longer)", verbose=True)
+    check("finished" not in out, "the call was still running when SIGINT came (if not, the job needs to be longer)", verbose=True)
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if check(len(lines) == 1, f"the call raised KeyboardInterrupt: {out[-500:]}", verbose=True):
         facts = json.loads(lines[0])
