@@ -15,6 +15,8 @@ namespace ringsim {
 // be empty) is polled at least every 100 ms on the caller's thread; when it
 // returns true every rank stops within 1 s, all threads are joined, no output
 // file is published, and run_thread_job throws Stopped (common/errors.hpp).
+// (A job whose ranks all finished before any saw the request returns
+// normally: its outputs are already out.)
 //
 // Each rank runs one BLAS thread whatever OPENBLAS_NUM_THREADS /
 // OMP_NUM_THREADS say: the ranks are the parallelism, and P ranks each

@@ -4,6 +4,7 @@
 // in memory or in files alike.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -121,4 +122,27 @@ TEST_F(ThreadJob, ShardedRowsInMemoryAreEachRanksOwn) {
     run_similarity_job(mine, comm);
   });
   EXPECT_EQ(check_job_outputs(Dense(x.cast<double>()), o, 1e-5), "");
+}
+
+// Sharded files: ranks on one machine that see the same path split its rows
+// evenly; each machine's files are its own. Two machines of two thread
+// ranks each, both with x at the same path: the job's input is x twice.
+TEST_F(ThreadJob, ShardedFilesAreSplitAmongTheRanksOfAMachine) {
+  const auto x = random_matrix(9, 4, 14);
+  const std::string path = dir_.file("shard.npy");
+  write_matrix(path, x);
+  auto o = options("full", "machines");
+  o.input = path;
+  o.sharded = true;
+  ThreadRanksOptions threads;
+  threads.machines = {"machine-a", "machine-a", "machine-b", "machine-b"};
+  run_on_thread_ranks(
+      4, [&](Communicator& comm) { run_similarity_job(o, comm); }, threads);
+  RowMatrix<float> twice(18, 4);
+  twice << x, x;
+  EXPECT_EQ(check_job_outputs(Dense(twice.cast<double>()), o, 1e-5), "");
+  const auto report = nlohmann::json::parse(file_bytes(o.out + "/report.json"));
+  std::vector<std::int64_t> rows;
+  for (const auto& rank : report["ranks"]) rows.push_back(rank["rows"].get<std::int64_t>());
+  EXPECT_EQ(rows, (std::vector<std::int64_t>{5, 4, 5, 4}));
 }
