@@ -27,13 +27,13 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev ccache && rm -rf /var/lib/apt/lists/*
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
-# Only the binary and its gethostname() shim: no tests or benchmark tools.
+# Only the binary and its gethostname() shim: no tests, benchmark tools or Python module.
 # Through ccache only where a cache is mounted at /ccache: scripts/test-image.sh
 # mounts the host's (podman build -v), so CI compiles ringsim once. Paths are
 # hashed relative to /src and the build folder is /src/build, as the host's
 # build/ is to its checkout, so the host's objects match.
 RUN if [ -d /ccache ]; then export CCACHE_DIR=/ccache CCACHE_BASEDIR=/src; else export CCACHE_DISABLE=1; fi \
-    && cmake -S /src -B /src/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF \
+    && cmake -S /src -B /src/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_TESTS=OFF -DRINGSIM_PYTHON=OFF \
       -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DRINGSIM_COMMIT="$RINGSIM_COMMIT" \
     && cmake --build /src/build --target ringsim ringsim_hostname
 

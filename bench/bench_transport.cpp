@@ -178,7 +178,7 @@ class StripedTransport : public Transport {
   std::vector<std::unique_ptr<Transport>> parts_;
 };
 
-void run_transport_bench(const TransportBenchOptions& options, const MpiComm& comm) {
+void run_transport_bench(const TransportBenchOptions& options, const Communicator& comm) {
   if (comm.size() < 2) throw InputError("bench transport needs at least 2 ranks (mpirun -np 2)");
   const auto sizes = parse_sizes(options.sizes);
   const Millis timeout(120000);

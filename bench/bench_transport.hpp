@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -31,6 +31,6 @@ std::vector<std::int64_t> parse_sizes(const std::string& text);
 // packet at MTU 1500), measured for about `seconds`.
 double cipher_seal_rate(double seconds, std::size_t record_bytes = 16384);
 
-void run_transport_bench(const TransportBenchOptions& options, const MpiComm& comm);
+void run_transport_bench(const TransportBenchOptions& options, const Communicator& comm);
 
 }  // namespace ringsim

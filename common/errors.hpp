@@ -63,6 +63,14 @@ class InternalError : public Error {
   using Error::Error;
 };
 
+// The job was asked to stop (a stop signal, or run_thread_job's
+// stop_requested) and stopped without publishing its outputs.
+class StoppedError : public Error {
+ public:
+  using Error::Error;
+};
+using Stopped = StoppedError;
+
 // strerror(errno) with the given context, as an IoError.
 [[noreturn]] void throw_errno(const std::string& context);
 

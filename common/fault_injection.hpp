@@ -9,6 +9,9 @@
 // right after step S was saved; checkpoint-writing-S: before this rank
 // writes step S; checkpoint-written-S: every rank wrote step S, the older
 // step not yet removed).
+// SIGNAL THROW throws an InternalError there instead; it is the only one a
+// rank that is a thread (common/thread_rank.hpp) honours, a signal reaching
+// every thread of the process.
 // Raising the signal on itself makes every fault land exactly in the phase a
 // test names, which an outside `kill` at a guessed moment cannot.
 namespace ringsim {

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "common/errors.hpp"
+#include "common/thread_rank.hpp"
 
 namespace ringsim {
 
@@ -22,11 +23,16 @@ std::string g_identity;
 }  // namespace
 
 void set_identity_host(const std::string& host) {
+  if (ThreadRank* thread = this_thread_rank()) {
+    thread->identity_host = host;
+    return;
+  }
   std::lock_guard lock(g_identity_mutex);
   g_identity = host;
 }
 
 std::string identity_host() {
+  if (ThreadRank* thread = this_thread_rank(); thread && !thread->identity_host.empty()) return thread->identity_host;
   {
     std::lock_guard lock(g_identity_mutex);
     if (!g_identity.empty()) return g_identity;

@@ -7,8 +7,9 @@ namespace ringsim {
 // The name this rank's certificate and placement go by: $RINGSIM_HOST (set
 // per rank from the rank map), else the machine's host name.
 std::string identity_host();
-// Sets this process's identity host (the rank map's placement), ahead of
-// $RINGSIM_HOST and the machine's name.
+// Sets this rank's identity host (the rank map's placement), ahead of
+// $RINGSIM_HOST and the machine's name: the process's, or a thread rank's
+// own (common/thread_rank.hpp).
 void set_identity_host(const std::string& host);
 // The machine's host name as gethostname(2) gives it.
 std::string host_name();

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/phase.hpp"
+#include "common/thread_rank.hpp"
 
 namespace ringsim {
 
@@ -53,6 +54,7 @@ void install_stop_handler() {
 int stop_signal() { return g_signal; }
 
 void throw_if_stopped() {
+  if (ThreadRank* thread = this_thread_rank(); thread && thread->check_stop) thread->check_stop();
   if (g_signal == 0) return;
   if (const char* phase = g_stop_phase.load()) name_phase_for_failure(phase);
   throw StoppedError("stopped by signal " + std::to_string(g_signal) + (g_signal == SIGTERM ? " (SIGTERM)" : ""));

@@ -11,11 +11,6 @@
 
 namespace ringsim {
 
-class StoppedError : public Error {
- public:
-  using Error::Error;
-};
-
 void install_stop_handler();
 // The signal that asked us to stop, or 0.
 int stop_signal();

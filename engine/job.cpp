@@ -30,7 +30,7 @@ void validate(const RunOptions& options) {
 
 // The job's phases on this rank, in order (docs/architecture.md).
 template <class Scalar>
-void run_typed(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
+void run_typed(const RunOptions& options, const TransportOptions& transport_options, const Communicator& comm) {
   const double started = now_seconds();
   RankReport report;
   const int rank = comm.rank();
@@ -66,7 +66,7 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   const RingSchedule schedule(comm.size(), input.rank_gflops, options.tile);
   timed_phase("ring", report.ring_seconds, [&] {
     ProgressReporter progress(options.progress_seconds, rank, schedule.planned_entries(rank, input.partition),
-                              schedule.steps(), d, &progress_channel);
+                              schedule.steps(), d, &progress_channel, options.on_progress);
     const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints.ring(),
                                      &progress, tiles.get());
     progress.ring_done();
@@ -95,10 +95,14 @@ TransportOptions transport_options(const RunOptions& options) {
   return transport;
 }
 
-void run_similarity_job(const RunOptions& requested, const TransportOptions& transport, MpiComm& comm) {
+void run_similarity_job(const RunOptions& requested, const TransportOptions& transport, Communicator& comm) {
   RunOptions options = requested;
+  // Rows in memory stand where the paths would: messages, checks and the
+  // choice of a queries job read the paths.
+  if (options.input_rows && options.input.empty()) options.input = "<in-memory rows>";
+  if (options.query_rows && options.queries.empty()) options.queries = "<in-memory queries>";
   try {
-    run_agreed(comm, [&] { validate(requested); });
+    run_agreed(comm, [&] { validate(options); });
     comm.set_timeout(Millis(static_cast<std::int64_t>(options.timeout * 1000)));
     apply_rank_map(options, comm);
     // Names for messages: each rank's host, once placed.
@@ -119,7 +123,7 @@ void run_similarity_job(const RunOptions& requested, const TransportOptions& tra
   }
 }
 
-void run_similarity_job(const RunOptions& options, MpiComm& comm) {
+void run_similarity_job(const RunOptions& options, Communicator& comm) {
   run_similarity_job(options, transport_options(options), comm);
 }
 

@@ -3,13 +3,15 @@
 // rank's rows, normalise, run the ring over the chosen transport, write the
 // results on rank 0 and report timings.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/job_config.hpp"
+#include "engine/in_memory_rows.hpp"
 #include "engine/ring_mode.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {
@@ -27,6 +29,13 @@ struct RunOptions : JobConfig {
   std::string invalid_option;
   // The command line as given (argv), for report.json's provenance.
   std::vector<std::string> command_line;
+  // Instead of --input: the whole matrix on every rank (replicated) or, with
+  // sharded = true, this rank's own rows. Not owned; must outlive the job.
+  const InMemoryRows* input_rows = nullptr;
+  // Instead of --queries (replicated: every rank the whole query matrix).
+  const InMemoryRows* query_rows = nullptr;
+  // Rank 0, during the ring: the fraction of the work done (0..1). May be empty.
+  std::function<void(double fraction_done)> on_progress;
 };
 
 // The transport's options from the job's: its settings, the connect
@@ -38,9 +47,9 @@ TransportOptions transport_options(const RunOptions& options);
 // --timeout) over a transport made from `transport`. Throws AgreedFailure (with everyone_knows(), all ranks agree
 // and may exit normally) or any other Error (this rank alone knows; the
 // caller must abort the job).
-void run_similarity_job(const RunOptions& options, const TransportOptions& transport, MpiComm& comm);
+void run_similarity_job(const RunOptions& options, const TransportOptions& transport, Communicator& comm);
 // The same over transport_options(options), for callers with nothing to
 // prepare ahead (tests).
-void run_similarity_job(const RunOptions& options, MpiComm& comm);
+void run_similarity_job(const RunOptions& options, Communicator& comm);
 
 }  // namespace ringsim

@@ -33,7 +33,7 @@ inline Millis peer_timeout(const RunOptions& options) {
 // The device phase: where tiles are computed (--device), opened before any
 // work, so that a rank without its GPU fails the job at once.
 template <class Scalar>
-std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options, const MpiComm& comm,
+std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options, const Communicator& comm,
                                                        RankReport& report) {
   PhaseScope phase("device");
   std::unique_ptr<TileBackend<Scalar>> tiles;
@@ -44,7 +44,7 @@ std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options
 // The connect phase's first half: connections are made now; TLS handshakes
 // go on in the background while the rows load, and are collected (agreed)
 // before the ring.
-inline std::unique_ptr<Transport> connect_transport(const TransportOptions& transport_options, const MpiComm& comm,
+inline std::unique_ptr<Transport> connect_transport(const TransportOptions& transport_options, const Communicator& comm,
                                                     RankReport& report) {
   return timed_phase("connect", report.connect_seconds, [&] {
     auto made = make_transport(transport_options, comm);
@@ -57,7 +57,7 @@ inline std::unique_ptr<Transport> connect_transport(const TransportOptions& tran
 // (`n`: the input's rows), then the mode's results shipped to rank 0 and
 // staged there.
 template <class Scalar>
-StagedOutputs write_results(const RunOptions& options, RingMode<Scalar>& mode, std::int64_t n, const MpiComm& comm,
+StagedOutputs write_results(const RunOptions& options, RingMode<Scalar>& mode, std::int64_t n, const Communicator& comm,
                             RankReport& report) {
   return timed_phase("write", report.write_seconds, [&] {
     if (options.mode == Mode::threshold)
@@ -69,7 +69,7 @@ StagedOutputs write_results(const RunOptions& options, RingMode<Scalar>& mode, s
 // The report and publish phases: every rank's figures gathered, then rank 0
 // renames the staged results, the id tables and report.json into --out.
 inline void report_and_publish(const RunOptions& options, RankReport& report, double started, const LocalInput& input,
-                               const TransportStats& stats, const JobFacts& facts, const MpiComm& comm,
+                               const TransportStats& stats, const JobFacts& facts, const Communicator& comm,
                                StagedOutputs outputs, const OutputClaim& output) {
   PhaseScope report_phase("report");
   report.total_seconds = now_seconds() - started;

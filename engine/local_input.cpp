@@ -13,7 +13,7 @@
 
 namespace ringsim {
 
-std::int64_t agreed_rows(const MpiComm& comm, std::int64_t rows, const std::string& what) {
+std::int64_t agreed_rows(const Communicator& comm, std::int64_t rows, const std::string& what) {
   const auto all = comm.allgather(rows);
   for (int r = 0; r < comm.size(); ++r)
     if (all[r] != all[0])
@@ -21,12 +21,43 @@ std::int64_t agreed_rows(const MpiComm& comm, std::int64_t rows, const std::stri
   return all[0];
 }
 
-LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
+namespace {
+
+// Sharded input: how many ranks read the same files as this rank, and this
+// rank's place among them.
+struct SharedFiles {
+  int members = 1, index = 0;
+};
+
+// Ranks that see the same files (same host, same path) split them evenly;
+// global ids follow rank order, i.e. host order, then file-name order. A
+// machine, never a host name: every SageMaker container is called "aws".
+// (Rows in memory are each rank's own: never shared.)
+SharedFiles shared_files(const RunOptions& options, const Communicator& comm) {
+  const auto machines = comm.machines();
+  const auto paths = comm.allgather(options.input);
+  std::vector<std::string> groups(machines.size());
+  for (std::size_t r = 0; r < groups.size(); ++r) groups[r] = machines[r] + "\n" + paths[r];
+  SharedFiles shared{0, 0};
+  for (int r = 0; r < comm.size(); ++r)
+    if (groups[r] == groups[comm.rank()]) {
+      if (r < comm.rank()) ++shared.index;
+      ++shared.members;
+    }
+  return shared;
+}
+
+}  // namespace
+
+LocalInput open_input(const RunOptions& options, const Communicator& comm) {
   LocalInput local;
   std::int64_t cols = -1;
   run_agreed(comm, [&] {
-    local.source = MatrixSource::open(options.input, /*allow_empty=*/options.sharded,
-                                      CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
+    local.source =
+        options.input_rows
+            ? MatrixSource::from_memory(*options.input_rows, options.input)
+            : MatrixSource::open(options.input, /*allow_empty=*/options.sharded,
+                                 CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
     if (local.source.rows() > 0 && local.source.cols() < 1) throw InputError(options.input + ": rows have no columns");
     cols = local.source.rows() > 0 ? local.source.cols() : -1;
   });
@@ -37,19 +68,7 @@ LocalInput open_input(const RunOptions& options, const MpiComm& comm) {
     throw AgreedFailure("input files disagree on the column count (" + std::to_string(narrowest) + " vs " +
                         std::to_string(widest) + ")");
   if (options.sharded) {
-    // Ranks that see the same files (same host, same path) split them evenly;
-    // global ids follow rank order, i.e. host order, then file-name order.
-    // A machine, never a host name: every SageMaker container is called "aws".
-    const auto machines = comm.machines();
-    const auto paths = comm.allgather(options.input);
-    std::vector<std::string> groups(machines.size());
-    for (std::size_t r = 0; r < groups.size(); ++r) groups[r] = machines[r] + "\n" + paths[r];
-    int members = 0, index = 0;
-    for (int r = 0; r < comm.size(); ++r)
-      if (groups[r] == groups[comm.rank()]) {
-        if (r < comm.rank()) ++index;
-        ++members;
-      }
+    const auto [members, index] = options.input_rows ? SharedFiles{} : shared_files(options, comm);
     const auto share = RowPartition::even(local.source.rows(), members);
     local.source_begin = share.begin(index);
     local.partition = RowPartition::from_sizes(comm.allgather(share.size(index)));

@@ -8,7 +8,7 @@
 
 #include "engine/matrix_source.hpp"
 #include "kernels/partition.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -26,10 +26,10 @@ struct LocalInput {
 // Collective: every rank's count of rows of a replicated input (`what`:
 // "inputs", "--queries"), which must be the same; throws AgreedFailure
 // naming the first rank that differs from rank 0.
-std::int64_t agreed_rows(const MpiComm& comm, std::int64_t rows, const std::string& what);
+std::int64_t agreed_rows(const Communicator& comm, std::int64_t rows, const std::string& what);
 
 // Opens the input on every rank and agrees on its shape and the partition.
-LocalInput open_input(const RunOptions& options, const MpiComm& comm);
+LocalInput open_input(const RunOptions& options, const Communicator& comm);
 
 // This rank's rows, as the job's scalar type.
 template <class Scalar>

@@ -337,6 +337,36 @@ std::vector<std::string> read_csv_index_column(const MatrixFile& file) {
   return ids;
 }
 
+namespace {
+
+// Rows [begin, begin + count) of rows in memory, converted (or copied
+// whole, same type) straight into `out`: the one copy of a row.
+template <class Scalar>
+void copy_memory_rows(const MatrixFile& file, std::int64_t begin, std::int64_t count, Scalar* out,
+                      std::int64_t global_begin) {
+  const auto elements = static_cast<std::size_t>(count * file.cols);
+  const auto first = static_cast<std::size_t>(begin * file.cols);
+  if (static_cast<std::size_t>(file.element_bytes) == sizeof(Scalar)) {
+    std::memcpy(out, static_cast<const Scalar*>(file.memory) + first, elements * sizeof(Scalar));
+    return;
+  }
+  if (file.element_bytes == 4) {
+    std::copy_n(static_cast<const float*>(file.memory) + first, elements, out);
+    return;
+  }
+  const double* in = static_cast<const double*>(file.memory) + first;
+  for (std::size_t i = 0; i < elements; ++i) {
+    if (!fits<Scalar>(in[i]))
+      throw InputError(out_of_range(
+          fmt::format("{}: row {}, column {}", file.path, global_begin + static_cast<std::int64_t>(i) / file.cols,
+                      static_cast<std::int64_t>(i) % file.cols),
+          in[i]));
+    out[i] = static_cast<Scalar>(in[i]);
+  }
+}
+
+}  // namespace
+
 MatrixSource MatrixSource::open(const std::string& path, bool allow_empty, const CsvOptions& csv) {
   if (allow_empty && !fs::exists(path)) return MatrixSource{};
   if (!fs::is_directory(path)) return from_files({probe_matrix_file(path, csv)});
@@ -380,6 +410,20 @@ MatrixSource MatrixSource::from_files(std::vector<MatrixFile> files) {
   return source;
 }
 
+MatrixSource MatrixSource::from_memory(const InMemoryRows& rows, const std::string& name) {
+  if (rows.rows < 0 || rows.cols < 0 || (rows.rows > 0 && rows.data == nullptr))
+    throw InputError(fmt::format("{}: {} x {} rows at {}: not a matrix", name, rows.rows, rows.cols, rows.data));
+  if (rows.rows > 0 && rows.cols < 1) throw InputError(name + ": rows have no columns");
+  MatrixFile file;
+  file.path = name;
+  file.format = "memory";
+  file.rows = rows.rows;
+  file.cols = rows.cols;
+  file.element_bytes = rows.dtype == Dtype::float64 ? 8 : 4;
+  file.memory = rows.data;
+  return from_files({file});
+}
+
 template <class Scalar>
 RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count, std::int64_t global_row0) const {
   RINGSIM_ENFORCE(begin >= 0 && count >= 0 && begin + count <= rows_, "row range outside the input");
@@ -390,7 +434,9 @@ RowMatrix<Scalar> MatrixSource::load_rows(std::int64_t begin, std::int64_t count
     const std::int64_t hi = std::min(begin + count, file_row0 + file.rows);
     if (lo < hi) {
       Scalar* target = out.data() + (lo - begin) * cols_;
-      if (file.format == "npy")
+      if (file.format == "memory")
+        copy_memory_rows(file, lo - file_row0, hi - lo, target, global_row0 + lo);
+      else if (file.format == "npy")
         load_npy_rows(file, lo - file_row0, hi - lo, target, cols_, global_row0 + lo);
       else
         walk_csv_rows(file, lo - file_row0, hi - file_row0,

@@ -10,13 +10,14 @@
 
 #include "common/job_config.hpp"
 #include "engine/csv_layout.hpp"
+#include "engine/in_memory_rows.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ringsim {
 
 struct MatrixFile {
   std::string path;
-  std::string format;  // "npy" or "csv"
+  std::string format;  // "npy", "csv" or "memory" (rows in the caller's memory: InMemoryRows)
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   int element_bytes = 4;         // npy: 2 (float16), 4 (float32) or 8 (float64)
@@ -29,6 +30,7 @@ struct MatrixFile {
   // csv only: the first column counts 0, 1, 2, ... (or 1, 2, 3, ...), as an
   // index that pandas' to_csv writes by default: probably not a feature.
   bool csv_first_column_is_counter = false;
+  const void* memory = nullptr;  // memory only: row 0 (C-contiguous float32 / float64 rows)
 };
 
 // Reads the shape and layout of one file (.npy or .csv by extension);
@@ -45,6 +47,9 @@ class MatrixSource {
   // (an empty directory only if `allow_empty`: a host with no shard).
   static MatrixSource open(const std::string& path, bool allow_empty = false, const CsvOptions& csv = {});
   static MatrixSource from_files(std::vector<MatrixFile> files);
+  // Rows in the caller's memory, which must outlive the source; `name`
+  // stands for a path in messages.
+  static MatrixSource from_memory(const InMemoryRows& rows, const std::string& name);
 
   std::int64_t rows() const { return rows_; }
   std::int64_t cols() const { return cols_; }

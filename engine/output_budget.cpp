@@ -35,7 +35,7 @@ struct Sample {
 };
 
 template <class Scalar>
-Sample<Scalar> gather_sample(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm) {
+Sample<Scalar> gather_sample(const RowMatrix<Scalar>& own, const RowPartition& partition, const Communicator& comm) {
   const std::int64_t n = partition.rows(), rows = own.rows(), d = own.cols();
   const std::int64_t take = std::min<std::int64_t>(rows, (kSampleRows * rows + n - 1) / n);
   const std::size_t record = sizeof(std::int64_t) + sizeof(Scalar) * d;
@@ -107,7 +107,7 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const MpiComm& comm, double threshold, const QueryRows<Scalar>& queries) {
+                                            const Communicator& comm, double threshold, const QueryRows<Scalar>& queries) {
   const bool across = queries.own != nullptr;
   const RowPartition& sampled_partition = across ? *queries.partition : partition;
   const std::int64_t n = partition.rows(), rows_out = sampled_partition.rows();
@@ -130,12 +130,12 @@ ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const 
 }
 
 template ThresholdEstimate estimate_threshold_output<float>(const RowMatrix<float>&, const RowPartition&,
-                                                            const MpiComm&, double, const QueryRows<float>&);
+                                                            const Communicator&, double, const QueryRows<float>&);
 template ThresholdEstimate estimate_threshold_output<double>(const RowMatrix<double>&, const RowPartition&,
-                                                             const MpiComm&, double, const QueryRows<double>&);
+                                                             const Communicator&, double, const QueryRows<double>&);
 
 template <class Scalar>
-void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
+void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const Communicator& comm,
                            double threshold, std::int64_t limit, const QueryRows<Scalar>& queries) {
   PhaseScope phase("plan");
   const auto estimate = estimate_threshold_output(own, partition, comm, threshold, queries);
@@ -152,7 +152,7 @@ void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& par
   }
 }
 
-void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,
+void check_threshold_output(double bytes_here, const Communicator& comm, double threshold, std::int64_t n,
                             std::int64_t limit) {
   double bytes = 0;
   for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(bytes_here)))
@@ -164,9 +164,9 @@ void check_threshold_output(double bytes_here, const MpiComm& comm, double thres
   }
 }
 
-template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const MpiComm&, double,
+template void plan_threshold_output<float>(const RowMatrix<float>&, const RowPartition&, const Communicator&, double,
                                            std::int64_t, const QueryRows<float>&);
-template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const MpiComm&, double,
+template void plan_threshold_output<double>(const RowMatrix<double>&, const RowPartition&, const Communicator&, double,
                                             std::int64_t, const QueryRows<double>&);
 
 }  // namespace ringsim

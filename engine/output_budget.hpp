@@ -13,7 +13,7 @@
 
 #include "kernels/matrix.hpp"
 #include "kernels/partition.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -47,7 +47,7 @@ struct QueryRows {
 // itself; with `queries`, every query is paired with every corpus row.
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const MpiComm& comm, double threshold,
+                                            const Communicator& comm, double threshold,
                                             const QueryRows<Scalar>& queries = {});
 
 // Throws InputError if `bytes` exceed `limit`; `what` describes the output.
@@ -56,11 +56,11 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 // Threshold mode, collective: refuses (AgreedFailure) a threshold whose
 // estimated output exceeds `limit` before the ring ...
 template <class Scalar>
-void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const MpiComm& comm,
+void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition, const Communicator& comm,
                            double threshold, std::int64_t limit, const QueryRows<Scalar>& queries = {});
 // ... and the real size, `bytes_here` summed over the ranks, after it: the
 // estimate may have been low.
-void check_threshold_output(double bytes_here, const MpiComm& comm, double threshold, std::int64_t n,
+void check_threshold_output(double bytes_here, const Communicator& comm, double threshold, std::int64_t n,
                             std::int64_t limit);
 
 }  // namespace ringsim

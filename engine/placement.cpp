@@ -49,7 +49,7 @@ void check_machines_match_map(const RankMap& map, const std::vector<std::string>
   }
 }
 
-void apply_rank_map(JobConfig& options, const MpiComm& comm) {
+void apply_rank_map(JobConfig& options, const Communicator& comm) {
   if (options.hosts.empty()) return;
   const bool verify = options.check_hosts || !options.resource_config.empty();
   // Collective for every rank alike, before anything can fail on one rank.

@@ -6,7 +6,7 @@
 
 #include "common/job_config.hpp"
 #include "common/rank_map.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -16,7 +16,7 @@ namespace ringsim {
 std::string read_current_host(const std::string& path);
 
 // Ranks r and s share a machine (equal `machines` entries, as
-// MpiComm::machines gives them) exactly when `map` puts them on one host;
+// Communicator::machines gives them) exactly when `map` puts them on one host;
 // else ConfigError naming the first two ranks that break it.
 void check_machines_match_map(const RankMap& map, const std::vector<std::string>& machines);
 
@@ -29,6 +29,6 @@ void check_machines_match_map(const RankMap& map, const std::vector<std::string>
 // - with either, the ranks that share a machine (as Open MPI placed them) are
 //   exactly the ranks the map puts on one host.
 // Rank 0 logs the rank -> host table. Without --hosts it does nothing.
-void apply_rank_map(JobConfig& options, const MpiComm& comm);
+void apply_rank_map(JobConfig& options, const Communicator& comm);
 
 }  // namespace ringsim

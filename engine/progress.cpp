@@ -16,6 +16,8 @@ namespace {
 // How often a rank tells rank 0 its count: often enough that a silent rank
 // is a stalled one, rarely enough to cost nothing (a 24-byte message).
 constexpr double kReportSeconds = 0.5;
+// How often rank 0 calls on_progress when it prints no lines.
+constexpr double kCallbackSeconds = 0.2;
 // Rank 0 stops waiting for reports after this long without one.
 constexpr double kSilentSeconds = 2.0;
 
@@ -25,18 +27,20 @@ std::string eta_text(double elapsed, double share) {
 }  // namespace
 
 ProgressReporter::ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps,
-                                   std::int64_t cols, ProgressChannel* channel)
-    : printing_(interval > 0 && rank == 0),
-      reporting_(interval > 0 && rank != 0 && channel),
+                                   std::int64_t cols, ProgressChannel* channel, std::function<void(double)> on_progress)
+    : printing_((interval > 0 || on_progress) && rank == 0),
+      reporting_((interval > 0 || on_progress) && rank != 0 && channel),
+      log_lines_(interval > 0),
       rank_(rank),
       steps_(steps),
-      interval_(interval),
+      interval_(interval > 0 ? interval : kCallbackSeconds),
       started_(now_seconds()),
       last_print_(started_),
       last_report_(started_),
       planned_(std::max<std::int64_t>(planned_entries, 1)),
       flops_per_entry_(2.0 * static_cast<double>(cols)),
-      channel_(channel) {}
+      channel_(channel),
+      on_progress_(rank == 0 ? std::move(on_progress) : std::function<void(double)>()) {}
 
 void ProgressReporter::tile_done(std::int64_t entries) {
   done_ += entries;
@@ -64,6 +68,7 @@ void ProgressReporter::ring_done() {
     if (now - last_heard > kSilentSeconds) return;
     if (now - last_print_ >= interval_) print(now);
   }
+  if (on_progress_) on_progress_(1.0);
 }
 
 void ProgressReporter::print(double now) {
@@ -96,9 +101,11 @@ void ProgressReporter::print(double now) {
   const std::string slowest_text = others ? fmt::format(" ({}slowest: rank {}, {:.1f} %)",
                                                         ring_done_ ? "rank 0 done; " : "", slowest_rank, slowest * 100)
                                           : "";
-  log::info(fmt::format("{}: progress: step {}/{}, {:.1f} % of pairs, elapsed {:.0f} s, ETA {}, {:.1f} GFLOP/s{}",
-                        where_this_rank_is(), step_ + 1, steps_, share * 100, elapsed,
-                        eta_text(elapsed, std::min(share, slowest)), rate, slowest_text));
+  if (log_lines_)
+    log::info(fmt::format("{}: progress: step {}/{}, {:.1f} % of pairs, elapsed {:.0f} s, ETA {}, {:.1f} GFLOP/s{}",
+                          where_this_rank_is(), step_ + 1, steps_, share * 100, elapsed,
+                          eta_text(elapsed, std::min(share, slowest)), rate, slowest_text));
+  if (on_progress_) on_progress_(share);
   last_print_ = now;
   job_done_at_last_print_ = job_done;
 }

@@ -8,6 +8,7 @@
 // prints the share of the result rows written (WriteProgress). The launcher
 // passes rank 0's stderr through, so the lines also reach SageMaker's job log.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "transport/progress_channel.hpp"
@@ -16,11 +17,14 @@ namespace ringsim {
 
 class ProgressReporter {
  public:
-  // `interval` <= 0: silent (and no rank reports). This rank computes
-  // `planned_entries` in a ring of `steps` steps; `channel` carries the
-  // ranks' counts to rank 0 (null: rank 0's own share only).
+  // `interval` <= 0: no lines. This rank computes `planned_entries` in a
+  // ring of `steps` steps; `channel` carries the ranks' counts to rank 0
+  // (null: rank 0's own share only). `on_progress` (may be empty; the same
+  // on every rank): rank 0 calls it with the job's share done (0..1) as it
+  // would print a line (every `interval`, else every 0.2 s) and with 1 at
+  // the end. Ranks report to rank 0 when it prints or calls.
   ProgressReporter(double interval, int rank, std::int64_t planned_entries, int steps, std::int64_t cols,
-                   ProgressChannel* channel);
+                   ProgressChannel* channel, std::function<void(double)> on_progress = {});
   void start_step(int step) { step_ = step; }
   // After each tile: `entries` similarity entries more.
   void tile_done(std::int64_t entries);
@@ -31,12 +35,13 @@ class ProgressReporter {
 
  private:
   void print(double now);
-  bool printing_, reporting_, ring_done_ = false;
+  bool printing_, reporting_, log_lines_, ring_done_ = false;
   int rank_, steps_, step_ = 0;
   double interval_, started_, last_print_, last_report_;
   std::int64_t planned_, done_ = 0, job_done_at_last_print_ = 0;
   double flops_per_entry_;
   ProgressChannel* channel_;
+  std::function<void(double)> on_progress_;
 };
 
 // Rank 0's lines while it writes the results: the share of `total` units

@@ -8,11 +8,15 @@
 
 namespace ringsim {
 
-QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std::int64_t cols, const MpiComm& comm) {
+QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std::int64_t cols,
+                        const Communicator& comm) {
   QueryInput queries;
   run_agreed(comm, [&] {
-    queries.source = MatrixSource::open(options.queries, /*allow_empty=*/false,
-                                        CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
+    queries.source =
+        options.query_rows
+            ? MatrixSource::from_memory(*options.query_rows, options.queries)
+            : MatrixSource::open(options.queries, /*allow_empty=*/false,
+                                 CsvOptions{.header = options.csv_header, .index_col = options.csv_index_col});
     if (queries.source.rows() > 0 && queries.source.cols() != cols)
       throw InputError(fmt::format("--queries {} has {} columns, the corpus (--input {}) {}; they must match",
                                    options.queries, queries.source.cols(), options.input, cols));

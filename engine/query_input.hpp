@@ -16,7 +16,8 @@ struct QueryInput {
 
 // Collective. `corpus`: the opened --input, whose width the queries must
 // have and whose measured rates (--balance measured) weigh the shares.
-QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std::int64_t cols, const MpiComm& comm);
+QueryInput open_queries(const RunOptions& options, const LocalInput& corpus, std::int64_t cols,
+                        const Communicator& comm);
 
 template <class Scalar>
 RowMatrix<Scalar> load_own_queries(const QueryInput& queries, int rank) {

@@ -20,7 +20,7 @@ namespace ringsim {
 // without checkpoints, a queries job being one pass of the corpus; threshold
 // mode's output estimated from sampled queries before the ring.
 template <class Scalar>
-void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm) {
+void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const Communicator& comm) {
   const double started = now_seconds();
   const int rank = comm.rank();
   RankReport report;
@@ -66,7 +66,7 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   auto mode = make_ring_mode<Scalar>(mode_options(options), context);
   timed_phase("ring", report.ring_seconds, [&] {
     ProgressReporter progress(options.progress_seconds, rank, own_queries.rows() * corpus.partition.rows(), comm.size(),
-                              d, &progress_channel);
+                              d, &progress_channel, options.on_progress);
     const RingTimes times = run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition,
                                            options.tile, *transport, *mode, timeout, &progress, tiles.get());
     progress.ring_done();
@@ -77,7 +77,7 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
                      JobFacts{d, 0, comm.size(), &queries.partition}, comm, std::move(outputs), output);
 }
 
-template void run_query_job<float>(const RunOptions&, const TransportOptions&, const MpiComm&);
-template void run_query_job<double>(const RunOptions&, const TransportOptions&, const MpiComm&);
+template void run_query_job<float>(const RunOptions&, const TransportOptions&, const Communicator&);
+template void run_query_job<double>(const RunOptions&, const TransportOptions&, const Communicator&);
 
 }  // namespace ringsim

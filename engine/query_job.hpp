@@ -9,6 +9,6 @@
 namespace ringsim {
 
 template <class Scalar>
-void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const MpiComm& comm);
+void run_query_job(const RunOptions& options, const TransportOptions& transport_options, const Communicator& comm);
 
 }  // namespace ringsim

@@ -10,7 +10,7 @@ namespace ringsim {
 // Measured at the same time on every rank, so that ranks sharing a core, or
 // held to part of one, measure what they will get. 0.3 s: three periods of a
 // CPU quota's 100 ms.
-std::vector<double> measure_rank_gflops(const MpiComm& comm, std::int64_t cols, std::int64_t tile, int k) {
+std::vector<double> measure_rank_gflops(const Communicator& comm, std::int64_t cols, std::int64_t tile, int k) {
   PhaseScope phase("balance");
   comm.barrier();
   const double gflops =

@@ -38,7 +38,9 @@ json input_pieces(const LocalInput& input, int rank) {
     const std::int64_t a = std::max(begin, file_begin), b = std::min(end, file_begin + file.rows);
     if (a < b) {
       std::error_code ignored;
-      const auto absolute = std::filesystem::absolute(file.path, ignored).lexically_normal().string();
+      const auto absolute = file.format == "memory"
+                                ? file.path
+                                : std::filesystem::absolute(file.path, ignored).lexically_normal().string();
       const std::int64_t global = input.partition.begin(rank) + (a - begin);
       pieces.push_back({{"host", identity_host()},
                         {"file", absolute},
@@ -73,7 +75,7 @@ std::string rows_manifest(const json& ranks, std::int64_t n, const std::string& 
 }  // namespace
 
 JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
-                            const TransportStats& stats, const JobFacts& facts, const MpiComm& comm) {
+                            const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
   const int rank = comm.rank();
   const std::int64_t d = facts.cols;
   const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);

@@ -9,7 +9,7 @@
 #include "engine/local_input.hpp"
 #include "engine/ring_loop.hpp"
 #include "kernels/ring_schedule.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {
@@ -52,7 +52,7 @@ struct JobReport {
 
 // Collective: every rank calls it.
 JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
-                            const TransportStats& stats, const JobFacts& facts, const MpiComm& comm);
+                            const TransportStats& stats, const JobFacts& facts, const Communicator& comm);
 
 // Rank 0: the metric lines on stdout, at once (SageMaker metric regexes
 // read them).

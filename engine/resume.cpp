@@ -32,7 +32,7 @@ std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& par
 
 template <class Scalar>
 JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowPartition& partition,
-                                       const RowMatrix<Scalar>& own, const MpiComm& comm, RingMode<Scalar>& mode,
+                                       const RowMatrix<Scalar>& own, const Communicator& comm, RingMode<Scalar>& mode,
                                        double& save_seconds)
     : comm_(comm), mode_(mode), save_seconds_(save_seconds) {
   if (options.checkpoint_dir.empty()) return;

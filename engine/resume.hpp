@@ -7,7 +7,7 @@
 
 #include "engine/checkpoint.hpp"
 #include "engine/ring_loop.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -19,7 +19,7 @@ class JobCheckpoints {
   // Without --checkpoint-dir: a ring from step 0 that never saves.
   // `save_seconds` accumulates the time spent saving.
   JobCheckpoints(const RunOptions& options, const RowPartition& partition, const RowMatrix<Scalar>& own,
-                 const MpiComm& comm, RingMode<Scalar>& mode, double& save_seconds);
+                 const Communicator& comm, RingMode<Scalar>& mode, double& save_seconds);
   JobCheckpoints(const JobCheckpoints&) = delete;
   JobCheckpoints& operator=(const JobCheckpoints&) = delete;
 
@@ -33,7 +33,7 @@ class JobCheckpoints {
  private:
   void save(int step);
 
-  const MpiComm& comm_;
+  const Communicator& comm_;
   RingMode<Scalar>& mode_;
   double& save_seconds_;
   std::optional<CheckpointStore> store_;

@@ -10,7 +10,8 @@
 namespace ringsim {
 
 template <class Scalar>
-double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const MpiComm& comm, double& normalize_seconds) {
+double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const Communicator& comm,
+                              double& normalize_seconds) {
   PhaseScope phase("load");
   if (score == Score::cosine) {
     ScopedTimer timer(normalize_seconds);
@@ -26,7 +27,7 @@ double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const MpiComm
   return dot_score_bound(comm.allreduce_max(largest));
 }
 
-template double prepare_rows_for_score<float>(RowMatrix<float>&, Score, const MpiComm&, double&);
-template double prepare_rows_for_score<double>(RowMatrix<double>&, Score, const MpiComm&, double&);
+template double prepare_rows_for_score<float>(RowMatrix<float>&, Score, const Communicator&, double&);
+template double prepare_rows_for_score<double>(RowMatrix<double>&, Score, const Communicator&, double&);
 
 }  // namespace ringsim

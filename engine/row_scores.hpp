@@ -4,13 +4,13 @@
 // the bound on what a peer or a checkpoint may claim (received_state.hpp).
 #include "common/job_config.hpp"
 #include "kernels/matrix.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
 // Collective. Returns the largest |score| a valid result may hold;
 // `normalize_seconds` accumulates the time spent normalising.
 template <class Scalar>
-double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const MpiComm& comm, double& normalize_seconds);
+double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const Communicator& comm, double& normalize_seconds);
 
 }  // namespace ringsim

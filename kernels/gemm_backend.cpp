@@ -29,6 +29,12 @@ void use_single_threaded_gemm() {
 #endif
 }
 
+void force_single_threaded_gemm() {
+#ifdef RINGSIM_OPENBLAS
+  openblas_set_num_threads(1);
+#endif
+}
+
 std::string preferred_openblas_coretype() {
 #ifdef RINGSIM_OPENBLAS
   if (std::getenv("OPENBLAS_CORETYPE")) return "";

@@ -10,6 +10,11 @@ std::string gemm_backend();
 // (P ranks x N threads would oversubscribe every core), unless the user
 // asked for threads with OPENBLAS_NUM_THREADS.
 void use_single_threaded_gemm();
+// The same whatever OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say: for ranks
+// that are threads of one process (run_thread_job), where the ranks are the
+// parallelism and an inherited thread count would start that many BLAS
+// threads per rank. OpenBLAS's count is the process's, not the thread's.
+void force_single_threaded_gemm();
 
 // Debian's OpenBLAS 0.3.21 takes some AVX-512 CPUs (e.g. AMD Zen 4) for
 // Haswell and runs AVX2 kernels at half the speed (measured here: 105 vs 202

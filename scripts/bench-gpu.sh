@@ -28,7 +28,7 @@ build=${RINGSIM_GPU_BUILD_DIR:-$root/build-gpu}
 if [[ -z "${RINGSIM_SKIP_BUILD:-}" ]]; then
   launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_CUDA=ON -DRINGSIM_TESTS=OFF \
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRINGSIM_CUDA=ON -DRINGSIM_TESTS=OFF -DRINGSIM_PYTHON=OFF \
     -DCMAKE_CUDA_ARCHITECTURES=native "${launcher[@]}" >"$out/cmake.log" 2>&1 ||
     { tail -20 "$out/cmake.log"; exit 1; }
   ninja -C "$build" -j "$(nproc)" ringsim >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }

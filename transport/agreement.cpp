@@ -12,7 +12,7 @@ namespace {
 constexpr auto kGraceAfterFailure = std::chrono::seconds(2);
 }  // namespace
 
-void settle(const MpiComm& comm, const std::string& outcome) {
+void settle(const Communicator& comm, const std::string& outcome) {
   const auto outcomes = comm.gather_outcomes(outcome, kGraceAfterFailure);
   for (const char kind : {'P', 'E'})
     for (const auto& value : outcomes.values)

@@ -10,7 +10,7 @@
 
 #include "common/errors.hpp"
 #include "common/phase.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -32,13 +32,13 @@ namespace agreement_detail {
 // message) and throws AgreedFailure if any failed. Once some rank has
 // failed, rank 0 waits only briefly for the rest: they may be stuck in a
 // wait on the rank that failed.
-void settle(const MpiComm& comm, const std::string& outcome);
+void settle(const Communicator& comm, const std::string& outcome);
 }  // namespace agreement_detail
 
 // A peer closing its connection is usually the echo of that peer's own
 // failure, so the report names the lowest rank with any other error first.
 template <class Fn>
-void run_agreed(const MpiComm& comm, Fn&& fn) {
+void run_agreed(const Communicator& comm, Fn&& fn) {
   std::string outcome;
   try {
     fn();

@@ -32,7 +32,7 @@ std::string boot_id() {
 
 }  // namespace
 
-MachineCores machine_cores(const MpiComm& comm) {
+MachineCores machine_cores(const Communicator& comm) {
   const auto mine = usable_cpus();
   const auto masks = comm.allgather(mine);
   auto machines = comm.allgather(boot_id());

@@ -2,7 +2,7 @@
 // How many cores the ranks have, per machine: what decides whether a rank's
 // TLS records are pipelined (the sender and receiver threads pay off only on
 // cores of their own), and what `bench transport` divides CPU time by.
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -16,6 +16,6 @@ struct MachineCores {
 // Collective. A machine is told by its kernel's boot id, not a host name:
 // every SageMaker container is called "aws", and network namespaces on one
 // machine (a test bed's hosts) share its cores.
-MachineCores machine_cores(const MpiComm& comm);
+MachineCores machine_cores(const Communicator& comm);
 
 }  // namespace ringsim

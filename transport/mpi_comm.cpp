@@ -11,6 +11,8 @@
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
 #include "common/watchdog.hpp"
+#include "transport/mpi_progress_link.hpp"
+#include "transport/mpi_transport.hpp"
 
 namespace ringsim {
 
@@ -141,40 +143,40 @@ void MpiSession::abort(int code) {
   std::_Exit(code);
 }
 
-MpiComm::MpiComm(MPI_Comm comm) : comm_(comm) {
-  check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
-  check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+namespace {
+int rank_in(MPI_Comm comm) {
+  int rank = 0;
+  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
+  return rank;
+}
+int size_of(MPI_Comm comm) {
+  int size = 0;
+  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+  return size;
+}
+}  // namespace
+
+MpiComm::MpiComm(MPI_Comm comm) : Communicator(rank_in(comm), size_of(comm)), comm_(comm) {}
+
+std::unique_ptr<Transport> MpiComm::make_native_transport() const { return std::make_unique<MpiTransport>(*this); }
+
+std::unique_ptr<ProgressLink> MpiComm::open_progress_link() const {
+  return std::make_unique<MpiProgressLink>(comm_, timeout());
 }
 
-std::string MpiComm::describe(int rank) const {
-  if (rank < static_cast<int>(hosts_.size())) return fmt::format("rank {} (host {})", rank, hosts_[rank]);
-  return fmt::format("rank {}", rank);
-}
-
-MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& value,
-                                    std::chrono::milliseconds grace) const {
-  // A rank asked to stop (SIGTERM) must not hand rank 0 a contribution that
-  // lets the job go on without it: after the last one rank 0 publishes the
-  // results, and the stopped rank's exit would then fail a job whose output
-  // is already out. (An error agreement still reports, so peers learn why.)
-  if (std::strcmp(collective, "error agreement") != 0) throw_if_stopped();
-  // Ranks must meet in the same collective of the same phase.
-  const std::string label = fmt::format("{} in phase {}", collective, current_phase());
+MpiComm::Outcomes MpiComm::meet(const char* collective, const std::string& label, const std::string& value,
+                                std::chrono::milliseconds grace) const {
   Outcomes outcomes;
   auto& values = outcomes.values;
-  values.resize(static_cast<std::size_t>(size_));
-  if (size_ == 1) {
-    values[0] = value;
-    return outcomes;
-  }
+  values.resize(static_cast<std::size_t>(size()));
   const auto started = Clock::now();
-  const double seconds = std::chrono::duration<double>(timeout_).count();
+  const double seconds = std::chrono::duration<double>(timeout()).count();
   Poller poller;
-  if (rank_ == 0) {
+  if (rank() == 0) {
     values[0] = value;
-    std::vector<bool> arrived(static_cast<std::size_t>(size_), false);
+    std::vector<bool> arrived(static_cast<std::size_t>(size()), false);
     arrived[0] = true;
-    int missing = size_ - 1;
+    int missing = size() - 1;
     // With a grace: from the first failure reported, wait only that long.
     auto give_up_at = Clock::time_point::max();
     const auto note_failure = [&](const std::string& v) {
@@ -184,15 +186,13 @@ MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& v
     note_failure(value);
     while (missing > 0) {
       bool got = false;
-      for (int r = 1; r < size_; ++r) {
+      for (int r = 1; r < size(); ++r) {
         std::string message;
         if (arrived[r] || !try_receive(comm_, r, kContributionTag, message)) continue;
         std::size_t at = 0;
         const auto label_size = read_u64(message, at);
         const std::string theirs = message.substr(at, label_size);
-        if (theirs != label)
-          throw InternalError(
-              fmt::format("ranks out of step: rank 0 is in {} but {} is in {}", label, describe(r), theirs));
+        if (theirs != label) throw InternalError(out_of_step_message(label, r, theirs));
         values[r] = message.substr(at + label_size);
         note_failure(values[r]);
         arrived[r] = true;
@@ -205,17 +205,7 @@ MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& v
         outcomes.complete = false;
         return outcomes;
       }
-      if (Clock::now() - started > timeout_) {
-        std::string absent;
-        int listed = 0;
-        for (int r = 1; r < size_ && listed < 8; ++r)
-          if (!arrived[r]) absent += (listed++ ? ", " : "") + describe(r);
-        if (missing > listed) absent += fmt::format(" and {} more", missing - listed);
-        throw TimeoutError(
-            fmt::format("waited {:g} s in {} for {} ({} of {} ranks missing: stalled, dead or far "
-                        "behind; --timeout sets this bound)",
-                        seconds, collective, absent, missing, size_));
-      }
+      if (Clock::now() - started > timeout()) throw TimeoutError(missing_ranks_message(collective, arrived));
       poller.pause();
     }
     std::string result;
@@ -226,16 +216,16 @@ MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& v
     }
     // Results are small (host names, counts, errors): eager sends that
     // complete at once; wait for them anyway, within the same bound.
-    std::vector<MPI_Request> sends(static_cast<std::size_t>(size_ - 1));
-    for (int r = 1; r < size_; ++r)
+    std::vector<MPI_Request> sends(static_cast<std::size_t>(size() - 1));
+    for (int r = 1; r < size(); ++r)
       check_mpi(
           MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, r, kResultTag, comm_, &sends[r - 1]),
           "MPI_Isend");
     for (;;) {
       int done = 0;
-      check_mpi(MPI_Testall(size_ - 1, sends.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+      check_mpi(MPI_Testall(size() - 1, sends.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
       if (done) break;
-      if (Clock::now() - started > timeout_ + kFollowerGrace)
+      if (Clock::now() - started > timeout() + kFollowerGrace)
         throw TimeoutError(
             fmt::format("waited {:g} s in {} to hand the result to the other ranks", seconds, collective));
       poller.pause();
@@ -258,15 +248,12 @@ MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& v
     }
     if (sent && try_receive(comm_, 0, kResultTag, result)) break;
     throw_if_stopped();
-    if (Clock::now() - started > timeout_ + kFollowerGrace) {
+    if (Clock::now() - started > timeout() + kFollowerGrace) {
       if (!sent) {
         MPI_Cancel(&send);
         MPI_Request_free(&send);
       }
-      throw TimeoutError(
-          fmt::format("waited {:g} s in {} for {}, which gathers every rank (it stalled, died or is "
-                      "waiting for another rank; --timeout sets this bound)",
-                      seconds, collective, describe(0)));
+      throw TimeoutError(silent_root_message(collective));
     }
     poller.pause();
   }
@@ -280,77 +267,6 @@ MpiComm::Outcomes MpiComm::exchange(const char* collective, const std::string& v
     at += length;
   }
   return outcomes;
-}
-
-MpiComm::Outcomes MpiComm::gather_outcomes(const std::string& outcome, std::chrono::milliseconds grace) const {
-  return exchange("error agreement", outcome, grace);
-}
-
-void MpiComm::barrier() const { exchange("barrier", std::string()); }
-
-namespace {
-template <class T>
-std::string bytes_of_value(T value) {
-  return std::string(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-template <class T>
-T value_of_bytes(const std::string& bytes) {
-  T value{};
-  RINGSIM_ENFORCE(bytes.size() == sizeof(T), "control value of the wrong size");
-  std::memcpy(&value, bytes.data(), sizeof(T));
-  return value;
-}
-template <class T, class Pick>
-T reduce(const std::vector<std::string>& all, Pick pick) {
-  T out = value_of_bytes<T>(all[0]);
-  for (const auto& bytes : all) out = pick(out, value_of_bytes<T>(bytes));
-  return out;
-}
-}  // namespace
-
-std::int64_t MpiComm::allreduce_max(std::int64_t value) const {
-  return reduce<std::int64_t>(exchange("allreduce(max)", bytes_of_value(value)).values,
-                              [](auto a, auto b) { return std::max(a, b); });
-}
-
-std::int64_t MpiComm::allreduce_min(std::int64_t value) const {
-  return reduce<std::int64_t>(exchange("allreduce(min)", bytes_of_value(value)).values,
-                              [](auto a, auto b) { return std::min(a, b); });
-}
-
-double MpiComm::allreduce_max(double value) const {
-  return reduce<double>(exchange("allreduce(max)", bytes_of_value(value)).values,
-                        [](auto a, auto b) { return std::max(a, b); });
-}
-
-std::vector<std::int64_t> MpiComm::allgather(std::int64_t value) const {
-  const auto all = exchange("allgather", bytes_of_value(value)).values;
-  std::vector<std::int64_t> out;
-  out.reserve(all.size());
-  for (const auto& bytes : all) out.push_back(value_of_bytes<std::int64_t>(bytes));
-  return out;
-}
-
-std::vector<std::vector<std::int64_t>> MpiComm::allgather(const std::vector<std::int64_t>& values) const {
-  const auto all = exchange("allgather", std::string(reinterpret_cast<const char*>(values.data()),
-                                                     values.size() * sizeof(std::int64_t)))
-                       .values;
-  std::vector<std::vector<std::int64_t>> out(all.size());
-  for (std::size_t r = 0; r < all.size(); ++r) {
-    RINGSIM_ENFORCE(all[r].size() % sizeof(std::int64_t) == 0, "control list of a partial value");
-    out[r].resize(all[r].size() / sizeof(std::int64_t));
-    if (!out[r].empty()) std::memcpy(out[r].data(), all[r].data(), all[r].size());
-  }
-  return out;
-}
-
-std::vector<std::string> MpiComm::allgather(const std::string& value) const {
-  return exchange("allgather", value).values;
-}
-
-std::string MpiComm::broadcast(const std::string& value, int root) const {
-  auto all = exchange("broadcast", rank_ == root ? value : std::string()).values;
-  return std::move(all[static_cast<std::size_t>(root)]);
 }
 
 std::vector<std::string> MpiComm::machines() const {

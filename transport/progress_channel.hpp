@@ -1,16 +1,15 @@
 #pragma once
 // Rank 0 hears how far every rank's ring has come, without a collective:
-// each rank sends its count of finished similarity entries now and then (a
-// small message with a tag of its own on the job's communicator, so it
-// matches nothing else), and rank 0 reads what has arrived whenever it
-// prints a progress line. A rank that is done sends a last count; rank 0
-// reads every rank's last count before the job writes, so no message is
-// left unread when MPI ends.
-#include <chrono>
+// each rank sends its count of finished similarity entries now and then
+// (over the communicator's ProgressLink, which matches nothing else), and
+// rank 0 reads what has arrived whenever it prints a progress line. A rank
+// that is done sends a last count; rank 0 reads every rank's last count
+// before the job writes, so no message is left unread when the job ends.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 
 namespace ringsim {
 
@@ -22,10 +21,9 @@ struct RankProgress {
 
 class ProgressChannel {
  public:
-  explicit ProgressChannel(const MpiComm& comm);
+  explicit ProgressChannel(const Communicator& comm);
   ProgressChannel(const ProgressChannel&) = delete;
   ProgressChannel& operator=(const ProgressChannel&) = delete;
-  ~ProgressChannel();  // lets the last report reach rank 0 (or go, when rank 0 is gone)
 
   // Ranks other than 0: tells rank 0 this rank's count, unless the last
   // report is still in flight (a report is a hint; the last one, `finished`,
@@ -40,12 +38,10 @@ class ProgressChannel {
   bool all_finished() const;
 
  private:
-  MPI_Comm comm_;
   int rank_, size_;
   std::vector<RankProgress> ranks_;  // rank 0
-  std::int64_t message_[3] = {0, 0, 0};
-  MPI_Request request_ = MPI_REQUEST_NULL;  // ranks > 0: the report in flight
-  std::chrono::milliseconds timeout_;
+  // Its destructor lets the last report reach rank 0 (or go, when rank 0 is gone).
+  std::unique_ptr<ProgressLink> link_;
 };
 
 }  // namespace ringsim

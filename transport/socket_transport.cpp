@@ -32,7 +32,7 @@ constexpr std::byte kTlsHandshakeRecord{0x16};  // TLS record type 22
 constexpr auto kGreetingLimit = std::chrono::seconds(10);
 
 // Rank 0's random job id, on every rank (over MPI, the launch channel).
-JobId agree_job_id(const MpiComm& comm) {
+JobId agree_job_id(const Communicator& comm) {
   JobId job{};
   if (comm.rank() == 0 && RAND_bytes(reinterpret_cast<unsigned char*>(job.data()), job.size()) != 1)
     throw TlsError("RAND_bytes failed to draw the job id");
@@ -142,7 +142,7 @@ TransportStats SocketTransport::stats() const {
   return stats;
 }
 
-std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm) {
+std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const Communicator& comm) {
   const double started = now_seconds();
   const int rank = comm.rank(), size = comm.size();
   // Whom each rank must be: the rank map where there is one (never what

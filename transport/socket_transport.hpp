@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/host.hpp"
+#include "transport/communicator.hpp"
 #include "transport/connection.hpp"
-#include "transport/mpi_comm.hpp"
 #include "transport/peer_greeting.hpp"
 #include "transport/transport_factory.hpp"
 
@@ -59,6 +59,6 @@ class SocketTransport : public Transport {
 // handshakes still running on the connections' threads: await_ready() waits.
 // Throws AgreedFailure for what failed before connecting (credentials, the
 // listening port); any other error is this rank's alone.
-std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const MpiComm& comm);
+std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const Communicator& comm);
 
 }  // namespace ringsim

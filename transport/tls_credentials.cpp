@@ -9,7 +9,7 @@
 
 namespace ringsim {
 
-TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host) {
+TlsIdentity load_tls_credentials(const TransportOptions& options, const Communicator& comm, const std::string& host) {
   if (options.tls_ephemeral) {
     if (comm.rank() == 0)
       log::warning(

@@ -1,7 +1,7 @@
 #pragma once
 #include <string>
 
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 #include "transport/tls_stream.hpp"
 #include "transport/transport_factory.hpp"
 
@@ -12,6 +12,6 @@ namespace ringsim {
 // --tls-ephemeral, a self-signed certificate made here (or ahead of time,
 // options.tls_identity_made_ahead), which peers pin by the fingerprint it
 // publishes over MPI (so only as authentic as the launch channel).
-TlsIdentity load_tls_credentials(const TransportOptions& options, const MpiComm& comm, const std::string& host);
+TlsIdentity load_tls_credentials(const TransportOptions& options, const Communicator& comm, const std::string& host);
 
 }  // namespace ringsim

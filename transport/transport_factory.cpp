@@ -1,7 +1,6 @@
 #include "transport/transport_factory.hpp"
 
 #include "common/errors.hpp"
-#include "transport/mpi_transport.hpp"
 #include "transport/socket_transport.hpp"
 #include "transport/tls_stream.hpp"
 
@@ -26,8 +25,8 @@ void TransportWarmUp::finish() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm) {
-  if (options.transport == TransportKind::mpi) return std::make_unique<MpiTransport>(comm);
+std::unique_ptr<Transport> make_transport(const TransportOptions& options, const Communicator& comm) {
+  if (options.transport == TransportKind::mpi) return comm.make_native_transport();
   return connect_socket_mesh(options, comm);
 }
 

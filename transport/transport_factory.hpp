@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/job_config.hpp"
-#include "transport/mpi_comm.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {
@@ -45,9 +45,10 @@ class TransportWarmUp {
 };
 
 // Collective: every rank of `comm` must call it (tcp and tls ranks make the
-// same collective calls; mpi ranks none). Throws AgreedFailure when set-up
+// same collective calls, over any backend; mpi ranks none, and get the
+// backend's own transport: MPI's, or memory between thread ranks). Throws AgreedFailure when set-up
 // failed before connecting (every rank knows); any other error is this
 // rank's alone and the caller must end the job.
-std::unique_ptr<Transport> make_transport(const TransportOptions& options, const MpiComm& comm);
+std::unique_ptr<Transport> make_transport(const TransportOptions& options, const Communicator& comm);
 
 }  // namespace ringsim

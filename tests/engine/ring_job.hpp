@@ -12,6 +12,7 @@
 
 #include "engine/generate.hpp"
 #include "engine/job.hpp"
+#include "tests/engine/job_outputs.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
 #include "transport/agreement.hpp"
@@ -53,22 +54,7 @@ class RingJob : public ::testing::Test {
   // The same for the rows as read in double precision.
   void run_and_check(const Dense& x, RunOptions o, Tolerance tol, bool exact_ids = false) {
     run_similarity_job(o, world());
-    std::string verdict;
-    if (world().rank() == 0) {
-      const auto s = reference_similarity(x);
-      std::vector<std::int64_t> shape;
-      if (o.mode == Mode::topk) {
-        TopKResult result{x.rows(), o.k, read_npy<std::int64_t>(o.out + "/neighbors.npy", shape), {}};
-        EXPECT_EQ(shape, (std::vector<std::int64_t>{x.rows(), o.k}));
-        result.scores = read_npy<float>(o.out + "/scores.npy", shape);
-        verdict = check_topk(s, result, tol, exact_ids);
-      } else if (o.mode == Mode::full) {
-        verdict = check_full(s, read_npy<float>(o.out + "/similarity.npy", shape), tol);
-      } else {
-        verdict = check_threshold(s, read_pairs_csv(o.out + "/pairs.csv"), o.threshold, tol);
-      }
-      EXPECT_TRUE(fs::exists(o.out + "/report.json"));
-    }
+    const std::string verdict = world().rank() == 0 ? check_job_outputs(x, o, tol, exact_ids) : std::string();
     EXPECT_EQ(agree_on(verdict), "") << "P=" << world().size() << " mode=" << to_string(o.mode);
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/job.hpp"
+#include "tests/engine/job_outputs.hpp"
 #include "tests/engine/ring_job.hpp"
 #include "tests/mpi_test_main.hpp"
 #include "tests/reference.hpp"
@@ -23,15 +24,7 @@ namespace {
 // "" when `o`'s outputs are the reference's for `queries` against `corpus`.
 std::string check_against_reference(const RowMatrix<float>& queries, const RowMatrix<float>& corpus,
                                     const RunOptions& o, bool exact_ids) {
-  const Dense s = reference_similarity(Dense(queries.cast<double>()), Dense(corpus.cast<double>()));
-  std::vector<std::int64_t> shape;
-  if (o.mode == Mode::topk) {
-    TopKResult result{queries.rows(), o.k, read_npy<std::int64_t>(o.out + "/neighbors.npy", shape), {}};
-    if (shape != std::vector<std::int64_t>{queries.rows(), o.k}) return "neighbors.npy of another shape";
-    result.scores = read_npy<float>(o.out + "/scores.npy", shape);
-    return check_topk(s, result, 1e-5, exact_ids, Pairs::across);
-  }
-  return check_threshold(s, read_pairs_csv(o.out + "/pairs.csv"), o.threshold, 1e-5, Pairs::across);
+  return check_query_outputs(Dense(queries.cast<double>()), Dense(corpus.cast<double>()), o, 1e-5, exact_ids);
 }
 
 class QueryJob : public RingJob {

@@ -1,37 +1,20 @@
 """The Python package against numpy: ringsim.topk on 2 ranks, threshold as a
-DataFrame, full, read(), ids, an error that raises with ringsim's line, and
-pip install into a venv. Usage: api.py RINGSIM_BINARY (Debian's python3)."""
-import os
-import shutil
-import subprocess
+DataFrame, full, read(), ids and an error that raises with ringsim's line,
+on the subprocess path (the binary under mpirun); module_results.py tests the
+compiled module. Usage: api.py RINGSIM_BINARY (Debian's python3)."""
 import sys
 import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 
-root = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(root / "python"))
-os.environ["RINGSIM"] = os.path.abspath(sys.argv[1])
-import ringsim  # noqa: E402
+from harness import check, cosines, finish, subprocess_package
 
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    if not ok:
-        failures += 1
-        print(f"FAIL: {what}", flush=True)
-
+ringsim = subprocess_package(sys.argv[1])
 
 rng = np.random.default_rng(7)
 X = rng.standard_normal((157, 12))  # float64: the reference is exact up to the last bit of a cosine
 X[5] = 0  # a zero row: cosine 0 with every row
-U = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-300)
-S = U @ U.T
-np.fill_diagonal(S, -np.inf)
+U, S = cosines(X)
 
 # topk on 2 ranks; progress lines reach the callback.
 nb, sc = ringsim.topk(X, k=7, ranks=2, dtype="float64", progress=lambda l: None, timeout=60)
@@ -102,34 +85,4 @@ try:
 except ringsim.RingsimError as e:
     check("NaN at row 3, column 4" in str(e) and "\n" not in str(e), f"error message: {e}")
 
-# pip install into a venv (offline: Debian's setuptools through --system-site-packages).
-try:
-    import venv  # noqa: F401
-    import pip  # noqa: F401
-    have_venv = True
-except ImportError:
-    have_venv = False
-if not have_venv:
-    print("skipped: pip install into a venv (python3-venv or python3-pip is not installed)")
-else:
-    with tempfile.TemporaryDirectory() as d:
-        started = time.time()
-        env = dict(os.environ)
-        # A copy: setuptools writes build/ and *.egg-info beside the sources.
-        shutil.copytree(root / "python", f"{d}/src")
-        # --without-pip: Debian's pip (python3-pip) through the system site
-        # packages, 10 s faster than ensurepip.
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", f"{d}/v"], check=True)
-        done = subprocess.run([f"{d}/v/bin/python", "-m", "pip", "install", "--quiet", "--no-index",
-                               "--no-build-isolation", f"{d}/src"], capture_output=True, text=True, cwd=d)
-        check(done.returncode == 0, f"pip install failed: {done.stderr[-2000:]}")
-        code = ("import ringsim, numpy as np; nb, sc = ringsim.topk(np.eye(4) + 1, k=2, progress=lambda l: None); "
-                "print(ringsim.__file__, nb.shape, 'version', ringsim.__version__)")
-        done = subprocess.run([f"{d}/v/bin/python", "-c", code], capture_output=True, text=True, cwd=d, env=env)
-        check(done.returncode == 0 and "site-packages" in done.stdout and "(4, 2)" in done.stdout and
-              f"version {ringsim.__version__}" in done.stdout,
-              f"the installed package: {done.stdout} {done.stderr[-2000:]}")
-        print(f"pip install into a venv and a run: {time.time() - started:.1f} s")
-
-print(f"{failures} failed")
-sys.exit(1 if failures else 0)
+finish()

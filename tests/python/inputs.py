@@ -14,19 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-root = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(root / "python"))
-os.environ["RINGSIM"] = os.path.abspath(sys.argv[1])
-import ringsim  # noqa: E402
+from harness import check, finish, subprocess_package
 
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    if not ok:
-        failures += 1
-        print(f"FAIL: {what}", flush=True)
+ringsim = subprocess_package(sys.argv[1])
 
 
 def refused(call, error, needle):
@@ -88,5 +78,4 @@ printed = subprocess.run([os.environ["RINGSIM"], "--version"], capture_output=Tr
 check(len(printed) >= 2 and printed[1] == ringsim.__version__,
       f"ringsim --version says {printed}, ringsim.__version__ {ringsim.__version__}")
 
-print(f"{failures} failed")
-sys.exit(1 if failures else 0)
+finish()

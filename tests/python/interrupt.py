@@ -2,7 +2,8 @@
 rank 0 stops itself in the ring (RINGSIM_FAULT), then SIGINT to that Python
 (Ctrl-C): it raises KeyboardInterrupt, and by the time it has exited no
 mpirun or rank of its job is left, and its temporary folder is gone and
-stays gone. Usage: interrupt.py RINGSIM_BINARY (Debian's python3)."""
+stays gone. The subprocess path; module_interrupt.py tests the compiled module's.
+Usage: interrupt.py RINGSIM_BINARY (Debian's python3)."""
 import os
 import signal
 import subprocess
@@ -11,15 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-root = Path(__file__).resolve().parents[2]
+from harness import check, finish, output_of, root
+
 tag = f"ringsim-interrupt-test-{os.getpid()}"
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok: " if ok else "FAIL: ") + what, flush=True)
-    failures += 0 if ok else 1
 
 
 def ours():
@@ -47,7 +42,7 @@ ringsim.topk(np.random.default_rng(1).standard_normal((300, 8)), k=3, ranks=2)
 """
 with tempfile.TemporaryDirectory() as tmp:
     env = dict(os.environ, RINGSIM=os.path.abspath(sys.argv[1]), TMPDIR=tmp, RINGSIM_FAULT="0:ring:STOP",
-               RINGSIM_INTERRUPT_TEST=tag)
+               RINGSIM_INTERRUPT_TEST=tag, RINGSIM_SUBPROCESS="1")
     child = subprocess.Popen([sys.executable, "-c", program, str(root / "python")], env=env,
                              stderr=subprocess.PIPE, text=True)
     stopped = None
@@ -56,23 +51,19 @@ with tempfile.TemporaryDirectory() as tmp:
         if stopped or child.poll() is not None:
             break
         time.sleep(0.1)
-    check(stopped is not None, "rank 0 stopped itself in the ring while ringsim.topk waited")
+    check(stopped is not None, "rank 0 stopped itself in the ring while ringsim.topk waited", verbose=True)
     job = {pid: what for pid, what in ours().items() if pid != child.pid}
     child.send_signal(signal.SIGINT)
-    try:
-        _, stderr = child.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        _, stderr = child.communicate()
-    check("KeyboardInterrupt" in stderr, f"the call raised KeyboardInterrupt (exit {child.returncode})")
+    _, stderr = output_of(child, 30)
+    check("KeyboardInterrupt" in stderr, f"the call raised KeyboardInterrupt (exit {child.returncode})", verbose=True)
     left = {pid: what for pid, what in ours().items() if pid != child.pid}
-    check(not left, f"no process of the job ({len(job)} of them) outlived the call: left {left}")
+    check(not left, f"no process of the job ({len(job)} of them) outlived the call: left {left}", verbose=True)
     time.sleep(2)
     folders = os.listdir(tmp)
-    check(not folders, f"the call's temporary folder is gone and was not recreated: {folders}")
+    check(not folders, f"the call's temporary folder is gone and was not recreated: {folders}", verbose=True)
     for pid in ours():  # this test's own leftovers, by id
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-sys.exit(1 if failures else 0)
+finish()
