@@ -107,7 +107,8 @@ void check_output_budget(double bytes, std::int64_t limit, const std::string& wh
 
 template <class Scalar>
 ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& partition,
-                                            const Communicator& comm, double threshold, const QueryRows<Scalar>& queries) {
+                                            const Communicator& comm, double threshold,
+                                            const QueryRows<Scalar>& queries) {
   const bool across = queries.own != nullptr;
   const RowPartition& sampled_partition = across ? *queries.partition : partition;
   const std::int64_t n = partition.rows(), rows_out = sampled_partition.rows();
