@@ -1,6 +1,6 @@
 """The compiled module against numpy and against the command line, from the
 venv python.venv_install made: every mode at P = 1..5 threads, queries, ids,
-dtypes and tiles of 65 rows and more equal to numpy; a few cases bit-identical
+dtypes and tiles of 65 rows and more equal to numpy; every mode, dtype, P = 1..5 and tile 64 / 65 / 128 bit-identical
 to the files `mpirun ringsim run` writes; the memory, tcp and tls transports;
 progress callbacks; errors; repeated calls leaving no thread or descriptor
 behind. Usage: module_results.py RINGSIM_BINARY (run by the venv's python)."""
@@ -80,23 +80,27 @@ qp = ringsim.threshold(X, 0.5, queries=Q, ids=names, query_ids=[f"q{r}" for r in
 check(len(qp) and (qp["id_j"] == names[qp["j"]]).all() and (qp["id_i"] == "q" + qp["i"].astype(str)).all(),
       "threshold with ids and query_ids: id columns")
 
-# Bit-identical to the command line's files (same P, tile, dtype).
+# Bit-identical to the command line's files (same P, tile, dtype): every mode
+# and dtype at P = 1..5 and tiles of 64, 65 and 128 rows (about 20 s).
+cases = [(ranks, tile, mode, extra, dtype) for mode, extra in (("topk", ["--k", "5"]), ("full", []),
+                                                               ("threshold", ["--threshold", "0.3"]))
+         for dtype in ("float32", "float64") for ranks in range(1, 6) for tile in (64, 65, 128)]
 with tempfile.TemporaryDirectory() as d:
     np.save(f"{d}/x.npy", Y)
-    for ranks, tile, mode, extra in ((3, 65, "topk", ["--k", "5"]), (2, 100, "full", []),
-                                     (4, 64, "threshold", ["--threshold", "0.3"])):
-        out = Path(d) / f"cli-{mode}"
+    for ranks, tile, mode, extra, dtype in cases:
+        name = f"{mode}-{dtype}-{ranks}-{tile}"
+        out = Path(d) / f"cli-{name}"
         subprocess.run(["mpirun", "-np", str(ranks), "--oversubscribe", binary, "run", "--input", f"{d}/x.npy", "--out",
-                        str(out), "--mode", mode, "--tile", str(tile), "--quiet", *extra], check=True,
-                       capture_output=True)
-        mine = Path(d) / f"module-{mode}"
+                        str(out), "--mode", mode, "--tile", str(tile), "--dtype", dtype, "--quiet", *extra],
+                       check=True, capture_output=True, timeout=120)
+        mine = Path(d) / f"module-{name}"
         same_job = {"topk": lambda **kw: ringsim.topk(Y, k=5, **kw), "full": lambda **kw: ringsim.full(Y, **kw),
                     "threshold": lambda **kw: ringsim.threshold(Y, 0.3, **kw)}
-        same_job[mode](ranks=ranks, tile=tile, out=mine)
+        same_job[mode](ranks=ranks, tile=tile, dtype=dtype, out=mine)
         files = sorted(p.name for p in out.glob("*.npy"))
         same = files == sorted(p.name for p in mine.glob("*.npy")) and all(
             (out / f).read_bytes() == (mine / f).read_bytes() for f in files)
-        check(same and files, f"{mode} P={ranks} tile={tile}: {files} differ from the command line's")
+        check(same and files, f"{mode} {dtype} P={ranks} tile={tile}: {files} differ from the command line's")
 
 # progress: fractions in [0, 1], rising, ending at 1.
 seen = []
