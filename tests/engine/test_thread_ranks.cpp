@@ -85,10 +85,7 @@ TEST_F(ThreadJob, QueriesEqualTheReference) {
 // float64 array read as float32 the same as its float32 rounding.
 TEST_F(ThreadJob, RowsFromMemoryEqualRowsFromAFile) {
   const auto x = random_matrix(29, 9, 3);
-  const std::string path = dir_.file("x.npy");
-  write_matrix(path, x);
-  auto from_file = options("full", "file");
-  from_file.input = path;
+  auto from_file = options("full", "file", x, "x.npy");
   run_thread_job(from_file, 3);
   auto from_memory = options("full", "memory");
   EXPECT_EQ(run_and_check(x, from_memory, 3, 1e-5), "");
@@ -129,10 +126,7 @@ TEST_F(ThreadJob, ShardedRowsInMemoryAreEachRanksOwn) {
 // ranks each, both with x at the same path: the job's input is x twice.
 TEST_F(ThreadJob, ShardedFilesAreSplitAmongTheRanksOfAMachine) {
   const auto x = random_matrix(9, 4, 14);
-  const std::string path = dir_.file("shard.npy");
-  write_matrix(path, x);
-  auto o = options("full", "machines");
-  o.input = path;
+  auto o = options("full", "machines", x, "shard.npy");
   o.sharded = true;
   ThreadRanksOptions threads;
   threads.machines = {"machine-a", "machine-a", "machine-b", "machine-b"};

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/generate.hpp"
 #include "engine/thread_job.hpp"
 #include "tests/engine/job_outputs.hpp"
 #include "tests/reference.hpp"
@@ -38,6 +39,15 @@ class ThreadJob : public ::testing::Test {
   RunOptions options(const std::string& mode, const std::string& out, const InMemoryRows& rows) {
     RunOptions o = options(mode, out);
     o.input_rows = &rows;
+    return o;
+  }
+  // The same reading `x`, written first to the .npy file `name` under the
+  // test's folder.
+  RunOptions options(const std::string& mode, const std::string& out, const RowMatrix<float>& x,
+                     const std::string& name) {
+    RunOptions o = options(mode, out);
+    o.input = dir_.file(name);
+    write_matrix(o.input, x);
     return o;
   }
   // Runs `o` on `ranks` thread ranks over `x` in memory; "" when its results
