@@ -24,7 +24,7 @@
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
 #include "transport/agreement.hpp"
-#include "transport/certificates.hpp"
+#include "net/certificates.hpp"
 #include "transport/mpi_comm.hpp"
 #include "transport/transport_factory.hpp"
 

@@ -15,7 +15,7 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "transport/machine_cores.hpp"
-#include "transport/tls_context.hpp"
+#include "net/tls_context.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

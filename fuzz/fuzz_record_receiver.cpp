@@ -1,4 +1,4 @@
-// The TLS record receiver's ring (transport/record_receiver.hpp) under any
+// The TLS record receiver's ring (net/record_receiver.hpp) under any
 // chunking: bytes written into a socket in pieces of any size, some of them
 // handed over as already read, read out through its BIO in pieces of any
 // size, through a ring of 16 bytes to 2 KiB (so it wraps and fills over and
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_support.hpp"
-#include "transport/record_receiver.hpp"
+#include "net/record_receiver.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;

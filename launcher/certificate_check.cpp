@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "common/errors.hpp"
-#include "transport/certificates.hpp"
+#include "net/certificates.hpp"
 
 namespace ringsim {
 

@@ -19,7 +19,7 @@
 #include "common/log.hpp"
 #include "common/stop_signal.hpp"
 #include "launcher/control_peer.hpp"
-#include "transport/blocking_tls.hpp"
+#include "net/blocking_tls.hpp"
 
 namespace ringsim {
 

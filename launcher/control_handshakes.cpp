@@ -7,7 +7,7 @@
 
 #include "common/errors.hpp"
 #include "common/peer_text.hpp"
-#include "transport/blocking_tls.hpp"
+#include "net/blocking_tls.hpp"
 
 namespace ringsim {
 

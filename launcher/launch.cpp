@@ -22,7 +22,7 @@
 #include "launcher/hyperparameter_environment.hpp"
 #include "launcher/job_outcome_files.hpp"
 #include "launcher/launch_plan.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim {
 

@@ -12,9 +12,9 @@
 #include "launcher/certificate_check.hpp"
 #include "launcher/child_process.hpp"
 #include "launcher/gpu_ranks.hpp"
-#include "transport/certificates.hpp"
-#include "transport/preshared_key.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/certificates.hpp"
+#include "net/preshared_key.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim {
 

@@ -57,7 +57,7 @@ struct LaunchCredentials {
 };
 
 // Reads the job secret once and derives both keys from it, one HKDF per
-// purpose (transport/preshared_key.hpp), or reads the certificate channel.
+// purpose (net/preshared_key.hpp), or reads the certificate channel.
 LaunchCredentials launch_credentials(const Plan& plan, const LaunchOptions& options);
 
 // Writes `checkpoint_key` where the ranks' --checkpoint-key-file points,

@@ -18,7 +18,7 @@
 #include "launcher/control_channel.hpp"
 #include "launcher/control_message.hpp"
 #include "launcher/control_peer.hpp"
-#include "transport/blocking_tls.hpp"
+#include "net/blocking_tls.hpp"
 
 namespace ringsim {
 

@@ -19,7 +19,7 @@
 #include "launcher/control_handshakes.hpp"
 #include "launcher/control_message.hpp"
 #include "launcher/control_peer.hpp"
-#include "transport/blocking_tls.hpp"
+#include "net/blocking_tls.hpp"
 
 namespace ringsim {
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "transport/certificates.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/certificates.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim::testing {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "transport/connection.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/connection.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim::testing {
 

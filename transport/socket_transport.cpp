@@ -13,10 +13,10 @@
 #include "common/host.hpp"
 #include "transport/agreement.hpp"
 #include "transport/machine_cores.hpp"
-#include "transport/peer_greeting.hpp"
-#include "transport/rank_binding.hpp"
+#include "net/peer_greeting.hpp"
+#include "net/rank_binding.hpp"
 #include "transport/tls_credentials.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim {
 

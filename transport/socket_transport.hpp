@@ -12,8 +12,8 @@
 
 #include "common/host.hpp"
 #include "transport/communicator.hpp"
-#include "transport/connection.hpp"
-#include "transport/peer_greeting.hpp"
+#include "net/connection.hpp"
+#include "net/peer_greeting.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

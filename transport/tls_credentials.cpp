@@ -5,7 +5,7 @@
 #include "common/errors.hpp"
 #include "common/job_config.hpp"
 #include "common/log.hpp"
-#include "transport/certificates.hpp"
+#include "net/certificates.hpp"
 
 namespace ringsim {
 

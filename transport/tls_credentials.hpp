@@ -2,7 +2,7 @@
 #include <string>
 
 #include "transport/communicator.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/tls_stream.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

@@ -3,7 +3,6 @@
 // ranks. Messages between two ranks are matched in the order they were
 // posted, per direction, and a receive must name the exact length of the
 // message it matches (a mismatch is an error, never a silent truncation).
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,21 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "net/request.hpp"
+
 namespace ringsim {
-
-using Millis = std::chrono::milliseconds;
-
-// One posted send or receive. Move-only; the buffer it names must stay alive
-// until wait() returned.
-class Request {
- public:
-  virtual ~Request() = default;
-  // True once the transfer is complete; throws if it failed.
-  virtual bool test() = 0;
-  // Blocks until complete; throws TimeoutError naming the peer after `timeout`.
-  virtual void wait(Millis timeout) = 0;
-};
-using RequestPtr = std::unique_ptr<Request>;
 
 // One rank-to-rank edge as this rank saw it.
 struct EdgeStats {

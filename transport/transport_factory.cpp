@@ -2,7 +2,7 @@
 
 #include "common/errors.hpp"
 #include "transport/socket_transport.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ringsim {
 

@@ -307,7 +307,7 @@ TEST_F(RingJob, TlsRefusesPeersWithoutValidCertificates) {
     std::string name, rogue_kind, rogue_cert, reason;
   };
   // The agreed message is the lowest failing rank's: a refusing peer's
-  // ("refused rank R (host ...): ..."); tests/transport/test_connection.cpp checks
+  // ("refused rank R (host ...): ..."); tests/net/test_connection.cpp checks
   // what the refused side says.
   for (const Case& c :
        {Case{"foreign", "tls", "foreign", "not signed by the job CA"}, Case{"expired", "tls", "expired", "expired on "},

@@ -19,10 +19,10 @@
 #include "launcher/control_handshakes.hpp"
 #include "tests/scratch_dir.hpp"
 #include "tests/tls_fixture.hpp"
-#include "transport/blocking_tls.hpp"
-#include "transport/certificates.hpp"
-#include "transport/preshared_key.hpp"
-#include "transport/tls_stream.hpp"
+#include "net/blocking_tls.hpp"
+#include "net/certificates.hpp"
+#include "net/preshared_key.hpp"
+#include "net/tls_stream.hpp"
 
 using namespace ringsim;
 using ringsim::testing::ScratchDir;

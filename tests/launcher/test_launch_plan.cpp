@@ -16,9 +16,9 @@
 #include "launcher/launch_settings.hpp"
 #include "launcher/sagemaker_config.hpp"
 #include "tests/launcher/ml_root.hpp"
-#include "transport/certificates.hpp"
-#include "transport/preshared_key.hpp"
-#include "transport/tls_context.hpp"
+#include "net/certificates.hpp"
+#include "net/preshared_key.hpp"
+#include "net/tls_context.hpp"
 
 using namespace ringsim;
 using ringsim::testing::MlRoot;
