@@ -25,7 +25,7 @@
 #include "launcher/launch_settings.hpp"
 #include "transport/agreement.hpp"
 #include "net/certificates.hpp"
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 
 namespace ringsim::testing {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The control plane the engine talks to: rank, size, deadline-bounded
 // collectives for bootstrap and error agreement, and the rank-to-machine
-// facts. Backends: MpiComm (transport/mpi_comm.hpp, ranks are processes
+// facts. Backends: MpiComm (mpi/mpi_comm.hpp, ranks are processes
 // under mpirun) and ThreadComm (transport/thread_comm.hpp, ranks are threads
 // of one process). The engine, the transport factory, the agreement and the
 // progress channel hold a Communicator and never know which.

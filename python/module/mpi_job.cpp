@@ -8,7 +8,7 @@
 #include "common/host.hpp"
 #include "common/phase.hpp"
 #include "kernels/gemm_backend.hpp"
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 
 namespace ringsim {
 

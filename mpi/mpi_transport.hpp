@@ -1,5 +1,5 @@
 #pragma once
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {

@@ -1,4 +1,4 @@
-#include "transport/mpi_transport.hpp"
+#include "mpi/mpi_transport.hpp"
 
 #include <fmt/format.h>
 

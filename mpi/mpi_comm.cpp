@@ -1,4 +1,4 @@
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 
 #include <fmt/format.h>
 
@@ -11,8 +11,8 @@
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
 #include "common/watchdog.hpp"
-#include "transport/mpi_progress_link.hpp"
-#include "transport/mpi_transport.hpp"
+#include "mpi/mpi_progress_link.hpp"
+#include "mpi/mpi_transport.hpp"
 
 namespace ringsim {
 

@@ -1,8 +1,8 @@
-#include "transport/mpi_progress_link.hpp"
+#include "mpi/mpi_progress_link.hpp"
 
 #include <thread>
 
-#include "transport/mpi_comm.hpp"
+#include "mpi/mpi_comm.hpp"
 
 namespace ringsim {
 
