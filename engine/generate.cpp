@@ -6,7 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 
 namespace ringsim {
 

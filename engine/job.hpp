@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/job_config.hpp"
-#include "engine/in_memory_rows.hpp"
+#include "engine/io/in_memory_rows.hpp"
 #include "engine/ring_mode.hpp"
 #include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/matrix_source.hpp"
+#include "engine/io/matrix_source.hpp"
 #include "kernels/partition.hpp"
 #include "transport/communicator.hpp"
 

@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "common/errors.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 
 namespace ringsim {
 

@@ -13,7 +13,7 @@
 #include "common/errors.hpp"
 #include "common/fault_injection.hpp"
 #include "engine/mode_common.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
 #include "engine/received_state.hpp"

@@ -6,7 +6,7 @@
 
 #include "common/fault_injection.hpp"
 #include "engine/mode_common.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 #include "engine/progress.hpp"
 #include "engine/received_state.hpp"
 #include "engine/result_files.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/errors.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/errors.hpp"
-#include "engine/matrix_source.hpp"
+#include "engine/io/matrix_source.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "fuzz/slices_agree.hpp"
 

@@ -3,7 +3,7 @@
 // rows, loaded on its own, equals the same rows of a load of the whole file.
 #include <cstdint>
 
-#include "engine/matrix_source.hpp"
+#include "engine/io/matrix_source.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace ringsim::fuzz {

@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 
 namespace ringsim::testing {
 

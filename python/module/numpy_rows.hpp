@@ -1,8 +1,8 @@
 #pragma once
-// numpy arrays as the engine's in-memory rows (engine/in_memory_rows.hpp).
+// numpy arrays as the engine's in-memory rows (engine/io/in_memory_rows.hpp).
 #include <pybind11/numpy.h>
 
-#include "engine/in_memory_rows.hpp"
+#include "engine/io/in_memory_rows.hpp"
 
 namespace ringsim {
 

@@ -8,8 +8,8 @@
 #include "common/atomic_file.hpp"
 #include "common/errors.hpp"
 #include "engine/generate.hpp"
-#include "engine/matrix_source.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/matrix_source.hpp"
+#include "engine/io/npy.hpp"
 #include "tests/scratch_dir.hpp"
 
 using namespace ringsim;

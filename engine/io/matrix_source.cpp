@@ -1,4 +1,4 @@
-#include "engine/matrix_source.hpp"
+#include "engine/io/matrix_source.hpp"
 
 #include <fmt/format.h>
 
@@ -14,9 +14,9 @@
 
 #include "common/errors.hpp"
 #include "common/natural_order.hpp"
-#include "engine/csv_fields.hpp"
-#include "engine/csv_layout.hpp"
-#include "engine/npy.hpp"
+#include "engine/io/csv_fields.hpp"
+#include "engine/io/csv_layout.hpp"
+#include "engine/io/npy.hpp"
 
 namespace ringsim {
 

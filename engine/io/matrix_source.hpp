@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/job_config.hpp"
-#include "engine/csv_layout.hpp"
-#include "engine/in_memory_rows.hpp"
+#include "engine/io/csv_layout.hpp"
+#include "engine/io/in_memory_rows.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ringsim {

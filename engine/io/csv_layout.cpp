@@ -1,9 +1,9 @@
-#include "engine/csv_layout.hpp"
+#include "engine/io/csv_layout.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-#include "engine/csv_fields.hpp"
+#include "engine/io/csv_fields.hpp"
 
 namespace ringsim {
 

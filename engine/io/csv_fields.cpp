@@ -1,4 +1,4 @@
-#include "engine/csv_fields.hpp"
+#include "engine/io/csv_fields.hpp"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "engine/npy.hpp"
+#include "engine/io/npy.hpp"
 
 #include <cctype>
 #include <charconv>
