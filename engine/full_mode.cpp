@@ -16,7 +16,7 @@
 #include "engine/io/npy.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 

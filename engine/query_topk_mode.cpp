@@ -3,7 +3,7 @@
 
 #include "common/errors.hpp"
 #include "engine/mode_common.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/topk_output.hpp"
 
 namespace ringsim {

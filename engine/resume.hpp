@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "engine/checkpoint.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
 #include "engine/ring_loop.hpp"
 #include "transport/communicator.hpp"
 

@@ -10,7 +10,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/job_config.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/tile_kernel.hpp"

@@ -4,7 +4,7 @@
 
 #include "common/clock.hpp"
 #include "common/phase.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "kernels/normalize.hpp"
 
 namespace ringsim {

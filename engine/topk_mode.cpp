@@ -15,7 +15,7 @@
 #include "engine/mode_common.hpp"
 #include "engine/io/npy.hpp"
 #include "engine/output_budget.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/topk_output.hpp"
 
 namespace ringsim {

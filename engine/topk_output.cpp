@@ -8,7 +8,7 @@
 #include "engine/mode_common.hpp"
 #include "engine/io/npy.hpp"
 #include "engine/progress.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "common/errors.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace {

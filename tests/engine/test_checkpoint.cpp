@@ -10,8 +10,8 @@
 #include <limits>
 
 #include "common/errors.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "kernels/tile_kernel.hpp"
 #include "tests/reference.hpp"
 #include "tests/scratch_dir.hpp"

@@ -1,4 +1,4 @@
-#include "engine/checkpoint.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>

@@ -1,4 +1,4 @@
-#include "engine/received_state.hpp"
+#include "engine/checkpoint/received_state.hpp"
 
 namespace ringsim {
 
