@@ -23,9 +23,9 @@
 #include "kernels/gemm_backend.hpp"
 #include "launcher/launch.hpp"
 #include "launcher/launch_settings.hpp"
-#include "transport/agreement.hpp"
-#include "net/certificates.hpp"
 #include "mpi/mpi_comm.hpp"
+#include "net/certificates.hpp"
+#include "transport/agreement.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

@@ -14,8 +14,8 @@
 #include "common/atomic_file.hpp"
 #include "common/clock.hpp"
 #include "common/errors.hpp"
-#include "transport/machine_cores.hpp"
 #include "net/tls_context.hpp"
+#include "transport/machine_cores.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

@@ -2,8 +2,8 @@
 #include <vector>
 
 #include "common/errors.hpp"
-#include "engine/mode_common.hpp"
 #include "engine/checkpoint/received_state.hpp"
+#include "engine/mode_common.hpp"
 #include "engine/topk_output.hpp"
 
 namespace ringsim {

@@ -12,11 +12,11 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/fault_injection.hpp"
-#include "engine/mode_common.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/io/npy.hpp"
+#include "engine/mode_common.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
-#include "engine/checkpoint/received_state.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 

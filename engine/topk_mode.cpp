@@ -12,10 +12,10 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/fault_injection.hpp"
-#include "engine/mode_common.hpp"
-#include "engine/io/npy.hpp"
-#include "engine/output_budget.hpp"
 #include "engine/checkpoint/received_state.hpp"
+#include "engine/io/npy.hpp"
+#include "engine/mode_common.hpp"
+#include "engine/output_budget.hpp"
 #include "engine/topk_output.hpp"
 
 namespace ringsim {

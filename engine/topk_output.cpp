@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "common/fault_injection.hpp"
-#include "engine/mode_common.hpp"
-#include "engine/io/npy.hpp"
-#include "engine/progress.hpp"
 #include "engine/checkpoint/received_state.hpp"
+#include "engine/io/npy.hpp"
+#include "engine/mode_common.hpp"
+#include "engine/progress.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
 

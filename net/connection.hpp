@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "net/event_fd.hpp"
-#include "net/stream.hpp"
 #include "net/request.hpp"
+#include "net/stream.hpp"
 
 namespace ringsim {
 

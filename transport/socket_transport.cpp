@@ -11,12 +11,12 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/host.hpp"
-#include "transport/agreement.hpp"
-#include "transport/machine_cores.hpp"
 #include "net/peer_greeting.hpp"
 #include "net/rank_binding.hpp"
-#include "transport/tls_credentials.hpp"
 #include "net/tls_stream.hpp"
+#include "transport/agreement.hpp"
+#include "transport/machine_cores.hpp"
+#include "transport/tls_credentials.hpp"
 
 namespace ringsim {
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/host.hpp"
-#include "transport/communicator.hpp"
 #include "net/connection.hpp"
 #include "net/peer_greeting.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

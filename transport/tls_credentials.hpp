@@ -1,8 +1,8 @@
 #pragma once
 #include <string>
 
-#include "transport/communicator.hpp"
 #include "net/tls_stream.hpp"
+#include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {

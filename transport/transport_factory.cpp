@@ -1,8 +1,8 @@
 #include "transport/transport_factory.hpp"
 
 #include "common/errors.hpp"
-#include "transport/socket_transport.hpp"
 #include "net/tls_stream.hpp"
+#include "transport/socket_transport.hpp"
 
 namespace ringsim {
 

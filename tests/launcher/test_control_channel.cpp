@@ -17,12 +17,12 @@
 #include "common/errors.hpp"
 #include "launcher/control_channel.hpp"
 #include "launcher/control_handshakes.hpp"
-#include "tests/scratch_dir.hpp"
-#include "tests/tls_fixture.hpp"
 #include "net/blocking_tls.hpp"
 #include "net/certificates.hpp"
 #include "net/preshared_key.hpp"
 #include "net/tls_stream.hpp"
+#include "tests/scratch_dir.hpp"
+#include "tests/tls_fixture.hpp"
 
 using namespace ringsim;
 using ringsim::testing::ScratchDir;

@@ -15,10 +15,10 @@
 #include "launcher/launch_plan.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/sagemaker_config.hpp"
-#include "tests/launcher/ml_root.hpp"
 #include "net/certificates.hpp"
 #include "net/preshared_key.hpp"
 #include "net/tls_context.hpp"
+#include "tests/launcher/ml_root.hpp"
 
 using namespace ringsim;
 using ringsim::testing::MlRoot;

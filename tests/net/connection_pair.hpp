@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "tests/tls_fixture.hpp"
 #include "net/connection.hpp"
 #include "net/tls_stream.hpp"
+#include "tests/tls_fixture.hpp"
 
 namespace ringsim::testing {
 

@@ -19,12 +19,12 @@
 #include <tuple>
 
 #include "common/errors.hpp"
-#include "tests/tls_fixture.hpp"
-#include "tests/tls_pair.hpp"
-#include "tests/net/connection_pair.hpp"
 #include "net/certificates.hpp"
 #include "net/connection.hpp"
 #include "net/tls_stream.hpp"
+#include "tests/net/connection_pair.hpp"
+#include "tests/tls_fixture.hpp"
+#include "tests/tls_pair.hpp"
 
 using namespace ringsim;
 using namespace ringsim::testing;

@@ -10,9 +10,9 @@
 
 #include "common/errors.hpp"
 #include "common/socket.hpp"
-#include "tests/tls_fixture.hpp"
 #include "net/blocking_tls.hpp"
 #include "net/preshared_key.hpp"
+#include "tests/tls_fixture.hpp"
 
 namespace ringsim {
 namespace {

@@ -12,8 +12,8 @@
 
 #include <atomic>
 
-#include "tests/tls_pair.hpp"
 #include "net/tls_stream.hpp"
+#include "tests/tls_pair.hpp"
 
 using namespace ringsim;
 
