@@ -14,7 +14,7 @@
 #include "transport/communicator.hpp"
 #include "transport/connection.hpp"
 #include "transport/peer_greeting.hpp"
-#include "transport/transport_factory.hpp"
+#include "transport/transport_options.hpp"
 
 namespace ringsim {
 
