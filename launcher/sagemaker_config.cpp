@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "launcher/gpu_ranks.hpp"
 #include "launcher/host_cores.hpp"
 
@@ -74,12 +75,6 @@ bool read_if_exists(const std::string& path, std::string& text) {
   return true;
 }
 
-std::string get_string(const json& object, const std::string& key, const std::string& origin) {
-  if (!object.contains(key)) throw ConfigError(origin + ": missing \"" + key + "\"");
-  if (!object[key].is_string()) throw ConfigError(origin + ": \"" + key + "\" must be a string");
-  return object[key].get<std::string>();
-}
-
 std::vector<std::string> get_string_list(const json& value, const std::string& origin) {
   if (!value.is_array()) throw ConfigError(origin + ": expected a list of host names");
   std::vector<std::string> out;
@@ -132,7 +127,7 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
   if (read_if_exists(resource_path, text)) {
     const json resource = parse_json(text, resource_path);
     if (!resource.is_object()) throw ConfigError(resource_path + ": expected a JSON object");
-    config.current_host = get_string(resource, "current_host", resource_path);
+    config.current_host = current_host_in(text, resource_path);
     if (!resource.contains("hosts")) throw ConfigError(resource_path + ": missing \"hosts\"");
     config.hosts = get_string_list(resource["hosts"], resource_path + " \"hosts\"");
     if (resource.contains("network_interface_name") && resource["network_interface_name"].is_string())
