@@ -173,6 +173,8 @@ inline constexpr int kMaxProcessesPerHost = 4096;  // far above any instance's C
 
 // Calls visit(info, field) for every option, in help order. `Config` is
 // JobConfig or const JobConfig.
+// long: the table of every job option, one entry each; split up, the help
+// order and the one place to add an option would be lost.
 template <class Config, class Visit>
 void visit_job_options(Config& c, Visit&& visit) {
   visit(option("input",

@@ -114,14 +114,9 @@ json read_config_object(const std::string& path, const std::string& variable, co
   return value;
 }
 
-}  // namespace
-
-SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
-  SageMakerConfig config;
-  config.ml_root = ml_root;
-  const std::string config_dir = ml_root + "/input/config";
-
-  // Hosts.
+// The hosts and this host's name, its network interface and instance type:
+// resourceconfig.json, else the toolkit's SM_HOSTS and SM_CURRENT_HOST.
+void read_hosts(SageMakerConfig& config, const std::string& config_dir, const Environment& environment) {
   std::string text;
   const std::string resource_path = config_dir + "/resourceconfig.json";
   if (read_if_exists(resource_path, text)) {
@@ -152,13 +147,11 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     for (const auto& h : config.hosts) list += (list.empty() ? "" : ", ") + h;
     throw ConfigError("current_host '" + config.current_host + "' is not in hosts [" + list + "]");
   }
+}
 
-  // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
-  const json hyperparameters = read_config_object(config_dir + "/hyperparameters.json", "SM_HPS", environment);
-  for (const auto& [key, value] : hyperparameters.items())
-    config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
-
-  // Channels.
+// The input channels of inputdataconfig.json (else SM_INPUT_DATA_CONFIG).
+std::map<std::string, ChannelConfig> read_channels(const std::string& config_dir, const Environment& environment) {
+  std::map<std::string, ChannelConfig> channels_by_name;
   const std::string data_path = config_dir + "/inputdataconfig.json";
   const json channels = read_config_object(data_path, "SM_INPUT_DATA_CONFIG", environment);
   for (const auto& [name, channel] : channels.items()) {
@@ -173,9 +166,13 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     }
     if (c.distribution != "FullyReplicated" && c.distribution != "ShardedByS3Key")
       throw ConfigError(data_path + ": channel '" + name + "' has unknown S3DistributionType '" + c.distribution + "'");
-    config.channels[name] = c;
+    channels_by_name[name] = c;
   }
+  return channels_by_name;
+}
 
+// The CPUs ranks go by by default, and why (SageMakerConfig::cpus).
+void count_cpus(SageMakerConfig& config, const Environment& environment) {
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
   const int sm_num_cpus = cpus.empty() ? 0 : parse_cpu_count(cpus);  // checked even when the cores decide
   const std::string sys_root = lookup(environment, "RINGSIM_SYSFS_ROOT");
@@ -190,6 +187,23 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     config.cpus_why =
         "one per CPU of this machine: " + std::to_string(config.cpus) + " (no CPU topology in sysfs, no SM_NUM_CPUS)";
   }
+}
+
+}  // namespace
+
+SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
+  SageMakerConfig config;
+  config.ml_root = ml_root;
+  const std::string config_dir = ml_root + "/input/config";
+  read_hosts(config, config_dir, environment);
+
+  // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
+  const json hyperparameters = read_config_object(config_dir + "/hyperparameters.json", "SM_HPS", environment);
+  for (const auto& [key, value] : hyperparameters.items())
+    config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
+
+  config.channels = read_channels(config_dir, environment);
+  count_cpus(config, environment);
   const std::string dev_root = lookup(environment, "RINGSIM_DEV_ROOT");
   const GpuCount gpus =
       count_gpus(lookup(environment, "SM_NUM_GPUS"), dev_root.empty() ? "/dev" : dev_root, dev_root.empty());
