@@ -171,10 +171,8 @@ inline constexpr int kMaxK = 1 << 20;              // results per row
 inline constexpr int kMaxTile = 16384;             // a float64 tile of 16384^2 scores is 2 GiB
 inline constexpr int kMaxProcessesPerHost = 4096;  // far above any instance's CPU count
 
-// Calls visit(info, field) for every option, in help order. `Config` is
-// JobConfig or const JobConfig.
-// long: the table of every job option, one entry each; split up, the help
-// order and the one place to add an option would be lost.
+// Calls visit(info, field) for every option, in help order (JobConfig or
+// const JobConfig). long: one table, one entry per option, kept whole.
 template <class Config, class Visit>
 void visit_job_options(Config& c, Visit&& visit) {
   visit(option("input",

@@ -25,6 +25,7 @@ SKIPPED = ("tests/", "build")
 LITERAL = re.compile(r'^[ \t]*#(?:\\\n|[^\n])*|R"([^()\\ ]{0,16})\((?:.|\n)*?\)\1"|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|//[^\n]*|/\*(?:.|\n)*?\*/', re.M)
 SCOPE = re.compile(r"^(extern\b|(inline\s+)?namespace\b|(class|struct|union|enum)\b)")
 TEMPLATE = re.compile(r"^template\s*<")
+AFTER_CALL_SCOPE = re.compile(r"\)[^()]*\b(namespace|class|struct|union|enum)\b[^()]*$")
 KEYWORDS = {"if", "for", "while", "switch", "catch", "return", "sizeof", "decltype", "alignof", "noexcept"}
 
 
@@ -52,7 +53,9 @@ def function_name(header):
     """The name a function header declares (the word before its first
     parameter list), or None when `header` is no function's."""
     header = without_template(header)
-    if SCOPE.match(header) or "(" not in header:
+    # A scope's keyword after the last ")": a namespace or class after a
+    # macro call that ends without ";" (NLOHMANN_DEFINE_TYPE_...(...)).
+    if SCOPE.match(header) or "(" not in header or AFTER_CALL_SCOPE.search(header):
         return None
     found = re.search(r"([~\w]+(?:::[~\w]+)*|operator\s*\S+?)\s*$", header[: header.index("(")])
     if not found or found.group(1) in KEYWORDS:
@@ -75,7 +78,7 @@ def long_functions(path, limit):
                 scopes.append(("inner", at, None))
             elif function_name(header):
                 scopes.append(("body", at, function_name(header)))
-            elif SCOPE.match(without_template(header)):
+            elif SCOPE.match(without_template(header)) or AFTER_CALL_SCOPE.search(header):
                 scopes.append(("scope", at, None))
             else:
                 scopes.append(("inner", at, None))
