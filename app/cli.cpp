@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -132,6 +134,151 @@ int run_job_command(RunOptions options, int argc, char** argv) {
   }
 }
 
+// A subcommand and what runs it once the command line named it; the
+// options it binds live in the function.
+using Subcommand = std::pair<CLI::App*, std::function<int()>>;
+
+Subcommand add_gen_command(CLI::App& app) {
+  auto gen = std::make_shared<GenerateOptions>();
+  auto out = std::make_shared<std::string>();
+  auto* command = app.add_subcommand("gen", "Write a seeded, clustered float32 matrix");
+  command->add_option("--rows", gen->rows, "Rows")->required();
+  command->add_option("--cols", gen->cols, "Columns")->required();
+  command->add_option("--seed", gen->seed, "Random seed")->capture_default_str();
+  command->add_option("--clusters", gen->clusters, "Cluster centres")->capture_default_str();
+  command->add_option("--noise", gen->noise, "Noise standard deviation")->capture_default_str();
+  command->add_option("--out", *out, "Output .npy or .csv")->required();
+  return {command, [gen, out] {
+            write_matrix(*out, generate_clustered(*gen));
+            return 0;
+          }};
+}
+
+Subcommand add_run_command(CLI::App& app, int argc, char** argv) {
+  auto run = std::make_shared<RunOptions>();
+  auto* command = app.add_subcommand("run", "Run a similarity job (under mpirun)");
+  add_run_options(*command, *run);
+  return {command, [run, argc, argv] { return run_job_command(*run, argc, argv); }};
+}
+
+Subcommand add_options_command(CLI::App& app) {
+  auto* command = app.add_subcommand("options", "Print the job options as a Markdown table (docs/options.md)");
+  auto launcher = std::make_shared<bool>(false);
+  command->add_flag("--launcher", *launcher, "Print the launcher's own hyperparameters instead (docs/sagemaker.md)");
+  return {command, [launcher] {
+            std::fputs((*launcher ? launch_settings_markdown() : job_options_markdown()).c_str(), stdout);
+            return 0;
+          }};
+}
+
+Subcommand add_certs_command(CLI::App& app) {
+  struct Certs {
+    std::string out, ca_key, job;
+    std::vector<std::string> hosts;
+    int days = 7;
+  };
+  auto certs = std::make_shared<Certs>();
+  auto* command = app.add_subcommand("certs", "Make a job CA and a certificate + key per host for --transport tls");
+  command->add_option("--out", certs->out, "Directory for ca.pem, HOST.pem, HOST.key (the certificate channel)")
+      ->required();
+  command->add_option("--ca-key", certs->ca_key,
+                      "Also keep the CA's private key here (outside the channel), to issue more certificates");
+  command
+      ->add_option(
+          "--hosts", certs->hosts,
+          "Host names (comma separated; algo-1..8 is algo-1,...,algo-8, SageMaker's names for 8 instances; default: "
+          "this host)")
+      ->delimiter(',');
+  command->add_option("--days", certs->days, "Validity in days (cover the job's max_wait or max_run)")
+      ->capture_default_str();
+  command->add_option("--job", certs->job, "The job these certificates are for, named in the CA (default: random)");
+  return {command, [certs] {
+            write_certificates(certs->out, certs->hosts, certs->days, certs->ca_key, certs->job);
+            return 0;
+          }};
+}
+
+Subcommand add_gemm_bench(CLI::App& bench) {
+  auto gemm = std::make_shared<GemmBenchOptions>();
+  auto* command = bench.add_subcommand("gemm", "Single-core GEMM peak and fused top-k tile rate");
+  command->add_option("--tile", gemm->tile, "Tile edge")->capture_default_str();
+  command->add_option("--depth", gemm->depth, "Columns (d)")->capture_default_str();
+  command->add_option("--k", gemm->k, "k for the fused selection")->capture_default_str();
+  command->add_option("--seconds", gemm->seconds, "Seconds per measurement")->capture_default_str();
+  return {command, [gemm] {
+            run_gemm_bench(*gemm);
+            return 0;
+          }};
+}
+
+Subcommand add_cipher_bench(CLI::App& bench) {
+  auto seconds = std::make_shared<double>(1.0);
+  auto record = std::make_shared<std::size_t>(16384);
+  auto* command = bench.add_subcommand(
+      "cipher", "One core's AES-128-GCM sealing rate on 16 KiB records, as the tls transport runs it (no MPI)");
+  command->add_option("--seconds", *seconds, "Seconds to measure")->capture_default_str();
+  command->add_option("--record", *record, "Plaintext bytes per sealed record")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  return {command, [seconds, record] {
+            std::printf("cipher_seal_MBps=%.0f record_bytes=%zu\n", cipher_seal_rate(*seconds, *record) / 1e6, *record);
+            return 0;
+          }};
+}
+
+// Runs `bench` on every rank under mpirun; a rank that fails takes the job down.
+int run_transport_bench_command(const TransportBenchOptions& bench, int argc, char** argv) {
+  MpiSession session(&argc, &argv);
+  const MpiComm comm;
+  set_rank_identity(comm.rank(), identity_host());
+  try {
+    run_transport_bench(bench, comm);
+    return 0;
+  } catch (const std::exception& e) {
+    print_error(where_this_rank_is() + ": " + e.what());
+    MpiSession::abort(1);
+  }
+}
+
+Subcommand add_transport_bench(CLI::App& bench, int argc, char** argv) {
+  auto options = std::make_shared<TransportBenchOptions>();
+  auto* command = bench.add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
+  command
+      ->add_option("--transport", options->transports,
+                   "Transports, comma separated: mpi, tcp, tls (pipelined records, as run --tls-pipelining on), "
+                   "tls-openssl (user-space records only), tls-serial (neither sending nor receiving pipelined, as "
+                   "--tls-pipelining off), tls-serial-receive (pipelined sending only); a "
+                   "-x2 suffix "
+                   "stripes each message over "
+                   "two connections per peer")
+      ->delimiter(',')
+      ->capture_default_str();
+  command->add_option("--sizes", options->sizes, "LOW..HIGH (powers of two) or a comma list")->capture_default_str();
+  command->add_option("--seconds", options->seconds_per_size, "Time budget per size and test")->capture_default_str();
+  command->add_option("--out", options->out, "Write every sample as JSON here (rank 0)");
+  command->add_option("--tls-ciphersuites", options->tls_ciphersuites, "TLS 1.3 suites")->capture_default_str();
+  command->add_option("--tls-crypto", options->tls_crypto, "auto | openssl (or list tls-openssl)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "openssl"}));
+  command->add_option("--bind", options->bind,
+                      "ADDR|IFACE each rank listens on (as `run --bind`); default: loopback on one machine");
+  command->add_option("--netns", options->netns,
+                      "Network namespace (ip netns) this rank's connections use, entered after MPI starts: "
+                      "ranks in two namespaces joined by a capped veth measure a link (root; give each rank "
+                      "its own with mpirun's MPMD ':')");
+  return {command, [options, argc, argv] { return run_transport_bench_command(*options, argc, argv); }};
+}
+
+Subcommand add_launch_command(CLI::App& app) {
+  auto launch = std::make_shared<LaunchOptions>();
+  auto* command = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");
+  command->add_option("--ml-root", launch->ml_root, "The ML root")->capture_default_str();
+  command->add_flag("--dry-run", launch->dry_run, "Print the rank table, hostfile and mpirun argv; run nothing");
+  command->add_flag("--local", launch->local,
+                    "Simulate on this machine: ML roots are sibling folders named by host, no sshd");
+  return {command, [launch] { return run_launch(*launch); }};
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -145,98 +292,14 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(std::vector<std::string>(log::level_names().begin(), log::level_names().end())));
 
-  GenerateOptions gen;
-  std::string gen_out;
-  auto* gen_cmd = app.add_subcommand("gen", "Write a seeded, clustered float32 matrix");
-  gen_cmd->add_option("--rows", gen.rows, "Rows")->required();
-  gen_cmd->add_option("--cols", gen.cols, "Columns")->required();
-  gen_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
-  gen_cmd->add_option("--clusters", gen.clusters, "Cluster centres")->capture_default_str();
-  gen_cmd->add_option("--noise", gen.noise, "Noise standard deviation")->capture_default_str();
-  gen_cmd->add_option("--out", gen_out, "Output .npy or .csv")->required();
-
-  RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "Run a similarity job (under mpirun)");
-  add_run_options(*run_cmd, run);
-  auto* options_cmd = app.add_subcommand("options", "Print the job options as a Markdown table (docs/options.md)");
-  bool launcher_options = false;
-  options_cmd->add_flag("--launcher", launcher_options,
-                        "Print the launcher's own hyperparameters instead (docs/sagemaker.md)");
-
-  std::string certs_out;
-  std::vector<std::string> certs_hosts;
-  int certs_days = 7;
-  std::string certs_job;
-  auto* certs_cmd = app.add_subcommand("certs", "Make a job CA and a certificate + key per host for --transport tls");
-  std::string certs_ca_key;
-  certs_cmd->add_option("--out", certs_out, "Directory for ca.pem, HOST.pem, HOST.key (the certificate channel)")
-      ->required();
-  certs_cmd->add_option("--ca-key", certs_ca_key,
-                        "Also keep the CA's private key here (outside the channel), to issue more certificates");
-  certs_cmd
-      ->add_option(
-          "--hosts", certs_hosts,
-          "Host names (comma separated; algo-1..8 is algo-1,...,algo-8, SageMaker's names for 8 instances; default: "
-          "this host)")
-      ->delimiter(',');
-  certs_cmd->add_option("--days", certs_days, "Validity in days (cover the job's max_wait or max_run)")
-      ->capture_default_str();
-  certs_cmd->add_option("--job", certs_job, "The job these certificates are for, named in the CA (default: random)");
-
-  auto* bench_cmd = app.add_subcommand("bench", "Micro-benchmarks");
-  bench_cmd->require_subcommand(1);
-  GemmBenchOptions gemm;
-  auto* gemm_cmd = bench_cmd->add_subcommand("gemm", "Single-core GEMM peak and fused top-k tile rate");
-  gemm_cmd->add_option("--tile", gemm.tile, "Tile edge")->capture_default_str();
-  gemm_cmd->add_option("--depth", gemm.depth, "Columns (d)")->capture_default_str();
-  gemm_cmd->add_option("--k", gemm.k, "k for the fused selection")->capture_default_str();
-  gemm_cmd->add_option("--seconds", gemm.seconds, "Seconds per measurement")->capture_default_str();
-
-  double cipher_seconds = 1.0;
-  std::size_t cipher_record = 16384;
-  auto* cipher_cmd = bench_cmd->add_subcommand(
-      "cipher", "One core's AES-128-GCM sealing rate on 16 KiB records, as the tls transport runs it (no MPI)");
-  cipher_cmd->add_option("--seconds", cipher_seconds, "Seconds to measure")->capture_default_str();
-  cipher_cmd->add_option("--record", cipher_record, "Plaintext bytes per sealed record")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
-
-  TransportBenchOptions transport_bench;
-
-  auto* transport_cmd = bench_cmd->add_subcommand("transport", "Ping-pong and ring bandwidth per transport (mpirun)");
-  transport_cmd
-      ->add_option("--transport", transport_bench.transports,
-                   "Transports, comma separated: mpi, tcp, tls (pipelined records, as run --tls-pipelining on), "
-                   "tls-openssl (user-space records only), tls-serial (neither sending nor receiving pipelined, as "
-                   "--tls-pipelining off), tls-serial-receive (pipelined sending only); a "
-                   "-x2 suffix "
-                   "stripes each message over "
-                   "two connections per peer")
-      ->delimiter(',')
-      ->capture_default_str();
-  transport_cmd->add_option("--sizes", transport_bench.sizes, "LOW..HIGH (powers of two) or a comma list")
-      ->capture_default_str();
-  transport_cmd->add_option("--seconds", transport_bench.seconds_per_size, "Time budget per size and test")
-      ->capture_default_str();
-  transport_cmd->add_option("--out", transport_bench.out, "Write every sample as JSON here (rank 0)");
-  transport_cmd->add_option("--tls-ciphersuites", transport_bench.tls_ciphersuites, "TLS 1.3 suites")
-      ->capture_default_str();
-  transport_cmd->add_option("--tls-crypto", transport_bench.tls_crypto, "auto | openssl (or list tls-openssl)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "openssl"}));
-  transport_cmd->add_option("--bind", transport_bench.bind,
-                            "ADDR|IFACE each rank listens on (as `run --bind`); default: loopback on one machine");
-  transport_cmd->add_option("--netns", transport_bench.netns,
-                            "Network namespace (ip netns) this rank's connections use, entered after MPI starts: "
-                            "ranks in two namespaces joined by a capped veth measure a link (root; give each rank "
-                            "its own with mpirun's MPMD ':')");
-
-  LaunchOptions launch;
-  auto* launch_cmd = app.add_subcommand("launch", "SageMaker entrypoint: read /opt/ml, start mpirun from the leader");
-  launch_cmd->add_option("--ml-root", launch.ml_root, "The ML root")->capture_default_str();
-  launch_cmd->add_flag("--dry-run", launch.dry_run, "Print the rank table, hostfile and mpirun argv; run nothing");
-  launch_cmd->add_flag("--local", launch.local,
-                       "Simulate on this machine: ML roots are sibling folders named by host, no sshd");
+  std::vector<Subcommand> commands{add_gen_command(app), add_run_command(app, argc, argv), add_options_command(app),
+                                   add_certs_command(app)};
+  auto* bench = app.add_subcommand("bench", "Micro-benchmarks");
+  bench->require_subcommand(1);
+  commands.push_back(add_gemm_bench(*bench));
+  commands.push_back(add_cipher_bench(*bench));
+  commands.push_back(add_transport_bench(*bench, argc, argv));
+  commands.push_back(add_launch_command(app));
 
   try {
     app.parse(argc, argv);
@@ -246,41 +309,8 @@ int run_cli(int argc, char** argv) {
   log::set_level(log_level);
 
   try {
-    if (*gen_cmd) {
-      write_matrix(gen_out, generate_clustered(gen));
-      return 0;
-    }
-    if (*run_cmd) return run_job_command(run, argc, argv);
-    if (*options_cmd) {
-      std::fputs((launcher_options ? launch_settings_markdown() : job_options_markdown()).c_str(), stdout);
-      return 0;
-    }
-    if (*launch_cmd) return run_launch(launch);
-    if (*transport_cmd) {
-      MpiSession session(&argc, &argv);
-      const MpiComm comm;
-      set_rank_identity(comm.rank(), identity_host());
-      try {
-        run_transport_bench(transport_bench, comm);
-        return 0;
-      } catch (const std::exception& e) {
-        print_error(where_this_rank_is() + ": " + e.what());
-        MpiSession::abort(1);
-      }
-    }
-    if (*gemm_cmd) {
-      run_gemm_bench(gemm);
-      return 0;
-    }
-    if (*cipher_cmd) {
-      std::printf("cipher_seal_MBps=%.0f record_bytes=%zu\n", cipher_seal_rate(cipher_seconds, cipher_record) / 1e6,
-                  cipher_record);
-      return 0;
-    }
-    if (*certs_cmd) {
-      write_certificates(certs_out, certs_hosts, certs_days, certs_ca_key, certs_job);
-      return 0;
-    }
+    for (const auto& [command, run] : commands)
+      if (*command) return run();
   } catch (const std::exception& e) {
     print_error(e.what());
     return 1;

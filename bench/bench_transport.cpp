@@ -178,47 +178,43 @@ class StripedTransport : public Transport {
   std::vector<std::unique_ptr<Transport>> parts_;
 };
 
-void run_transport_bench(const TransportBenchOptions& options, const Communicator& comm) {
-  if (comm.size() < 2) throw InputError("bench transport needs at least 2 ranks (mpirun -np 2)");
-  const auto sizes = parse_sizes(options.sizes);
-  const Millis timeout(120000);
-  nlohmann::json results = nlohmann::json::array();
-  const int rank = comm.rank(), size = comm.size();
-  if (!options.netns.empty()) enter_network_namespace(options.netns);
-  const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
-  std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
-  if (rank == 0)
-    fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8} {:>6} {:>8} {:>8}\n", "kind", "test",
-               "bytes", "reps", "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher", "busy", "cpu_ns/B",
-               "ceil/ciph");
-  // Every transport is connected first; then, per size and test, the
-  // transports take turns in rounds (A B C, B C A, ...), so that this
-  // machine's drift over seconds hits them alike and ratios between them
-  // are taken side by side.
-  struct Measured {
-    std::string kind;
-    std::unique_ptr<Transport> transport;
-    TransportStats stats;
-  };
+namespace {
+
+// A transport under test and what it said of itself once connected.
+struct Measured {
+  std::string kind;
+  std::unique_ptr<Transport> transport;
+  TransportStats stats;
+};
+
+// The transport options a --transports kind names:
+// "tls-openssl": TLS with records in user space only (no kTLS), to compare in one run;
+// "tls-serial": TLS without pipelining (seal, then send; read, then open);
+// "tls-serial-receive": TLS with pipelined sending only (read, then open);
+// a "-x2" ending ("tls-x2", "tcp-x2") is the kind without it (striped_kind).
+TransportOptions options_of_kind(const std::string& base_kind, const TransportBenchOptions& options) {
+  TransportOptions transport_options;
+  const bool tls_variant = base_kind == "tls-openssl" || base_kind == "tls-serial" || base_kind == "tls-serial-receive";
+  parse_option(tls_variant ? "tls" : base_kind, transport_options.transport, "--transport");
+  transport_options.tls_pipelining = base_kind == "tls-serial" ? TlsPipelining::off : TlsPipelining::on;
+  transport_options.tls_pipelined_receiving = base_kind != "tls-serial-receive";
+  parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
+               "--tls-crypto");
+  transport_options.tls_ephemeral = true;
+  transport_options.tls_ciphersuites = options.tls_ciphersuites;
+  transport_options.bind = options.bind;
+  return transport_options;
+}
+
+// Every transport of --transports, connected and ready ("tls-x2" / "tcp-x2":
+// every message striped over two connections per peer).
+std::vector<Measured> connect_transports(const TransportBenchOptions& options, const Communicator& comm,
+                                         Millis timeout) {
   std::vector<Measured> measured;
   for (const auto& kind : options.transports) {
-    TransportOptions transport_options;
-    // "tls-openssl": TLS with records in user space only (no kTLS), to compare in one run;
-    // "tls-serial": TLS without pipelining (seal, then send; read, then open);
-    // "tls-serial-receive": TLS with pipelined sending only (read, then open);
-    // "tls-x2" / "tcp-x2": every message striped over two connections per peer.
     const bool striped = kind.size() > 3 && kind.substr(kind.size() - 3) == "-x2";
-    const std::string base_kind = striped ? kind.substr(0, kind.size() - 3) : kind;
-    const bool tls_variant =
-        base_kind == "tls-openssl" || base_kind == "tls-serial" || base_kind == "tls-serial-receive";
-    parse_option(tls_variant ? "tls" : base_kind, transport_options.transport, "--transport");
-    transport_options.tls_pipelining = base_kind == "tls-serial" ? TlsPipelining::off : TlsPipelining::on;
-    transport_options.tls_pipelined_receiving = base_kind != "tls-serial-receive";
-    parse_option(base_kind == "tls-openssl" ? "openssl" : options.tls_crypto, transport_options.tls_crypto,
-                 "--tls-crypto");
-    transport_options.tls_ephemeral = true;
-    transport_options.tls_ciphersuites = options.tls_ciphersuites;
-    transport_options.bind = options.bind;
+    const TransportOptions transport_options =
+        options_of_kind(striped ? kind.substr(0, kind.size() - 3) : kind, options);
     std::unique_ptr<Transport> transport;
     if (striped) {
       std::vector<std::unique_ptr<Transport>> parts;
@@ -231,122 +227,188 @@ void run_transport_bench(const TransportBenchOptions& options, const Communicato
     const auto stats = transport->stats();
     measured.push_back({kind, std::move(transport), stats});
   }
-  // CPU cost per byte: every rank's process CPU time over its timed
-  // repetitions, summed, over the bytes they moved. With `cores` the cores
-  // the ranks share, cores / (CPU per byte) is the most this transport's
-  // work could move if every core did nothing else: its ceiling on this
-  // machine, whatever the threads' schedule.
-  const int cores = machine_cores(comm).all;
-  constexpr int kRounds = 4;
-  for (const std::int64_t bytes : sizes) {
-    const std::span<const std::byte> message(out.data(), static_cast<std::size_t>(bytes));
-    const std::span<std::byte> target(in.data(), static_cast<std::size_t>(bytes));
-    for (const std::string test : {"pingpong", "ring"}) {
-      // Repetitions: as many as fit the time budget at ~1 GB/s, 8..1000.
-      const int reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 8, 1000));
-      const int warmup = std::max(2, reps / 10);
-      // A ping-pong moves the message twice per repetition; a ring step, once per rank.
-      const double bytes_per_rep = static_cast<double>(bytes) * (test == "pingpong" ? 2 : size);
-      std::vector<std::vector<double>> samples(measured.size());
-      std::vector<double> cpu_seconds(measured.size()), wall_seconds(measured.size()), bytes_moved(measured.size());
-      std::vector<double> cipher_rates;  // rank 0's own seal rate, once per round, between the transports' turns
-      for (int round = 0; round < kRounds; ++round) {
-        comm.barrier();
-        if (rank == 0) cipher_rates.push_back(cipher_seal_rate(std::min(0.05, options.seconds_per_size / kRounds)));
-        for (std::size_t turn = 0; turn < measured.size(); ++turn) {
-          const std::size_t which = (turn + static_cast<std::size_t>(round)) % measured.size();
-          Transport& transport = *measured[which].transport;
-          const int round_reps = reps / kRounds + (round < reps % kRounds ? 1 : 0);
-          std::vector<std::int64_t> turn_ns;
-          double cpu_start = 0, wall_start = 0;
-          comm.barrier();
-          for (int r = 0; r < warmup + round_reps; ++r) {
-            if (r == warmup) {
-              cpu_start = process_cpu_seconds();
-              wall_start = now_seconds();
-            }
-            const double start = now_seconds();
-            if (test == "pingpong") {
-              if (rank == 0) {
-                transport.send(1, message, timeout);
-                transport.recv(1, target, timeout);
-              } else if (rank == 1) {
-                transport.recv(0, target, timeout);
-                transport.send(0, message, timeout);
-              }
-            } else {
-              auto receive = transport.irecv((rank + size - 1) % size, target);
-              auto send = transport.isend((rank + 1) % size, message);
-              send->wait(timeout);
-              receive->wait(timeout);
-            }
-            // One-way time: half a round trip; a ring step is one transfer.
-            const double sample = (now_seconds() - start) / (test == "pingpong" ? 2.0 : 1.0);
-            if (r >= warmup) turn_ns.push_back(static_cast<std::int64_t>(sample * 1e9));
-          }
-          const double wall = now_seconds() - wall_start;
-          const double cpu = process_cpu_seconds() - cpu_start;
-          // Gathered after the turn, not per repetition: MPI waits by
-          // spinning, which would count as the transport's CPU time.
-          const auto every_rank_ns = comm.allgather(turn_ns);
-          std::int64_t cpu_ns_all = 0;
-          for (const std::int64_t ns : comm.allgather(static_cast<std::int64_t>(cpu * 1e9))) cpu_ns_all += ns;
-          for (std::size_t r = 0; r < turn_ns.size(); ++r) {
-            // Ping-pong: rank 0's clock; a ring step's pace is the slowest rank's.
-            std::int64_t ns = every_rank_ns[0][r];
-            if (test == "ring")
-              for (const auto& of_rank : every_rank_ns) ns = std::max(ns, of_rank[r]);
-            samples[which].push_back(static_cast<double>(ns) * 1e-9);
-          }
-          cpu_seconds[which] += static_cast<double>(cpu_ns_all) * 1e-9;
-          wall_seconds[which] += wall;
-          bytes_moved[which] += bytes_per_rep * round_reps;
-        }
-      }
-      if (rank != 0) continue;
-      const double cipher = summarise(cipher_rates).median / 1e6;
-      for (std::size_t which = 0; which < measured.size(); ++which) {
-        const Summary s = summarise(samples[which]);
-        const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
-        const double busy_cores = cpu_seconds[which] / wall_seconds[which];
-        const double cpu_ns_per_byte = cpu_seconds[which] / bytes_moved[which] * 1e9;
-        // The ceiling in the bandwidth's own unit (one way; per direction in the ring).
-        const double ceiling = bandwidth * cores / busy_cores;
-        fmt::print(
-            "{:<18} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f} {:>6.2f} {:>8.3f} "
-            "{:>8.2f}\n",
-            measured[which].kind, test, bytes, reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
-            bandwidth / cipher, busy_cores, cpu_ns_per_byte, ceiling / cipher);
-        results.push_back({{"transport", measured[which].kind},
-                           {"test", test},
-                           {"ranks", test == "ring" ? size : 2},
-                           {"bytes", bytes},
-                           {"repetitions", reps},
-                           {"rounds", kRounds},
-                           {"warmup_per_round", warmup},
-                           {"median_seconds", s.median},
-                           {"p10_seconds", s.p10},
-                           {"p90_seconds", s.p90},
-                           {"bandwidth_MBps", bandwidth},
-                           {"cipher_seal_MBps", cipher},
-                           {"cipher_seal_samples_MBps", cipher_rates},
-                           {"over_cipher", bandwidth / cipher},
-                           {"cores", cores},
-                           {"cpu_seconds", cpu_seconds[which]},
-                           {"wall_seconds", wall_seconds[which]},
-                           {"bytes_moved", bytes_moved[which]},
-                           {"busy_cores", busy_cores},
-                           {"cpu_ns_per_byte", cpu_ns_per_byte},
-                           {"cpu_ceiling_MBps", ceiling},
-                           {"cipher_suite", measured[which].stats.cipher_suite},
-                           {"tls_crypto", measured[which].stats.tls_crypto},
-                           {"ktls_send", measured[which].stats.ktls_send},
-                           {"ktls_receive", measured[which].stats.ktls_receive},
-                           {"samples_seconds", samples[which]}});
-      }
+  return measured;
+}
+
+// One message size and test ("pingpong" or "ring") over every transport.
+struct SizeTest {
+  std::span<const std::byte> message;
+  std::span<std::byte> target;
+  std::string test;
+  int reps = 0;
+  int warmup = 0;
+  double bytes_per_rep = 0;  // a ping-pong moves the message twice per repetition; a ring step, once per rank
+};
+
+// What one transport measured over the rounds of a SizeTest, on every rank summed where it says so.
+struct TransportFigures {
+  std::vector<double> samples;  // one-way seconds per repetition
+  double cpu_seconds = 0;       // every rank's process CPU time over the timed repetitions
+  double wall_seconds = 0;
+  double bytes_moved = 0;
+};
+
+// One repetition's one-way time: half a ping-pong round trip (ranks 0 and
+// 1), or one ring step (each rank sends to the next).
+double one_repetition(Transport& transport, const SizeTest& run, const Communicator& comm, Millis timeout) {
+  const int rank = comm.rank(), size = comm.size();
+  const double start = now_seconds();
+  if (run.test == "pingpong") {
+    if (rank == 0) {
+      transport.send(1, run.message, timeout);
+      transport.recv(1, run.target, timeout);
+    } else if (rank == 1) {
+      transport.recv(0, run.target, timeout);
+      transport.send(0, run.message, timeout);
+    }
+    return (now_seconds() - start) / 2.0;
+  }
+  auto receive = transport.irecv((rank + size - 1) % size, run.target);
+  auto send = transport.isend((rank + 1) % size, run.message);
+  send->wait(timeout);
+  receive->wait(timeout);
+  return now_seconds() - start;
+}
+
+// One transport's turn in a round: `round_reps` timed repetitions after the
+// warm-up, added to `figures`.
+void time_turn(Transport& transport, const SizeTest& run, int round_reps, const Communicator& comm, Millis timeout,
+               TransportFigures& figures) {
+  std::vector<std::int64_t> turn_ns;
+  double cpu_start = 0, wall_start = 0;
+  comm.barrier();
+  for (int r = 0; r < run.warmup + round_reps; ++r) {
+    if (r == run.warmup) {
+      cpu_start = process_cpu_seconds();
+      wall_start = now_seconds();
+    }
+    const double sample = one_repetition(transport, run, comm, timeout);
+    if (r >= run.warmup) turn_ns.push_back(static_cast<std::int64_t>(sample * 1e9));
+  }
+  const double wall = now_seconds() - wall_start;
+  const double cpu = process_cpu_seconds() - cpu_start;
+  // Gathered after the turn, not per repetition: MPI waits by
+  // spinning, which would count as the transport's CPU time.
+  const auto every_rank_ns = comm.allgather(turn_ns);
+  std::int64_t cpu_ns_all = 0;
+  for (const std::int64_t ns : comm.allgather(static_cast<std::int64_t>(cpu * 1e9))) cpu_ns_all += ns;
+  for (std::size_t r = 0; r < turn_ns.size(); ++r) {
+    // Ping-pong: rank 0's clock; a ring step's pace is the slowest rank's.
+    std::int64_t ns = every_rank_ns[0][r];
+    if (run.test == "ring")
+      for (const auto& of_rank : every_rank_ns) ns = std::max(ns, of_rank[r]);
+    figures.samples.push_back(static_cast<double>(ns) * 1e-9);
+  }
+  figures.cpu_seconds += static_cast<double>(cpu_ns_all) * 1e-9;
+  figures.wall_seconds += wall;
+  figures.bytes_moved += run.bytes_per_rep * round_reps;
+}
+
+constexpr int kRounds = 4;
+
+void print_table_header() {
+  fmt::print("{:<18} {:<9} {:>10} {:>6} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8} {:>6} {:>8} {:>8}\n", "kind", "test",
+             "bytes", "reps", "median_us", "p10_us", "p90_us", "MB/s", "cipher", "/cipher", "busy", "cpu_ns/B",
+             "ceil/ciph");
+}
+
+// Rank 0: one transport's line of the table and its entry in the results.
+// CPU cost per byte: every rank's process CPU time over its timed
+// repetitions, summed, over the bytes they moved. With `cores` the cores the
+// ranks share, cores / (CPU per byte) is the most this transport's work could
+// move if every core did nothing else: its ceiling on this machine, whatever
+// the threads' schedule.
+nlohmann::json report_transport(const Measured& measured, const SizeTest& run, const TransportFigures& figures,
+                                const std::vector<double>& cipher_rates, int cores, int ranks) {
+  const std::int64_t bytes = static_cast<std::int64_t>(run.message.size());
+  const double cipher = summarise(cipher_rates).median / 1e6;
+  const Summary s = summarise(figures.samples);
+  const double bandwidth = static_cast<double>(bytes) / s.median / 1e6;
+  const double busy_cores = figures.cpu_seconds / figures.wall_seconds;
+  const double cpu_ns_per_byte = figures.cpu_seconds / figures.bytes_moved * 1e9;
+  // The ceiling in the bandwidth's own unit (one way; per direction in the ring).
+  const double ceiling = bandwidth * cores / busy_cores;
+  fmt::print(
+      "{:<18} {:<9} {:>10} {:>6} {:>12.2f} {:>12.2f} {:>12.2f} {:>10.1f} {:>10.0f} {:>8.2f} {:>6.2f} {:>8.3f} "
+      "{:>8.2f}\n",
+      measured.kind, run.test, bytes, run.reps, s.median * 1e6, s.p10 * 1e6, s.p90 * 1e6, bandwidth, cipher,
+      bandwidth / cipher, busy_cores, cpu_ns_per_byte, ceiling / cipher);
+  return {{"transport", measured.kind},
+          {"test", run.test},
+          {"ranks", run.test == "ring" ? ranks : 2},
+          {"bytes", bytes},
+          {"repetitions", run.reps},
+          {"rounds", kRounds},
+          {"warmup_per_round", run.warmup},
+          {"median_seconds", s.median},
+          {"p10_seconds", s.p10},
+          {"p90_seconds", s.p90},
+          {"bandwidth_MBps", bandwidth},
+          {"cipher_seal_MBps", cipher},
+          {"cipher_seal_samples_MBps", cipher_rates},
+          {"over_cipher", bandwidth / cipher},
+          {"cores", cores},
+          {"cpu_seconds", figures.cpu_seconds},
+          {"wall_seconds", figures.wall_seconds},
+          {"bytes_moved", figures.bytes_moved},
+          {"busy_cores", busy_cores},
+          {"cpu_ns_per_byte", cpu_ns_per_byte},
+          {"cpu_ceiling_MBps", ceiling},
+          {"cipher_suite", measured.stats.cipher_suite},
+          {"tls_crypto", measured.stats.tls_crypto},
+          {"ktls_send", measured.stats.ktls_send},
+          {"ktls_receive", measured.stats.ktls_receive},
+          {"samples_seconds", figures.samples}};
+}
+
+// One size and test over every transport: the transports take turns in
+// rounds (A B C, B C A, ...), so that this machine's drift over seconds hits
+// them alike and ratios between them are taken side by side. Rank 0 prints
+// and adds the results.
+void measure_size_test(std::vector<Measured>& measured, const SizeTest& run, const TransportBenchOptions& options,
+                       int cores, const Communicator& comm, Millis timeout, nlohmann::json& results) {
+  std::vector<TransportFigures> figures(measured.size());
+  std::vector<double> cipher_rates;  // rank 0's own seal rate, once per round, between the transports' turns
+  for (int round = 0; round < kRounds; ++round) {
+    comm.barrier();
+    if (comm.rank() == 0) cipher_rates.push_back(cipher_seal_rate(std::min(0.05, options.seconds_per_size / kRounds)));
+    for (std::size_t turn = 0; turn < measured.size(); ++turn) {
+      const std::size_t which = (turn + static_cast<std::size_t>(round)) % measured.size();
+      const int round_reps = run.reps / kRounds + (round < run.reps % kRounds ? 1 : 0);
+      time_turn(*measured[which].transport, run, round_reps, comm, timeout, figures[which]);
     }
   }
-  if (rank == 0 && !options.out.empty()) {
+  if (comm.rank() != 0) return;
+  for (std::size_t which = 0; which < measured.size(); ++which)
+    results.push_back(report_transport(measured[which], run, figures[which], cipher_rates, cores, comm.size()));
+}
+
+}  // namespace
+
+void run_transport_bench(const TransportBenchOptions& options, const Communicator& comm) {
+  if (comm.size() < 2) throw InputError("bench transport needs at least 2 ranks (mpirun -np 2)");
+  const auto sizes = parse_sizes(options.sizes);
+  const Millis timeout(120000);
+  nlohmann::json results = nlohmann::json::array();
+  if (!options.netns.empty()) enter_network_namespace(options.netns);
+  const std::int64_t largest = *std::max_element(sizes.begin(), sizes.end());
+  std::vector<std::byte> out(static_cast<std::size_t>(largest), std::byte{0x5a}), in(out.size());
+  if (comm.rank() == 0) print_table_header();
+  // Every transport is connected first, then measured size by size.
+  auto measured = connect_transports(options, comm, timeout);
+  const int cores = machine_cores(comm).all;
+  for (const std::int64_t bytes : sizes) {
+    for (const std::string test : {"pingpong", "ring"}) {
+      SizeTest run{std::span<const std::byte>(out.data(), static_cast<std::size_t>(bytes)),
+                   std::span<std::byte>(in.data(), static_cast<std::size_t>(bytes)), test};
+      // Repetitions: as many as fit the time budget at ~1 GB/s, 8..1000.
+      run.reps = static_cast<int>(std::clamp<double>(options.seconds_per_size * 1e9 / bytes, 8, 1000));
+      run.warmup = std::max(2, run.reps / 10);
+      run.bytes_per_rep = static_cast<double>(bytes) * (test == "pingpong" ? 2 : comm.size());
+      measure_size_test(measured, run, options, cores, comm, timeout, results);
+    }
+  }
+  if (comm.rank() == 0 && !options.out.empty()) {
     AtomicFile file(options.out);
     file.append(results.dump(1) + "\n");
     file.commit();

@@ -1,18 +1,13 @@
 # RINGSIM_MPI_ENV: the Open MPI settings every test that runs mpirun gets, as
-# a CTest ENVIRONMENT list. Their one source is scripts/env.sh (its
-# `export OMPI_...` lines), which people and scripts source before mpirun, so
-# a test runs MPI exactly as a user following the README does.
-set(RINGSIM_ENV_SH ${PROJECT_SOURCE_DIR}/scripts/env.sh)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RINGSIM_ENV_SH})
-file(STRINGS ${RINGSIM_ENV_SH} ringsim_env_exports REGEX "^export OMPI_")
-set(RINGSIM_MPI_ENV "")
-foreach(line ${ringsim_env_exports})
-  string(REGEX REPLACE "^export +" "" line "${line}")
-  separate_arguments(assignments UNIX_COMMAND "${line}")
-  list(APPEND RINGSIM_MPI_ENV ${assignments})
-endforeach()
+# a CTest ENVIRONMENT list. Their one source is python/ringsim/mpirun.env
+# (one NAME=VALUE a line), which scripts/env.sh exports for people and
+# scripts before mpirun and the Python package sets for its mpirun, so a test
+# runs MPI exactly as a user following the README does.
+set(RINGSIM_MPIRUN_ENV ${PROJECT_SOURCE_DIR}/python/ringsim/mpirun.env)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RINGSIM_MPIRUN_ENV})
+file(STRINGS ${RINGSIM_MPIRUN_ENV} RINGSIM_MPI_ENV REGEX "^[A-Z][A-Z0-9_]*=")
 if(NOT RINGSIM_MPI_ENV)
-  message(FATAL_ERROR "no `export OMPI_...` line in ${RINGSIM_ENV_SH}")
+  message(FATAL_ERROR "no NAME=VALUE line in ${RINGSIM_MPIRUN_ENV}")
 endif()
 
 # ringsim_add_mpi_test(NAME target RANKS 1 2 3 TIMEOUT 60 [ARGS ...])

@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <regex>
+#include <sstream>
 
+#include "common/current_host.hpp"
 #include "common/errors.hpp"
 #include "common/thread_rank.hpp"
 
@@ -15,6 +18,22 @@ std::string host_name() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
+}
+
+std::string current_host_in(const std::string& text, const std::string& origin) {
+  char host[256];
+  const int length = extract_current_host(text.data(), text.size(), host, sizeof host);
+  if (length < 0)
+    throw ConfigError(origin + ": no current_host string that is a plain host name (1 to 255 of A-Z a-z 0-9 . _ -)");
+  return std::string(host, static_cast<std::size_t>(length));
+}
+
+std::string read_current_host(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot read it (it names this machine's host)");
+  std::stringstream text;
+  text << in.rdbuf();
+  return current_host_in(text.str(), path);
 }
 
 namespace {

@@ -11,6 +11,15 @@ std::string identity_host();
 // $RINGSIM_HOST and the machine's name: the process's, or a thread rank's
 // own (common/thread_rank.hpp).
 void set_identity_host(const std::string& host);
+// SageMaker's current_host in the resourceconfig.json `text` read from
+// `origin`: the one name a SageMaker container can trust for itself (its
+// gethostname() says "aws"), read as the gethostname() shim reads it
+// (common/current_host.hpp). Throws ConfigError naming `origin` when there
+// is no current_host that is a plain host name.
+std::string current_host_in(const std::string& text, const std::string& origin);
+// current_host_in of the file at `path`; ConfigError naming it when it
+// cannot be read.
+std::string read_current_host(const std::string& path);
 // The machine's host name as gethostname(2) gives it.
 std::string host_name();
 // The machine's host name without its domain ("algo-1" of "algo-1.internal").

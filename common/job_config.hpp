@@ -171,8 +171,8 @@ inline constexpr int kMaxK = 1 << 20;              // results per row
 inline constexpr int kMaxTile = 16384;             // a float64 tile of 16384^2 scores is 2 GiB
 inline constexpr int kMaxProcessesPerHost = 4096;  // far above any instance's CPU count
 
-// Calls visit(info, field) for every option, in help order. `Config` is
-// JobConfig or const JobConfig.
+// Calls visit(info, field) for every option, in help order (JobConfig or
+// const JobConfig). long: one table, one entry per option, kept whole.
 template <class Config, class Visit>
 void visit_job_options(Config& c, Visit&& visit) {
   visit(option("input",

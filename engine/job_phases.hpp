@@ -14,6 +14,7 @@
 #include "engine/ring_mode.hpp"
 #include "engine/tile_device.hpp"
 #include "transport/agreement.hpp"
+#include "transport/transport_factory.hpp"
 
 namespace ringsim {
 
@@ -83,7 +84,9 @@ inline void report_and_publish(const RunOptions& options, RankReport& report, do
 // bytes of pairs.csv ("0,1,1\n") and its pairs.npy record: a rank holding
 // more pairs than that allows is over the limit whatever the others hold.
 inline ModeOptions mode_options(const RunOptions& options) {
-  return ModeOptions{{options}, options.max_output_bytes / (6 + kPairRecordBytes), options.gather_chunk_pairs};
+  ModeOptions mode{{options}, options.max_output_bytes / (6 + kPairRecordBytes)};
+  if (options.gather_chunk_pairs > 0) mode.gather_chunk_pairs = options.gather_chunk_pairs;
+  return mode;
 }
 
 }  // namespace ringsim

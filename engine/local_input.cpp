@@ -7,8 +7,8 @@
 
 #include "common/errors.hpp"
 #include "common/log.hpp"
-#include "engine/job.hpp"
 #include "engine/rank_rates.hpp"
+#include "engine/run_options.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {

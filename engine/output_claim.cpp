@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "common/atomic_file.hpp"
-#include "engine/job.hpp"
 #include "engine/output_budget.hpp"
+#include "engine/run_options.hpp"
 
 namespace ringsim {
 

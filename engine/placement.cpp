@@ -1,8 +1,5 @@
 #include "engine/placement.hpp"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <unordered_map>
 
 #include "common/errors.hpp"
@@ -12,20 +9,6 @@
 #include "transport/agreement.hpp"
 
 namespace ringsim {
-
-std::string read_current_host(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("--resource-config " + path + ": cannot read it (it names this rank's host)");
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded() || !document.is_object())
-    throw ConfigError("--resource-config " + path + ": not a JSON object");
-  const auto host = document.find("current_host");
-  if (host == document.end() || !host->is_string() || host->get<std::string>().empty())
-    throw ConfigError("--resource-config " + path + ": no current_host string");
-  return host->get<std::string>();
-}
 
 // Names nothing but rank numbers and the map's hosts: machines have no
 // trustworthy names of their own.
@@ -64,7 +47,11 @@ void apply_rank_map(JobConfig& options, const Communicator& comm) {
                         " processes need " + std::to_string(map.ranks()));
     host = map.host_of(comm.rank());
     if (!options.resource_config.empty()) {
-      seen = read_current_host(options.resource_config);
+      try {
+        seen = read_current_host(options.resource_config);
+      } catch (const ConfigError& e) {
+        throw ConfigError(std::string("--resource-config ") + e.what());
+      }
       if (seen != host)
         throw ConfigError("rank " + std::to_string(comm.rank()) + " runs on host " + seen + " (current_host in " +
                           options.resource_config + ") but the rank map places it on " + host +

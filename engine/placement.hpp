@@ -10,11 +10,6 @@
 
 namespace ringsim {
 
-// `current_host` of SageMaker's resourceconfig.json at `path`: the one name a
-// SageMaker container can trust for itself (its gethostname() says "aws").
-// Throws ConfigError naming the file when it is missing or malformed.
-std::string read_current_host(const std::string& path);
-
 // Ranks r and s share a machine (equal `machines` entries, as
 // Communicator::machines gives them) exactly when `map` puts them on one host;
 // else ConfigError naming the first two ranks that break it.
@@ -25,6 +20,7 @@ void check_machines_match_map(const RankMap& map, const std::vector<std::string>
 // and agreed, that
 // - mpirun started as many ranks as the map has;
 // - with --resource-config, the file's current_host on this rank's machine
+//   (read_current_host, common/host.hpp)
 //   is the map's host for this rank (with --check-hosts, the short host name);
 // - with either, the ranks that share a machine (as Open MPI placed them) are
 //   exactly the ranks the map puts on one host.

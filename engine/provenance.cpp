@@ -14,7 +14,7 @@
 #include "common/errors.hpp"
 #include "common/hex.hpp"
 #include "common/host.hpp"
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 
 namespace ringsim {
 

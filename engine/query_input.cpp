@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.hpp"
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {

@@ -4,7 +4,9 @@
 // out (query_input.hpp) and the corpus goes round the ring
 // (query_ring.hpp); the output, report and publish steps are the
 // all-pairs job's, with the queries as the output's rows.
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
+#include "transport/communicator.hpp"
+#include "transport/transport_options.hpp"
 
 namespace ringsim {
 

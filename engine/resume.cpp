@@ -10,7 +10,7 @@
 #include "common/fault_injection.hpp"
 #include "common/log.hpp"
 #include "common/phase.hpp"
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 #include "transport/agreement.hpp"
 
 namespace ringsim {

@@ -1,5 +1,6 @@
 #include "engine/thread_job.hpp"
 
+#include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "transport/thread_ranks.hpp"
 

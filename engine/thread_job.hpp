@@ -4,7 +4,7 @@
 // tests call.
 #include <functional>
 
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 
 namespace ringsim {
 

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/current_host.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "launcher/hostname_shim/current_host.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // Exact-size copies, so ASan sees any read past the input or write past

@@ -64,6 +64,11 @@ class LeaderChannel {
   void announce(const JobOutcome& outcome);
 
  private:
+  // Tells the refused workers why there is no job, then throws TlsError
+  // saying which certificate is the odd one out.
+  [[noreturn]] static void fail_refused(const std::vector<std::pair<std::string, Endpoint>>& workers,
+                                        const std::vector<std::pair<std::string, std::string>>& refusals,
+                                        const std::string& self);
   std::vector<std::pair<std::string, ControlLink>> workers_;
 };
 
@@ -104,6 +109,10 @@ class WorkerChannel {
   std::string leader_address_;
   std::string installed_key_;       // the authorized_keys line this worker added
   std::string installed_key_file_;  // and where
+  // After the leader's link is in: installs the ssh key it sends, if any,
+  // and returns the outcome it sends last.
+  JobOutcome follow_leader(ControlLink& link, const std::string& leader, const std::string& authorized_keys,
+                           const std::string& link_from);
   void remove_installed_key();
 };
 

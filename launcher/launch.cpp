@@ -40,32 +40,17 @@ int fail(const std::string& ml_root, const std::string& host, const std::string&
   return code;
 }
 
-int run_leader(const Plan& plan, const LaunchOptions& options) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
-  std::vector<std::pair<std::string, Endpoint>> workers;
-  for (const auto& h : plan.ranks.hosts())
-    if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
-  LeaderChannel channel;
-  const std::string& self = plan.config.current_host;
-  LaunchCredentials credentials;
-  try {
-    credentials = launch_credentials(plan, options);
-  } catch (const Error& e) {
-    // Without usable credentials this leader cannot open the control channel:
-    // tell the workers in plaintext (they would otherwise wait wait_seconds).
-    const std::string reason = "the leader " + self + " cannot take part: " + e.what();
-    g_waiting_for = "the leader told the workers it cannot take part";
-    LeaderChannel::tell_plain(workers, reason,
-                              std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
-    throw TlsError(reason);
-  }
-  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(credentials.checkpoint_key, options)};
+// The leader's control channel to every worker, and (over ssh) each
+// worker's sshd ready with the job's key; the workers that did come hear why
+// there is no job when any of it fails.
+void prepare_workers(LeaderChannel& channel, const std::vector<std::pair<std::string, Endpoint>>& workers,
+                     const LaunchCredentials& credentials, const Plan& plan, const LaunchOptions& options,
+                     Deadline deadline) {
   try {
     std::string hosts;
     for (const auto& [host, unused] : workers) hosts += (hosts.empty() ? "" : ", ") + host;
     g_waiting_for = "the leader waited for the workers (" + hosts + ") to open their control ports";
-    channel.connect(workers, deadline, credentials.control.get(), self);
+    channel.connect(workers, deadline, credentials.control.get(), plan.config.current_host);
     g_waiting_for = "the leader handed the workers the job's ssh key";
     const bool over_ssh = !options.local && !workers.empty();
     if (over_ssh) channel.share_ssh_key(make_job_ssh_key(plan.scratch + "/id_ed25519"), deadline);
@@ -77,10 +62,78 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
         wait_for_sshd({resolve_host(host, deadline), 22}, deadline, "sshd on " + host);
       }
   } catch (const Error& e) {
-    // The workers that did come hear why there is no job.
     channel.announce({1, e.what()});
     throw;
   }
+}
+
+// Runs mpirun to its end and returns its exit code; `ended_by_us` says
+// whether the launcher had to end it. mpirun should end the job within
+// seconds of a failure (orte_abort_on_non_zero_status), but it can hang in
+// its abort waiting for a daemon on a host it cannot reach: once the log
+// shows a failure, give it abort_grace_seconds, then end it ourselves.
+int run_mpirun(const Plan& plan, FailureReport& report, bool& ended_by_us) {
+  ChildProcess mpirun(plan.mpirun.argv, {SIGTERM, true});
+  std::optional<std::chrono::steady_clock::time_point> failed_at, stop_at;
+  g_waiting_for = "the ranks ran";
+  const auto grace = std::chrono::milliseconds(static_cast<long>(plan.settings.abort_grace_seconds * 1000));
+  return mpirun.wait([&](const std::string& line) { report.add_line(line); },
+                     [&] {
+                       // StopTrainingJob: mpirun passes the SIGTERM on to the
+                       // ranks, which stop at once, but its own teardown can take
+                       // seconds more (remote daemons); SageMaker kills 120 s
+                       // later, and a stop should take seconds, so mpirun gets 2.
+                       const auto now = std::chrono::steady_clock::now();
+                       if (!stop_at && ChildProcess::forwarded_signal() != 0) stop_at = now;
+                       if (stop_at && !ended_by_us && now > *stop_at + std::chrono::seconds(2)) {
+                         ended_by_us = true;
+                         mpirun.terminate(500);
+                       }
+                       if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
+                       if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
+                         log::error(fmt::format("mpirun still runs {:.0f} s after the job failed; ending it",
+                                                plan.settings.abort_grace_seconds));
+                         ended_by_us = true;
+                         mpirun.terminate(5000);
+                       }
+                     },
+                     250);
+}
+
+// Why the job failed with mpirun's exit `code`: the ranks' own words where
+// the log has them.
+std::string failure_reason(int code, const FailureReport& report, bool ended_by_us, const Plan& plan) {
+  std::string cause = report.summary();
+  if (ended_by_us)
+    cause += (cause.empty() ? "" : "; ") + std::string("mpirun had not ended the job ") +
+             std::to_string(static_cast<int>(plan.settings.abort_grace_seconds)) +
+             " s after the first failure and was ended by the launcher";
+  return cause.empty()
+             ? "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)"
+             : cause + " (mpirun exit code " + std::to_string(code) + ")";
+}
+
+int run_leader(const Plan& plan, const LaunchOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(plan.settings.wait_seconds * 1000));
+  std::vector<std::pair<std::string, Endpoint>> workers;
+  for (const auto& h : plan.ranks.hosts())
+    if (h.host != plan.leader_host) workers.emplace_back(h.host, control_endpoint(plan, options, h.host));
+  LeaderChannel channel;
+  LaunchCredentials credentials;
+  try {
+    credentials = launch_credentials(plan, options);
+  } catch (const Error& e) {
+    // Without usable credentials this leader cannot open the control channel:
+    // tell the workers in plaintext (they would otherwise wait wait_seconds).
+    const std::string reason = "the leader " + plan.config.current_host + " cannot take part: " + e.what();
+    g_waiting_for = "the leader told the workers it cannot take part";
+    LeaderChannel::tell_plain(workers, reason,
+                              std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(50)));
+    throw TlsError(reason);
+  }
+  const RemoveAtExit remove_checkpoint_key{write_checkpoint_key(credentials.checkpoint_key, options)};
+  prepare_workers(channel, workers, credentials, plan, options, deadline);
   replace_file_no_follow(plan.mpirun.hostfile_path, plan.mpirun.hostfile, 0600);
   RemoveAtExit remove_hostfile{plan.mpirun.hostfile_path};
   log::info(fmt::format("leader {} starts {} ranks on {} hosts ({} per host: {})\n{}", plan.leader_host,
@@ -89,37 +142,8 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
   std::vector<std::string> host_of_rank;
   for (int r = 0; r < plan.ranks.ranks(); ++r) host_of_rank.push_back(plan.ranks.host_of(r));
   FailureReport report(std::move(host_of_rank));
-  ChildProcess mpirun(plan.mpirun.argv, {SIGTERM, true});
-  // mpirun should end the job within seconds of a failure
-  // (orte_abort_on_non_zero_status), but it can hang in its abort waiting for
-  // a daemon on a host it cannot reach: once the log shows a failure, give it
-  // abort_grace_seconds, then end it ourselves.
-  std::optional<std::chrono::steady_clock::time_point> failed_at, stop_at;
   bool ended_by_us = false;
-  g_waiting_for = "the ranks ran";
-  const auto grace = std::chrono::milliseconds(static_cast<long>(plan.settings.abort_grace_seconds * 1000));
-  const int code =
-      mpirun.wait([&](const std::string& line) { report.add_line(line); },
-                  [&] {
-                    // StopTrainingJob: mpirun passes the SIGTERM on to the
-                    // ranks, which stop at once, but its own teardown can take
-                    // seconds more (remote daemons); SageMaker kills 120 s
-                    // later, and a stop should take seconds, so mpirun gets 2.
-                    const auto now = std::chrono::steady_clock::now();
-                    if (!stop_at && ChildProcess::forwarded_signal() != 0) stop_at = now;
-                    if (stop_at && !ended_by_us && now > *stop_at + std::chrono::seconds(2)) {
-                      ended_by_us = true;
-                      mpirun.terminate(500);
-                    }
-                    if (!failed_at && report.failed()) failed_at = std::chrono::steady_clock::now();
-                    if (failed_at && !ended_by_us && std::chrono::steady_clock::now() > *failed_at + grace) {
-                      log::error(fmt::format("mpirun still runs {:.0f} s after the job failed; ending it",
-                                             plan.settings.abort_grace_seconds));
-                      ended_by_us = true;
-                      mpirun.terminate(5000);
-                    }
-                  },
-                  250);
+  const int code = run_mpirun(plan, report, ended_by_us);
   std::string reason;
   if (const int signal = ChildProcess::forwarded_signal(); signal != 0 && code != 0) {
     // The stop is the cause: the ranks' "stopped by signal 15" lines echo it.
@@ -131,14 +155,7 @@ int run_leader(const Plan& plan, const LaunchOptions& options) {
     return 128 + signal;
   }
   if (code != 0) {
-    std::string cause = report.summary();
-    if (ended_by_us)
-      cause += (cause.empty() ? "" : "; ") + std::string("mpirun had not ended the job ") +
-               std::to_string(static_cast<int>(plan.settings.abort_grace_seconds)) +
-               " s after the first failure and was ended by the launcher";
-    reason = cause.empty()
-                 ? "mpirun exited with code " + std::to_string(code) + " (see the ringsim: error lines in the log)"
-                 : cause + " (mpirun exit code " + std::to_string(code) + ")";
+    reason = failure_reason(code, report, ended_by_us, plan);
     log::error("job failed: " + reason);
   }
   reason = with_checkpoint_advice(reason);

@@ -8,16 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace ringsim {
+#include "launcher/launch_options.hpp"
 
-struct LaunchOptions {
-  std::string ml_root = "/opt/ml";
-  bool dry_run = false;
-  // Simulation on one machine: every host is this machine, ML roots are
-  // sibling folders named after the hosts, no sshd, mpirun starts the ranks
-  // locally, and worker i's control port is control_port + i.
-  bool local = false;
-};
+namespace ringsim {
 
 int run_launch(const LaunchOptions& options);
 

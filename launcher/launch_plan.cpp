@@ -87,6 +87,69 @@ void check_input_modes(const SageMakerConfig& config, const LaunchSettings& sett
   }
 }
 
+// The ranks' arguments from the job's other channels (ids, queries,
+// query_ids) and from SageMaker's checkpoint folder, unless the user gave them.
+void add_channel_arguments(std::vector<std::string>& command, const Plan& plan, const std::string& root,
+                           const std::string& leader_root) {
+  const auto& s = plan.settings;
+  // An `ids` channel: the row ids, one file (text, one per line, or a 1-D
+  // .npy), as --ids takes them.
+  if (plan.config.channels.count("ids") && !has_option(s.job_arguments, "--ids"))
+    command.insert(command.end(), {"--ids", channel_dir(root, "ids") + "/" + single_file(leader_root, "ids")});
+  // A `queries` channel makes it a queries job: its files (stacked, as the
+  // input channel's) against the input; `query_ids` names them as `ids` does.
+  if (plan.config.channels.count("queries") && !has_option(s.job_arguments, "--queries"))
+    command.insert(command.end(), {"--queries", channel_dir(root, "queries")});
+  if (plan.config.channels.count("query_ids") && !has_option(s.job_arguments, "--query-ids"))
+    command.insert(command.end(),
+                   {"--query-ids", channel_dir(root, "query_ids") + "/" + single_file(leader_root, "query_ids")});
+  // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
+  // when the job asks for checkpoints: managed spot training resumes there.
+  if (fs::is_directory(checkpoint_dir(leader_root))) {
+    command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
+    // Whoever can write checkpoint_s3_uri must not be able to change
+    // results: with a certificate channel the files carry an HMAC keyed from
+    // the leader's private key, which every host has and the S3 prefix never
+    // sees.
+    if (!s.tls_channel.empty())
+      command.insert(command.end(),
+                     {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
+    else if (plan.has_job_secret)
+      command.insert(command.end(), {"--checkpoint-key-file", checkpoint_key_path(root)});
+  }
+}
+
+// The ranks' arguments for where they run and how they connect: the
+// resourceconfig.json their hosts go by, the interface they listen on, the
+// edges TLS covers and the job's certificates.
+void add_transport_arguments(std::vector<std::string>& command, const Plan& plan, const LaunchOptions& options,
+                             const std::string& root) {
+  const auto& s = plan.settings;
+  // Each rank checks its place against the rank map by the name its host
+  // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
+  // and, over several hosts, listens on the job's interface: "aws" resolves
+  // to no address.
+  const std::string resource_config = resource_config_path(options.ml_root);
+  if (!options.local && fs::exists(resource_config))
+    command.insert(command.end(), {"--resource-config", resource_config});
+  // SageMaker's inter-container traffic encryption covers traffic between
+  // instances, not inside one: transport=tls does the same unless the job
+  // says encrypt=all.
+  if (s.job.transport == TransportKind::tls && !has_option(s.job_arguments, "--encrypt"))
+    command.insert(command.end(), {"--encrypt", "inter-host"});
+  if (!options.local && plan.ranks.hosts().size() > 1 && !has_option(s.job_arguments, "--bind"))
+    command.insert(command.end(), {"--bind", plan.config.network_interface});
+  if (s.job.transport == TransportKind::tls) {
+    if (s.tls_channel.empty()) {
+      command.push_back("--tls-ephemeral");
+    } else {
+      const std::string dir = channel_dir(root, s.tls_channel);
+      command.insert(command.end(), {"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/{host}.pem", "--tls-key",
+                                     dir + "/{host}.key"});
+    }
+  }
+}
+
 std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& options) {
   const auto& s = plan.settings;
   // Every host reads its own ML root: the same path on SageMaker, sibling
@@ -119,54 +182,8 @@ std::vector<std::string> rank_command(const Plan& plan, const LaunchOptions& opt
       command.insert(command.end(), {flag, text});
   }
   if (sharded) command.push_back("--sharded");
-  // An `ids` channel: the row ids, one file (text, one per line, or a 1-D
-  // .npy), as --ids takes them.
-  if (plan.config.channels.count("ids") && !has_option(s.job_arguments, "--ids"))
-    command.insert(command.end(), {"--ids", channel_dir(root, "ids") + "/" + single_file(leader_root, "ids")});
-  // A `queries` channel makes it a queries job: its files (stacked, as the
-  // input channel's) against the input; `query_ids` names them as `ids` does.
-  if (plan.config.channels.count("queries") && !has_option(s.job_arguments, "--queries"))
-    command.insert(command.end(), {"--queries", channel_dir(root, "queries")});
-  if (plan.config.channels.count("query_ids") && !has_option(s.job_arguments, "--query-ids"))
-    command.insert(command.end(),
-                   {"--query-ids", channel_dir(root, "query_ids") + "/" + single_file(leader_root, "query_ids")});
-  // SageMaker makes /opt/ml/checkpoints (synced with checkpoint_s3_uri) only
-  // when the job asks for checkpoints: managed spot training resumes there.
-  if (fs::is_directory(checkpoint_dir(leader_root))) {
-    command.insert(command.end(), {"--checkpoint-dir", checkpoint_dir(root)});
-    // Whoever can write checkpoint_s3_uri must not be able to change
-    // results: with a certificate channel the files carry an HMAC keyed from
-    // the leader's private key, which every host has and the S3 prefix never
-    // sees.
-    if (!s.tls_channel.empty())
-      command.insert(command.end(),
-                     {"--checkpoint-key-file", channel_dir(root, s.tls_channel) + "/" + plan.leader_host + ".key"});
-    else if (plan.has_job_secret)
-      command.insert(command.end(), {"--checkpoint-key-file", checkpoint_key_path(root)});
-  }
-  // Each rank checks its place against the rank map by the name its host
-  // goes by in resourceconfig.json (gethostname() says "aws" on SageMaker),
-  // and, over several hosts, listens on the job's interface: "aws" resolves
-  // to no address.
-  const std::string resource_config = resource_config_path(options.ml_root);
-  if (!options.local && fs::exists(resource_config))
-    command.insert(command.end(), {"--resource-config", resource_config});
-  // SageMaker's inter-container traffic encryption covers traffic between
-  // instances, not inside one: transport=tls does the same unless the job
-  // says encrypt=all.
-  if (s.job.transport == TransportKind::tls && !has_option(s.job_arguments, "--encrypt"))
-    command.insert(command.end(), {"--encrypt", "inter-host"});
-  if (!options.local && hosts.size() > 1 && !has_option(s.job_arguments, "--bind"))
-    command.insert(command.end(), {"--bind", plan.config.network_interface});
-  if (s.job.transport == TransportKind::tls) {
-    if (s.tls_channel.empty()) {
-      command.push_back("--tls-ephemeral");
-    } else {
-      const std::string dir = channel_dir(root, s.tls_channel);
-      command.insert(command.end(), {"--tls-ca", dir + "/ca.pem", "--tls-cert", dir + "/{host}.pem", "--tls-key",
-                                     dir + "/{host}.key"});
-    }
-  }
+  add_channel_arguments(command, plan, root, leader_root);
+  add_transport_arguments(command, plan, options, root);
   return command;
 }
 

@@ -8,7 +8,7 @@
 
 #include "common/rank_map.hpp"
 #include "common/socket.hpp"
-#include "launcher/launch.hpp"
+#include "launcher/launch_options.hpp"
 #include "launcher/launch_settings.hpp"
 #include "launcher/mpirun_command.hpp"
 #include "launcher/sagemaker_config.hpp"

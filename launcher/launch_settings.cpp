@@ -125,64 +125,72 @@ std::string launch_settings_markdown() {
   return text;
 }
 
-LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters) {
-  LaunchSettings s;
-  std::string toolkit_options;
-  int toolkit_per_host = 0;
-  std::map<std::string, std::function<void(const std::string&, const std::string&)>> handlers;
+namespace {
+
+// What the toolkit's MPI conventions (sagemaker-training-toolkit's MPI
+// runner) said, folded into the settings once every key is read.
+struct ToolkitMpi {
+  std::string options;  // sagemaker_mpi_custom_mpi_options
+  int per_host = 0;     // sagemaker_mpi_num_of_processes_per_host
+};
+
+using Handlers = std::map<std::string, std::function<void(const std::string&, const std::string&)>>;
+
+// The launcher's own keys and the toolkit's, by name.
+Handlers setting_handlers(LaunchSettings& s, ToolkitMpi& toolkit) {
+  Handlers handlers;
   for (auto& setting : launch_setting_table(s)) handlers.emplace(setting.info.name, std::move(setting.apply));
-  // The toolkit's MPI conventions (sagemaker-training-toolkit's MPI runner).
   handlers.emplace("sagemaker_mpi_enabled", [](auto& k, auto& v) {
     if (!parse_as<bool>(k, v))
       throw ConfigError(
           "hyperparameter 'sagemaker_mpi_enabled' is false, but ringsim always runs its ranks "
           "with mpirun: remove it or set it to true");
   });
-  handlers.emplace("sagemaker_mpi_num_of_processes_per_host", [&](auto& k, auto& v) {
-    toolkit_per_host = static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
+  handlers.emplace("sagemaker_mpi_num_of_processes_per_host", [&toolkit](auto& k, auto& v) {
+    toolkit.per_host = static_cast<int>(parse_integer(k, v, 1, kMaxProcessesPerHost));
   });
-  handlers.emplace("sagemaker_mpi_custom_mpi_options", [&](auto&, auto& v) { toolkit_options = v; });
-  for (const auto& [key, value] : hyperparameters) {
-    std::string job_flag;
-    try {
-      job_flag = set_hyperparameter(s.job, key, value);
-    } catch (const InputError& e) {
-      throw ConfigError(e.what());
-    }
-    if (!job_flag.empty()) {
-      for (const auto& [flag, unused] : s.job_arguments)
-        if (flag == job_flag)  // max_output_bytes and its earlier name max_full_bytes
-          throw ConfigError("hyperparameter '" + key + "' sets " + job_flag +
-                            ", which another key already set: give one");
-      s.job_arguments.emplace_back(job_flag, value);
-      continue;
-    }
-    const auto handler = handlers.find(key);
-    if (handler == handlers.end()) {
-      // SageMaker's and the SDK's own keys (sagemaker_program, sagemaker_region, _tuning_objective_metric ...).
-      if (key.rfind("sagemaker_", 0) == 0 || key.rfind("_tuning", 0) == 0) continue;
-      std::string known;
-      for (const auto& name : hyperparameter_names()) known += (known.empty() ? "" : ", ") + name;
-      for (const auto& [name, unused] : handlers)
-        if (name.rfind("sagemaker_", 0) != 0) known += (known.empty() ? "" : ", ") + name;
-      throw ConfigError("unknown hyperparameter '" + key + "' (known: " + known +
-                        "; and the toolkit's sagemaker_mpi_enabled, sagemaker_mpi_num_of_processes_per_host, "
-                        "sagemaker_mpi_custom_mpi_options)");
-    }
-    handler->second(key, value);
-  }
+  handlers.emplace("sagemaker_mpi_custom_mpi_options", [&toolkit](auto&, auto& v) { toolkit.options = v; });
+  return handlers;
+}
+
+// One hyperparameter: a job option (kept as its flag for the ranks' command
+// line), one of `handlers`, SageMaker's or the SDK's own key (ignored), or
+// unknown (ConfigError naming the known ones).
+void apply_hyperparameter(const std::string& key, const std::string& value, LaunchSettings& s,
+                          const Handlers& handlers) {
+  std::string job_flag;
   try {
-    check_job_config(s.job, OptionNaming::hyperparameters);
+    job_flag = set_hyperparameter(s.job, key, value);
   } catch (const InputError& e) {
     throw ConfigError(e.what());
   }
-  if (toolkit_per_host > 0) {
-    if (s.processes_per_host > 0 && s.processes_per_host != toolkit_per_host)
-      throw ConfigError("hyperparameters 'processes_per_host' (" + std::to_string(s.processes_per_host) +
-                        ") and 'sagemaker_mpi_num_of_processes_per_host' (" + std::to_string(toolkit_per_host) +
-                        ") disagree: give one of them");
-    s.processes_per_host = toolkit_per_host;
+  if (!job_flag.empty()) {
+    for (const auto& [flag, unused] : s.job_arguments)
+      if (flag == job_flag)  // max_output_bytes and its earlier name max_full_bytes
+        throw ConfigError("hyperparameter '" + key + "' sets " + job_flag +
+                          ", which another key already set: give one");
+    s.job_arguments.emplace_back(job_flag, value);
+    return;
   }
+  const auto handler = handlers.find(key);
+  if (handler != handlers.end()) {
+    handler->second(key, value);
+    return;
+  }
+  // SageMaker's and the SDK's own keys (sagemaker_program, sagemaker_region, _tuning_objective_metric ...).
+  if (key.rfind("sagemaker_", 0) == 0 || key.rfind("_tuning", 0) == 0) return;
+  std::string known;
+  for (const auto& name : hyperparameter_names()) known += (known.empty() ? "" : ", ") + name;
+  for (const auto& [name, unused] : handlers)
+    if (name.rfind("sagemaker_", 0) != 0) known += (known.empty() ? "" : ", ") + name;
+  throw ConfigError("unknown hyperparameter '" + key + "' (known: " + known +
+                    "; and the toolkit's sagemaker_mpi_enabled, sagemaker_mpi_num_of_processes_per_host, "
+                    "sagemaker_mpi_custom_mpi_options)");
+}
+
+// The settings that only make sense together: the TLS trust and the job
+// secret's source.
+void check_credentials_settings(const LaunchSettings& s) {
   // Without a certificate channel the ranks could only pin self-signed
   // certificates whose fingerprints cross the MPI launch channel, which is
   // neither encrypted nor authenticated: an active attacker on the network
@@ -205,10 +213,32 @@ LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& h
     throw ConfigError(
         "hyperparameter 'job_secret' has " + std::to_string(s.job_secret.size()) +
         " characters; it needs at least 32, and belongs in a channel: " + std::string(kJobSecretChannelAdvice));
+}
+
+}  // namespace
+
+LaunchSettings parse_launch_settings(const std::map<std::string, std::string>& hyperparameters) {
+  LaunchSettings s;
+  ToolkitMpi toolkit;
+  const Handlers handlers = setting_handlers(s, toolkit);
+  for (const auto& [key, value] : hyperparameters) apply_hyperparameter(key, value, s, handlers);
+  try {
+    check_job_config(s.job, OptionNaming::hyperparameters);
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
+  }
+  if (toolkit.per_host > 0) {
+    if (s.processes_per_host > 0 && s.processes_per_host != toolkit.per_host)
+      throw ConfigError("hyperparameters 'processes_per_host' (" + std::to_string(s.processes_per_host) +
+                        ") and 'sagemaker_mpi_num_of_processes_per_host' (" + std::to_string(toolkit.per_host) +
+                        ") disagree: give one of them");
+    s.processes_per_host = toolkit.per_host;
+  }
+  check_credentials_settings(s);
   if (!s.job_secret.empty()) log::warning(job_secret_deprecation());
   // Both are the user's: the toolkit's first, so mpi_options has the last word.
-  if (!toolkit_options.empty())
-    s.mpi_options = s.mpi_options.empty() ? toolkit_options : toolkit_options + " " + s.mpi_options;
+  if (!toolkit.options.empty())
+    s.mpi_options = s.mpi_options.empty() ? toolkit.options : toolkit.options + " " + s.mpi_options;
   return s;
 }
 

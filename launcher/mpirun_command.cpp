@@ -96,15 +96,40 @@ std::vector<std::string> merge_mpi_options(const std::vector<std::string>& defau
   return merged;
 }
 
-MpirunPlan plan_mpirun(const MpirunRequest& request) {
-  RINGSIM_ENFORCE(request.ranks != nullptr, "no rank map");
-  const RankMap& ranks = *request.ranks;
-  MpirunPlan plan;
-  if (request.local) {
-    plan.hostfile = "localhost slots=" + std::to_string(ranks.ranks()) + "\n";
-  } else {
-    for (const auto& host : ranks.hosts()) plan.hostfile += host.host + " slots=" + std::to_string(host.ranks) + "\n";
+namespace {
+
+// The options of a job across hosts: TCP on the job's interface, lost
+// hosts noticed within seconds, and ssh's logins to the job's hosts.
+std::vector<std::string> multi_host_options(const MpirunRequest& request) {
+  std::vector<std::string> options;
+  for (const char* key : {"btl_tcp_if_include", "oob_tcp_if_include"}) {
+    options.push_back("-mca");
+    options.push_back(key);
+    options.push_back(request.network_interface);
   }
+  // A host that drops off the network (link down, instance lost) must end
+  // the job within seconds, not minutes. mpirun's only link to a worker's
+  // daemon (orted daemonises; its ssh session ends after the launch) is
+  // the out-of-band TCP connection, whose keepalive defaults to 300 s idle
+  // + 9 x 20 s probes: mpirun noticed a lost host after 480 s and hung in
+  // its abort until then. 10 s + 3 x 5 s notices it in about 25 s, and the
+  // orted on the far side likewise ends its ranks. ssh itself gives up
+  // after 10 s on a host that does not answer at launch.
+  // Host keys are not checked, for these logins only (mpirun logs in to
+  // the job's hosts and no others): each container makes fresh host keys
+  // at start, which no one could have recorded; the job's key is what the
+  // workers check, and it is usable only from the leader's address.
+  std::string ssh_args =
+      "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o BatchMode=yes "
+      "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+  if (!request.ssh_identity.empty()) ssh_args += " -i " + request.ssh_identity;
+  options.insert(options.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5", "-mca",
+                                 "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args", ssh_args});
+  return options;
+}
+
+// mpirun's options before the user's (merge_mpi_options).
+std::vector<std::string> default_mpi_options(const MpirunRequest& request) {
   // The container needs: run as root, no CMA (unprivileged), TCP on the job's
   // interface, no tree spawn (workers cannot ssh to each other first),
   // by-slot mapping so ranks are contiguous per host, and the job torn down
@@ -143,29 +168,22 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
   if (request.local) {
     defaults.push_back("--oversubscribe");
   } else {
-    for (const char* key : {"btl_tcp_if_include", "oob_tcp_if_include"}) {
-      defaults.push_back("-mca");
-      defaults.push_back(key);
-      defaults.push_back(request.network_interface);
-    }
-    // A host that drops off the network (link down, instance lost) must end
-    // the job within seconds, not minutes. mpirun's only link to a worker's
-    // daemon (orted daemonises; its ssh session ends after the launch) is
-    // the out-of-band TCP connection, whose keepalive defaults to 300 s idle
-    // + 9 x 20 s probes: mpirun noticed a lost host after 480 s and hung in
-    // its abort until then. 10 s + 3 x 5 s notices it in about 25 s, and the
-    // orted on the far side likewise ends its ranks. ssh itself gives up
-    // after 10 s on a host that does not answer at launch.
-    // Host keys are not checked, for these logins only (mpirun logs in to
-    // the job's hosts and no others): each container makes fresh host keys
-    // at start, which no one could have recorded; the job's key is what the
-    // workers check, and it is usable only from the leader's address.
-    std::string ssh_args =
-        "-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o BatchMode=yes "
-        "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
-    if (!request.ssh_identity.empty()) ssh_args += " -i " + request.ssh_identity;
-    defaults.insert(defaults.end(), {"-mca", "oob_tcp_keepalive_time", "10", "-mca", "oob_tcp_keepalive_intvl", "5",
-                                     "-mca", "oob_tcp_keepalive_probes", "3", "-mca", "plm_rsh_args", ssh_args});
+    const auto across_hosts = multi_host_options(request);
+    defaults.insert(defaults.end(), across_hosts.begin(), across_hosts.end());
+  }
+  return defaults;
+}
+
+}  // namespace
+
+MpirunPlan plan_mpirun(const MpirunRequest& request) {
+  RINGSIM_ENFORCE(request.ranks != nullptr, "no rank map");
+  const RankMap& ranks = *request.ranks;
+  MpirunPlan plan;
+  if (request.local) {
+    plan.hostfile = "localhost slots=" + std::to_string(ranks.ranks()) + "\n";
+  } else {
+    for (const auto& host : ranks.hosts()) plan.hostfile += host.host + " slots=" + std::to_string(host.ranks) + "\n";
   }
   // Every host's containers say "aws": mpirun and the ranks take their node
   // names from the shim instead (hostname_shim.cpp says why both need it).
@@ -177,7 +195,7 @@ MpirunPlan plan_mpirun(const MpirunRequest& request) {
   plan.hostfile_path = request.hostfile_path;
   plan.argv.insert(plan.argv.end(),
                    {"mpirun", "--hostfile", request.hostfile_path, "-np", std::to_string(ranks.ranks())});
-  const auto options = merge_mpi_options(defaults, split_words(request.user_options));
+  const auto options = merge_mpi_options(default_mpi_options(request), split_words(request.user_options));
   plan.argv.insert(plan.argv.end(), options.begin(), options.end());
   plan.argv.insert(plan.argv.end(), request.rank_command.begin(), request.rank_command.end());
   return plan;

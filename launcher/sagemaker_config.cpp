@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "launcher/gpu_ranks.hpp"
 #include "launcher/host_cores.hpp"
 
@@ -74,12 +75,6 @@ bool read_if_exists(const std::string& path, std::string& text) {
   return true;
 }
 
-std::string get_string(const json& object, const std::string& key, const std::string& origin) {
-  if (!object.contains(key)) throw ConfigError(origin + ": missing \"" + key + "\"");
-  if (!object[key].is_string()) throw ConfigError(origin + ": \"" + key + "\" must be a string");
-  return object[key].get<std::string>();
-}
-
 std::vector<std::string> get_string_list(const json& value, const std::string& origin) {
   if (!value.is_array()) throw ConfigError(origin + ": expected a list of host names");
   std::vector<std::string> out;
@@ -119,20 +114,15 @@ json read_config_object(const std::string& path, const std::string& variable, co
   return value;
 }
 
-}  // namespace
-
-SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
-  SageMakerConfig config;
-  config.ml_root = ml_root;
-  const std::string config_dir = ml_root + "/input/config";
-
-  // Hosts.
+// The hosts and this host's name, its network interface and instance type:
+// resourceconfig.json, else the toolkit's SM_HOSTS and SM_CURRENT_HOST.
+void read_hosts(SageMakerConfig& config, const std::string& config_dir, const Environment& environment) {
   std::string text;
   const std::string resource_path = config_dir + "/resourceconfig.json";
   if (read_if_exists(resource_path, text)) {
     const json resource = parse_json(text, resource_path);
     if (!resource.is_object()) throw ConfigError(resource_path + ": expected a JSON object");
-    config.current_host = get_string(resource, "current_host", resource_path);
+    config.current_host = current_host_in(text, resource_path);
     if (!resource.contains("hosts")) throw ConfigError(resource_path + ": missing \"hosts\"");
     config.hosts = get_string_list(resource["hosts"], resource_path + " \"hosts\"");
     if (resource.contains("network_interface_name") && resource["network_interface_name"].is_string())
@@ -157,13 +147,11 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     for (const auto& h : config.hosts) list += (list.empty() ? "" : ", ") + h;
     throw ConfigError("current_host '" + config.current_host + "' is not in hosts [" + list + "]");
   }
+}
 
-  // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
-  const json hyperparameters = read_config_object(config_dir + "/hyperparameters.json", "SM_HPS", environment);
-  for (const auto& [key, value] : hyperparameters.items())
-    config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
-
-  // Channels.
+// The input channels of inputdataconfig.json (else SM_INPUT_DATA_CONFIG).
+std::map<std::string, ChannelConfig> read_channels(const std::string& config_dir, const Environment& environment) {
+  std::map<std::string, ChannelConfig> channels_by_name;
   const std::string data_path = config_dir + "/inputdataconfig.json";
   const json channels = read_config_object(data_path, "SM_INPUT_DATA_CONFIG", environment);
   for (const auto& [name, channel] : channels.items()) {
@@ -178,9 +166,13 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     }
     if (c.distribution != "FullyReplicated" && c.distribution != "ShardedByS3Key")
       throw ConfigError(data_path + ": channel '" + name + "' has unknown S3DistributionType '" + c.distribution + "'");
-    config.channels[name] = c;
+    channels_by_name[name] = c;
   }
+  return channels_by_name;
+}
 
+// The CPUs ranks go by by default, and why (SageMakerConfig::cpus).
+void count_cpus(SageMakerConfig& config, const Environment& environment) {
   const std::string cpus = lookup(environment, "SM_NUM_CPUS");
   const int sm_num_cpus = cpus.empty() ? 0 : parse_cpu_count(cpus);  // checked even when the cores decide
   const std::string sys_root = lookup(environment, "RINGSIM_SYSFS_ROOT");
@@ -195,6 +187,23 @@ SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environm
     config.cpus_why =
         "one per CPU of this machine: " + std::to_string(config.cpus) + " (no CPU topology in sysfs, no SM_NUM_CPUS)";
   }
+}
+
+}  // namespace
+
+SageMakerConfig load_sagemaker_config(const std::string& ml_root, const Environment& environment) {
+  SageMakerConfig config;
+  config.ml_root = ml_root;
+  const std::string config_dir = ml_root + "/input/config";
+  read_hosts(config, config_dir, environment);
+
+  // Hyperparameters: a string-to-string map, values maybe JSON-encoded twice.
+  const json hyperparameters = read_config_object(config_dir + "/hyperparameters.json", "SM_HPS", environment);
+  for (const auto& [key, value] : hyperparameters.items())
+    config.hyperparameters[key] = value.is_string() ? decode_hyperparameter(value.get<std::string>()) : value.dump();
+
+  config.channels = read_channels(config_dir, environment);
+  count_cpus(config, environment);
   const std::string dev_root = lookup(environment, "RINGSIM_DEV_ROOT");
   const GpuCount gpus =
       count_gpus(lookup(environment, "SM_NUM_GPUS"), dev_root.empty() ? "/dev" : dev_root, dev_root.empty());

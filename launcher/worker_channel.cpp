@@ -58,28 +58,100 @@ std::string authorize_key(const std::string& path, const std::string& key, const
   return line;
 }
 
-}  // namespace
+// The worker's wait for the leader's control link: the connections heard,
+// their handshakes, and what was refused on the way.
+class LeaderWait {
+ public:
+  LeaderWait(const std::string& leader, std::string leader_address, const TlsContext* tls, const std::string& self,
+             Deadline connect_deadline)
+      : leader_(leader),
+        leader_address_(std::move(leader_address)),
+        tls_(tls),
+        self_(self),
+        connect_deadline_(connect_deadline) {
+    if (tls) handshakes_.emplace(*tls, leader);
+  }
 
-JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls,
-                                        const std::string& authorized_keys, const std::string& self) {
+  // The leader's link, or its plaintext refusal (the job's outcome), is in.
+  bool done() const { return link || plain_outcome; }
+
+  // Takes the handshakes that finished since the last look, in order.
+  void take_finished_handshakes() {
+    while (handshakes_ && !done()) {
+      auto result = handshakes_->next();
+      if (!result) break;
+      take(std::move(*result));
+    }
+  }
+
+  // A connection accepted on the worker's port: dropped unless it comes
+  // from the leader's address (or, with credentials, while that address is
+  // unknown); else the link (no credentials) or a handshake started.
+  void hear(Socket connection) {
+    enable_keepalive(connection.fd());
+    const std::string from = peer_address(connection.fd());
+    if (leader_address_.empty()) resolve_leader();
+    const bool from_leader = !from.empty() && from == leader_address_;
+    // The leader connects from its own address. Without credentials
+    // (insecure_unauthenticated_control) nothing else is heard, so a
+    // stranger elsewhere on the network cannot install keys or end the job;
+    // with them, once that address is known, others are not worth a
+    // handshake.
+    if (!from_leader && (!tls_ || !leader_address_.empty())) {
+      const std::string source = from.empty() ? std::string("?") : from;
+      log_once(source + ": not the leader's address",
+               "refused a control connection from " + source + ": not the leader's address " +
+                   (leader_address_.empty() ? std::string("(the leader's name does not resolve yet)")
+                                            : "(" + leader_address_ + ")") +
+                   "; logged once per address");
+      return;
+    }
+    if (!tls_) {
+      link.emplace(std::move(connection), nullptr);
+      link_from = from;
+      return;
+    }
+    if (!handshakes_->start(std::move(connection), from, from_leader, connect_deadline_))
+      log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
+                               " control connections in handshake at once: closing the newest (logged once)");
+  }
+
+  // At the connect deadline without the leader.
+  [[noreturn]] void fail() const {
+    if (!refused_from_leader_.empty()) {
+      std::string attempts;
+      for (const auto& attempt : refused_from_leader_) attempts += (attempts.empty() ? "" : "; ") + attempt;
+      throw TlsError(
+          "control channel: the leader " + leader_ +
+          " never authenticated within the wait_seconds bound; refused from the leader's address: " + attempts);
+    }
+    throw TimeoutError("the leader " + leader_ + " never connected to this worker" +
+                       (tls_ ? " with the job's credentials" : ""));
+  }
+
+  // Ends the strangers' handshakes still running.
+  void end_handshakes() { handshakes_.reset(); }
+
   std::optional<ControlLink> link;
-  std::string leader_address = leader_address_;  // else resolved when first needed (names may resolve late)
-  std::vector<std::string> logged_refusals;      // "address: reason", each logged once
-  // Every refused attempt from the leader's address, in order (at most
-  // kMaxRefusalsNamed): anyone who can send from there (a stranger beside
-  // the leader, a forged certificate) can be refused, and none of them ends
-  // the wait; if the real leader never authenticates, they are named.
-  std::vector<std::string> refused_from_leader;
   std::string link_from;  // the address the leader's link came from
-  const auto log_once = [&](const std::string& key, const std::string& text) {
-    if (std::find(logged_refusals.begin(), logged_refusals.end(), key) != logged_refusals.end()) return;
-    logged_refusals.push_back(key);
-    log::warning(text);
-  };
+  std::optional<JobOutcome> plain_outcome;
+
+ private:
+  // Without credentials the address is all there is to go by: wait for the
+  // leader's name to resolve (it may resolve late). Not yet: a refusal from
+  // an unknown address is only logged.
+  void resolve_leader() {
+    try {
+      leader_address_ =
+          resolve_host(leader_, tls_ ? Clock::now() + std::chrono::milliseconds(500)
+                                     : std::min(connect_deadline_, Clock::now() + std::chrono::seconds(10)));
+    } catch (const TimeoutError&) {
+    }
+  }
+
   // A finished handshake: the leader's link, its plaintext refusal (the
   // job's outcome), or a refusal, logged and dropped.
-  std::optional<JobOutcome> plain_outcome;
-  const auto take = [&](ControlHandshakes::Result result) {
+  void take(ControlHandshakes::Result result) {
     if (result.plain_fail) {
       plain_outcome = JobOutcome{1, *result.plain_fail};
       return;
@@ -89,86 +161,67 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
       link_from = result.from;
       return;
     }
-    const std::string reason = as_host(result.error, self);
+    const std::string reason = as_host(result.error, self_);
     const std::string& from = result.from.empty() ? std::string("?") : result.from;
-    if (result.from_leader && refused_from_leader.size() < kMaxRefusalsNamed)
-      refused_from_leader.push_back("from " + from + ": " + reason);
+    if (result.from_leader && refused_from_leader_.size() < kMaxRefusalsNamed)
+      refused_from_leader_.push_back("from " + from + ": " + reason);
     log_once(from + ": " + reason,
              "refused a control connection from " + from + (result.from_leader ? " (the leader's address)" : "") +
-                 ": " + reason + "; still waiting for the leader " + leader + " (logged once per address and reason)");
-  };
-  std::optional<ControlHandshakes> handshakes;
-  if (tls) handshakes.emplace(*tls, leader);
-  while (!link && !plain_outcome) {
-    // The handshakes that finished since the last look, in order.
-    while (handshakes && !link && !plain_outcome) {
-      auto result = handshakes->next();
-      if (!result) break;
-      take(std::move(*result));
-    }
-    if (link || plain_outcome) break;
+                 ": " + reason + "; still waiting for the leader " + leader_ + " (logged once per address and reason)");
+  }
+
+  void log_once(const std::string& key, const std::string& text) {
+    if (std::find(logged_refusals_.begin(), logged_refusals_.end(), key) != logged_refusals_.end()) return;
+    logged_refusals_.push_back(key);
+    log::warning(text);
+  }
+
+  const std::string& leader_;
+  std::string leader_address_;  // else resolved when first needed (names may resolve late)
+  const TlsContext* tls_;
+  const std::string& self_;
+  Deadline connect_deadline_;
+  std::optional<ControlHandshakes> handshakes_;
+  std::vector<std::string> logged_refusals_;  // "address: reason", each logged once
+  // Every refused attempt from the leader's address, in order (at most
+  // kMaxRefusalsNamed): anyone who can send from there (a stranger beside
+  // the leader, a forged certificate) can be refused, and none of them ends
+  // the wait; if the real leader never authenticates, they are named.
+  std::vector<std::string> refused_from_leader_;
+};
+
+}  // namespace
+
+JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::string& leader, const TlsContext* tls,
+                                        const std::string& authorized_keys, const std::string& self) {
+  LeaderWait wait(leader, leader_address_, tls, self, connect_deadline);
+  while (!wait.done()) {
+    wait.take_finished_handshakes();
+    if (wait.done()) break;
     Socket connection;
     try {
       // Short slices while handshakes run, to take their results promptly.
       connection = accept_one(listener_, std::min(connect_deadline, Clock::now() + std::chrono::milliseconds(100)));
     } catch (const TimeoutError&) {
       if (Clock::now() < connect_deadline) continue;
-      if (!refused_from_leader.empty()) {
-        std::string attempts;
-        for (const auto& attempt : refused_from_leader) attempts += (attempts.empty() ? "" : "; ") + attempt;
-        throw TlsError(
-            "control channel: the leader " + leader +
-            " never authenticated within the wait_seconds bound; refused from the leader's address: " + attempts);
-      }
-      throw TimeoutError("the leader " + leader + " never connected to this worker" +
-                         (tls ? " with the job's credentials" : ""));
+      wait.fail();
     }
-    enable_keepalive(connection.fd());
-    const std::string from = peer_address(connection.fd());
-    if (leader_address.empty()) {
-      try {
-        // Without credentials the address is all there is to go by: wait
-        // for the leader's name to resolve (it may resolve late).
-        leader_address =
-            resolve_host(leader, tls ? Clock::now() + std::chrono::milliseconds(500)
-                                     : std::min(connect_deadline, Clock::now() + std::chrono::seconds(10)));
-      } catch (const TimeoutError&) {
-        // Not yet: a refusal from an unknown address is only logged.
-      }
-    }
-    const bool from_leader = !from.empty() && from == leader_address;
-    // The leader connects from its own address. Without credentials
-    // (insecure_unauthenticated_control) nothing else is heard, so a
-    // stranger elsewhere on the network cannot install keys or end the job;
-    // with them, once that address is known, others are not worth a
-    // handshake.
-    if (!from_leader && (!tls || !leader_address.empty())) {
-      const std::string source = from.empty() ? std::string("?") : from;
-      log_once(source + ": not the leader's address",
-               "refused a control connection from " + source + ": not the leader's address " +
-                   (leader_address.empty() ? std::string("(the leader's name does not resolve yet)")
-                                           : "(" + leader_address + ")") +
-                   "; logged once per address");
-      continue;
-    }
-    if (!tls) {
-      link.emplace(std::move(connection), nullptr);
-      link_from = from;
-      break;
-    }
-    if (!handshakes->start(std::move(connection), from, from_leader, connect_deadline))
-      log_once("too many", "more than " + std::to_string(ControlHandshakes::kMaxHandshakes) +
-                               " control connections in handshake at once: closing the newest (logged once)");
+    wait.hear(std::move(connection));
   }
-  handshakes.reset();  // ends the strangers' handshakes still running
-  if (plain_outcome) return *plain_outcome;
+  wait.end_handshakes();
+  if (wait.plain_outcome) return *wait.plain_outcome;
+  return follow_leader(*wait.link, leader, authorized_keys, wait.link_from);
+}
+
+JobOutcome WorkerChannel::follow_leader(ControlLink& link, const std::string& leader,
+                                        const std::string& authorized_keys, const std::string& link_from) {
   std::string line;
   for (;;) {
     char c = 0;
     // The job may run for hours: wait without a deadline, but wake to notice
     // a stop request; keepalive turns a dead leader into an error.
     try {
-      c = link->read_byte(std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
+      c = link.read_byte(std::chrono::steady_clock::now() + std::chrono::hours(24 * 365), "waiting for the leader");
     } catch (const IoError& e) {
       throw IoError("lost the connection to the leader " + leader +
                     " before it said how the job ended: the leader's host, its launcher or the network between "
@@ -196,7 +249,7 @@ JobOutcome WorkerChannel::await_outcome(Deadline connect_deadline, const std::st
     // Usable only from where the leader's link came from.
     installed_key_ = authorize_key(authorized_keys, std::get<InstallKey>(message).public_key, link_from);
     installed_key_file_ = authorized_keys;
-    link->write_all("RSIMKEYOK\n", std::chrono::steady_clock::now() + std::chrono::seconds(10), "answering the leader");
+    link.write_all("RSIMKEYOK\n", std::chrono::steady_clock::now() + std::chrono::seconds(10), "answering the leader");
     line.clear();
   }
 }

@@ -79,6 +79,29 @@ std::string encode_contribution(const std::string& label, const std::string& val
   return out;
 }
 
+std::string encode_result(const std::vector<std::string>& values) {
+  std::string result;
+  append_u64(result, values.size());
+  for (const auto& v : values) {
+    append_u64(result, v.size());
+    result += v;
+  }
+  return result;
+}
+
+// `values` (one per rank, sized already) from rank 0's result.
+void decode_result(const std::string& result, std::vector<std::string>& values) {
+  std::size_t at = 0;
+  const auto count = read_u64(result, at);
+  RINGSIM_ENFORCE(count == values.size(), "control message for another communicator size");
+  for (auto& v : values) {
+    const auto length = read_u64(result, at);
+    RINGSIM_ENFORCE(at + length <= result.size(), "short control message");
+    v = result.substr(at, length);
+    at += length;
+  }
+}
+
 // Set once by MpiSession, before any other thread runs.
 int g_machine_leader = -1;
 
@@ -170,70 +193,77 @@ MpiComm::Outcomes MpiComm::meet(const char* collective, const std::string& label
   auto& values = outcomes.values;
   values.resize(static_cast<std::size_t>(size()));
   const auto started = Clock::now();
-  const double seconds = std::chrono::duration<double>(timeout()).count();
-  Poller poller;
-  if (rank() == 0) {
-    values[0] = value;
-    std::vector<bool> arrived(static_cast<std::size_t>(size()), false);
-    arrived[0] = true;
-    int missing = size() - 1;
-    // With a grace: from the first failure reported, wait only that long.
-    auto give_up_at = Clock::time_point::max();
-    const auto note_failure = [&](const std::string& v) {
-      if (grace != std::chrono::milliseconds::max() && !v.empty() && give_up_at == Clock::time_point::max())
-        give_up_at = Clock::now() + grace;
-    };
-    note_failure(value);
-    while (missing > 0) {
-      bool got = false;
-      for (int r = 1; r < size(); ++r) {
-        std::string message;
-        if (arrived[r] || !try_receive(comm_, r, kContributionTag, message)) continue;
-        std::size_t at = 0;
-        const auto label_size = read_u64(message, at);
-        const std::string theirs = message.substr(at, label_size);
-        if (theirs != label) throw InternalError(out_of_step_message(label, r, theirs));
-        values[r] = message.substr(at + label_size);
-        note_failure(values[r]);
-        arrived[r] = true;
-        --missing;
-        got = true;
-      }
-      if (got) continue;
-      throw_if_stopped();
-      if (Clock::now() > give_up_at) {
-        outcomes.complete = false;
-        return outcomes;
-      }
-      if (Clock::now() - started > timeout()) throw TimeoutError(missing_ranks_message(collective, arrived));
-      poller.pause();
-    }
-    std::string result;
-    append_u64(result, values.size());
-    for (const auto& v : values) {
-      append_u64(result, v.size());
-      result += v;
-    }
-    // Results are small (host names, counts, errors): eager sends that
-    // complete at once; wait for them anyway, within the same bound.
-    std::vector<MPI_Request> sends(static_cast<std::size_t>(size() - 1));
-    for (int r = 1; r < size(); ++r)
-      check_mpi(
-          MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, r, kResultTag, comm_, &sends[r - 1]),
-          "MPI_Isend");
-    for (;;) {
-      int done = 0;
-      check_mpi(MPI_Testall(size() - 1, sends.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
-      if (done) break;
-      if (Clock::now() - started > timeout() + kFollowerGrace)
-        throw TimeoutError(
-            fmt::format("waited {:g} s in {} to hand the result to the other ranks", seconds, collective));
-      poller.pause();
-    }
+  if (rank() != 0) {
+    decode_result(exchange_with_root(encode_contribution(label, value), collective, started), values);
     return outcomes;
   }
+  values[0] = value;
+  outcomes.complete = gather_contributions(collective, label, values, grace, started);
+  if (outcomes.complete) hand_out(encode_result(values), collective, started);
+  return outcomes;
+}
 
-  const std::string contribution = encode_contribution(label, value);
+bool MpiComm::gather_contributions(const char* collective, const std::string& label, std::vector<std::string>& values,
+                                   std::chrono::milliseconds grace,
+                                   std::chrono::steady_clock::time_point started) const {
+  Poller poller;
+  std::vector<bool> arrived(static_cast<std::size_t>(size()), false);
+  arrived[0] = true;
+  int missing = size() - 1;
+  // With a grace: from the first failure reported, wait only that long.
+  auto give_up_at = Clock::time_point::max();
+  const auto note_failure = [&](const std::string& v) {
+    if (grace != std::chrono::milliseconds::max() && !v.empty() && give_up_at == Clock::time_point::max())
+      give_up_at = Clock::now() + grace;
+  };
+  note_failure(values[0]);
+  while (missing > 0) {
+    bool got = false;
+    for (int r = 1; r < size(); ++r) {
+      std::string message;
+      if (arrived[r] || !try_receive(comm_, r, kContributionTag, message)) continue;
+      std::size_t at = 0;
+      const auto label_size = read_u64(message, at);
+      const std::string theirs = message.substr(at, label_size);
+      if (theirs != label) throw InternalError(out_of_step_message(label, r, theirs));
+      values[r] = message.substr(at + label_size);
+      note_failure(values[r]);
+      arrived[r] = true;
+      --missing;
+      got = true;
+    }
+    if (got) continue;
+    throw_if_stopped();
+    if (Clock::now() > give_up_at) return false;
+    if (Clock::now() - started > timeout()) throw TimeoutError(missing_ranks_message(collective, arrived));
+    poller.pause();
+  }
+  return true;
+}
+
+void MpiComm::hand_out(const std::string& result, const char* collective,
+                       std::chrono::steady_clock::time_point started) const {
+  Poller poller;
+  // Results are small (host names, counts, errors): eager sends that
+  // complete at once; wait for them anyway, within the same bound.
+  std::vector<MPI_Request> sends(static_cast<std::size_t>(size() - 1));
+  for (int r = 1; r < size(); ++r)
+    check_mpi(MPI_Isend(result.data(), static_cast<int>(result.size()), MPI_BYTE, r, kResultTag, comm_, &sends[r - 1]),
+              "MPI_Isend");
+  for (;;) {
+    int done = 0;
+    check_mpi(MPI_Testall(size() - 1, sends.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+    if (done) return;
+    if (Clock::now() - started > timeout() + kFollowerGrace)
+      throw TimeoutError(fmt::format("waited {:g} s in {} to hand the result to the other ranks",
+                                     std::chrono::duration<double>(timeout()).count(), collective));
+    poller.pause();
+  }
+}
+
+std::string MpiComm::exchange_with_root(const std::string& contribution, const char* collective,
+                                        std::chrono::steady_clock::time_point started) const {
+  Poller poller;
   MPI_Request send = MPI_REQUEST_NULL;
   check_mpi(MPI_Isend(contribution.data(), static_cast<int>(contribution.size()), MPI_BYTE, 0, kContributionTag, comm_,
                       &send),
@@ -246,7 +276,7 @@ MpiComm::Outcomes MpiComm::meet(const char* collective, const std::string& label
       check_mpi(MPI_Test(&send, &done, MPI_STATUS_IGNORE), "MPI_Test");
       sent = done != 0;
     }
-    if (sent && try_receive(comm_, 0, kResultTag, result)) break;
+    if (sent && try_receive(comm_, 0, kResultTag, result)) return result;
     throw_if_stopped();
     if (Clock::now() - started > timeout() + kFollowerGrace) {
       if (!sent) {
@@ -257,16 +287,6 @@ MpiComm::Outcomes MpiComm::meet(const char* collective, const std::string& label
     }
     poller.pause();
   }
-  std::size_t at = 0;
-  const auto count = read_u64(result, at);
-  RINGSIM_ENFORCE(count == values.size(), "control message for another communicator size");
-  for (auto& v : values) {
-    const auto length = read_u64(result, at);
-    RINGSIM_ENFORCE(at + length <= result.size(), "short control message");
-    v = result.substr(at, length);
-    at += length;
-  }
-  return outcomes;
 }
 
 std::vector<std::string> MpiComm::machines() const {

@@ -60,6 +60,14 @@ class MpiComm : public Communicator {
                 std::chrono::milliseconds grace) const override;
 
  private:
+  // meet()'s steps. Rank 0 gathers every contribution into `values` (false:
+  // given up within `grace` of a failure reported), then hands the result
+  // out; every other rank sends its contribution and waits for the result.
+  bool gather_contributions(const char* collective, const std::string& label, std::vector<std::string>& values,
+                            std::chrono::milliseconds grace, std::chrono::steady_clock::time_point started) const;
+  void hand_out(const std::string& result, const char* collective, std::chrono::steady_clock::time_point started) const;
+  std::string exchange_with_root(const std::string& contribution, const char* collective,
+                                 std::chrono::steady_clock::time_point started) const;
   MPI_Comm comm_;
 };
 

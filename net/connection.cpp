@@ -205,50 +205,58 @@ void Connection::serve() {
     } catch (...) {
       error = std::current_exception();
     }
-    if (error && !receiving) {
-      // A send fails when the peer has closed; what it sent before closing
-      // (a TLS alert, its reason) says more than the broken pipe. With no
-      // receive posted, read into scratch: the connection is failing anyway.
-      try {
-        if (receive) {
-          progress_receive(*receive);
-        } else {
-          std::array<std::byte, 1 << 14> scratch;
-          for (int i = 0; i < 64 && stream_->read_some(scratch).bytes > 0; ++i) {
-          }
-        }
-      } catch (const TlsError&) {
-        error = std::current_exception();
-      } catch (...) {
-        if (receive) error = std::current_exception();
-      }
-    }
-    bool waiters_care = false;  // wake waiting threads only for news they wait for
-    {
-      std::lock_guard lock(mutex_);
-      for (auto* op : {send.get(), receive.get()})
-        if (op) {
-          op->in_use = false;
-          waiters_care |= op->complete || op->cancelled;
-        }
-      if (send && send->complete) sends_.pop_front();
-      if (receive && receive->complete) receives_.pop_front();
-    }
-    if (waiters_care) changed_.notify_all();
+    if (error && !receiving) read_why_send_failed(receive.get(), error);
+    if (release(send.get(), receive.get())) changed_.notify_all();
     if (error) std::rethrow_exception(error);
     if (progressed) continue;
 
-    // What each direction waits for: the socket, or (TLS) a queue of sealed
-    // records with room again, or one of received records with bytes. A
-    // direction with nothing to wait for stays out of the poll: a closed
-    // peer would otherwise report POLLHUP forever and spin the thread.
-    pollfd fds[3] = {poll_entry(*stream_, send ? send_want_ : Want::Nothing),
-                     poll_entry(*stream_, receive ? receive_want_ : Want::Nothing),
-                     {wake_.fd(), POLLIN, 0}};
-    const int n = ::poll(fds, 3, 200);
-    if (n < 0 && errno != EINTR) throw_errno("poll");
-    if (n > 0 && fds[2].revents) wake_.drain();
+    wait_for_stream(send != nullptr, receive != nullptr);
   }
+}
+
+void Connection::read_why_send_failed(Operation* receive, std::exception_ptr& error) {
+  // A send fails when the peer has closed; what it sent before closing
+  // (a TLS alert, its reason) says more than the broken pipe. With no
+  // receive posted, read into scratch: the connection is failing anyway.
+  try {
+    if (receive) {
+      progress_receive(*receive);
+    } else {
+      std::array<std::byte, 1 << 14> scratch;
+      for (int i = 0; i < 64 && stream_->read_some(scratch).bytes > 0; ++i) {
+      }
+    }
+  } catch (const TlsError&) {
+    error = std::current_exception();
+  } catch (...) {
+    if (receive) error = std::current_exception();
+  }
+}
+
+bool Connection::release(Operation* send, Operation* receive) {
+  bool waiters_care = false;  // wake waiting threads only for news they wait for
+  std::lock_guard lock(mutex_);
+  for (auto* op : {send, receive})
+    if (op) {
+      op->in_use = false;
+      waiters_care |= op->complete || op->cancelled;
+    }
+  if (send && send->complete) sends_.pop_front();
+  if (receive && receive->complete) receives_.pop_front();
+  return waiters_care;
+}
+
+void Connection::wait_for_stream(bool sending, bool receiving) {
+  // What each direction waits for: the socket, or (TLS) a queue of sealed
+  // records with room again, or one of received records with bytes. A
+  // direction with nothing to wait for stays out of the poll: a closed
+  // peer would otherwise report POLLHUP forever and spin the thread.
+  pollfd fds[3] = {poll_entry(*stream_, sending ? send_want_ : Want::Nothing),
+                   poll_entry(*stream_, receiving ? receive_want_ : Want::Nothing),
+                   {wake_.fd(), POLLIN, 0}};
+  const int n = ::poll(fds, 3, 200);
+  if (n < 0 && errno != EINTR) throw_errno("poll");
+  if (n > 0 && fds[2].revents) wake_.drain();
 }
 
 bool Connection::progress_send(Operation& op) {

@@ -47,6 +47,13 @@ class Connection {
  private:
   void run();
   void serve();
+  // serve()'s steps: after a failed send, the peer's last words (a TLS
+  // alert) replace `error` where there are any; the operations handed back
+  // to the queues (true: a waiting thread has news); the poll until the
+  // stream can move again or an operation is posted.
+  void read_why_send_failed(Operation* receive, std::exception_ptr& error);
+  bool release(Operation* send, Operation* receive);
+  void wait_for_stream(bool sending, bool receiving);
   bool progress_send(Operation& op);
   bool progress_receive(Operation& op);
   // One direction's header + payload through `step` (the stream's write or read).

@@ -142,6 +142,103 @@ TransportStats SocketTransport::stats() const {
   return stats;
 }
 
+namespace {
+
+// Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
+// every rank shares this machine, else the address this rank's host (its
+// place in the rank map, or its host name) resolves to. The launcher always
+// binds to the job's network interface: a SageMaker container's host name is
+// "aws", which names no address.
+Endpoint listen_address(const TransportOptions& options, bool single_machine) {
+  Endpoint where{"127.0.0.1", 0};
+  if (!options.bind.empty()) {
+    const HostPort bind = split_host_port(options.bind, "--bind");
+    if (bind.port) where.port = *bind.port;
+    where.address = resolve_bind_address(bind.host);
+  } else if (!single_machine) {
+    try {
+      where.address = resolve_bind_address(identity_host());
+    } catch (const InputError&) {
+      throw InputError("ranks run on several machines and this rank's host name '" + identity_host() +
+                       "' resolves to no address: give --bind ADDR|IFACE (the interface peers reach)");
+    }
+  }
+  return where;
+}
+
+// This rank's TLS context (null for tcp), set to pipeline records where
+// --tls-pipelining says so on these cores.
+std::unique_ptr<TlsContext> tls_context(const TransportOptions& options, const Communicator& comm,
+                                        const MachineCores& cores) {
+  if (options.transport != TransportKind::tls) return nullptr;
+  auto tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()),
+                                          options.tls_ciphersuites, to_string(options.tls_crypto));
+  const bool pipelined = pipelines_tls(options.tls_pipelining, cores);
+  tls->set_pipelined_sending(pipelined);
+  tls->set_pipelined_receiving(pipelined && options.tls_pipelined_receiving);
+  return tls;
+}
+
+// Which edges carry TLS: all of them, or (--encrypt inter-host) those
+// between hosts. Both ends decide alike from what every rank holds the same
+// copy of: the rank map, else the machines MPI placed the ranks on; never
+// from what a peer says of itself.
+std::vector<bool> encrypted_edges(const TransportOptions& options, bool tls, int rank,
+                                  const std::vector<std::string>& machines) {
+  const int size = static_cast<int>(machines.size());
+  const bool mapped = static_cast<int>(options.rank_hosts.size()) == size;
+  const auto same_host = [&](int peer) {
+    return mapped ? options.rank_hosts[peer] == options.rank_hosts[rank] : machines[peer] == machines[rank];
+  };
+  std::vector<bool> encrypted(size, false);
+  for (int peer = 0; peer < size; ++peer)
+    encrypted[peer] = tls && peer != rank && (options.encrypt == Encrypt::all || !same_host(peer));
+  return encrypted;
+}
+
+// A higher rank's plain edge: its marker, where a TLS peer would send a
+// ClientHello instead (answered in plaintext, so the TLS peer can name the
+// cause too). `plain`: this rank runs --transport tcp.
+void expect_plain_marker(const Socket& socket, const std::string& who, bool plain, Deadline deadline) {
+  const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
+  if (first == kTlsHandshakeRecord) {
+    [[maybe_unused]] const ssize_t ignored = ::send(socket.fd(), kPlainMarker, 4, MSG_NOSIGNAL);
+    throw IoError(who + (plain ? " is speaking TLS but this rank runs --transport tcp"
+                               : " is speaking TLS on an edge this rank keeps in plain TCP (--encrypt differs)"));
+  }
+  char marker[4];
+  read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
+  if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
+}
+
+// A greeted socket to every peer but this rank. Lower ranks: we connect
+// (their listen backlog accepts us even while they are busy connecting
+// elsewhere, so this order cannot deadlock). Higher ranks: they connect to
+// us. Anything else that connects (a port scanner, a stray peer of another
+// job) is dropped, and we keep accepting.
+std::vector<Socket> connect_peers(const Socket& listener, int rank, const JobId& job,
+                                  const std::vector<std::string>& endpoints, const std::vector<bool>& encrypted,
+                                  bool plain, const std::function<std::string(int)>& who, Deadline deadline) {
+  const int size = static_cast<int>(endpoints.size());
+  std::vector<Socket> sockets(size);
+  const auto greeting = encode_greeting(rank, job);
+  for (int peer = 0; peer < rank; ++peer) {
+    sockets[peer] = connect_to(Endpoint::parse(endpoints[peer]), deadline);
+    write_exact(sockets[peer].fd(), greeting, deadline, "greeting " + who(peer));
+    if (!encrypted[peer])
+      write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who(peer));
+  }
+  auto accepted = accept_peers(listener, rank, size, job, deadline, kGreetingLimit, who);
+  for (int peer = rank + 1; peer < size; ++peer) {
+    // (A TLS acceptor checks the first byte in its handshake, concurrently.)
+    if (!encrypted[peer]) expect_plain_marker(accepted.sockets[peer], who(peer), plain, deadline);
+    sockets[peer] = std::move(accepted.sockets[peer]);
+  }
+  return sockets;
+}
+
+}  // namespace
+
 std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, const Communicator& comm) {
   const double started = now_seconds();
   const int rank = comm.rank(), size = comm.size();
@@ -161,33 +258,8 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
   Socket listener;
   Endpoint bound;
   run_agreed(comm, [&] {
-    if (options.transport == TransportKind::tls)
-      tls = std::make_unique<TlsContext>(load_tls_credentials(options, comm, identity_host()), options.tls_ciphersuites,
-                                         to_string(options.tls_crypto));
-    if (tls) {
-      const bool pipelined = pipelines_tls(options.tls_pipelining, cores);
-      tls->set_pipelined_sending(pipelined);
-      tls->set_pipelined_receiving(pipelined && options.tls_pipelined_receiving);
-    }
-    // Where to listen: --bind ADDR|IFACE|HOST[:PORT]; by default loopback when
-    // every rank shares this machine, else the address this rank's host (its
-    // place in the rank map, or its host name) resolves to. The launcher
-    // always binds to the job's network interface: a SageMaker container's
-    // host name is "aws", which names no address.
-    Endpoint where{"127.0.0.1", 0};
-    if (!options.bind.empty()) {
-      const HostPort bind = split_host_port(options.bind, "--bind");
-      if (bind.port) where.port = *bind.port;
-      where.address = resolve_bind_address(bind.host);
-    } else if (!single_machine) {
-      try {
-        where.address = resolve_bind_address(identity_host());
-      } catch (const InputError&) {
-        throw InputError("ranks run on several machines and this rank's host name '" + identity_host() +
-                         "' resolves to no address: give --bind ADDR|IFACE (the interface peers reach)");
-      }
-    }
-    listener = listen_on(where, bound);
+    tls = tls_context(options, comm, cores);
+    listener = listen_on(listen_address(options, single_machine), bound);
   });
   const std::string advertised = options.advertise.empty() ? bound.to_string() : options.advertise;
   const auto endpoints = comm.allgather(advertised);
@@ -198,61 +270,19 @@ std::unique_ptr<Transport> connect_socket_mesh(const TransportOptions& options, 
 
   const Deadline deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(static_cast<long>(options.connect_timeout_seconds * 1000));
-  // Which edges carry TLS: all of them, or (--encrypt inter-host) those
-  // between hosts. Both ends decide alike from what every rank holds the same
-  // copy of: the rank map, else the machines MPI placed the ranks on; never
-  // from what a peer says of itself.
-  const bool mapped = static_cast<int>(options.rank_hosts.size()) == size;
-  const auto same_host = [&](int peer) {
-    return mapped ? options.rank_hosts[peer] == options.rank_hosts[rank] : machines[peer] == machines[rank];
-  };
-  std::vector<bool> encrypted(size, false);
-  for (int peer = 0; peer < size; ++peer)
-    encrypted[peer] = tls && peer != rank && (options.encrypt == Encrypt::all || !same_host(peer));
+  const std::vector<bool> encrypted = encrypted_edges(options, tls != nullptr, rank, machines);
   const bool plain = tls == nullptr;
+  const std::function<std::string(int)> who = [&](int peer) { return describe(peer, hosts, endpoints); };
   // From here on a failure is this rank's alone (a peer that does not answer,
   // a bad greeting): the caller ends the job, since peers may be waiting on us.
-  std::vector<Socket> sockets(size);
-  // Lower ranks: we connect (their listen backlog accepts us even while they
-  // are busy connecting elsewhere, so this order cannot deadlock).
-  const auto greeting = encode_greeting(rank, job);
-  for (int peer = 0; peer < rank; ++peer) {
-    const std::string who = describe(peer, hosts, endpoints);
-    sockets[peer] = connect_to(Endpoint::parse(endpoints[peer]), deadline);
-    write_exact(sockets[peer].fd(), greeting, deadline, "greeting " + who);
-    if (!encrypted[peer]) write_exact(sockets[peer].fd(), as_bytes_of(kPlainMarker, 4), deadline, "greeting " + who);
-  }
-  // Higher ranks: they connect to us. Anything else that connects (a port
-  // scanner, a stray peer of another job) is dropped, and we keep accepting.
-  auto accepted = accept_peers(listener, rank, size, job, deadline, kGreetingLimit,
-                               [&](int peer) { return describe(peer, hosts, endpoints); });
-  for (int peer = rank + 1; peer < size; ++peer) {
-    Socket& socket = accepted.sockets[peer];
-    const std::string who = describe(peer, hosts, endpoints);
-    if (!encrypted[peer]) {
-      // A TLS peer would send a ClientHello here instead of the marker.
-      const std::byte first = peek_byte(socket.fd(), deadline, "waiting for " + who);
-      if (first == kTlsHandshakeRecord) {
-        // Plaintext back, so the TLS peer can name the cause too.
-        [[maybe_unused]] const ssize_t ignored = ::send(socket.fd(), kPlainMarker, 4, MSG_NOSIGNAL);
-        throw IoError(who + (plain ? " is speaking TLS but this rank runs --transport tcp"
-                                   : " is speaking TLS on an edge this rank keeps in plain TCP (--encrypt differs)"));
-      }
-      char marker[4];
-      read_exact(socket.fd(), as_writable_bytes_of(marker, 4), deadline, "greeting from " + who);
-      if (std::memcmp(marker, kPlainMarker, 4) != 0) throw IoError(who + " sent an unknown greeting");
-    }
-    // (A TLS acceptor checks the first byte in its handshake, concurrently.)
-    sockets[peer] = std::move(socket);
-  }
+  std::vector<Socket> sockets = connect_peers(listener, rank, job, endpoints, encrypted, plain, who, deadline);
   std::vector<std::unique_ptr<Connection>> connections(size);
   for (int peer = 0; peer < size; ++peer) {
     if (peer == rank) continue;
-    const std::string who = describe(peer, hosts, endpoints);
-    std::unique_ptr<Stream> stream = !encrypted[peer] ? make_plain_stream(std::move(sockets[peer]), who)
+    std::unique_ptr<Stream> stream = !encrypted[peer] ? make_plain_stream(std::move(sockets[peer]), who(peer))
                                                       : make_tls_stream(std::move(sockets[peer]), *tls, peer > rank,
-                                                                        hosts[peer], who, fingerprints[peer]);
-    connections[peer] = std::make_unique<Connection>(std::move(stream), who);
+                                                                        hosts[peer], who(peer), fingerprints[peer]);
+    connections[peer] = std::make_unique<Connection>(std::move(stream), who(peer));
   }
   // Handshakes now run concurrently on the progress threads; await_ready()
   // collects them.

@@ -3,7 +3,7 @@
 
 #include "net/tls_stream.hpp"
 #include "transport/communicator.hpp"
-#include "transport/transport_factory.hpp"
+#include "transport/transport_options.hpp"
 
 namespace ringsim {
 

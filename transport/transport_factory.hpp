@@ -4,29 +4,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/job_config.hpp"
 #include "transport/communicator.hpp"
 #include "transport/transport.hpp"
+#include "transport/transport_options.hpp"
 
 namespace ringsim {
-
-struct TlsIdentity;
-
-// The transport's settings (common/job_config.hpp) and what the front end
-// prepares for them.
-struct TransportOptions : TransportSettings {
-  // Where tls_pipelining says pipelined: also open the records already
-  // received while a receiver thread reads the next ones (sending is always
-  // pipelined then); false only to measure pipelined sending alone.
-  bool tls_pipelined_receiving = true;
-  // --tls-ephemeral: an identity made ahead (while MPI starts); null: made
-  // during set-up.
-  std::shared_ptr<TlsIdentity> tls_identity_made_ahead;
-  double connect_timeout_seconds = 60;
-  // Each rank's host from the job's rank map (--hosts), which peers must
-  // match; empty: what each rank says of itself over MPI.
-  std::vector<std::string> rank_hosts;
-};
 
 // Starts, on a thread, whatever the chosen transport can prepare before MPI
 // is up (tls: OpenSSL's one-time start-up and, with --tls-ephemeral, this

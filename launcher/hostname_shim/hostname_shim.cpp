@@ -22,7 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "launcher/hostname_shim/current_host.hpp"
+#include "common/current_host.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 
 namespace ringsim {
 

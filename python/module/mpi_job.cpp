@@ -7,6 +7,7 @@
 #include "common/errors.hpp"
 #include "common/host.hpp"
 #include "common/phase.hpp"
+#include "engine/job.hpp"
 #include "kernels/gemm_backend.hpp"
 #include "mpi/mpi_comm.hpp"
 

@@ -3,7 +3,7 @@
 // script calls it with its own rows (sharded) or the whole matrix.
 #include <cstdint>
 
-#include "engine/job.hpp"
+#include "engine/run_options.hpp"
 
 namespace ringsim {
 

@@ -34,19 +34,22 @@ def binary() -> str:
                        "or put ringsim on PATH")
 
 
+def _mpirun_settings() -> dict:
+    """Open MPI's settings for ringsim's mpirun: mpirun.env beside this file,
+    the one list scripts/env.sh exports too."""
+    text = (Path(__file__).resolve().parent / "mpirun.env").read_text()
+    return dict(line.split("=", 1) for line in text.splitlines() if line[:1].isupper() and "=" in line)
+
+
 def _mpirun_env() -> dict:
-    # What scripts/env.sh sets: mpirun as root (containers), more ranks than
-    # cores, the ob1 messaging layer, no CMA in unprivileged containers.
+    # The caller's environment wins; the run-as-root pair only as root.
     env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
-    env.setdefault("OMPI_MCA_pml", "ob1")
-    env.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+    for name, value in _mpirun_settings().items():
+        if "RUN_AS_ROOT" not in name or os.geteuid() == 0:
+            env.setdefault(name, value)
     # The binary picks OpenBLAS's kernels for this CPU (kernels/gemm_backend.hpp):
     # an inherited OPENBLAS_CORETYPE (Haswell, on some images) would pin
-    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as in scripts/env.sh.
+    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as scripts/env.sh does.
     env.pop("OPENBLAS_CORETYPE", None)
     if env.get("RINGSIM_OPENBLAS_CORETYPE"):
         env["OPENBLAS_CORETYPE"] = env["RINGSIM_OPENBLAS_CORETYPE"]

@@ -1,7 +1,8 @@
-// Where ranks run, without SageMaker's host names: current_host read the way
-// the rank reads it (placement.cpp; the gethostname() shim's reading is in
-// tests/launcher/test_hostname_shim.cpp), and the check that ranks sharing a
-// machine share a host.
+// Where ranks run, without SageMaker's host names: current_host read from a
+// file the way the rank reads it (read_current_host, common/host.hpp; the
+// text itself is read as the gethostname() shim reads it, which
+// tests/launcher/test_hostname_shim.cpp covers), and the check that ranks
+// sharing a machine share a host.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "common/errors.hpp"
+#include "common/host.hpp"
 #include "common/rank_map.hpp"
 #include "engine/placement.hpp"
 #include "tests/scratch_dir.hpp"
@@ -26,8 +28,8 @@ TEST(CurrentHost, TheRankReadsItOrNamesTheFile) {
   EXPECT_EQ(read_current_host(path.string()), "algo-3");
   std::ofstream(path) << R"({"hosts":["algo-3"]})";
   EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr(path.string())));
-  std::ofstream(path) << "{not json";
-  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("not a JSON object")));
+  std::ofstream(path) << R"({"current_host":"algo 3"})";
+  EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("plain host name")));
   fs::remove(path);
   EXPECT_THAT([&] { read_current_host(path.string()); }, ThrowsMessage<ConfigError>(HasSubstr("cannot read")));
 }

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "launcher/hostname_shim/current_host.hpp"
+#include "common/current_host.hpp"
 #include "tests/scratch_dir.hpp"
 
 using namespace ringsim;

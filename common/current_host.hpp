@@ -1,8 +1,12 @@
 #pragma once
 // Reads SageMaker's current_host out of resourceconfig.json text with no
 // allocation, exception or library: the gethostname() shim
-// (hostname_shim.cpp) runs inside every Open MPI process, before and during
-// MPI_Init.
+// (launcher/hostname_shim/hostname_shim.cpp) runs it inside every Open MPI
+// process, before and during MPI_Init. It is the one reader of current_host:
+// the launcher and the ranks (--resource-config) call it too, through
+// read_current_host / current_host_in (common/host.hpp), so what a rank's
+// gethostname() answers and what the launcher and the rank map take as its
+// host cannot differ.
 #include <cstddef>
 
 namespace ringsim {

@@ -1,4 +1,4 @@
-#include "launcher/hostname_shim/current_host.hpp"
+#include "common/current_host.hpp"
 
 #include <cstring>
 
