@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/job_config.hpp"
-#include "engine/in_memory_rows.hpp"
+#include "engine/io/in_memory_rows.hpp"
 
 namespace ringsim {
 
