@@ -10,7 +10,7 @@
 
 #include "common/job_config.hpp"
 #include "engine/in_memory_rows.hpp"
-#include "engine/ring_mode.hpp"
+#include "engine/modes/mode_options.hpp"
 #include "transport/communicator.hpp"
 #include "transport/transport_factory.hpp"
 

@@ -72,30 +72,34 @@ std::string rows_manifest(const json& ranks, std::int64_t n, const std::string& 
   return json{{"n", n}, {"ids", ids.empty() ? json(nullptr) : json(ids)}, {"files", files}}.dump(2) + "\n";
 }
 
+// report.json's "seconds": every timed phase under its name.
+json phase_seconds(const PhaseTimer& timer) {
+  json seconds = json::object();
+  for (std::size_t p = 0; p < kTimedPhases; ++p) {
+    const auto phase = static_cast<TimedPhase>(p);
+    seconds[name_of(phase)] = timer.seconds(phase);
+  }
+  return seconds;
+}
+
 }  // namespace
 
-JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
-                            const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
+namespace {
+
+// This rank's entry in report.json's "ranks".
+json rank_figures(const RunOptions& options, const RankReport& report, const LocalInput& input,
+                  const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
   const int rank = comm.rank();
-  const std::int64_t d = facts.cols;
-  const double flops = 2.0 * static_cast<double>(d) * static_cast<double>(report.entries);
+  const double flops = 2.0 * static_cast<double>(facts.cols) * static_cast<double>(report.entries);
+  const double compute_seconds = report.seconds.seconds(TimedPhase::compute);
   json mine = {{"rank", rank},
                {"host", identity_host()},
                {"input_pieces", input_pieces(input, rank)},
                {"rows", report.rows},
                {"row_begin", input.partition.begin(rank)},
-               {"seconds",
-                {{"load", report.load_seconds},
-                 {"normalize", report.normalize_seconds},
-                 {"connect", report.connect_seconds},
-                 {"compute", report.compute_seconds},
-                 {"communication_wait", report.wait_seconds},
-                 {"ring", report.ring_seconds},
-                 {"write", report.write_seconds},
-                 {"checkpoint", report.checkpoint_seconds},
-                 {"total", report.total_seconds}}},
+               {"seconds", phase_seconds(report.seconds)},
                {"similarity_entries", report.entries},
-               {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
+               {"gflops", compute_seconds > 0 ? flops / compute_seconds / 1e9 : 0.0},
                {"measured_gflops", input.rank_gflops.empty() ? json(nullptr) : json(input.rank_gflops[rank])},
                {"middle_step_rows_given", report.rows_given},
                {"middle_step_rows_taken", report.rows_taken},
@@ -110,52 +114,65 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
   const auto machines = comm.machines();
   const bool first_on_machine = std::find(machines.begin(), machines.end(), machines[rank]) - machines.begin() == rank;
   mine["inputs"] = first_on_machine ? describe_inputs_here(options) : json::array();
-  const auto all = comm.allgather(mine.dump());
-  JobReport out;
-  if (rank != 0) return out;
+  return mine;
+}
+
+// Rank 0's sums over every rank's figures.
+struct RankTotals {
   json ranks = json::array();
   double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0, ring_max = 0, rank_gflops_sum = 0;
   std::uint64_t bytes_sent = 0;
   // Each rank decides alone whether it pipelines its TLS records: the job's
   // answer is theirs when the ranks with encrypted edges agree, else null.
   json tls_pipelined = false;
-  bool first_tls_rank = true;
   json inputs = json::array();
   std::vector<std::string> hosts;
+};
+
+RankTotals sum_ranks(const std::vector<std::string>& all, std::int64_t d) {
+  RankTotals t;
+  bool first_tls_rank = true;
   for (const auto& text : all) {
     json r = json::parse(text);
-    for (auto& file : r["inputs"]) inputs.push_back(std::move(file));
+    for (auto& file : r["inputs"]) t.inputs.push_back(std::move(file));
     r.erase("inputs");
-    if (std::find(hosts.begin(), hosts.end(), r["host"].get<std::string>()) == hosts.end())
-      hosts.push_back(r["host"].get<std::string>());
-    wall = std::max(wall, r["seconds"]["total"].get<double>());
-    compute_max = std::max(compute_max, r["seconds"]["compute"].get<double>());
-    wait_max = std::max(wait_max, r["seconds"]["communication_wait"].get<double>());
-    ring_max = std::max(ring_max, r["seconds"]["ring"].get<double>());
-    rank_gflops_sum += r["gflops"].get<double>();
-    peak_rss = std::max(peak_rss, r["peak_rss_bytes"].get<double>());
-    total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
-    bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
+    if (std::find(t.hosts.begin(), t.hosts.end(), r["host"].get<std::string>()) == t.hosts.end())
+      t.hosts.push_back(r["host"].get<std::string>());
+    t.wall = std::max(t.wall, r["seconds"]["total"].get<double>());
+    t.compute_max = std::max(t.compute_max, r["seconds"]["compute"].get<double>());
+    t.wait_max = std::max(t.wait_max, r["seconds"]["communication_wait"].get<double>());
+    t.ring_max = std::max(t.ring_max, r["seconds"]["ring"].get<double>());
+    t.rank_gflops_sum += r["gflops"].get<double>();
+    t.peak_rss = std::max(t.peak_rss, r["peak_rss_bytes"].get<double>());
+    t.total_flops += 2.0 * static_cast<double>(d) * r["similarity_entries"].get<double>();
+    t.bytes_sent += r["transport"]["bytes_sent"].get<std::uint64_t>();
     bool encrypts = false;
     for (const auto& edge : r["transport"]["edges"]) encrypts |= edge["encrypted"].get<bool>();
     if (encrypts) {
       const json pipelined = r["transport"]["tls_pipelined"];
-      tls_pipelined = first_tls_rank || tls_pipelined == pipelined ? pipelined : json(nullptr);
+      t.tls_pipelined = first_tls_rank || t.tls_pipelined == pipelined ? pipelined : json(nullptr);
       first_tls_rank = false;
     }
-    ranks.push_back(std::move(r));
+    t.ranks.push_back(std::move(r));
   }
+  return t;
+}
+
+// report.json itself (rank 0).
+json job_document(const RunOptions& options, const LocalInput& input, const TransportStats& stats,
+                  const JobFacts& facts, int ranks_in_job, const RankTotals& t) {
+  const std::int64_t d = facts.cols;
   json document = {
       {"n", input.partition.rows()},
       {"d", d},
-      {"P", comm.size()},
+      {"P", ranks_in_job},
       {"mode", to_string(options.mode)},
       {"score", to_string(options.score)},
       {"dtype", to_string(options.dtype)},
       {"transport", to_string(options.transport)},
       {"cipher_suite", stats.cipher_suite},
       {"tls_crypto", stats.tls_crypto},
-      {"tls_pipelined", tls_pipelined},
+      {"tls_pipelined", t.tls_pipelined},
       // The policy asked for (--encrypt); each edge's `encrypted`
       // says what it did. null: no TLS, nothing to encrypt.
       {"encrypt", options.transport == TransportKind::tls ? json(to_string(options.encrypt)) : json(nullptr)},
@@ -172,14 +189,14 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
       {"balance", input.rank_gflops.empty() ? "even" : "measured"},
       // The ring's rate against the sum of what each rank achieved in its
       // own compute time: 1 when no rank ever waited for another.
-      {"rank_gflops_sum", rank_gflops_sum},
-      {"ring_gflops", ring_max > 0 ? total_flops / ring_max / 1e9 : 0},
+      {"rank_gflops_sum", t.rank_gflops_sum},
+      {"ring_gflops", t.ring_max > 0 ? t.total_flops / t.ring_max / 1e9 : 0},
       {"ring_rate_vs_rank_sum",
-       ring_max > 0 && rank_gflops_sum > 0 ? total_flops / ring_max / 1e9 / rank_gflops_sum : 0},
-      {"wall_seconds", wall},
-      {"gflops_per_rank_mean", compute_max > 0 ? total_flops / comm.size() / compute_max / 1e9 : 0},
-      {"job_gflops", wall > 0 ? total_flops / wall / 1e9 : 0},
-      {"ranks", ranks}};
+       t.ring_max > 0 && t.rank_gflops_sum > 0 ? t.total_flops / t.ring_max / 1e9 / t.rank_gflops_sum : 0},
+      {"wall_seconds", t.wall},
+      {"gflops_per_rank_mean", t.compute_max > 0 ? t.total_flops / ranks_in_job / t.compute_max / 1e9 : 0},
+      {"job_gflops", t.wall > 0 ? t.total_flops / t.wall / 1e9 : 0},
+      {"ranks", t.ranks}};
   // Only the mode's own settings: a threshold in a top-k report reads as
   // if it had been applied.
   // A queries job: its queries are the output's rows; every corpus row is a
@@ -191,18 +208,30 @@ JobReport gather_job_report(const RunOptions& options, const RankReport& report,
     document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - candidates);
   }
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
-  document["provenance"] = job_provenance(options, inputs, hosts);
-  out.rows_json = rows_manifest(ranks, input.partition.rows(), options.ids);
-  out.report_json = document.dump(2) + "\n";
+  document["provenance"] = job_provenance(options, t.inputs, t.hosts);
+  return document;
+}
+
+}  // namespace
+
+JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
+                            const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
+  const auto all = comm.allgather(rank_figures(options, report, input, stats, facts, comm).dump());
+  JobReport out;
+  if (comm.rank() != 0) return out;
+  const std::int64_t d = facts.cols;
+  const RankTotals t = sum_ranks(all, d);
+  out.rows_json = rows_manifest(t.ranks, input.partition.rows(), options.ids);
+  out.report_json = job_document(options, input, stats, facts, comm.size(), t).dump(2) + "\n";
   if (!options.quiet) {
     // Stable name=value lines: SageMaker metric regexes read these.
     out.metric_lines =
         fmt::format("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
                     comm.size()) +
-        fmt::format("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", wall, compute_max) +
-        fmt::format("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", wait_max,
-                    wall > 0 ? total_flops / wall / 1e9 : 0) +
-        fmt::format("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", bytes_sent, peak_rss / (1 << 20));
+        fmt::format("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", t.wall, t.compute_max) +
+        fmt::format("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", t.wait_max,
+                    t.wall > 0 ? t.total_flops / t.wall / 1e9 : 0) +
+        fmt::format("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", t.bytes_sent, t.peak_rss / (1 << 20));
   }
   return out;
 }
