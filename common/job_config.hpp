@@ -76,7 +76,7 @@ struct TransportSettings {
   TlsPipelining tls_pipelining = TlsPipelining::automatic;  // tls: sealing and opening apart from the socket's threads
 };
 
-// The output mode's settings (engine/ring_mode.hpp's ModeOptions takes them
+// The output mode's settings (engine/modes/mode_options.hpp's ModeOptions takes them
 // whole).
 struct ModeSettings {
   Mode mode = Mode::topk;

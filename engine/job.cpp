@@ -36,10 +36,10 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   const int rank = comm.rank();
   const Millis timeout = peer_timeout(options);
   const auto tiles = open_tile_backend<Scalar>(options, comm, report);
-  LocalInput input = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
+  LocalInput input = timed_phase(report.seconds, TimedPhase::load, [&] { return open_input(options, comm); });
   auto transport = connect_transport(transport_options, comm, report);
   OutputClaim output;
-  RowMatrix<Scalar> own = timed_phase("load", report.load_seconds, [&] {
+  RowMatrix<Scalar> own = timed_phase(report.seconds, TimedPhase::load, [&] {
     RowMatrix<Scalar> rows;
     run_agreed(comm, [&] {
       if (rank == 0) claim_output(options, input, output);
@@ -51,28 +51,28 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   // A rank with no rows (P > n, or an empty shard) still needs the width.
   const std::int64_t d = comm.allreduce_max(input.source.cols());
   if (own.rows() == 0) own.resize(0, d);
-  const double score_bound = prepare_rows_for_score(own, options.score, comm, report.normalize_seconds);
+  const double score_bound = prepare_rows_for_score(own, options.score, comm, report.seconds);
   if (rank == 0) warn_about_input(options, {&input.source}, input.partition.rows() - 1);
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, input.partition, comm, options.threshold, options.max_output_bytes);
-  timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
+  timed_phase(report.seconds, TimedPhase::connect, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
-  double mode_wait = 0;
   ProgressChannel progress_channel(comm);
-  ModeContext context{*transport, input.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  ResultContext context{input.partition, rank, output.ids_or_null(), score_bound};
   context.progress_seconds = options.progress_seconds;
-  auto mode = make_ring_mode<Scalar>(mode_options(options), context);
-  JobCheckpoints<Scalar> checkpoints(options, input.partition, own, comm, *mode, report.checkpoint_seconds);
+  auto handler = make_result_handler<Scalar>(mode_options(options), context);
+  JobCheckpoints<Scalar> checkpoints(options, input.partition, own, comm, *handler, report.seconds);
   const RingSchedule schedule(comm.size(), input.rank_gflops, options.tile);
-  timed_phase("ring", report.ring_seconds, [&] {
+  timed_phase(report.seconds, TimedPhase::ring, [&] {
     ProgressReporter progress(options.progress_seconds, rank, schedule.planned_entries(rank, input.partition),
                               schedule.steps(), d, &progress_channel, options.on_progress);
-    const RingTimes times = run_ring(own, input.partition, schedule, *transport, *mode, timeout, checkpoints.ring(),
-                                     &progress, tiles.get());
+    const RingLink link{*transport, timeout, report.seconds};
+    report.record_ring(
+        run_ring(own, input.partition, schedule, link, *handler, checkpoints.ring(), &progress, tiles.get()));
     progress.ring_done();
-    report.record_ring(times, mode_wait);
   });
-  StagedOutputs outputs = write_results(options, *mode, input.partition.rows(), comm, report);
+  StagedOutputs outputs =
+      write_results(options, *handler, input.partition.rows(), comm, RootLink(*transport, timeout), report);
   report_and_publish(options, report, started, input, transport->stats(),
                      JobFacts{d, checkpoints.resume_step(), schedule.steps()}, comm, std::move(outputs), output);
   checkpoints.remove_after_publish();

@@ -7,22 +7,22 @@
 #include "common/phase.hpp"
 #include "common/stop_signal.hpp"
 #include "engine/job.hpp"
+#include "engine/modes/result_handler.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/output_claim.hpp"
 #include "engine/publish.hpp"
 #include "engine/report.hpp"
-#include "engine/ring_mode.hpp"
 #include "engine/tile_device.hpp"
 #include "transport/agreement.hpp"
 #include "transport/transport_factory.hpp"
 
 namespace ringsim {
 
-// Runs `work` as phase `name` (error lines name it), adding its time to `seconds`.
+// Runs `work` as `phase` (error lines name it), adding its time to the timer's.
 template <class Work>
-auto timed_phase(const char* name, double& seconds, Work work) {
-  PhaseScope phase(name);
-  ScopedTimer timer(seconds);
+auto timed_phase(PhaseTimer& timer, TimedPhase phase, Work work) {
+  PhaseScope scope(name_of(phase));
+  auto measured = timer.measure(phase);
   return work();
 }
 
@@ -47,7 +47,7 @@ std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options
 // before the ring.
 inline std::unique_ptr<Transport> connect_transport(const TransportOptions& transport_options, const Communicator& comm,
                                                     RankReport& report) {
-  return timed_phase("connect", report.connect_seconds, [&] {
+  return timed_phase(report.seconds, TimedPhase::connect, [&] {
     auto made = make_transport(transport_options, comm);
     throw_if_stopped();  // the mpi transport's set-up makes no call that would notice
     return made;
@@ -55,15 +55,19 @@ inline std::unique_ptr<Transport> connect_transport(const TransportOptions& tran
 }
 
 // The write phase: in threshold mode the output's real size agreed first
-// (`n`: the input's rows), then the mode's results shipped to rank 0 and
-// staged there.
+// (`n`: the input's rows), then the handler's results shipped to rank 0
+// and staged there.
 template <class Scalar>
-StagedOutputs write_results(const RunOptions& options, RingMode<Scalar>& mode, std::int64_t n, const Communicator& comm,
-                            RankReport& report) {
-  return timed_phase("write", report.write_seconds, [&] {
+StagedOutputs write_results(const RunOptions& options, ResultHandler<Scalar>& handler, std::int64_t n,
+                            const Communicator& comm, RootLink link, RankReport& report) {
+  return timed_phase(report.seconds, TimedPhase::write, [&] {
     if (options.mode == Mode::threshold)
-      check_threshold_output(mode.output_bytes_here(), comm, options.threshold, n, options.max_output_bytes);
-    return mode.gather_and_write(options.out);
+      check_threshold_output(handler.output_bytes_here(), comm, options.threshold, n, options.max_output_bytes);
+    if (comm.rank() != 0) {
+      handler.ship(link);
+      return StagedOutputs{};
+    }
+    return handler.write(link, options.out);
   });
 }
 
@@ -73,7 +77,7 @@ inline void report_and_publish(const RunOptions& options, RankReport& report, do
                                const TransportStats& stats, const JobFacts& facts, const Communicator& comm,
                                StagedOutputs outputs, const OutputClaim& output) {
   PhaseScope report_phase("report");
-  report.total_seconds = now_seconds() - started;
+  report.seconds.add(TimedPhase::total, now_seconds() - started);
   const JobReport job_report = gather_job_report(options, report, input, stats, facts, comm);
   if (comm.rank() != 0) return;
   publish_results(options.out, std::move(outputs), job_report, output.ids_or_null(), output.query_ids_or_null());

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/report.hpp"
-#include "engine/ring_mode.hpp"
+#include "engine/staged_outputs.hpp"
 
 namespace ringsim {
 

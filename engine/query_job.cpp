@@ -26,13 +26,14 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   RankReport report;
   const auto tiles = open_tile_backend<Scalar>(options, comm, report);
   const Millis timeout = peer_timeout(options);
-  LocalInput corpus = timed_phase("load", report.load_seconds, [&] { return open_input(options, comm); });
+  LocalInput corpus = timed_phase(report.seconds, TimedPhase::load, [&] { return open_input(options, comm); });
   const std::int64_t d = comm.allreduce_max(corpus.source.cols());
-  QueryInput queries = timed_phase("load", report.load_seconds, [&] { return open_queries(options, corpus, d, comm); });
+  QueryInput queries =
+      timed_phase(report.seconds, TimedPhase::load, [&] { return open_queries(options, corpus, d, comm); });
   auto transport = connect_transport(transport_options, comm, report);
   OutputClaim output;
   RowMatrix<Scalar> own, own_queries;
-  timed_phase("load", report.load_seconds, [&] {
+  timed_phase(report.seconds, TimedPhase::load, [&] {
     run_agreed(comm, [&] {
       if (rank == 0) claim_output(options, corpus, output, &queries);
       own = load_own_rows<Scalar>(corpus, rank);
@@ -44,8 +45,8 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   if (own_queries.rows() == 0) own_queries.resize(0, d);
   // Dot scores: |q . c| <= max |q| max |c| (Cauchy-Schwarz), so the bound a
   // received score must keep is the geometric mean of the two squared bounds.
-  const double corpus_bound = prepare_rows_for_score(own, options.score, comm, report.normalize_seconds);
-  const double query_bound = prepare_rows_for_score(own_queries, options.score, comm, report.normalize_seconds);
+  const double corpus_bound = prepare_rows_for_score(own, options.score, comm, report.seconds);
+  const double query_bound = prepare_rows_for_score(own_queries, options.score, comm, report.seconds);
   const double score_bound = options.score == Score::cosine ? corpus_bound : std::sqrt(corpus_bound * query_bound);
   if (rank == 0) {
     warn_about_input(options, {&corpus.source, &queries.source}, corpus.partition.rows());
@@ -55,24 +56,24 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, corpus.partition, comm, options.threshold, options.max_output_bytes,
                           QueryRows<Scalar>{&own_queries, &queries.partition});
-  timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
+  timed_phase(report.seconds, TimedPhase::connect, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
-  double mode_wait = 0;
   ProgressChannel progress_channel(comm);
-  ModeContext context{*transport, corpus.partition, timeout, &mode_wait, output.ids_or_null(), score_bound};
+  ResultContext context{corpus.partition, rank, output.ids_or_null(), score_bound};
   context.progress_seconds = options.progress_seconds;
   context.query_partition = &queries.partition;
   context.query_ids = output.query_ids_or_null();
-  auto mode = make_ring_mode<Scalar>(mode_options(options), context);
-  timed_phase("ring", report.ring_seconds, [&] {
+  auto handler = make_result_handler<Scalar>(mode_options(options), context);
+  timed_phase(report.seconds, TimedPhase::ring, [&] {
     ProgressReporter progress(options.progress_seconds, rank, own_queries.rows() * corpus.partition.rows(), comm.size(),
                               d, &progress_channel, options.on_progress);
-    const RingTimes times = run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition,
-                                           options.tile, *transport, *mode, timeout, &progress, tiles.get());
+    const RingLink link{*transport, timeout, report.seconds};
+    report.record_ring(run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition, options.tile,
+                                      link, *handler, &progress, tiles.get()));
     progress.ring_done();
-    report.record_ring(times, mode_wait);
   });
-  StagedOutputs outputs = write_results(options, *mode, corpus.partition.rows(), comm, report);
+  StagedOutputs outputs =
+      write_results(options, *handler, corpus.partition.rows(), comm, RootLink(*transport, timeout), report);
   report_and_publish(options, report, started, corpus, transport->stats(),
                      JobFacts{d, 0, comm.size(), &queries.partition}, comm, std::move(outputs), output);
 }

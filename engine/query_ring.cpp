@@ -1,20 +1,22 @@
 #include "engine/query_ring.hpp"
 
 #include "common/clock.hpp"
+#include "common/errors.hpp"
 
 namespace ringsim {
 
 template <class Scalar>
-RingTimes run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_global0, const RowMatrix<Scalar>& corpus,
-                         const RowPartition& corpus_partition, std::int64_t tile, Transport& transport,
-                         RingMode<Scalar>& mode, Millis timeout, ProgressReporter* progress,
-                         TileBackend<Scalar>* backend) {
-  RingTimes times;
+RingCounts run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_global0, const RowMatrix<Scalar>& corpus,
+                          const RowPartition& corpus_partition, std::int64_t tile, const RingLink& link,
+                          ResultHandler<Scalar>& handler, ProgressReporter* progress, TileBackend<Scalar>* backend) {
+  // Nothing travels but the corpus: a rank's results are complete when its ring ends.
+  RINGSIM_ENFORCE(!handler.partials(), "a queries job's results have no partials to exchange");
+  RingCounts counts;
+  Transport& transport = link.transport;
   CpuTileBackend<Scalar> cpu;
   TileBackend<Scalar>& tiles = backend ? *backend : cpu;
   tiles.upload_own(queries);
   const TileGrid grid{tile};
-  const ModeContext waits{transport, corpus_partition, timeout, &times.wait_seconds};
   const int rank = transport.rank();
   const int ranks = transport.size();
   const auto block_at = [&](int step) { return ((rank - step) % ranks + ranks) % ranks; };
@@ -28,8 +30,8 @@ RingTimes run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_gl
   };
   for (int step = 0; step < ranks; ++step) {
     if (step > 0) {
-      timed_wait(waits, *block_recv);
-      timed_wait(waits, *block_send);  // the buffer it read from is about to be reused
+      link.wait(*block_recv);
+      link.wait(*block_send);  // the buffer it read from is about to be reused
       current = &buffers[(step - 1) % 2];
     }
     if (step < ranks - 1) {
@@ -48,23 +50,22 @@ RingTimes run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_gl
     assignment.visiting_end = current->rows();
     assignment.across = true;
     if (progress) progress->start_step(step);
-    TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
+    TileConsumer<Scalar>& consumer = handler.begin(step, assignment);
     {
-      ScopedTimer timer(times.compute_seconds);
+      auto scope = link.timer.measure(TimedPhase::compute);
       tiles.upload_visiting(*current);
-      times.entries += compute_assignment(tiles, query_global0, corpus_partition.begin(block), assignment, grid,
-                                          consumer, after_tile);
+      counts.entries += compute_assignment(tiles, query_global0, corpus_partition.begin(block), assignment, grid,
+                                           consumer, after_tile);
     }
-    mode.end_step(step, assignment);
+    handler.end(step, assignment);
   }
-  mode.finish();
-  return times;
+  return counts;
 }
 
-#define RINGSIM_INSTANTIATE(S)                                                                                      \
-  template RingTimes run_query_ring<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&, const RowPartition&, \
-                                       std::int64_t, Transport&, RingMode<S>&, Millis, ProgressReporter*,           \
-                                       TileBackend<S>*);
+#define RINGSIM_INSTANTIATE(S)                                                                                       \
+  template RingCounts run_query_ring<S>(const RowMatrix<S>&, std::int64_t, const RowMatrix<S>&, const RowPartition&, \
+                                        std::int64_t, const RingLink&, ResultHandler<S>&, ProgressReporter*,         \
+                                        TileBackend<S>*);
 RINGSIM_INSTANTIATE(float)
 RINGSIM_INSTANTIATE(double)
 #undef RINGSIM_INSTANTIATE

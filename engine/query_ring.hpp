@@ -9,9 +9,9 @@
 //
 // Worked example, P = 3: rank 1 computes its queries against corpus blocks
 // 1, 0 and 2, in that order; rank 2 against 2, 1, 0.
+#include "engine/modes/result_handler.hpp"
 #include "engine/progress.hpp"
 #include "engine/ring_loop.hpp"
-#include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/tile_backend.hpp"
 
@@ -22,9 +22,8 @@ namespace ringsim {
 // lie on a grid of edge `tile` over both matrices, so with query and corpus
 // shares on that grid every score is the same GEMM whatever P.
 template <class Scalar>
-RingTimes run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_global0, const RowMatrix<Scalar>& corpus,
-                         const RowPartition& corpus_partition, std::int64_t tile, Transport& transport,
-                         RingMode<Scalar>& mode, Millis timeout, ProgressReporter* progress,
-                         TileBackend<Scalar>* backend);
+RingCounts run_query_ring(const RowMatrix<Scalar>& queries, std::int64_t query_global0, const RowMatrix<Scalar>& corpus,
+                          const RowPartition& corpus_partition, std::int64_t tile, const RingLink& link,
+                          ResultHandler<Scalar>& handler, ProgressReporter* progress, TileBackend<Scalar>* backend);
 
 }  // namespace ringsim

@@ -10,8 +10,8 @@
 
 #include "common/clock.hpp"
 #include "common/host.hpp"
-#include "engine/provenance.hpp"
 #include "engine/run_options.hpp"
+#include "engine/provenance.hpp"
 #include "kernels/gemm_backend.hpp"
 
 namespace ringsim {
@@ -72,29 +72,34 @@ std::string rows_manifest(const json& ranks, std::int64_t n, const std::string& 
   return json{{"n", n}, {"ids", ids.empty() ? json(nullptr) : json(ids)}, {"files", files}}.dump(2) + "\n";
 }
 
-// This rank's entry in report.json's "ranks", with the inputs its machine
-// holds (described by the machine's first rank only). Collective.
-json rank_entry(const RunOptions& options, const RankReport& report, const LocalInput& input,
-                const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
+// report.json's "seconds": every timed phase under its name.
+json phase_seconds(const PhaseTimer& timer) {
+  json seconds = json::object();
+  for (std::size_t p = 0; p < kTimedPhases; ++p) {
+    const auto phase = static_cast<TimedPhase>(p);
+    seconds[name_of(phase)] = timer.seconds(phase);
+  }
+  return seconds;
+}
+
+}  // namespace
+
+namespace {
+
+// This rank's entry in report.json's "ranks".
+json rank_figures(const RunOptions& options, const RankReport& report, const LocalInput& input,
+                  const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
   const int rank = comm.rank();
   const double flops = 2.0 * static_cast<double>(facts.cols) * static_cast<double>(report.entries);
+  const double compute_seconds = report.seconds.seconds(TimedPhase::compute);
   json mine = {{"rank", rank},
                {"host", identity_host()},
                {"input_pieces", input_pieces(input, rank)},
                {"rows", report.rows},
                {"row_begin", input.partition.begin(rank)},
-               {"seconds",
-                {{"load", report.load_seconds},
-                 {"normalize", report.normalize_seconds},
-                 {"connect", report.connect_seconds},
-                 {"compute", report.compute_seconds},
-                 {"communication_wait", report.wait_seconds},
-                 {"ring", report.ring_seconds},
-                 {"write", report.write_seconds},
-                 {"checkpoint", report.checkpoint_seconds},
-                 {"total", report.total_seconds}}},
+               {"seconds", phase_seconds(report.seconds)},
                {"similarity_entries", report.entries},
-               {"gflops", report.compute_seconds > 0 ? flops / report.compute_seconds / 1e9 : 0.0},
+               {"gflops", compute_seconds > 0 ? flops / compute_seconds / 1e9 : 0.0},
                {"measured_gflops", input.rank_gflops.empty() ? json(nullptr) : json(input.rank_gflops[rank])},
                {"middle_step_rows_given", report.rows_given},
                {"middle_step_rows_taken", report.rows_taken},
@@ -112,22 +117,22 @@ json rank_entry(const RunOptions& options, const RankReport& report, const Local
   return mine;
 }
 
-// The job's figures summed or maxed over every rank's entry.
-struct JobTotals {
-  json ranks = json::array();  // the entries, without their inputs
-  json inputs = json::array();
-  std::vector<std::string> hosts;  // in rank order, once each
+// Rank 0's sums over every rank's figures.
+struct RankTotals {
+  json ranks = json::array();
   double wall = 0, total_flops = 0, compute_max = 0, wait_max = 0, peak_rss = 0, ring_max = 0, rank_gflops_sum = 0;
   std::uint64_t bytes_sent = 0;
   // Each rank decides alone whether it pipelines its TLS records: the job's
   // answer is theirs when the ranks with encrypted edges agree, else null.
   json tls_pipelined = false;
+  json inputs = json::array();
+  std::vector<std::string> hosts;
 };
 
-JobTotals sum_ranks(const std::vector<std::string>& entries, std::int64_t d) {
-  JobTotals t;
+RankTotals sum_ranks(const std::vector<std::string>& all, std::int64_t d) {
+  RankTotals t;
   bool first_tls_rank = true;
-  for (const auto& text : entries) {
+  for (const auto& text : all) {
     json r = json::parse(text);
     for (auto& file : r["inputs"]) t.inputs.push_back(std::move(file));
     r.erase("inputs");
@@ -153,14 +158,14 @@ JobTotals sum_ranks(const std::vector<std::string>& entries, std::int64_t d) {
   return t;
 }
 
-// report.json: the job's settings and totals, then every rank's entry.
+// report.json itself (rank 0).
 json job_document(const RunOptions& options, const LocalInput& input, const TransportStats& stats,
-                  const JobFacts& facts, int ranks, const JobTotals& t) {
+                  const JobFacts& facts, int ranks_in_job, const RankTotals& t) {
   const std::int64_t d = facts.cols;
   json document = {
       {"n", input.partition.rows()},
       {"d", d},
-      {"P", ranks},
+      {"P", ranks_in_job},
       {"mode", to_string(options.mode)},
       {"score", to_string(options.score)},
       {"dtype", to_string(options.dtype)},
@@ -189,7 +194,7 @@ json job_document(const RunOptions& options, const LocalInput& input, const Tran
       {"ring_rate_vs_rank_sum",
        t.ring_max > 0 && t.rank_gflops_sum > 0 ? t.total_flops / t.ring_max / 1e9 / t.rank_gflops_sum : 0},
       {"wall_seconds", t.wall},
-      {"gflops_per_rank_mean", t.compute_max > 0 ? t.total_flops / ranks / t.compute_max / 1e9 : 0},
+      {"gflops_per_rank_mean", t.compute_max > 0 ? t.total_flops / ranks_in_job / t.compute_max / 1e9 : 0},
       {"job_gflops", t.wall > 0 ? t.total_flops / t.wall / 1e9 : 0},
       {"ranks", t.ranks}};
   // Only the mode's own settings: a threshold in a top-k report reads as
@@ -207,27 +212,27 @@ json job_document(const RunOptions& options, const LocalInput& input, const Tran
   return document;
 }
 
-// Stable name=value lines: SageMaker metric regexes read these.
-std::string metric_lines(std::int64_t n, std::int64_t d, int ranks, const JobTotals& t) {
-  return fmt::format("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", n, d, ranks) +
-         fmt::format("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", t.wall, t.compute_max) +
-         fmt::format("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", t.wait_max,
-                     t.wall > 0 ? t.total_flops / t.wall / 1e9 : 0) +
-         fmt::format("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", t.bytes_sent,
-                     t.peak_rss / (1 << 20));
-}
-
 }  // namespace
 
 JobReport gather_job_report(const RunOptions& options, const RankReport& report, const LocalInput& input,
                             const TransportStats& stats, const JobFacts& facts, const Communicator& comm) {
-  const auto all = comm.allgather(rank_entry(options, report, input, stats, facts, comm).dump());
+  const auto all = comm.allgather(rank_figures(options, report, input, stats, facts, comm).dump());
   JobReport out;
   if (comm.rank() != 0) return out;
-  const JobTotals totals = sum_ranks(all, facts.cols);
-  out.rows_json = rows_manifest(totals.ranks, input.partition.rows(), options.ids);
-  out.report_json = job_document(options, input, stats, facts, comm.size(), totals).dump(2) + "\n";
-  if (!options.quiet) out.metric_lines = metric_lines(input.partition.rows(), facts.cols, comm.size(), totals);
+  const std::int64_t d = facts.cols;
+  const RankTotals t = sum_ranks(all, d);
+  out.rows_json = rows_manifest(t.ranks, input.partition.rows(), options.ids);
+  out.report_json = job_document(options, input, stats, facts, comm.size(), t).dump(2) + "\n";
+  if (!options.quiet) {
+    // Stable name=value lines: SageMaker metric regexes read these.
+    out.metric_lines =
+        fmt::format("similarity_rows={}\nsimilarity_cols={}\nsimilarity_ranks={}\n", input.partition.rows(), d,
+                    comm.size()) +
+        fmt::format("similarity_wall_seconds={:.6f}\nsimilarity_compute_seconds={:.6f}\n", t.wall, t.compute_max) +
+        fmt::format("similarity_wait_seconds={:.6f}\nsimilarity_gflops={:.3f}\n", t.wait_max,
+                    t.wall > 0 ? t.total_flops / t.wall / 1e9 : 0) +
+        fmt::format("similarity_bytes_sent={}\nsimilarity_peak_rss_mib={:.1f}\n", t.bytes_sent, t.peak_rss / (1 << 20));
+  }
   return out;
 }
 

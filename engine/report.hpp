@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/local_input.hpp"
+#include "engine/phase_timer.hpp"
 #include "engine/ring_loop.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "transport/communicator.hpp"
@@ -18,19 +19,16 @@ struct RunOptions;
 
 // This rank's figures, filled in phase by phase.
 struct RankReport {
-  double load_seconds = 0, normalize_seconds = 0, connect_seconds = 0, ring_seconds = 0;
-  double compute_seconds = 0, wait_seconds = 0, write_seconds = 0, total_seconds = 0, checkpoint_seconds = 0;
+  PhaseTimer seconds;  // each phase's, as the job measured them
   std::int64_t rows = 0, entries = 0;
   std::int64_t rows_given = 0, rows_taken = 0;  // shared middle step
   nlohmann::json device;                        // what computes the tiles (--device): the GPU's name and memory
 
-  // The ring's figures; `mode_wait`: time the mode blocked on the transport.
-  void record_ring(const RingTimes& times, double mode_wait) {
-    compute_seconds = times.compute_seconds;
-    wait_seconds = times.wait_seconds + mode_wait;
-    entries = times.entries;
-    rows_given = times.rows_given;
-    rows_taken = times.rows_taken;
+  // The ring's counts (its times are in `seconds` already).
+  void record_ring(const RingCounts& counts) {
+    entries = counts.entries;
+    rows_given = counts.rows_given;
+    rows_taken = counts.rows_taken;
   }
 };
 

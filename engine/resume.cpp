@@ -32,9 +32,9 @@ std::uint64_t job_fingerprint(const RunOptions& options, const RowPartition& par
 
 template <class Scalar>
 JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowPartition& partition,
-                                       const RowMatrix<Scalar>& own, const Communicator& comm, RingMode<Scalar>& mode,
-                                       double& save_seconds)
-    : comm_(comm), mode_(mode), save_seconds_(save_seconds) {
+                                       const RowMatrix<Scalar>& own, const Communicator& comm,
+                                       ResultHandler<Scalar>& handler, PhaseTimer& timer)
+    : comm_(comm), handler_(handler), timer_(timer) {
   if (options.checkpoint_dir.empty()) return;
   PhaseScope phase("resume");
   // Without a key a checkpoint carries only a checksum: whoever can write
@@ -62,7 +62,8 @@ JobCheckpoints<Scalar>::JobCheckpoints(const RunOptions& options, const RowParti
                              : fmt::format("checkpoints: resuming after step {}, saved by every rank", common.back()));
   if (!common.empty()) {
     run_agreed(comm, [&] {
-      mode.restore(mode.saves_increments() ? load_increments(*store_, common.back()) : store_->load(common.back()));
+      handler.restore(handler.saves_increments() ? load_increments(*store_, common.back())
+                                                 : store_->load(common.back()));
     });
     resume_step_ = common.back() + 1;
     last_saved_step_ = common.back();
@@ -83,9 +84,9 @@ RingCheckpoints JobCheckpoints<Scalar>::ring() {
 
 template <class Scalar>
 void JobCheckpoints<Scalar>::save(int step) {
-  ScopedTimer timer(save_seconds_);
-  if (mode_.saves_increments()) {
-    run_agreed(comm_, [&] { save_increment(*store_, step, last_saved_step_, mode_.save()); });
+  auto measured = timer_.measure(TimedPhase::checkpoint);
+  if (handler_.saves_increments()) {
+    run_agreed(comm_, [&] { save_increment(*store_, step, last_saved_step_, handler_.save()); });
   } else {
     // Write the new step, agree every rank has it on disk, only then remove
     // the old one: SageMaker uploads /opt/ml/checkpoints as files appear,
@@ -93,7 +94,7 @@ void JobCheckpoints<Scalar>::save(int step) {
     // saved (the old one until the agreement, then both).
     run_agreed(comm_, [&] {
       inject_fault_at(("checkpoint-writing-" + std::to_string(step)).c_str(), comm_.rank());
-      store_->save(step, mode_.save());
+      store_->save(step, handler_.save());
     });
     inject_fault_at(("checkpoint-written-" + std::to_string(step)).c_str(), comm_.rank());
     store_->keep_only(step);  // every rank holds `step` now

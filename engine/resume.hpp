@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "engine/checkpoint/checkpoint.hpp"
+#include "engine/modes/result_handler.hpp"
+#include "engine/phase_timer.hpp"
 #include "engine/ring_loop.hpp"
 #include "transport/communicator.hpp"
 
@@ -16,10 +18,10 @@ struct RunOptions;
 template <class Scalar>
 class JobCheckpoints {
  public:
-  // Without --checkpoint-dir: a ring from step 0 that never saves.
-  // `save_seconds` accumulates the time spent saving.
+  // Without --checkpoint-dir: a ring from step 0 that never saves. The
+  // time spent saving goes to the timer's checkpoint phase.
   JobCheckpoints(const RunOptions& options, const RowPartition& partition, const RowMatrix<Scalar>& own,
-                 const Communicator& comm, RingMode<Scalar>& mode, double& save_seconds);
+                 const Communicator& comm, ResultHandler<Scalar>& handler, PhaseTimer& timer);
   JobCheckpoints(const JobCheckpoints&) = delete;
   JobCheckpoints& operator=(const JobCheckpoints&) = delete;
 
@@ -34,8 +36,8 @@ class JobCheckpoints {
   void save(int step);
 
   const Communicator& comm_;
-  RingMode<Scalar>& mode_;
-  double& save_seconds_;
+  ResultHandler<Scalar>& handler_;
+  PhaseTimer& timer_;
   std::optional<CheckpointStore> store_;
   int every_ = 0;
   int resume_step_ = 0;

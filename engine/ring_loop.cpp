@@ -22,104 +22,145 @@ void after_tile_of_ring(const RequestPtr& block_send, const RequestPtr& block_re
   if (progress) progress->tile_done(entries);
 }
 
+namespace {
+
+// One rank's ring: the blocks it holds and passes on, step by step.
 template <class Scalar>
-RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
-                   Transport& transport, RingMode<Scalar>& mode, Millis timeout, const RingCheckpoints& checkpoints,
-                   ProgressReporter* progress, TileBackend<Scalar>* backend) {
-  RingTimes times;
-  CpuTileBackend<Scalar> cpu;
-  TileBackend<Scalar>& tiles = backend ? *backend : cpu;
-  tiles.upload_own(own);
-  const TileGrid grid{schedule.grain()};
-  const ModeContext waits{transport, partition, timeout, &times.wait_seconds};
-  const int rank = transport.rank();
-  const int last_step = schedule.steps() - 1;
-  const std::int64_t own_global0 = partition.begin(rank);
-
-  RowMatrix<Scalar> buffers[2];
-  const RowMatrix<Scalar>* current = &own;
-  RequestPtr block_send, block_recv;
-  const auto after_tile = [&transport, &mode, &block_send, &block_recv, progress](std::int64_t entries) {
-    transport.progress();
-    mode.between_tiles();
-    after_tile_of_ring(block_send, block_recv, progress, entries);
-  };
-
-  const int first_step = checkpoints.resume_step;
-  if (first_step > 0 && first_step <= last_step) {
-    // Resuming: the block for the first step comes straight from its owner
-    // (the left neighbour's pass-on was lost with the interrupted run), and
-    // our block goes to the rank that holds it at that step.
-    const int block = schedule.visiting_block(rank, first_step);
-    RowMatrix<Scalar>& incoming = buffers[(first_step - 1) % 2];
-    incoming.resize(partition.size(block), own.cols());
-    block_recv =
-        transport.irecv(block, as_writable_bytes_of(incoming.data(), static_cast<std::size_t>(incoming.size())));
-    block_send = transport.isend((rank + first_step) % schedule.ranks(),
-                                 as_bytes_of(own.data(), static_cast<std::size_t>(own.size())));
+class Ring {
+ public:
+  Ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule, const RingLink& link,
+       ResultHandler<Scalar>& handler, ProgressReporter* progress, TileBackend<Scalar>* backend)
+      : own_(own),
+        partition_(partition),
+        schedule_(schedule),
+        link_(link),
+        handler_(handler),
+        exchange_(link, schedule, partition, handler),
+        progress_(progress),
+        tiles_(backend ? *backend : cpu_),
+        rank_(link.transport.rank()),
+        last_step_(schedule.steps() - 1) {
+    tiles_.upload_own(own);
   }
-  for (int step = first_step; step <= last_step; ++step) {
-    if (step > 0) {
-      timed_wait(waits, *block_recv);
-      timed_wait(waits, *block_send);  // the buffer it read from is about to be reused
-      current = &buffers[(step - 1) % 2];
-      if (step == first_step)
-        mode.resume_at(step);
-      else
-        mode.on_block_received(step);
+
+  RingCounts run(const RingCheckpoints& checkpoints) {
+    const int first_step = checkpoints.resume_step;
+    if (first_step > 0 && first_step <= last_step_) start_resumed(first_step);
+    for (int step = first_step; step <= last_step_; ++step) {
+      if (step > 0) take_arrived_block(step, first_step);
+      if (step < last_step_) pass_block_on(step);
+      compute_step(step);
+      if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step_)) {
+        // Settle this step's exchanges so the saved state is complete; the
+        // next block has arrived by then, so the ring goes on from here.
+        if (step < last_step_) {
+          link_.wait(*block_recv_);
+          link_.wait(*block_send_);
+        }
+        exchange_.settle();
+        checkpoints.save(step);
+      }
     }
-    if (step < last_step) {
-      // Pass on what we hold now; the left neighbour's block arrives for the next step.
-      RowMatrix<Scalar>& incoming = buffers[step % 2];
-      incoming.resize(partition.size(schedule.visiting_block(rank, step + 1)), own.cols());
-      block_recv = transport.irecv(schedule.left(rank),
-                                   as_writable_bytes_of(incoming.data(), static_cast<std::size_t>(incoming.size())));
-      block_send = transport.isend(schedule.right(rank),
-                                   as_bytes_of(current->data(), static_cast<std::size_t>(current->size())));
-    }
-    const TileAssignment assignment = schedule.assignment(rank, step, partition);
-    if (progress) progress->start_step(step);
-    // The shared step's receives go before any the mode posts: every
+    exchange_.finish();
+    return counts_;
+  }
+
+ private:
+  // Resuming: the block for the first step comes straight from its owner
+  // (the left neighbour's pass-on was lost with the interrupted run), and
+  // our block goes to the rank that holds it at that step.
+  void start_resumed(int first_step) {
+    const int block = schedule_.visiting_block(rank_, first_step);
+    RowMatrix<Scalar>& incoming = buffers_[(first_step - 1) % 2];
+    incoming.resize(partition_.size(block), own_.cols());
+    block_recv_ =
+        link_.transport.irecv(block, as_writable_bytes_of(incoming.data(), static_cast<std::size_t>(incoming.size())));
+    block_send_ = link_.transport.isend((rank_ + first_step) % schedule_.ranks(),
+                                        as_bytes_of(own_.data(), static_cast<std::size_t>(own_.size())));
+  }
+
+  void take_arrived_block(int step, int first_step) {
+    link_.wait(*block_recv_);
+    link_.wait(*block_send_);  // the buffer it read from is about to be reused
+    current_ = &buffers_[(step - 1) % 2];
+    if (step == first_step)
+      exchange_.resume_at(step);
+    else
+      exchange_.block_arrived(step);
+  }
+
+  // Pass on what we hold now; the left neighbour's block arrives for the next step.
+  void pass_block_on(int step) {
+    RowMatrix<Scalar>& incoming = buffers_[step % 2];
+    incoming.resize(partition_.size(schedule_.visiting_block(rank_, step + 1)), own_.cols());
+    block_recv_ = link_.transport.irecv(
+        schedule_.left(rank_), as_writable_bytes_of(incoming.data(), static_cast<std::size_t>(incoming.size())));
+    block_send_ = link_.transport.isend(schedule_.right(rank_),
+                                        as_bytes_of(current_->data(), static_cast<std::size_t>(current_->size())));
+  }
+
+  void compute_step(int step) {
+    const TileAssignment assignment = schedule_.assignment(rank_, step, partition_);
+    if (progress_) progress_->start_step(step);
+    const auto after_tile = [this](std::int64_t entries) {
+      link_.transport.progress();
+      exchange_.between_tiles();
+      after_tile_of_ring(block_send_, block_recv_, progress_, entries);
+    };
+    // The shared step's receives go before any the exchange posts: every
     // transport matches a peer's messages in the order receives were posted.
     std::optional<SharedStep> shared;
-    if (!schedule.speeds().empty() && SharedStep::applies(schedule, step, mode.shares_rows()))
-      shared.emplace(transport, schedule, partition, assignment, timeout);
-    TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
-    const std::int64_t visiting_global0 = partition.begin(assignment.visiting_block);
+    if (!schedule_.speeds().empty() && SharedStep::applies(schedule_, step, handler_.shares_rows()))
+      shared.emplace(link_.transport, schedule_, partition_, assignment, link_.timeout);
+    TileConsumer<Scalar>& consumer = exchange_.begin(step, assignment);
+    const std::int64_t own_global0 = partition_.begin(rank_);
+    const std::int64_t visiting_global0 = partition_.begin(assignment.visiting_block);
     if (shared) {
-      const SharedStepTimes shared_times =
-          shared->run(own, own_global0, *current, visiting_global0, consumer, after_tile);
-      times.compute_seconds += shared_times.compute_seconds;
-      times.wait_seconds += shared_times.wait_seconds;
-      times.entries += shared_times.entries;
-      times.rows_given += shared_times.rows_given;
-      times.rows_taken += shared_times.rows_received;
+      const SharedStepTimes times = shared->run(own_, own_global0, *current_, visiting_global0, consumer, after_tile);
+      link_.timer.add(TimedPhase::compute, times.compute_seconds);
+      link_.timer.add(TimedPhase::communication_wait, times.wait_seconds);
+      counts_.entries += times.entries;
+      counts_.rows_given += times.rows_given;
+      counts_.rows_taken += times.rows_received;
     } else {
-      ScopedTimer timer(times.compute_seconds);
-      tiles.upload_visiting(*current);
-      times.entries += compute_assignment(tiles, own_global0, visiting_global0, assignment, grid, consumer, after_tile);
+      auto scope = link_.timer.measure(TimedPhase::compute);
+      tiles_.upload_visiting(*current_);
+      counts_.entries += compute_assignment(tiles_, own_global0, visiting_global0, assignment,
+                                            TileGrid{schedule_.grain()}, consumer, after_tile);
     }
-    mode.end_step(step, assignment);
-    if (checkpoints.every > 0 && ((step + 1) % checkpoints.every == 0 || step == last_step)) {
-      // Settle this step's exchanges so the saved state is complete; the
-      // next block has arrived by then, so the ring goes on from here.
-      if (step < last_step) {
-        timed_wait(waits, *block_recv);
-        timed_wait(waits, *block_send);
-      }
-      mode.settle();
-      checkpoints.save(step);
-    }
+    exchange_.end(step, assignment);
   }
-  mode.finish();
-  return times;
+
+  const RowMatrix<Scalar>& own_;
+  const RowPartition& partition_;
+  const RingSchedule& schedule_;
+  RingLink link_;
+  ResultHandler<Scalar>& handler_;
+  RingExchange<Scalar> exchange_;
+  ProgressReporter* progress_;
+  CpuTileBackend<Scalar> cpu_;
+  TileBackend<Scalar>& tiles_;
+  int rank_, last_step_;
+  RowMatrix<Scalar> buffers_[2];
+  const RowMatrix<Scalar>* current_ = &own_;
+  RequestPtr block_send_, block_recv_;
+  RingCounts counts_;
+};
+
+}  // namespace
+
+template <class Scalar>
+RingCounts run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, const RingSchedule& schedule,
+                    const RingLink& link, ResultHandler<Scalar>& handler, const RingCheckpoints& checkpoints,
+                    ProgressReporter* progress, TileBackend<Scalar>* backend) {
+  return Ring<Scalar>(own, partition, schedule, link, handler, progress, backend).run(checkpoints);
 }
 
-template RingTimes run_ring<float>(const RowMatrix<float>&, const RowPartition&, const RingSchedule&, Transport&,
-                                   RingMode<float>&, Millis, const RingCheckpoints&, ProgressReporter*,
-                                   TileBackend<float>*);
-template RingTimes run_ring<double>(const RowMatrix<double>&, const RowPartition&, const RingSchedule&, Transport&,
-                                    RingMode<double>&, Millis, const RingCheckpoints&, ProgressReporter*,
-                                    TileBackend<double>*);
+#define RINGSIM_INSTANTIATE(S)                                                                                    \
+  template RingCounts run_ring<S>(const RowMatrix<S>&, const RowPartition&, const RingSchedule&, const RingLink&, \
+                                  ResultHandler<S>&, const RingCheckpoints&, ProgressReporter*, TileBackend<S>*);
+RINGSIM_INSTANTIATE(float)
+RINGSIM_INSTANTIATE(double)
+#undef RINGSIM_INSTANTIATE
 
 }  // namespace ringsim

@@ -10,11 +10,10 @@
 namespace ringsim {
 
 template <class Scalar>
-double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const Communicator& comm,
-                              double& normalize_seconds) {
+double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const Communicator& comm, PhaseTimer& timer) {
   PhaseScope phase("load");
   if (score == Score::cosine) {
-    ScopedTimer timer(normalize_seconds);
+    auto measured = timer.measure(TimedPhase::normalize);
     normalize_rows(own);
     return kScoreBound;
   }
@@ -27,7 +26,7 @@ double prepare_rows_for_score(RowMatrix<Scalar>& own, Score score, const Communi
   return dot_score_bound(comm.allreduce_max(largest));
 }
 
-template double prepare_rows_for_score<float>(RowMatrix<float>&, Score, const Communicator&, double&);
-template double prepare_rows_for_score<double>(RowMatrix<double>&, Score, const Communicator&, double&);
+template double prepare_rows_for_score<float>(RowMatrix<float>&, Score, const Communicator&, PhaseTimer&);
+template double prepare_rows_for_score<double>(RowMatrix<double>&, Score, const Communicator&, PhaseTimer&);
 
 }  // namespace ringsim

@@ -17,9 +17,9 @@
 #include <memory>
 #include <vector>
 
-#include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
+#include "kernels/tile_kernel.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {

@@ -12,9 +12,9 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/fault_injection.hpp"
-#include "engine/checkpoint/received_state.hpp"
+#include "engine/modes/bytes.hpp"
+#include "engine/modes/handlers.hpp"
 #include "engine/io/npy.hpp"
-#include "engine/mode_common.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
 #include "engine/result_files.hpp"
@@ -32,17 +32,17 @@ using namespace mode_detail;
 // output itself) and sends them to rank 0, which places each band and, off
 // the diagonal, its transpose into similarity.npy.
 template <class Scalar>
-class FullMode : public RingMode<Scalar> {
+class FullHandler : public ResultHandler<Scalar> {
  public:
-  explicit FullMode(const ModeContext& context) : context_(context) {}
+  explicit FullHandler(const ResultContext& context) : context_(context) {}
 
-  TileConsumer<Scalar>& start_step(int, const TileAssignment& assignment) override {
+  TileConsumer<Scalar>& begin(int, const TileAssignment& assignment) override {
     consumers_.push_back(std::make_unique<DenseConsumer<Scalar>>(assignment));
     assignments_.push_back(assignment);
     return *consumers_.back();
   }
-  void end_step(int, const TileAssignment&) override {}
-  void finish() override {}
+  // One band per assignment: a shared step's pieces would each need one.
+  bool shares_rows() const override { return false; }
 
   // Each band: its encoded assignment, then its scores.
   std::string save() const override {
@@ -74,19 +74,18 @@ class FullMode : public RingMode<Scalar> {
     }
   }
 
-  StagedOutputs gather_and_write(const std::string& out_dir) override {
-    Transport& transport = context_.transport;
-    if (transport.rank() != 0) {
-      std::int64_t count = static_cast<std::int64_t>(assignments_.size());
-      transport.send(0, as_bytes_of(&count, 1), context_.follower_timeout());
-      for (std::size_t b = 0; b < assignments_.size(); ++b) {
-        const auto header = encode(assignments_[b]);
-        transport.send(0, bytes_of(header), context_.follower_timeout());
-        auto& band = consumers_[b]->band();
-        transport.send(0, as_bytes_of(band.data(), static_cast<std::size_t>(band.size())), context_.follower_timeout());
-      }
-      return {};
+  void ship(RootLink& link) override {
+    std::int64_t count = static_cast<std::int64_t>(assignments_.size());
+    link.send_to_root(as_bytes_of(&count, 1));
+    for (std::size_t b = 0; b < assignments_.size(); ++b) {
+      const auto header = encode(assignments_[b]);
+      link.send_to_root(bytes_of(header));
+      auto& band = consumers_[b]->band();
+      link.send_to_root(as_bytes_of(band.data(), static_cast<std::size_t>(band.size())));
     }
+  }
+
+  StagedOutputs write(RootLink& link, const std::string& out_dir) override {
     const std::int64_t n = context_.partition.rows();
     StagedOutputs staged;
     staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kSimilarity)));
@@ -105,30 +104,34 @@ class FullMode : public RingMode<Scalar> {
     };
     for (std::size_t b = 0; b < assignments_.size(); ++b) place(assignments_[b], consumers_[b]->band());
     inject_fault_at("write-file", 0);
-    for (int source = 1; source < transport.size(); ++source) {
-      std::int64_t count = 0;
-      transport.recv(source, as_writable_bytes_of(&count, 1), context_.timeout);
-      const std::string from = "the bands rank " + std::to_string(source) + " sent";
-      // A rank sends one band per ring step and per piece of a shared step
-      // (at most one per row), some of them empty (a rank without rows).
-      if (count < 0 || count > (std::int64_t{1} << 20) + 2 * n)
-        throw IoError(from + ": " + std::to_string(count) + " bands; refused");
-      for (std::int64_t b = 0; b < count; ++b) {
-        std::vector<std::int64_t> encoded(7);
-        transport.recv(source, writable_bytes_of(encoded), context_.timeout);
-        const TileAssignment a = decode(encoded);
-        check_band(a, context_.partition, from);
-        RowMatrix<float> band(std::max<std::int64_t>(0, a.own_end - a.own_begin),
-                              std::max<std::int64_t>(0, a.visiting_end - a.visiting_begin));
-        transport.recv(source, as_writable_bytes_of(band.data(), static_cast<std::size_t>(band.size())),
-                       context_.timeout);
-        place(a, band);
-      }
-    }
+    for (int source = 1; source < link.ranks(); ++source) receive_bands(link, source, place);
     return staged;
   }
 
  private:
+  // Rank 0: the bands rank `source` ships, each checked, then handed to `place`.
+  template <class Place>
+  void receive_bands(RootLink& link, int source, const Place& place) {
+    const std::int64_t n = context_.partition.rows();
+    std::int64_t count = 0;
+    link.receive_from(source, as_writable_bytes_of(&count, 1));
+    const std::string from = "the bands rank " + std::to_string(source) + " sent";
+    // A rank sends one band per ring step and per piece of a shared step
+    // (at most one per row), some of them empty (a rank without rows).
+    if (count < 0 || count > (std::int64_t{1} << 20) + 2 * n)
+      throw IoError(from + ": " + std::to_string(count) + " bands; refused");
+    for (std::int64_t b = 0; b < count; ++b) {
+      std::vector<std::int64_t> encoded(7);
+      link.receive_from(source, writable_bytes_of(encoded));
+      const TileAssignment a = decode(encoded);
+      check_band(a, context_.partition, from);
+      RowMatrix<float> band(std::max<std::int64_t>(0, a.own_end - a.own_begin),
+                            std::max<std::int64_t>(0, a.visiting_end - a.visiting_begin));
+      link.receive_from(source, as_writable_bytes_of(band.data(), static_cast<std::size_t>(band.size())));
+      place(a, band);
+    }
+  }
+
   static std::vector<std::int64_t> encode(const TileAssignment& a) {
     return {a.own_block, a.visiting_block, a.own_begin, a.own_end, a.visiting_begin, a.visiting_end, a.diagonal};
   }
@@ -150,7 +153,7 @@ class FullMode : public RingMode<Scalar> {
                     as_bytes_of(rows.row(r).data(), static_cast<std::size_t>(rows.cols())));
   }
 
-  ModeContext context_;
+  ResultContext context_;
   std::vector<std::unique_ptr<DenseConsumer<Scalar>>> consumers_;
   std::vector<TileAssignment> assignments_;
 };
@@ -158,10 +161,10 @@ class FullMode : public RingMode<Scalar> {
 }  // namespace
 
 template <class Scalar>
-ModePtr<Scalar> make_full_mode(const ModeContext& context) {
-  return std::make_unique<FullMode<Scalar>>(context);
+HandlerPtr<Scalar> make_full_handler(const ModeOptions&, const ResultContext& context) {
+  return std::make_unique<FullHandler<Scalar>>(context);
 }
-template ModePtr<float> make_full_mode(const ModeContext&);
-template ModePtr<double> make_full_mode(const ModeContext&);
+template HandlerPtr<float> make_full_handler(const ModeOptions&, const ResultContext&);
+template HandlerPtr<double> make_full_handler(const ModeOptions&, const ResultContext&);
 
 }  // namespace ringsim

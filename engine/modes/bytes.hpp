@@ -1,34 +1,15 @@
 #pragma once
-// What the output modes share (engine/topk_mode.cpp, threshold_mode.cpp,
-// full_mode.cpp, query_topk_mode.cpp): their factories, for make_ring_mode,
-// and the byte and file helpers each uses to ship and write results.
+// The byte and file helpers the result handlers use to save, ship and
+// write their results.
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "engine/ring_mode.hpp"
+#include "transport/transport.hpp"
 
-namespace ringsim {
-
-template <class Scalar>
-using ModePtr = std::unique_ptr<RingMode<Scalar>>;
-
-// Each defined, for float and double, in the mode's own file.
-template <class Scalar>
-ModePtr<Scalar> make_topk_mode(const ModeOptions& options, const ModeContext& context);
-template <class Scalar>
-ModePtr<Scalar> make_threshold_mode(const ModeOptions& options, const ModeContext& context);
-template <class Scalar>
-ModePtr<Scalar> make_full_mode(const ModeContext& context);
-// Queries mode (context.query_partition): top-k lists of the queries; its
-// threshold mode is make_threshold_mode's, pairs kept query first.
-template <class Scalar>
-ModePtr<Scalar> make_query_topk_mode(const ModeOptions& options, const ModeContext& context);
-
-namespace mode_detail {
+namespace ringsim::mode_detail {
 
 inline std::string output_path(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
@@ -68,5 +49,4 @@ std::span<std::byte> writable_bytes_of(std::vector<T>& v) {
   return as_writable_bytes_of(v.data(), v.size());
 }
 
-}  // namespace mode_detail
-}  // namespace ringsim
+}  // namespace ringsim::mode_detail

@@ -12,9 +12,9 @@
 #include "common/clock.hpp"
 #include "common/errors.hpp"
 #include "common/fault_injection.hpp"
-#include "engine/checkpoint/received_state.hpp"
+#include "engine/modes/bytes.hpp"
+#include "engine/modes/handlers.hpp"
 #include "engine/io/npy.hpp"
-#include "engine/mode_common.hpp"
 #include "engine/output_budget.hpp"
 #include "engine/progress.hpp"
 #include "engine/result_files.hpp"
@@ -40,21 +40,18 @@ using namespace mode_detail;
 // Keep-alives go only to senders with chunks not yet requested, so every
 // control word is read.
 template <class Scalar>
-class ThresholdMode : public RingMode<Scalar> {
+class ThresholdHandler : public ResultHandler<Scalar> {
   using Pair = ScoredPair<Scalar>;
   static constexpr std::int64_t kRequest = 1, kStillWriting = 2;
 
  public:
-  ThresholdMode(const ModeContext& context, double threshold, std::int64_t max_pairs_per_rank, std::int64_t chunk_pairs)
+  ThresholdHandler(const ModeOptions& options, const ResultContext& context)
       : context_(context),
-        consumer_(static_cast<Scalar>(threshold), max_pairs_per_rank,
+        consumer_(static_cast<Scalar>(options.threshold), options.max_pairs_per_rank,
                   context.query_partition ? PairOrder::own_first : PairOrder::by_id),
-        chunk_pairs_(std::max<std::int64_t>(1, chunk_pairs)) {}
+        chunk_pairs_(std::max<std::int64_t>(1, options.gather_chunk_pairs)) {}
 
-  TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
-  bool shares_rows() const override { return true; }
-  void end_step(int, const TileAssignment&) override {}
-  void finish() override {}
+  TileConsumer<Scalar>& begin(int, const TileAssignment&) override { return consumer_; }
 
   // Pairs only accumulate: each save writes the ones found since the last
   // (rewriting all of them made checkpoints cost a third of a long job).
@@ -84,19 +81,19 @@ class ThresholdMode : public RingMode<Scalar> {
     return bytes;
   }
 
-  StagedOutputs gather_and_write(const std::string& out_dir) override {
-    Transport& transport = context_.transport;
-    auto& pairs = consumer_.pairs();
-    std::sort(pairs.begin(), pairs.end(), before);
-    if (transport.rank() != 0) {
-      serve(pairs);
-      return {};
-    }
-    return merge_into(out_dir, pairs);
+  void ship(RootLink& link) override { serve(link, sorted_pairs()); }
+  StagedOutputs write(RootLink& link, const std::string& out_dir) override {
+    return merge_into(link, out_dir, sorted_pairs());
   }
 
  private:
   static bool before(const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; }
+
+  const std::vector<Pair>& sorted_pairs() {
+    auto& pairs = consumer_.pairs();
+    std::sort(pairs.begin(), pairs.end(), before);
+    return pairs;
+  }
 
   // One record of pairs.npy: numpy packs a list descr without padding.
   struct __attribute__((packed)) PairRecord {
@@ -112,17 +109,16 @@ class ThresholdMode : public RingMode<Scalar> {
 
   std::int64_t chunk_size(std::int64_t total, std::int64_t sent) const { return std::min(chunk_pairs_, total - sent); }
 
-  void serve(const std::vector<Pair>& pairs) {
-    Transport& transport = context_.transport;
+  void serve(RootLink& link, const std::vector<Pair>& pairs) {
     const std::int64_t count = static_cast<std::int64_t>(pairs.size());
-    transport.send(0, as_bytes_of(&count, 1), context_.follower_timeout());
+    link.send_to_root(as_bytes_of(&count, 1));
     for (std::int64_t sent = 0; sent < count;) {
       std::int64_t word = 0;
-      transport.recv(0, as_writable_bytes_of(&word, 1), context_.follower_timeout());
+      link.receive_from_root(as_writable_bytes_of(&word, 1));
       if (word == kStillWriting) continue;
       RINGSIM_ENFORCE(word == kRequest, "unknown control word from rank 0");
       const std::int64_t size = chunk_size(count, sent);
-      transport.send(0, as_bytes_of(pairs.data() + sent, static_cast<std::size_t>(size)), context_.follower_timeout());
+      link.send_to_root(as_bytes_of(pairs.data() + sent, static_cast<std::size_t>(size)));
       sent += size;
     }
   }
@@ -138,13 +134,12 @@ class ThresholdMode : public RingMode<Scalar> {
     std::int64_t left_in_chunk() const { return static_cast<std::int64_t>(own ? total : chunk.size()) - at; }
   };
 
-  void pull(Stream& stream) {
-    Transport& transport = context_.transport;
+  void pull(RootLink& link, Stream& stream) {
     const std::int64_t size = chunk_size(stream.total, stream.requested);
-    transport.send(stream.source, as_bytes_of(&kRequest, 1), context_.timeout);
+    link.send_to(stream.source, as_bytes_of(&kRequest, 1));
     stream.chunk.resize(static_cast<std::size_t>(size));
     const Pair last = stream.chunk.empty() ? Pair{-1, -1, Scalar{}} : stream.chunk.back();
-    transport.recv(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()), context_.timeout);
+    link.receive_from(stream.source, as_writable_bytes_of(stream.chunk.data(), stream.chunk.size()));
     check_pairs<Pair>(std::span<const Pair>(stream.chunk), context_.pair_space(), consumer_.threshold(),
                       stream.requested > 0 ? &last : nullptr, true,
                       "the pairs rank " + std::to_string(stream.source) + " sent", context_.score_bound);
@@ -152,93 +147,126 @@ class ThresholdMode : public RingMode<Scalar> {
     stream.at = 0;
   }
 
-  StagedOutputs merge_into(const std::string& out_dir, const std::vector<Pair>& own) {
-    Transport& transport = context_.transport;
-    std::vector<Stream> streams(static_cast<std::size_t>(transport.size()));
+  // Rank 0: one stream per rank, each peer's announced count checked and
+  // its first chunk pulled.
+  std::vector<Stream> open_streams(RootLink& link, const std::vector<Pair>& own) {
+    std::vector<Stream> streams(static_cast<std::size_t>(link.ranks()));
     streams[0].own = own.data();
     streams[0].total = static_cast<std::int64_t>(own.size());
-    for (int source = 1; source < transport.size(); ++source) {
+    for (int source = 1; source < link.ranks(); ++source) {
       Stream& stream = streams[source];
       stream.source = source;
-      transport.recv(source, as_writable_bytes_of(&stream.total, 1), context_.timeout);
+      link.receive_from(source, as_writable_bytes_of(&stream.total, 1));
       if (stream.total < 0 || stream.total > context_.pair_space().pairs())
         throw IoError("rank " + std::to_string(source) + " announced " + std::to_string(stream.total) +
                       " pairs, more than the matrix has; refused");
-      if (stream.total > 0) pull(stream);
+      if (stream.total > 0) pull(link, stream);
     }
+    return streams;
+  }
+
+  // pairs.csv and, the same pairs as records a program loads at memory
+  // speed (np.load: pairs["i"], pairs["j"], pairs["score"]), pairs.npy; the
+  // CSV's text is for people and spreadsheets. Buffered, appended a
+  // megabyte of text at a time.
+  class PairFiles {
+   public:
+    PairFiles(const ResultContext& context, const std::string& out_dir, double total_pairs)
+        // Names for i and j: one table within the input; with --queries, the
+        // query ids for i and the corpus ids for j (a side without ids: its row number).
+        : names_i_(context.query_partition ? context.query_ids : context.ids),
+          names_j_(context.ids),
+          progress_(context.progress_seconds, total_pairs) {
+      staged_.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsCsv)));
+      staged_.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsNpy)));
+      staged_[1]->append(make_npy_record_header({{"i", "<i8"}, {"j", "<i8"}, {"score", "<f4"}},
+                                                static_cast<std::int64_t>(total_pairs)));
+      staged_[0]->append(std::string(names_i_ || names_j_ ? "i,j,score,id_i,id_j\n" : "i,j,score\n"));
+    }
+    void add(const Pair& pair) {
+      fmt::format_to(std::back_inserter(text_), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
+      records_.push_back(PairRecord{pair.i, pair.j, static_cast<float>(pair.score)});
+      if (names_i_ || names_j_) {
+        text_ += ',';
+        append_csv_field(text_, names_i_ ? names_i_->text(pair.i) : std::to_string(pair.i));
+        text_ += ',';
+        append_csv_field(text_, names_j_ ? names_j_->text(pair.j) : std::to_string(pair.j));
+      }
+      text_ += '\n';
+      ++pairs_written_;
+    }
+    // Appends the buffers once they hold a megabyte of text; whether it did.
+    bool flush_if_full() {
+      if (text_.size() <= (1 << 20)) return false;
+      flush();
+      progress_.done(pairs_written_, bytes_written_);
+      return true;
+    }
+    StagedOutputs finish() {
+      flush();
+      return std::move(staged_);
+    }
+
+   private:
+    void flush() {
+      staged_[0]->append(text_);
+      append_records(*staged_[1], records_);
+      bytes_written_ += static_cast<double>(text_.size());
+      text_.clear();
+    }
+
+    const RowIds* names_i_;
+    const RowIds* names_j_;
+    StagedOutputs staged_;
+    std::string text_;
+    std::vector<PairRecord> records_;
+    double pairs_written_ = 0, bytes_written_ = 0;
+    WriteProgress progress_;
+  };
+
+  // Keep-alives to the ranks whose pairs the merge has not yet asked for.
+  static void keep_waiting_ranks_alive(RootLink& link, const std::vector<Stream>& streams) {
+    for (const auto& waiting : streams)
+      if (!waiting.own && waiting.requested < waiting.total)
+        link.send_to(waiting.source, as_bytes_of(&kStillWriting, 1));
+  }
+
+  StagedOutputs merge_into(RootLink& link, const std::string& out_dir, const std::vector<Pair>& own) {
+    std::vector<Stream> streams = open_streams(link, own);
     // Min-heap of stream indices by their head pair.
     const auto later = [&](int a, int b) { return before(streams[b].head(), streams[a].head()); };
     std::vector<int> heap;
-    for (int s = 0; s < transport.size(); ++s)
+    double total_pairs = 0;
+    for (int s = 0; s < link.ranks(); ++s) {
       if (streams[s].total > 0) heap.push_back(s);
+      total_pairs += static_cast<double>(streams[s].total);
+    }
     std::make_heap(heap.begin(), heap.end(), later);
-
-    double total_pairs = 0, pairs_written = 0, bytes_written = 0;
-    for (const auto& stream : streams) total_pairs += static_cast<double>(stream.total);
-    StagedOutputs staged;
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsCsv)));
-    staged.push_back(std::make_unique<AtomicFile>(output_path(out_dir, result_files::kPairsNpy)));
-    AtomicFile& file = *staged[0];
-    // The same pairs as records a program loads at memory speed (np.load:
-    // pairs["i"], pairs["j"], pairs["score"]); the CSV's text is for people
-    // and spreadsheets.
-    AtomicFile& records = *staged[1];
-    records.append(
-        make_npy_record_header({{"i", "<i8"}, {"j", "<i8"}, {"score", "<f4"}}, static_cast<std::int64_t>(total_pairs)));
-    std::vector<PairRecord> record_buffer;
-    // Names for i and j: one table within the input; with --queries, the
-    // query ids for i and the corpus ids for j (a side without ids: its row number).
-    const RowIds* names_i = context_.query_partition ? context_.query_ids : context_.ids;
-    const RowIds* names_j = context_.ids;
-    const bool names = names_i || names_j;
-    file.append(std::string(names ? "i,j,score,id_i,id_j\n" : "i,j,score\n"));
+    PairFiles files(context_, out_dir, total_pairs);
     inject_fault_at("write-file", 0);
-    std::string text;
     auto last_keep_alive = Clock::now();
-    WriteProgress progress(context_.progress_seconds, total_pairs);
     while (!heap.empty()) {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
-      const Pair& pair = stream.head();
-      fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
-      record_buffer.push_back(PairRecord{pair.i, pair.j, static_cast<float>(pair.score)});
-      if (names) {
-        text += ',';
-        append_csv_field(text, names_i ? names_i->text(pair.i) : std::to_string(pair.i));
-        text += ',';
-        append_csv_field(text, names_j ? names_j->text(pair.j) : std::to_string(pair.j));
-      }
-      text += '\n';
+      files.add(stream.head());
       ++stream.at;
-      ++pairs_written;
       if (stream.left_in_chunk() > 0) {
         std::push_heap(heap.begin(), heap.end(), later);
       } else if (!stream.own && stream.requested < stream.total) {
-        pull(stream);
+        pull(link, stream);
         std::push_heap(heap.begin(), heap.end(), later);
       } else {
         heap.pop_back();
       }
-      if (text.size() > (1 << 20)) {
-        file.append(text);
-        append_records(records, record_buffer);
-        bytes_written += static_cast<double>(text.size());
-        text.clear();
-        progress.done(pairs_written, bytes_written);
-        if (Clock::now() - last_keep_alive > std::chrono::seconds(1)) {
-          for (auto& waiting : streams)
-            if (!waiting.own && waiting.requested < waiting.total)
-              transport.send(waiting.source, as_bytes_of(&kStillWriting, 1), context_.timeout);
-          last_keep_alive = Clock::now();
-        }
+      if (files.flush_if_full() && Clock::now() - last_keep_alive > std::chrono::seconds(1)) {
+        keep_waiting_ranks_alive(link, streams);
+        last_keep_alive = Clock::now();
       }
     }
-    file.append(text);
-    append_records(records, record_buffer);
-    return staged;
+    return files.finish();
   }
 
-  ModeContext context_;
+  ResultContext context_;
   ThresholdConsumer<Scalar> consumer_;
   std::int64_t chunk_pairs_;
   mutable std::size_t saved_pairs_ = 0;  // pairs already in a checkpoint
@@ -247,11 +275,10 @@ class ThresholdMode : public RingMode<Scalar> {
 }  // namespace
 
 template <class Scalar>
-ModePtr<Scalar> make_threshold_mode(const ModeOptions& options, const ModeContext& context) {
-  return std::make_unique<ThresholdMode<Scalar>>(context, options.threshold, options.max_pairs_per_rank,
-                                                 options.gather_chunk_pairs);
+HandlerPtr<Scalar> make_threshold_handler(const ModeOptions& options, const ResultContext& context) {
+  return std::make_unique<ThresholdHandler<Scalar>>(options, context);
 }
-template ModePtr<float> make_threshold_mode(const ModeOptions&, const ModeContext&);
-template ModePtr<double> make_threshold_mode(const ModeOptions&, const ModeContext&);
+template HandlerPtr<float> make_threshold_handler(const ModeOptions&, const ResultContext&);
+template HandlerPtr<double> make_threshold_handler(const ModeOptions&, const ResultContext&);
 
 }  // namespace ringsim

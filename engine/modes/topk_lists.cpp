@@ -1,13 +1,12 @@
-#include "engine/topk_output.hpp"
+#include "engine/modes/topk_lists.hpp"
 
 #include <limits>
 #include <span>
 #include <vector>
 
 #include "common/fault_injection.hpp"
-#include "engine/checkpoint/received_state.hpp"
+#include "engine/modes/bytes.hpp"
 #include "engine/io/npy.hpp"
-#include "engine/mode_common.hpp"
 #include "engine/progress.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
@@ -17,15 +16,14 @@ namespace ringsim {
 using namespace mode_detail;
 
 template <class Scalar>
-void send_topk_lists(const ModeContext& context, const TopKAccumulator<Scalar>& own) {
-  context.transport.send(0, as_bytes_of(own.score_data().data(), own.score_data().size()), context.follower_timeout());
-  context.transport.send(0, as_bytes_of(own.id_data().data(), own.id_data().size()), context.follower_timeout());
+void ship_topk_lists(RootLink& link, const TopKAccumulator<Scalar>& own) {
+  link.send_to_root(as_bytes_of(own.score_data().data(), own.score_data().size()));
+  link.send_to_root(as_bytes_of(own.id_data().data(), own.id_data().size()));
 }
 
 template <class Scalar>
-StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& context, const RowPartition& rows,
-                               const TopKAccumulator<Scalar>& own, bool id_matrix) {
-  Transport& transport = context.transport;
+StagedOutputs write_topk_lists(RootLink& link, const std::string& out_dir, const ResultContext& context,
+                               const RowPartition& rows, const TopKAccumulator<Scalar>& own, bool id_matrix) {
   const std::int64_t n = rows.rows();
   const int k = own.k();
   StagedOutputs staged;
@@ -47,13 +45,11 @@ StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& co
   neighbors.append(neighbors_header);
   scores.append(scores_header);
   WriteProgress progress(context.progress_seconds, static_cast<double>(n));
-  for (int source = 0; source < transport.size(); ++source) {
+  for (int source = 0; source < link.ranks(); ++source) {
     TopKAccumulator<Scalar> received(rows.size(source), k);
     if (source != 0) {
-      transport.recv(source, as_writable_bytes_of(received.score_data().data(), received.score_data().size()),
-                     context.timeout);
-      transport.recv(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()),
-                     context.timeout);
+      link.receive_from(source, as_writable_bytes_of(received.score_data().data(), received.score_data().size()));
+      link.receive_from(source, as_writable_bytes_of(received.id_data().data(), received.id_data().size()));
       check_topk_lists<Scalar>(received.id_data(), received.score_data(), context.partition.rows(),
                                "the top-k lists rank " + std::to_string(source) + " sent", context.score_bound);
     }
@@ -74,16 +70,16 @@ StagedOutputs write_topk_lists(const std::string& out_dir, const ModeContext& co
       staged[2]->write_at(static_cast<std::int64_t>(names_header.size()) + row0 * k * name_bytes,
                           std::as_bytes(std::span(bytes)));
     }
-    if (source == 0) inject_fault_at("write-file", transport.rank());
+    if (source == 0) inject_fault_at("write-file", link.rank());
     const double rows_written = static_cast<double>(rows.end(source));
     progress.done(rows_written, rows_written * k * (12 + static_cast<double>(name_bytes)));
   }
   return staged;
 }
 
-#define RINGSIM_INSTANTIATE(S)                                                                            \
-  template void send_topk_lists<S>(const ModeContext&, const TopKAccumulator<S>&);                        \
-  template StagedOutputs write_topk_lists<S>(const std::string&, const ModeContext&, const RowPartition&, \
+#define RINGSIM_INSTANTIATE(S)                                                                                         \
+  template void ship_topk_lists<S>(RootLink&, const TopKAccumulator<S>&);                                              \
+  template StagedOutputs write_topk_lists<S>(RootLink&, const std::string&, const ResultContext&, const RowPartition&, \
                                              const TopKAccumulator<S>&, bool);
 RINGSIM_INSTANTIATE(float)
 RINGSIM_INSTANTIATE(double)
