@@ -14,6 +14,7 @@
 #include "net/connection.hpp"
 #include "net/peer_greeting.hpp"
 #include "transport/communicator.hpp"
+#include "transport/transport.hpp"
 #include "transport/transport_options.hpp"
 
 namespace ringsim {
