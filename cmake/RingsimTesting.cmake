@@ -1,8 +1,8 @@
 # RINGSIM_MPI_ENV: the Open MPI settings every test that runs mpirun gets, as
-# a CTest ENVIRONMENT list. Their one source is scripts/env.sh (its
+# a CTest ENVIRONMENT list. Their one source is scripts/setup/env.sh (its
 # `export OMPI_...` lines), which people and scripts source before mpirun, so
 # a test runs MPI exactly as a user following the README does.
-set(RINGSIM_ENV_SH ${PROJECT_SOURCE_DIR}/scripts/env.sh)
+set(RINGSIM_ENV_SH ${PROJECT_SOURCE_DIR}/scripts/setup/env.sh)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${RINGSIM_ENV_SH})
 file(STRINGS ${RINGSIM_ENV_SH} ringsim_env_exports REGEX "^export OMPI_")
 set(RINGSIM_MPI_ENV "")

@@ -30,12 +30,12 @@ def binary() -> str:
     found = shutil.which("ringsim")
     if found:
         return found
-    raise RingsimError("ringsim binary not found: set $RINGSIM, build the repository (scripts/build.sh) "
+    raise RingsimError("ringsim binary not found: set $RINGSIM, build the repository (scripts/setup/build.sh) "
                        "or put ringsim on PATH")
 
 
 def _mpirun_env() -> dict:
-    # What scripts/env.sh sets: mpirun as root (containers), more ranks than
+    # What scripts/setup/env.sh sets: mpirun as root (containers), more ranks than
     # cores, the ob1 messaging layer, no CMA in unprivileged containers.
     env = dict(os.environ)
     if os.geteuid() == 0:
@@ -46,7 +46,7 @@ def _mpirun_env() -> dict:
     env.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
     # The binary picks OpenBLAS's kernels for this CPU (kernels/gemm_backend.hpp):
     # an inherited OPENBLAS_CORETYPE (Haswell, on some images) would pin
-    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as in scripts/env.sh.
+    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as in scripts/setup/env.sh.
     env.pop("OPENBLAS_CORETYPE", None)
     if env.get("RINGSIM_OPENBLAS_CORETYPE"):
         env["OPENBLAS_CORETYPE"] = env["RINGSIM_OPENBLAS_CORETYPE"]
