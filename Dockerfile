@@ -1,5 +1,5 @@
 # A bring-your-own SageMaker training image for ringsim (Debian 12).
-# Built and run as SageMaker runs it by scripts/test-image.sh (in .ci/run).
+# Built and run as SageMaker runs it by scripts/test/test-image.sh (in .ci/run).
 # Build, push and start a job: docs/sagemaker.md. SageMaker runs it as
 # `docker run IMAGE train`; scripts/train takes that argument.
 #   docker build --build-arg RINGSIM_COMMIT=$(git rev-parse --short HEAD) -t ringsim .
@@ -28,7 +28,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
 # Only the binary and its gethostname() shim: no tests, benchmark tools or Python module.
-# Through ccache only where a cache is mounted at /ccache: scripts/test-image.sh
+# Through ccache only where a cache is mounted at /ccache: scripts/test/test-image.sh
 # mounts the host's (podman build -v), so CI compiles ringsim once. Paths are
 # hashed relative to /src and the build folder is /src/build, as the host's
 # build/ is to its checkout, so the host's objects match.

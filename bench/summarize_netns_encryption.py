@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Turns one scripts/bench-netns-encryption.sh run (OUT_DIR: machine.txt,
+"""Turns one scripts/bench/bench-netns-encryption.sh run (OUT_DIR: machine.txt,
 runs.csv, reports/*.json) into netns-encryption.md / .json / .png, with the
 IPsec (ESP) estimate beside the TLS figures. Usage: summarize_netns_encryption.py OUT_DIR"""
 import csv
@@ -116,7 +116,7 @@ for hosts in sorted({r["hosts"] for r in runs}):
 # min(link, T). Below C, TLS costs nothing on the wire; it costs > 5 % once
 # min(link, T) > 1.05 x C, i.e. from link = 1.05 x C (when T is higher). C is
 # at most the cipher rate measured in this run; the core also runs the TCP
-# stack and the copies (scripts/bench-tls-pipeline.sh measures how much of
+# stack and the copies (scripts/bench/bench-tls-pipeline.sh measures how much of
 # it an edge gets). The wire bytes add 22 / 16384 = 0.13 %.
 threshold = {"cipher_Bps": cipher_rate, "tls_costs_5pct_from_link_Gbit": 1.05 * cipher_rate * 8 / 1e9}
 
@@ -171,7 +171,7 @@ md += ["", f"Link rate from which TLS costs more than 5 %: an edge moves min(lin
        f"the bytes); so TLS costs nothing below C and more than 5 % from 1.05 x C. With C = this run's "
        f"cipher rate ({cipher_rate / 1e6:.0f} MB/s): **{threshold['tls_costs_5pct_from_link_Gbit']:.1f} Gbit/s**, "
        f"an upper bound: the same cores run the TCP stack, the copies and the job "
-       f"(scripts/bench-tls-pipeline.sh measures the most any TLS could move on this machine)."]
+       f"(scripts/bench/bench-tls-pipeline.sh measures the most any TLS could move on this machine)."]
 open(f"{out}/netns-encryption.md", "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 

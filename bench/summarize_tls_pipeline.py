@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises scripts/bench-tls-pipeline.sh: DIR/runs/run-K.json -> DIR/tls-pipeline.{md,json}.
+"""Summarises scripts/bench/bench-tls-pipeline.sh: DIR/runs/run-K.json -> DIR/tls-pipeline.{md,json}.
 
 Per test (pingpong, ring), size and transport: the run medians' median and
 range of MB/s and of MB/s over the same run's cipher rate, the cores the

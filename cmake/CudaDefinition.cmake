@@ -2,7 +2,7 @@
 # .cpp and .cu files that test it (#if/#ifdef/#ifndef), and no other file.
 # A definition given to a whole target, or PUBLIC through ringsim_cuda,
 # changes the command line of every object downstream, so the CUDA variant
-# (scripts/test-cuda.sh, after scripts/test.sh in .ci/run) recompiled the whole
+# (scripts/test/test-cuda.sh, after scripts/test.sh in .ci/run) recompiled the whole
 # project; given per file, ccache serves every other object from the plain
 # build. Every target of the project is scanned, so a new file that tests the
 # macro gets it. A header may not test it: the files that include the header

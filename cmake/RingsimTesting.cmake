@@ -1,6 +1,6 @@
 # RINGSIM_MPI_ENV: the Open MPI settings every test that runs mpirun gets, as
 # a CTest ENVIRONMENT list. Their one source is python/ringsim/mpirun.env
-# (one NAME=VALUE a line), which scripts/env.sh exports for people and
+# (one NAME=VALUE a line), which scripts/setup/env.sh exports for people and
 # scripts before mpirun and the Python package sets for its mpirun, so a test
 # runs MPI exactly as a user following the README does.
 set(RINGSIM_MPIRUN_ENV ${PROJECT_SOURCE_DIR}/python/ringsim/mpirun.env)

@@ -7,7 +7,7 @@ numpy (docs/python.md):
     venv/bin/pip install --no-build-isolation ./python
 
 RINGSIM_BUILD_DIR names a configured build folder to take the module from
-(scripts/build.sh's build/: only _engine is brought up to date there, so an
+(scripts/setup/build.sh's build/: only _engine is brought up to date there, so an
 install after a build compiles nothing again); without it the module is
 configured and built in setuptools' own temporary folder (minutes).
 RINGSIM_CMAKE_ARGS adds arguments to that configuration."""

@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 rows=${1:-20000}
 cols=${2:-128}
 transport=${3:-tls}
-scripts/deps.sh
+scripts/setup/deps.sh
 # Only the binary the demo runs: the whole tree (tests, fuzzers, benchmarks)
 # is 100+ targets, a quarter of an hour on a busy 2-core machine.
-BUILD_TARGET=ringsim scripts/build.sh
-source scripts/ringsim-binary.sh
-source scripts/env.sh
+BUILD_TARGET=ringsim scripts/setup/build.sh
+source scripts/setup/ringsim-binary.sh
+source scripts/setup/env.sh
 work=${RINGSIM_DEMO_DIR:-demo-out}
 mkdir -p "$work"
 "$ringsim" gen --rows "$rows" --cols "$cols" --clusters 50 --seed 42 --out "$work/matrix.npy"

@@ -1,4 +1,4 @@
-# scripts/bench-gpu.sh's checks: neighbour sets of two top-k results, row by
+# scripts/bench/bench-gpu.sh's checks: neighbour sets of two top-k results, row by
 # row. Ties make a set ambiguous only at its last score: a row agrees when
 # the ids above the k-th score agree and the k-th scores are equal (within
 # `tolerance`, for results computed in another precision).

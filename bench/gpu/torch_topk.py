@@ -1,4 +1,4 @@
-# The baseline of scripts/bench-gpu.sh: exact cosine top-k as a user writes
+# The baseline of scripts/bench/bench-gpu.sh: exact cosine top-k as a user writes
 # it with torch on one GPU (chunked X[i:j] @ X.T, then topk), timed from the
 # process start like ringsim. Falls back to cupy, then numpy (CPU), saying so.
 # Usage: torch_topk.py X.npy K PRECISION(fp32|tf32) OUT_PREFIX

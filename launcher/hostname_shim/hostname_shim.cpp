@@ -6,7 +6,7 @@
 // process's node name from gethostname(), and its TCP BTL mixes up peers on
 // nodes that share one name: across two hosts that both say "aws", a plain
 // MPI program's first collectives hang or crash in ob1's receive path (the
-// network-namespace bed, scripts/netns-cluster.sh --hostnames aws); with
+// network-namespace bed, scripts/beds/netns-cluster.sh --hostnames aws); with
 // names algo-1 and algo-2, or with this shim, it passes. AWS's own framework
 // images preload a shim for the same reason.
 //

@@ -1,6 +1,6 @@
 """Python front end for ringsim: all-pairs cosine (or dot) similarity.
 
-With the compiled module (ringsim._engine, built by scripts/build.sh or
+With the compiled module (ringsim._engine, built by scripts/setup/build.sh or
 ``pip install --no-build-isolation ./python``), each call runs the engine in
 this process: ``ranks`` threads (default: one per physical core this process
 may use) hand row blocks over in memory, the GIL is released while they work,

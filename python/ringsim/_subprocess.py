@@ -30,13 +30,13 @@ def binary() -> str:
     found = shutil.which("ringsim")
     if found:
         return found
-    raise RingsimError("ringsim binary not found: set $RINGSIM, build the repository (scripts/build.sh) "
+    raise RingsimError("ringsim binary not found: set $RINGSIM, build the repository (scripts/setup/build.sh) "
                        "or put ringsim on PATH")
 
 
 def _mpirun_settings() -> dict:
     """Open MPI's settings for ringsim's mpirun: mpirun.env beside this file,
-    the one list scripts/env.sh exports too."""
+    the one list scripts/setup/env.sh exports too."""
     text = (Path(__file__).resolve().parent / "mpirun.env").read_text()
     return dict(line.split("=", 1) for line in text.splitlines() if line[:1].isupper() and "=" in line)
 
@@ -49,7 +49,7 @@ def _mpirun_env() -> dict:
             env.setdefault(name, value)
     # The binary picks OpenBLAS's kernels for this CPU (kernels/gemm_backend.hpp):
     # an inherited OPENBLAS_CORETYPE (Haswell, on some images) would pin
-    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as scripts/env.sh does.
+    # kernels at half the speed. RINGSIM_OPENBLAS_CORETYPE forces one, as scripts/setup/env.sh does.
     env.pop("OPENBLAS_CORETYPE", None)
     if env.get("RINGSIM_OPENBLAS_CORETYPE"):
         env["OPENBLAS_CORETYPE"] = env["RINGSIM_OPENBLAS_CORETYPE"]

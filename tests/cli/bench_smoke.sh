@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# scripts/bench-overhead.sh --quick makes every file of the report, every
+# scripts/bench/bench-overhead.sh --quick makes every file of the report, every
 # figure in it is finite and positive, and the plots are real PNG pictures.
 set -euo pipefail
 export RINGSIM=$1; root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 start=$SECONDS
-RINGSIM_SKIP_BUILD=1 "$root/scripts/bench-overhead.sh" --quick --out "$out" >"$out/log" 2>&1 \
+RINGSIM_SKIP_BUILD=1 "$root/scripts/bench/bench-overhead.sh" --quick --out "$out" >"$out/log" 2>&1 \
   || { cat "$out/log"; exit 1; }
 echo "quick report in $((SECONDS - start)) s"
 /usr/bin/python3 - "$out" <<'PY'

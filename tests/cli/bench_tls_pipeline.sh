@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench-tls-pipeline.sh, quick, on loopback and on a capped veth link
+# scripts/bench/bench-tls-pipeline.sh, quick, on loopback and on a capped veth link
 # between two network namespaces: every figure of the summary is finite and
 # positive (CPU per byte, cores busy, ceilings), and on the veth link the
 # bytes really crossed both capped ends (their qdisc counters), so the ranks
@@ -8,12 +8,12 @@ set -euo pipefail
 export RINGSIM=$1; root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 quick=(--reps 1 --sizes 1MiB --seconds 0.05)
-"$root/scripts/bench-tls-pipeline.sh" "${quick[@]}" --out "$out/loopback" >"$out/loopback.log" 2>&1 \
+"$root/scripts/bench/bench-tls-pipeline.sh" "${quick[@]}" --out "$out/loopback" >"$out/loopback.log" 2>&1 \
   || { cat "$out/loopback.log"; exit 1; }
 links=(loopback)
 if [[ $(id -u) -eq 0 ]] && ip netns add "rsprobe$$" 2>/dev/null; then
   ip netns del "rsprobe$$"
-  "$root/scripts/bench-tls-pipeline.sh" "${quick[@]}" --rate 10gbit --out "$out/veth" >"$out/veth.log" 2>&1 \
+  "$root/scripts/bench/bench-tls-pipeline.sh" "${quick[@]}" --rate 10gbit --out "$out/veth" >"$out/veth.log" 2>&1 \
     || { cat "$out/veth.log"; exit 1; }
   links+=(veth)
   left=$(ip netns list | grep rstlspipe || true)$(ip -o link show | grep -o 'rsp[0-9]*[ab]' || true)

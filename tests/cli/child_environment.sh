@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 "$ringsim" gen --rows 400 --cols 16 --seed 3 --out "$work/full.npy" >/dev/null
-/usr/bin/python3 "$root/scripts/make-ml-roots.py" "$work" 1 --no-secret >/dev/null
+/usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$work" 1 --no-secret >/dev/null
 ml_root=$work/algo-1
 rm "$ml_root/input/config/hyperparameters.json"
 secret=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))')

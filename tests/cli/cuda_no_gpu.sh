@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 ringsim=$(realpath "$1")
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-  echo "skipped: a GPU is visible here (scripts/bench-gpu.sh measures it)"
+  echo "skipped: a GPU is visible here (scripts/bench/bench-gpu.sh measures it)"
   exit 77
 fi
 "$ringsim" gen --rows 300 --cols 8 --seed 1 --out "$work/x.npy" >/dev/null || fail "gen"

@@ -58,8 +58,8 @@ for args in "train" ""; do
     && ok "$label: exit 0 in $((SECONDS-start)) s, no sshd, $check" || fail "$label: $check"
 done
 
-# Several hosts: scripts/local-sagemaker.sh starts each through the entrypoint.
-if timeout 120 "$root/scripts/local-sagemaker.sh" 2 --sharded --check >"$work/local.log" 2>&1; then
+# Several hosts: scripts/beds/local-sagemaker.sh starts each through the entrypoint.
+if timeout 120 "$root/scripts/beds/local-sagemaker.sh" 2 --sharded --check >"$work/local.log" 2>&1; then
   ok "train train --local, 2 hosts sharded: $(grep '^ok:' "$work/local.log")"
 else
   fail "2 hosts through the entrypoint"; cat "$work/local.log"

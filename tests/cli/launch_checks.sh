@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `ringsim launch --dry-run` checks and says before any rank starts, as
 # a SageMaker user meets it (the binary, one ML root per host from
-# scripts/make-ml-roots.py):
+# scripts/beds/make-ml-roots.py):
 # - the certificates must name algo-1 ... algo-N: `ringsim certs --hosts
 #   algo-1..3` makes them, a channel that lacks a host fails naming it;
 # - Pipe input mode is refused naming the channel, File and FastFile run;
@@ -46,7 +46,7 @@ roots() {  # DIR HOSTS ARGS...: fresh ML roots
   rm -rf "$dir"
   mkdir -p "$dir"
   cp "$work/full.npy" "$dir/"
-  /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" "$hosts" "$@" >/dev/null
+  /usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$dir" "$hosts" "$@" >/dev/null
 }
 dry_run() {  # ROOT [ENV=VALUE...]: the dry run's stdout and stderr in $work/dry.out, .err; its status
   local ml=$1

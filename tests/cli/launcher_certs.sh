@@ -23,7 +23,7 @@ run_case() {  # LABEL BAD_HOST EXPECTED_TEXT FAULT...
   mkdir -p "$dir"
   cp "$work/full.npy" "$dir/"
   port=$(free_port 3)
-  /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 3 "${credentials[@]}" \
+  /usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$dir" 3 "${credentials[@]}" \
     processes_per_host=1 wait_seconds=600 control_port=$port >/dev/null
   "$@" "$dir"
   local start=$SECONDS pids=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults under the launcher (scripts/local-sagemaker.sh, 3 hosts, 2 ranks each):
+# Faults under the launcher (scripts/beds/local-sagemaker.sh, 3 hosts, 2 ranks each):
 #  - kill -9 of one rank: every host exits non-zero and every host's
 #    output/failure names that rank, its host and the signal;
 #  - kill -9 of the leader's launcher: its mpirun and the ranks die with it
@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 # Starts a 3-host job big enough to run for a while; sets runner, leader
 # (the leader launcher's pid) and mpirun (its mpirun's pid).
 start_job() {  # DIR
-  timeout 150 "$root/scripts/local-sagemaker.sh" 3 --rows 60000 --cols 256 --keep "$1" >"$1.log" 2>&1 &
+  timeout 150 "$root/scripts/beds/local-sagemaker.sh" 3 --rows 60000 --cols 256 --keep "$1" >"$1.log" 2>&1 &
   runner=$!
   leader="" mpirun=""
   for _ in $(seq 600); do

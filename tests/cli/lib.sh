@@ -1,21 +1,21 @@
 # Sourced first by the CLI test scripts: strict-ish mode (a failed check must
 # not stop the script), the repository root, a scratch folder removed on exit
-# ($work), and check counting (scripts/checks.sh): `ok WHAT` / `fail WHAT`
+# ($work), and check counting (scripts/test/checks.sh): `ok WHAT` / `fail WHAT`
 # for each check, `finish` as the last line (its status is the script's).
 # The binary under test is the script's first argument (CTest passes the one
 # it built): $ringsim, and exported as RINGSIM so that the scripts/ a test
-# starts run it too (scripts/ringsim-binary.sh).
+# starts run it too (scripts/setup/ringsim-binary.sh).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ringsim=$(realpath "${1:?usage: $0 RINGSIM_BINARY ...}")
 export RINGSIM=$ringsim
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-source "$root/scripts/checks.sh"
+source "$root/scripts/test/checks.sh"
 # COUNT (default 1) consecutive free ports below the kernel's ephemeral range
-# (scripts/free-ports.py); prints the first.
+# (scripts/beds/free-ports.py); prints the first.
 free_port() {
-  "$root/scripts/free-ports.py" "${1:-1}"
+  "$root/scripts/beds/free-ports.py" "${1:-1}"
 }
 # run_job RANKS ARGS...: `ringsim run --quiet ARGS` on RANKS ranks under
 # mpirun, killed after $job_seconds (default 120) so that no job outlives its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SageMaker launch flow end to end on this machine (scripts/local-sagemaker.sh):
+# The SageMaker launch flow end to end on this machine (scripts/beds/local-sagemaker.sh):
 # sharded (unequal shards, one host empty) and replicated inputs both equal
 # the numpy reference; a bad hyperparameter and a NaN in the data make every
 # host exit non-zero quickly with output/failure saying why; SIGTERM to the
@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 for mode in --sharded ""; do
-  if timeout 120 "$root/scripts/local-sagemaker.sh" 3 $mode --check >"$work/run.log" 2>&1; then
+  if timeout 120 "$root/scripts/beds/local-sagemaker.sh" 3 $mode --check >"$work/run.log" 2>&1; then
     ok "3 hosts ${mode:-replicated}: $(grep '^ok:' "$work/run.log")"
   else
     fail "3 hosts ${mode:-replicated}"; cat "$work/run.log"
@@ -16,7 +16,7 @@ done
 
 # --dry-run: the rank table, the hostfile and the mpirun argv, nothing started.
 dir="$work/dry"
-timeout 60 "$root/scripts/local-sagemaker.sh" 3 --keep "$dir" >/dev/null 2>&1 || true
+timeout 60 "$root/scripts/beds/local-sagemaker.sh" 3 --keep "$dir" >/dev/null 2>&1 || true
 dry=$("$RINGSIM" launch --local --dry-run --ml-root "$dir/algo-2")
 for needle in "role: worker (algo-2)" "rank 2-3 -> algo-2" "localhost slots=6" "mpirun --hostfile" "-np 6" \
               "--processes-per-host 2" "--hosts algo-1,algo-2,algo-3"; do
@@ -37,7 +37,7 @@ grep -q "never connected" "$dir/algo-2/output/failure" 2>/dev/null \
 expect_every_host_fails() {  # NAME NEEDLE ARGS...: every host exits non-zero, its failure file naming NEEDLE
   local name=$1 needle=$2; shift 2
   local dir="$work/$name" start=$SECONDS
-  timeout 120 "$root/scripts/local-sagemaker.sh" 3 --keep "$dir" "$@" >"$work/$name.log" 2>&1
+  timeout 120 "$root/scripts/beds/local-sagemaker.sh" 3 --keep "$dir" "$@" >"$work/$name.log" 2>&1
   local code=$?
   [[ $code -ne 0 && $code -ne 124 ]] || { fail "$name: exit code $code"; return; }
   for host in algo-1 algo-2 algo-3; do
@@ -54,7 +54,7 @@ LOCAL_SAGEMAKER_NAN_ROW=300 expect_every_host_fails nan-in-shard "NaN at row 300
 
 # StopTrainingJob: SIGTERM to every container's entrypoint.
 dir="$work/stop"
-timeout 120 "$root/scripts/local-sagemaker.sh" 3 --rows 60000 --cols 256 --keep "$dir" >"$work/stop.log" 2>&1 &
+timeout 120 "$root/scripts/beds/local-sagemaker.sh" 3 --rows 60000 --cols 256 --keep "$dir" >"$work/stop.log" 2>&1 &
 runner=$!
 for _ in $(seq 300); do grep -q "starts 6 ranks" "$dir/algo-1.log" 2>/dev/null && break; sleep 0.1; done
 sleep 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The multi-host path for real (scripts/netns-cluster.sh): 1, 2 and 3 hosts,
+# The multi-host path for real (scripts/beds/netns-cluster.sh): 1, 2 and 3 hosts,
 # each a network namespace with its own sshd, /dev/shm and host name; the
 # leader's mpirun logs in to the workers over ssh and the ranks talk over the
 # veths. Every host's gethostname() says "aws", as in SageMaker's containers,
@@ -16,7 +16,7 @@ run_case() {  # HOSTNAMES HOSTS TRANSPORT LAYOUT
   local names=$1 n=$2 transport=$3 layout=$4 code start
   local label="$n host(s) named $names, $transport, ${layout:-replicated}"
   start=$SECONDS
-  timeout 180 "$root/scripts/netns-cluster.sh" "$n" --hostnames "$names" $layout --transport "$transport" --check \
+  timeout 180 "$root/scripts/beds/netns-cluster.sh" "$n" --hostnames "$names" $layout --transport "$transport" --check \
     >"$work/run.log" 2>&1
   code=$?
   ids+=" $(sed -n 's/^netns-cluster: id \([0-9a-f]*\):.*/\1/p' "$work/run.log")"

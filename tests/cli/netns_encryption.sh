@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What --encrypt leaves on the wire between hosts (scripts/netns-cluster.sh,
+# What --encrypt leaves on the wire between hosts (scripts/beds/netns-cluster.sh,
 # 2 hosts x 2 ranks, frames recorded on algo-1's link at the bridge): the
 # matrix holds marker rows whose bytes on the wire are known in advance.
 #  - tcp: the markers are in the capture (the capture can see them);
@@ -45,7 +45,7 @@ ran=0
 run() {  # LABEL TRANSPORT [--hp encrypt=...] -> model in $work/LABEL/algo-1/model, capture in $work/LABEL.cap
   local label=$1 transport=$2; shift 2
   # 6 cases x 90 s stay inside the test's 600 s bound; a case takes about 12 s.
-  timeout 90 "$root/scripts/netns-cluster.sh" 2 --transport "$transport" --cols 64 --matrix "$work/X.npy" \
+  timeout 90 "$root/scripts/beds/netns-cluster.sh" 2 --transport "$transport" --cols 64 --matrix "$work/X.npy" \
     --capture "$work/$label.cap" --keep "$work/$label" "$@" >"$work/$label.log" 2>&1
   local code=$?
   if [[ $code -eq 77 ]]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults across hosts in the network-namespace test bed (scripts/netns-cluster.sh,
+# Faults across hosts in the network-namespace test bed (scripts/beds/netns-cluster.sh,
 # 3 hosts): each case ends on every host within its bound, and each host's
 # output/failure names the host at fault and why.
 #   link-down  algo-2's veth goes down mid-job (a cut cable: no FIN, no RST)
@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 cases_run=0
 run_case() {
   local name=$1; shift
-  timeout 240 "$root/scripts/netns-cluster.sh" 3 --keep "$work/$name" "$@" >"$work/$name.log" 2>&1
+  timeout 240 "$root/scripts/beds/netns-cluster.sh" 3 --keep "$work/$name" "$@" >"$work/$name.log" 2>&1
   local code=$?
   if [[ $code -eq 77 ]]; then
     if ((cases_run == 0 && failures == 0)); then

@@ -5,7 +5,7 @@
 # algo-1..N, transport tls, processes_per_host, a checkpoint folder), run on
 # hosts that are network namespaces whose only route is the bridge between
 # them: no default route, this machine's own address unreachable
-# (scripts/netns-cluster.sh --check-isolated). Every host must exit 0 and the
+# (scripts/beds/netns-cluster.sh --check-isolated). Every host must exit 0 and the
 # leader's model must equal numpy's. Skips (77) where namespaces cannot be
 # made.
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@ fi
 grep -q "enable_network_isolation=True" "$root/docs/sagemaker.md" || fail "the SDK example does not set enable_network_isolation"
 n=$(find "$work/guide/replicated" -mindepth 1 -maxdepth 1 -name 'algo-*' | wc -l)
 start=$SECONDS
-timeout 540 "$root/scripts/netns-cluster.sh" "$n" --roots "$work/guide/replicated" --matrix "$work/x.npy" \
+timeout 540 "$root/scripts/beds/netns-cluster.sh" "$n" --roots "$work/guide/replicated" --matrix "$work/x.npy" \
   --check-isolated --check >"$work/run.log" 2>&1
 code=$?
 if [[ $code -eq 77 ]]; then

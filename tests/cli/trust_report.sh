@@ -59,16 +59,16 @@ for given in job_secret job_secret_channel none; do
   mkdir -p "$dir"
   cp "$work/full.npy" "$dir/"
   case $given in
-    job_secret) /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 1 "job_secret=$secret" >/dev/null ;;
+    job_secret) /usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$dir" 1 "job_secret=$secret" >/dev/null ;;
     job_secret_channel)
-      /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 1 job_secret_channel=secret >/dev/null
+      /usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$dir" 1 job_secret_channel=secret >/dev/null
       mkdir -p "$dir/algo-1/input/data/secret"
       echo "$secret" >"$dir/algo-1/input/data/secret/job_secret"
       /usr/bin/python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p))
 c["secret"] = {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}
 json.dump(c, open(p, "w"))' "$dir/algo-1/input/config/inputdataconfig.json"
       ;;
-    none) /usr/bin/python3 "$root/scripts/make-ml-roots.py" "$dir" 1 --no-secret >/dev/null ;;
+    none) /usr/bin/python3 "$root/scripts/beds/make-ml-roots.py" "$dir" 1 --no-secret >/dev/null ;;
   esac
   mkdir -p "$dir/algo-1/checkpoints"
   timeout 120 "$ringsim" launch --local --ml-root "$dir/algo-1" >"$dir/launch.log" 2>&1
