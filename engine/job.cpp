@@ -51,10 +51,15 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   // A rank with no rows (P > n, or an empty shard) still needs the width.
   const std::int64_t d = comm.allreduce_max(input.source.cols());
   if (own.rows() == 0) own.resize(0, d);
+  // Exact re-scoring needs the rows as given; the backend normalises its
+  // own copies (the threshold plan samples normalised rows).
+  RowMatrix<Scalar> as_given;
+  if (tiles->rule_report()) as_given = own;
   const double score_bound = prepare_rows_for_score(own, options.score, comm, report.normalize_seconds);
   if (rank == 0) warn_about_input(options, {&input.source}, input.partition.rows() - 1);
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, input.partition, comm, options.threshold, options.max_output_bytes);
+  if (tiles->rule_report()) own = std::move(as_given);
   timed_phase("connect", report.connect_seconds, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   double mode_wait = 0;
@@ -71,6 +76,7 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
                                      &progress, tiles.get());
     progress.ring_done();
     report.record_ring(times, mode_wait);
+    report.rule = tiles->rule_report();
   });
   StagedOutputs outputs = write_results(options, *mode, input.partition.rows(), comm, report);
   report_and_publish(options, report, started, input, transport->stats(),

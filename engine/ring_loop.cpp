@@ -86,9 +86,12 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
       shared.emplace(transport, schedule, partition, assignment, timeout);
     TileConsumer<Scalar>& consumer = mode.start_step(step, assignment);
     const std::int64_t visiting_global0 = partition.begin(assignment.visiting_block);
+    {
+      ScopedTimer timer(times.compute_seconds);
+      tiles.upload_visiting(*current);
+    }
     if (shared) {
-      const SharedStepTimes shared_times =
-          shared->run(own, own_global0, *current, visiting_global0, consumer, after_tile);
+      const SharedStepTimes shared_times = shared->run(tiles, own_global0, visiting_global0, consumer, after_tile);
       times.compute_seconds += shared_times.compute_seconds;
       times.wait_seconds += shared_times.wait_seconds;
       times.entries += shared_times.entries;
@@ -96,7 +99,6 @@ RingTimes run_ring(const RowMatrix<Scalar>& own, const RowPartition& partition, 
       times.rows_taken += shared_times.rows_received;
     } else {
       ScopedTimer timer(times.compute_seconds);
-      tiles.upload_visiting(*current);
       times.entries += compute_assignment(tiles, own_global0, visiting_global0, assignment, grid, consumer, after_tile);
     }
     mode.end_step(step, assignment);

@@ -20,6 +20,7 @@
 #include "engine/ring_mode.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
+#include "kernels/tile_backend.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {
@@ -39,10 +40,10 @@ class SharedStep {
   SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
              const TileAssignment& assignment, Millis timeout);
 
+  // `tiles` holds the step's own and visiting blocks (uploaded).
   template <class Scalar>
-  SharedStepTimes run(const RowMatrix<Scalar>& own, std::int64_t own_global0, const RowMatrix<Scalar>& visiting,
-                      std::int64_t visiting_global0, TileConsumer<Scalar>& consumer,
-                      const std::function<void(std::int64_t)>& after_tile);
+  SharedStepTimes run(TileBackend<Scalar>& tiles, std::int64_t own_global0, std::int64_t visiting_global0,
+                      TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile);
 
   // Whether the ring's middle step can be shared: an even ring, and the
   // chosen mode keeps no per-assignment state (full mode's bands do).

@@ -47,8 +47,7 @@ class ThresholdMode : public RingMode<Scalar> {
  public:
   ThresholdMode(const ModeContext& context, double threshold, std::int64_t max_pairs_per_rank, std::int64_t chunk_pairs)
       : context_(context),
-        consumer_(static_cast<Scalar>(threshold), max_pairs_per_rank,
-                  context.query_partition ? PairOrder::own_first : PairOrder::by_id),
+        consumer_(threshold, max_pairs_per_rank, context.query_partition ? PairOrder::own_first : PairOrder::by_id),
         chunk_pairs_(std::max<std::int64_t>(1, chunk_pairs)) {}
 
   TileConsumer<Scalar>& start_step(int, const TileAssignment&) override { return consumer_; }
@@ -200,7 +199,9 @@ class ThresholdMode : public RingMode<Scalar> {
       std::pop_heap(heap.begin(), heap.end(), later);
       Stream& stream = streams[heap.back()];
       const Pair& pair = stream.head();
-      fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
+      // Scores are written as float32, shortest round-trip text (a float64
+      // job's pairs hold their canonical score in double).
+      fmt::format_to(std::back_inserter(text), "{},{},{}", pair.i, pair.j, static_cast<float>(pair.score));
       record_buffer.push_back(PairRecord{pair.i, pair.j, static_cast<float>(pair.score)});
       if (names) {
         text += ',';

@@ -1,9 +1,11 @@
 #include "kernels/tile_kernel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common/errors.hpp"
+#include "kernels/score_bound.hpp"
 #include "kernels/tile_backend.hpp"
 
 namespace ringsim {
@@ -25,22 +27,30 @@ namespace {
 // (the own row's k-th best) or >= column_kth (the visiting row's). Branch-free
 // so it vectorises; compiled for AVX-512, AVX2 and baseline, picked at run
 // time, so the portable build still uses the wide units.
+// With a slack (exact re-scoring) a score is a candidate when score + slack
+// reaches the bar; a slack of 0 leaves the test as it was.
 template <class Scalar>
 __attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(const Scalar* scores,
                                                                                 const Scalar* row_kth, std::int64_t n,
-                                                                                Scalar column_kth) {
+                                                                                Scalar column_kth, Scalar slack) {
   int hits = 0;
-  for (std::int64_t i = 0; i < n; ++i) hits |= (scores[i] >= row_kth[i]) | (scores[i] >= column_kth);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const Scalar s = scores[i] + slack;
+    hits |= (s >= row_kth[i]) | (s >= column_kth);
+  }
   return hits != 0;
 }
 
 // Offers every score of `tile` to the row side's and the column side's
 // lists. tile(i, j) = similarity of row-side row (row_local + i) and
-// column-side row (column_local + j); ids are global.
-template <class Scalar>
+// column-side row (column_local + j); ids are global. A score s is a
+// candidate for a list when s + slack reaches the list's k-th score; the
+// score offered is decide(s, i, j): s itself, or the pair's canonical score
+// (exact re-scoring, where the slack is B and the rounding margin).
+template <class Scalar, class Decide>
 void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int64_t row_global0,
                  std::int64_t column_local, std::int64_t column_global0, bool diagonal, TopKAccumulator<Scalar>& rows,
-                 TopKAccumulator<Scalar>& columns) {
+                 TopKAccumulator<Scalar>& columns, Scalar slack, const Decide& decide) {
   // Rows are scanned in blocks: a vectorised test rejects a whole block
   // when no score in it can enter either list, which after the first few
   // tiles is almost always; only blocks with a candidate take the scalar path.
@@ -57,12 +67,16 @@ void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int
     Scalar col_kth = columns.kth_score(col_local);
     for (std::int64_t block = 0; block < i_end; block += kBlock) {
       const std::int64_t block_end = std::min(block + kBlock, i_end);
-      if (!any_candidate(column + block, row_kth + block, block_end - block, col_kth)) continue;
+      if (!any_candidate(column + block, row_kth + block, block_end - block, col_kth, slack)) continue;
       for (std::int64_t i = block; i < block_end; ++i) {
-        const Scalar s = column[i];
-        if (s >= row_kth[i]) rows.offer(row_local + i, s, col_id);
-        if (s >= col_kth) {
-          columns.offer(col_local, s, row_id0 + i);
+        const Scalar s = column[i] + slack;
+        const bool for_row = s >= row_kth[i];
+        const bool for_column = s >= col_kth;
+        if (!for_row && !for_column) continue;
+        const Scalar score = decide(column[i], i, j);
+        if (for_row) rows.offer(row_local + i, score, col_id);
+        if (for_column) {
+          columns.offer(col_local, score, row_id0 + i);
           col_kth = columns.kth_score(col_local);
         }
       }
@@ -70,22 +84,94 @@ void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int
   }
 }
 
+// The top-k lists keep canonical scores rounded to float32 (what is
+// written), so that every precision keeps the same values and breaks the
+// same ties by id. A list admits a pair when its rounded canonical score r
+// reaches the k-th score h; then c >= h - 2^-25 and the fast score
+// s >= c - B, so s + B + kCandidateRoundingSlack >= h: no member is missed.
+template <class Scalar>
+Scalar topk_slack(const ExactRescore<Scalar>& rescore) {
+  return static_cast<Scalar>(rescore.bound() + kCandidateRoundingSlack);
+}
+
+template <class Scalar>
+Scalar rounded_canonical(double score) {
+  return static_cast<Scalar>(static_cast<float>(score));
+}
+
+template <class Scalar>
+void select_topk_of(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed,
+                    TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting, ExactRescore<Scalar>* rescore) {
+  const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
+  const std::int64_t row_global0 = transposed ? place.visiting_global0 : place.own_global0;
+  const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
+  const std::int64_t column_global0 = transposed ? place.own_global0 : place.visiting_global0;
+  TopKAccumulator<Scalar>& rows = transposed ? visiting : own;
+  TopKAccumulator<Scalar>& columns = transposed ? own : visiting;
+  if (!rescore) {
+    select_topk(tile, row_local, row_global0, column_local, column_global0, place.diagonal, rows, columns, Scalar{0},
+                [](Scalar s, std::int64_t, std::int64_t) { return s; });
+    return;
+  }
+  const auto decide = [&](Scalar, std::int64_t i, std::int64_t j) {
+    const double c =
+        transposed ? rescore->score(column_local + j, row_local + i) : rescore->score(row_local + i, column_local + j);
+    return rounded_canonical<Scalar>(c);
+  };
+  select_topk(tile, row_local, row_global0, column_local, column_global0, place.diagonal, rows, columns,
+              topk_slack(*rescore), decide);
+}
+
 }  // namespace
 
 template <class Scalar>
 void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  select_topk(tile, place.own_local, place.own_global0, place.visiting_local, place.visiting_global0, place.diagonal,
-              own_, visiting_);
+  select_topk_of(tile, place, false, own_, visiting_, this->rescore_);
 }
 
 template <class Scalar>
 void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  select_topk(tile, place.visiting_local, place.visiting_global0, place.own_local, place.own_global0, place.diagonal,
-              visiting_, own_);
+  select_topk_of(tile, place, true, own_, visiting_, this->rescore_);
+}
+
+// A pair is a candidate when its fast score s >= T - B (rounded down to
+// Scalar): a canonical score c >= T has s >= c - B >= T - B. It is kept when
+// c >= T, with c as its score (written rounded to float32).
+template <class Scalar>
+void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed) {
+  ExactRescore<Scalar>& rescore = *this->rescore_;
+  const double lowest = exact_threshold_ - rescore.bound();
+  Scalar bar = static_cast<Scalar>(lowest);
+  if (static_cast<double>(bar) > lowest) bar = std::nextafter(bar, -std::numeric_limits<Scalar>::infinity());
+  const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
+  const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
+  const std::int64_t row_id0 = (transposed ? place.visiting_global0 : place.own_global0) + row_local;
+  const std::int64_t column_global0 = transposed ? place.own_global0 : place.visiting_global0;
+  const std::int64_t m = tile.rows();
+  for (std::int64_t j = 0; j < tile.cols(); ++j) {
+    const std::int64_t col_local = column_local + j;
+    const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(col_local - row_local, 0, m) : m;
+    const Scalar* column = tile.col(j).data();
+    for (std::int64_t i = 0; i < i_end; ++i) {
+      if (!(column[i] >= bar)) continue;
+      const double c = transposed ? rescore.score(col_local, row_local + i) : rescore.score(row_local + i, col_local);
+      if (c < exact_threshold_) continue;
+      // add() takes (own, visiting): the own row is the column side when transposed.
+      if (transposed)
+        add(column_global0 + col_local, row_id0 + i, static_cast<Scalar>(c));
+      else
+        add(row_id0 + i, column_global0 + col_local, static_cast<Scalar>(c));
+    }
+  }
+  check_bound();
 }
 
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (this->rescore_) {
+    consume_exact(tile, place, false);
+    return;
+  }
   const std::int64_t m = tile.rows();
   const std::int64_t own_id0 = place.own_global0 + place.own_local;
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
@@ -113,6 +199,10 @@ void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile
   // Queries are always the own (left) operand, so only pairs kept as
   // (smaller id, larger id) come here, and their sides may swap.
   RINGSIM_ENFORCE(order_ == PairOrder::by_id, "a query tile computed the corpus side first");
+  if (this->rescore_) {
+    consume_exact(tile, place, true);
+    return;
+  }
   consume(tile,
           TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0, place.diagonal});
 }

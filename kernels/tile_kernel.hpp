@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/exact_rescore.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/topk.hpp"
@@ -34,6 +35,14 @@ class TileConsumer {
   virtual void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) = 0;
   // Full mode wants the whole diagonal block, not only its upper triangle.
   virtual bool wants_full_diagonal() const { return false; }
+  // Set by a backend whose tile scores are fast scores within a bound of
+  // the canonical ones (exact_rescore.hpp): the top-k and threshold
+  // consumers then take a tile's scores as candidates only and decide on
+  // canonical scores. Null (the default): the tile's scores decide.
+  void set_rescore(ExactRescore<Scalar>* rescore) { rescore_ = rescore; }
+
+ protected:
+  ExactRescore<Scalar>* rescore_ = nullptr;
 };
 
 // Tiles lie on one grid over the whole matrix: global rows [t * edge,
@@ -97,10 +106,12 @@ template <class Scalar>
 class ThresholdConsumer : public TileConsumer<Scalar> {
  public:
   // More than `max_pairs` pairs throws InputError (bounds memory when a low
-  // threshold would qualify nearly every pair).
-  explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
+  // threshold would qualify nearly every pair). Tile scores are compared
+  // with the threshold rounded to Scalar; canonical scores (set_rescore)
+  // with `threshold` itself.
+  explicit ThresholdConsumer(double threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
                              PairOrder order = PairOrder::by_id)
-      : threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
+      : threshold_(static_cast<Scalar>(threshold)), exact_threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
@@ -118,7 +129,11 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   void check_bound() const;
 
  private:
+  // Pairs of a tile whose canonical score reaches the threshold.
+  void consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed);
+
   Scalar threshold_;
+  double exact_threshold_;
   std::int64_t max_pairs_;
   PairOrder order_;
   std::vector<ScoredPair<Scalar>> pairs_;
