@@ -31,25 +31,20 @@ double lanes_total(const double* lane) {
 }  // namespace
 
 template <class Scalar>
-double canonical_cosine(const Scalar* a, const Scalar* b, std::int64_t d) {
-  double ab[kLanes] = {}, aa[kLanes] = {}, bb[kLanes] = {};
+double canonical_dot(const Scalar* a, const Scalar* b, std::int64_t d) {
+  double lanes[kLanes] = {};
   const std::int64_t whole = d / kLanes * kLanes;
   for (std::int64_t i = 0; i < whole; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const double x = static_cast<double>(a[i + l]);
-      const double y = static_cast<double>(b[i + l]);
-      ab[l] += x * y;
-      aa[l] += x * x;
-      bb[l] += y * y;
-    }
-  double dot = lanes_total(ab), norm_a = lanes_total(aa), norm_b = lanes_total(bb);
-  for (std::int64_t i = whole; i < d; ++i) {
-    const double x = static_cast<double>(a[i]);
-    const double y = static_cast<double>(b[i]);
-    dot += x * y;
-    norm_a += x * x;
-    norm_b += y * y;
-  }
+    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<double>(a[i + l]) * static_cast<double>(b[i + l]);
+  double total = lanes_total(lanes);
+  for (std::int64_t i = whole; i < d; ++i) total += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+  return total;
+}
+#if !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+double canonical_from(double dot, double norm_a, double norm_b) {
   if (norm_a == 0 || norm_b == 0) return 0;
   const double norms = norm_a * norm_b;
   // Only float64 rows beyond float32's range get here (the product leaves
@@ -57,11 +52,25 @@ double canonical_cosine(const Scalar* a, const Scalar* b, std::int64_t d) {
   if (norms == 0 || !std::isfinite(norms)) return std::clamp(dot / std::sqrt(norm_a) / std::sqrt(norm_b), -1.0, 1.0);
   return std::clamp(dot / std::sqrt(norms), -1.0, 1.0);
 }
-#if !defined(__clang__)
-#pragma GCC pop_options
-#endif
 
-template double canonical_cosine<float>(const float*, const float*, std::int64_t);
-template double canonical_cosine<double>(const double*, const double*, std::int64_t);
+template <class Scalar>
+double canonical_cosine(const Scalar* a, const Scalar* b, std::int64_t d) {
+  return canonical_from(canonical_dot(a, b, d), canonical_dot(a, a, d), canonical_dot(b, b, d));
+}
+
+template <class Scalar>
+void canonical_norms(const RowMatrix<Scalar>& rows, std::vector<double>& norms) {
+  norms.resize(static_cast<std::size_t>(rows.rows()));
+  for (std::int64_t r = 0; r < rows.rows(); ++r)
+    norms[static_cast<std::size_t>(r)] = canonical_dot(rows.row(r).data(), rows.row(r).data(), rows.cols());
+}
+
+#define RINGSIM_INSTANTIATE(S)                                           \
+  template double canonical_dot<S>(const S*, const S*, std::int64_t);    \
+  template double canonical_cosine<S>(const S*, const S*, std::int64_t); \
+  template void canonical_norms<S>(const RowMatrix<S>&, std::vector<double>&);
+RINGSIM_INSTANTIATE(float)
+RINGSIM_INSTANTIATE(double)
+#undef RINGSIM_INSTANTIATE
 
 }  // namespace ringsim

@@ -130,6 +130,7 @@ std::int64_t compute_assignment(TileBackend<Scalar>& backend, std::int64_t own_g
     }
   }
   backend.flush();
+  consumer.end_assignment();
   return entries;
 }
 

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "common/errors.hpp"
-#include "kernels/score_bound.hpp"
 #include "kernels/tile_backend.hpp"
 
 namespace ringsim {
@@ -27,30 +26,22 @@ namespace {
 // (the own row's k-th best) or >= column_kth (the visiting row's). Branch-free
 // so it vectorises; compiled for AVX-512, AVX2 and baseline, picked at run
 // time, so the portable build still uses the wide units.
-// With a slack (exact re-scoring) a score is a candidate when score + slack
-// reaches the bar; a slack of 0 leaves the test as it was.
 template <class Scalar>
 __attribute__((target_clones("avx512f", "avx2", "default"))) bool any_candidate(const Scalar* scores,
                                                                                 const Scalar* row_kth, std::int64_t n,
-                                                                                Scalar column_kth, Scalar slack) {
+                                                                                Scalar column_kth) {
   int hits = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const Scalar s = scores[i] + slack;
-    hits |= (s >= row_kth[i]) | (s >= column_kth);
-  }
+  for (std::int64_t i = 0; i < n; ++i) hits |= (scores[i] >= row_kth[i]) | (scores[i] >= column_kth);
   return hits != 0;
 }
 
 // Offers every score of `tile` to the row side's and the column side's
 // lists. tile(i, j) = similarity of row-side row (row_local + i) and
-// column-side row (column_local + j); ids are global. A score s is a
-// candidate for a list when s + slack reaches the list's k-th score; the
-// score offered is decide(s, i, j): s itself, or the pair's canonical score
-// (exact re-scoring, where the slack is B and the rounding margin).
-template <class Scalar, class Decide>
+// column-side row (column_local + j); ids are global.
+template <class Scalar>
 void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int64_t row_global0,
                  std::int64_t column_local, std::int64_t column_global0, bool diagonal, TopKAccumulator<Scalar>& rows,
-                 TopKAccumulator<Scalar>& columns, Scalar slack, const Decide& decide) {
+                 TopKAccumulator<Scalar>& columns) {
   // Rows are scanned in blocks: a vectorised test rejects a whole block
   // when no score in it can enter either list, which after the first few
   // tiles is almost always; only blocks with a candidate take the scalar path.
@@ -67,16 +58,12 @@ void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int
     Scalar col_kth = columns.kth_score(col_local);
     for (std::int64_t block = 0; block < i_end; block += kBlock) {
       const std::int64_t block_end = std::min(block + kBlock, i_end);
-      if (!any_candidate(column + block, row_kth + block, block_end - block, col_kth, slack)) continue;
+      if (!any_candidate(column + block, row_kth + block, block_end - block, col_kth)) continue;
       for (std::int64_t i = block; i < block_end; ++i) {
-        const Scalar s = column[i] + slack;
-        const bool for_row = s >= row_kth[i];
-        const bool for_column = s >= col_kth;
-        if (!for_row && !for_column) continue;
-        const Scalar score = decide(column[i], i, j);
-        if (for_row) rows.offer(row_local + i, score, col_id);
-        if (for_column) {
-          columns.offer(col_local, score, row_id0 + i);
+        const Scalar s = column[i];
+        if (s >= row_kth[i]) rows.offer(row_local + i, s, col_id);
+        if (s >= col_kth) {
+          columns.offer(col_local, s, row_id0 + i);
           col_kth = columns.kth_score(col_local);
         }
       }
@@ -84,54 +71,44 @@ void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int
   }
 }
 
-// The top-k lists keep canonical scores rounded to float32 (what is
-// written), so that every precision keeps the same values and breaks the
-// same ties by id. A list admits a pair when its rounded canonical score r
-// reaches the k-th score h; then c >= h - 2^-25 and the fast score
-// s >= c - B, so s + B + kCandidateRoundingSlack >= h: no member is missed.
-template <class Scalar>
-Scalar topk_slack(const ExactRescore<Scalar>& rescore) {
-  return static_cast<Scalar>(rescore.bound() + kCandidateRoundingSlack);
-}
-
-template <class Scalar>
-Scalar rounded_canonical(double score) {
-  return static_cast<Scalar>(static_cast<float>(score));
-}
-
-template <class Scalar>
-void select_topk_of(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed,
-                    TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting, ExactRescore<Scalar>* rescore) {
-  const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
-  const std::int64_t row_global0 = transposed ? place.visiting_global0 : place.own_global0;
-  const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
-  const std::int64_t column_global0 = transposed ? place.own_global0 : place.visiting_global0;
-  TopKAccumulator<Scalar>& rows = transposed ? visiting : own;
-  TopKAccumulator<Scalar>& columns = transposed ? own : visiting;
-  if (!rescore) {
-    select_topk(tile, row_local, row_global0, column_local, column_global0, place.diagonal, rows, columns, Scalar{0},
-                [](Scalar s, std::int64_t, std::int64_t) { return s; });
-    return;
-  }
-  const auto decide = [&](Scalar, std::int64_t i, std::int64_t j) {
-    const double c =
-        transposed ? rescore->score(column_local + j, row_local + i) : rescore->score(row_local + i, column_local + j);
-    return rounded_canonical<Scalar>(c);
-  };
-  select_topk(tile, row_local, row_global0, column_local, column_global0, place.diagonal, rows, columns,
-              topk_slack(*rescore), decide);
-}
-
 }  // namespace
 
 template <class Scalar>
+TopKConsumer<Scalar>::TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting)
+    : own_(own), visiting_(visiting) {}
+
+template <class Scalar>
+TopKConsumer<Scalar>::~TopKConsumer() = default;
+
+template <class Scalar>
+ExactTopKCandidates<Scalar>& TopKConsumer<Scalar>::candidates() {
+  if (!candidates_) candidates_ = std::make_unique<ExactTopKCandidates<Scalar>>(own_.k(), this->rescore_->bound());
+  return *candidates_;
+}
+
+template <class Scalar>
 void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  select_topk_of(tile, place, false, own_, visiting_, this->rescore_);
+  if (this->rescore_) {
+    candidates().scan(tile, place, false, own_, visiting_);
+    return;
+  }
+  select_topk(tile, place.own_local, place.own_global0, place.visiting_local, place.visiting_global0, place.diagonal,
+              own_, visiting_);
 }
 
 template <class Scalar>
 void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
-  select_topk_of(tile, place, true, own_, visiting_, this->rescore_);
+  if (this->rescore_) {
+    candidates().scan(tile, place, true, own_, visiting_);
+    return;
+  }
+  select_topk(tile, place.visiting_local, place.visiting_global0, place.own_local, place.own_global0, place.diagonal,
+              visiting_, own_);
+}
+
+template <class Scalar>
+void TopKConsumer<Scalar>::end_assignment() {
+  if (candidates_ && this->rescore_) candidates_->settle(own_, visiting_, *this->rescore_);
 }
 
 // A pair is a candidate when its fast score s >= T - B (rounded down to

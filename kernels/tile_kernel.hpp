@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "kernels/exact_rescore.hpp"
+#include "kernels/exact_topk.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/topk.hpp"
@@ -40,6 +42,9 @@ class TileConsumer {
   // consumers then take a tile's scores as candidates only and decide on
   // canonical scores. Null (the default): the tile's scores decide.
   void set_rescore(ExactRescore<Scalar>* rescore) { rescore_ = rescore; }
+  // The assignment's last tile has been consumed, its blocks still
+  // resident: settle what waited for the whole assignment.
+  virtual void end_assignment() {}
 
  protected:
   ExactRescore<Scalar>* rescore_ = nullptr;
@@ -77,17 +82,24 @@ std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_g
 template <class Scalar>
 class TopKConsumer : public TileConsumer<Scalar> {
  public:
-  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting) : own_(own), visiting_(visiting) {}
+  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting);
+  ~TopKConsumer() override;
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  // Exact re-scoring: the assignment's candidates re-scored (exact_topk.hpp).
+  void end_assignment() override;
   // The two sides' lists, for a backend that selects elsewhere (the GPU) and
   // offers only its candidates.
   TopKAccumulator<Scalar>& own_lists() { return own_; }
   TopKAccumulator<Scalar>& visiting_lists() { return visiting_; }
 
  private:
+  // Exact re-scoring only: the fast scores' candidates of the assignment.
+  ExactTopKCandidates<Scalar>& candidates();
+
   TopKAccumulator<Scalar>& own_;
   TopKAccumulator<Scalar>& visiting_;
+  std::unique_ptr<ExactTopKCandidates<Scalar>> candidates_;
 };
 
 template <class Scalar>

@@ -45,14 +45,14 @@ RowMatrix<float> adversarial_rows(std::int64_t n, std::int64_t d, std::uint64_t 
   return x;
 }
 
-struct Run {
+struct JobRun {
   std::string precision;  // "float64": the float64 job; else a float32 job's --precision
   int ranks = 1;
   int tile = 64;
   bool measured = false;
 };
 
-std::string name_of(const Run& run, const std::string& mode) {
+std::string name_of(const JobRun& run, const std::string& mode) {
   return mode + "-" + run.precision + "-P" + std::to_string(run.ranks) + "-t" + std::to_string(run.tile) +
          (run.measured ? "-measured" : "");
 }
@@ -66,8 +66,8 @@ std::vector<std::string> precisions() {
 class ExactDecisions : public ThreadJob {
  protected:
   // Runs `mode` over x as `run` says; returns the output folder.
-  std::string run_job(const RowMatrix<float>& x, const RowMatrix<double>& x64, const std::string& mode, const Run& run,
-                      double threshold) {
+  std::string run_job(const RowMatrix<float>& x, const RowMatrix<double>& x64, const std::string& mode,
+                      const JobRun& run, double threshold) {
     auto o = options(mode, name_of(run, mode));
     o.k = 7;
     o.threshold = threshold;
@@ -110,7 +110,7 @@ class ExactDecisions : public ThreadJob {
     // A threshold exactly at a near pair's score: its cluster straddles it.
     const double threshold = canonical_cosine(x.row(0).data(), x.row(4).data(), d);
     for (const std::string mode : {"topk", "threshold"}) {
-      const std::string reference = run_job(x, x64, mode, Run{"float64", 1, 64}, threshold);
+      const std::string reference = run_job(x, x64, mode, JobRun{"float64", 1, 64}, threshold);
       auto o = options(mode, "unused");
       o.out = reference;
       o.k = 7;
@@ -119,12 +119,12 @@ class ExactDecisions : public ThreadJob {
       for (const auto& precision : precisions())
         for (int ranks = 1; ranks <= 5; ++ranks)
           for (const int tile : tiles) {
-            const Run run{precision, ranks, tile};
+            const JobRun run{precision, ranks, tile};
             EXPECT_EQ(differences(reference, run_job(x, x64, mode, run, threshold), mode), "")
                 << name_of(run, mode) << " d=" << d;
           }
       for (const auto& precision : precisions()) {
-        const Run run{precision, 4, tiles.front(), true};
+        const JobRun run{precision, 4, tiles.front(), true};
         EXPECT_EQ(differences(reference, run_job(x, x64, mode, run, threshold), mode), "")
             << name_of(run, mode) << " d=" << d;
       }
@@ -166,7 +166,7 @@ TEST_F(ExactDecisions, ThresholdOneFindsEveryPairOfIdenticalRows) {
   const RowMatrix<double> x64 = x.cast<double>();
   for (const auto& precision : precisions())
     for (const int ranks : {1, 3}) {
-      const std::string out = run_job(x, x64, "threshold", Run{precision, ranks, 16}, 1.0);
+      const std::string out = run_job(x, x64, "threshold", JobRun{precision, ranks, 16}, 1.0);
       const auto pairs = read_pairs_csv(out + "/pairs.csv");
       EXPECT_EQ(static_cast<std::int64_t>(pairs.size()), expected) << precision << " P=" << ranks;
       for (const auto& pair : pairs) EXPECT_EQ(pair.score, 1.0) << pair.i << "," << pair.j;
@@ -178,7 +178,7 @@ TEST_F(ExactDecisions, ReportSaysPrecisionBoundAndCandidates) {
   const RowMatrix<float> x = adversarial_rows(50, 32, 11);
   const RowMatrix<double> x64 = x.cast<double>();
   for (const auto& precision : precisions()) {
-    const std::string out = run_job(x, x64, "topk", Run{precision, 2, 8}, 0.5);
+    const std::string out = run_job(x, x64, "topk", JobRun{precision, 2, 8}, 0.5);
     std::ifstream file(out + "/report.json");
     const auto report = nlohmann::json::parse(file);
     const auto& p = report.at("precision");

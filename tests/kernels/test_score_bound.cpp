@@ -116,7 +116,9 @@ TEST(ScoreBound, HoldsForTheBfloat16Gemm) {
         const Worst w = bfloat16_gemm_error(x);
         EXPECT_LE(w.error, w.bound) << "bfloat16 d=" << d;
         // Not vacuous: bfloat16 really errs by more than float32's bound.
-        if (d == 256 && x.rows() == 40) EXPECT_GT(w.error, score_bound(GemmPrecision::float32, d));
+        if (d == 256 && x.rows() == 40) {
+          EXPECT_GT(w.error, score_bound(GemmPrecision::float32, d));
+        }
       }
 }
 
