@@ -24,7 +24,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build libopenmpi-dev openmpi-bin libssl-dev libeigen3-dev \
-      libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev ccache && rm -rf /var/lib/apt/lists/*
+      libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libopenblas-dev libdnnl-dev ccache && rm -rf /var/lib/apt/lists/*
 COPY . /src
 ARG RINGSIM_COMMIT=unknown
 # Only the binary and its gethostname() shim: no tests, benchmark tools or Python module.
@@ -39,7 +39,7 @@ RUN if [ -d /ccache ]; then export CCACHE_DIR=/ccache CCACHE_BASEDIR=/src; else 
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openmpi-bin libopenmpi3 libssl3 libfmt9 libspdlog1.10 libopenblas0-pthread openssh-server openssh-client \
+      openmpi-bin libopenmpi3 libssl3 libfmt9 libspdlog1.10 libopenblas0-pthread libdnnl2 openssh-server openssh-client \
       ca-certificates && rm -rf /var/lib/apt/lists/*
 # mpirun starts the ranks on the workers over ssh. No private key is baked
 # in: the leader's launcher makes an ssh key for each job and hands its public

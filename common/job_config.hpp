@@ -18,6 +18,10 @@ enum class Mode { topk, threshold, full };
 enum class TransportKind { mpi, tcp, tls };
 enum class Dtype { float32, float64 };  // compute precision (float16 input is widened on load)
 enum class Device { cpu, cuda };
+// The GEMM that nominates candidates in cosine top-k and threshold jobs
+// (docs/precision.md): decisions are exact whichever; auto takes bfloat16
+// where oneDNN runs it natively (AVX512_BF16, AMX), else float32.
+enum class Precision { automatic, float32, bfloat16 };
 // Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where
 // both offer it, or OpenSSL in user space only.
 enum class TlsCrypto { automatic, openssl };
@@ -50,6 +54,7 @@ std::span<const std::string_view> choice_names(Mode);
 std::span<const std::string_view> choice_names(TransportKind);
 std::span<const std::string_view> choice_names(Dtype);
 std::span<const std::string_view> choice_names(Device);
+std::span<const std::string_view> choice_names(Precision);
 std::span<const std::string_view> choice_names(TlsCrypto);
 std::span<const std::string_view> choice_names(Balance);
 std::span<const std::string_view> choice_names(Encrypt);
@@ -98,6 +103,7 @@ struct JobConfig : TransportSettings, ModeSettings {
   Score score = Score::cosine;
   Dtype dtype = Dtype::float32;
   Device device = Device::cpu;
+  Precision precision = Precision::automatic;
   Balance balance = Balance::even;
   int tile = 512;                                         // tile edge in rows
   double timeout = 300;                                   // seconds: the bound on every wait for a peer
@@ -228,6 +234,12 @@ void visit_job_options(Config& c, Visit&& visit) {
   visit(option("threshold", "Minimum score in threshold mode").sagemaker(), c.threshold);
   visit(option("dtype", "Compute precision (scores are written as float32)").sagemaker(), c.dtype);
   visit(option("device", "Where tiles are computed").sagemaker(), c.device);
+  visit(option("precision",
+               "GEMM precision of cosine topk and threshold jobs on the CPU: candidates from a fast GEMM with a "
+               "proven error bound, decided on exact scores, so results are the same whichever (docs/precision.md); "
+               "auto: bfloat16 where oneDNN runs it natively (AVX512_BF16, AMX), else float32")
+            .sagemaker(),
+        c.precision);
   visit(option("transport",
                "How row blocks travel between ranks (tls: with --tls-ca/--tls-cert/--tls-key or "
                "--tls-ephemeral)")

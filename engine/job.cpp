@@ -51,10 +51,15 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
   // A rank with no rows (P > n, or an empty shard) still needs the width.
   const std::int64_t d = comm.allreduce_max(input.source.cols());
   if (own.rows() == 0) own.resize(0, d);
+  // Exact re-scoring needs the rows as given; the backend normalises its
+  // own copies (the threshold plan samples normalised rows).
+  RowMatrix<Scalar> as_given;
+  if (tiles->rule_report()) as_given = own;
   const double score_bound = prepare_rows_for_score(own, options.score, comm, report.seconds);
   if (rank == 0) warn_about_input(options, {&input.source}, input.partition.rows() - 1);
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, input.partition, comm, options.threshold, options.max_output_bytes);
+  if (tiles->rule_report()) own = std::move(as_given);
   timed_phase(report.seconds, TimedPhase::connect, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   ProgressChannel progress_channel(comm);
@@ -70,6 +75,7 @@ void run_typed(const RunOptions& options, const TransportOptions& transport_opti
     report.record_ring(
         run_ring(own, input.partition, schedule, link, *handler, checkpoints.ring(), &progress, tiles.get()));
     progress.ring_done();
+    report.rule = tiles->rule_report();
   });
   StagedOutputs outputs =
       write_results(options, *handler, input.partition.rows(), comm, RootLink(*transport, timeout), report);

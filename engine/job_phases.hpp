@@ -38,7 +38,9 @@ std::unique_ptr<TileBackend<Scalar>> open_tile_backend(const RunOptions& options
                                                        RankReport& report) {
   PhaseScope phase("device");
   std::unique_ptr<TileBackend<Scalar>> tiles;
-  run_agreed(comm, [&] { tiles = make_tile_backend<Scalar>(options.device, options.tile, report.device); });
+  run_agreed(comm, [&] {
+    tiles = make_tile_backend<Scalar>(options.device, options.tile, tile_rule(options), report.device);
+  });
   return tiles;
 }
 

@@ -45,6 +45,10 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   if (own_queries.rows() == 0) own_queries.resize(0, d);
   // Dot scores: |q . c| <= max |q| max |c| (Cauchy-Schwarz), so the bound a
   // received score must keep is the geometric mean of the two squared bounds.
+  // Exact re-scoring needs the rows as given; the backend normalises its
+  // own copies (the threshold plan samples normalised rows).
+  RowMatrix<Scalar> own_as_given, queries_as_given;
+  if (tiles->rule_report()) own_as_given = own, queries_as_given = own_queries;
   const double corpus_bound = prepare_rows_for_score(own, options.score, comm, report.seconds);
   const double query_bound = prepare_rows_for_score(own_queries, options.score, comm, report.seconds);
   const double score_bound = options.score == Score::cosine ? corpus_bound : std::sqrt(corpus_bound * query_bound);
@@ -56,6 +60,7 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, corpus.partition, comm, options.threshold, options.max_output_bytes,
                           QueryRows<Scalar>{&own_queries, &queries.partition});
+  if (tiles->rule_report()) own = std::move(own_as_given), own_queries = std::move(queries_as_given);
   timed_phase(report.seconds, TimedPhase::connect, [&] { run_agreed(comm, [&] { transport->await_ready(timeout); }); });
 
   ProgressChannel progress_channel(comm);
@@ -71,6 +76,7 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
     report.record_ring(run_query_ring(own_queries, queries.partition.begin(rank), own, corpus.partition, options.tile,
                                       link, *handler, &progress, tiles.get()));
     progress.ring_done();
+    report.rule = tiles->rule_report();
   });
   StagedOutputs outputs =
       write_results(options, *handler, corpus.partition.rows(), comm, RootLink(*transport, timeout), report);

@@ -82,6 +82,38 @@ json phase_seconds(const PhaseTimer& timer) {
   return seconds;
 }
 
+// A rank's exact re-scoring figures (null: its tile scores decided).
+json rescore_figures(const std::optional<TileRuleReport>& rule) {
+  if (!rule) return nullptr;
+  static constexpr const char* kNames[] = {"float32", "float64", "bfloat16"};
+  return {{"gemm", kNames[static_cast<int>(rule->precision)]},
+          {"bound", rule->bound},
+          {"rows", rule->rescored.rows},
+          {"rescored", rule->rescored.rescored},
+          {"most_in_a_row", rule->rescored.most_in_a_row}};
+}
+
+// The job's precision (docs/precision.md): the GEMM that nominated
+// candidates, its bound B, and the pairs re-scored per row (each pair
+// counted at the row of the rank that computed it); no candidate buffer
+// is fixed, so none overflows.
+json job_precision(const json& ranks) {
+  const json& first = ranks.at(0)["rescore"];
+  if (first.is_null()) return {{"gemm", nullptr}, {"decisions", "tile scores"}};
+  std::int64_t rows = 0, rescored = 0, most = 0;
+  for (const auto& r : ranks) {
+    rows += r["rescore"]["rows"].get<std::int64_t>();
+    rescored += r["rescore"]["rescored"].get<std::int64_t>();
+    most = std::max(most, r["rescore"]["most_in_a_row"].get<std::int64_t>());
+  }
+  return {{"gemm", first["gemm"]},
+          {"decisions", "canonical float64 scores"},
+          {"bound", first["bound"]},
+          {"rescored_per_row_mean", rows > 0 ? static_cast<double>(rescored) / static_cast<double>(rows) : 0.0},
+          {"rescored_per_row_max", most},
+          {"candidate_overflow_rows", 0}};
+}
+
 }  // namespace
 
 namespace {
@@ -106,6 +138,7 @@ json rank_figures(const RunOptions& options, const RankReport& report, const Loc
                {"peak_rss_bytes", peak_rss_bytes()},
                {"device", report.device},
                {"transport", stats}};
+  mine["rescore"] = rescore_figures(report.rule);
   if (facts.queries) {
     mine["query_rows"] = facts.queries->size(rank);
     mine["query_begin"] = facts.queries->begin(rank);
@@ -208,6 +241,7 @@ json job_document(const RunOptions& options, const LocalInput& input, const Tran
     document["empty_slots_per_row"] = std::max<std::int64_t>(0, options.k - candidates);
   }
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
+  document["precision"] = job_precision(t.ranks);
   document["provenance"] = job_provenance(options, t.inputs, t.hosts);
   return document;
 }

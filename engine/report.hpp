@@ -4,12 +4,14 @@
 // metric lines rank 0 prints.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "engine/local_input.hpp"
 #include "engine/phase_timer.hpp"
 #include "engine/ring_loop.hpp"
 #include "kernels/ring_schedule.hpp"
+#include "kernels/tile_backend.hpp"
 #include "transport/communicator.hpp"
 #include "transport/transport.hpp"
 
@@ -23,6 +25,7 @@ struct RankReport {
   std::int64_t rows = 0, entries = 0;
   std::int64_t rows_given = 0, rows_taken = 0;  // shared middle step
   nlohmann::json device;                        // what computes the tiles (--device): the GPU's name and memory
+  std::optional<TileRuleReport> rule;           // exact re-scoring's figures (precision, B, candidates)
 
   // The ring's counts (its times are in `seconds` already).
   void record_ring(const RingCounts& counts) {

@@ -115,8 +115,12 @@ class Ring {
     TileConsumer<Scalar>& consumer = exchange_.begin(step, assignment);
     const std::int64_t own_global0 = partition_.begin(rank_);
     const std::int64_t visiting_global0 = partition_.begin(assignment.visiting_block);
+    {
+      auto scope = link_.timer.measure(TimedPhase::compute);
+      tiles_.upload_visiting(*current_);
+    }
     if (shared) {
-      const SharedStepTimes times = shared->run(own_, own_global0, *current_, visiting_global0, consumer, after_tile);
+      const SharedStepTimes times = shared->run(tiles_, own_global0, visiting_global0, consumer, after_tile);
       link_.timer.add(TimedPhase::compute, times.compute_seconds);
       link_.timer.add(TimedPhase::communication_wait, times.wait_seconds);
       counts_.entries += times.entries;
@@ -124,7 +128,6 @@ class Ring {
       counts_.rows_taken += times.rows_received;
     } else {
       auto scope = link_.timer.measure(TimedPhase::compute);
-      tiles_.upload_visiting(*current_);
       counts_.entries += compute_assignment(tiles_, own_global0, visiting_global0, assignment,
                                             TileGrid{schedule_.grain()}, consumer, after_tile);
     }

@@ -83,8 +83,7 @@ void SharedStep::handle(const Control& message, double my_rate) {
 }
 
 template <class Scalar>
-SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_global0,
-                                const RowMatrix<Scalar>& visiting, std::int64_t visiting_global0,
+SharedStepTimes SharedStep::run(TileBackend<Scalar>& tiles, std::int64_t own_global0, std::int64_t visiting_global0,
                                 TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile) {
   const auto my_rate = [this] {
     return times_.compute_seconds > 0 ? static_cast<double>(times_.entries) / times_.compute_seconds : 0.0;
@@ -113,8 +112,7 @@ SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_g
         hi_ = piece.own_begin;
       }
       ScopedTimer timer(times_.compute_seconds);
-      times_.entries +=
-          compute_assignment(own, own_global0, visiting, visiting_global0, piece, grid_, consumer, tile_done);
+      times_.entries += compute_assignment(tiles, own_global0, visiting_global0, piece, grid_, consumer, tile_done);
       continue;
     }
     if (!sent_done_) {
@@ -134,11 +132,9 @@ SharedStepTimes SharedStep::run(const RowMatrix<Scalar>& own, std::int64_t own_g
   return times_;
 }
 
-template SharedStepTimes SharedStep::run<float>(const RowMatrix<float>&, std::int64_t, const RowMatrix<float>&,
-                                                std::int64_t, TileConsumer<float>&,
+template SharedStepTimes SharedStep::run<float>(TileBackend<float>&, std::int64_t, std::int64_t, TileConsumer<float>&,
                                                 const std::function<void(std::int64_t)>&);
-template SharedStepTimes SharedStep::run<double>(const RowMatrix<double>&, std::int64_t, const RowMatrix<double>&,
-                                                 std::int64_t, TileConsumer<double>&,
-                                                 const std::function<void(std::int64_t)>&);
+template SharedStepTimes SharedStep::run<double>(TileBackend<double>&, std::int64_t, std::int64_t,
+                                                 TileConsumer<double>&, const std::function<void(std::int64_t)>&);
 
 }  // namespace ringsim

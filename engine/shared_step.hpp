@@ -19,7 +19,7 @@
 
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
-#include "kernels/tile_kernel.hpp"
+#include "kernels/tile_backend.hpp"
 #include "transport/transport.hpp"
 
 namespace ringsim {
@@ -39,10 +39,10 @@ class SharedStep {
   SharedStep(Transport& transport, const RingSchedule& schedule, const RowPartition& partition,
              const TileAssignment& assignment, Millis timeout);
 
+  // `tiles` holds the step's own and visiting blocks (uploaded).
   template <class Scalar>
-  SharedStepTimes run(const RowMatrix<Scalar>& own, std::int64_t own_global0, const RowMatrix<Scalar>& visiting,
-                      std::int64_t visiting_global0, TileConsumer<Scalar>& consumer,
-                      const std::function<void(std::int64_t)>& after_tile);
+  SharedStepTimes run(TileBackend<Scalar>& tiles, std::int64_t own_global0, std::int64_t visiting_global0,
+                      TileConsumer<Scalar>& consumer, const std::function<void(std::int64_t)>& after_tile);
 
   // Whether the ring's middle step can be shared: an even ring, and the
   // chosen mode keeps no per-assignment state (full mode's bands do).

@@ -1,20 +1,38 @@
 #include "engine/tile_device.hpp"
 
 #include "common/errors.hpp"
+#include "common/log.hpp"
 #include "kernels/device_choice.hpp"
+#include "kernels/onednn_gemm.hpp"
 #ifdef RINGSIM_WITH_CUDA
 #include "kernels/cuda/cuda_backend.hpp"
 #endif
 
 namespace ringsim {
 
+TileRule tile_rule(const JobConfig& config) {
+  TileRule rule;
+  rule.exact = config.score == Score::cosine && config.mode != Mode::full && config.device == Device::cpu;
+  if (!rule.exact || config.dtype != Dtype::float32) return rule;
+  if (config.precision == Precision::bfloat16) {
+    rule.bfloat16 = true;
+    if (!onednn_native_bfloat16() && onednn_available())
+      log::info("--precision bfloat16: this CPU has no native bfloat16 (oneDNN reports " + onednn_isa_name() +
+                "); running oneDNN's emulation, slower than float32");
+  } else if (config.precision == Precision::automatic) {
+    rule.bfloat16 = onednn_native_bfloat16();
+  }
+  return rule;
+}
+
 template <class Scalar>
-std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64_t tile_edge,
+std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64_t tile_edge, TileRule rule,
                                                        nlohmann::json& description) {
   if (device == Device::cpu) {
     description = {{"kind", "cpu"}};
-    return std::make_unique<CpuTileBackend<Scalar>>();
+    return std::make_unique<CpuTileBackend<Scalar>>(rule);
   }
+  (void)rule;
 #ifdef RINGSIM_WITH_CUDA
   const int local_rank = local_rank_from_environment();
   const GpuInfo gpu = open_gpu(local_rank);
@@ -32,7 +50,8 @@ std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64
 #endif
 }
 
-template std::unique_ptr<TileBackend<float>> make_tile_backend<float>(Device, std::int64_t, nlohmann::json&);
-template std::unique_ptr<TileBackend<double>> make_tile_backend<double>(Device, std::int64_t, nlohmann::json&);
+template std::unique_ptr<TileBackend<float>> make_tile_backend<float>(Device, std::int64_t, TileRule, nlohmann::json&);
+template std::unique_ptr<TileBackend<double>> make_tile_backend<double>(Device, std::int64_t, TileRule,
+                                                                        nlohmann::json&);
 
 }  // namespace ringsim

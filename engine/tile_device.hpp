@@ -16,7 +16,14 @@ namespace ringsim {
 // report's "device" entry: {"kind": "cpu"}, or the GPU's name, memory,
 // index, uuid and the local rank that chose it.
 template <class Scalar>
-std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64_t tile_edge,
+std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64_t tile_edge, TileRule rule,
                                                        nlohmann::json& description);
+
+// The job's tile rule (kernels/tile_backend.hpp): exact re-scoring for
+// cosine topk and threshold jobs on the CPU, where the rows then stay as
+// given (the backend normalises its copies); --precision resolved: auto
+// takes bfloat16 for float32 jobs where oneDNN runs it natively, never
+// emulated; an explicit bfloat16 runs emulated too, and says so.
+TileRule tile_rule(const JobConfig& config);
 
 }  // namespace ringsim

@@ -1,14 +1,84 @@
 #include "kernels/tile_backend.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "common/errors.hpp"
+#include "kernels/normalize.hpp"
+#include "kernels/onednn_gemm.hpp"
 
 namespace ringsim {
 
 template <class Scalar>
+CpuTileBackend<Scalar>::CpuTileBackend(TileRule rule) : rule_(rule) {
+  RINGSIM_ENFORCE(!rule.bfloat16 || rule.exact, "a bfloat16 GEMM needs exact re-scoring");
+  RINGSIM_ENFORCE((!rule.bfloat16 || std::is_same_v<Scalar, float>), "a bfloat16 GEMM is for float32 jobs");
+  if (rule.bfloat16) bf16_gemm_ = std::make_unique<OnednnBf16Gemm>();
+}
+
+template <class Scalar>
+CpuTileBackend<Scalar>::~CpuTileBackend() = default;
+
+template <class Scalar>
+void CpuTileBackend<Scalar>::prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised,
+                                     std::unique_ptr<Bf16Rows>& bf16) {
+  if (!rescore_) {
+    const GemmPrecision precision = rule_.bfloat16                   ? GemmPrecision::bfloat16
+                                    : std::is_same_v<Scalar, double> ? GemmPrecision::float64
+                                                                     : GemmPrecision::float32;
+    rescore_.emplace(score_bound(precision, std::max<std::int64_t>(1, rows.cols())));
+  }
+  normalised = rows;
+  normalize_rows(normalised);
+  if constexpr (std::is_same_v<Scalar, float>) {
+    if (rule_.bfloat16) {
+      if (!bf16) bf16 = std::make_unique<Bf16Rows>();
+      to_bfloat16(normalised, *bf16);
+    }
+  }
+}
+
+template <class Scalar>
+void CpuTileBackend<Scalar>::upload_own(const RowMatrix<Scalar>& rows) {
+  if (!rule_.exact) {
+    own_ = &rows;
+    return;
+  }
+  prepare(rows, own_normalised_, own_bf16_);
+  own_ = &own_normalised_;
+  rescore_->set_own(rows);
+}
+
+template <class Scalar>
+void CpuTileBackend<Scalar>::upload_visiting(const RowMatrix<Scalar>& rows) {
+  if (!rule_.exact) {
+    visiting_ = &rows;
+    return;
+  }
+  prepare(rows, visiting_normalised_, visiting_bf16_);
+  visiting_ = &visiting_normalised_;
+  rescore_->set_visiting(rows);
+}
+
+template <class Scalar>
 void CpuTileBackend<Scalar>::tile(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first,
                                   TileConsumer<Scalar>& consumer) {
+  consumer.set_rescore(rescore_ ? &*rescore_ : nullptr);
+  if constexpr (std::is_same_v<Scalar, float>) {
+    if (rule_.bfloat16) {
+      // A column-major tile is the row-major product the other way round.
+      if (!visiting_first) {
+        tile_.resize(m, nc);
+        bf16_gemm_->multiply(*visiting_bf16_, place.visiting_local, nc, *own_bf16_, place.own_local, m, tile_.data());
+        consumer.consume(tile_, place);
+      } else {
+        tile_.resize(nc, m);
+        bf16_gemm_->multiply(*own_bf16_, place.own_local, m, *visiting_bf16_, place.visiting_local, nc, tile_.data());
+        consumer.consume_transposed(tile_, place);
+      }
+      return;
+    }
+  }
   if (!visiting_first) {
     tile_.resize(m, nc);
     tile_.noalias() =
@@ -20,6 +90,20 @@ void CpuTileBackend<Scalar>::tile(const TilePlace& place, std::int64_t m, std::i
         visiting_->middleRows(place.visiting_local, nc) * own_->middleRows(place.own_local, m).transpose();
     consumer.consume_transposed(tile_, place);
   }
+}
+
+template <class Scalar>
+std::optional<TileRuleReport> CpuTileBackend<Scalar>::rule_report() const {
+  if (!rule_.exact) return std::nullopt;
+  TileRuleReport report;
+  report.precision = rule_.bfloat16                   ? GemmPrecision::bfloat16
+                     : std::is_same_v<Scalar, double> ? GemmPrecision::float64
+                                                      : GemmPrecision::float32;
+  if (rescore_) {
+    report.bound = rescore_->bound();
+    report.rescored = rescore_->stats();
+  }
+  return report;
 }
 
 template <class Scalar>
@@ -46,6 +130,7 @@ std::int64_t compute_assignment(TileBackend<Scalar>& backend, std::int64_t own_g
     }
   }
   backend.flush();
+  consumer.end_assignment();
   return entries;
 }
 

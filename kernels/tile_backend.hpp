@@ -16,14 +16,35 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "kernels/exact_rescore.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
+#include "kernels/score_bound.hpp"
 #include "kernels/select_row.hpp"
 #include "kernels/tile_kernel.hpp"
 
 namespace ringsim {
+
+// How a backend computes and decides its tiles.
+struct TileRule {
+  // Exact re-scoring (exact_rescore.hpp, cosine top-k and threshold): the
+  // uploads are the rows as given; the backend normalises its own copy for
+  // the GEMM and hands the consumers the canonical scores' rows and bound.
+  // Off: the uploads are the rows the GEMM multiplies and its scores decide.
+  bool exact = false;
+  // With `exact`, float32 jobs: the GEMM on bfloat16 copies (oneDNN).
+  bool bfloat16 = false;
+};
+
+// What the report says about the rule a backend applied (exact only).
+struct TileRuleReport {
+  GemmPrecision precision = GemmPrecision::float32;
+  double bound = 0;  // B for the job's d
+  RescoreStats rescored;
+};
 
 template <class Scalar>
 class TileBackend {
@@ -46,22 +67,41 @@ class TileBackend {
   // Every tile given so far has reached its consumer (a backend may run
   // tiles ahead of their selection).
   virtual void flush() {}
+  // The rule's figures, where the backend re-scores exactly.
+  virtual std::optional<TileRuleReport> rule_report() const { return std::nullopt; }
 };
 
-// The Eigen / OpenBLAS GEMM on this core; the consumer selects on the host.
+class OnednnBf16Gemm;
+struct Bf16Rows;
+
+// The Eigen / OpenBLAS GEMM (or, rule.bfloat16, oneDNN's bfloat16 one) on
+// this core; the consumer selects on the host.
 template <class Scalar>
 class CpuTileBackend final : public TileBackend<Scalar> {
  public:
+  explicit CpuTileBackend(TileRule rule = {});
+  ~CpuTileBackend() override;
   std::string name() const override { return "cpu"; }
-  void upload_own(const RowMatrix<Scalar>& rows) override { own_ = &rows; }
-  void upload_visiting(const RowMatrix<Scalar>& rows) override { visiting_ = &rows; }
+  void upload_own(const RowMatrix<Scalar>& rows) override;
+  void upload_visiting(const RowMatrix<Scalar>& rows) override;
   void tile(const TilePlace& place, std::int64_t m, std::int64_t nc, bool visiting_first,
             TileConsumer<Scalar>& consumer) override;
+  std::optional<TileRuleReport> rule_report() const override;
 
  private:
-  const RowMatrix<Scalar>* own_ = nullptr;
+  // Exact rule: the GEMM's operand made from rows as given (normalised,
+  // and for bfloat16 converted, once per upload).
+  void prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised, std::unique_ptr<Bf16Rows>& bf16);
+
+  TileRule rule_;
+  const RowMatrix<Scalar>* own_ = nullptr;  // what the GEMM multiplies
   const RowMatrix<Scalar>* visiting_ = nullptr;
   ColMatrix<Scalar> tile_;  // reused: one allocation for the whole ring
+  // Exact rule only.
+  std::optional<ExactRescore<Scalar>> rescore_;
+  RowMatrix<Scalar> own_normalised_, visiting_normalised_;
+  std::unique_ptr<Bf16Rows> own_bf16_, visiting_bf16_;
+  std::unique_ptr<OnednnBf16Gemm> bf16_gemm_;
 };
 
 // Runs every grid tile of `assignment` through `backend` (whose own and

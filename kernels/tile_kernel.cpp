@@ -1,6 +1,7 @@
 #include "kernels/tile_kernel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common/errors.hpp"
@@ -73,19 +74,81 @@ void select_topk(const ColMatrix<Scalar>& tile, std::int64_t row_local, std::int
 }  // namespace
 
 template <class Scalar>
+TopKConsumer<Scalar>::TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting)
+    : own_(own), visiting_(visiting) {}
+
+template <class Scalar>
+TopKConsumer<Scalar>::~TopKConsumer() = default;
+
+template <class Scalar>
+ExactTopKCandidates<Scalar>& TopKConsumer<Scalar>::candidates() {
+  if (!candidates_) candidates_ = std::make_unique<ExactTopKCandidates<Scalar>>(own_.k(), this->rescore_->bound());
+  return *candidates_;
+}
+
+template <class Scalar>
 void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (this->rescore_) {
+    candidates().scan(tile, place, false, own_, visiting_);
+    return;
+  }
   select_topk(tile, place.own_local, place.own_global0, place.visiting_local, place.visiting_global0, place.diagonal,
               own_, visiting_);
 }
 
 template <class Scalar>
 void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (this->rescore_) {
+    candidates().scan(tile, place, true, own_, visiting_);
+    return;
+  }
   select_topk(tile, place.visiting_local, place.visiting_global0, place.own_local, place.own_global0, place.diagonal,
               visiting_, own_);
 }
 
 template <class Scalar>
+void TopKConsumer<Scalar>::end_assignment() {
+  if (candidates_ && this->rescore_) candidates_->settle(own_, visiting_, *this->rescore_);
+}
+
+// A pair is a candidate when its fast score s >= T - B (rounded down to
+// Scalar): a canonical score c >= T has s >= c - B >= T - B. It is kept when
+// c >= T, with c as its score (written rounded to float32).
+template <class Scalar>
+void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed) {
+  ExactRescore<Scalar>& rescore = *this->rescore_;
+  const double lowest = exact_threshold_ - rescore.bound();
+  Scalar bar = static_cast<Scalar>(lowest);
+  if (static_cast<double>(bar) > lowest) bar = std::nextafter(bar, -std::numeric_limits<Scalar>::infinity());
+  const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
+  const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
+  const std::int64_t row_id0 = (transposed ? place.visiting_global0 : place.own_global0) + row_local;
+  const std::int64_t column_global0 = transposed ? place.own_global0 : place.visiting_global0;
+  const std::int64_t m = tile.rows();
+  for (std::int64_t j = 0; j < tile.cols(); ++j) {
+    const std::int64_t col_local = column_local + j;
+    const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(col_local - row_local, 0, m) : m;
+    const Scalar* column = tile.col(j).data();
+    for (std::int64_t i = 0; i < i_end; ++i) {
+      if (!(column[i] >= bar)) continue;
+      const double c = transposed ? rescore.score(col_local, row_local + i) : rescore.score(row_local + i, col_local);
+      if (c < exact_threshold_) continue;
+      // add() takes (own, visiting): the own row is the column side when transposed.
+      if (transposed)
+        add(column_global0 + col_local, row_id0 + i, static_cast<Scalar>(c));
+      else
+        add(row_id0 + i, column_global0 + col_local, static_cast<Scalar>(c));
+    }
+  }
+  check_bound();
+}
+
+template <class Scalar>
 void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (this->rescore_) {
+    consume_exact(tile, place, false);
+    return;
+  }
   const std::int64_t m = tile.rows();
   const std::int64_t own_id0 = place.own_global0 + place.own_local;
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
@@ -113,6 +176,10 @@ void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile
   // Queries are always the own (left) operand, so only pairs kept as
   // (smaller id, larger id) come here, and their sides may swap.
   RINGSIM_ENFORCE(order_ == PairOrder::by_id, "a query tile computed the corpus side first");
+  if (this->rescore_) {
+    consume_exact(tile, place, true);
+    return;
+  }
   consume(tile,
           TilePlace{place.visiting_local, place.own_local, place.visiting_global0, place.own_global0, place.diagonal});
 }

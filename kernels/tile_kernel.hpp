@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <vector>
 
+#include "kernels/exact_rescore.hpp"
+#include "kernels/exact_topk.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/topk.hpp"
@@ -34,6 +37,17 @@ class TileConsumer {
   virtual void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) = 0;
   // Full mode wants the whole diagonal block, not only its upper triangle.
   virtual bool wants_full_diagonal() const { return false; }
+  // Set by a backend whose tile scores are fast scores within a bound of
+  // the canonical ones (exact_rescore.hpp): the top-k and threshold
+  // consumers then take a tile's scores as candidates only and decide on
+  // canonical scores. Null (the default): the tile's scores decide.
+  void set_rescore(ExactRescore<Scalar>* rescore) { rescore_ = rescore; }
+  // The assignment's last tile has been consumed, its blocks still
+  // resident: settle what waited for the whole assignment.
+  virtual void end_assignment() {}
+
+ protected:
+  ExactRescore<Scalar>* rescore_ = nullptr;
 };
 
 // Tiles lie on one grid over the whole matrix: global rows [t * edge,
@@ -68,17 +82,24 @@ std::int64_t compute_assignment(const RowMatrix<Scalar>& own, std::int64_t own_g
 template <class Scalar>
 class TopKConsumer : public TileConsumer<Scalar> {
  public:
-  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting) : own_(own), visiting_(visiting) {}
+  TopKConsumer(TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting);
+  ~TopKConsumer() override;
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
+  // Exact re-scoring: the assignment's candidates re-scored (exact_topk.hpp).
+  void end_assignment() override;
   // The two sides' lists, for a backend that selects elsewhere (the GPU) and
   // offers only its candidates.
   TopKAccumulator<Scalar>& own_lists() { return own_; }
   TopKAccumulator<Scalar>& visiting_lists() { return visiting_; }
 
  private:
+  // Exact re-scoring only: the fast scores' candidates of the assignment.
+  ExactTopKCandidates<Scalar>& candidates();
+
   TopKAccumulator<Scalar>& own_;
   TopKAccumulator<Scalar>& visiting_;
+  std::unique_ptr<ExactTopKCandidates<Scalar>> candidates_;
 };
 
 template <class Scalar>
@@ -97,10 +118,12 @@ template <class Scalar>
 class ThresholdConsumer : public TileConsumer<Scalar> {
  public:
   // More than `max_pairs` pairs throws InputError (bounds memory when a low
-  // threshold would qualify nearly every pair).
-  explicit ThresholdConsumer(Scalar threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
+  // threshold would qualify nearly every pair). Tile scores are compared
+  // with the threshold rounded to Scalar; canonical scores (set_rescore)
+  // with `threshold` itself.
+  explicit ThresholdConsumer(double threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
                              PairOrder order = PairOrder::by_id)
-      : threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
+      : threshold_(static_cast<Scalar>(threshold)), exact_threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
   void consume(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   void consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) override;
   std::vector<ScoredPair<Scalar>>& pairs() { return pairs_; }
@@ -118,7 +141,11 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   void check_bound() const;
 
  private:
+  // Pairs of a tile whose canonical score reaches the threshold.
+  void consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed);
+
   Scalar threshold_;
+  double exact_threshold_;
   std::int64_t max_pairs_;
   PairOrder order_;
   std::vector<ScoredPair<Scalar>> pairs_;

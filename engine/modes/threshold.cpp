@@ -47,7 +47,7 @@ class ThresholdHandler : public ResultHandler<Scalar> {
  public:
   ThresholdHandler(const ModeOptions& options, const ResultContext& context)
       : context_(context),
-        consumer_(static_cast<Scalar>(options.threshold), options.max_pairs_per_rank,
+        consumer_(options.threshold, options.max_pairs_per_rank,
                   context.query_partition ? PairOrder::own_first : PairOrder::by_id),
         chunk_pairs_(std::max<std::int64_t>(1, options.gather_chunk_pairs)) {}
 
@@ -184,7 +184,9 @@ class ThresholdHandler : public ResultHandler<Scalar> {
       staged_[0]->append(std::string(names_i_ || names_j_ ? "i,j,score,id_i,id_j\n" : "i,j,score\n"));
     }
     void add(const Pair& pair) {
-      fmt::format_to(std::back_inserter(text_), "{},{},{}", pair.i, pair.j, pair.score);  // shortest round-trip
+      // Scores are written as float32, shortest round-trip text (a float64
+      // job's pairs hold their canonical score in double).
+      fmt::format_to(std::back_inserter(text_), "{},{},{}", pair.i, pair.j, static_cast<float>(pair.score));
       records_.push_back(PairRecord{pair.i, pair.j, static_cast<float>(pair.score)});
       if (names_i_ || names_j_) {
         text_ += ',';

@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config openmpi-bin libopenmpi-dev libssl-dev openssl
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
           python3 python3-numpy python3-pandas python3-venv python3-pip python3-wheel python3-dev pybind11-dev
-          python3-mpi4py procps iproute2 libopenblas-dev clang-format libspdlog-dev)
+          python3-mpi4py procps iproute2 libopenblas-dev clang-format libspdlog-dev libdnnl-dev)
 for option in "$@"; do
   case $option in
     --bench) packages+=(python3-matplotlib) ;;

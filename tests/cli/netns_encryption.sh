@@ -18,12 +18,12 @@ source "$(dirname "$0")/lib.sh"
 import sys, numpy as np
 w = sys.argv[1]
 x = np.random.default_rng(5).standard_normal((400, 64)).astype(np.float32)
-# +-1 entries spelling "RINGSIM!" in sign bits: norm 8, so each entry is
-# exactly +-0.125 after normalisation, as the rows travel.
+# +-1 entries spelling "RINGSIM!" in sign bits: a cosine top-k job sends
+# the rows as given (docs/precision.md), so these are the bytes that travel.
 bits = np.unpackbits(np.frombuffer(b"RINGSIM!", dtype=np.uint8)).astype(bool)
 x[::10] = np.where(bits, -1.0, 1.0).astype(np.float32)
 np.save(f"{w}/X.npy", x)
-open(f"{w}/marker.bin", "wb").write(np.where(bits, -0.125, 0.125).astype("<f4").tobytes())
+open(f"{w}/marker.bin", "wb").write(np.where(bits, -1.0, 1.0).astype("<f4").tobytes())
 PY
 found() { /usr/bin/python3 -c 'import sys; sys.exit(0 if open(sys.argv[2],"rb").read() in open(sys.argv[1],"rb").read() else 1)' "$1" "$work/marker.bin"; }
 ring_edges() {  # REPORT -> "E of R ring edges encrypted; per rank: ..."

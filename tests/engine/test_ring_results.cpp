@@ -183,29 +183,30 @@ TEST_F(RingJob, ThresholdKeepsPairsExactlyOnIt) {
       }
 }
 
-// The threshold is compared in the compute precision (README): with float32
-// it is rounded to the nearest float32 first. Rows e1 and (0.7f, sqrt
-// 0.51f) score 0.69999998586 in float64, below T = 0.7, and exactly
-// 0.7f = 0.699999988 in float32, which is T rounded to float32: the pair is
-// written in float32 and not in float64.
-TEST_F(RingJob, ThresholdIsRoundedToTheComputePrecision) {
+// The threshold is compared with each pair's canonical float64 score
+// (docs/precision.md), whatever the dtype: rows e1 and (0.7f, sqrt 0.51f)
+// score 0.69999998586, below T = 0.7 although a float32 GEMM scores them
+// exactly 0.7f, and at or above T = 0.6999999: the pair is written at the
+// second threshold only, by float32 and float64 alike.
+TEST_F(RingJob, ThresholdIsDecidedOnTheCanonicalScore) {
   RowMatrix<float> x(2, 2);
   x << 1.0f, 0.0f, 0.7f, std::sqrt(0.51f);
   const std::string input = write_input(x);
-  for (const std::string dtype : {"float32", "float64"}) {
-    auto o = options(input, "threshold", "rounded-" + dtype);
-    o.threshold = 0.7;
-    parse_option(dtype, o.dtype, "--dtype");
-    run_similarity_job(o, world());
-    std::string verdict;
-    if (world().rank() == 0) {
-      const auto pairs = read_pairs_csv(o.out + "/pairs.csv");
-      if (dtype == "float32" && (pairs.size() != 1 || static_cast<float>(pairs[0].score) != 0.7f))
-        verdict = "float32: want the pair (0,1) at 0.7f, got " + std::to_string(pairs.size()) + " pairs";
-      if (dtype == "float64" && !pairs.empty()) verdict = "float64: the pair below 0.7 was written";
+  for (const std::string dtype : {"float32", "float64"})
+    for (const double threshold : {0.7, 0.6999999}) {
+      auto o = options(input, "threshold", "canonical-" + dtype + std::to_string(threshold));
+      o.threshold = threshold;
+      parse_option(dtype, o.dtype, "--dtype");
+      run_similarity_job(o, world());
+      std::string verdict;
+      if (world().rank() == 0) {
+        const auto pairs = read_pairs_csv(o.out + "/pairs.csv");
+        if (threshold == 0.7 && !pairs.empty()) verdict = "the pair below 0.7 was written";
+        if (threshold < 0.7 && (pairs.size() != 1 || static_cast<float>(pairs[0].score) != 0.69999998586f))
+          verdict = "want the pair (0,1) at 0.69999998586, got " + std::to_string(pairs.size()) + " pairs";
+      }
+      EXPECT_EQ(agree_on(verdict), "") << dtype << " T=" << threshold;
     }
-    EXPECT_EQ(agree_on(verdict), "") << dtype;
-  }
 }
 
 // float64 is float64: pairs of rows made orthogonal in double precision have

@@ -148,8 +148,10 @@ std::pair<Outcome, Outcome> run_pair(std::int64_t rows0, std::int64_t rows1, int
     CountingConsumer consumer(rank == 0, std::chrono::microseconds(rank == slow ? slow_us : 100), partition, 4);
     const RowMatrix<float>& own = rank == 0 ? block0 : block1;
     const RowMatrix<float>& visiting = rank == 0 ? block1 : block0;
-    outcomes[rank].times =
-        step.run<float>(own, partition.begin(rank), visiting, partition.begin(1 - rank), consumer, {});
+    CpuTileBackend<float> tiles;
+    tiles.upload_own(own);
+    tiles.upload_visiting(visiting);
+    outcomes[rank].times = step.run<float>(tiles, partition.begin(rank), partition.begin(1 - rank), consumer, {});
     outcomes[rank].seen = std::move(consumer.seen);
     outcomes[rank].tiles_off_grid = consumer.tiles_off_grid;
   };

@@ -1,0 +1,122 @@
+#include "kernels/onednn_gemm.hpp"
+
+#include <cstring>
+#include <map>
+#include <tuple>
+
+#include "common/errors.hpp"
+
+#ifdef RINGSIM_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+// oneDNN's threads are OpenMP's; a rank computes on one core.
+extern "C" void omp_set_num_threads(int);
+#endif
+
+namespace ringsim {
+
+void to_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out) {
+  out.rows = rows.rows();
+  out.cols = rows.cols();
+  out.values.resize(static_cast<std::size_t>(rows.size()));
+  const float* in = rows.data();
+  for (std::int64_t i = 0; i < rows.size(); ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, in + i, 4);
+    // Round to nearest even on the 16 bits dropped (no NaN reaches here:
+    // rows are finite and normalised).
+    bits += 0x7fff + ((bits >> 16) & 1);
+    out.values[static_cast<std::size_t>(i)] = static_cast<std::uint16_t>(bits >> 16);
+  }
+}
+
+float bfloat16_value(std::uint16_t bits) {
+  const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, 4);
+  return value;
+}
+
+#ifdef RINGSIM_ONEDNN
+
+bool onednn_available() { return true; }
+
+bool onednn_native_bfloat16() {
+  const auto isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
+std::string onednn_isa_name() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core_amx:
+      return "avx512_core_amx";
+    case dnnl::cpu_isa::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core:
+      return "avx512_core";
+    case dnnl::cpu_isa::avx2:
+      return "avx2";
+    default:
+      return "other";
+  }
+}
+
+struct OnednnBf16Gemm::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  struct Shape {
+    dnnl::memory::desc a, b, out;
+    dnnl::matmul matmul;
+  };
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, Shape> shapes;
+
+  Shape& shape(std::int64_t ra, std::int64_t rb, std::int64_t cols) {
+    const auto key = std::make_tuple(ra, rb, cols);
+    auto found = shapes.find(key);
+    if (found != shapes.end()) return found->second;
+    using dt = dnnl::memory::data_type;
+    Shape s;
+    s.a = dnnl::memory::desc({ra, cols}, dt::bf16, dnnl::memory::dims{cols, 1});
+    // b's rows, read as the columns of the right operand (cols x rb).
+    s.b = dnnl::memory::desc({cols, rb}, dt::bf16, dnnl::memory::dims{1, cols});
+    s.out = dnnl::memory::desc({ra, rb}, dt::f32, dnnl::memory::dims{rb, 1});
+    s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), engine));
+    return shapes.emplace(key, std::move(s)).first->second;
+  }
+};
+
+OnednnBf16Gemm::OnednnBf16Gemm() : impl_(std::make_unique<Impl>()) {}
+OnednnBf16Gemm::~OnednnBf16Gemm() = default;
+
+void OnednnBf16Gemm::multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
+                              std::int64_t rb, float* out) {
+  RINGSIM_ENFORCE(a.cols == b.cols, "bfloat16 GEMM of rows of different widths");
+  if (ra == 0 || rb == 0) return;
+  omp_set_num_threads(1);
+  Impl::Shape& s = impl_->shape(ra, rb, a.cols);
+  // oneDNN takes non-const handles; it only reads the inputs.
+  dnnl::memory a_mem(s.a, impl_->engine, const_cast<std::uint16_t*>(a.row(a0)));
+  dnnl::memory b_mem(s.b, impl_->engine, const_cast<std::uint16_t*>(b.row(b0)));
+  dnnl::memory out_mem(s.out, impl_->engine, out);
+  s.matmul.execute(impl_->stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, out_mem}});
+  impl_->stream.wait();
+}
+
+#else
+
+bool onednn_available() { return false; }
+bool onednn_native_bfloat16() { return false; }
+std::string onednn_isa_name() { return "none (built without oneDNN)"; }
+
+struct OnednnBf16Gemm::Impl {};
+OnednnBf16Gemm::OnednnBf16Gemm() {
+  throw InputError("--precision bfloat16: this ringsim was built without oneDNN (install libdnnl-dev and rebuild)");
+}
+OnednnBf16Gemm::~OnednnBf16Gemm() = default;
+void OnednnBf16Gemm::multiply(const Bf16Rows&, std::int64_t, std::int64_t, const Bf16Rows&, std::int64_t, std::int64_t,
+                              float*) {}
+
+#endif
+
+}  // namespace ringsim

@@ -1,0 +1,48 @@
+#pragma once
+// bfloat16 GEMM with float32 accumulation and output, by oneDNN's matmul
+// (brgemm kernels: AVX512_BF16 / AMX where the CPU has them, emulated on
+// plain AVX-512 otherwise). Built where libdnnl-dev is found
+// (RINGSIM_ONEDNN); elsewhere every call throws InputError.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/matrix.hpp"
+
+namespace ringsim {
+
+// Rows in bfloat16 (row-major), rounded to nearest, ties to even, from
+// float32; converted once per block, not per tile.
+struct Bf16Rows {
+  std::vector<std::uint16_t> values;
+  std::int64_t rows = 0, cols = 0;
+  const std::uint16_t* row(std::int64_t r) const { return values.data() + r * cols; }
+};
+void to_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out);
+float bfloat16_value(std::uint16_t bits);
+
+// Whether oneDNN runs bfloat16 natively here (AVX512_BF16 or AMX), and the
+// instruction set it reports, for logs ("avx512_core_bf16", ...).
+bool onednn_native_bfloat16();
+std::string onednn_isa_name();
+bool onednn_available();
+
+class OnednnBf16Gemm {
+ public:
+  OnednnBf16Gemm();
+  ~OnednnBf16Gemm();
+  OnednnBf16Gemm(const OnednnBf16Gemm&) = delete;
+  OnednnBf16Gemm& operator=(const OnednnBf16Gemm&) = delete;
+  // out (ra x rb, row-major, float32) = a rows [a0, a0 + ra) times the
+  // transpose of b rows [b0, b0 + rb). One primitive per (ra, rb, cols),
+  // made on first use and kept.
+  void multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
+                std::int64_t rb, float* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ringsim

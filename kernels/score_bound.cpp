@@ -1,0 +1,69 @@
+#include "kernels/score_bound.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "common/errors.hpp"
+
+namespace ringsim {
+
+namespace {
+
+constexpr double kFloat32Roundoff = 0x1p-24;    // u: float32, round to nearest
+constexpr double kFloat64Roundoff = 0x1p-53;    // double
+constexpr double kBfloat16Roundoff = 0x1p-8;    // bfloat16: 8 significant bits
+constexpr double kFloat32MinNormal = 0x1p-126;  // below it: flushed, or 2^-149 steps
+
+// gamma_n = n u / (1 - n u): the relative error bound of a sum of n
+// products in any order (Higham, Accuracy and Stability, 3.1).
+double gamma(double n, double u) {
+  RINGSIM_ENFORCE(n * u < 0.5, "score_bound: too many columns for this precision (" + std::to_string(n) + ")");
+  return n * u / (1 - n * u);
+}
+
+}  // namespace
+
+double score_bound(GemmPrecision precision, std::int64_t d) {
+  RINGSIM_ENFORCE(d >= 1, "score_bound needs d >= 1");
+  const double n = static_cast<double>(d);
+  // Normalisation (normalize_rows): the squared norm summed in double (d
+  // terms), sqrt, 1 / sqrt and one product, then the component rounded to
+  // the compute precision: each unit component is x_i / |x| (1 + theta_i).
+  const double in_double = gamma(n + 3, kFloat64Roundoff);
+  const double theta = precision == GemmPrecision::float64 ? in_double : (1 + kFloat32Roundoff) * (1 + in_double) - 1;
+  // Those rows' exact dot differs from the exact cosine by at most
+  // (1 + theta)^2 - 1 (Cauchy-Schwarz on sum |x_i y_i| / (|x| |y|) <= 1).
+  const double normalisation = (1 + theta) * (1 + theta) - 1;
+  const double unit_norms = (1 + theta) * (1 + theta);  // sum |x^_i y^_i| <= |x^| |y^|
+  // The GEMM: inputs rounded (bfloat16: relative 2^-8 each, their products
+  // exact in float32), then d products summed in the accumulator's precision.
+  double gemm = 0;
+  double absolute = 0;
+  switch (precision) {
+    case GemmPrecision::float64:
+      gemm = gamma(n, kFloat64Roundoff) * unit_norms;
+      break;
+    case GemmPrecision::float32:
+      gemm = gamma(n, kFloat32Roundoff) * unit_norms;
+      // Products and partial sums below float32's normal range: at most
+      // one 2^-126 each if flushed (2 d + 1 operations).
+      absolute = (2 * n + 1) * kFloat32MinNormal;
+      break;
+    case GemmPrecision::bfloat16: {
+      const double inputs = (1 + kBfloat16Roundoff) * (1 + kBfloat16Roundoff);
+      gemm = (inputs - 1) * unit_norms + gamma(n, kFloat32Roundoff) * inputs * unit_norms;
+      // VDPBF16PS treats subnormal inputs and results as zero: one
+      // 2^-126 per input, product and partial sum.
+      absolute = (4 * n + 1) * kFloat32MinNormal;
+      break;
+    }
+  }
+  // The canonical score itself, in double: three sums of d exact products,
+  // one product, sqrt and one quotient.
+  const double canonical = 2 * gamma(n + 3, kFloat64Roundoff);
+  const double bound = normalisation + gemm + absolute + canonical;
+  // Rounding of this very arithmetic, and of the fast score to its type.
+  return bound * (1 + 1e-6) + 2 * kFloat32Roundoff * (precision == GemmPrecision::float64 ? 0 : 1);
+}
+
+}  // namespace ringsim

@@ -1,0 +1,24 @@
+#pragma once
+// How far a tile's fast score may lie from the canonical score of the same
+// pair (exact_rescore.hpp), for the GEMM that computed it. The derivation is
+// docs/precision.md's; every term there is one term here.
+#include <cstdint>
+
+namespace ringsim {
+
+// What a tile's GEMM multiplies: float32 or float64 unit rows, or bfloat16
+// copies of float32 unit rows (oneDNN, float32 accumulation).
+enum class GemmPrecision { float32, float64, bfloat16 };
+
+// B(precision, d): |fast score - canonical score| <= B for every pair of
+// rows of d columns, cosine score, rows normalised by normalize_rows.
+// Conservative (worst case over every summation order the GEMM may use).
+double score_bound(GemmPrecision precision, std::int64_t d);
+
+// The margin a candidate test adds to B to stay sound when the scores it
+// compares are the canonical ones rounded to float32 (top-k lists) and the
+// comparison itself is made in float32: two float32 half-units at 1 and one
+// unit of the subtraction, rounded up.
+inline constexpr double kCandidateRoundingSlack = 1.0 / (1 << 21);
+
+}  // namespace ringsim

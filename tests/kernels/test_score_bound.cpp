@@ -1,0 +1,160 @@
+// The bound B of kernels/score_bound.hpp holds for what the kernels really
+// compute: each GEMM (float32 by Eigen / OpenBLAS, float64, bfloat16 by
+// oneDNN) on rows normalised by normalize_rows, against the canonical score
+// of the rows as given, on random and worst-case rows from d = 3 to 4096.
+// And the canonical score's promises: copies score exactly 1, zero rows 0.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/exact_rescore.hpp"
+#include "kernels/normalize.hpp"
+#include "kernels/onednn_gemm.hpp"
+#include "kernels/score_bound.hpp"
+
+using namespace ringsim;
+
+namespace {
+
+// Rows that push each error term: random Gaussian; all entries equal (every
+// product the same sign, so rounding errors add up); alternating signs with
+// one large entry (cancellation); magnitudes from 1e-30 to 1e30 in one row
+// (subnormal components after normalisation); near copies of row 0 and
+// exact copies; a one-hot row.
+RowMatrix<float> worst_case_rows(std::int64_t d, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::normal_distribution<float> gauss;
+  std::uniform_real_distribution<float> exponent(-30, 30);
+  const std::int64_t n = 12;
+  RowMatrix<float> x(n, d);
+  for (std::int64_t c = 0; c < d; ++c) {
+    x(0, c) = gauss(random);
+    x(1, c) = x(0, c) * (1 + 1e-6f * gauss(random));
+    x(2, c) = x(0, c);
+    x(3, c) = 0.1f;
+    x(4, c) = c % 2 ? -0.3f : 0.3f + 1e-3f * gauss(random);
+    x(5, c) = c == 0 ? 1e3f : (c % 2 ? -1.0f : 1.0f);
+    x(6, c) = gauss(random) * std::pow(10.0f, exponent(random));
+    x(7, c) = x(6, c) * 4;
+    x(8, c) = c == d / 2 ? 1.0f : 0.0f;
+    x(9, c) = std::abs(gauss(random));
+    x(10, c) = gauss(random) * 1e-30f;
+    x(11, c) = gauss(random) * 1e30f;
+  }
+  return x;
+}
+
+RowMatrix<float> random_rows(std::int64_t n, std::int64_t d, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::normal_distribution<float> gauss;
+  RowMatrix<float> x(n, d);
+  for (std::int64_t i = 0; i < x.size(); ++i) x.data()[i] = gauss(random) + (i % 3 == 0 ? 0.5f : 0.0f);
+  return x;
+}
+
+// The largest |fast - canonical| over all pairs of x, and its B.
+struct Worst {
+  double error = 0, bound = 0;
+};
+
+template <class Scalar>
+Worst float_gemm_error(const RowMatrix<float>& given, GemmPrecision precision) {
+  RowMatrix<Scalar> raw = given.cast<Scalar>();
+  RowMatrix<Scalar> unit = raw;
+  normalize_rows(unit);
+  const ColMatrix<Scalar> fast = unit * unit.transpose();
+  Worst worst{0, score_bound(precision, given.cols())};
+  for (std::int64_t i = 0; i < raw.rows(); ++i)
+    for (std::int64_t j = 0; j < raw.rows(); ++j) {
+      const double c = canonical_cosine(raw.row(i).data(), raw.row(j).data(), raw.cols());
+      worst.error = std::max(worst.error, std::abs(static_cast<double>(fast(i, j)) - c));
+    }
+  return worst;
+}
+
+Worst bfloat16_gemm_error(const RowMatrix<float>& given) {
+  RowMatrix<float> unit = given;
+  normalize_rows(unit);
+  Bf16Rows bf16;
+  to_bfloat16(unit, bf16);
+  std::vector<float> fast(static_cast<std::size_t>(given.rows() * given.rows()));
+  OnednnBf16Gemm gemm;
+  gemm.multiply(bf16, 0, given.rows(), bf16, 0, given.rows(), fast.data());
+  Worst worst{0, score_bound(GemmPrecision::bfloat16, given.cols())};
+  for (std::int64_t i = 0; i < given.rows(); ++i)
+    for (std::int64_t j = 0; j < given.rows(); ++j) {
+      const double c = canonical_cosine(given.row(i).data(), given.row(j).data(), given.cols());
+      worst.error = std::max(worst.error, std::abs(static_cast<double>(fast[i * given.rows() + j]) - c));
+    }
+  return worst;
+}
+
+const std::int64_t kWidths[] = {3, 4, 7, 31, 64, 256, 257, 1000, 4096};
+
+}  // namespace
+
+TEST(ScoreBound, HoldsForFloat32AndFloat64Gemms) {
+  for (const std::int64_t d : kWidths)
+    for (const std::uint64_t seed : {1, 2}) {
+      for (const auto& x : {worst_case_rows(d, seed), random_rows(40, d, seed)}) {
+        const Worst f32 = float_gemm_error<float>(x, GemmPrecision::float32);
+        EXPECT_LE(f32.error, f32.bound) << "float32 d=" << d;
+        const Worst f64 = float_gemm_error<double>(x, GemmPrecision::float64);
+        EXPECT_LE(f64.error, f64.bound) << "float64 d=" << d;
+      }
+    }
+}
+
+TEST(ScoreBound, HoldsForTheBfloat16Gemm) {
+  if (!onednn_available()) GTEST_SKIP() << "built without oneDNN";
+  for (const std::int64_t d : kWidths)
+    for (const std::uint64_t seed : {1, 2})
+      for (const auto& x : {worst_case_rows(d, seed), random_rows(40, d, seed)}) {
+        const Worst w = bfloat16_gemm_error(x);
+        EXPECT_LE(w.error, w.bound) << "bfloat16 d=" << d;
+        // Not vacuous: bfloat16 really errs by more than float32's bound.
+        if (d == 256 && x.rows() == 40) {
+          EXPECT_GT(w.error, score_bound(GemmPrecision::float32, d));
+        }
+      }
+}
+
+// The bound grows with d as gamma_d does and is ordered by precision; at
+// d = 256 it is 2^-7 and a little for bfloat16 (the 0.0078).
+TEST(ScoreBound, ScalesAsDerived) {
+  EXPECT_LT(score_bound(GemmPrecision::float64, 256), score_bound(GemmPrecision::float32, 256));
+  EXPECT_LT(score_bound(GemmPrecision::float32, 256), score_bound(GemmPrecision::bfloat16, 256));
+  EXPECT_LT(score_bound(GemmPrecision::float32, 64), score_bound(GemmPrecision::float32, 4096));
+  EXPECT_NEAR(score_bound(GemmPrecision::float32, 256), 258 * 0x1p-24, 4 * 0x1p-24);
+  EXPECT_NEAR(score_bound(GemmPrecision::bfloat16, 256), 0x1p-7 + 0x1p-16 + 262 * 0x1p-24, 4 * 0x1p-24);
+}
+
+TEST(CanonicalCosine, CopiesScoreExactlyOneAndZeroRowsZero) {
+  const RowMatrix<float> x = random_rows(20, 256, 5);
+  for (std::int64_t i = 0; i < x.rows(); ++i) {
+    const RowMatrix<float> doubled = x.row(i) * 2.0f;
+    const RowMatrix<float> quarter = x.row(i) * 0.25f;
+    EXPECT_EQ(canonical_cosine(x.row(i).data(), x.row(i).data(), x.cols()), 1.0) << i;
+    EXPECT_EQ(canonical_cosine(x.row(i).data(), doubled.data(), x.cols()), 1.0) << i;
+    EXPECT_EQ(canonical_cosine(quarter.data(), x.row(i).data(), x.cols()), 1.0) << i;
+    const RowMatrix<double> wide = x.row(i).cast<double>();
+    EXPECT_EQ(canonical_cosine(wide.data(), wide.data(), x.cols()), 1.0) << i;
+  }
+  const std::vector<float> zero(256, 0.0f);
+  EXPECT_EQ(canonical_cosine(zero.data(), x.row(0).data(), 256), 0.0);
+  EXPECT_EQ(canonical_cosine(zero.data(), zero.data(), 256), 0.0);
+}
+
+// One score whatever the precision the rows are held in: float32 rows and
+// the same values in double give the same double.
+TEST(CanonicalCosine, SameForFloat32AndFloat64Rows) {
+  const RowMatrix<float> x = random_rows(10, 300, 9);
+  const RowMatrix<double> x64 = x.cast<double>();
+  for (std::int64_t i = 0; i < x.rows(); ++i)
+    for (std::int64_t j = 0; j < x.rows(); ++j)
+      EXPECT_EQ(canonical_cosine(x.row(i).data(), x.row(j).data(), 300),
+                canonical_cosine(x64.row(i).data(), x64.row(j).data(), 300));
+}
