@@ -15,6 +15,14 @@
 
 namespace ringsim {
 
+// Rank 0's warnings about the two inputs, and about an option a queries job
+// does not use.
+void warn_about_query_job(const RunOptions& options, const LocalInput& corpus, const QueryInput& queries) {
+  warn_about_input(options, {&corpus.source, &queries.source}, corpus.partition.rows());
+  if (!options.checkpoint_dir.empty())
+    log::info("--queries: a queries job is one pass of the corpus and does not checkpoint; --checkpoint-dir unused");
+}
+
 // The phases of a queries job on this rank, in order: those of run_typed
 // (job.cpp) without the rate probe's plan for the ring's middle step and
 // without checkpoints, a queries job being one pass of the corpus; threshold
@@ -43,20 +51,16 @@ void run_query_job(const RunOptions& options, const TransportOptions& transport_
   report.rows = own.rows();
   if (own.rows() == 0) own.resize(0, d);
   if (own_queries.rows() == 0) own_queries.resize(0, d);
-  // Dot scores: |q . c| <= max |q| max |c| (Cauchy-Schwarz), so the bound a
-  // received score must keep is the geometric mean of the two squared bounds.
   // Exact re-scoring needs the rows as given; the backend normalises its
   // own copies (the threshold plan samples normalised rows).
   RowMatrix<Scalar> own_as_given, queries_as_given;
   if (tiles->rule_report()) own_as_given = own, queries_as_given = own_queries;
   const double corpus_bound = prepare_rows_for_score(own, options.score, comm, report.seconds);
   const double query_bound = prepare_rows_for_score(own_queries, options.score, comm, report.seconds);
+  // Dot scores: |q . c| <= max |q| max |c| (Cauchy-Schwarz), so the bound a
+  // received score must keep is the geometric mean of the two squared bounds.
   const double score_bound = options.score == Score::cosine ? corpus_bound : std::sqrt(corpus_bound * query_bound);
-  if (rank == 0) {
-    warn_about_input(options, {&corpus.source, &queries.source}, corpus.partition.rows());
-    if (!options.checkpoint_dir.empty())
-      log::info("--queries: a queries job is one pass of the corpus and does not checkpoint; --checkpoint-dir unused");
-  }
+  if (rank == 0) warn_about_query_job(options, corpus, queries);
   if (options.mode == Mode::threshold)
     plan_threshold_output(own, corpus.partition, comm, options.threshold, options.max_output_bytes,
                           QueryRows<Scalar>{&own_queries, &queries.partition});

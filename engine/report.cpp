@@ -10,8 +10,8 @@
 
 #include "common/clock.hpp"
 #include "common/host.hpp"
-#include "engine/run_options.hpp"
 #include "engine/provenance.hpp"
+#include "engine/run_options.hpp"
 #include "kernels/gemm_backend.hpp"
 
 namespace ringsim {

@@ -35,9 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/modes/mode_options.hpp"
 #include "engine/modes/root_link.hpp"
-#include "engine/checkpoint/received_state.hpp"
 #include "engine/staged_outputs.hpp"
 #include "kernels/partition.hpp"
 #include "kernels/ring_schedule.hpp"

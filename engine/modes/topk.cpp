@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "engine/checkpoint/received_state.hpp"
 #include "engine/modes/bytes.hpp"
 #include "engine/modes/handlers.hpp"
 #include "engine/modes/topk_lists.hpp"
-#include "engine/checkpoint/received_state.hpp"
 
 namespace ringsim {
 

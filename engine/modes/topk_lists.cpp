@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/fault_injection.hpp"
-#include "engine/modes/bytes.hpp"
 #include "engine/io/npy.hpp"
+#include "engine/modes/bytes.hpp"
 #include "engine/progress.hpp"
 #include "engine/result_files.hpp"
 #include "engine/row_ids.hpp"
