@@ -13,6 +13,7 @@
 #include "engine/provenance.hpp"
 #include "engine/run_options.hpp"
 #include "kernels/gemm_backend.hpp"
+#include "kernels/onednn_gemm.hpp"
 
 namespace ringsim {
 
@@ -242,6 +243,9 @@ json job_document(const RunOptions& options, const LocalInput& input, const Tran
   }
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
   document["precision"] = job_precision(t.ranks);
+  // The tiles' GEMM was oneDNN's, not the float32 BLAS.
+  if (document["precision"]["gemm"] == "bfloat16")
+    document["gemm_backend"] = "onednn (" + onednn_isa_name() + ", bfloat16 inputs)";
   document["provenance"] = job_provenance(options, t.inputs, t.hosts);
   return document;
 }
