@@ -184,9 +184,14 @@ class CudaTileBackend final : public TileBackend<Scalar> {
     }
   }
 
+  // Also before the first upload: the engine asks it whether to keep the
+  // rows as given (tile_backend.hpp's TileRule::exact).
   std::optional<TileRuleReport> rule_report() const override {
-    if (!rescore_) return std::nullopt;
-    return TileRuleReport{precision_, rescore_->bound(), rescore_->stats()};
+    if (!exact_) return std::nullopt;
+    TileRuleReport report;
+    report.precision = precision_;
+    if (rescore_) report.bound = rescore_->bound(), report.rescored = rescore_->stats();
+    return report;
   }
 
   void flush() override {
@@ -293,7 +298,8 @@ class CudaTileBackend final : public TileBackend<Scalar> {
   // Exact rule: the tile's candidates nominated on the GPU with B, then
   // re-scored on the host and decided by the consumer; false when more were
   // nominated than the buffer holds (the caller then hands over the tile,
-  // whose consumer nominates and re-scores on the host: nothing is dropped).
+  // whose consumer nominates and re-scores on the host: nothing is dropped),
+  // and for a consumer other than top-k and threshold.
   bool select_exact(const Scalar* scores, const cuda::TileShape& shape, const TilePlace& place, bool visiting_first,
                     TileConsumer<Scalar>& consumer) {
     const std::int64_t capacity = std::max<std::int64_t>(1 << 16, shape.m * shape.nc / 8);
@@ -312,9 +318,10 @@ class CudaTileBackend final : public TileBackend<Scalar> {
                               static_cast<Scalar>(2 * bound + kCandidateRoundingSlack),
                               static_cast<Scalar>(bound + kCandidateRoundingSlack), best_.get(slots),
                               best_ids_.get(slots), capacity, count, nominated, compute_);
+    } else if (auto* threshold = dynamic_cast<ThresholdConsumer<Scalar>*>(&consumer)) {
+      cuda::select_threshold_candidates(scores, shape, threshold->exact_bar(), capacity, count, nominated, compute_);
     } else {
-      auto& threshold = dynamic_cast<ThresholdConsumer<Scalar>&>(consumer);
-      cuda::select_threshold_candidates(scores, shape, threshold.exact_bar(), capacity, count, nominated, compute_);
+      return false;  // another consumer: the host's rule on the whole tile
     }
     check(cudaGetLastError(), "candidate selection");
     unsigned long long* found_host = count_host_.get(1);
