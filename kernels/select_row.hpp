@@ -2,7 +2,8 @@
 // The per-row logic of fused selection, written once for the host compiler
 // and for nvcc (`__host__ __device__`), so the GPU's selection is the code the
 // host unit tests run (tests/kernels/test_select_row.cpp checks it against the CPU
-// consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows).
+// consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows;
+// tests/kernels/test_gpu_exact_rule.cpp the exact rule's nomination).
 //
 // Order, as TopKAccumulator's: higher score first, equal scores by smaller
 // id; empty slots hold -inf and kSelectEmptyId, which every real candidate
