@@ -27,7 +27,7 @@ constexpr std::array<std::string_view, 2> kDeviceNames = {"cpu", "cuda"};
 #else
 constexpr std::array<std::string_view, 1> kDeviceNames = {"cpu"};
 #endif
-constexpr std::array<std::string_view, 3> kPrecisionNames = {"auto", "float32", "bfloat16"};
+constexpr std::array<std::string_view, 4> kPrecisionNames = {"auto", "float32", "bfloat16", "tf32"};
 constexpr std::array<std::string_view, 2> kTlsCryptoNames = {"auto", "openssl"};
 constexpr std::array<std::string_view, 2> kBalanceNames = {"even", "measured"};
 constexpr std::array<std::string_view, 2> kEncryptNames = {"all", "inter-host"};
@@ -243,14 +243,17 @@ void check_job_config(const JobConfig& config, OptionNaming naming) {
   if (config.device == Device::cuda && config.balance == Balance::measured)
     throw InputError(fmt::format("{} cuda shares rows evenly: --balance measured times this core's CPU tiles",
                                  naming == OptionNaming::flags ? "--device" : "hyperparameter 'device'"));
-  if (config.precision == Precision::bfloat16) {
-    const std::string name = naming == OptionNaming::flags ? "--precision" : "hyperparameter 'precision'";
-    if (config.dtype == Dtype::float64) throw InputError(name + " bfloat16 is for --dtype float32 jobs");
+  if (config.precision == Precision::bfloat16 || config.precision == Precision::tf32) {
+    const std::string name =
+        fmt::format("{} {}", naming == OptionNaming::flags ? "--precision" : "hyperparameter 'precision'",
+                    config.precision == Precision::tf32 ? "tf32" : "bfloat16");
+    if (config.dtype == Dtype::float64) throw InputError(name + " is for --dtype float32 jobs");
     if (config.score == Score::dot)
-      throw InputError(name + " bfloat16 needs --score cosine (the error bound is one of unit rows)");
+      throw InputError(name + " needs --score cosine (the error bound is one of unit rows)");
     if (config.mode == Mode::full)
-      throw InputError(name + " bfloat16 is for topk and threshold: --mode full writes every score in float32");
-    if (config.device == Device::cuda) throw InputError(name + " bfloat16 runs on the CPU (--device cpu)");
+      throw InputError(name + " is for topk and threshold: --mode full writes every score in float32");
+    if (config.precision == Precision::tf32 && config.device == Device::cpu)
+      throw InputError(name + " runs on a GPU (--device cuda)");
   }
 }
 

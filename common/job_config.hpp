@@ -20,8 +20,9 @@ enum class Dtype { float32, float64 };  // compute precision (float16 input is w
 enum class Device { cpu, cuda };
 // The GEMM that nominates candidates in cosine top-k and threshold jobs
 // (docs/precision.md): decisions are exact whichever; auto takes bfloat16
-// where oneDNN runs it natively (AVX512_BF16, AMX), else float32.
-enum class Precision { automatic, float32, bfloat16 };
+// where oneDNN runs it natively (AVX512_BF16, AMX) or the GPU has bfloat16
+// tensor cores, else float32. tf32: the GPU's TF32 tensor cores.
+enum class Precision { automatic, float32, bfloat16, tf32 };
 // Who seals TLS records: OpenSSL, handing them to the kernel (kTLS) where
 // both offer it, or OpenSSL in user space only.
 enum class TlsCrypto { automatic, openssl };
@@ -235,9 +236,10 @@ void visit_job_options(Config& c, Visit&& visit) {
   visit(option("dtype", "Compute precision (scores are written as float32)").sagemaker(), c.dtype);
   visit(option("device", "Where tiles are computed").sagemaker(), c.device);
   visit(option("precision",
-               "GEMM precision of cosine topk and threshold jobs on the CPU: candidates from a fast GEMM with a "
+               "GEMM precision of cosine topk and threshold jobs: candidates from a fast GEMM with a "
                "proven error bound, decided on exact scores, so results are the same whichever (docs/precision.md); "
-               "auto: bfloat16 where oneDNN runs it natively (AVX512_BF16, AMX), else float32")
+               "auto: bfloat16 where oneDNN runs it natively (AVX512_BF16, AMX) or the GPU has bfloat16 tensor "
+               "cores, else float32; tf32: --device cuda only")
             .sagemaker(),
         c.precision);
   visit(option("transport",

@@ -86,7 +86,7 @@ json phase_seconds(const PhaseTimer& timer) {
 // A rank's exact re-scoring figures (null: its tile scores decided).
 json rescore_figures(const std::optional<TileRuleReport>& rule) {
   if (!rule) return nullptr;
-  static constexpr const char* kNames[] = {"float32", "float64", "bfloat16"};
+  static constexpr const char* kNames[] = {"float32", "float64", "bfloat16", "tf32", "bfloat16"};
   return {{"gemm", kNames[static_cast<int>(rule->precision)]},
           {"bound", rule->bound},
           {"rows", rule->rescored.rows},

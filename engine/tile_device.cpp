@@ -12,8 +12,15 @@ namespace ringsim {
 
 TileRule tile_rule(const JobConfig& config) {
   TileRule rule;
-  rule.exact = config.score == Score::cosine && config.mode != Mode::full && config.device == Device::cpu;
+  rule.exact = config.score == Score::cosine && config.mode != Mode::full;
   if (!rule.exact || config.dtype != Dtype::float32) return rule;
+  if (config.device == Device::cuda) {
+    // The GPU backend checks its tensor cores (cuda_backend.hpp).
+    rule.bfloat16 = config.precision == Precision::bfloat16 || config.precision == Precision::automatic;
+    rule.automatic = config.precision == Precision::automatic;
+    rule.tf32 = config.precision == Precision::tf32;
+    return rule;
+  }
   if (config.precision == Precision::bfloat16) {
     rule.bfloat16 = true;
     if (!onednn_native_bfloat16() && onednn_available())
@@ -32,7 +39,6 @@ std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64
     description = {{"kind", "cpu"}};
     return std::make_unique<CpuTileBackend<Scalar>>(rule);
   }
-  (void)rule;
 #ifdef RINGSIM_WITH_CUDA
   const int local_rank = local_rank_from_environment();
   const GpuInfo gpu = open_gpu(local_rank);
@@ -43,9 +49,9 @@ std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64
                  {"visible_gpus", gpu.visible},
                  {"uuid", gpu.uuid},
                  {"local_rank", local_rank}};
-  return make_cuda_backend<Scalar>(gpu, tile_edge);
+  return make_cuda_backend<Scalar>(gpu, tile_edge, rule);
 #else
-  (void)tile_edge;
+  (void)tile_edge, (void)rule;
   throw InputError("--device cuda: this ringsim was built without CUDA (-DRINGSIM_CUDA=ON builds it)");
 #endif
 }

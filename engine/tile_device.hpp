@@ -20,10 +20,11 @@ std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64
                                                        nlohmann::json& description);
 
 // The job's tile rule (kernels/tile_backend.hpp): exact re-scoring for
-// cosine topk and threshold jobs on the CPU, where the rows then stay as
-// given (the backend normalises its copies); --precision resolved: auto
-// takes bfloat16 for float32 jobs where oneDNN runs it natively, never
-// emulated; an explicit bfloat16 runs emulated too, and says so.
+// cosine topk and threshold jobs on either device, where the rows then stay
+// as given (the backend normalises its copies); --precision resolved on the
+// CPU: auto takes bfloat16 for float32 jobs where oneDNN runs it natively,
+// never emulated; an explicit bfloat16 runs emulated too, and says so. On
+// a GPU the backend resolves auto from its tensor cores (cuda_backend.hpp).
 TileRule tile_rule(const JobConfig& config);
 
 }  // namespace ringsim

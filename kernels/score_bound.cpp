@@ -13,12 +13,28 @@ constexpr double kFloat32Roundoff = 0x1p-24;    // u: float32, round to nearest
 constexpr double kFloat64Roundoff = 0x1p-53;    // double
 constexpr double kBfloat16Roundoff = 0x1p-8;    // bfloat16: 8 significant bits
 constexpr double kFloat32MinNormal = 0x1p-126;  // below it: flushed, or 2^-149 steps
+// TF32 keeps 10 mantissa bits: 2^-11 if rounded to nearest, 2^-10 if the
+// low bits are cut; cuBLAS does not say which, so the larger.
+constexpr double kTf32Conversion = 0x1p-10;
+// Tensor cores add a block of products to the accumulator at once, aligned
+// to the largest and cut, not rounded (Fasi, Higham, Mikaitis, Pranesh,
+// "Numerical behavior of NVIDIA tensor cores", 2021): up to 2u per addend
+// for up to 8 addends in a block, 16u per addition.
+constexpr double kTensorCoreAccumulation = 16 * kFloat32Roundoff;
 
 // gamma_n = n u / (1 - n u): the relative error bound of a sum of n
 // products in any order (Higham, Accuracy and Stability, 3.1).
 double gamma(double n, double u) {
   RINGSIM_ENFORCE(n * u < 0.5, "score_bound: too many columns for this precision (" + std::to_string(n) + ")");
   return n * u / (1 - n * u);
+}
+
+// A GEMM on rounded copies: inputs with relative error `conversion` each
+// (their products exact in float32), d products summed with unit roundoff
+// `accumulation`. unit_norms: (1 + theta)^2.
+double rounded_input_gemm(double n, double conversion, double accumulation, double unit_norms) {
+  const double inputs = (1 + conversion) * (1 + conversion);
+  return (inputs - 1) * unit_norms + gamma(n, accumulation) * inputs * unit_norms;
 }
 
 }  // namespace
@@ -35,8 +51,9 @@ double score_bound(GemmPrecision precision, std::int64_t d) {
   // (1 + theta)^2 - 1 (Cauchy-Schwarz on sum |x_i y_i| / (|x| |y|) <= 1).
   const double normalisation = (1 + theta) * (1 + theta) - 1;
   const double unit_norms = (1 + theta) * (1 + theta);  // sum |x^_i y^_i| <= |x^| |y^|
-  // The GEMM: inputs rounded (bfloat16: relative 2^-8 each, their products
-  // exact in float32), then d products summed in the accumulator's precision.
+  // The GEMM: inputs rounded (bfloat16: relative 2^-8 each, TF32 2^-10,
+  // their products exact in float32), then d products summed in the
+  // accumulator's precision.
   double gemm = 0;
   double absolute = 0;
   switch (precision) {
@@ -49,15 +66,20 @@ double score_bound(GemmPrecision precision, std::int64_t d) {
       // one 2^-126 each if flushed (2 d + 1 operations).
       absolute = (2 * n + 1) * kFloat32MinNormal;
       break;
-    case GemmPrecision::bfloat16: {
-      const double inputs = (1 + kBfloat16Roundoff) * (1 + kBfloat16Roundoff);
-      gemm = (inputs - 1) * unit_norms + gamma(n, kFloat32Roundoff) * inputs * unit_norms;
-      // VDPBF16PS treats subnormal inputs and results as zero: one
-      // 2^-126 per input, product and partial sum.
-      absolute = (4 * n + 1) * kFloat32MinNormal;
+    case GemmPrecision::bfloat16:
+      gemm = rounded_input_gemm(n, kBfloat16Roundoff, kFloat32Roundoff, unit_norms);
       break;
-    }
+    case GemmPrecision::tf32:
+      gemm = rounded_input_gemm(n, kTf32Conversion, kTensorCoreAccumulation, unit_norms);
+      break;
+    case GemmPrecision::bfloat16_tensor_cores:
+      gemm = rounded_input_gemm(n, kBfloat16Roundoff, kTensorCoreAccumulation, unit_norms);
+      break;
   }
+  // VDPBF16PS and tensor cores may treat subnormal inputs and results as
+  // zero: one 2^-126 per input, product and partial sum.
+  if (precision != GemmPrecision::float32 && precision != GemmPrecision::float64)
+    absolute = (4 * n + 1) * kFloat32MinNormal;
   // The canonical score itself, in double: three sums of d exact products,
   // one product, sqrt and one quotient.
   const double canonical = 2 * gamma(n + 3, kFloat64Roundoff);

@@ -7,8 +7,9 @@
 namespace ringsim {
 
 // What a tile's GEMM multiplies: float32 or float64 unit rows, or bfloat16
-// copies of float32 unit rows (oneDNN, float32 accumulation).
-enum class GemmPrecision { float32, float64, bfloat16 };
+// copies of float32 unit rows (oneDNN, float32 accumulation); on a GPU's
+// tensor cores (cuBLAS) bfloat16 or TF32 copies, float32 accumulation.
+enum class GemmPrecision { float32, float64, bfloat16, tf32, bfloat16_tensor_cores };
 
 // B(precision, d): |fast score - canonical score| <= B for every pair of
 // rows of d columns, cosine score, rows normalised by normalize_rows.

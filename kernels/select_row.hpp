@@ -2,7 +2,8 @@
 // The per-row logic of fused selection, written once for the host compiler
 // and for nvcc (`__host__ __device__`), so the GPU's selection is the code the
 // host unit tests run (tests/kernels/test_select_row.cpp checks it against the CPU
-// consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows).
+// consumers of tile_kernel.hpp: ties, zero rows, k larger than the rows;
+// tests/kernels/test_gpu_exact_rule.cpp the exact rule's nomination).
 //
 // Order, as TopKAccumulator's: higher score first, equal scores by smaller
 // id; empty slots hold -inf and kSelectEmptyId, which every real candidate
@@ -127,6 +128,54 @@ RINGSIM_HD inline void select_tile_column_pairs(const Scalar* tile, const Select
       shape.diagonal ? select_diagonal_end(shape.col_local + c, shape.row_local, shape.m) : shape.m;
   for (std::int64_t i = 0; i < end; ++i)
     if (column[i] >= threshold) emit(i, column[i]);
+}
+
+// A pair a tile nominates for exact re-scoring: tile position (i, j), and
+// for top-k whether it is for column j's list (else row i's).
+struct SelectCandidate {
+  std::int32_t i = 0, j = 0;
+  std::int32_t column_list = 0;
+};
+
+// Exact top-k (exact_topk.hpp) on a backend that selects elsewhere: list
+// `list` of a tile (as select_tile_list numbers them) nominates the pairs a
+// canonical score may bring into it, from fast scores within B of the
+// canonical ones: s >= (the tile list's k-th best s) - fast_slack, and
+// s + exact_slack >= floor (the list's exact k-th). Sound per tile: the
+// tile's k best pairs score canonically >= that k-th - B, or the floor is
+// above them already, so an entering pair's fast score clears both bars.
+// `scratch_scores` / `scratch_ids`: k slots for the tile list's best.
+// emit(i, j, column_list) for tile position (i, j).
+template <class Scalar, class Emit>
+RINGSIM_HD inline void select_tile_list_candidates(const Scalar* tile, const SelectTileShape& shape, std::int64_t list,
+                                                   const Scalar* row_floor, const Scalar* col_floor, int k,
+                                                   Scalar fast_slack, Scalar exact_slack, Scalar* scratch_scores,
+                                                   std::int64_t* scratch_ids, Emit& emit) {
+  const bool column_list = list >= shape.m;
+  if (list >= shape.m + shape.nc) return;
+  const std::int64_t at = column_list ? list - shape.m : list;
+  // A row list reads the tile's row `at` (stride m) from column begin; a
+  // column list reads column `at` (stride 1) up to end.
+  const Scalar* values = column_list ? tile + at * shape.m : tile + at;
+  const std::int64_t stride = column_list ? 1 : shape.m;
+  const std::int64_t begin =
+      !column_list && shape.diagonal ? select_diagonal_begin(shape.row_local + at, shape.col_local, shape.nc) : 0;
+  const std::int64_t end = !column_list     ? shape.nc
+                           : shape.diagonal ? select_diagonal_end(shape.col_local + at, shape.row_local, shape.m)
+                                            : shape.m;
+  const Scalar floor = column_list ? col_floor[at] : row_floor[at];
+  select_row_topk(values, stride, begin, end, std::int64_t{0}, -static_cast<Scalar>(INFINITY), k, scratch_scores,
+                  scratch_ids);
+  const Scalar bar = scratch_scores[k - 1] - fast_slack;  // -inf while the list has fewer than k
+  for (std::int64_t p = begin; p < end; ++p) {
+    const Scalar s = values[p * stride];
+    if (s >= bar && s + exact_slack >= floor) {
+      if (column_list)
+        emit(p, at, true);
+      else
+        emit(at, p, false);
+    }
+  }
 }
 
 }  // namespace ringsim

@@ -164,13 +164,37 @@ void offer_selected(const SelectTileShape& shape, int k, const Scalar* scores, c
   }
 }
 
+template <class Scalar>
+void offer_candidates(const SelectTileShape& shape, const TilePlace& place, bool visiting_first,
+                      const SelectCandidate* candidates, std::int64_t count, TileConsumer<Scalar>& consumer) {
+  auto* topk = dynamic_cast<TopKConsumer<Scalar>*>(&consumer);
+  auto* threshold = dynamic_cast<ThresholdConsumer<Scalar>*>(&consumer);
+  RINGSIM_ENFORCE(topk || threshold, "exact candidates are for top-k and threshold consumers");
+  for (std::int64_t c = 0; c < count; ++c) {
+    // Tile position (i, j): row side i, column side j; the row side is the
+    // visiting block when it comes first in the matrix.
+    const std::int64_t row = shape.row_local + candidates[c].i, column = shape.col_local + candidates[c].j;
+    const std::int64_t own_local = visiting_first ? column : row;
+    const std::int64_t visiting_local = visiting_first ? row : column;
+    if (threshold) {
+      threshold->add_rescored(own_local, visiting_local, place);
+    } else {
+      const bool for_column = candidates[c].column_list != 0;
+      topk->offer_rescored(own_local, visiting_local, place, for_column == visiting_first);
+    }
+  }
+  if (threshold) threshold->check_bound();
+}
+
 #define RINGSIM_INSTANTIATE(S)                                                                                     \
   template class CpuTileBackend<S>;                                                                                \
   template std::int64_t compute_assignment<S>(TileBackend<S>&, std::int64_t, std::int64_t, const TileAssignment&,  \
                                               const TileGrid&, TileConsumer<S>&,                                   \
                                               const std::function<void(std::int64_t)>&);                           \
   template void offer_selected<S>(const SelectTileShape&, int, const S*, const std::int64_t*, TopKAccumulator<S>&, \
-                                  TopKAccumulator<S>&);
+                                  TopKAccumulator<S>&);                                                            \
+  template void offer_candidates<S>(const SelectTileShape&, const TilePlace&, bool, const SelectCandidate*,        \
+                                    std::int64_t, TileConsumer<S>&);
 RINGSIM_INSTANTIATE(float)
 RINGSIM_INSTANTIATE(double)
 #undef RINGSIM_INSTANTIATE

@@ -35,8 +35,13 @@ struct TileRule {
   // the GEMM and hands the consumers the canonical scores' rows and bound.
   // Off: the uploads are the rows the GEMM multiplies and its scores decide.
   bool exact = false;
-  // With `exact`, float32 jobs: the GEMM on bfloat16 copies (oneDNN).
+  // With `exact`, float32 jobs: the GEMM on bfloat16 copies (oneDNN; on a
+  // GPU, tensor cores), or (GPU only) on TF32 copies.
   bool bfloat16 = false;
+  bool tf32 = false;
+  // bfloat16 was chosen by --precision auto: a backend without native
+  // bfloat16 takes float32 instead of refusing.
+  bool automatic = false;
 };
 
 // What the report says about the rule a backend applied (exact only).
@@ -125,5 +130,15 @@ SelectTileShape select_shape(const TilePlace& place, std::int64_t m, std::int64_
 template <class Scalar>
 void offer_selected(const SelectTileShape& shape, int k, const Scalar* scores, const std::int64_t* ids,
                     TopKAccumulator<Scalar>& rows, TopKAccumulator<Scalar>& columns);
+
+// Exact re-scoring (TileRule::exact) for a backend that nominates
+// candidates elsewhere: re-scores the `count` candidates of a tile
+// computed for `place` (select_tile_list_candidates for top-k, the pairs
+// at or above ThresholdConsumer::exact_bar for threshold; `shape` as
+// select_shape gives it) and hands them to the top-k or threshold
+// consumer, which decides on their canonical scores.
+template <class Scalar>
+void offer_candidates(const SelectTileShape& shape, const TilePlace& place, bool visiting_first,
+                      const SelectCandidate* candidates, std::int64_t count, TileConsumer<Scalar>& consumer);
 
 }  // namespace ringsim

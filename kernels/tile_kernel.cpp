@@ -111,19 +111,41 @@ void TopKConsumer<Scalar>::end_assignment() {
   if (candidates_ && this->rescore_) candidates_->settle(own_, visiting_, *this->rescore_);
 }
 
+template <class Scalar>
+void TopKConsumer<Scalar>::offer_rescored(std::int64_t own_local, std::int64_t visiting_local, const TilePlace& place,
+                                          bool to_own) {
+  const double score = this->rescore_->score(own_local, visiting_local);
+  const Scalar rounded = static_cast<Scalar>(static_cast<float>(score));  // as exact_topk.cpp's settle
+  if (to_own)
+    own_.offer(own_local, rounded, place.visiting_global0 + visiting_local);
+  else
+    visiting_.offer(visiting_local, rounded, place.own_global0 + own_local);
+}
+
 // A pair is a candidate when its fast score s >= T - B (rounded down to
 // Scalar): a canonical score c >= T has s >= c - B >= T - B. It is kept when
 // c >= T, with c as its score (written rounded to float32).
 template <class Scalar>
-void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed) {
-  ExactRescore<Scalar>& rescore = *this->rescore_;
-  const double lowest = exact_threshold_ - rescore.bound();
+Scalar ThresholdConsumer<Scalar>::exact_bar() const {
+  const double lowest = exact_threshold_ - this->rescore_->bound();
   Scalar bar = static_cast<Scalar>(lowest);
   if (static_cast<double>(bar) > lowest) bar = std::nextafter(bar, -std::numeric_limits<Scalar>::infinity());
+  return bar;
+}
+
+template <class Scalar>
+void ThresholdConsumer<Scalar>::add_rescored(std::int64_t own_local, std::int64_t visiting_local,
+                                             const TilePlace& place) {
+  const double c = this->rescore_->score(own_local, visiting_local);
+  if (c >= exact_threshold_)
+    add(place.own_global0 + own_local, place.visiting_global0 + visiting_local, static_cast<Scalar>(c));
+}
+
+template <class Scalar>
+void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed) {
+  const Scalar bar = exact_bar();
   const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
   const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
-  const std::int64_t row_id0 = (transposed ? place.visiting_global0 : place.own_global0) + row_local;
-  const std::int64_t column_global0 = transposed ? place.own_global0 : place.visiting_global0;
   const std::int64_t m = tile.rows();
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
     const std::int64_t col_local = column_local + j;
@@ -131,13 +153,11 @@ void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, con
     const Scalar* column = tile.col(j).data();
     for (std::int64_t i = 0; i < i_end; ++i) {
       if (!(column[i] >= bar)) continue;
-      const double c = transposed ? rescore.score(col_local, row_local + i) : rescore.score(row_local + i, col_local);
-      if (c < exact_threshold_) continue;
-      // add() takes (own, visiting): the own row is the column side when transposed.
+      // add_rescored takes (own, visiting): the own row is the column side when transposed.
       if (transposed)
-        add(column_global0 + col_local, row_id0 + i, static_cast<Scalar>(c));
+        add_rescored(col_local, row_local + i, place);
       else
-        add(row_id0 + i, column_global0 + col_local, static_cast<Scalar>(c));
+        add_rescored(row_local + i, col_local, place);
     }
   }
   check_bound();

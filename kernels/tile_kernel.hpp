@@ -92,6 +92,11 @@ class TopKConsumer : public TileConsumer<Scalar> {
   // offers only its candidates.
   TopKAccumulator<Scalar>& own_lists() { return own_; }
   TopKAccumulator<Scalar>& visiting_lists() { return visiting_; }
+  // Exact re-scoring of a pair such a backend nominated: own row
+  // `own_local` and visiting row `visiting_local` of `place`'s blocks,
+  // offered with its canonical score to the own row's list (to_own) or
+  // the visiting row's.
+  void offer_rescored(std::int64_t own_local, std::int64_t visiting_local, const TilePlace& place, bool to_own);
 
  private:
   // Exact re-scoring only: the fast scores' candidates of the assignment.
@@ -139,6 +144,13 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   }
   // Throws InputError, as consume() does, when more than max_pairs are held.
   void check_bound() const;
+  // Exact re-scoring (set_rescore): the fast score a pair must reach to be
+  // a candidate, T - B rounded down to Scalar; and a candidate (own row
+  // `own_local`, visiting row `visiting_local` of `place`'s blocks) kept
+  // when its canonical score reaches T, also for a backend that nominates
+  // candidates elsewhere (the GPU).
+  Scalar exact_bar() const;
+  void add_rescored(std::int64_t own_local, std::int64_t visiting_local, const TilePlace& place);
 
  private:
   // Pairs of a tile whose canonical score reaches the threshold.

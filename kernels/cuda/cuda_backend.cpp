@@ -4,6 +4,13 @@
 // a copy stream uploads the visiting block through pinned memory one tile
 // edge of rows at a time, so tile (i, j) waits only for the rows it reads
 // and the later rows cross while the first tiles compute.
+//
+// Exact rule (TileRule::exact, docs/gpu.md): the GPU multiplies normalised
+// copies (float32, TF32 or bfloat16 on tensor cores, float64) and nominates
+// each tile's candidates with that GEMM's bound B (select_row.hpp's
+// select_tile_list_candidates, or the pairs over T - B); only they cross
+// back, and the host re-scores them from the rows as given
+// (exact_rescore.hpp), so decisions are the CPU's bit for bit.
 #include "kernels/cuda/cuda_backend.hpp"
 
 #include <cublas_v2.h>
@@ -19,6 +26,7 @@
 #include "common/errors.hpp"
 #include "kernels/cuda/select_kernels.hpp"
 #include "kernels/device_choice.hpp"
+#include "kernels/normalize.hpp"
 #include "kernels/select_row.hpp"
 
 namespace ringsim {
@@ -83,7 +91,8 @@ std::string uuid_text(const cudaUUID_t& uuid) {
 template <class Scalar>
 class CudaTileBackend final : public TileBackend<Scalar> {
  public:
-  CudaTileBackend(const GpuInfo& gpu, std::int64_t edge) : gpu_(gpu), edge_(edge) {
+  CudaTileBackend(const GpuInfo& gpu, std::int64_t edge, TileRule rule)
+      : gpu_(gpu), edge_(edge), precision_(gemm_precision(gpu, rule)), exact_(rule.exact) {
     check(cudaSetDevice(gpu.index), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&compute_, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking), "cudaStreamCreate");
@@ -106,27 +115,36 @@ class CudaTileBackend final : public TileBackend<Scalar> {
 
   std::string name() const override { return "cuda"; }
 
-  void upload_own(const RowMatrix<Scalar>& rows) override {
-    own_host_ = &rows;
-    cols_ = rows.cols();
-    Scalar* device = own_.get(static_cast<std::size_t>(rows.size()));
+  void upload_own(const RowMatrix<Scalar>& given) override {
+    own_host_ = &given;
+    cols_ = given.cols();
+    const RowMatrix<Scalar>& rows = gemm_operand(given, own_normalised_);
+    if (rescore_) rescore_->set_own(given);
+    const std::size_t size = static_cast<std::size_t>(rows.size());
+    Scalar* device = own_.get(size);
     // Once per job: a plain synchronous copy.
-    check(
-        cudaMemcpy(device, rows.data(), static_cast<std::size_t>(rows.size()) * sizeof(Scalar), cudaMemcpyHostToDevice),
-        "upload of the own block");
+    check(cudaMemcpy(device, rows.data(), size * sizeof(Scalar), cudaMemcpyHostToDevice), "upload of the own block");
+    if constexpr (std::is_same_v<Scalar, float>)
+      if (precision_ == GemmPrecision::bfloat16_tensor_cores)
+        cuda::to_bfloat16(device, rows.size(), own_bf16_.get(size), compute_);
   }
 
-  void upload_visiting(const RowMatrix<Scalar>& rows) override {
+  void upload_visiting(const RowMatrix<Scalar>& given) override {
     check(cudaStreamSynchronize(copy_), "the previous upload");  // staging_ is about to be refilled
-    if (&rows == own_host_) {                                    // step 0: the own block is already there
+    if (rescore_) rescore_->set_visiting(given);
+    if (&given == own_host_) {  // step 0: the own block is already there
       visiting_host_ = nullptr;
       visiting_ = own_.data();
+      visiting_bf16_ = own_bf16_.data();
       chunk_staged_.clear();
       return;
     }
-    RINGSIM_ENFORCE(rows.cols() == cols_, "visiting block of another width");
+    RINGSIM_ENFORCE(given.cols() == cols_, "visiting block of another width");
+    const RowMatrix<Scalar>& rows = gemm_operand(given, visiting_normalised_);
     visiting_host_ = &rows;
     visiting_ = visiting_device_.get(static_cast<std::size_t>(rows.size()));
+    if (precision_ == GemmPrecision::bfloat16_tensor_cores)
+      visiting_bf16_ = visiting_bf16_device_.get(static_cast<std::size_t>(rows.size()));
     staging_.get(static_cast<std::size_t>(rows.size()));
     const std::size_t chunks = static_cast<std::size_t>((rows.rows() + edge_ - 1) / edge_);
     chunk_staged_.assign(chunks, false);
@@ -145,8 +163,18 @@ class CudaTileBackend final : public TileBackend<Scalar> {
     // The tile's row side is the GEMM's left operand: whichever block comes first in the matrix.
     const cuda::TileShape shape = select_shape(place, m, nc, visiting_first);
     Scalar* scores = tile_.get(static_cast<std::size_t>(shape.m * shape.nc));
-    gemm(visiting_first ? visiting : own, visiting_first ? own : visiting, shape.m, shape.nc, scores);
-    if (auto* topk = dynamic_cast<TopKConsumer<Scalar>*>(&consumer)) {
+    consumer.set_rescore(rescore_ ? &*rescore_ : nullptr);
+    if (precision_ == GemmPrecision::bfloat16_tensor_cores) {
+      const std::uint16_t* own16 = own_bf16_.data() + place.own_local * cols_;
+      const std::uint16_t* visiting16 = visiting_bf16_ + place.visiting_local * cols_;
+      gemm_ex(visiting_first ? visiting16 : own16, visiting_first ? own16 : visiting16, shape.m, shape.nc, scores);
+    } else {
+      gemm(visiting_first ? visiting : own, visiting_first ? own : visiting, shape.m, shape.nc, scores);
+    }
+    if (rescore_) {
+      if (!select_exact(scores, shape, place, visiting_first, consumer))
+        hand_over_tile(scores, shape, place, visiting_first, consumer);
+    } else if (auto* topk = dynamic_cast<TopKConsumer<Scalar>*>(&consumer)) {
       select_topk(scores, shape, visiting_first ? topk->visiting_lists() : topk->own_lists(),
                   visiting_first ? topk->own_lists() : topk->visiting_lists());
     } else if (auto* threshold = dynamic_cast<ThresholdConsumer<Scalar>*>(&consumer)) {
@@ -154,6 +182,16 @@ class CudaTileBackend final : public TileBackend<Scalar> {
     } else {
       hand_over_tile(scores, shape, place, visiting_first, consumer);
     }
+  }
+
+  // Also before the first upload: the engine asks it whether to keep the
+  // rows as given (tile_backend.hpp's TileRule::exact).
+  std::optional<TileRuleReport> rule_report() const override {
+    if (!exact_) return std::nullopt;
+    TileRuleReport report;
+    report.precision = precision_;
+    if (rescore_) report.bound = rescore_->bound(), report.rescored = rescore_->stats();
+    return report;
   }
 
   void flush() override {
@@ -176,6 +214,10 @@ class CudaTileBackend final : public TileBackend<Scalar> {
         check(cudaMemcpyAsync(visiting_device_.data() + offset, staging_.data() + offset, bytes, cudaMemcpyHostToDevice,
                               copy_),
               "upload of the visiting block");
+        if constexpr (std::is_same_v<Scalar, float>)
+          if (precision_ == GemmPrecision::bfloat16_tensor_cores)
+            cuda::to_bfloat16(visiting_device_.data() + offset, (last - first) * cols_,
+                              visiting_bf16_device_.data() + offset, copy_);
         check(cudaEventRecord(chunk_ready_[static_cast<std::size_t>(chunk)], copy_), "cudaEventRecord");
         chunk_staged_[static_cast<std::size_t>(chunk)] = true;
       }
@@ -183,17 +225,117 @@ class CudaTileBackend final : public TileBackend<Scalar> {
     }
   }
 
+  // What the GEMM multiplies (the report's name and B): with the exact rule
+  // float32 jobs may take TF32 or bfloat16 tensor cores; --precision auto
+  // takes bfloat16 where the GPU has bfloat16 tensor cores (compute
+  // capability 8.0 on), float32 elsewhere.
+  static GemmPrecision gemm_precision(const GpuInfo& gpu, const TileRule& rule) {
+    if constexpr (std::is_same_v<Scalar, double>) return GemmPrecision::float64;
+    const bool native_bfloat16 = gpu.compute_capability >= 80;
+    if (rule.bfloat16 && !native_bfloat16) {
+      if (rule.automatic) return GemmPrecision::float32;
+      throw InputError(fmt::format("--precision bfloat16: {} (compute capability {}.{}) has no bfloat16 tensor cores",
+                                   gpu.name, gpu.compute_capability / 10, gpu.compute_capability % 10));
+    }
+    return rule.bfloat16 ? GemmPrecision::bfloat16_tensor_cores
+           : rule.tf32   ? GemmPrecision::tf32
+                         : GemmPrecision::float32;
+  }
+
+  // The rows the GEMM multiplies: under the exact rule a normalised copy
+  // (kept in `normalised` until the next upload), else the rows as given.
+  const RowMatrix<Scalar>& gemm_operand(const RowMatrix<Scalar>& given, RowMatrix<Scalar>& normalised) {
+    if (!exact_) return given;
+    if (!rescore_) rescore_.emplace(score_bound(precision_, std::max<std::int64_t>(1, given.cols())));
+    normalised = given;
+    normalize_rows(normalised);
+    return normalised;
+  }
+
   // scores (rows x cols, column-major) = left (rows x d) * right (cols x d)^T,
   // both row-major on the device (column-major d x rows to cuBLAS).
   void gemm(const Scalar* left, const Scalar* right, std::int64_t rows, std::int64_t cols, Scalar* scores) {
     const Scalar one = 1, zero = 0;
     const int r = static_cast<int>(rows), c = static_cast<int>(cols), d = static_cast<int>(cols_);
-    if constexpr (std::is_same_v<Scalar, float>)
-      check(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, r, c, d, &one, left, d, right, d, &zero, scores, r),
-            "cublasSgemm");
-    else
+    if constexpr (std::is_same_v<Scalar, float>) {
+      if (precision_ == GemmPrecision::tf32)
+        check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, r, c, d, &one, left, CUDA_R_32F, d, right, CUDA_R_32F, d,
+                           &zero, scores, CUDA_R_32F, r, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT),
+              "cublasGemmEx (TF32)");
+      else
+        check(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, r, c, d, &one, left, d, right, d, &zero, scores, r),
+              "cublasSgemm");
+    } else
       check(cublasDgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, r, c, d, &one, left, d, right, d, &zero, scores, r),
             "cublasDgemm");
+  }
+
+  // The same product on bfloat16 copies (bits), float32 accumulation.
+  void gemm_ex(const std::uint16_t* left, const std::uint16_t* right, std::int64_t rows, std::int64_t cols,
+               Scalar* scores) {
+    if constexpr (std::is_same_v<Scalar, float>) {
+      const float one = 1, zero = 0;
+      const int r = static_cast<int>(rows), c = static_cast<int>(cols), d = static_cast<int>(cols_);
+      check(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, r, c, d, &one, left, CUDA_R_16BF, d, right, CUDA_R_16BF, d,
+                         &zero, scores, CUDA_R_32F, r, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+            "cublasGemmEx (bfloat16)");
+    }
+  }
+
+  // The lists' current k-th scores (row side, then column side) on the GPU.
+  const Scalar* upload_floors(const cuda::TileShape& shape, const TopKAccumulator<Scalar>& rows,
+                              const TopKAccumulator<Scalar>& columns) {
+    const std::size_t lists = static_cast<std::size_t>(shape.m + shape.nc);
+    Scalar* floors_host = floors_host_.get(lists);
+    std::copy_n(rows.kth_scores() + shape.row_local, shape.m, floors_host);
+    std::copy_n(columns.kth_scores() + shape.col_local, shape.nc, floors_host + shape.m);
+    Scalar* floors = floors_.get(lists);
+    check(cudaMemcpyAsync(floors, floors_host, lists * sizeof(Scalar), cudaMemcpyHostToDevice, compute_),
+          "upload of the floors");
+    return floors;
+  }
+
+  // Exact rule: the tile's candidates nominated on the GPU with B, then
+  // re-scored on the host and decided by the consumer; false when more were
+  // nominated than the buffer holds (the caller then hands over the tile,
+  // whose consumer nominates and re-scores on the host: nothing is dropped),
+  // and for a consumer other than top-k and threshold.
+  bool select_exact(const Scalar* scores, const cuda::TileShape& shape, const TilePlace& place, bool visiting_first,
+                    TileConsumer<Scalar>& consumer) {
+    const std::int64_t capacity = std::max<std::int64_t>(1 << 16, shape.m * shape.nc / 8);
+    unsigned long long* count = count_.get(1);
+    check(cudaMemsetAsync(count, 0, sizeof(*count), compute_), "cudaMemsetAsync");
+    SelectCandidate* nominated = candidates_.get(static_cast<std::size_t>(capacity));
+    if (auto* topk = dynamic_cast<TopKConsumer<Scalar>*>(&consumer)) {
+      TopKAccumulator<Scalar>& rows = visiting_first ? topk->visiting_lists() : topk->own_lists();
+      TopKAccumulator<Scalar>& columns = visiting_first ? topk->own_lists() : topk->visiting_lists();
+      const Scalar* floors = upload_floors(shape, rows, columns);
+      const int k = rows.k();
+      const std::size_t slots = static_cast<std::size_t>((shape.m + shape.nc) * k);
+      // The slacks of exact_topk.cpp: 2B and B, plus the rounding of the bars.
+      const double bound = rescore_->bound();
+      cuda::select_candidates(scores, shape, floors, floors + shape.m, k,
+                              static_cast<Scalar>(2 * bound + kCandidateRoundingSlack),
+                              static_cast<Scalar>(bound + kCandidateRoundingSlack), best_.get(slots),
+                              best_ids_.get(slots), capacity, count, nominated, compute_);
+    } else if (auto* threshold = dynamic_cast<ThresholdConsumer<Scalar>*>(&consumer)) {
+      cuda::select_threshold_candidates(scores, shape, threshold->exact_bar(), capacity, count, nominated, compute_);
+    } else {
+      return false;  // another consumer: the host's rule on the whole tile
+    }
+    check(cudaGetLastError(), "candidate selection");
+    unsigned long long* found_host = count_host_.get(1);
+    check(cudaMemcpyAsync(found_host, count, sizeof(*count), cudaMemcpyDeviceToHost, compute_), "download");
+    check(cudaStreamSynchronize(compute_), "candidate selection");
+    const std::int64_t found = static_cast<std::int64_t>(*found_host);
+    if (found > capacity) return false;
+    SelectCandidate* host = candidates_host_.get(static_cast<std::size_t>(found));
+    check(cudaMemcpyAsync(host, nominated, static_cast<std::size_t>(found) * sizeof(SelectCandidate),
+                          cudaMemcpyDeviceToHost, compute_),
+          "download of the candidates");
+    check(cudaStreamSynchronize(compute_), "download of the candidates");
+    offer_candidates(shape, place, visiting_first, host, found, consumer);
+    return true;
   }
 
   // Top k of each row and column of the tile on the GPU, from the lists'
@@ -202,12 +344,7 @@ class CudaTileBackend final : public TileBackend<Scalar> {
                    TopKAccumulator<Scalar>& columns) {
     const int k = rows.k();
     const std::size_t lists = static_cast<std::size_t>(shape.m + shape.nc);
-    Scalar* floors_host = floors_host_.get(lists);
-    std::copy_n(rows.kth_scores() + shape.row_local, shape.m, floors_host);
-    std::copy_n(columns.kth_scores() + shape.col_local, shape.nc, floors_host + shape.m);
-    Scalar* floors = floors_.get(lists);
-    check(cudaMemcpyAsync(floors, floors_host, lists * sizeof(Scalar), cudaMemcpyHostToDevice, compute_),
-          "upload of the floors");
+    const Scalar* floors = upload_floors(shape, rows, columns);
     Scalar* best = best_.get(lists * k);
     std::int64_t* best_ids = best_ids_.get(lists * k);
     cuda::select_topk(scores, shape, floors, floors + shape.m, k, best, best_ids, best + shape.m * k,
@@ -270,6 +407,16 @@ class CudaTileBackend final : public TileBackend<Scalar> {
 
   GpuInfo gpu_;
   std::int64_t edge_;
+  GemmPrecision precision_;
+  bool exact_;
+  // Exact rule only: the canonical scores' rows and bound, the GEMM's
+  // normalised host copies and (bfloat16) device copies as bits.
+  std::optional<ExactRescore<Scalar>> rescore_;
+  RowMatrix<Scalar> own_normalised_, visiting_normalised_;
+  DeviceBuffer<std::uint16_t> own_bf16_, visiting_bf16_device_;
+  const std::uint16_t* visiting_bf16_ = nullptr;
+  DeviceBuffer<SelectCandidate> candidates_;
+  PinnedBuffer<SelectCandidate> candidates_host_;
   std::int64_t cols_ = 0;
   cudaStream_t compute_ = nullptr, copy_ = nullptr;
   cublasHandle_t blas_ = nullptr;
@@ -308,16 +455,17 @@ GpuInfo open_gpu(int local_rank) {
   info.name = properties.name;
   info.memory_bytes = properties.totalGlobalMem;
   info.uuid = uuid_text(properties.uuid);
+  info.compute_capability = properties.major * 10 + properties.minor;
   check(cudaSetDevice(info.index), "cudaSetDevice");
   return info;
 }
 
 template <class Scalar>
-std::unique_ptr<TileBackend<Scalar>> make_cuda_backend(const GpuInfo& gpu, std::int64_t tile_edge) {
-  return std::make_unique<CudaTileBackend<Scalar>>(gpu, tile_edge);
+std::unique_ptr<TileBackend<Scalar>> make_cuda_backend(const GpuInfo& gpu, std::int64_t tile_edge, TileRule rule) {
+  return std::make_unique<CudaTileBackend<Scalar>>(gpu, tile_edge, rule);
 }
 
-template std::unique_ptr<TileBackend<float>> make_cuda_backend<float>(const GpuInfo&, std::int64_t);
-template std::unique_ptr<TileBackend<double>> make_cuda_backend<double>(const GpuInfo&, std::int64_t);
+template std::unique_ptr<TileBackend<float>> make_cuda_backend<float>(const GpuInfo&, std::int64_t, TileRule);
+template std::unique_ptr<TileBackend<double>> make_cuda_backend<double>(const GpuInfo&, std::int64_t, TileRule);
 
 }  // namespace ringsim

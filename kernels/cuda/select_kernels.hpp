@@ -30,4 +30,23 @@ void select_threshold(const Scalar* tile, const TileShape& shape, Scalar thresho
                       unsigned long long* count, std::int32_t* pair_i, std::int32_t* pair_j, Scalar* pair_score,
                       cudaStream_t stream);
 
+// Exact top-k: every list's candidates (select_tile_list_candidates), in
+// no set order; `scratch_*` hold k slots per list (m + nc lists). `count`
+// (zeroed by the caller) ends as the number found; past `capacity` only
+// counted, and the caller hands the whole tile to the host.
+template <class Scalar>
+void select_candidates(const Scalar* tile, const TileShape& shape, const Scalar* row_floor, const Scalar* col_floor,
+                       int k, Scalar fast_slack, Scalar exact_slack, Scalar* scratch_scores, std::int64_t* scratch_ids,
+                       std::int64_t capacity, unsigned long long* count, SelectCandidate* candidates,
+                       cudaStream_t stream);
+
+// Exact threshold: every pair whose fast score reaches `bar` (T - B), as
+// candidates (column_list 0), counted as select_candidates does.
+template <class Scalar>
+void select_threshold_candidates(const Scalar* tile, const TileShape& shape, Scalar bar, std::int64_t capacity,
+                                 unsigned long long* count, SelectCandidate* candidates, cudaStream_t stream);
+
+// bfloat16 copies (round to nearest even, as bits) of `count` floats.
+void to_bfloat16(const float* values, std::int64_t count, std::uint16_t* bits, cudaStream_t stream);
+
 }  // namespace ringsim::cuda

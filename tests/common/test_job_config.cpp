@@ -103,6 +103,30 @@ TEST(JobConfig, CudaIsOfferedOnlyByABuildWithIt) {
 #endif
 }
 
+// --precision tf32 is a GPU GEMM, for the jobs the exact rule decides;
+// bfloat16 is offered to both devices.
+TEST(JobConfig, Tf32IsForCudaCosineTopkAndThreshold) {
+  EXPECT_THAT(checking([](JobConfig& c) { c.precision = Precision::tf32; }),
+              ThrowsMessage<InputError>(HasSubstr("--precision tf32 runs on a GPU (--device cuda)")));
+  EXPECT_THAT(checking([](JobConfig& c) {
+                c.precision = Precision::tf32;
+                c.device = Device::cuda;
+                c.score = Score::dot;
+              }),
+              ThrowsMessage<InputError>(HasSubstr("--precision tf32 needs --score cosine")));
+  EXPECT_NO_THROW(checking([](JobConfig& c) {
+    c.precision = Precision::tf32;
+    c.device = Device::cuda;
+  })());
+  EXPECT_NO_THROW(checking([](JobConfig& c) {
+    c.precision = Precision::bfloat16;
+    c.device = Device::cuda;
+  })());
+  Precision parsed{};
+  parse_option("tf32", parsed, "--precision");
+  EXPECT_EQ(parsed, Precision::tf32);
+}
+
 TEST(JobConfig, UrlsAreRefusedForInputAndOut) {
   EXPECT_TRUE(looks_like_url("s3://bucket/x"));
   EXPECT_TRUE(looks_like_url("https://example.com/x.npy"));

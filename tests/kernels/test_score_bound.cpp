@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -92,6 +93,31 @@ Worst bfloat16_gemm_error(const RowMatrix<float>& given) {
   return worst;
 }
 
+// The GPU's tensor-core GEMMs as the host can mimic them: unit rows with
+// `dropped` low mantissa bits cut (TF32: 13, the conversion the bound
+// assumes) or rounded to nearest even (bfloat16: 16), products summed in
+// float32. Not the tensor cores themselves (no GPU here): a check that the
+// conversion terms of the bound are large enough.
+Worst rounded_copy_gemm_error(const RowMatrix<float>& given, int dropped, bool nearest, GemmPrecision precision) {
+  RowMatrix<float> unit = given;
+  normalize_rows(unit);
+  for (std::int64_t i = 0; i < unit.size(); ++i) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, unit.data() + i, sizeof bits);
+    if (nearest) bits += (1u << (dropped - 1)) - 1 + ((bits >> dropped) & 1u);
+    bits &= ~((1u << dropped) - 1);
+    std::memcpy(unit.data() + i, &bits, sizeof bits);
+  }
+  const ColMatrix<float> fast = unit * unit.transpose();
+  Worst worst{0, score_bound(precision, given.cols())};
+  for (std::int64_t i = 0; i < given.rows(); ++i)
+    for (std::int64_t j = 0; j < given.rows(); ++j) {
+      const double c = canonical_cosine(given.row(i).data(), given.row(j).data(), given.cols());
+      worst.error = std::max(worst.error, std::abs(static_cast<double>(fast(i, j)) - c));
+    }
+  return worst;
+}
+
 const std::int64_t kWidths[] = {3, 4, 7, 31, 64, 256, 257, 1000, 4096};
 
 }  // namespace
@@ -122,6 +148,21 @@ TEST(ScoreBound, HoldsForTheBfloat16Gemm) {
       }
 }
 
+TEST(ScoreBound, HoldsForTensorCoreCopies) {
+  for (const std::int64_t d : kWidths)
+    for (const std::uint64_t seed : {1, 2})
+      for (const auto& x : {worst_case_rows(d, seed), random_rows(40, d, seed)}) {
+        const Worst tf32 = rounded_copy_gemm_error(x, 13, false, GemmPrecision::tf32);
+        EXPECT_LE(tf32.error, tf32.bound) << "tf32 d=" << d;
+        const Worst bf16 = rounded_copy_gemm_error(x, 16, true, GemmPrecision::bfloat16_tensor_cores);
+        EXPECT_LE(bf16.error, bf16.bound) << "bfloat16 tensor cores d=" << d;
+        // Not vacuous: TF32 copies err by more than float32's bound.
+        if (d == 256 && x.rows() == 40) {
+          EXPECT_GT(tf32.error, score_bound(GemmPrecision::float32, d));
+        }
+      }
+}
+
 // The bound grows with d as gamma_d does and is ordered by precision; at
 // d = 256 it is 2^-7 and a little for bfloat16 (the 0.0078).
 TEST(ScoreBound, ScalesAsDerived) {
@@ -130,6 +171,9 @@ TEST(ScoreBound, ScalesAsDerived) {
   EXPECT_LT(score_bound(GemmPrecision::float32, 64), score_bound(GemmPrecision::float32, 4096));
   EXPECT_NEAR(score_bound(GemmPrecision::float32, 256), 258 * 0x1p-24, 4 * 0x1p-24);
   EXPECT_NEAR(score_bound(GemmPrecision::bfloat16, 256), 0x1p-7 + 0x1p-16 + 262 * 0x1p-24, 4 * 0x1p-24);
+  // TF32: 2 x 2^-10 for the copies, 256 x 16u for tensor-core accumulation.
+  EXPECT_LT(score_bound(GemmPrecision::tf32, 256), score_bound(GemmPrecision::bfloat16_tensor_cores, 256));
+  EXPECT_NEAR(score_bound(GemmPrecision::tf32, 256), 0x1p-9 + 0x1p-20 + 256 * 0x1p-20, 0x1p-15);
 }
 
 TEST(CanonicalCosine, CopiesScoreExactlyOneAndZeroRowsZero) {
