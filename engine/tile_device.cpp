@@ -15,9 +15,10 @@ TileRule tile_rule(const JobConfig& config) {
   rule.exact = config.score == Score::cosine && config.mode != Mode::full;
   if (!rule.exact || config.dtype != Dtype::float32) return rule;
   if (config.device == Device::cuda) {
-    // The GPU backend checks its tensor cores (cuda_backend.hpp).
-    rule.bfloat16 = config.precision == Precision::bfloat16 || config.precision == Precision::automatic;
-    rule.automatic = config.precision == Precision::automatic;
+    // The GPU backend checks its tensor cores (cuda_backend.hpp). auto stays
+    // on float32 GEMMs there: the tensor-core paths have not yet run on a GPU
+    // (docs/gpu.md), so they are taken only when asked for by name.
+    rule.bfloat16 = config.precision == Precision::bfloat16;
     rule.tf32 = config.precision == Precision::tf32;
     return rule;
   }
