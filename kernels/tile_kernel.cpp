@@ -140,11 +140,11 @@ void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, con
         add(row_id0 + i, column_global0 + col_local, static_cast<Scalar>(c));
     }
   }
-  check_bound();
 }
 
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (over_cap_) return;  // the job fails after the ring; scanning would only cost time
   if (this->rescore_) {
     consume_exact(tile, place, false);
     return;
@@ -160,15 +160,6 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
       if (column[i] >= threshold_) add(own_id0 + i, vis_id, column[i]);
     }
   }
-  check_bound();
-}
-
-template <class Scalar>
-void ThresholdConsumer<Scalar>::check_bound() const {
-  if (static_cast<std::int64_t>(pairs_.size()) > max_pairs_)
-    throw InputError(
-        "the threshold qualifies more than " + std::to_string(max_pairs_) +
-        " pairs on this rank alone, more than --max-output-bytes allows; raise the threshold or the limit");
 }
 
 template <class Scalar>
