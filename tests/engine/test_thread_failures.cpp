@@ -137,21 +137,31 @@ RowMatrix<float> pairs_the_plan_misses() {
 
 // A rank over its pair cap mid-ring (the estimate was low) stops keeping
 // pairs; after the ring every rank fails with one message naming it, well
-// within the 30 s timeout (a rank that threw alone left the others waiting
-// for it until then), and nothing is written.
+// within the 30 s timeout, and nothing is written. All pairs, and the same
+// rows as queries against a corpus that is all the hidden direction (rank
+// 2's hidden queries pair with all 768 corpus rows; the sampled ones with
+// none).
 TEST_F(ThreadJob, ARankOverItsPairCapFailsEveryRankByName) {
   const RowMatrix<float> x = pairs_the_plan_misses();
-  auto o = options("threshold", "over-cap");
-  o.tile = 256;
-  o.threshold = 0.99;
-  o.max_output_bytes = 1000000;
-  int agreed = 0;
-  const auto started = Clock::now();
-  EXPECT_THAT(agreed_failure(o, 3, [&](int) -> const RowMatrix<float>& { return x; }, agreed),
-              AllOf(HasSubstr("rank 2 found more than 38461 pairs"), HasSubstr("raise --max-output-bytes or the threshold")));
-  EXPECT_LT(Clock::now() - started, std::chrono::seconds(10));
-  EXPECT_EQ(agreed, 3);
-  EXPECT_EQ(files_in(o.out), 0);
+  RowMatrix<float> corpus = RowMatrix<float>::Zero(768, x.cols());
+  corpus.col(0).setOnes();
+  const InMemoryRows queries = rows_of(x);
+  for (const bool across : {false, true}) {
+    auto o = options("threshold", across ? "over-cap-queries" : "over-cap");
+    o.tile = 256;
+    o.threshold = 0.99;
+    o.max_output_bytes = 1000000;
+    if (across) o.query_rows = &queries;
+    int agreed = 0;
+    const auto started = Clock::now();
+    EXPECT_THAT(agreed_failure(o, 3, [&](int) -> const RowMatrix<float>& { return across ? corpus : x; }, agreed),
+                AllOf(HasSubstr("rank 2 found more than 38461 pairs"),
+                      HasSubstr("raise --max-output-bytes or the threshold")))
+        << across;
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10)) << across;
+    EXPECT_EQ(agreed, 3) << across;
+    EXPECT_EQ(files_in(o.out), 0) << across;
+  }
 }
 
 // A peer that never sends: the receive ends at its timeout naming the rank.
