@@ -161,8 +161,8 @@ std::string pair_cap_message(std::int64_t max_pairs) {
       max_pairs);
 }
 
-void check_threshold_output(const ThresholdOutputHere& here, const Communicator& comm, double threshold,
-                            std::int64_t n, std::int64_t limit) {
+void check_threshold_output(const ThresholdOutputHere& here, const Communicator& comm, double threshold, std::int64_t n,
+                            std::int64_t limit) {
   const auto all = comm.allgather(std::vector<std::int64_t>{static_cast<std::int64_t>(here.bytes), here.over_cap});
   double bytes = 0;
   std::vector<int> over_cap;

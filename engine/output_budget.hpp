@@ -78,7 +78,7 @@ struct ThresholdOutputHere {
   double bytes = 0;
   bool over_cap = false;
 };
-void check_threshold_output(const ThresholdOutputHere& here, const Communicator& comm, double threshold,
-                            std::int64_t n, std::int64_t limit);
+void check_threshold_output(const ThresholdOutputHere& here, const Communicator& comm, double threshold, std::int64_t n,
+                            std::int64_t limit);
 
 }  // namespace ringsim

@@ -105,8 +105,8 @@ TEST_F(ThreadJob, BadRowsOnOneRankFailEveryRankByName) {
   auto o = options("topk", "nan");
   o.sharded = true;
   int agreed = 0;
-  EXPECT_THAT(agreed_failure(o, 3, [&](int rank) -> const RowMatrix<float>& { return rank == 2 ? bad : good; }, agreed),
-              AllOf(HasSubstr("rank 2"), HasSubstr("NaN at row 10, column 1")));
+  const auto shard = [&](int rank) -> const RowMatrix<float>& { return rank == 2 ? bad : good; };
+  EXPECT_THAT(agreed_failure(o, 3, shard, agreed), AllOf(HasSubstr("rank 2"), HasSubstr("NaN at row 10, column 1")));
   EXPECT_EQ(agreed, 3);
   EXPECT_EQ(files_in(o.out), 0);
 }
@@ -154,9 +154,9 @@ TEST_F(ThreadJob, ARankOverItsPairCapFailsEveryRankByName) {
     if (across) o.query_rows = &queries;
     int agreed = 0;
     const auto started = Clock::now();
-    EXPECT_THAT(agreed_failure(o, 3, [&](int) -> const RowMatrix<float>& { return across ? corpus : x; }, agreed),
-                AllOf(HasSubstr("rank 2 found more than 38461 pairs"),
-                      HasSubstr("raise --max-output-bytes or the threshold")))
+    const auto input = [&](int) -> const RowMatrix<float>& { return across ? corpus : x; };
+    EXPECT_THAT(agreed_failure(o, 3, input, agreed), AllOf(HasSubstr("rank 2 found more than 38461 pairs"),
+                                                           HasSubstr("raise --max-output-bytes or the threshold")))
         << across;
     EXPECT_LT(Clock::now() - started, std::chrono::seconds(10)) << across;
     EXPECT_EQ(agreed, 3) << across;
