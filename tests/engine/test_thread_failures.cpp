@@ -137,30 +137,38 @@ RowMatrix<float> pairs_the_plan_misses() {
 
 // A rank over its pair cap mid-ring (the estimate was low) stops keeping
 // pairs; after the ring every rank fails with one message naming it, well
-// within the 30 s timeout, and nothing is written. All pairs, and the same
-// rows as queries against a corpus that is all the hidden direction (rank
-// 2's hidden queries pair with all 768 corpus rows; the sampled ones with
-// none).
+// within the 30 s timeout, and nothing is written. All pairs; the same rows
+// as queries against a corpus that is all the hidden direction (rank 2's
+// hidden queries pair with all 768 corpus rows, the sampled ones with none);
+// and all pairs with checkpoints, where the first save (agreed) fails, so
+// that a rerun does not resume from incomplete pairs.
 TEST_F(ThreadJob, ARankOverItsPairCapFailsEveryRankByName) {
   const RowMatrix<float> x = pairs_the_plan_misses();
   RowMatrix<float> corpus = RowMatrix<float>::Zero(768, x.cols());
   corpus.col(0).setOnes();
   const InMemoryRows queries = rows_of(x);
-  for (const bool across : {false, true}) {
-    auto o = options("threshold", across ? "over-cap-queries" : "over-cap");
+  for (const std::string job : {"all-pairs", "queries", "checkpointed"}) {
+    auto o = options("threshold", job);
     o.tile = 256;
     o.threshold = 0.99;
     o.max_output_bytes = 1000000;
-    if (across) o.query_rows = &queries;
+    if (job == "queries") o.query_rows = &queries;
+    if (job == "checkpointed") o.checkpoint_dir = dir_.file("checkpoints");
     int agreed = 0;
     const auto started = Clock::now();
-    const auto input = [&](int) -> const RowMatrix<float>& { return across ? corpus : x; };
-    EXPECT_THAT(agreed_failure(o, 3, input, agreed), AllOf(HasSubstr("rank 2 found more than 38461 pairs"),
-                                                           HasSubstr("raise --max-output-bytes or the threshold")))
-        << across;
-    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10)) << across;
-    EXPECT_EQ(agreed, 3) << across;
-    EXPECT_EQ(files_in(o.out), 0) << across;
+    const auto input = [&](int) -> const RowMatrix<float>& { return job == "queries" ? corpus : x; };
+    EXPECT_THAT(agreed_failure(o, 3, input, agreed),
+                AllOf(HasSubstr("rank 2"), HasSubstr("found more than 38461 pairs"),
+                      HasSubstr("raise --max-output-bytes or the threshold")))
+        << job;
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10)) << job;
+    EXPECT_EQ(agreed, 3) << job;
+    EXPECT_EQ(files_in(o.out), 0) << job;
+    if (job == "checkpointed") {
+      // A rerun with room resumes from no incomplete step: all its pairs are there.
+      o.max_output_bytes = std::int64_t{1} << 30;
+      EXPECT_EQ(run_and_check(x, o, 3, 1e-5), "");
+    }
   }
 }
 
