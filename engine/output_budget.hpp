@@ -57,6 +57,10 @@ ThresholdEstimate estimate_threshold_output(const RowMatrix<Scalar>& own, const 
 // Throws InputError if `bytes` exceed `limit`; `what` describes the output.
 void check_output_budget(double bytes, std::int64_t limit, const std::string& what);
 
+// What a rank over its cap of `max_pairs` found, and what to do; follows
+// the culprit's name.
+std::string pair_cap_message(std::int64_t max_pairs);
+
 // Threshold mode, collective: refuses (AgreedFailure) a threshold whose
 // estimated output exceeds `limit` before the ring ...
 template <class Scalar>
@@ -70,10 +74,8 @@ void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& par
 // otherwise lets ranks drift a step apart, and --balance measured shares
 // steps), for a failure that a sound estimate makes rare; a rank over its
 // cap stops storing and scanning pairs, so memory stays bounded and the
-// rest of the ring costs only its products.
-// What a rank over its cap of `max_pairs` found, and what to do; follows
-// the culprit's name.
-std::string pair_cap_message(std::int64_t max_pairs);
+// rest of the ring costs only its products. (With checkpoints the rank's
+// next save, itself agreed, fails the job first: engine/modes/threshold.cpp.)
 struct ThresholdOutputHere {
   double bytes = 0;
   bool over_cap = false;

@@ -122,9 +122,8 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   // over_cap() and it stores nothing further. It does not throw: the
   // engine agrees the flag among all ranks after the ring, so that every
   // rank fails together instead of its peers waiting on one that threw
-  // mid-ring. Tile scores are compared
-  // with the threshold rounded to Scalar; canonical scores (set_rescore)
-  // with `threshold` itself.
+  // mid-ring. Tile scores are compared with the threshold rounded to
+  // Scalar; canonical scores (set_rescore) with `threshold` itself.
   explicit ThresholdConsumer(double threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
                              PairOrder order = PairOrder::by_id)
       : threshold_(static_cast<Scalar>(threshold)), exact_threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
