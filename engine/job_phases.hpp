@@ -64,7 +64,8 @@ StagedOutputs write_results(const RunOptions& options, ResultHandler<Scalar>& ha
                             const Communicator& comm, RootLink link, RankReport& report) {
   return timed_phase(report.seconds, TimedPhase::write, [&] {
     if (options.mode == Mode::threshold)
-      check_threshold_output(handler.output_bytes_here(), comm, options.threshold, n, options.max_output_bytes);
+      check_threshold_output({handler.output_bytes_here(), handler.over_pair_cap()}, comm, options.threshold, n,
+                             options.max_output_bytes);
     if (comm.rank() != 0) {
       handler.ship(link);
       return StagedOutputs{};
@@ -86,11 +87,9 @@ inline void report_and_publish(const RunOptions& options, RankReport& report, do
   print_metric_lines(job_report);
 }
 
-// The mode's settings and its memory bounds. No pair costs less than 6
-// bytes of pairs.csv ("0,1,1\n") and its pairs.npy record: a rank holding
-// more pairs than that allows is over the limit whatever the others hold.
+// The mode's settings and its memory bounds.
 inline ModeOptions mode_options(const RunOptions& options) {
-  ModeOptions mode{{options}, options.max_output_bytes / (6 + kPairRecordBytes)};
+  ModeOptions mode{{options}, max_pairs_per_rank(options.max_output_bytes)};
   if (options.gather_chunk_pairs > 0) mode.gather_chunk_pairs = options.gather_chunk_pairs;
   return mode;
 }

@@ -1,6 +1,7 @@
 #include "engine/output_budget.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <cstring>
@@ -153,11 +154,26 @@ void plan_threshold_output(const RowMatrix<Scalar>& own, const RowPartition& par
   }
 }
 
-void check_threshold_output(double bytes_here, const Communicator& comm, double threshold, std::int64_t n,
+std::string pair_cap_message(std::int64_t max_pairs) {
+  return fmt::format(
+      "found more than {} pairs, the most one rank may hold under --max-output-bytes (the estimate before the ring "
+      "was low); nothing was written; raise --max-output-bytes or the threshold",
+      max_pairs);
+}
+
+void check_threshold_output(const ThresholdOutputHere& here, const Communicator& comm, double threshold, std::int64_t n,
                             std::int64_t limit) {
+  const auto all = comm.allgather(std::vector<std::int64_t>{static_cast<std::int64_t>(here.bytes), here.over_cap});
   double bytes = 0;
-  for (const std::int64_t part : comm.allgather(static_cast<std::int64_t>(bytes_here)))
-    bytes += static_cast<double>(part);
+  std::vector<int> over_cap;
+  for (int rank = 0; rank < static_cast<int>(all.size()); ++rank) {
+    bytes += static_cast<double>(all[rank].at(0));
+    if (all[rank].at(1) != 0) over_cap.push_back(rank);
+  }
+  if (!over_cap.empty())
+    throw AgreedFailure(fmt::format("--mode threshold --threshold {} (n = {}, --max-output-bytes {}): rank{} {} {}",
+                                    threshold, n, limit, over_cap.size() > 1 ? "s" : "", fmt::join(over_cap, ", "),
+                                    pair_cap_message(max_pairs_per_rank(limit))));
   try {
     check_output_budget(bytes, limit, fmt::format("--mode threshold --threshold {} (n = {})", threshold, n));
   } catch (const InputError& e) {

@@ -183,7 +183,6 @@ void offer_candidates(const SelectTileShape& shape, const TilePlace& place, bool
       topk->offer_rescored(own_local, visiting_local, place, for_column == visiting_first);
     }
   }
-  if (threshold) threshold->check_bound();
 }
 
 #define RINGSIM_INSTANTIATE(S)                                                                                     \

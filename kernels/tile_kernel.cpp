@@ -160,11 +160,11 @@ void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, con
         add_rescored(row_local + i, col_local, place);
     }
   }
-  check_bound();
 }
 
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
+  if (over_cap_) return;  // the job fails after the ring; scanning would only cost time
   if (this->rescore_) {
     consume_exact(tile, place, false);
     return;
@@ -180,15 +180,6 @@ void ThresholdConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const Til
       if (column[i] >= threshold_) add(own_id0 + i, vis_id, column[i]);
     }
   }
-  check_bound();
-}
-
-template <class Scalar>
-void ThresholdConsumer<Scalar>::check_bound() const {
-  if (static_cast<std::int64_t>(pairs_.size()) > max_pairs_)
-    throw InputError(
-        "the threshold qualifies more than " + std::to_string(max_pairs_) +
-        " pairs on this rank alone, more than --max-output-bytes allows; raise the threshold or the limit");
 }
 
 template <class Scalar>
@@ -196,6 +187,7 @@ void ThresholdConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile
   // Queries are always the own (left) operand, so only pairs kept as
   // (smaller id, larger id) come here, and their sides may swap.
   RINGSIM_ENFORCE(order_ == PairOrder::by_id, "a query tile computed the corpus side first");
+  if (over_cap_) return;  // as in consume()
   if (this->rescore_) {
     consume_exact(tile, place, true);
     return;

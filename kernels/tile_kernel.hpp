@@ -122,10 +122,13 @@ enum class PairOrder { by_id, own_first };
 template <class Scalar>
 class ThresholdConsumer : public TileConsumer<Scalar> {
  public:
-  // More than `max_pairs` pairs throws InputError (bounds memory when a low
-  // threshold would qualify nearly every pair). Tile scores are compared
-  // with the threshold rounded to Scalar; canonical scores (set_rescore)
-  // with `threshold` itself.
+  // Holds at most `max_pairs` pairs (bounds memory when a low threshold
+  // would qualify nearly every pair): one more marks the consumer
+  // over_cap() and it stores nothing further. It does not throw: the
+  // engine agrees the flag among all ranks after the ring, so that every
+  // rank fails together instead of its peers waiting on one that threw
+  // mid-ring. Tile scores are compared with the threshold rounded to
+  // Scalar; canonical scores (set_rescore) with `threshold` itself.
   explicit ThresholdConsumer(double threshold, std::int64_t max_pairs = std::numeric_limits<std::int64_t>::max(),
                              PairOrder order = PairOrder::by_id)
       : threshold_(static_cast<Scalar>(threshold)), exact_threshold_(threshold), max_pairs_(max_pairs), order_(order) {}
@@ -137,13 +140,19 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   // A pair of own row `own` and visiting row `visiting` (global ids), as
   // `order` keeps it; also for a pair selected elsewhere (the GPU).
   void add(std::int64_t own, std::int64_t visiting, Scalar score) {
+    if (static_cast<std::int64_t>(pairs_.size()) >= max_pairs_) {
+      over_cap_ = true;
+      return;
+    }
     if (order_ == PairOrder::own_first || own < visiting)
       pairs_.push_back({own, visiting, score});
     else
       pairs_.push_back({visiting, own, score});
   }
-  // Throws InputError, as consume() does, when more than max_pairs are held.
-  void check_bound() const;
+  // Whether more than max_pairs pairs qualified (the ones kept are then
+  // incomplete and must not be written).
+  bool over_cap() const { return over_cap_ || static_cast<std::int64_t>(pairs_.size()) > max_pairs_; }
+  std::int64_t max_pairs() const { return max_pairs_; }
   // Exact re-scoring (set_rescore): the fast score a pair must reach to be
   // a candidate, T - B rounded down to Scalar; and a candidate (own row
   // `own_local`, visiting row `visiting_local` of `place`'s blocks) kept
@@ -161,6 +170,7 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   std::int64_t max_pairs_;
   PairOrder order_;
   std::vector<ScoredPair<Scalar>> pairs_;
+  bool over_cap_ = false;
 };
 
 // Copies tiles into one dense band for the assignment (full mode).

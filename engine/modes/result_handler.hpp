@@ -24,7 +24,8 @@
 //     save()                         after a step whose exchanges are all
 //                                    settled (--checkpoint-every), only
 //                                    what is new with saves_increments()
-//   output_bytes_here()              threshold mode's output check
+//   output_bytes_here(),             threshold mode's output check
+//   over_pair_cap()
 //   ship(link) on every rank but 0, write(link, out_dir) on rank 0
 //
 // A handler with partials() (top-k) is also called between these, as
@@ -123,6 +124,9 @@ class ResultHandler {
   // Writing. Bytes this rank's results add to the output (threshold mode;
   // the other modes' sizes are known before the ring).
   virtual double output_bytes_here() const { return 0; }
+  // Whether this rank found more pairs than it may hold (threshold mode):
+  // it kept only some, so the job must fail on every rank.
+  virtual bool over_pair_cap() const { return false; }
   // Ranks other than 0: this rank's results, to rank 0.
   virtual void ship(RootLink& link) = 0;
   // Rank 0: its own results and every other rank's, written into `out_dir`

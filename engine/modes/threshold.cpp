@@ -56,6 +56,9 @@ class ThresholdHandler : public ResultHandler<Scalar> {
   // Pairs only accumulate: each save writes the ones found since the last
   // (rewriting all of them made checkpoints cost a third of a long job).
   std::string save() const override {
+    // The kept pairs are incomplete: resuming from them would write a wrong
+    // result. Saving is agreed, so this fails every rank at once.
+    if (consumer_.over_cap()) throw InputError("this rank " + pair_cap_message(consumer_.max_pairs()));
     const auto& pairs = consumer_.pairs();
     const auto fresh = std::span<const Pair>(pairs).subspan(saved_pairs_);
     saved_pairs_ = pairs.size();
@@ -80,6 +83,7 @@ class ThresholdHandler : public ResultHandler<Scalar> {
     for (const auto& pair : consumer_.pairs()) bytes += static_cast<double>(pair_line_bytes(pair.i, pair.j));
     return bytes;
   }
+  bool over_pair_cap() const override { return consumer_.over_cap(); }
 
   void ship(RootLink& link) override { serve(link, sorted_pairs()); }
   StagedOutputs write(RootLink& link, const std::string& out_dir) override {

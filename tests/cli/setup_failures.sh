@@ -23,6 +23,27 @@ port=$(free_port)
 expect_failure --within 15 bind-port-taken "Address already in use" "${job[@]}" --transport tcp --bind "127.0.0.1:$port"
 # A threshold that qualifies every pair is refused before computing.
 expect_failure --within 15 threshold-too-large "would write" "${job[@]}" --mode threshold --threshold -2 --max-output-bytes 100000
+# A threshold whose estimate came out low: rank 2 goes over its pair cap in
+# the ring. 2304 rows, 768 a rank (--tile 256); rank 2's rows that the plan's
+# sample skips (output_budget.cpp: local rows (2t + 1) * 768 / 684, t < 342)
+# point one way, the rest are random and point away: 90525 pairs on rank 2,
+# none in the sample; 1e6 bytes allow 38461 a rank. Every rank must fail at
+# once (not on the 20 s peer timeout) naming rank 2.
+/usr/bin/python3 - "$work/hidden-pairs.npy" <<'PY'
+import sys
+import numpy as np
+rank_rows, sampled = 768, 342
+x = np.random.default_rng(7).standard_normal((3 * rank_rows, 16)).astype(np.float32)
+x[:, 0] = -np.abs(x[:, 0])
+hidden = np.ones(rank_rows, bool)
+hidden[[(2 * t + 1) * rank_rows // (2 * sampled) for t in range(sampled)]] = False
+rows = 2 * rank_rows + np.flatnonzero(hidden)
+x[rows] = 0
+x[rows, 0] = 1
+np.save(sys.argv[1], x)
+PY
+expect_failure --within 8 --one-error-line pair-cap-in-ring "rank 2 found more than 38461 pairs.*raise --max-output-bytes or the threshold" \
+  --input "$work/hidden-pairs.npy" --timeout 20 --tile 256 --mode threshold --threshold 0.99 --max-output-bytes 1000000
 
 # --out held by a running job: the second job fails naming the first.
 hold="$work/held"

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -47,6 +48,29 @@ std::string failure_of(const std::function<void()>& run) {
   return "(no failure)";
 }
 
+// Runs `o` on `ranks` thread ranks, rank r reading `rows_of_rank(r)`; the
+// message of the failure run_thread_ranks throws, counting in `agreed` the
+// ranks that threw it knowing every rank did.
+std::string agreed_failure(const RunOptions& o, int ranks,
+                           const std::function<const RowMatrix<float>&(int rank)>& rows_of_rank, int& agreed) {
+  std::atomic<int> told{0};
+  const std::string message = failure_of([&] {
+    run_on_thread_ranks(ranks, [&](Communicator& comm) {
+      RunOptions mine = o;
+      const InMemoryRows rows = rows_of(rows_of_rank(comm.rank()));
+      mine.input_rows = &rows;
+      try {
+        run_similarity_job(mine, comm);
+      } catch (const AgreedFailure& e) {
+        if (e.everyone_knows()) ++told;
+        throw;
+      }
+    });
+  });
+  agreed = told.load();
+  return message;
+}
+
 int entries_in(const std::string& dir) {
   int count = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++count;
@@ -80,23 +104,72 @@ TEST_F(ThreadJob, BadRowsOnOneRankFailEveryRankByName) {
   bad(2, 1) = std::numeric_limits<float>::quiet_NaN();
   auto o = options("topk", "nan");
   o.sharded = true;
-  std::atomic<int> agreed{0};
-  EXPECT_THAT(failure_of([&] {
-                run_on_thread_ranks(3, [&](Communicator& comm) {
-                  RunOptions mine = o;
-                  const InMemoryRows rows = rows_of(comm.rank() == 2 ? bad : good);
-                  mine.input_rows = &rows;
-                  try {
-                    run_similarity_job(mine, comm);
-                  } catch (const AgreedFailure& e) {
-                    if (e.everyone_knows()) ++agreed;
-                    throw;
-                  }
-                });
-              }),
-              AllOf(HasSubstr("rank 2"), HasSubstr("NaN at row 10, column 1")));
-  EXPECT_EQ(agreed.load(), 3);
+  int agreed = 0;
+  const auto shard = [&](int rank) -> const RowMatrix<float>& { return rank == 2 ? bad : good; };
+  EXPECT_THAT(agreed_failure(o, 3, shard, agreed), AllOf(HasSubstr("rank 2"), HasSubstr("NaN at row 10, column 1")));
+  EXPECT_EQ(agreed, 3);
   EXPECT_EQ(files_in(o.out), 0);
+}
+
+namespace {
+
+// 2304 rows on 3 ranks, 768 each (with --tile 256). Rank 2's rows that the
+// plan's sample skips (output_budget.cpp takes 342 of a rank's 768 rows,
+// local rows (2t + 1) * 768 / 684) all point one way; every other row is
+// random and points away from it. The estimate sees no pair, but rank 2
+// finds 426 * 425 / 2 = 90525 at --threshold 0.99, over the 38461 pairs
+// --max-output-bytes 1e6 lets one rank hold.
+RowMatrix<float> pairs_the_plan_misses() {
+  constexpr std::int64_t kRankRows = 768, kSampled = 342;
+  RowMatrix<float> x = random_matrix(3 * kRankRows, 16, 7);
+  x.col(0) = -x.col(0).cwiseAbs();
+  std::vector<bool> sampled(kRankRows, false);
+  for (std::int64_t t = 0; t < kSampled; ++t) sampled[(2 * t + 1) * kRankRows / (2 * kSampled)] = true;
+  for (std::int64_t local = 0; local < kRankRows; ++local) {
+    if (sampled[local]) continue;
+    x.row(2 * kRankRows + local).setZero();
+    x(2 * kRankRows + local, 0) = 1;
+  }
+  return x;
+}
+
+}  // namespace
+
+// A rank over its pair cap mid-ring (the estimate was low) stops keeping
+// pairs; after the ring every rank fails with one message naming it, well
+// within the 30 s timeout, and nothing is written. All pairs; the same rows
+// as queries against a corpus that is all the hidden direction (rank 2's
+// hidden queries pair with all 768 corpus rows, the sampled ones with none);
+// and all pairs with checkpoints, where the first save (agreed) fails, so
+// that a rerun does not resume from incomplete pairs.
+TEST_F(ThreadJob, ARankOverItsPairCapFailsEveryRankByName) {
+  const RowMatrix<float> x = pairs_the_plan_misses();
+  RowMatrix<float> corpus = RowMatrix<float>::Zero(768, x.cols());
+  corpus.col(0).setOnes();
+  const InMemoryRows queries = rows_of(x);
+  for (const std::string job : {"all-pairs", "queries", "checkpointed"}) {
+    auto o = options("threshold", job);
+    o.tile = 256;
+    o.threshold = 0.99;
+    o.max_output_bytes = 1000000;
+    if (job == "queries") o.query_rows = &queries;
+    if (job == "checkpointed") o.checkpoint_dir = dir_.file("checkpoints");
+    int agreed = 0;
+    const auto started = Clock::now();
+    const auto input = [&](int) -> const RowMatrix<float>& { return job == "queries" ? corpus : x; };
+    EXPECT_THAT(agreed_failure(o, 3, input, agreed),
+                AllOf(HasSubstr("rank 2"), HasSubstr("found more than 38461 pairs"),
+                      HasSubstr("raise --max-output-bytes or the threshold")))
+        << job;
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(10)) << job;
+    EXPECT_EQ(agreed, 3) << job;
+    EXPECT_EQ(files_in(o.out), 0) << job;
+    if (job == "checkpointed") {
+      // A rerun with room resumes from no incomplete step: all its pairs are there.
+      o.max_output_bytes = std::int64_t{1} << 30;
+      EXPECT_EQ(run_and_check(x, o, 3, 1e-5), "");
+    }
+  }
 }
 
 // A peer that never sends: the receive ends at its timeout naming the rank.

@@ -116,3 +116,18 @@ TEST(RingSimulation, ThresholdAndFullMatchReference) {
     EXPECT_EQ(check_threshold(s, pairs, 0.4, 1e-5), "") << "P=" << p;
   }
 }
+
+// A threshold consumer holds at most its cap: pairs past it are dropped and
+// flagged (the engine fails the job on every rank), never thrown mid-ring.
+// All 19 * 18 / 2 = 171 pairs of one diagonal block qualify at -2.
+TEST(RingSimulation, ThresholdConsumerStopsAtItsCap) {
+  RowMatrix<float> x = random_matrix(19, 3, 5);
+  normalize_rows(x);
+  const TileAssignment whole{0, 0, 0, x.rows(), 0, x.rows(), true};
+  for (const std::int64_t cap : {std::int64_t{40}, std::int64_t{171}}) {
+    ThresholdConsumer<float> threshold(-2, cap);
+    compute_assignment<float>(x, 0, x, 0, whole, TileGrid{5}, threshold, {});
+    EXPECT_EQ(threshold.pairs().size(), static_cast<std::size_t>(std::min<std::int64_t>(cap, 171))) << cap;
+    EXPECT_EQ(threshold.over_cap(), cap < 171) << cap;
+  }
+}
