@@ -20,6 +20,7 @@
 #include "kernels/select_row.hpp"
 #include "kernels/tile_backend.hpp"
 #include "kernels/tile_kernel.hpp"
+#include "tests/kernels/same_topk_lists.hpp"
 
 namespace ringsim {
 namespace {
@@ -128,15 +129,6 @@ class GpuLikeBackend final : public TileBackend<float> {
   ExactRescore<float> rescore_{score_bound(GemmPrecision::bfloat16_tensor_cores, 6)};
   RowMatrix<float> own_, visiting_;
 };
-
-void expect_same_lists(const TopKAccumulator<float>& a, const TopKAccumulator<float>& b) {
-  ASSERT_EQ(a.rows(), b.rows());
-  for (std::int64_t r = 0; r < a.rows(); ++r)
-    for (int s = 0; s < a.k(); ++s) {
-      EXPECT_EQ(a.id(r, s), b.id(r, s)) << "row " << r << " slot " << s;
-      EXPECT_EQ(a.score(r, s), b.score(r, s)) << "row " << r << " slot " << s;
-    }
-}
 
 struct Case {
   std::int64_t n_own, n_visiting, edge;

@@ -14,6 +14,7 @@
 #include "kernels/select_row.hpp"
 #include "kernels/tile_backend.hpp"
 #include "kernels/tile_kernel.hpp"
+#include "tests/kernels/same_topk_lists.hpp"
 
 namespace ringsim {
 namespace {
@@ -47,15 +48,6 @@ void select_like_gpu(const ColMatrix<float>& tile, const SelectTileShape& shape,
     select_tile_list(tile.data(), shape, list, row_floor.data(), col_floor.data(), k, scores.data(), ids.data(),
                      scores.data() + shape.m * k, ids.data() + shape.m * k);
   offer_selected(shape, k, scores.data(), ids.data(), rows, columns);
-}
-
-void expect_same_lists(const TopKAccumulator<float>& a, const TopKAccumulator<float>& b) {
-  ASSERT_EQ(a.rows(), b.rows());
-  for (std::int64_t r = 0; r < a.rows(); ++r)
-    for (int s = 0; s < a.k(); ++s) {
-      EXPECT_EQ(a.id(r, s), b.id(r, s)) << "row " << r << " slot " << s;
-      EXPECT_EQ(a.score(r, s), b.score(r, s)) << "row " << r << " slot " << s;
-    }
 }
 
 struct Case {
