@@ -93,6 +93,9 @@ void ProgressReporter::print(double now) {
       if (share < slowest) slowest = share, slowest_rank = static_cast<int>(r);
     }
   }
+  // A rank first heard from can be behind the guess above, so the job's
+  // count could fall: the lines never go back (no negative rate).
+  job_done = std::max(job_done, job_done_at_last_print_);
   const double share = std::min(0.999, static_cast<double>(job_done) / static_cast<double>(job_planned));
   const double elapsed = now - started_;
   const double rate = static_cast<double>(job_done - job_done_at_last_print_) * flops_per_entry_ /
