@@ -96,14 +96,29 @@ endfunction()
 
 # The top-level folders of the source tree: not hidden, not a build folder
 # (this one, or any that CMake has configured into: CMakeFiles/ is there
-# from the first compiler check on, CMakeCache.txt only at the end).
+# from the first compiler check on, CMakeCache.txt only at the end), and,
+# in a git checkout, holding a file git tracks: what a run leaves beside
+# the sources (scripts/demo.sh's demo-out/, a venv) is not a folder of the
+# project. (The image's build context has no .git: every folder counts.)
 function(_ringsim_top_folders source_dir out_var)
   file(GLOB entries LIST_DIRECTORIES true RELATIVE "${source_dir}" "${source_dir}/*")
+  find_program(_ringsim_git git)
+  set(tracked_only OFF)
+  if(_ringsim_git AND EXISTS "${source_dir}/.git")
+    set(tracked_only ON)
+  endif()
   set(folders "")
   foreach(entry IN LISTS entries)
     set(path "${source_dir}/${entry}")
     if(NOT IS_DIRECTORY "${path}" OR entry MATCHES "^\\." OR EXISTS "${path}/CMakeCache.txt" OR EXISTS "${path}/CMakeFiles")
       continue()
+    endif()
+    if(tracked_only)
+      execute_process(COMMAND "${_ringsim_git}" -C "${source_dir}" ls-files -- "${entry}"
+                      OUTPUT_VARIABLE tracked RESULT_VARIABLE git_status ERROR_QUIET)
+      if(git_status EQUAL 0 AND tracked STREQUAL "")
+        continue()
+      endif()
     endif()
     file(REAL_PATH "${path}" real)
     file(REAL_PATH "${CMAKE_BINARY_DIR}" binary_real)
