@@ -152,6 +152,14 @@ function(ringsim_check_include_rules source_dir)
       list(APPEND patterns "${source_dir}/${top}/*.${suffix}")
     endforeach()
     file(GLOB_RECURSE files RELATIVE "${source_dir}" ${patterns})
+    # Not the files of a build folder nested in the tree (pip builds
+    # python/ in python/build/...): one holds CMakeFiles/ from its first
+    # compiler check on.
+    file(GLOB_RECURSE build_markers LIST_DIRECTORIES true RELATIVE "${source_dir}" "${source_dir}/${top}/*/CMakeFiles")
+    foreach(marker IN LISTS build_markers)
+      get_filename_component(build_root "${marker}" DIRECTORY)
+      list(FILTER files EXCLUDE REGEX "^${build_root}/")
+    endforeach()
     foreach(file IN LISTS files)
       _ringsim_owner("${file}" owner)
       if(owner STREQUAL "")
