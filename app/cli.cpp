@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -87,6 +89,19 @@ void add_run_options(CLI::App& run, RunOptions& options) {
   });
 }
 
+// A rank that timed out waiting for a peer may be downstream of the rank
+// that actually stalled: that peer waits on it too, its own wait having
+// started about when ours did. Aborting at once could end the job before
+// that peer names the stalled rank, so this rank waits a short grace first;
+// the job ends sooner if another rank aborts it (a stop signal arrives).
+void wait_for_upstream_report(double timeout_seconds) {
+  const auto grace =
+      std::chrono::milliseconds(static_cast<std::int64_t>(std::clamp(timeout_seconds / 2, 0.0, 5.0) * 1000));
+  const auto until = std::chrono::steady_clock::now() + grace;
+  while (stop_signal() == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 int run_job_command(RunOptions options, int argc, char** argv) {
   options.command_line.assign(argv, argv + argc);
   // The transport's own start-up (OpenSSL's, an ephemeral certificate)
@@ -126,6 +141,10 @@ int run_job_command(RunOptions options, int argc, char** argv) {
   } catch (const StoppedError& e) {
     print_error(where_this_rank_is() + ": " + e.what() + "; no output was written");
     MpiSession::abort(128 + stop_signal());
+  } catch (const TimeoutError& e) {
+    print_error(where_this_rank_is() + ": " + e.what());
+    wait_for_upstream_report(bound);
+    MpiSession::abort(1);
   } catch (const std::exception& e) {
     // Only this rank knows: say so and take the job down with it, so that no
     // peer waits for us until its timeout.

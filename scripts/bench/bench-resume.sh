@@ -116,7 +116,7 @@ mpirun_pid=$!
 victim_pid=""
 while [[ -z $victim_pid ]] && kill -0 "$mpirun_pid" 2>/dev/null; do  # find the rank's process
   for p in $(pgrep -f -- "ringsim run --input $work/x.npy --out $work/killed" || true); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$victim"; then victim_pid=$p; fi
+    if grep -qx "OMPI_COMM_WORLD_RANK=$victim" <<<"$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null)"; then victim_pid=$p; fi
   done
   sleep 0.05
 done

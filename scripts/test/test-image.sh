@@ -229,7 +229,15 @@ run_two_hosts() {  # DIR LEADER_SECONDS
   [[ $code1 == 0 && $code2 == 0 ]] || why+="exit codes $code1 (algo-1) and $code2 (algo-2); "
   [[ $code1 != 0 ]] || why+=$(check_model "$dir")
 }
-sshd_started() { "${engine[@]}" diff "$1" 2>/dev/null | grep -q 'ssh_host_ed25519_key'; }
+# Whether the container's file changes (podman diff) name PATTERN. Read
+# whole first: `diff | grep -q` under pipefail fails when grep's early exit
+# cuts diff off with SIGPIPE, which made a test fail on a key that was there.
+changed_in() {  # CONTAINER PATTERN
+  local changes
+  changes=$("${engine[@]}" diff "$1" 2>/dev/null)
+  grep -q -- "$2" <<<"$changes"
+}
+sshd_started() { changed_in "$1" 'ssh_host_ed25519_key'; }
 
 # One host, `train`, then no argument: exit 0, the result equal to numpy, no
 # sshd started (its host keys are made only when it is), no failure file.
@@ -259,8 +267,8 @@ if wanted two-hosts; then
   dir=$work/two-hosts
   make_job "$dir" 2 3000 32 processes_per_host=2 wait_seconds=120
   run_two_hosts "$dir" 180
-  "${engine[@]}" diff "$c2" | grep -q '/root/.ssh/authorized_keys' || why+="the worker got no job ssh key; "
-  "${engine[@]}" diff "$c1" | grep -q '/tmp/ringsim-.*\.ssh' && why+="the leader left its job ssh key in /tmp; "
+  changed_in "$c2" '/root/.ssh/authorized_keys' || why+="the worker got no job ssh key; "
+  changed_in "$c1" '/tmp/ringsim-.*\.ssh' && why+="the leader left its job ssh key in /tmp; "
   grep -q 'kex_exchange_identification' "$work/$c2.log" && why+="the worker's sshd logged kex_exchange_identification (the leader's port probe); "
   for k in 1 2; do [[ -z $(failure_of "$dir/algo-$k") ]] || why+="algo-$k failure file: $(failure_of "$dir/algo-$k"); "; done
   if [[ -z $why ]]; then ok "two-hosts (2 x 2 ranks over ssh): exit 0 on both in $took s, model equals numpy, job key exchanged and removed"
@@ -381,7 +389,7 @@ for run in sigterm-worker-waits sigterm-leader-waits; do
   [[ $code != 0 && $code != 124 ]] || why+="exit code $code; "
   awk -v a="$took" 'BEGIN { exit !(a <= 5) }' || why+="ended $took s after SIGTERM, bound 5 s; "
   [[ -n $(failure_of "$dir/algo-$k") ]] || why+="no failure file; "
-  "${engine[@]}" diff "$c" | grep -q '/tmp/ringsim-.*\.ssh' && why+="the job ssh key was left in /tmp; "
+  changed_in "$c" '/tmp/ringsim-.*\.ssh' && why+="the job ssh key was left in /tmp; "
   if [[ -z $why ]]; then ok "$run (algo-$k alone, SIGTERM while it waits): exit $code in $took s; failure: $(failure_of "$dir/algo-$k" | cut -c1-150)"
   else fail "$run: $why(exit $code in $took s)"; show "$c"; fi
 done

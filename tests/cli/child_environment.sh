@@ -24,7 +24,7 @@ launcher=$!
 # This test's processes: the tag in their environment.
 ours() {
   for environ in /proc/[0-9]*/environ; do
-    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx "RINGSIM_ENV_TEST_TAG=$tag" && basename "$(dirname "$environ")"
+    grep -qx "RINGSIM_ENV_TEST_TAG=$tag" <<<"$(tr '\0' '\n' <"$environ" 2>/dev/null)" && basename "$(dirname "$environ")"
   done
 }
 stopped=""

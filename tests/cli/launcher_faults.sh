@@ -24,7 +24,7 @@ start_job() {  # DIR
 rank_pid() {  # R
   local pid
   for pid in $(pgrep -P "$mpirun"); do
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$pid"; return; }
+    grep -qx "OMPI_COMM_WORLD_RANK=$1" <<<"$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null)" && { echo "$pid"; return; }
   done
 }
 

@@ -100,7 +100,7 @@ check "leader waiting for its worker" "$work/l/algo-1" "while the leader waited 
 # worker's sshd. Hosts 127.0.0.1 and 127.0.0.2 (numeric: no name lookup);
 # the worker's sshd is a stand-in that listens nowhere, so the leader's probe
 # of 127.0.0.2:22 is refused and it keeps waiting.
-if ss -ltn | awk '{print $4}' | grep -qE '(^|[^0-9])(0\.0\.0\.0|\*|127\.0\.0\.2|\[::\]):22$'; then
+if grep -qE '(^|[^0-9])(0\.0\.0\.0|\*|127\.0\.0\.2|\[::\]):22$' <<<"$(ss -ltn | awk '{print $4}')"; then
   echo "note: something listens on port 22 here; the sshd wait case is left out"
 else
   hosts='["127.0.0.1","127.0.0.2"]'

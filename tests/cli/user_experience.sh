@@ -19,7 +19,7 @@ if ((code != 0)); then
   fail "progress: the job exited $code"; cat "$work/progress.err"
 elif ((lines < 3)); then
   fail "progress: $lines lines"; cat "$work/progress.err"
-elif grep "progress:" "$work/progress.err" | grep -vqE "$ring_line|$write_line"; then
+elif grep -vqE "$ring_line|$write_line" <<<"$(grep "progress:" "$work/progress.err")"; then
   fail "progress: a line without rank, host, step, share, ETA or rate"; grep "progress:" "$work/progress.err"
 else
   # The share of pairs done never falls and grows over the job. The ETA is
