@@ -11,8 +11,10 @@ namespace ringsim {
 // ((0+1)+(2+3))+((4+5)+(6+7)), and the last d mod 8 columns one by one.
 // Eight independent chains run about four times faster than one, and the
 // compiler may put the lanes in one vector register without changing a
-// bit; it may not fuse a product into an addition (fp-contract off, which
-// is also why no fused multiply-add is written here). float32 values
+// bit; it may not fuse a product into an addition (fp-contract off: the
+// pragma below, and the file's -ffp-contract=off in kernels/CMakeLists.txt
+// for the target clones, which GCC's pragma does not reach; also why no
+// fused multiply-add is written here). float32 values
 // multiply exactly in double; only the sums round.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -30,8 +32,11 @@ double lanes_total(const double* lane) {
 
 }  // namespace
 
+// Compiled for AVX-512, AVX2 and baseline, picked at run time: the lanes
+// fill one vector register, or two, or four; each lane's sums are the same.
 template <class Scalar>
-double canonical_dot(const Scalar* a, const Scalar* b, std::int64_t d) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) double canonical_dot(const Scalar* a, const Scalar* b,
+                                                                                  std::int64_t d) {
   double lanes[kLanes] = {};
   const std::int64_t whole = d / kLanes * kLanes;
   for (std::int64_t i = 0; i < whole; i += kLanes)

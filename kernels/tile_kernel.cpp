@@ -89,7 +89,7 @@ ExactTopKCandidates<Scalar>& TopKConsumer<Scalar>::candidates() {
 template <class Scalar>
 void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlace& place) {
   if (this->rescore_) {
-    candidates().scan(tile, place, false, own_, visiting_);
+    candidates().scan(tile, place, false, own_, visiting_, *this->rescore_);
     return;
   }
   select_topk(tile, place.own_local, place.own_global0, place.visiting_local, place.visiting_global0, place.diagonal,
@@ -99,7 +99,7 @@ void TopKConsumer<Scalar>::consume(const ColMatrix<Scalar>& tile, const TilePlac
 template <class Scalar>
 void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, const TilePlace& place) {
   if (this->rescore_) {
-    candidates().scan(tile, place, true, own_, visiting_);
+    candidates().scan(tile, place, true, own_, visiting_, *this->rescore_);
     return;
   }
   select_topk(tile, place.visiting_local, place.visiting_global0, place.own_local, place.own_global0, place.diagonal,
@@ -108,7 +108,7 @@ void TopKConsumer<Scalar>::consume_transposed(const ColMatrix<Scalar>& tile, con
 
 template <class Scalar>
 void TopKConsumer<Scalar>::end_assignment() {
-  if (candidates_ && this->rescore_) candidates_->settle(own_, visiting_, *this->rescore_);
+  if (candidates_ && this->rescore_) candidates_->settle(*this->rescore_);
 }
 
 template <class Scalar>
