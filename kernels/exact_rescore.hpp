@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/errors.hpp"
 #include "kernels/matrix.hpp"
 
 namespace ringsim {
@@ -42,19 +43,32 @@ struct RescoreStats {
 template <class Scalar>
 class ExactRescore {
  public:
-  explicit ExactRescore(double bound) : bound_(bound) {}
+  // B, and its part for a pair's arithmetic (score_bound.hpp): without
+  // row terms the pair part is B itself.
+  explicit ExactRescore(double bound, double pair_bound = -1)
+      : bound_(bound), pair_bound_(pair_bound < 0 ? bound : pair_bound) {}
 
   // B: |fast score - canonical score| never exceeds it.
   double bound() const { return bound_; }
-  void set_own(const RowMatrix<Scalar>& rows) {
+  // Sharper, per pair: |fast - canonical| <= pair_bound() + the two rows'
+  // terms (score_bound.hpp's row_term; none given: 0).
+  double pair_bound() const { return pair_bound_; }
+  void set_own(const RowMatrix<Scalar>& rows, std::vector<double> row_terms = {}) {
     own_ = &rows;
     canonical_norms(rows, own_norms_);
     counts_.assign(static_cast<std::size_t>(rows.rows()), 0);
+    own_terms_.set(rows.rows(), std::move(row_terms));
   }
-  void set_visiting(const RowMatrix<Scalar>& rows) {
+  void set_visiting(const RowMatrix<Scalar>& rows, std::vector<double> row_terms = {}) {
     visiting_ = &rows;
     canonical_norms(rows, visiting_norms_);
+    visiting_terms_.set(rows.rows(), std::move(row_terms));
   }
+  // A row's term, and the largest of its block's.
+  double own_term(std::int64_t row) const { return own_terms_.of(row); }
+  double visiting_term(std::int64_t row) const { return visiting_terms_.of(row); }
+  double own_term_max() const { return own_terms_.max; }
+  double visiting_term_max() const { return visiting_terms_.max; }
 
   // The canonical score of own row `own_local` and visiting row
   // `visiting_local` (local indices), counted at the own row.
@@ -90,7 +104,21 @@ class ExactRescore {
     for (std::int64_t at = 0; at < size; at += 64) __builtin_prefetch(bytes + at);
   }
 
+  struct RowTerms {
+    std::vector<double> terms;  // per row; empty: every term 0
+    double max = 0;
+    void set(std::int64_t rows, std::vector<double> given) {
+      terms = std::move(given);
+      RINGSIM_ENFORCE(terms.empty() || static_cast<std::int64_t>(terms.size()) == rows,
+                      "row terms given for another block");
+      max = terms.empty() ? 0 : *std::max_element(terms.begin(), terms.end());
+    }
+    double of(std::int64_t row) const { return terms.empty() ? 0 : terms[static_cast<std::size_t>(row)]; }
+  };
+
   double bound_;
+  double pair_bound_;
+  RowTerms own_terms_, visiting_terms_;
   const RowMatrix<Scalar>* own_ = nullptr;
   const RowMatrix<Scalar>* visiting_ = nullptr;
   std::vector<double> own_norms_, visiting_norms_;  // canonical squared norms

@@ -20,13 +20,13 @@ constexpr std::int64_t kBlock = 64;  // scores judged at once; a multiple of 8
 // so it vectorises; almost every block of a tile has none.
 template <class Scalar>
 __attribute__((target_clones("avx512f", "avx2", "default"))) bool flag_exact_candidates(
-    const Scalar* scores, const Scalar* row_bar, const Scalar* row_kth, std::int64_t n, Scalar column_bar,
-    Scalar column_kth, Scalar exact_slack, std::uint8_t* flags) {
+    const Scalar* scores, const Scalar* row_bar, const Scalar* row_kth, const Scalar* row_slack, std::int64_t n,
+    Scalar column_bar, Scalar column_kth, Scalar column_slack, std::uint8_t* flags) {
   int hits = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const Scalar s = scores[i];
-    const Scalar reach = s + exact_slack;
-    const int flag = ((s >= row_bar[i]) & (reach >= row_kth[i])) | (((s >= column_bar) & (reach >= column_kth)) << 1);
+    const int flag = ((s >= row_bar[i]) & (s + row_slack[i] >= row_kth[i])) |
+                     (((s >= column_bar) & (s + column_slack >= column_kth)) << 1);
     flags[i] = static_cast<std::uint8_t>(flag);
     hits |= flag;
   }
@@ -39,11 +39,7 @@ constexpr Scalar kLowest = -std::numeric_limits<Scalar>::infinity();
 }  // namespace
 
 template <class Scalar>
-ExactTopKCandidates<Scalar>::ExactTopKCandidates(int k, double bound)
-    : k_(k),
-      capacity_(std::clamp(2 * k + 32, 32, 256)),
-      fast_slack_(static_cast<Scalar>(2 * bound + kCandidateRoundingSlack)),
-      exact_slack_(static_cast<Scalar>(bound + kCandidateRoundingSlack)) {}
+ExactTopKCandidates<Scalar>::ExactTopKCandidates(int k) : k_(k), capacity_(std::clamp(2 * k + 32, 32, 256)) {}
 
 template <class Scalar>
 void ExactTopKCandidates<Scalar>::Side::fit(std::int64_t rows, int k, int capacity) {
@@ -52,6 +48,20 @@ void ExactTopKCandidates<Scalar>::Side::fit(std::int64_t rows, int k, int capaci
   bar.assign(static_cast<std::size_t>(rows), kLowest<Scalar>);
   buffers.resize(static_cast<std::size_t>(rows * capacity));
   count.assign(static_cast<std::size_t>(rows), 0);
+  exact_slack.resize(static_cast<std::size_t>(rows));
+  fast_slack.resize(static_cast<std::size_t>(rows));
+}
+
+template <class Scalar>
+void ExactTopKCandidates<Scalar>::Side::set_slacks(const ExactRescore<Scalar>& rescore, bool own_block) {
+  const double other_max = own_block ? rescore.visiting_term_max() : rescore.own_term_max();
+  for (std::size_t row = 0; row < bar.size(); ++row) {
+    const auto r = static_cast<std::int64_t>(row);
+    const double bound =
+        rescore.pair_bound() + (own_block ? rescore.own_term(r) : rescore.visiting_term(r)) + other_max;
+    exact_slack[row] = static_cast<Scalar>(bound + kCandidateRoundingSlack);
+    fast_slack[row] = static_cast<Scalar>(2 * bound + kCandidateRoundingSlack);
+  }
 }
 
 template <class Scalar>
@@ -65,7 +75,7 @@ void ExactTopKCandidates<Scalar>::keep(Side& side, std::int64_t row, Scalar fast
       --at;
     }
     best[at] = fast;
-    side.bar[static_cast<std::size_t>(row)] = best[k_ - 1] - fast_slack_;
+    side.bar[static_cast<std::size_t>(row)] = best[k_ - 1] - side.fast_slack[static_cast<std::size_t>(row)];
   }
   Candidate* buffer = side.buffers.data() + row * capacity_;
   std::int32_t& count = side.count[static_cast<std::size_t>(row)];
@@ -84,6 +94,7 @@ void ExactTopKCandidates<Scalar>::rescore_row(Side& side, std::int64_t row) {
   std::int32_t& count = side.count[static_cast<std::size_t>(row)];
   std::sort(buffer, buffer + count, [](const Candidate& a, const Candidate& b) { return a.fast > b.fast; });
   const Scalar bar = side.bar[static_cast<std::size_t>(row)];
+  const Scalar slack = side.exact_slack[static_cast<std::size_t>(row)];
   TopKAccumulator<Scalar>& lists = *side.lists;
   const auto prefetch = [&](const Candidate& c) {
     side.own_side ? rescore_->prefetch(row, c.other) : rescore_->prefetch(c.other, row);
@@ -91,7 +102,7 @@ void ExactTopKCandidates<Scalar>::rescore_row(Side& side, std::int64_t row) {
   if (count > 0) prefetch(buffer[0]);
   for (const Candidate* c = buffer; c != buffer + count; ++c) {
     // Below either bar: so is every later one.
-    if (c->fast < bar || c->fast + exact_slack_ < lists.kth_score(row)) break;
+    if (c->fast < bar || c->fast + slack < lists.kth_score(row)) break;
     if (c + 1 != buffer + count) prefetch(c[1]);
     offer(side, row, *c);
   }
@@ -110,9 +121,9 @@ void ExactTopKCandidates<Scalar>::rescore_best(Side& side, std::int64_t row) {
   TopKAccumulator<Scalar>& lists = *side.lists;
   for (std::int32_t c = 0; c < best; ++c) offer(side, row, buffer[c]);
   const Scalar kth = lists.kth_score(row);
+  const Scalar slack = side.exact_slack[static_cast<std::size_t>(row)];
   count = static_cast<std::int32_t>(
-      std::remove_if(buffer + best, buffer + count, [&](const Candidate& c) { return c.fast + exact_slack_ < kth; }) -
-      buffer);
+      std::remove_if(buffer + best, buffer + count, [&](const Candidate& c) { return c.fast + slack < kth; }) - buffer);
   std::move(buffer + best, buffer + count, buffer);
   count -= best;
   if (count > capacity_ / 2) rescore_row(side, row);
@@ -121,15 +132,14 @@ void ExactTopKCandidates<Scalar>::rescore_best(Side& side, std::int64_t row) {
 template <class Scalar>
 void ExactTopKCandidates<Scalar>::offer(Side& side, std::int64_t row, const Candidate& c) {
   TopKAccumulator<Scalar>& lists = *side.lists;
-  if (c.fast + exact_slack_ < lists.kth_score(row)) return;
+  if (c.fast + side.exact_slack[static_cast<std::size_t>(row)] < lists.kth_score(row)) return;
   const double score = side.own_side ? rescore_->score(row, c.other) : rescore_->score(c.other, row);
   lists.offer(row, static_cast<Scalar>(static_cast<float>(score)), side.other_global0 + c.other);
 }
 
 template <class Scalar>
-void ExactTopKCandidates<Scalar>::scan(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed,
-                                       TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting,
-                                       ExactRescore<Scalar>& rescore) {
+void ExactTopKCandidates<Scalar>::attach(const TilePlace& place, TopKAccumulator<Scalar>& own,
+                                         TopKAccumulator<Scalar>& visiting, ExactRescore<Scalar>& rescore) {
   rescore_ = &rescore;
   // A diagonal assignment (one block against itself) keeps one list: each
   // row's k best fast scores over all its pairs, not two halves with a
@@ -146,6 +156,20 @@ void ExactTopKCandidates<Scalar>::scan(const ColMatrix<Scalar>& tile, const Tile
     visiting_.own_side = false;
     visiting_.other_global0 = place.own_global0;
   }
+  if (fresh_) {
+    // The assignment's first tile: its blocks' terms are known now.
+    own_.set_slacks(rescore, true);
+    if (!one_block_) visiting_.set_slacks(rescore, false);
+    fresh_ = false;
+  }
+}
+
+template <class Scalar>
+void ExactTopKCandidates<Scalar>::scan(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed,
+                                       TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting,
+                                       ExactRescore<Scalar>& rescore) {
+  attach(place, own, visiting, rescore);
+  Side& visiting_side = one_block_ ? own_ : visiting_;
   Side& rows = transposed ? visiting_side : own_;
   Side& columns = transposed ? own_ : visiting_side;
   const TopKAccumulator<Scalar>& row_lists = transposed ? visiting : own;
@@ -161,13 +185,15 @@ void ExactTopKCandidates<Scalar>::scan(const ColMatrix<Scalar>& tile, const Tile
     const Scalar* scores = tile.col(j).data();
     const Scalar* row_bar = rows.bar.data() + row_local;
     const Scalar* row_kth = row_lists.kth_scores() + row_local;
+    const Scalar* row_slack = rows.exact_slack.data() + row_local;
     const Scalar& col_bar = columns.bar[static_cast<std::size_t>(col)];
+    const Scalar col_slack = columns.exact_slack[static_cast<std::size_t>(col)];
     for (std::int64_t block = 0; block < i_end; block += kBlock) {
       const std::int64_t n = std::min(kBlock, i_end - block);
       // The column's exact k-th as it stands (re-scoring the column's row raises it).
       const Scalar col_kth = column_lists.kth_score(col);
-      if (!flag_exact_candidates(scores + block, row_bar + block, row_kth + block, n, col_bar, col_kth, exact_slack_,
-                                 flags))
+      if (!flag_exact_candidates(scores + block, row_bar + block, row_kth + block, row_slack + block, n, col_bar,
+                                 col_kth, col_slack, flags))
         continue;
       std::fill(flags + n, flags + kBlock, std::uint8_t{0});
       // Only the flagged scores, eight flags a word.
@@ -180,7 +206,7 @@ void ExactTopKCandidates<Scalar>::scan(const ColMatrix<Scalar>& tile, const Tile
           const std::int64_t i = block + word_at + byte;
           const Scalar s = scores[i];
           if (flags[i - block] & 1) keep(rows, row_local + i, s, col);
-          if ((flags[i - block] & 2) && s >= col_bar && s + exact_slack_ >= column_lists.kth_score(col))
+          if ((flags[i - block] & 2) && s >= col_bar && s + col_slack >= column_lists.kth_score(col))
             keep(columns, col, s, row_local + i);
         }
       }
@@ -199,6 +225,7 @@ void ExactTopKCandidates<Scalar>::settle(ExactRescore<Scalar>& rescore) {
     std::fill(side->best.begin(), side->best.end(), kLowest<Scalar>);
     std::fill(side->bar.begin(), side->bar.end(), kLowest<Scalar>);
   }
+  fresh_ = true;
 }
 
 template class ExactTopKCandidates<float>;

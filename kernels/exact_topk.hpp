@@ -12,7 +12,10 @@
 // rounding lists keep); a pair that enters has canonical >= that, and fast
 // >= canonical - B >= f - 2B - 2^-24. The exact lists' own k-th h bounds it
 // too: fast >= h - B - 2^-24. Candidates are kept below neither bar, with
-// kCandidateRoundingSlack for the rounding of the bars themselves.
+// kCandidateRoundingSlack for the rounding of the bars themselves. B here
+// is the row's own: the pair part of the bound, the row's term and the
+// largest term of the other block (score_bound.hpp), which bounds every
+// pair of the row.
 //
 // Memory is bounded: each row has a buffer of 2k + 32 candidates (at most
 // 256: 4 KiB a row, less than its list of k when k is that large). A full
@@ -37,7 +40,7 @@ struct TilePlace;
 template <class Scalar>
 class ExactTopKCandidates {
  public:
-  ExactTopKCandidates(int k, double bound);
+  explicit ExactTopKCandidates(int k);
 
   // The candidates of one tile (tile(i, j): row-side row i, column-side
   // row j; `transposed`: the row side is the visiting block), judged
@@ -58,15 +61,24 @@ class ExactTopKCandidates {
   // fast score must reach, their candidate buffers, and where re-scored
   // candidates go (the exact lists; own_side: the rows are the own block's).
   struct Side {
-    std::vector<Scalar> best;         // rows x k
-    std::vector<Scalar> bar;          // per row: k-th best fast - fast_slack
+    std::vector<Scalar> best;  // rows x k
+    std::vector<Scalar> bar;   // per row: k-th best fast - fast_slack
+    // Per row, from its bound B_x (pair part + its term + the other
+    // block's largest term): B_x + rounding below the exact k-th, and
+    // 2 B_x + rounding below the fast k-th.
+    std::vector<Scalar> exact_slack, fast_slack;
     std::vector<Candidate> buffers;   // rows x capacity
     std::vector<std::int32_t> count;  // per row: candidates in its buffer
     TopKAccumulator<Scalar>* lists = nullptr;
     bool own_side = true;
     std::int64_t other_global0 = 0;  // global id of the other block's row 0
     void fit(std::int64_t rows, int k, int capacity);
+    void set_slacks(const ExactRescore<Scalar>& rescore, bool own_block);
   };
+  // Points the sides at this tile's lists and blocks (the assignment's
+  // first tile: also their slacks).
+  void attach(const TilePlace& place, TopKAccumulator<Scalar>& own, TopKAccumulator<Scalar>& visiting,
+              ExactRescore<Scalar>& rescore);
   void keep(Side& side, std::int64_t row, Scalar fast, std::int64_t other);
   // Re-scores row `row`'s candidates still in reach, best first, and
   // empties its buffer.
@@ -77,9 +89,8 @@ class ExactTopKCandidates {
   void offer(Side& side, std::int64_t row, const Candidate& c);
 
   int k_;
-  int capacity_;        // candidates buffered per row
-  Scalar fast_slack_;   // 2B + rounding: below the fast k-th
-  Scalar exact_slack_;  // B + rounding: below the exact k-th
+  int capacity_;       // candidates buffered per row
+  bool fresh_ = true;  // no tile of the current assignment scanned yet
   Side own_, visiting_;
   bool one_block_ = false;                   // own and visiting lists are one (a diagonal assignment): own_ serves both
   ExactRescore<Scalar>* rescore_ = nullptr;  // the current assignment's

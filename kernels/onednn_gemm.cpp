@@ -1,5 +1,6 @@
 #include "kernels/onednn_gemm.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -27,6 +28,26 @@ void to_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out) {
     bits += 0x7fff + ((bits >> 16) & 1);
     out.values[static_cast<std::size_t>(i)] = static_cast<std::uint16_t>(bits >> 16);
   }
+}
+
+std::vector<double> bfloat16_residual_norms(const RowMatrix<float>& rows, const Bf16Rows& copy) {
+  std::vector<double> norms(static_cast<std::size_t>(rows.rows()));
+  const double d = static_cast<double>(rows.cols());
+  // Each difference is exact in double (two floats within a factor of two);
+  // squares and the sum round: at most (d + 2) half-units of double, and
+  // the sqrt one more, covered by the factor.
+  const double round_up = 1 + (d + 4) * 0x1p-52;
+  for (std::int64_t r = 0; r < rows.rows(); ++r) {
+    const float* row = rows.row(r).data();
+    const std::uint16_t* rounded = copy.row(r);
+    double sum = 0;
+    for (std::int64_t c = 0; c < rows.cols(); ++c) {
+      const double difference = static_cast<double>(bfloat16_value(rounded[c])) - static_cast<double>(row[c]);
+      sum += difference * difference;
+    }
+    norms[static_cast<std::size_t>(r)] = std::sqrt(sum) * round_up;
+  }
+  return norms;
 }
 
 float bfloat16_value(std::uint16_t bits) {

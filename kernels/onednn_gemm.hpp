@@ -21,6 +21,9 @@ struct Bf16Rows {
 };
 void to_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out);
 float bfloat16_value(std::uint16_t bits);
+// Per row, |bf16 copy - row| (Euclidean), rounded up: each row's share of
+// the error bound (score_bound.hpp's row_term).
+std::vector<double> bfloat16_residual_norms(const RowMatrix<float>& rows, const Bf16Rows& copy);
 
 // Whether oneDNN runs bfloat16 natively here (AVX512_BF16 or AMX), and the
 // instruction set it reports, for logs ("avx512_core_bf16", ...).

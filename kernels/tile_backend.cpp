@@ -20,22 +20,29 @@ template <class Scalar>
 CpuTileBackend<Scalar>::~CpuTileBackend() = default;
 
 template <class Scalar>
-void CpuTileBackend<Scalar>::prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised,
-                                     std::unique_ptr<Bf16Rows>& bf16) {
+std::vector<double> CpuTileBackend<Scalar>::prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised,
+                                                    std::unique_ptr<Bf16Rows>& bf16) {
   if (!rescore_) {
     const GemmPrecision precision = rule_.bfloat16                   ? GemmPrecision::bfloat16
                                     : std::is_same_v<Scalar, double> ? GemmPrecision::float64
                                                                      : GemmPrecision::float32;
-    rescore_.emplace(score_bound(precision, std::max<std::int64_t>(1, rows.cols())));
+    const std::int64_t d = std::max<std::int64_t>(1, rows.cols());
+    rescore_.emplace(score_bound(precision, d), pair_bound(precision, d));
   }
   normalised = rows;
   normalize_rows(normalised);
+  std::vector<double> terms;
   if constexpr (std::is_same_v<Scalar, float>) {
     if (rule_.bfloat16) {
       if (!bf16) bf16 = std::make_unique<Bf16Rows>();
       to_bfloat16(normalised, *bf16);
+      // Each row's share of the bound, from its own rounding.
+      terms = bfloat16_residual_norms(normalised, *bf16);
+      const std::int64_t d = std::max<std::int64_t>(1, rows.cols());
+      for (double& term : terms) term = row_term(GemmPrecision::bfloat16, d, term);
     }
   }
+  return terms;
 }
 
 template <class Scalar>
@@ -44,9 +51,9 @@ void CpuTileBackend<Scalar>::upload_own(const RowMatrix<Scalar>& rows) {
     own_ = &rows;
     return;
   }
-  prepare(rows, own_normalised_, own_bf16_);
+  std::vector<double> terms = prepare(rows, own_normalised_, own_bf16_);
   own_ = &own_normalised_;
-  rescore_->set_own(rows);
+  rescore_->set_own(rows, std::move(terms));
 }
 
 template <class Scalar>
@@ -55,9 +62,9 @@ void CpuTileBackend<Scalar>::upload_visiting(const RowMatrix<Scalar>& rows) {
     visiting_ = &rows;
     return;
   }
-  prepare(rows, visiting_normalised_, visiting_bf16_);
+  std::vector<double> terms = prepare(rows, visiting_normalised_, visiting_bf16_);
   visiting_ = &visiting_normalised_;
-  rescore_->set_visiting(rows);
+  rescore_->set_visiting(rows, std::move(terms));
 }
 
 template <class Scalar>

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernels/exact_rescore.hpp"
 #include "kernels/matrix.hpp"
@@ -95,8 +96,10 @@ class CpuTileBackend final : public TileBackend<Scalar> {
 
  private:
   // Exact rule: the GEMM's operand made from rows as given (normalised,
-  // and for bfloat16 converted, once per upload).
-  void prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised, std::unique_ptr<Bf16Rows>& bf16);
+  // and for bfloat16 converted, once per upload); returns the rows' terms
+  // of the bound (score_bound.hpp's row_term; none for float32/float64).
+  std::vector<double> prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised,
+                              std::unique_ptr<Bf16Rows>& bf16);
 
   TileRule rule_;
   const RowMatrix<Scalar>* own_ = nullptr;  // what the GEMM multiplies

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/errors.hpp"
+#include "kernels/score_bound.hpp"
 #include "kernels/tile_backend.hpp"
 
 namespace ringsim {
@@ -82,7 +83,7 @@ TopKConsumer<Scalar>::~TopKConsumer() = default;
 
 template <class Scalar>
 ExactTopKCandidates<Scalar>& TopKConsumer<Scalar>::candidates() {
-  if (!candidates_) candidates_ = std::make_unique<ExactTopKCandidates<Scalar>>(own_.k(), this->rescore_->bound());
+  if (!candidates_) candidates_ = std::make_unique<ExactTopKCandidates<Scalar>>(own_.k());
   return *candidates_;
 }
 
@@ -125,12 +126,19 @@ void TopKConsumer<Scalar>::offer_rescored(std::int64_t own_local, std::int64_t v
 // A pair is a candidate when its fast score s >= T - B (rounded down to
 // Scalar): a canonical score c >= T has s >= c - B >= T - B. It is kept when
 // c >= T, with c as its score (written rounded to float32).
+namespace {
+// The largest Scalar at or below `value`.
+template <class Scalar>
+Scalar rounded_down(double value) {
+  Scalar rounded = static_cast<Scalar>(value);
+  if (static_cast<double>(rounded) > value) rounded = std::nextafter(rounded, -std::numeric_limits<Scalar>::infinity());
+  return rounded;
+}
+}  // namespace
+
 template <class Scalar>
 Scalar ThresholdConsumer<Scalar>::exact_bar() const {
-  const double lowest = exact_threshold_ - this->rescore_->bound();
-  Scalar bar = static_cast<Scalar>(lowest);
-  if (static_cast<double>(bar) > lowest) bar = std::nextafter(bar, -std::numeric_limits<Scalar>::infinity());
-  return bar;
+  return rounded_down<Scalar>(exact_threshold_ - this->rescore_->bound());
 }
 
 template <class Scalar>
@@ -141,18 +149,29 @@ void ThresholdConsumer<Scalar>::add_rescored(std::int64_t own_local, std::int64_
     add(place.own_global0 + own_local, place.visiting_global0 + visiting_local, static_cast<Scalar>(c));
 }
 
+// Per pair the bar is sharper: T - (pair part + both rows' terms), so a
+// tile's column has the bar T - pair part - its own term (rounded down)
+// and a row's score reaches it with the row's term (plus rounding) added.
 template <class Scalar>
 void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, const TilePlace& place, bool transposed) {
-  const Scalar bar = exact_bar();
+  const ExactRescore<Scalar>& rescore = *this->rescore_;
   const std::int64_t row_local = transposed ? place.visiting_local : place.own_local;
   const std::int64_t column_local = transposed ? place.own_local : place.visiting_local;
   const std::int64_t m = tile.rows();
+  // The row side's terms, with the rounding of the float comparison.
+  row_slack_.resize(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) {
+    const double term = transposed ? rescore.visiting_term(row_local + i) : rescore.own_term(row_local + i);
+    row_slack_[static_cast<std::size_t>(i)] = static_cast<Scalar>(term + kCandidateRoundingSlack);
+  }
   for (std::int64_t j = 0; j < tile.cols(); ++j) {
     const std::int64_t col_local = column_local + j;
+    const double column_term = transposed ? rescore.own_term(col_local) : rescore.visiting_term(col_local);
+    const Scalar bar = rounded_down<Scalar>(exact_threshold_ - rescore.pair_bound() - column_term);
     const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(col_local - row_local, 0, m) : m;
     const Scalar* column = tile.col(j).data();
     for (std::int64_t i = 0; i < i_end; ++i) {
-      if (!(column[i] >= bar)) continue;
+      if (!(column[i] + row_slack_[static_cast<std::size_t>(i)] >= bar)) continue;
       // add_rescored takes (own, visiting): the own row is the column side when transposed.
       if (transposed)
         add_rescored(col_local, row_local + i, place);

@@ -171,6 +171,7 @@ class ThresholdConsumer : public TileConsumer<Scalar> {
   PairOrder order_;
   std::vector<ScoredPair<Scalar>> pairs_;
   bool over_cap_ = false;
+  std::vector<Scalar> row_slack_;  // consume_exact's: a tile's row terms
 };
 
 // Copies tiles into one dense band for the assignment (full mode).

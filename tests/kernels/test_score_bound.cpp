@@ -93,6 +93,31 @@ Worst bfloat16_gemm_error(const RowMatrix<float>& given) {
   return worst;
 }
 
+// The sharper bound per pair for the bfloat16 GEMM: |fast - canonical| <=
+// pair_bound + row_term(x) + row_term(y), each row's term from its own
+// rounding residual. Returns the largest ratio of error to that bound (at
+// most 1 where it holds) with the row terms scaled by `term_scale`.
+double bfloat16_pair_bound_ratio(const RowMatrix<float>& given, double term_scale) {
+  RowMatrix<float> unit = given;
+  normalize_rows(unit);
+  Bf16Rows bf16;
+  to_bfloat16(unit, bf16);
+  std::vector<double> terms = bfloat16_residual_norms(unit, bf16);
+  for (double& t : terms) t = term_scale * row_term(GemmPrecision::bfloat16, given.cols(), t);
+  std::vector<float> fast(static_cast<std::size_t>(given.rows() * given.rows()));
+  OnednnBf16Gemm gemm;
+  gemm.multiply(bf16, 0, given.rows(), bf16, 0, given.rows(), fast.data());
+  const double pair = pair_bound(GemmPrecision::bfloat16, given.cols());
+  double ratio = 0;
+  for (std::int64_t i = 0; i < given.rows(); ++i)
+    for (std::int64_t j = 0; j < given.rows(); ++j) {
+      const double c = canonical_cosine(given.row(i).data(), given.row(j).data(), given.cols());
+      const double error = std::abs(static_cast<double>(fast[i * given.rows() + j]) - c);
+      ratio = std::max(ratio, error / (pair + terms[i] + terms[j]));
+    }
+  return ratio;
+}
+
 // The GPU's tensor-core GEMMs as the host can mimic them: unit rows with
 // `dropped` low mantissa bits cut (TF32: 13, the conversion the bound
 // assumes) or rounded to nearest even (bfloat16: 16), products summed in
@@ -146,6 +171,41 @@ TEST(ScoreBound, HoldsForTheBfloat16Gemm) {
           EXPECT_GT(w.error, score_bound(GemmPrecision::float32, d));
         }
       }
+}
+
+TEST(ScoreBound, PairBoundHoldsForTheBfloat16Gemm) {
+  if (!onednn_available()) GTEST_SKIP() << "built without oneDNN";
+  double tightest = 0;
+  for (const std::int64_t d : kWidths)
+    for (const std::uint64_t seed : {1, 2, 3})
+      for (const auto& x : {worst_case_rows(d, seed), random_rows(60, d, seed)}) {
+        const double ratio = bfloat16_pair_bound_ratio(x, 1);
+        EXPECT_LE(ratio, 1) << "bfloat16 d=" << d << " seed=" << seed;
+        tightest = std::max(tightest, ratio);
+      }
+  // Not vacuous: with the row terms a fifth of what they are, some pair errs
+  // beyond the bound (the terms carry the rounding of the inputs).
+  double cut = 0;
+  for (const std::uint64_t seed : {1, 2, 3})
+    cut = std::max(cut, bfloat16_pair_bound_ratio(random_rows(60, 256, seed), 0.2));
+  EXPECT_GT(cut, 1);
+  EXPECT_GT(tightest, 0.2);
+}
+
+// Typical rows round by much less than the worst case: their terms, and so
+// the per-pair bound, are well below B (what makes it worth having).
+TEST(ScoreBound, RowTermsOfTypicalRowsAreFarBelowTheWorstCase) {
+  if (!onednn_available()) GTEST_SKIP() << "built without oneDNN";
+  RowMatrix<float> unit = random_rows(200, 256, 7);
+  normalize_rows(unit);
+  Bf16Rows bf16;
+  to_bfloat16(unit, bf16);
+  double largest = 0;
+  for (const double e : bfloat16_residual_norms(unit, bf16))
+    largest = std::max(largest, row_term(GemmPrecision::bfloat16, 256, e));
+  const double b = score_bound(GemmPrecision::bfloat16, 256);
+  EXPECT_LT(pair_bound(GemmPrecision::bfloat16, 256) + 2 * largest, 0.6 * b);
+  EXPECT_EQ(pair_bound(GemmPrecision::float32, 256), score_bound(GemmPrecision::float32, 256));
 }
 
 TEST(ScoreBound, HoldsForTensorCoreCopies) {
