@@ -1,11 +1,13 @@
 #include "kernels/onednn_gemm.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <tuple>
 
 #include "common/errors.hpp"
+#include "kernels/normalize.hpp"
 
 #ifdef RINGSIM_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
@@ -15,39 +17,64 @@ extern "C" void omp_set_num_threads(int);
 
 namespace ringsim {
 
+namespace {
+
+// Round to nearest even on the 16 bits dropped (no NaN reaches here: rows
+// are finite and normalised).
+std::uint16_t bfloat16_bits(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<std::uint16_t>(bits >> 16);
+}
+
+// |copy - row| (Euclidean), rounded up. Each difference is exact in double
+// (two floats within a factor of two); squares and the sum round: at most
+// (d + 2) half-units of double, and the sqrt one more, covered by the factor.
+double residual_norm(const float* row, const std::uint16_t* copy, std::int64_t d) {
+  double sum = 0;
+  for (std::int64_t c = 0; c < d; ++c) {
+    const double difference = static_cast<double>(bfloat16_value(copy[c])) - static_cast<double>(row[c]);
+    sum += difference * difference;
+  }
+  return std::sqrt(sum) * (1 + (static_cast<double>(d) + 4) * 0x1p-52);
+}
+
+}  // namespace
+
 void to_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out) {
   out.rows = rows.rows();
   out.cols = rows.cols();
   out.values.resize(static_cast<std::size_t>(rows.size()));
   const float* in = rows.data();
-  for (std::int64_t i = 0; i < rows.size(); ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, in + i, 4);
-    // Round to nearest even on the 16 bits dropped (no NaN reaches here:
-    // rows are finite and normalised).
-    bits += 0x7fff + ((bits >> 16) & 1);
-    out.values[static_cast<std::size_t>(i)] = static_cast<std::uint16_t>(bits >> 16);
-  }
+  for (std::int64_t i = 0; i < rows.size(); ++i) out.values[static_cast<std::size_t>(i)] = bfloat16_bits(in[i]);
 }
 
 std::vector<double> bfloat16_residual_norms(const RowMatrix<float>& rows, const Bf16Rows& copy) {
   std::vector<double> norms(static_cast<std::size_t>(rows.rows()));
-  const double d = static_cast<double>(rows.cols());
-  // Each difference is exact in double (two floats within a factor of two);
-  // squares and the sum round: at most (d + 2) half-units of double, and
-  // the sqrt one more, covered by the factor.
-  const double round_up = 1 + (d + 4) * 0x1p-52;
-  for (std::int64_t r = 0; r < rows.rows(); ++r) {
-    const float* row = rows.row(r).data();
-    const std::uint16_t* rounded = copy.row(r);
-    double sum = 0;
-    for (std::int64_t c = 0; c < rows.cols(); ++c) {
-      const double difference = static_cast<double>(bfloat16_value(rounded[c])) - static_cast<double>(row[c]);
-      sum += difference * difference;
-    }
-    norms[static_cast<std::size_t>(r)] = std::sqrt(sum) * round_up;
-  }
+  for (std::int64_t r = 0; r < rows.rows(); ++r)
+    norms[static_cast<std::size_t>(r)] = residual_norm(rows.row(r).data(), copy.row(r), rows.cols());
   return norms;
+}
+
+std::vector<double> normalised_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out) {
+  out.rows = rows.rows();
+  out.cols = rows.cols();
+  out.values.resize(static_cast<std::size_t>(rows.size()));
+  std::vector<double> residuals(static_cast<std::size_t>(rows.rows()));
+  constexpr std::int64_t kChunk = 256;  // rows normalised at once: a scratch that stays in cache
+  RowMatrix<float> chunk;
+  for (std::int64_t r0 = 0; r0 < rows.rows(); r0 += kChunk) {
+    chunk = rows.middleRows(r0, std::min(kChunk, rows.rows() - r0));
+    normalize_rows(chunk);
+    for (std::int64_t r = 0; r < chunk.rows(); ++r) {
+      std::uint16_t* copy = out.values.data() + (r0 + r) * out.cols;
+      const float* row = chunk.row(r).data();
+      for (std::int64_t c = 0; c < out.cols; ++c) copy[c] = bfloat16_bits(row[c]);
+      residuals[static_cast<std::size_t>(r0 + r)] = residual_norm(row, copy, out.cols);
+    }
+  }
+  return residuals;
 }
 
 float bfloat16_value(std::uint16_t bits) {

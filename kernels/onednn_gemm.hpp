@@ -24,6 +24,10 @@ float bfloat16_value(std::uint16_t bits);
 // Per row, |bf16 copy - row| (Euclidean), rounded up: each row's share of
 // the error bound (score_bound.hpp's row_term).
 std::vector<double> bfloat16_residual_norms(const RowMatrix<float>& rows, const Bf16Rows& copy);
+// The GEMM operand of a bfloat16 job: `rows` normalised (normalize_rows),
+// then rounded, a chunk of rows at a time, so that no float32 copy of the
+// block is kept; returns each row's residual norm as above.
+std::vector<double> normalised_bfloat16(const RowMatrix<float>& rows, Bf16Rows& out);
 
 // Whether oneDNN runs bfloat16 natively here (AVX512_BF16 or AMX), and the
 // instruction set it reports, for logs ("avx512_core_bf16", ...).

@@ -29,20 +29,20 @@ std::vector<double> CpuTileBackend<Scalar>::prepare(const RowMatrix<Scalar>& row
     const std::int64_t d = std::max<std::int64_t>(1, rows.cols());
     rescore_.emplace(score_bound(precision, d), pair_bound(precision, d));
   }
-  normalised = rows;
-  normalize_rows(normalised);
-  std::vector<double> terms;
   if constexpr (std::is_same_v<Scalar, float>) {
     if (rule_.bfloat16) {
+      // Only the bfloat16 copy is multiplied: no float32 one is kept.
       if (!bf16) bf16 = std::make_unique<Bf16Rows>();
-      to_bfloat16(normalised, *bf16);
+      std::vector<double> terms = normalised_bfloat16(rows, *bf16);
       // Each row's share of the bound, from its own rounding.
-      terms = bfloat16_residual_norms(normalised, *bf16);
       const std::int64_t d = std::max<std::int64_t>(1, rows.cols());
       for (double& term : terms) term = row_term(GemmPrecision::bfloat16, d, term);
+      return terms;
     }
   }
-  return terms;
+  normalised = rows;
+  normalize_rows(normalised);
+  return {};
 }
 
 template <class Scalar>

@@ -208,6 +208,21 @@ TEST(ScoreBound, RowTermsOfTypicalRowsAreFarBelowTheWorstCase) {
   EXPECT_EQ(pair_bound(GemmPrecision::float32, 256), score_bound(GemmPrecision::float32, 256));
 }
 
+// The backend's one-pass conversion (no float32 copy of the block) gives
+// the copies and residuals that the bound tests above check.
+TEST(ScoreBound, OnePassConversionEqualsNormaliseThenRound) {
+  for (const std::int64_t d : {3, 256, 1000}) {
+    const RowMatrix<float> x = random_rows(700, d, 9);  // more rows than one chunk
+    RowMatrix<float> unit = x;
+    normalize_rows(unit);
+    Bf16Rows expected, got;
+    to_bfloat16(unit, expected);
+    const std::vector<double> residuals = normalised_bfloat16(x, got);
+    EXPECT_EQ(got.values, expected.values) << "d=" << d;
+    EXPECT_EQ(residuals, bfloat16_residual_norms(unit, expected)) << "d=" << d;
+  }
+}
+
 TEST(ScoreBound, HoldsForTensorCoreCopies) {
   for (const std::int64_t d : kWidths)
     for (const std::uint64_t seed : {1, 2})
