@@ -82,7 +82,7 @@ Worst bfloat16_gemm_error(const RowMatrix<float>& given) {
   Bf16Rows bf16;
   to_bfloat16(unit, bf16);
   std::vector<float> fast(static_cast<std::size_t>(given.rows() * given.rows()));
-  OnednnBf16Gemm gemm;
+  OnednnGemm gemm(OnednnInput::bfloat16);
   gemm.multiply(bf16, 0, given.rows(), bf16, 0, given.rows(), fast.data());
   Worst worst{0, score_bound(GemmPrecision::bfloat16, given.cols())};
   for (std::int64_t i = 0; i < given.rows(); ++i)
