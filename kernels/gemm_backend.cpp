@@ -96,8 +96,7 @@ std::optional<F32Gemm> forced_f32_gemm() {
   throw InputError("RINGSIM_F32_GEMM=" + std::string(name) + ": expected openblas, onednn or auto");
 }
 
-F32GemmRates measure_f32_gemms(std::int64_t rows, std::int64_t cols, std::int64_t depth, int rounds,
-                               double seconds) {
+F32GemmRates measure_f32_gemms(std::int64_t rows, std::int64_t cols, std::int64_t depth, int rounds, double seconds) {
   RowMatrix<float> a = RowMatrix<float>::Random(rows, depth);
   RowMatrix<float> b = RowMatrix<float>::Random(cols, depth);
   normalize_rows(a);

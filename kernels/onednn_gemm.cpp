@@ -80,7 +80,12 @@ struct OnednnGemm::Impl {
     // b's rows, read as the columns of the right operand (cols x rb).
     s.b = dnnl::memory::desc({cols, rb}, type, dnnl::memory::dims{1, cols});
     s.out = dnnl::memory::desc({ra, rb}, dnnl::memory::data_type::f32, dnnl::memory::dims{rb, 1});
-    s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), engine));
+    // Strict: float32 inputs are multiplied as float32 whatever
+    // ONEDNN_DEFAULT_FPMATH_MODE says (bf16 there would let oneDNN round
+    // them to bfloat16, outside float32's bound B).
+    dnnl::primitive_attr strict;
+    strict.set_fpmath_mode(dnnl::fpmath_mode::strict);
+    s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), strict, engine));
     return shapes.emplace(key, std::move(s)).first->second;
   }
 };

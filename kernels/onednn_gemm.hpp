@@ -45,8 +45,8 @@ class OnednnGemm {
   // made on first use and kept. The rows' type must be input()'s.
   void multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
                 std::int64_t rb, float* out);
-  void multiply(const RowMatrix<float>& a, std::int64_t a0, std::int64_t ra, const RowMatrix<float>& b,
-                std::int64_t b0, std::int64_t rb, float* out);
+  void multiply(const RowMatrix<float>& a, std::int64_t a0, std::int64_t ra, const RowMatrix<float>& b, std::int64_t b0,
+                std::int64_t rb, float* out);
 
  private:
   struct Impl;

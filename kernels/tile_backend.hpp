@@ -133,7 +133,7 @@ class CpuTileBackend final : public TileBackend<Scalar> {
   std::unique_ptr<Bf16Rows> own_bf16_, visiting_bf16_;
   std::unique_ptr<OnednnGemm> onednn_;  // bfloat16, or float32 where chosen
   std::int64_t tile_edge_;
-  std::optional<F32Gemm> f32_forced_;       // RINGSIM_F32_GEMM
+  std::optional<F32Gemm> f32_forced_;        // RINGSIM_F32_GEMM
   std::optional<F32GemmChoice> f32_choice_;  // made at the first upload
 };
 

@@ -82,17 +82,24 @@ import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 json.dump(rows, open(sys.argv[2] + "/f32-gemm.json", "w"), indent=1)
 med = statistics.median
+# Each repetition's runs ran minutes apart at most: their ratio is the
+# figure least moved by the shared machine's drift.
 gemm = [r for r in rows if r["kind"] == "gemm"]
-a, b = med(r["openblas_gflops"] for r in gemm), med(r["onednn_gflops"] for r in gemm)
+jobs = {(r["gemm"], r["rep"]): r for r in rows if r["kind"] == "job"}
+reps = sorted({r["rep"] for r in gemm})
+ring = {g: [jobs[(g, rep)]["ring_seconds"] for rep in reps] for g in ("openblas", "onednn", "auto")}
+gemm_ratio = med(r["onednn_gflops"] / r["openblas_gflops"] for r in gemm)
+ring_ratio = med(o / n for o, n in zip(ring["openblas"], ring["onednn"]))
+auto_ratio = med(o / a for o, a in zip(ring["openblas"], ring["auto"]))
+picked = ", ".join(sorted({jobs[("auto", rep)]["library"] for rep in reps}))
 print("| measure | OpenBLAS | oneDNN f32 | oneDNN / OpenBLAS | auto (measured choice) |")
 print("|---|---|---|---|---|")
-print(f"| GEMM 512 x 512 x 256 GFLOP/s, one core | {a:.1f} | {b:.1f} | {b / a:.2f}x | |")
-jobs = {g: [r for r in rows if r["kind"] == "job" and r["gemm"] == g] for g in ("openblas", "onednn", "auto")}
-o, n, u = (med(r["ring_seconds"] for r in jobs[g]) for g in ("openblas", "onednn", "auto"))
-picked = ", ".join(sorted({r["library"] for r in jobs["auto"]}))
-print(f"| top-10 ring seconds, P = 1 | {o:.3f} | {n:.3f} | {o / n:.2f}x faster | {u:.3f} (picked {picked}) |")
+print(f"| GEMM 512 x 512 x 256 GFLOP/s, one core | {med(r['openblas_gflops'] for r in gemm):.1f} | "
+      f"{med(r['onednn_gflops'] for r in gemm):.1f} | {gemm_ratio:.2f}x | |")
+print(f"| top-10 ring seconds, P = 1 | {med(ring['openblas']):.3f} | {med(ring['onednn']):.3f} | "
+      f"{ring_ratio:.2f}x faster | {med(ring['auto']):.3f}, {auto_ratio:.2f}x faster (picked {picked}) |")
 loads = [r["load"] for r in rows]
 print()
-print(f"Medians of {len(gemm)} repetitions; load (1-minute average) {min(loads):.1f}-{max(loads):.1f}; "
-      "the three jobs of each repetition wrote byte-identical results.")
+print(f"Medians of {len(reps)} repetitions; ratios: the median of each repetition's own ratio. Load (1-minute "
+      f"average) {min(loads):.1f}-{max(loads):.1f}; the three jobs of each repetition wrote byte-identical results.")
 PY
