@@ -81,8 +81,9 @@ struct OnednnGemm::Impl {
     s.b = dnnl::memory::desc({cols, rb}, type, dnnl::memory::dims{1, cols});
     s.out = dnnl::memory::desc({ra, rb}, dnnl::memory::data_type::f32, dnnl::memory::dims{rb, 1});
     // Strict: float32 inputs are multiplied as float32 whatever
-    // ONEDNN_DEFAULT_FPMATH_MODE says (bf16 there would let oneDNN round
-    // them to bfloat16, outside float32's bound B).
+    // ONEDNN_DEFAULT_FPMATH_MODE says (oneDNN 2.6's matmul ignores it;
+    // later versions may round float32 inputs to bfloat16 under BF16,
+    // outside float32's bound B).
     dnnl::primitive_attr strict;
     strict.set_fpmath_mode(dnnl::fpmath_mode::strict);
     s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), strict, engine));
