@@ -83,6 +83,17 @@ json phase_seconds(const PhaseTimer& timer) {
   return seconds;
 }
 
+// Which float32 GEMM a CPU rank ran and why, with both rates where they
+// were measured (null: not a CPU float32 job).
+json float32_gemm_figures(const std::optional<F32GemmChoice>& choice) {
+  if (!choice) return nullptr;
+  const bool measured = choice->by == "measured";
+  return {{"library", name_of(choice->gemm)},
+          {"by", choice->by},
+          {"openblas_gflops", measured ? json(choice->rates.openblas) : json(nullptr)},
+          {"onednn_gflops", measured ? json(choice->rates.onednn) : json(nullptr)}};
+}
+
 // A rank's exact re-scoring figures (null: its tile scores decided).
 json rescore_figures(const std::optional<TileRuleReport>& rule) {
   if (!rule) return nullptr;
@@ -91,7 +102,19 @@ json rescore_figures(const std::optional<TileRuleReport>& rule) {
           {"bound", rule->bound},
           {"rows", rule->rescored.rows},
           {"rescored", rule->rescored.rescored},
-          {"most_in_a_row", rule->rescored.most_in_a_row}};
+          {"most_in_a_row", rule->rescored.most_in_a_row},
+          {"float32_gemm", float32_gemm_figures(rule->float32_gemm)}};
+}
+
+// The job's float32 GEMM library: the ranks' common one, or "mixed" (each
+// rank times its own core); rank 0's reason and rates.
+json job_float32_gemm(const json& ranks) {
+  const json& first = ranks.at(0)["rescore"]["float32_gemm"];
+  if (first.is_null()) return nullptr;
+  json job = first;
+  for (const auto& r : ranks)
+    if (r["rescore"]["float32_gemm"]["library"] != first["library"]) job["library"] = "mixed";
+  return job;
 }
 
 // The job's precision (docs/precision.md): the GEMM that nominated
@@ -112,7 +135,8 @@ json job_precision(const json& ranks) {
           {"bound", first["bound"]},
           {"rescored_per_row_mean", rows > 0 ? static_cast<double>(rescored) / static_cast<double>(rows) : 0.0},
           {"rescored_per_row_max", most},
-          {"candidate_overflow_rows", 0}};
+          {"candidate_overflow_rows", 0},
+          {"float32_gemm", job_float32_gemm(ranks)}};
 }
 
 }  // namespace
@@ -244,8 +268,14 @@ json job_document(const RunOptions& options, const LocalInput& input, const Tran
   if (options.mode == Mode::threshold) document["threshold"] = options.threshold;
   document["precision"] = job_precision(t.ranks);
   // The tiles' GEMM was oneDNN's, not the float32 BLAS.
-  if (document["precision"]["gemm"] == "bfloat16")
-    document["gemm_backend"] = "onednn (" + onednn_isa_name() + ", bfloat16 inputs)";
+  const json& precision = document["precision"];
+  if (precision["gemm"] == "bfloat16") document["gemm_backend"] = "onednn (" + onednn_isa_name() + ", bfloat16 inputs)";
+  const json& float32 = precision.contains("float32_gemm") ? precision["float32_gemm"] : json(nullptr);
+  const json float32_library = float32.is_object() ? float32["library"] : json(nullptr);
+  const std::string onednn_float32 = "onednn (" + onednn_isa_name() + ", float32 inputs)";
+  if (float32_library == "onednn") document["gemm_backend"] = onednn_float32;
+  if (float32_library == "mixed")
+    document["gemm_backend"] = gemm_backend() + " or " + onednn_float32 + " by rank (precision.float32_gemm)";
   document["provenance"] = job_provenance(options, t.inputs, t.hosts);
   return document;
 }

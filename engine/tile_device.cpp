@@ -38,7 +38,7 @@ std::unique_ptr<TileBackend<Scalar>> make_tile_backend(Device device, std::int64
                                                        nlohmann::json& description) {
   if (device == Device::cpu) {
     description = {{"kind", "cpu"}};
-    return std::make_unique<CpuTileBackend<Scalar>>(rule);
+    return std::make_unique<CpuTileBackend<Scalar>>(rule, tile_edge);
   }
 #ifdef RINGSIM_WITH_CUDA
   const int local_rank = local_rank_from_environment();

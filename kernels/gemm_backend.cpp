@@ -1,10 +1,16 @@
 #include "kernels/gemm_backend.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 
+#include "common/errors.hpp"
 #include "kernels/matrix.hpp"
+#include "kernels/normalize.hpp"
+#include "kernels/onednn_gemm.hpp"
 
 #ifdef RINGSIM_OPENBLAS
 extern "C" {
@@ -50,20 +56,72 @@ std::string preferred_openblas_coretype() {
   return "";
 }
 
+namespace {
+
+// GFLOP/s of `product` (`flops` each) repeated for about `seconds` (once at
+// least).
+template <class Product>
+double timed_rate(double flops, double seconds, const Product& product) {
+  long products = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  do {
+    product();
+    ++products;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  return flops * static_cast<double>(products) / elapsed / 1e9;
+}
+
+}  // namespace
+
 double measure_gemm_gflops(long rows, long cols, long depth, double seconds) {
   RowMatrix<float> a = RowMatrix<float>::Random(rows, depth);
   RowMatrix<float> b = RowMatrix<float>::Random(cols, depth);
   ColMatrix<float> c(rows, cols);
-  c.noalias() = a * b.transpose();  // warm-up
-  long repetitions = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  do {
-    c.noalias() = a * b.transpose();
-    ++repetitions;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
-  return 2.0 * rows * cols * depth * repetitions / elapsed / 1e9;
+  const auto product = [&] { c.noalias() = a * b.transpose(); };
+  product();  // warm-up
+  return timed_rate(2.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(depth), seconds,
+                    product);
+}
+
+const char* name_of(F32Gemm gemm) { return gemm == F32Gemm::onednn ? "onednn" : "openblas"; }
+
+std::optional<F32Gemm> forced_f32_gemm() {
+  const char* value = std::getenv("RINGSIM_F32_GEMM");
+  const std::string_view name = value ? value : "";
+  if (name.empty() || name == "auto") return std::nullopt;
+  if (name == "openblas") return F32Gemm::openblas;
+  if (name == "onednn") return F32Gemm::onednn;
+  throw InputError("RINGSIM_F32_GEMM=" + std::string(name) + ": expected openblas, onednn or auto");
+}
+
+F32GemmRates measure_f32_gemms(std::int64_t rows, std::int64_t cols, std::int64_t depth, int rounds, double seconds) {
+  RowMatrix<float> a = RowMatrix<float>::Random(rows, depth);
+  RowMatrix<float> b = RowMatrix<float>::Random(cols, depth);
+  normalize_rows(a);
+  normalize_rows(b);
+  // The tile's layouts: column-major for the BLAS, whose transpose is the
+  // row-major product oneDNN writes (tile_backend.cpp).
+  ColMatrix<float> tile(rows, cols);
+  std::optional<OnednnGemm> onednn;
+  if (onednn_available()) onednn.emplace(OnednnInput::float32);
+  const auto blas_product = [&] { tile.noalias() = a * b.transpose(); };
+  const auto onednn_product = [&] { onednn->multiply(b, 0, cols, a, 0, rows, tile.data()); };
+  const double flops = 2.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(depth);
+  // Warm-up: the BLAS's buffers, oneDNN's primitive (made on first use).
+  blas_product();
+  if (onednn) onednn_product();
+  F32GemmRates best;
+  for (int round = 0; round < rounds; ++round) {
+    best.openblas = std::max(best.openblas, timed_rate(flops, seconds, blas_product));
+    if (onednn) best.onednn = std::max(best.onednn, timed_rate(flops, seconds, onednn_product));
+  }
+  return best;
+}
+
+F32Gemm faster_f32_gemm(const F32GemmRates& rates) {
+  return rates.onednn > rates.openblas ? F32Gemm::onednn : F32Gemm::openblas;
 }
 
 }  // namespace ringsim

@@ -110,7 +110,7 @@ std::string onednn_isa_name() {
   }
 }
 
-struct OnednnBf16Gemm::Impl {
+struct OnednnGemm::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   struct Shape {
@@ -119,33 +119,37 @@ struct OnednnBf16Gemm::Impl {
   };
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, Shape> shapes;
 
-  Shape& shape(std::int64_t ra, std::int64_t rb, std::int64_t cols) {
+  Shape& shape(dnnl::memory::data_type type, std::int64_t ra, std::int64_t rb, std::int64_t cols) {
     const auto key = std::make_tuple(ra, rb, cols);
     auto found = shapes.find(key);
     if (found != shapes.end()) return found->second;
-    using dt = dnnl::memory::data_type;
     Shape s;
-    s.a = dnnl::memory::desc({ra, cols}, dt::bf16, dnnl::memory::dims{cols, 1});
+    s.a = dnnl::memory::desc({ra, cols}, type, dnnl::memory::dims{cols, 1});
     // b's rows, read as the columns of the right operand (cols x rb).
-    s.b = dnnl::memory::desc({cols, rb}, dt::bf16, dnnl::memory::dims{1, cols});
-    s.out = dnnl::memory::desc({ra, rb}, dt::f32, dnnl::memory::dims{rb, 1});
-    s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), engine));
+    s.b = dnnl::memory::desc({cols, rb}, type, dnnl::memory::dims{1, cols});
+    s.out = dnnl::memory::desc({ra, rb}, dnnl::memory::data_type::f32, dnnl::memory::dims{rb, 1});
+    // Strict: float32 inputs are multiplied as float32 whatever
+    // ONEDNN_DEFAULT_FPMATH_MODE says (oneDNN 2.6's matmul ignores it;
+    // later versions may round float32 inputs to bfloat16 under BF16,
+    // outside float32's bound B).
+    dnnl::primitive_attr strict;
+    strict.set_fpmath_mode(dnnl::fpmath_mode::strict);
+    s.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(s.a, s.b, s.out), strict, engine));
     return shapes.emplace(key, std::move(s)).first->second;
   }
 };
 
-OnednnBf16Gemm::OnednnBf16Gemm() : impl_(std::make_unique<Impl>()) {}
-OnednnBf16Gemm::~OnednnBf16Gemm() = default;
+OnednnGemm::OnednnGemm(OnednnInput input) : input_(input), impl_(std::make_unique<Impl>()) {}
+OnednnGemm::~OnednnGemm() = default;
 
-void OnednnBf16Gemm::multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
-                              std::int64_t rb, float* out) {
-  RINGSIM_ENFORCE(a.cols == b.cols, "bfloat16 GEMM of rows of different widths");
+void OnednnGemm::run(const void* a, std::int64_t ra, const void* b, std::int64_t rb, std::int64_t cols, float* out) {
   if (ra == 0 || rb == 0) return;
   omp_set_num_threads(1);
-  Impl::Shape& s = impl_->shape(ra, rb, a.cols);
+  using dt = dnnl::memory::data_type;
+  Impl::Shape& s = impl_->shape(input_ == OnednnInput::bfloat16 ? dt::bf16 : dt::f32, ra, rb, cols);
   // oneDNN takes non-const handles; it only reads the inputs.
-  dnnl::memory a_mem(s.a, impl_->engine, const_cast<std::uint16_t*>(a.row(a0)));
-  dnnl::memory b_mem(s.b, impl_->engine, const_cast<std::uint16_t*>(b.row(b0)));
+  dnnl::memory a_mem(s.a, impl_->engine, const_cast<void*>(a));
+  dnnl::memory b_mem(s.b, impl_->engine, const_cast<void*>(b));
   dnnl::memory out_mem(s.out, impl_->engine, out);
   s.matmul.execute(impl_->stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, out_mem}});
   impl_->stream.wait();
@@ -157,14 +161,30 @@ bool onednn_available() { return false; }
 bool onednn_native_bfloat16() { return false; }
 std::string onednn_isa_name() { return "none (built without oneDNN)"; }
 
-struct OnednnBf16Gemm::Impl {};
-OnednnBf16Gemm::OnednnBf16Gemm() {
-  throw InputError("--precision bfloat16: this ringsim was built without oneDNN (install libdnnl-dev and rebuild)");
+struct OnednnGemm::Impl {};
+OnednnGemm::OnednnGemm(OnednnInput input) : input_(input) {
+  throw InputError(input == OnednnInput::bfloat16
+                       ? "--precision bfloat16: this ringsim was built without oneDNN (install libdnnl-dev and rebuild)"
+                       : "RINGSIM_F32_GEMM=onednn: this ringsim was built without oneDNN (install libdnnl-dev and "
+                         "rebuild)");
 }
-OnednnBf16Gemm::~OnednnBf16Gemm() = default;
-void OnednnBf16Gemm::multiply(const Bf16Rows&, std::int64_t, std::int64_t, const Bf16Rows&, std::int64_t, std::int64_t,
-                              float*) {}
+OnednnGemm::~OnednnGemm() = default;
+void OnednnGemm::run(const void*, std::int64_t, const void*, std::int64_t, std::int64_t, float*) {}
 
 #endif
+
+void OnednnGemm::multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
+                          std::int64_t rb, float* out) {
+  RINGSIM_ENFORCE(input_ == OnednnInput::bfloat16, "bfloat16 rows for a float32 oneDNN GEMM");
+  RINGSIM_ENFORCE(a.cols == b.cols, "oneDNN GEMM of rows of different widths");
+  run(a.row(a0), ra, b.row(b0), rb, a.cols, out);
+}
+
+void OnednnGemm::multiply(const RowMatrix<float>& a, std::int64_t a0, std::int64_t ra, const RowMatrix<float>& b,
+                          std::int64_t b0, std::int64_t rb, float* out) {
+  RINGSIM_ENFORCE(input_ == OnednnInput::float32, "float32 rows for a bfloat16 oneDNN GEMM");
+  RINGSIM_ENFORCE(a.cols() == b.cols(), "oneDNN GEMM of rows of different widths");
+  run(a.data() + a0 * a.cols(), ra, b.data() + b0 * b.cols(), rb, a.cols(), out);
+}
 
 }  // namespace ringsim

@@ -1,8 +1,10 @@
 #pragma once
-// bfloat16 GEMM with float32 accumulation and output, by oneDNN's matmul
-// (brgemm kernels: AVX512_BF16 / AMX where the CPU has them, emulated on
-// plain AVX-512 otherwise). Built where libdnnl-dev is found
-// (RINGSIM_ONEDNN); elsewhere every call throws InputError.
+// oneDNN's matmul on bfloat16 or float32 rows, float32 accumulation and
+// output (brgemm kernels; bfloat16 natively with AVX512_BF16 / AMX,
+// emulated on plain AVX-512 otherwise). The exact rule's tiles use it for
+// --precision bfloat16, and for float32 where it outruns the BLAS
+// (gemm_backend.hpp). Built where libdnnl-dev is found (RINGSIM_ONEDNN);
+// elsewhere making a gemm throws InputError.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,20 +37,30 @@ bool onednn_native_bfloat16();
 std::string onednn_isa_name();
 bool onednn_available();
 
-class OnednnBf16Gemm {
+// What a OnednnGemm multiplies.
+enum class OnednnInput { bfloat16, float32 };
+
+class OnednnGemm {
  public:
-  OnednnBf16Gemm();
-  ~OnednnBf16Gemm();
-  OnednnBf16Gemm(const OnednnBf16Gemm&) = delete;
-  OnednnBf16Gemm& operator=(const OnednnBf16Gemm&) = delete;
+  explicit OnednnGemm(OnednnInput input);
+  ~OnednnGemm();
+  OnednnGemm(const OnednnGemm&) = delete;
+  OnednnGemm& operator=(const OnednnGemm&) = delete;
+  OnednnInput input() const { return input_; }
   // out (ra x rb, row-major, float32) = a rows [a0, a0 + ra) times the
   // transpose of b rows [b0, b0 + rb). One primitive per (ra, rb, cols),
-  // made on first use and kept.
+  // made on first use and kept. The rows' type must be input()'s.
   void multiply(const Bf16Rows& a, std::int64_t a0, std::int64_t ra, const Bf16Rows& b, std::int64_t b0,
+                std::int64_t rb, float* out);
+  void multiply(const RowMatrix<float>& a, std::int64_t a0, std::int64_t ra, const RowMatrix<float>& b, std::int64_t b0,
                 std::int64_t rb, float* out);
 
  private:
   struct Impl;
+  // The product of ra rows and rb rows of `cols` values each, starting at
+  // a and b, stored row after row; `a` and `b` hold input()'s type.
+  void run(const void* a, std::int64_t ra, const void* b, std::int64_t rb, std::int64_t cols, float* out);
+  OnednnInput input_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -10,10 +10,17 @@
 namespace ringsim {
 
 template <class Scalar>
-CpuTileBackend<Scalar>::CpuTileBackend(TileRule rule) : rule_(rule) {
+CpuTileBackend<Scalar>::CpuTileBackend(TileRule rule, std::int64_t tile_edge) : rule_(rule), tile_edge_(tile_edge) {
   RINGSIM_ENFORCE(!rule.bfloat16 || rule.exact, "a bfloat16 GEMM needs exact re-scoring");
   RINGSIM_ENFORCE((!rule.bfloat16 || std::is_same_v<Scalar, float>), "a bfloat16 GEMM is for float32 jobs");
-  if (rule.bfloat16) bf16_gemm_ = std::make_unique<OnednnBf16Gemm>();
+  RINGSIM_ENFORCE(tile_edge > 0, "tile edge must be > 0");
+  if (rule.bfloat16) onednn_ = std::make_unique<OnednnGemm>(OnednnInput::bfloat16);
+  if (rule.exact && !rule.bfloat16 && std::is_same_v<Scalar, float>) {
+    // Full mode and dot scores never get here: their written scores are the
+    // GEMM's, which must stay the BLAS's bit for bit.
+    f32_forced_ = forced_f32_gemm();
+    if (f32_forced_ == F32Gemm::onednn) onednn_ = std::make_unique<OnednnGemm>(OnednnInput::float32);
+  }
 }
 
 template <class Scalar>
@@ -42,7 +49,40 @@ std::vector<double> CpuTileBackend<Scalar>::prepare(const RowMatrix<Scalar>& row
   }
   normalised = rows;
   normalize_rows(normalised);
+  if (std::is_same_v<Scalar, float> && !f32_choice_) choose_f32_gemm(rows.rows(), rows.cols());
   return {};
+}
+
+// The float32 GEMMs are timed only where a rank's block against itself (a
+// part of its work, rows^2 x d flops) takes, at a modest 100 GFLOP/s, ten
+// times the timing (2 x 5 rounds of 10 ms): 20000 rows of 256 columns. A
+// smaller rank keeps the BLAS; the choice cannot change a result. Rounds
+// of 10 ms: a few of the scheduler's slices, so one preemption on a
+// shared core spoils a round, not a GEMM's figure.
+constexpr int kF32GemmRounds = 5;
+constexpr double kF32GemmRoundSeconds = 0.010;
+constexpr double kF32GemmTimingWorthFlops = 10 * 2 * kF32GemmRounds * kF32GemmRoundSeconds * 100e9;
+
+template <class Scalar>
+void CpuTileBackend<Scalar>::choose_f32_gemm(std::int64_t rows, std::int64_t cols) {
+  F32GemmChoice choice;
+  if (f32_forced_) {
+    choice.gemm = *f32_forced_;
+    choice.by = "forced";
+  } else if (!onednn_available()) {
+    choice.by = "no onednn";
+  } else if (static_cast<double>(rows) * static_cast<double>(rows) * static_cast<double>(cols) <
+             kF32GemmTimingWorthFlops) {
+    choice.by = "small block";
+  } else {
+    const std::int64_t edge = std::min(tile_edge_, rows);
+    choice.rates = measure_f32_gemms(edge, edge, cols, kF32GemmRounds, kF32GemmRoundSeconds);
+    choice.gemm = faster_f32_gemm(choice.rates);
+    choice.by = "measured";
+  }
+  if (choice.gemm == F32Gemm::onednn && !onednn_) onednn_ = std::make_unique<OnednnGemm>(OnednnInput::float32);
+  if (choice.gemm == F32Gemm::openblas) onednn_.reset();
+  f32_choice_ = choice;
 }
 
 template <class Scalar>
@@ -72,19 +112,8 @@ void CpuTileBackend<Scalar>::tile(const TilePlace& place, std::int64_t m, std::i
                                   TileConsumer<Scalar>& consumer) {
   consumer.set_rescore(rescore_ ? &*rescore_ : nullptr);
   if constexpr (std::is_same_v<Scalar, float>) {
-    if (rule_.bfloat16) {
-      // A column-major tile is the row-major product the other way round.
-      if (!visiting_first) {
-        tile_.resize(m, nc);
-        bf16_gemm_->multiply(*visiting_bf16_, place.visiting_local, nc, *own_bf16_, place.own_local, m, tile_.data());
-        consumer.consume(tile_, place);
-      } else {
-        tile_.resize(nc, m);
-        bf16_gemm_->multiply(*own_bf16_, place.own_local, m, *visiting_bf16_, place.visiting_local, nc, tile_.data());
-        consumer.consume_transposed(tile_, place);
-      }
-      return;
-    }
+    if (rule_.bfloat16) return onednn_tile(*own_bf16_, *visiting_bf16_, place, m, nc, visiting_first, consumer);
+    if (onednn_) return onednn_tile(*own_, *visiting_, place, m, nc, visiting_first, consumer);
   }
   if (!visiting_first) {
     tile_.resize(m, nc);
@@ -100,6 +129,22 @@ void CpuTileBackend<Scalar>::tile(const TilePlace& place, std::int64_t m, std::i
 }
 
 template <class Scalar>
+template <class Rows>
+void CpuTileBackend<Scalar>::onednn_tile(const Rows& own, const Rows& visiting, const TilePlace& place, std::int64_t m,
+                                         std::int64_t nc, bool visiting_first, TileConsumer<Scalar>& consumer) {
+  // A column-major tile is the row-major product the other way round.
+  if (!visiting_first) {
+    tile_.resize(m, nc);
+    onednn_->multiply(visiting, place.visiting_local, nc, own, place.own_local, m, tile_.data());
+    consumer.consume(tile_, place);
+  } else {
+    tile_.resize(nc, m);
+    onednn_->multiply(own, place.own_local, m, visiting, place.visiting_local, nc, tile_.data());
+    consumer.consume_transposed(tile_, place);
+  }
+}
+
+template <class Scalar>
 std::optional<TileRuleReport> CpuTileBackend<Scalar>::rule_report() const {
   if (!rule_.exact) return std::nullopt;
   TileRuleReport report;
@@ -110,6 +155,7 @@ std::optional<TileRuleReport> CpuTileBackend<Scalar>::rule_report() const {
     report.bound = rescore_->bound();
     report.rescored = rescore_->stats();
   }
+  report.float32_gemm = f32_choice_;
   return report;
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernels/exact_rescore.hpp"
+#include "kernels/gemm_backend.hpp"
 #include "kernels/matrix.hpp"
 #include "kernels/ring_schedule.hpp"
 #include "kernels/score_bound.hpp"
@@ -45,11 +46,24 @@ struct TileRule {
   bool automatic = false;
 };
 
+// Which library ran a float32 job's tile GEMMs under the exact rule on a
+// CPU, and why: the GEMM only nominates candidates within B, which holds
+// for any summation order, so either gives the same results.
+struct F32GemmChoice {
+  F32Gemm gemm = F32Gemm::openblas;
+  // "measured": the faster on the job's tile shape (`rates`); "forced":
+  // RINGSIM_F32_GEMM; "small block": too little work on this rank to repay
+  // the timing; "no onednn": built without it.
+  std::string by;
+  F32GemmRates rates;
+};
+
 // What the report says about the rule a backend applied (exact only).
 struct TileRuleReport {
   GemmPrecision precision = GemmPrecision::float32;
   double bound = 0;  // B for the job's d
   RescoreStats rescored;
+  std::optional<F32GemmChoice> float32_gemm;  // CPU float32 jobs, once chosen
 };
 
 template <class Scalar>
@@ -77,15 +91,19 @@ class TileBackend {
   virtual std::optional<TileRuleReport> rule_report() const { return std::nullopt; }
 };
 
-class OnednnBf16Gemm;
+class OnednnGemm;
 struct Bf16Rows;
 
-// The Eigen / OpenBLAS GEMM (or, rule.bfloat16, oneDNN's bfloat16 one) on
-// this core; the consumer selects on the host.
+// The Eigen / OpenBLAS GEMM on this core (or oneDNN's: bfloat16 with
+// rule.bfloat16; float32 under the exact rule where it measures faster, see
+// F32GemmChoice); the consumer selects on the host.
 template <class Scalar>
 class CpuTileBackend final : public TileBackend<Scalar> {
  public:
-  explicit CpuTileBackend(TileRule rule = {});
+  // `tile_edge`: the job's tile edge, the shape the float32 GEMMs are timed
+  // on (capped by the rank's rows). Throws InputError for a bad or
+  // unbuildable RINGSIM_F32_GEMM.
+  explicit CpuTileBackend(TileRule rule = {}, std::int64_t tile_edge = 512);
   ~CpuTileBackend() override;
   std::string name() const override { return "cpu"; }
   void upload_own(const RowMatrix<Scalar>& rows) override;
@@ -100,6 +118,13 @@ class CpuTileBackend final : public TileBackend<Scalar> {
   // of the bound (score_bound.hpp's row_term; none for float32/float64).
   std::vector<double> prepare(const RowMatrix<Scalar>& rows, RowMatrix<Scalar>& normalised,
                               std::unique_ptr<Bf16Rows>& bf16);
+  // Exact float32 rule: picks the float32 GEMM at the first upload, whose
+  // `rows` x `cols` block sizes the work the timing must repay.
+  void choose_f32_gemm(std::int64_t rows, std::int64_t cols);
+  // A tile by oneDNN, on `own` and `visiting` (Bf16Rows or float32 rows).
+  template <class Rows>
+  void onednn_tile(const Rows& own, const Rows& visiting, const TilePlace& place, std::int64_t m, std::int64_t nc,
+                   bool visiting_first, TileConsumer<Scalar>& consumer);
 
   TileRule rule_;
   const RowMatrix<Scalar>* own_ = nullptr;  // what the GEMM multiplies
@@ -109,7 +134,10 @@ class CpuTileBackend final : public TileBackend<Scalar> {
   std::optional<ExactRescore<Scalar>> rescore_;
   RowMatrix<Scalar> own_normalised_, visiting_normalised_;
   std::unique_ptr<Bf16Rows> own_bf16_, visiting_bf16_;
-  std::unique_ptr<OnednnBf16Gemm> bf16_gemm_;
+  std::unique_ptr<OnednnGemm> onednn_;  // bfloat16, or float32 where chosen
+  std::int64_t tile_edge_;
+  std::optional<F32Gemm> f32_forced_;        // RINGSIM_F32_GEMM
+  std::optional<F32GemmChoice> f32_choice_;  // made at the first upload
 };
 
 // Runs every grid tile of `assignment` through `backend` (whose own and

@@ -17,6 +17,7 @@
 #include "kernels/exact_rescore.hpp"
 #include "kernels/onednn_gemm.hpp"
 #include "tests/engine/thread_job_fixture.hpp"
+#include "tests/scoped_env.hpp"
 
 using namespace ringsim;
 using namespace ringsim::testing;
@@ -193,5 +194,35 @@ TEST_F(ExactDecisions, ReportSaysPrecisionBoundAndCandidates) {
     EXPECT_GE(p.at("rescored_per_row_mean").get<double>(), 7.0 / 2);  // each list of 7, a pair counted once
     EXPECT_GE(p.at("rescored_per_row_max").get<std::int64_t>(), 4);
     EXPECT_EQ(p.at("candidate_overflow_rows"), 0);
+  }
+}
+
+// The exact rule's float32 GEMM is the BLAS's or oneDNN's (F32GemmChoice,
+// RINGSIM_F32_GEMM forcing each): either writes the float64 job's files
+// byte for byte at P = 1..3, and report.json names the one that ran.
+TEST_F(ExactDecisions, Float32GemmLibraryChangesNoResult) {
+  std::vector<std::string> libraries = {"openblas"};
+  if (onednn_available()) libraries.push_back("onednn");
+  for (const auto& [n, d] : {std::pair<std::int64_t, std::int64_t>{43, 3}, {41, 256}}) {
+    const RowMatrix<float> x = adversarial_rows(n, d, 200 + static_cast<std::uint64_t>(d));
+    const RowMatrix<double> x64 = x.cast<double>();
+    const double threshold = canonical_cosine(x.row(0).data(), x.row(4).data(), d);
+    for (const std::string mode : {"topk", "threshold"}) {
+      const std::string reference = run_job(x, x64, mode, JobRun{"float64", 1, 64}, threshold);
+      for (const auto& library : libraries) {
+        const ScopedEnv forced("RINGSIM_F32_GEMM", library);
+        for (int ranks = 1; ranks <= 3; ++ranks)
+          for (const int tile : {5, 16}) {
+            const JobRun run{"float32", ranks, tile};
+            const std::string out = run_job(x, x64, mode, run, threshold);
+            EXPECT_EQ(differences(reference, out, mode), "") << library << " " << name_of(run, mode) << " d=" << d;
+            const auto report = nlohmann::json::parse(file_bytes(out + "/report.json"));
+            const auto& chosen = report.at("precision").at("float32_gemm");
+            EXPECT_EQ(chosen.at("library"), library) << chosen.dump();
+            EXPECT_EQ(chosen.at("by"), "forced") << chosen.dump();
+            EXPECT_EQ(report.at("gemm_backend").get<std::string>().rfind(library, 0), 0u) << report["gemm_backend"];
+          }
+      }
+    }
   }
 }

@@ -82,7 +82,7 @@ Worst bfloat16_gemm_error(const RowMatrix<float>& given) {
   Bf16Rows bf16;
   to_bfloat16(unit, bf16);
   std::vector<float> fast(static_cast<std::size_t>(given.rows() * given.rows()));
-  OnednnBf16Gemm gemm;
+  OnednnGemm gemm(OnednnInput::bfloat16);
   gemm.multiply(bf16, 0, given.rows(), bf16, 0, given.rows(), fast.data());
   Worst worst{0, score_bound(GemmPrecision::bfloat16, given.cols())};
   for (std::int64_t i = 0; i < given.rows(); ++i)
@@ -105,7 +105,7 @@ double bfloat16_pair_bound_ratio(const RowMatrix<float>& given, double term_scal
   std::vector<double> terms = bfloat16_residual_norms(unit, bf16);
   for (double& t : terms) t = term_scale * row_term(GemmPrecision::bfloat16, given.cols(), t);
   std::vector<float> fast(static_cast<std::size_t>(given.rows() * given.rows()));
-  OnednnBf16Gemm gemm;
+  OnednnGemm gemm(OnednnInput::bfloat16);
   gemm.multiply(bf16, 0, given.rows(), bf16, 0, given.rows(), fast.data());
   const double pair = pair_bound(GemmPrecision::bfloat16, given.cols());
   double ratio = 0;
