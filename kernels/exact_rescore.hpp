@@ -74,9 +74,12 @@ class ExactRescore {
   // `visiting_local` (local indices), counted at the own row.
   double score(std::int64_t own_local, std::int64_t visiting_local) {
     ++counts_[static_cast<std::size_t>(own_local)];
+    const double own_norm = own_norms_[static_cast<std::size_t>(own_local)];
+    const double visiting_norm = visiting_norms_[static_cast<std::size_t>(visiting_local)];
+    // A zero row scores 0 with every row (canonical_from): no dot to take.
+    if (own_norm == 0 || visiting_norm == 0) return 0;
     const double dot = canonical_dot(own_->row(own_local).data(), visiting_->row(visiting_local).data(), own_->cols());
-    return canonical_from(dot, own_norms_[static_cast<std::size_t>(own_local)],
-                          visiting_norms_[static_cast<std::size_t>(visiting_local)]);
+    return canonical_from(dot, own_norm, visiting_norm);
   }
 
   // Asks for the rows of a pair about to be scored: the visiting rows a
