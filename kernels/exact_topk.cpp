@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/errors.hpp"
 #include "kernels/score_bound.hpp"
 #include "kernels/tile_kernel.hpp"
 
@@ -39,11 +40,13 @@ constexpr Scalar kLowest = -std::numeric_limits<Scalar>::infinity();
 }  // namespace
 
 template <class Scalar>
-ExactTopKCandidates<Scalar>::ExactTopKCandidates(int k) : k_(k), capacity_(std::clamp(2 * k + 32, 32, 256)) {}
+ExactTopKCandidates<Scalar>::ExactTopKCandidates(int k) : k_(k), capacity_(std::clamp(8 * k + 64, 64, 512)) {}
 
 template <class Scalar>
 void ExactTopKCandidates<Scalar>::Side::fit(std::int64_t rows, int k, int capacity) {
   if (static_cast<std::int64_t>(bar.size()) == rows) return;
+  // Candidates name their other row in 32 bits (blocks are far smaller).
+  RINGSIM_ENFORCE(rows <= std::numeric_limits<std::int32_t>::max(), "a block of more than 2^31 rows");
   best.assign(static_cast<std::size_t>(rows * k), kLowest<Scalar>);
   bar.assign(static_cast<std::size_t>(rows), kLowest<Scalar>);
   buffers.resize(static_cast<std::size_t>(rows * capacity));
@@ -85,7 +88,7 @@ void ExactTopKCandidates<Scalar>::keep(Side& side, std::int64_t row, Scalar fast
         std::remove_if(buffer, buffer + count, [bar](const Candidate& c) { return c.fast < bar; }) - buffer);
     if (count > capacity_ / 2) rescore_best(side, row);
   }
-  buffer[count++] = {fast, other};
+  buffer[count++] = {fast, static_cast<std::int32_t>(other)};
 }
 
 template <class Scalar>

@@ -17,8 +17,9 @@
 // largest term of the other block (score_bound.hpp), which bounds every
 // pair of the row.
 //
-// Memory is bounded: each row has a buffer of 2k + 32 candidates (at most
-// 256: 4 KiB a row, less than its list of k when k is that large). A full
+// Memory is bounded: each row has a buffer of 8k + 64 candidates (at most
+// 512: 4 KiB a row for float32, less than its list of k when k is that
+// large). A full
 // buffer first drops what fell below the row's bar; if it is still over
 // half full, its k best are re-scored then and there (any time is right:
 // the blocks stay resident for the whole assignment), which raises the
@@ -55,7 +56,7 @@ class ExactTopKCandidates {
  private:
   struct Candidate {
     Scalar fast;
-    std::int64_t other;  // local row of the other block
+    std::int32_t other;  // local row of the other block
   };
   // One block's rows: their k best fast scores (descending), the bar a
   // fast score must reach, their candidate buffers, and where re-scored

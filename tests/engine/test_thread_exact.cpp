@@ -140,10 +140,10 @@ TEST_F(ExactDecisions, NarrowRowsEqualFloat64AtEveryPrecisionRankCountAndTile) {
   check_width(37, 24, {5, 16});
 }
 
-// Each row has about 75 rows of its cluster within 1e-6: more candidates
-// than a row's buffer holds (2k + 32 = 46), so rows are re-scored while
+// Each row has about 175 rows of its cluster within 1e-6: more candidates
+// than a row's buffer holds (8k + 64 = 120), so rows are re-scored while
 // their assignment streams by, not only at its end (kernels/exact_topk.hpp).
-TEST_F(ExactDecisions, FullCandidateBuffersEqualFloat64) { check_width(301, 16, {32, 100}); }
+TEST_F(ExactDecisions, FullCandidateBuffersEqualFloat64) { check_width(701, 16, {64, 100}); }
 
 TEST_F(ExactDecisions, WideRowsEqualFloat64AtEveryPrecisionRankCountAndTile) {
   check_width(41, 256, {4, 13});
