@@ -127,6 +127,16 @@ void TopKConsumer<Scalar>::offer_rescored(std::int64_t own_local, std::int64_t v
 // Scalar): a canonical score c >= T has s >= c - B >= T - B. It is kept when
 // c >= T, with c as its score (written rounded to float32).
 namespace {
+// Whether any scores[i] + slack[i] in [0, n) reaches `bar`; branch-free so
+// it vectorises, compiled for AVX-512, AVX2 and baseline.
+template <class Scalar>
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool any_reaches(const Scalar* scores, const Scalar* slack,
+                                                                              std::int64_t n, Scalar bar) {
+  int hits = 0;
+  for (std::int64_t i = 0; i < n; ++i) hits |= scores[i] + slack[i] >= bar;
+  return hits != 0;
+}
+
 // The largest Scalar at or below `value`.
 template <class Scalar>
 Scalar rounded_down(double value) {
@@ -170,13 +180,20 @@ void ThresholdConsumer<Scalar>::consume_exact(const ColMatrix<Scalar>& tile, con
     const Scalar bar = rounded_down<Scalar>(exact_threshold_ - rescore.pair_bound() - column_term);
     const std::int64_t i_end = place.diagonal ? std::clamp<std::int64_t>(col_local - row_local, 0, m) : m;
     const Scalar* column = tile.col(j).data();
-    for (std::int64_t i = 0; i < i_end; ++i) {
-      if (!(column[i] + row_slack_[static_cast<std::size_t>(i)] >= bar)) continue;
-      // add_rescored takes (own, visiting): the own row is the column side when transposed.
-      if (transposed)
-        add_rescored(col_local, row_local + i, place);
-      else
-        add_rescored(row_local + i, col_local, place);
+    // Blocks of rows without a candidate, almost all of them, are passed
+    // over by a vectorised test.
+    constexpr std::int64_t kBlock = 64;
+    for (std::int64_t block = 0; block < i_end; block += kBlock) {
+      const std::int64_t block_end = std::min(block + kBlock, i_end);
+      if (!any_reaches(column + block, row_slack_.data() + block, block_end - block, bar)) continue;
+      for (std::int64_t i = block; i < block_end; ++i) {
+        if (!(column[i] + row_slack_[static_cast<std::size_t>(i)] >= bar)) continue;
+        // add_rescored takes (own, visiting): the own row is the column side when transposed.
+        if (transposed)
+          add_rescored(col_local, row_local + i, place);
+        else
+          add_rescored(row_local + i, col_local, place);
+      }
     }
   }
 }
