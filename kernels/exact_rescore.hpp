@@ -64,7 +64,9 @@ class ExactRescore {
     canonical_norms(rows, visiting_norms_);
     visiting_terms_.set(rows.rows(), std::move(row_terms));
   }
-  // A row's term, and the largest of its block's.
+  // Rows of the blocks set, and a row's term and the largest of its block's.
+  std::int64_t own_rows() const { return own_ ? own_->rows() : 0; }
+  std::int64_t visiting_rows() const { return visiting_ ? visiting_->rows() : 0; }
   double own_term(std::int64_t row) const { return own_terms_.of(row); }
   double visiting_term(std::int64_t row) const { return visiting_terms_.of(row); }
   double own_term_max() const { return own_terms_.max; }

@@ -58,10 +58,15 @@ void ExactTopKCandidates<Scalar>::Side::fit(std::int64_t rows, int k, int capaci
 template <class Scalar>
 void ExactTopKCandidates<Scalar>::Side::set_slacks(const ExactRescore<Scalar>& rescore, bool own_block) {
   const double other_max = own_block ? rescore.visiting_term_max() : rescore.own_term_max();
+  const double own_max = own_block ? rescore.own_term_max() : rescore.visiting_term_max();
+  // Lists may have more rows than the block now resident (a list sized for
+  // the largest block of a ring): those rows take no part in this
+  // assignment and get the block's largest term.
+  const std::int64_t block_rows = own_block ? rescore.own_rows() : rescore.visiting_rows();
   for (std::size_t row = 0; row < bar.size(); ++row) {
     const auto r = static_cast<std::int64_t>(row);
-    const double bound =
-        rescore.pair_bound() + (own_block ? rescore.own_term(r) : rescore.visiting_term(r)) + other_max;
+    const double term = r >= block_rows ? own_max : (own_block ? rescore.own_term(r) : rescore.visiting_term(r));
+    const double bound = rescore.pair_bound() + term + other_max;
     exact_slack[row] = static_cast<Scalar>(bound + kCandidateRoundingSlack);
     fast_slack[row] = static_cast<Scalar>(2 * bound + kCandidateRoundingSlack);
   }
