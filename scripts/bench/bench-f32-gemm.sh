@@ -13,16 +13,8 @@
 #   bench/results/<date>-f32-gemm; an existing DIR is refused).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-rows=30000; cols=256; reps=5
-out="$root/bench/results/$(date +%Y%m%d)-f32-gemm"
-while (($#)); do
-  case $1 in
-    --rows) rows=$2; shift ;; --reps) reps=$2; shift ;; --out) out=$2; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-[[ -e $out ]] && { echo "bench-f32-gemm: $out exists; give another --out" >&2; exit 2; }
+source "$root/scripts/bench/rows-reps-out.sh" f32-gemm 5 "$@"  # $rows, $cols, $reps, $out
+set --  # read: bench-setup.sh takes no arguments from the command line
 source "$root/scripts/bench/bench-setup.sh"  # $ringsim, built; MPI's environment; $work
 mkdir -p "$out"
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 5 --clusters 64 --out "$work/clustered.npy" >/dev/null

@@ -14,16 +14,8 @@
 #   to bench/results/<date>-precision; an existing DIR is refused).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-rows=30000; cols=256; reps=3
-out="$root/bench/results/$(date +%Y%m%d)-precision"
-while (($#)); do
-  case $1 in
-    --rows) rows=$2; shift ;; --reps) reps=$2; shift ;; --out) out=$2; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-[[ -e $out ]] && { echo "bench-precision: $out exists; give another --out" >&2; exit 2; }
+source "$root/scripts/bench/rows-reps-out.sh" precision 3 "$@"  # $rows, $cols, $reps, $out
+set --  # read: bench-setup.sh takes no arguments from the command line
 source "$root/scripts/bench/bench-setup.sh"  # $ringsim, built; MPI's environment; $work
 mkdir -p "$out" "$root/bench/data"
 "$ringsim" gen --rows "$rows" --cols "$cols" --seed 5 --clusters 64 --out "$work/clustered.npy" >/dev/null
