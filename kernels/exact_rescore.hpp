@@ -84,14 +84,6 @@ class ExactRescore {
     return canonical_from(dot, own_norm, visiting_norm);
   }
 
-  // Asks for the rows of a pair about to be scored: the visiting rows a
-  // row's candidates name are scattered over the block, and fetching the
-  // next while this one is summed hides most of the wait for memory.
-  void prefetch(std::int64_t own_local, std::int64_t visiting_local) const {
-    prefetch_row(own_->row(own_local).data());
-    prefetch_row(visiting_->row(visiting_local).data());
-  }
-
   RescoreStats stats() const {
     RescoreStats s;
     s.rows = static_cast<std::int64_t>(counts_.size());
@@ -103,12 +95,6 @@ class ExactRescore {
   }
 
  private:
-  void prefetch_row(const Scalar* row) const {
-    const auto* bytes = reinterpret_cast<const char*>(row);
-    const std::int64_t size = own_->cols() * static_cast<std::int64_t>(sizeof(Scalar));
-    for (std::int64_t at = 0; at < size; at += 64) __builtin_prefetch(bytes + at);
-  }
-
   struct RowTerms {
     std::vector<double> terms;  // per row; empty: every term 0
     double max = 0;

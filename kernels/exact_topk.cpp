@@ -104,14 +104,9 @@ void ExactTopKCandidates<Scalar>::rescore_row(Side& side, std::int64_t row) {
   const Scalar bar = side.bar[static_cast<std::size_t>(row)];
   const Scalar slack = side.exact_slack[static_cast<std::size_t>(row)];
   TopKAccumulator<Scalar>& lists = *side.lists;
-  const auto prefetch = [&](const Candidate& c) {
-    side.own_side ? rescore_->prefetch(row, c.other) : rescore_->prefetch(c.other, row);
-  };
-  if (count > 0) prefetch(buffer[0]);
   for (const Candidate* c = buffer; c != buffer + count; ++c) {
     // Below either bar: so is every later one.
     if (c->fast < bar || c->fast + slack < lists.kth_score(row)) break;
-    if (c + 1 != buffer + count) prefetch(c[1]);
     offer(side, row, *c);
   }
   count = 0;
